@@ -1,0 +1,47 @@
+# A thin, friendly front over CMake and the local cluster. The real build is CMakeLists.txt.
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+CLUSTER = contrib/cluster/mljob-cluster
+
+.PHONY: all build deps test unit-test cluster-test demo install cluster-up cluster-down cluster-status clean
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Installs every build and run-time dependency from Debian's packages (idempotent, fast when done).
+deps:
+	contrib/deps.sh
+
+# Every test: unit tests, then the integration tests against a real local Slurm cluster
+# (started if none is up). Fails if any test fails or is skipped.
+test: deps build
+	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j 1
+
+unit-test: build
+	cd $(BUILD) && ctest --output-on-failure -L unit
+
+cluster-test: build
+	cd $(BUILD) && ctest --output-on-failure -L cluster
+
+# The walking path: deps, build, local cluster up, the example job submitted, waited for, described.
+demo: deps build
+	contrib/demo.sh
+
+install: build
+	cmake --install $(BUILD)
+
+cluster-up: build
+	$(CLUSTER) up
+cluster-down:
+	$(CLUSTER) down
+cluster-status:
+	$(CLUSTER) status
+
+clean:
+	-$(CLUSTER) down
+	rm -rf $(BUILD)

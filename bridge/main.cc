@@ -1,0 +1,68 @@
+// mljob: run AI Platform-style training jobs on Slurm.
+#include <iostream>
+#include <map>
+
+#include "bridge/cli.h"
+#include "core/slurm_client.h"
+#include "core/spec_error.h"
+#include "tiers/catalog_loader.h"
+
+namespace {
+
+using namespace mljob;
+
+constexpr const char* kUsage = R"(usage: mljob COMMAND [ARGS]
+
+Commands:
+  submit training JOB_ID [flags] [-- ARGS]   submit a training job (gcloud-compatible flags)
+  describe JOB_ID [--format yaml|json]        the Job resource, state from Slurm accounting
+  list [--limit N] [--format yaml|json]       your jobs, newest first
+  cancel JOB_ID                               cancel a job (idempotent)
+  tiers show [FILE]                           the effective tier catalog
+
+Run 'mljob COMMAND --help' for a command's flags. Exit status: 0 ok, 1 failure, 2 bad input.
+)";
+
+int dispatch(const std::vector<std::string>& argv) {
+  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help") {
+    std::cout << kUsage;
+    return argv.empty() ? cli::kExitBadInput : cli::kExitOk;
+  }
+  if (argv[0] == "--version") {
+    std::cout << "mljob 0.1.0\n";
+    return cli::kExitOk;
+  }
+  const std::string& command = argv[0];
+  cli::Arguments rest(argv.begin() + 1, argv.end());
+  if (command == "submit") {
+    if (rest.empty() || rest[0] != "training") {
+      throw SpecError("submit", rest.empty() ? "" : rest[0], "only 'mljob submit training JOB_ID ...' is supported");
+    }
+    return cli::submit_training(cli::Arguments(rest.begin() + 1, rest.end()));
+  }
+  static const std::map<std::string, int (*)(const cli::Arguments&)> commands = {
+      {"describe", cli::describe}, {"list", cli::list}, {"cancel", cli::cancel}, {"tiers", cli::tiers}};
+  auto found = commands.find(command);
+  if (found == commands.end()) throw SpecError("command", command, "is not an mljob command (see mljob --help)");
+  return found->second(rest);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return dispatch(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const SpecError& e) {
+    std::cerr << "mljob: error: " << e.what() << "\n";
+    return cli::kExitBadInput;
+  } catch (const tiers::CatalogError& e) {
+    std::cerr << "mljob: error in the tier catalog: " << e.what() << "\n";
+    return cli::kExitBadInput;
+  } catch (const SlurmError& e) {
+    std::cerr << "mljob: Slurm: " << e.what() << "\n";
+    return cli::kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "mljob: " << e.what() << "\n";
+    return cli::kExitFailure;
+  }
+}

@@ -1,0 +1,280 @@
+// mljob submit training JOB_ID [flags] [-- USER_ARGS...]: gcloud ai-platform jobs submit
+// training, on Slurm. Flags override the --config file as gcloud does.
+#include <boost/program_options.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "bridge/cli.h"
+#include "bridge/job_view.h"
+#include "core/batch_script.h"
+#include "core/job_state.h"
+#include "core/package_stager.h"
+#include "core/planner.h"
+#include "core/spec_error.h"
+#include "core/spec_parser.h"
+#include "core/validation.h"
+#include "tiers/catalog_loader.h"
+
+namespace mljob::cli {
+namespace {
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+struct SubmitFlags {
+  std::string job_id, config, scale_tier, module_name, package_path, job_dir, labels, runtime_version,
+      python_version, region, master_machine_type, master_accelerator, master_image_uri, worker_machine_type,
+      worker_accelerator, parameter_server_machine_type, tiers_file;
+  std::vector<std::string> packages;
+  std::optional<std::int64_t> worker_count, parameter_server_count;
+  bool dry_run = false, stream_logs = false, async = false, use_chief = false;
+  std::vector<std::string> user_args;
+  bool has_user_args = false;
+};
+
+po::options_description submit_options(SubmitFlags& f) {
+  po::options_description options("mljob submit training JOB_ID [options] [-- USER_ARGS...]");
+  options.add_options()
+      ("help,h", "show this help")
+      ("config", po::value(&f.config), "job spec file (YAML or JSON): trainingInput, labels, jobId, or a whole Job")
+      ("scale-tier", po::value(&f.scale_tier), "BASIC, STANDARD_1, PREMIUM_1, BASIC_GPU, CUSTOM")
+      ("module-name", po::value(&f.module_name), "the Python module to run, e.g. trainer.task")
+      ("package-path", po::value(&f.package_path), "local folder of the Python package to stage")
+      ("packages", po::value<std::vector<std::string>>()->multitoken(), "extra packages (local wheels or folders), comma separated")
+      ("job-dir", po::value(&f.job_dir), "the folder passed to the program as --job-dir")
+      ("labels", po::value(&f.labels), "labels KEY=VALUE,...")
+      ("runtime-version", po::value(&f.runtime_version), "runtime version (the site maps it to an environment)")
+      ("python-version", po::value(&f.python_version), "Python version")
+      ("region", po::value(&f.region), "recorded for compatibility; Slurm has one region")
+      ("master-machine-type", po::value(&f.master_machine_type), "CUSTOM: the master's machine type")
+      ("master-accelerator", po::value(&f.master_accelerator), "count=N,type=TYPE")
+      ("master-image-uri", po::value(&f.master_image_uri), "container image for the master")
+      ("worker-count", po::value<std::int64_t>(), "CUSTOM: number of workers")
+      ("worker-machine-type", po::value(&f.worker_machine_type), "CUSTOM: the workers' machine type")
+      ("worker-accelerator", po::value(&f.worker_accelerator), "count=N,type=TYPE")
+      ("parameter-server-count", po::value<std::int64_t>(), "CUSTOM: number of parameter servers")
+      ("parameter-server-machine-type", po::value(&f.parameter_server_machine_type), "CUSTOM: their machine type")
+      ("use-chief-in-tf-config", po::bool_switch(&f.use_chief), "name the master 'chief' in TF_CONFIG")
+      ("stream-logs", po::bool_switch(&f.stream_logs), "wait for the job, printing its output; exit 0 only if it SUCCEEDED")
+      ("async", po::bool_switch(&f.async), "return once submitted (the default)")
+      ("dry-run", po::bool_switch(&f.dry_run), "print the plan and the batch script; submit nothing")
+      ("tiers", po::value(&f.tiers_file), "tier catalog file (default: $MLJOB_TIERS, then /etc/mljob/tiers.yaml)");
+  return options;
+}
+
+// "count=2,type=NVIDIA_TESLA_T4"
+AcceleratorConfig parse_accelerator(const std::string& flag, const std::string& text) {
+  AcceleratorConfig config;
+  std::istringstream parts(text);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    auto eq = part.find('=');
+    std::string key = part.substr(0, eq), value = eq == std::string::npos ? "" : part.substr(eq + 1);
+    if (key == "type") {
+      config.type = value;
+    } else if (key == "count") {
+      try {
+        std::size_t used = 0;
+        config.count = std::stoll(value, &used);
+        if (used != value.size()) throw std::invalid_argument(value);
+      } catch (const std::exception&) {
+        throw SpecError(flag, text, "count must be an integer, as in count=1,type=NVIDIA_TESLA_T4");
+      }
+    } else {
+      throw SpecError(flag, text, "must be count=N,type=TYPE");
+    }
+  }
+  if (config.type.empty()) throw SpecError(flag, text, "needs type=TYPE, as in count=1,type=NVIDIA_TESLA_T4");
+  if (config.count == 0) config.count = 1;
+  return config;
+}
+
+std::map<std::string, std::string> parse_labels(const std::string& text) {
+  std::map<std::string, std::string> labels;
+  std::istringstream parts(text);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    auto eq = part.find('=');
+    if (eq == std::string::npos || eq == 0) throw SpecError("--labels", text, "must be KEY=VALUE,...");
+    labels[part.substr(0, eq)] = part.substr(eq + 1);
+  }
+  return labels;
+}
+
+template <typename T>
+void override_if(T& target, const std::optional<T>& value) {
+  if (value) target = *value;
+}
+void override_if(std::string& target, const std::string& value) {
+  if (!value.empty()) target = value;
+}
+
+Job build_job(const SubmitFlags& f) {
+  Job job = f.config.empty() ? Job{} : parse_job_spec_file(f.config);
+  TrainingInput& in = job.training_input;
+  override_if(job.job_id, f.job_id);
+  override_if(in.scale_tier, f.scale_tier);
+  override_if(in.python_module, f.module_name);
+  override_if(in.job_dir, f.job_dir);
+  override_if(in.runtime_version, f.runtime_version);
+  override_if(in.python_version, f.python_version);
+  override_if(in.region, f.region);
+  override_if(in.master_type, f.master_machine_type);
+  override_if(in.master_config.image_uri, f.master_image_uri);
+  override_if(in.worker_type, f.worker_machine_type);
+  override_if(in.parameter_server_type, f.parameter_server_machine_type);
+  override_if(in.worker_count, f.worker_count);
+  override_if(in.parameter_server_count, f.parameter_server_count);
+  if (!f.master_accelerator.empty()) in.master_config.accelerator_config = parse_accelerator("--master-accelerator", f.master_accelerator);
+  if (!f.worker_accelerator.empty()) in.worker_config.accelerator_config = parse_accelerator("--worker-accelerator", f.worker_accelerator);
+  if (f.use_chief) in.use_chief_in_tf_config = true;
+  if (!f.labels.empty()) {
+    for (const auto& [key, value] : parse_labels(f.labels)) job.labels[key] = value;
+  }
+  for (const auto& entry : f.packages) in.package_uris.push_back(entry);
+  if (f.has_user_args) in.args = f.user_args;  // as gcloud: args after -- replace the file's
+  return job;
+}
+
+std::vector<std::string> component_role_names(const SlurmPlan& plan) {
+  std::vector<std::string> names;
+  for (const auto& component : plan.components) {
+    std::string name;
+    for (const auto& span : component.roles) {
+      if (!name.empty()) name += " and ";
+      name += span.tasks == 1 ? span.role : std::to_string(span.tasks) + " " + span.role + (span.role == "ps" ? "" : "s");
+    }
+    names.push_back(name);
+  }
+  return names;
+}
+
+void print_plan(const SlurmPlan& plan) {
+  std::cout << "# Plan: " << plan.components.size() << " heterogeneous component(s), " << plan.total_tasks()
+            << " task(s), roles " << plan.ml_roles() << "\n";
+  for (std::size_t c = 0; c < plan.components.size(); ++c) {
+    const auto& comp = plan.components[c];
+    std::cout << "#   component " << c << ": " << component_role_names(plan)[c] << ", " << comp.tasks << " x ("
+              << comp.machine_type << ": " << comp.cpus_per_task << " CPUs, "
+              << comp.memory_per_cpu_mb * comp.cpus_per_task << " MB";
+    if (comp.gpus_per_task) std::cout << ", " << comp.gpus_per_task << " GPU " << comp.gpu_type;
+    std::cout << ")\n";
+  }
+}
+
+// Waits for the job to end, printing its output as it grows. Exit 0 only on SUCCEEDED.
+int stream_until_done(const JobStore& store, const std::string& job_id, const SlurmClient& slurm) {
+  fs::path output = store.folder_of(job_id) / "output.log";
+  std::streamoff printed = 0;
+  auto print_new_output = [&] {
+    std::ifstream in(output, std::ios::binary);
+    if (!in) return;
+    in.seekg(printed);
+    std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    printed += static_cast<std::streamoff>(chunk.size());
+    std::cout << chunk << std::flush;
+  };
+  for (;;) {
+    print_new_output();
+    auto record = store.load(job_id);
+    nlohmann::json resource = job_resources({*record}, slurm).front();
+    std::string state = resource["state"];
+    if (is_final_state(state)) {
+      print_new_output();
+      std::cerr << "Job [" << job_id << "] ended: " << state;
+      if (resource.contains("errorMessage")) std::cerr << ": " << resource["errorMessage"].get<std::string>();
+      std::cerr << "\n";
+      return state == "SUCCEEDED" ? kExitOk : kExitFailure;
+    }
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+SubmitFlags parse_flags(const Arguments& args) {
+  SubmitFlags flags;
+  Arguments own = args;
+  if (auto dashes = std::find(own.begin(), own.end(), "--"); dashes != own.end()) {
+    flags.user_args.assign(dashes + 1, own.end());
+    flags.has_user_args = true;
+    own.erase(dashes, own.end());
+  }
+  auto options = submit_options(flags);
+  po::options_description hidden;
+  hidden.add_options()("job-id", po::value(&flags.job_id));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("job-id", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(own).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw SpecError("command line", "", e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    std::exit(kExitOk);
+  }
+  if (vm.count("worker-count")) flags.worker_count = vm["worker-count"].as<std::int64_t>();
+  if (vm.count("parameter-server-count")) flags.parameter_server_count = vm["parameter-server-count"].as<std::int64_t>();
+  if (vm.count("packages")) {
+    for (const auto& group : vm["packages"].as<std::vector<std::string>>()) {
+      std::istringstream items(group);
+      for (std::string item; std::getline(items, item, ',');) if (!item.empty()) flags.packages.push_back(item);
+    }
+  }
+  if (flags.job_id.empty()) throw SpecError("JOB_ID", "", "is required: mljob submit training JOB_ID ...");
+  return flags;
+}
+
+}  // namespace
+
+int submit_training(const Arguments& args) {
+  SubmitFlags flags = parse_flags(args);
+  Job job = build_job(flags);
+  validate_job(job);
+  tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(flags.tiers_file));
+  validate_against_catalog(job, catalog);
+
+  JobStore store = JobStore::from_environment();
+  fs::path folder = store.folder_of(job.job_id);
+  PlanContext context{(folder / "job-dir").string(), {(folder / "packages").string()}};
+
+  if (flags.dry_run) {
+    SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
+    print_plan(plan);
+    std::cout << render_batch_script(plan);
+    return kExitOk;
+  }
+
+  SlurmPlan plan = plan_job(job, catalog, context);  // before reserving: bad specs leave nothing
+  store.reserve(job.job_id);
+  SlurmClient slurm;
+  try {
+    auto python_path = stage_packages(flags.package_path, job.training_input.package_uris, folder / "packages");
+    context.python_path.clear();
+    for (const auto& entry : python_path) context.python_path.push_back(entry.string());
+    plan = plan_job(job, catalog, context);
+    fs::path script = folder / "job.sbatch";
+    std::ofstream(script) << render_batch_script(plan);
+    SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
+    JobRecord record{to_json(job), "", component_role_names(plan), false, folder};
+    record.slurm_job_id = slurm.submit(sbatch_arguments(submit, script.string()));
+    store.save(record);
+    std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << record.slurm_job_id << ".\n";
+  } catch (...) {
+    store.release(job.job_id);
+    throw;
+  }
+  if (flags.stream_logs) return stream_until_done(store, job.job_id, slurm);
+  std::cerr << "Your job is still active. You may view the status of your job with the command\n\n  $ mljob describe "
+            << job.job_id << "\n\n";
+  std::cout << "jobId: " << job.job_id << "\nstate: QUEUED\n";
+  return kExitOk;
+}
+
+}  // namespace mljob::cli

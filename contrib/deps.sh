@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs everything mljob needs to build, test and run, from Debian's packages only.
+# Idempotent: when every package is already installed it returns in well under a second.
+set -euo pipefail
+
+build_packages=(
+  build-essential cmake pkg-config
+  libslurm-dev slurm-wlm-basic-plugins-dev   # slurm.h and spank.h
+  libhwloc-dev libcurl4-openssl-dev libyaml-cpp-dev libboost-program-options-dev
+  libgtest-dev libgmock-dev nlohmann-json3-dev libre2-dev libsqlite3-dev libeigen3-dev
+)
+run_packages=(
+  slurm-wlm slurmdbd slurmrestd munge mariadb-server mariadb-client hwloc python3
+  procps iproute2 jq
+)
+wanted=("${build_packages[@]}" "${run_packages[@]}")
+
+missing=()
+for package in "${wanted[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+  echo "deps: all ${#wanted[@]} packages already installed"
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "deps: missing packages: ${missing[*]}" >&2
+  echo "deps: run 'make deps' as root (or install them with apt-get) and try again" >&2
+  exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# The Debian packages of munge, mariadb and slurm try to start their services on install;
+# policy-rc.d stops that: the local cluster (contrib/cluster) starts its own copies.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [[ ! -e $policy ]]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  created_policy=1
+fi
+trap '[[ $created_policy == 1 ]] && rm -f "$policy"' EXIT
+apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "deps: done"

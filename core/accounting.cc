@@ -1,0 +1,61 @@
+#include "core/accounting.h"
+
+#include <sstream>
+
+namespace mljob {
+namespace {
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(text);
+  while (std::getline(in, part, separator)) parts.push_back(part);
+  if (!text.empty() && text.back() == separator) parts.emplace_back();
+  return parts;
+}
+
+std::optional<std::int64_t> parse_epoch(const std::string& text) {
+  // sacct prints "Unknown" or "None" for times that have not happened.
+  if (text.empty() || !std::isdigit(static_cast<unsigned char>(text[0]))) return std::nullopt;
+  try {
+    return std::stoll(text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) {
+  std::vector<AccountingRecord> records;
+  std::istringstream lines(sacct_output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    auto fields = split(line, '|');
+    // The comment is last and may itself contain '|': join what is left.
+    if (fields.size() < 8) continue;
+    for (std::size_t i = 8; i < fields.size(); ++i) fields[7] += "|" + fields[i];
+    AccountingRecord record;
+    record.job_id = fields[0];
+    if (record.job_id.find('.') != std::string::npos) continue;  // a step, not an allocation
+    auto plus = record.job_id.find('+');
+    record.base_job_id = record.job_id.substr(0, plus);
+    if (plus != std::string::npos) record.het_component = std::stoi(record.job_id.substr(plus + 1));
+    record.name = fields[1];
+    record.state = fields[2].substr(0, fields[2].find(' '));
+    auto colon = fields[3].find(':');
+    if (colon != std::string::npos) {
+      record.exit_code = std::stoi(fields[3].substr(0, colon));
+      record.exit_signal = std::stoi(fields[3].substr(colon + 1));
+    }
+    record.submit_time = parse_epoch(fields[4]);
+    record.start_time = parse_epoch(fields[5]);
+    record.end_time = parse_epoch(fields[6]);
+    record.comment = fields[7];
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+}  // namespace mljob

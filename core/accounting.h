@@ -1,0 +1,31 @@
+// Slurm accounting records as sacct prints them (--parsable2, epoch times), parsed into
+// values. Pure: tests feed it output recorded from the real cluster.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mljob {
+
+// The fields asked of sacct, in this order.
+inline constexpr const char* kAccountingFormat = "JobID,JobName,State,ExitCode,Submit,Start,End,Comment";
+
+struct AccountingRecord {
+  std::string job_id;         // "123+1" for het component 1 of job 123, or "123"
+  std::string base_job_id;    // "123"
+  int het_component = -1;     // -1 for a job that is not heterogeneous
+  std::string name;
+  std::string state;          // first word only: "CANCELLED by 0" -> "CANCELLED"
+  int exit_code = 0;
+  int exit_signal = 0;
+  std::optional<std::int64_t> submit_time, start_time, end_time;  // seconds since the epoch
+  std::string comment;
+};
+
+// Lines of `sacct --noheader --parsable2 -X --format=<kAccountingFormat>` with
+// SLURM_TIME_FORMAT=%s. Lines of steps (with a '.') are skipped.
+std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output);
+
+}  // namespace mljob

@@ -1,0 +1,43 @@
+#include "core/accounting.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace mljob {
+namespace {
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/" + name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(Accounting, HeterogeneousJobRecordedFromTheLocalCluster) {
+  auto records = parse_accounting(fixture("sacct_het_completed.txt"));
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].base_job_id, records[2].base_job_id);
+  EXPECT_EQ(records[0].het_component, 0);
+  EXPECT_EQ(records[2].het_component, 2);
+  EXPECT_EQ(records[0].state, "COMPLETED");
+  ASSERT_TRUE(records[0].start_time && records[0].end_time && records[0].submit_time);
+  EXPECT_LE(*records[0].start_time, *records[0].end_time);
+}
+
+TEST(Accounting, PendingTimesAreUnknownAndStepsAreSkipped) {
+  auto records = parse_accounting(
+      "7|j|PENDING|0:0|1763780000|Unknown|Unknown|mljob:j\n"
+      "8|k|CANCELLED by 0|0:15|1763780000|1763780001|1763780009|a|b\n"
+      "8.batch|batch|CANCELLED|0:15|1763780000|1763780001|1763780009|\n");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(records[0].start_time);
+  EXPECT_EQ(records[0].het_component, -1);
+  EXPECT_EQ(records[1].state, "CANCELLED");
+  EXPECT_EQ(records[1].exit_signal, 15);
+  EXPECT_EQ(records[1].comment, "a|b");
+}
+
+}  // namespace
+}  // namespace mljob

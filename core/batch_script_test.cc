@@ -1,0 +1,71 @@
+#include "core/batch_script.h"
+
+#include <gtest/gtest.h>
+
+#include "core/process.h"
+
+namespace mljob {
+namespace {
+
+SlurmPlan two_component_plan(std::vector<std::string> args) {
+  SlurmPlan plan;
+  plan.job_name = "job_1";
+  SlurmComponent master;
+  master.roles = {{"master", 1}};
+  master.machine_type = "n1-standard-8";
+  master.tasks = 1;
+  master.cpus_per_task = 8;
+  master.memory_per_cpu_mb = 3840;
+  master.gpu_type = "t4";
+  master.gpus_per_task = 1;
+  SlurmComponent workers = master;
+  workers.roles = {{"worker", 2}};
+  workers.tasks = 2;
+  workers.gpus_per_task = 0;
+  workers.gpu_type.clear();
+  plan.components = {master, workers};
+  plan.python = "/usr/bin/python3";
+  plan.program = {"-m", "trainer.task"};
+  plan.program.insert(plan.program.end(), args.begin(), args.end());
+  plan.python_path = {"/jobs/job_1/packages"};
+  plan.job_dir = "/jobs/job_1/job-dir";
+  return plan;
+}
+
+TEST(BatchScript, HeterogeneousComponentsAndRoles) {
+  std::string script = render_batch_script(two_component_plan({}));
+  EXPECT_NE(script.find("#SBATCH --job-name=job_1\n#SBATCH --ml-roles=master,worker\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("#SBATCH --gpus-per-task=t4:1\n"), std::string::npos);
+  EXPECT_NE(script.find("#SBATCH hetjob\n"), std::string::npos);
+  EXPECT_NE(script.find("#SBATCH --ntasks=2\n"), std::string::npos);
+  EXPECT_NE(script.find("exec srun --het-group=0-1 "), std::string::npos);
+}
+
+TEST(ShellQuote, RoundTripsThroughARealShell) {
+  // What the script's srun line would give the program, checked with bash itself.
+  const std::vector<std::string> nasty = {"it's", "$(touch /tmp/mljob-pwned)", "`id`", "a\nb", "#SBATCH --uid=0",
+                                          "\"double\"", "ünïcødé ✓", "", "back\\slash", "*", "$HOME"};
+  for (const auto& word : nasty) {
+    ProcessResult result = run_process({"bash", "-c", "printf %s " + shell_quote(word)});
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_EQ(result.out, word);
+  }
+}
+
+TEST(BatchScript, UserArgumentsCannotAddSbatchLines) {
+  std::string script = render_batch_script(two_component_plan({"x\n#SBATCH --uid=0"}));
+  // The injected line is inside single quotes after the first command, where sbatch stops
+  // reading directives; and every #SBATCH line before it is ours.
+  auto first_command = script.find("\nset -eu");
+  auto injected = script.find("#SBATCH --uid=0");
+  EXPECT_GT(injected, first_command);
+}
+
+TEST(SbatchArguments, NoShellInvolved) {
+  auto argv = sbatch_arguments({"/a b/out.log", "/a b", "mljob:x"}, "/a b/job.sbatch");
+  EXPECT_EQ(argv, (std::vector<std::string>{"sbatch", "--parsable", "--output=/a b/out.log", "--chdir=/a b",
+                                            "--comment=mljob:x", "/a b/job.sbatch"}));
+}
+
+}  // namespace
+}  // namespace mljob

@@ -1,0 +1,58 @@
+// The Job resource as AI Platform Training's projects.jobs API defines it, reduced to what
+// mljob reads; fields mljob does not act on yet are kept verbatim in `extra` so that
+// describe can give back what the user sent.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mljob {
+
+struct AcceleratorConfig {
+  std::int64_t count = 0;
+  std::string type;
+};
+
+struct ReplicaConfig {
+  std::optional<AcceleratorConfig> accelerator_config;
+  std::string image_uri;
+};
+
+struct TrainingInput {
+  std::string scale_tier;
+  std::string master_type;
+  ReplicaConfig master_config;
+  std::string worker_type;
+  ReplicaConfig worker_config;
+  std::int64_t worker_count = 0;
+  std::string parameter_server_type;
+  ReplicaConfig parameter_server_config;
+  std::int64_t parameter_server_count = 0;
+  std::vector<std::string> package_uris;
+  std::string python_module;
+  std::vector<std::string> args;
+  std::string region;
+  std::string job_dir;
+  std::string runtime_version;
+  std::string python_version;
+  bool use_chief_in_tf_config = false;
+  nlohmann::json hyperparameters;  // HyperparameterSpec, as given (the tuner reads it)
+  nlohmann::json extra = nlohmann::json::object();  // other known fields, verbatim
+};
+
+struct Job {
+  std::string job_id;
+  std::map<std::string, std::string> labels;
+  TrainingInput training_input;
+};
+
+// The Job as API JSON (camelCase), without the output-only fields.
+nlohmann::json to_json(const Job& job);
+nlohmann::json to_json(const TrainingInput& input);
+
+}  // namespace mljob

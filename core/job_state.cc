@@ -1,0 +1,87 @@
+#include "core/job_state.h"
+
+#include <algorithm>
+#include <ctime>
+
+namespace mljob {
+namespace {
+
+bool failed_state(const std::string& s) {
+  return s == "FAILED" || s == "TIMEOUT" || s == "NODE_FAIL" || s == "OUT_OF_MEMORY" || s == "BOOT_FAIL" ||
+         s == "DEADLINE" || s == "PREEMPTED";
+}
+
+std::string cloud_state(const std::string& slurm_state) {
+  if (slurm_state == "PENDING" || slurm_state == "REQUEUED" || slurm_state == "REQUEUE_HOLD" ||
+      slurm_state == "REQUEUE_FED")
+    return "QUEUED";
+  if (slurm_state == "CONFIGURING") return "PREPARING";
+  if (slurm_state == "RUNNING" || slurm_state == "COMPLETING" || slurm_state == "SUSPENDED" ||
+      slurm_state == "RESIZING" || slurm_state == "SIGNALING" || slurm_state == "STAGE_OUT")
+    return "RUNNING";
+  if (slurm_state == "COMPLETED") return "SUCCEEDED";
+  if (slurm_state == "CANCELLED" || slurm_state == "REVOKED") return "CANCELLED";
+  if (failed_state(slurm_state)) return "FAILED";
+  return "STATE_UNSPECIFIED";
+}
+
+// Slurm's reasons, said plainly.
+std::string explain(const AccountingRecord& r, const std::string& who) {
+  const std::string& s = r.state;
+  if (s == "TIMEOUT") return who + " reached its time limit and was stopped";
+  if (s == "NODE_FAIL") return who + " failed because a node it ran on failed";
+  if (s == "OUT_OF_MEMORY") return who + " ran out of memory (it used more than its machine type allows)";
+  if (s == "PREEMPTED") return who + " was preempted by a higher-priority job";
+  if (s == "BOOT_FAIL") return who + " could not start: a node failed to boot";
+  if (s == "DEADLINE") return who + " did not finish before its deadline";
+  if (r.exit_signal != 0) return who + " was killed by signal " + std::to_string(r.exit_signal);
+  return who + " exited with status " + std::to_string(r.exit_code);
+}
+
+std::string role_of(const std::vector<std::string>& roles, int component) {
+  if (component >= 0 && static_cast<std::size_t>(component) < roles.size()) return roles[component];
+  return "component " + std::to_string(component);
+}
+
+}  // namespace
+
+bool is_final_state(const std::string& state) {
+  return state == "SUCCEEDED" || state == "FAILED" || state == "CANCELLED";
+}
+
+JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector<std::string>& component_roles,
+                        bool cancel_requested) {
+  JobStatus status;
+  if (records.empty()) return status;
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.het_component < b.het_component; });
+  const AccountingRecord& master = records.front();
+  status.state = cloud_state(master.state);
+  status.create_time = master.submit_time;
+  status.start_time = master.start_time;
+  if (is_final_state(status.state)) status.end_time = master.end_time;
+  if (cancel_requested && !is_final_state(status.state)) status.state = "CANCELLING";
+
+  std::vector<std::string> problems;
+  for (const auto& record : records) {
+    if (failed_state(record.state)) problems.push_back(explain(record, "The " + role_of(component_roles, record.het_component)));
+  }
+  // The master's own failure first, then the other replicas that failed with it.
+  if (status.state == "FAILED" && problems.empty()) problems.push_back(explain(master, "The " + role_of(component_roles, master.het_component)));
+  for (const auto& problem : problems) {
+    status.error_message += (status.error_message.empty() ? "" : "; ") + problem;
+  }
+  if (!status.error_message.empty()) status.error_message += ".";
+  return status;
+}
+
+std::string rfc3339_utc(std::int64_t epoch_seconds) {
+  std::time_t t = static_cast<std::time_t>(epoch_seconds);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buffer;
+}
+
+}  // namespace mljob

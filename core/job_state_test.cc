@@ -1,0 +1,62 @@
+#include "core/job_state.h"
+
+#include <gtest/gtest.h>
+
+namespace mljob {
+namespace {
+
+AccountingRecord component(int index, const std::string& state, int exit_code = 0) {
+  AccountingRecord r;
+  r.job_id = "9+" + std::to_string(index);
+  r.base_job_id = "9";
+  r.het_component = index;
+  r.state = state;
+  r.exit_code = exit_code;
+  r.submit_time = 100;
+  r.start_time = 110;
+  r.end_time = 150;
+  return r;
+}
+
+const std::vector<std::string> kRoles = {"master", "4 workers", "3 ps"};
+
+TEST(JobState, MasterDecides) {
+  auto status = derive_status({component(1, "COMPLETED"), component(0, "COMPLETED"), component(2, "COMPLETED")}, kRoles, false);
+  EXPECT_EQ(status.state, "SUCCEEDED");
+  EXPECT_EQ(status.error_message, "");
+  EXPECT_EQ(*status.create_time, 100);
+  EXPECT_EQ(*status.end_time, 150);
+}
+
+TEST(JobState, FailedWorkerIsNamed) {
+  auto status = derive_status({component(0, "FAILED", 1), component(1, "FAILED", 3), component(2, "COMPLETED")}, kRoles, false);
+  EXPECT_EQ(status.state, "FAILED");
+  EXPECT_NE(status.error_message.find("The 4 workers exited with status 3"), std::string::npos) << status.error_message;
+}
+
+TEST(JobState, PlainLanguageReasons) {
+  EXPECT_NE(derive_status({component(0, "TIMEOUT")}, kRoles, false).error_message.find("time limit"), std::string::npos);
+  EXPECT_NE(derive_status({component(0, "OUT_OF_MEMORY")}, kRoles, false).error_message.find("out of memory"), std::string::npos);
+  EXPECT_NE(derive_status({component(0, "NODE_FAIL")}, kRoles, false).error_message.find("node"), std::string::npos);
+}
+
+TEST(JobState, CancellingThenCancelled) {
+  auto running = component(0, "RUNNING");
+  running.end_time.reset();
+  EXPECT_EQ(derive_status({running}, kRoles, true).state, "CANCELLING");
+  EXPECT_FALSE(derive_status({running}, kRoles, true).end_time);
+  EXPECT_EQ(derive_status({component(0, "CANCELLED")}, kRoles, true).state, "CANCELLED");
+}
+
+TEST(JobState, QueuedAndUnknown) {
+  EXPECT_EQ(derive_status({component(0, "PENDING")}, kRoles, false).state, "QUEUED");
+  EXPECT_EQ(derive_status({}, kRoles, false).state, "STATE_UNSPECIFIED");
+}
+
+TEST(Rfc3339, Utc) {
+  EXPECT_EQ(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(rfc3339_utc(1795000000), "2026-11-18T11:06:40Z");
+}
+
+}  // namespace
+}  // namespace mljob

@@ -1,0 +1,91 @@
+#include "core/job_store.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <system_error>
+
+#include "core/spec_error.h"
+
+namespace mljob {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kRecordFile = "job.json";
+
+nlohmann::json to_json(const JobRecord& record) {
+  return {{"job", record.job},
+          {"slurmJobId", record.slurm_job_id},
+          {"componentRoles", record.component_roles},
+          {"cancelRequested", record.cancel_requested}};
+}
+
+JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
+  JobRecord record;
+  record.job = in.at("job");
+  record.slurm_job_id = in.value("slurmJobId", "");
+  record.component_roles = in.value("componentRoles", std::vector<std::string>{});
+  record.cancel_requested = in.value("cancelRequested", false);
+  record.folder = folder;
+  return record;
+}
+
+}  // namespace
+
+JobStore::JobStore(fs::path root) : root_(std::move(root)) {}
+
+JobStore JobStore::from_environment() {
+  if (const char* home = std::getenv("MLJOB_HOME"); home && *home) return JobStore(home);
+  const char* user_home = std::getenv("HOME");
+  return JobStore(fs::path(user_home && *user_home ? user_home : "/tmp") / ".mljob");
+}
+
+fs::path JobStore::folder_of(const std::string& job_id) const { return root_ / "jobs" / job_id; }
+
+fs::path JobStore::reserve(const std::string& job_id) const {
+  fs::create_directories(root_ / "jobs");
+  fs::path folder = folder_of(job_id);
+  // create_directory is atomic: of two submissions with one ID, exactly one wins.
+  if (!fs::create_directory(folder)) {
+    throw SpecError("jobId", job_id, "is already used by one of your jobs (" + folder.string() + "); job IDs must be unique");
+  }
+  return folder;
+}
+
+void JobStore::release(const std::string& job_id) const {
+  std::error_code ignored;
+  fs::remove_all(folder_of(job_id), ignored);
+}
+
+void JobStore::save(const JobRecord& record) const {
+  fs::path target = record.folder / kRecordFile;
+  fs::path temporary = record.folder / (std::string(kRecordFile) + ".tmp");
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << to_json(record).dump(2) << "\n";
+    if (!out) throw std::runtime_error("cannot write " + temporary.string());
+  }
+  fs::rename(temporary, target);
+}
+
+std::optional<JobRecord> JobStore::load(const std::string& job_id) const {
+  fs::path folder = folder_of(job_id);
+  std::ifstream in(folder / kRecordFile);
+  if (!in) return std::nullopt;
+  try {
+    return from_json(nlohmann::json::parse(in), folder);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error("job record " + (folder / kRecordFile).string() + " is damaged: " + e.what());
+  }
+}
+
+std::vector<JobRecord> JobStore::load_all() const {
+  std::vector<JobRecord> records;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(root_ / "jobs", error)) {
+    if (!entry.is_directory()) continue;
+    if (auto record = load(entry.path().filename().string())) records.push_back(std::move(*record));
+  }
+  return records;
+}
+
+}  // namespace mljob

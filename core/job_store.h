@@ -1,0 +1,46 @@
+// The user's job records: one folder per job under $MLJOB_HOME/jobs (default ~/.mljob),
+// holding the spec as submitted, the batch script, the staged packages and the output.
+// Slurm accounting stays the source of truth for state and times; the record keeps what
+// Slurm cannot (the Job resource as the user wrote it, the Slurm job ID, a cancel request).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mljob {
+
+struct JobRecord {
+  nlohmann::json job;                 // the Job resource as submitted (jobId, labels, trainingInput)
+  std::string slurm_job_id;
+  std::vector<std::string> component_roles;  // readable role names per het component
+  bool cancel_requested = false;
+  std::filesystem::path folder;
+};
+
+class JobStore {
+ public:
+  explicit JobStore(std::filesystem::path root);
+  // $MLJOB_HOME, else $HOME/.mljob.
+  static JobStore from_environment();
+
+  const std::filesystem::path& root() const { return root_; }
+  std::filesystem::path folder_of(const std::string& job_id) const;
+
+  // Creates the job's folder; fails with SpecError if the job ID is already used.
+  std::filesystem::path reserve(const std::string& job_id) const;
+  // Removes a reserved folder after a failed submission: nothing half-done is left.
+  void release(const std::string& job_id) const;
+
+  void save(const JobRecord& record) const;  // atomically (write, then rename)
+  std::optional<JobRecord> load(const std::string& job_id) const;
+  std::vector<JobRecord> load_all() const;
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace mljob

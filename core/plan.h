@@ -1,0 +1,46 @@
+// A Slurm plan: what one training job becomes on Slurm. Produced by planner.h from a Job and
+// the tier catalog without touching Slurm; rendered to a batch script by batch_script.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mljob {
+
+// One role's share of a component, in rank order: {"master", 1}, {"worker", 4}.
+struct RoleSpan {
+  std::string role;  // master, worker, ps (the names TF_CONFIG uses)
+  int tasks = 0;
+};
+
+// One component of the heterogeneous job: replicas of one shape.
+struct SlurmComponent {
+  std::vector<RoleSpan> roles;  // more than one when same-shape replicas share a component
+  std::string machine_type;
+  int tasks = 0;
+  int cpus_per_task = 1;
+  std::int64_t memory_per_cpu_mb = 0;
+  std::string gpu_type;  // GRES type; empty with gpus_per_task == 0
+  int gpus_per_task = 0;
+  std::string partition, constraint, qos, account;
+  std::string time_limit;  // Slurm syntax; empty: the partition's default
+};
+
+struct SlurmPlan {
+  std::string job_name;
+  std::vector<SlurmComponent> components;
+  bool use_chief = false;
+  std::string python = "python3";
+  std::string runtime_setup;          // the admin's setup line for this runtime, run verbatim
+  std::vector<std::string> program;   // argv after the interpreter: -m MODULE ARGS --job-dir DIR
+  std::vector<std::string> python_path;  // staged packages, prepended to PYTHONPATH
+  std::string job_dir;
+
+  int total_tasks() const;
+  // The plugin's --ml-roles value: components by ',', roles inside one by '+', e.g.
+  // "master:1+worker,ps".
+  std::string ml_roles() const;
+};
+
+}  // namespace mljob

@@ -1,0 +1,147 @@
+#include "core/planner.h"
+
+#include <algorithm>
+
+#include "core/spec_error.h"
+
+namespace mljob {
+namespace {
+
+// One replica type of the job, resolved from the tier or from the CUSTOM fields.
+struct Replica {
+  std::string role;
+  std::string field;  // where it came from, for messages
+  std::string machine_type;
+  int count = 0;
+  std::optional<tiers::AcceleratorRequest> accelerator;
+};
+
+std::optional<tiers::AcceleratorRequest> from_config(const ReplicaConfig& config) {
+  if (!config.accelerator_config) return std::nullopt;
+  return tiers::AcceleratorRequest{config.accelerator_config->type,
+                                   static_cast<int>(config.accelerator_config->count)};
+}
+
+std::vector<Replica> resolve_replicas(const TrainingInput& in, const tiers::TierCatalog& catalog) {
+  if (in.scale_tier == "CUSTOM") {
+    return {{"master", "trainingInput.masterType", in.master_type, 1, from_config(in.master_config)},
+            {"worker", "trainingInput.workerType", in.worker_type, static_cast<int>(in.worker_count), from_config(in.worker_config)},
+            {"ps", "trainingInput.parameterServerType", in.parameter_server_type,
+             static_cast<int>(in.parameter_server_count), from_config(in.parameter_server_config)}};
+  }
+  const tiers::ScaleTier* tier = catalog.scale_tier(in.scale_tier);
+  if (!tier) throw SpecError("trainingInput.scaleTier", in.scale_tier, "is not offered at this site");
+  std::string field = "scaleTiers." + in.scale_tier;
+  return {{"master", field + ".master", tier->master.machine_type, tier->master.count, tier->master.accelerator},
+          {"worker", field + ".worker", tier->worker.machine_type, tier->worker.count, tier->worker.accelerator},
+          {"ps", field + ".parameterServer", tier->parameter_server.machine_type, tier->parameter_server.count,
+           tier->parameter_server.accelerator}};
+}
+
+SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& catalog) {
+  const tiers::MachineType* type = catalog.machine_type(replica.machine_type);
+  if (!type) throw SpecError(replica.field, replica.machine_type, "is not a machine type offered at this site");
+  SlurmComponent component;
+  component.roles = {{replica.role, replica.count}};
+  component.machine_type = type->name;
+  component.tasks = replica.count;
+  component.cpus_per_task = type->cpus;
+  // Slurm has no per-task memory option; per-CPU memory times the task's CPUs is the same.
+  component.memory_per_cpu_mb = (type->memory_mb + type->cpus - 1) / type->cpus;
+  auto accelerator = replica.accelerator ? replica.accelerator : type->accelerator;
+  if (accelerator) {
+    const tiers::AcceleratorType* gpu = catalog.accelerator_type(accelerator->type);
+    if (!gpu) {
+      throw SpecError(replica.field, accelerator->type,
+                      "accelerator type is not offered at this site (the tier catalog maps no GRES type to it)");
+    }
+    component.gpu_type = gpu->gres_type;
+    component.gpus_per_task = accelerator->count;
+  }
+  component.partition = type->partition;
+  component.constraint = type->constraint;
+  component.qos = type->qos;
+  component.account = type->account;
+  component.time_limit = type->default_time;
+  return component;
+}
+
+bool same_shape(const SlurmComponent& a, const SlurmComponent& b) {
+  return a.machine_type == b.machine_type && a.cpus_per_task == b.cpus_per_task &&
+         a.memory_per_cpu_mb == b.memory_per_cpu_mb && a.gpu_type == b.gpu_type &&
+         a.gpus_per_task == b.gpus_per_task && a.partition == b.partition &&
+         a.constraint == b.constraint && a.qos == b.qos && a.account == b.account &&
+         a.time_limit == b.time_limit;
+}
+
+// The components of a het job never share a node, so k components need k nodes. Replicas of
+// the same shape that follow each other share one component (a per-rank role map tells the
+// plugin which rank is which), so small jobs fit on few nodes.
+std::vector<SlurmComponent> merge_same_shapes(std::vector<SlurmComponent> components) {
+  std::vector<SlurmComponent> merged;
+  for (auto& component : components) {
+    if (!merged.empty() && same_shape(merged.back(), component)) {
+      merged.back().roles.insert(merged.back().roles.end(), component.roles.begin(), component.roles.end());
+      merged.back().tasks += component.tasks;
+    } else {
+      merged.push_back(std::move(component));
+    }
+  }
+  return merged;
+}
+
+}  // namespace
+
+int SlurmPlan::total_tasks() const {
+  int total = 0;
+  for (const auto& component : components) total += component.tasks;
+  return total;
+}
+
+std::string SlurmPlan::ml_roles() const {
+  std::string out;
+  for (std::size_t c = 0; c < components.size(); ++c) {
+    if (c) out += ',';
+    const auto& roles = components[c].roles;
+    for (std::size_t r = 0; r < roles.size(); ++r) {
+      if (r) out += '+';
+      out += roles[r].role;
+      // The last role of a component takes the remaining ranks, so it needs no count.
+      if (r + 1 < roles.size()) out += ":" + std::to_string(roles[r].tasks);
+    }
+  }
+  return out;
+}
+
+SlurmPlan plan_job(const Job& job, const tiers::TierCatalog& catalog, const PlanContext& context) {
+  const TrainingInput& in = job.training_input;
+  SlurmPlan plan;
+  plan.job_name = job.job_id;
+  plan.use_chief = in.use_chief_in_tf_config;
+  plan.job_dir = in.job_dir.empty() ? context.job_dir : in.job_dir;
+  plan.python_path = context.python_path;
+
+  std::vector<SlurmComponent> components;
+  for (const Replica& replica : resolve_replicas(in, catalog)) {
+    if (replica.count > 0) components.push_back(component_for(replica, catalog));
+  }
+  plan.components = merge_same_shapes(std::move(components));
+
+  const tiers::RuntimeEnvironment* runtime = catalog.runtime(in.runtime_version, in.python_version);
+  std::string runtime_name = in.runtime_version.empty() ? "default" : in.runtime_version;
+  if (!runtime) {
+    throw SpecError("trainingInput.runtimeVersion", runtime_name,
+                    "no environment is configured for it at this site (tier catalog " + catalog.source + ")");
+  }
+  if (!runtime->refusal.empty()) throw SpecError("trainingInput.runtimeVersion", runtime_name, runtime->refusal);
+  plan.python = runtime->python;
+  plan.runtime_setup = runtime->setup;
+
+  plan.program = {"-m", in.python_module};
+  plan.program.insert(plan.program.end(), in.args.begin(), in.args.end());
+  plan.program.push_back("--job-dir");
+  plan.program.push_back(plan.job_dir);
+  return plan;
+}
+
+}  // namespace mljob

@@ -1,0 +1,84 @@
+#include "core/planner.h"
+
+#include "core/spec_parser.h"
+#include "core/test_support.h"
+#include "tiers/catalog_loader.h"
+
+namespace mljob {
+namespace {
+
+const tiers::TierCatalog& stock_catalog() {
+  static tiers::TierCatalog loaded = tiers::load_catalog(std::string(MLJOB_SOURCE_DIR) + "/etc/tiers.yaml");
+  return loaded;
+}
+
+SlurmPlan plan_for(const std::string& training_input_yaml, const tiers::TierCatalog& catalog = stock_catalog()) {
+  Job job = parse_job_spec("trainingInput:\n" + training_input_yaml, "test");
+  job.job_id = "j";
+  return plan_job(job, catalog, {"/jobs/j/job-dir", {"/jobs/j/packages"}});
+}
+
+TEST(Planner, StockStandard1MergesMasterAndWorkers) {
+  // In the stock catalog the master and the workers are both n1-highcpu-8: one component.
+  SlurmPlan plan = plan_for("  scaleTier: STANDARD_1\n  pythonModule: trainer.task\n  args: [--epochs, '2']\n");
+  ASSERT_EQ(plan.components.size(), 2u);
+  EXPECT_EQ(plan.ml_roles(), "master:1+worker,ps");
+  EXPECT_EQ(plan.components[0].tasks, 5);
+  EXPECT_EQ(plan.components[1].tasks, 3);
+  EXPECT_EQ(plan.components[0].cpus_per_task, 8);
+  EXPECT_EQ(plan.components[0].memory_per_cpu_mb * 8, 7376);  // 7.2G, rounded up per CPU
+  EXPECT_EQ(plan.components[1].memory_per_cpu_mb * 4, 15360);
+  EXPECT_EQ(plan.program,
+            (std::vector<std::string>{"-m", "trainer.task", "--epochs", "2", "--job-dir", "/jobs/j/job-dir"}));
+  EXPECT_EQ(plan.total_tasks(), 8);
+}
+
+TEST(Planner, LocalClusterStandard1IsThreeComponents) {
+  // The local cluster's catalog gives the master a T4: three shapes, three components.
+  static tiers::TierCatalog local = tiers::load_catalog(std::string(MLJOB_SOURCE_DIR) + "/contrib/cluster/tiers.yaml");
+  SlurmPlan plan = plan_for("  scaleTier: STANDARD_1\n  pythonModule: trainer.task\n", local);
+  ASSERT_EQ(plan.components.size(), 3u);
+  EXPECT_EQ(plan.ml_roles(), "master,worker,ps");
+  EXPECT_EQ(plan.components[0].gpu_type, "t4");
+  EXPECT_EQ(plan.components[0].gpus_per_task, 1);
+  EXPECT_EQ(plan.components[1].tasks, 4);
+  EXPECT_EQ(plan.python, "/usr/bin/python3");
+}
+
+TEST(Planner, SameShapeReplicasShareAComponent) {
+  SlurmPlan plan = plan_for("  scaleTier: CUSTOM\n  masterType: n1-standard-8\n  workerType: n1-standard-8\n"
+                            "  workerCount: 2\n  parameterServerType: n1-highmem-2\n  parameterServerCount: 1\n"
+                            "  pythonModule: t\n");
+  ASSERT_EQ(plan.components.size(), 2u);
+  EXPECT_EQ(plan.components[0].tasks, 3);
+  EXPECT_EQ(plan.ml_roles(), "master:1+worker,ps");
+}
+
+TEST(Planner, AcceleratorsBecomeGpusPerTask) {
+  SlurmPlan plan = plan_for("  scaleTier: CUSTOM\n  masterType: n1-standard-8\n"
+                            "  masterConfig: {acceleratorConfig: {count: 2, type: NVIDIA_TESLA_V100}}\n"
+                            "  pythonModule: t\n");
+  EXPECT_EQ(plan.components[0].gpu_type, "v100");
+  EXPECT_EQ(plan.components[0].gpus_per_task, 2);
+  SlurmPlan legacy = plan_for("  scaleTier: CUSTOM\n  masterType: complex_model_m_gpu\n  pythonModule: t\n");
+  EXPECT_EQ(legacy.components[0].gpu_type, "k80");
+  EXPECT_EQ(legacy.components[0].gpus_per_task, 4);
+}
+
+TEST(Planner, EveryStockTierPlans) {
+  for (const auto& tier : stock_catalog().scale_tier_names()) {
+    SlurmPlan plan = plan_for("  scaleTier: " + tier + "\n  pythonModule: t\n");
+    EXPECT_FALSE(plan.components.empty()) << tier;
+    EXPECT_EQ(plan.components[0].roles.front().role, "master") << tier;
+  }
+}
+
+TEST(Planner, RefusedRuntimeSaysWhy) {
+  tiers::TierCatalog catalog = stock_catalog();
+  catalog.runtimes["1.15"] = {"1.15", "python3", "", "TensorFlow 1.15 is not installed at this site"};
+  testing::expect_spec_error([&] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  runtimeVersion: '1.15'\n", catalog); },
+                             "trainingInput.runtimeVersion", "not installed");
+}
+
+}  // namespace
+}  // namespace mljob

@@ -1,0 +1,34 @@
+#include "core/process.h"
+
+#include <gtest/gtest.h>
+
+#include <system_error>
+
+namespace mljob {
+namespace {
+
+TEST(Process, CapturesBothStreamsAndStatus) {
+  auto result = run_process({"sh", "-c", "echo out; echo err >&2; exit 3"});
+  EXPECT_EQ(result.out, "out\n");
+  EXPECT_EQ(result.err, "err\n");
+  EXPECT_EQ(result.exit_code, 3);
+}
+
+TEST(Process, ExtraEnvironmentReachesOnlyTheChild) {
+  auto result = run_process({"sh", "-c", "printf %s \"$MLJOB_TEST_VALUE\""}, {{"MLJOB_TEST_VALUE", "a b;c"}});
+  EXPECT_EQ(result.out, "a b;c");
+  EXPECT_EQ(std::getenv("MLJOB_TEST_VALUE"), nullptr);
+}
+
+TEST(Process, LargeOutputDoesNotDeadlock) {
+  auto result = run_process({"sh", "-c", "head -c 3000000 /dev/zero; head -c 3000000 /dev/zero >&2"});
+  EXPECT_EQ(result.out.size(), 3000000u);
+  EXPECT_EQ(result.err.size(), 3000000u);
+}
+
+TEST(Process, MissingProgramThrows) {
+  EXPECT_THROW(run_process({"/nonexistent/program"}), std::system_error);
+}
+
+}  // namespace
+}  // namespace mljob

@@ -1,0 +1,66 @@
+#include "core/slurm_client.h"
+
+#include <system_error>
+
+#include "core/process.h"
+
+namespace mljob {
+namespace {
+
+std::string trim(std::string text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+  std::size_t start = 0;
+  while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
+  return text.substr(start);
+}
+
+ProcessResult run_slurm(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
+  try {
+    return run_process(argv, env);
+  } catch (const std::system_error& e) {
+    throw SlurmError(std::string(e.what()) + " (is Slurm installed and on PATH?)");
+  }
+}
+
+std::string join(const std::vector<std::string>& items, char separator) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : std::string(1, separator)) + item;
+  return out;
+}
+
+}  // namespace
+
+std::string SlurmClient::submit(const std::vector<std::string>& sbatch_argv) const {
+  ProcessResult result = run_slurm(sbatch_argv);
+  if (result.exit_code != 0) throw SlurmError("sbatch refused the job: " + trim(result.err));
+  // --parsable prints "ID" or "ID;CLUSTER".
+  std::string id = trim(result.out);
+  id = id.substr(0, id.find(';'));
+  if (id.empty() || id.find_first_not_of("0123456789") != std::string::npos) {
+    throw SlurmError("sbatch printed no job ID (output: '" + trim(result.out) + "')");
+  }
+  return id;
+}
+
+std::vector<AccountingRecord> SlurmClient::accounting(const std::vector<std::string>& job_ids) const {
+  if (job_ids.empty()) return {};
+  // Epoch times need no time-zone guessing; -X gives one line per het component.
+  std::vector<std::string> argv = {"sacct", "--noheader", "--parsable2", "--allocations",
+                                   "--starttime=1970-01-01", "--format", kAccountingFormat,
+                                   "--jobs", join(job_ids, ',')};
+  ProcessResult result = run_slurm(argv, {{"SLURM_TIME_FORMAT", "%s"}});
+  if (result.exit_code != 0) throw SlurmError("sacct failed: " + trim(result.err));
+  return parse_accounting(result.out);
+}
+
+void SlurmClient::cancel(const std::string& job_id) const {
+  ProcessResult result = run_slurm({"scancel", job_id});
+  if (result.exit_code != 0) {
+    std::string message = trim(result.err);
+    // A job that already ended cannot be cancelled again; that is not an error for us.
+    if (message.find("already completed") != std::string::npos || message.find("Invalid job id") != std::string::npos) return;
+    throw SlurmError("scancel failed: " + message);
+  }
+}
+
+}  // namespace mljob

@@ -1,0 +1,29 @@
+// The one place that runs Slurm's commands. Everything else gets values from here.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/accounting.h"
+
+namespace mljob {
+
+class SlurmError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class SlurmClient {
+ public:
+  // Runs `sbatch` with these arguments (argv[0] included) and returns the job ID.
+  std::string submit(const std::vector<std::string>& sbatch_argv) const;
+
+  // One sacct call for any number of jobs: the allocation record of each component.
+  std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const;
+
+  // Asks Slurm to cancel the job (all its components). Cancelling a finished job is fine.
+  void cancel(const std::string& job_id) const;
+};
+
+}  // namespace mljob

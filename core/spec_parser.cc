@@ -1,0 +1,274 @@
+#include "core/spec_parser.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "core/spec_error.h"
+
+namespace mljob {
+namespace {
+
+using nlohmann::json;
+
+json scalar_to_json(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return text;  // quoted: always a string
+  if (text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+  if (text == "true" || text == "True" || text == "TRUE") return true;
+  if (text == "false" || text == "False" || text == "FALSE") return false;
+  if (!text.empty()) {
+    std::size_t used = 0;
+    try {
+      long long whole = std::stoll(text, &used, 10);
+      if (used == text.size()) return whole;
+      double real = std::stod(text, &used);
+      if (used == text.size()) return real;
+    } catch (const std::exception&) {
+      // not a number: a string
+    }
+  }
+  return text;
+}
+
+json node_to_json(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Scalar:
+      return scalar_to_json(node);
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : node) out.push_back(node_to_json(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& item : node) out[item.first.as<std::string>()] = node_to_json(item.second);
+      return out;
+    }
+  }
+  return nullptr;
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      std::size_t above = row[j];
+      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
+                  std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string join_field(const std::string& where, const std::string& key) {
+  return where.empty() ? key : where + "." + key;
+}
+
+std::string short_text(const json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+// Refuses any key of `object` not in `known`, suggesting the nearest known key.
+void require_known_keys(const json& object, const std::string& where,
+                        const std::vector<std::string>& known) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string rule = "unknown field";
+    if (auto guess = did_you_mean(key, known); !guess.empty()) rule += " (did you mean '" + guess + "'?)";
+    throw SpecError(join_field(where, key), short_text(value), rule);
+  }
+}
+
+void require_object(const json& value, const std::string& where) {
+  if (!value.is_object()) throw SpecError(where, short_text(value), "must be a mapping");
+}
+
+std::string read_string(const json& object, const char* key, const std::string& where) {
+  if (!object.contains(key) || object[key].is_null()) return {};
+  const json& value = object[key];
+  if (!value.is_string()) throw SpecError(join_field(where, key), short_text(value), "must be a string");
+  return value.get<std::string>();
+}
+
+// int64 fields arrive as numbers from YAML and as decimal strings from API JSON.
+std::int64_t read_int64(const json& object, const char* key, const std::string& where) {
+  if (!object.contains(key) || object[key].is_null()) return 0;
+  const json& value = object[key];
+  std::string field = where + "." + key;
+  if (value.is_number_integer()) return value.get<std::int64_t>();
+  if (value.is_string()) {
+    const std::string text = value.get<std::string>();
+    std::size_t used = 0;
+    try {
+      std::int64_t parsed = std::stoll(text, &used, 10);
+      if (used == text.size()) return parsed;
+    } catch (const std::exception&) {
+    }
+  }
+  throw SpecError(field, short_text(value), "must be an integer");
+}
+
+bool read_bool(const json& object, const char* key, const std::string& where) {
+  if (!object.contains(key) || object[key].is_null()) return false;
+  if (!object[key].is_boolean()) throw SpecError(where + "." + key, short_text(object[key]), "must be true or false");
+  return object[key].get<bool>();
+}
+
+std::vector<std::string> read_string_list(const json& object, const char* key, const std::string& where) {
+  std::vector<std::string> out;
+  if (!object.contains(key) || object[key].is_null()) return out;
+  const json& value = object[key];
+  std::string field = where + "." + key;
+  if (!value.is_array()) throw SpecError(field, short_text(value), "must be a list of strings");
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    // Arguments like `--epochs=2` or `5` are read by YAML as numbers; the program gets text.
+    const json& item = value[i];
+    if (item.is_string()) out.push_back(item.get<std::string>());
+    else if (item.is_number() || item.is_boolean()) out.push_back(item.dump());
+    else throw SpecError(field + "[" + std::to_string(i) + "]", short_text(item), "must be a string");
+  }
+  return out;
+}
+
+ReplicaConfig read_replica_config(const json& object, const char* key, const std::string& where) {
+  ReplicaConfig config;
+  if (!object.contains(key) || object[key].is_null()) return config;
+  std::string at = where + "." + key;
+  const json& value = object[key];
+  require_object(value, at);
+  require_known_keys(value, at,
+                     {"acceleratorConfig", "imageUri", "containerCommand", "containerArgs",
+                      "tpuTfVersion", "diskConfig"});
+  if (value.contains("acceleratorConfig") && !value["acceleratorConfig"].is_null()) {
+    std::string acc_at = at + ".acceleratorConfig";
+    const json& acc = value["acceleratorConfig"];
+    require_object(acc, acc_at);
+    require_known_keys(acc, acc_at, {"count", "type"});
+    config.accelerator_config = AcceleratorConfig{read_int64(acc, "count", acc_at), read_string(acc, "type", acc_at)};
+  }
+  config.image_uri = read_string(value, "imageUri", at);
+  return config;
+}
+
+const std::vector<std::string> kTrainingInputFields = {
+    "scaleTier", "masterType", "masterConfig", "workerType", "workerConfig", "workerCount",
+    "parameterServerType", "parameterServerConfig", "parameterServerCount", "evaluatorType",
+    "evaluatorConfig", "evaluatorCount", "packageUris", "pythonModule", "args", "hyperparameters",
+    "region", "jobDir", "runtimeVersion", "pythonVersion", "encryptionConfig", "scheduling",
+    "network", "serviceAccount", "useChiefInTfConfig", "enableWebAccess"};
+
+// Known fields that mljob keeps but does not act on yet.
+const std::vector<std::string> kPassThroughFields = {
+    "evaluatorType", "evaluatorConfig", "evaluatorCount", "encryptionConfig", "scheduling",
+    "network", "serviceAccount", "enableWebAccess"};
+
+TrainingInput read_training_input(const json& value, const std::string& at) {
+  require_object(value, at);
+  require_known_keys(value, at, kTrainingInputFields);
+  TrainingInput in;
+  in.scale_tier = read_string(value, "scaleTier", at);
+  in.master_type = read_string(value, "masterType", at);
+  in.master_config = read_replica_config(value, "masterConfig", at);
+  in.worker_type = read_string(value, "workerType", at);
+  in.worker_config = read_replica_config(value, "workerConfig", at);
+  in.worker_count = read_int64(value, "workerCount", at);
+  in.parameter_server_type = read_string(value, "parameterServerType", at);
+  in.parameter_server_config = read_replica_config(value, "parameterServerConfig", at);
+  in.parameter_server_count = read_int64(value, "parameterServerCount", at);
+  in.package_uris = read_string_list(value, "packageUris", at);
+  in.python_module = read_string(value, "pythonModule", at);
+  in.args = read_string_list(value, "args", at);
+  in.region = read_string(value, "region", at);
+  in.job_dir = read_string(value, "jobDir", at);
+  in.runtime_version = read_string(value, "runtimeVersion", at);
+  in.python_version = read_string(value, "pythonVersion", at);
+  in.use_chief_in_tf_config = read_bool(value, "useChiefInTfConfig", at);
+  if (value.contains("hyperparameters") && !value["hyperparameters"].is_null()) {
+    require_object(value["hyperparameters"], at + ".hyperparameters");
+    in.hyperparameters = value["hyperparameters"];
+  }
+  for (const auto& key : kPassThroughFields) {
+    if (value.contains(key)) in.extra[key] = value[key];
+  }
+  return in;
+}
+
+std::map<std::string, std::string> read_labels(const json& root) {
+  std::map<std::string, std::string> labels;
+  if (!root.contains("labels") || root["labels"].is_null()) return labels;
+  require_object(root["labels"], "labels");
+  for (const auto& [key, value] : root["labels"].items()) {
+    if (value.is_string()) labels[key] = value.get<std::string>();
+    else if (value.is_number() || value.is_boolean()) labels[key] = value.dump();
+    else throw SpecError("labels." + key, short_text(value), "must be a string");
+  }
+  return labels;
+}
+
+}  // namespace
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& candidate : candidates) {
+    std::size_t distance = edit_distance(word, candidate);
+    if (distance < best_distance) {
+      best_distance = distance;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+json yaml_text_to_json(const std::string& text, const std::string& source_name) {
+  try {
+    return node_to_json(YAML::Load(text));
+  } catch (const YAML::Exception& e) {
+    throw SpecError(source_name, "(file)", std::string("is not valid YAML or JSON: ") + e.what());
+  }
+}
+
+Job parse_job_spec(const std::string& text, const std::string& source_name) {
+  json root = yaml_text_to_json(text, source_name);
+  if (root.is_null()) root = json::object();  // an empty file: everything from flags
+  require_object(root, "(top level)");
+  // Output-only fields of a Job resource are accepted (a describe can be fed back) and ignored.
+  require_known_keys(root, "",
+                     {"jobId", "labels", "trainingInput", "predictionInput", "createTime",
+                      "startTime", "endTime", "state", "errorMessage", "trainingOutput", "etag",
+                      "jobPosition", "predictionOutput", "slurmJobId"});
+  if (root.contains("predictionInput")) {
+    std::string rule = root.contains("trainingInput")
+                           ? "trainingInput and predictionInput are a union: set only one"
+                           : "prediction jobs are not run by mljob; give a trainingInput";
+    throw SpecError("predictionInput", short_text(root["predictionInput"]), rule);
+  }
+  Job job;
+  job.job_id = read_string(root, "jobId", "");
+  job.labels = read_labels(root);
+  if (root.contains("trainingInput") && !root["trainingInput"].is_null()) {
+    job.training_input = read_training_input(root["trainingInput"], "trainingInput");
+  }
+  return job;
+}
+
+Job parse_job_spec_file(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw SpecError("--config", file.string(), "cannot be read (does the file exist?)");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_job_spec(text.str(), file.string());
+}
+
+}  // namespace mljob

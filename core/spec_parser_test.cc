@@ -1,0 +1,89 @@
+#include "core/spec_parser.h"
+
+#include "core/test_support.h"
+
+namespace mljob {
+namespace {
+
+using testing::expect_spec_error;
+
+TEST(SpecParser, GcloudConfigShape) {
+  Job job = parse_job_spec(R"(
+trainingInput:
+  scaleTier: CUSTOM
+  masterType: n1-standard-8
+  masterConfig:
+    acceleratorConfig: {count: 2, type: NVIDIA_TESLA_T4}
+  workerType: n1-standard-4
+  workerCount: 3
+  args: ["--epochs", 5, "--lr=0.1"]
+  hyperparameters: {goal: MAXIMIZE, maxTrials: 4}
+labels: {team: vision}
+)", "test");
+  const TrainingInput& in = job.training_input;
+  EXPECT_EQ(in.scale_tier, "CUSTOM");
+  EXPECT_EQ(in.master_config.accelerator_config->count, 2);
+  EXPECT_EQ(in.worker_count, 3);
+  EXPECT_EQ(in.args, (std::vector<std::string>{"--epochs", "5", "--lr=0.1"}));
+  EXPECT_EQ(in.hyperparameters["maxTrials"], 4);
+  EXPECT_EQ(job.labels.at("team"), "vision");
+}
+
+TEST(SpecParser, ApiJsonWithInt64Strings) {
+  Job job = parse_job_spec(R"({"jobId": "j1", "trainingInput": {"scaleTier": "CUSTOM", "masterType": "m",
+    "workerCount": "4", "workerType": "w", "pythonModule": "t.task"}, "state": "RUNNING"})", "api.json");
+  EXPECT_EQ(job.job_id, "j1");
+  EXPECT_EQ(job.training_input.worker_count, 4);
+}
+
+TEST(SpecParser, UnknownFieldSuggestsTheNearest) {
+  expect_spec_error([] { parse_job_spec("trainingInput:\n  scaleTeir: BASIC\n", "t"); },
+                    "trainingInput.scaleTeir", "did you mean 'scaleTier'");
+  expect_spec_error([] { parse_job_spec("trainingInput:\n  masterConfig: {acceleratorConfig: {cuont: 1}}\n", "t"); },
+                    "trainingInput.masterConfig.acceleratorConfig.cuont", "did you mean 'count'");
+}
+
+TEST(SpecParser, TrainingAndPredictionAreAUnion) {
+  expect_spec_error([] { parse_job_spec("trainingInput: {scaleTier: BASIC}\npredictionInput: {}\n", "t"); },
+                    "predictionInput", "union");
+}
+
+TEST(SpecParser, TypeErrorsNameTheField) {
+  expect_spec_error([] { parse_job_spec("trainingInput: {workerCount: many}\n", "t"); }, "trainingInput.workerCount",
+                    "integer");
+  expect_spec_error([] { parse_job_spec("trainingInput: {args: [{a: 1}]}\n", "t"); }, "trainingInput.args[0]",
+                    "string");
+  expect_spec_error([] { parse_job_spec("trainingInput: [1, 2]\n", "t"); }, "trainingInput", "mapping");
+}
+
+TEST(SpecParser, QuotedNumbersStayStrings) {
+  Job job = parse_job_spec("trainingInput:\n  runtimeVersion: \"2.1\"\n  pythonVersion: '3.7'\n", "t");
+  EXPECT_EQ(job.training_input.runtime_version, "2.1");
+  EXPECT_EQ(job.training_input.python_version, "3.7");
+}
+
+TEST(SpecParser, InvalidYamlIsASpecError) {
+  EXPECT_THROW(parse_job_spec("trainingInput: [unclosed\n", "t"), SpecError);
+}
+
+TEST(SpecParser, EveryAiPlatformConfigInTheCorpusParses) {
+  // The training configs of the conformance corpus (shared/conformance) must all read cleanly.
+  namespace fs = std::filesystem;
+  fs::path corpus = fs::path(MLJOB_SOURCE_DIR) / "../shared/conformance/aiplatform/cloudml-samples";
+  if (!fs::exists(corpus)) GTEST_FAIL() << "conformance corpus missing at " << corpus;
+  int parsed = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(corpus)) {
+    if (entry.path().extension() != ".yaml") continue;
+    EXPECT_NO_THROW(parse_job_spec_file(entry.path())) << entry.path();
+    ++parsed;
+  }
+  EXPECT_GT(parsed, 20);
+}
+
+TEST(DidYouMean, OnlyCloseWords) {
+  EXPECT_EQ(did_you_mean("workerCont", {"workerCount", "workerType"}), "workerCount");
+  EXPECT_EQ(did_you_mean("zzzzzz", {"workerCount", "workerType"}), "");
+}
+
+}  // namespace
+}  // namespace mljob

@@ -1,0 +1,139 @@
+#include "core/validation.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "core/spec_error.h"
+
+namespace mljob {
+namespace {
+
+constexpr std::size_t kMaxJobIdLength = 128;
+constexpr std::size_t kMaxPackageUris = 100;
+constexpr std::size_t kMaxLabelLength = 63;
+constexpr std::array kScaleTiers = {"BASIC", "STANDARD_1", "PREMIUM_1", "BASIC_GPU", "BASIC_TPU", "CUSTOM"};
+constexpr std::array kAcceleratorTypes = {"NVIDIA_TESLA_K80", "NVIDIA_TESLA_P100", "NVIDIA_TESLA_V100",
+                                          "NVIDIA_TESLA_P4",  "NVIDIA_TESLA_T4",   "NVIDIA_TESLA_A100",
+                                          "TPU_V2", "TPU_V3", "TPU_V2_POD", "TPU_V3_POD"};
+
+bool is_letter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
+bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+
+void validate_job_id(const std::string& id) {
+  if (id.empty()) throw SpecError("jobId", id, "is required");
+  if (id.size() > kMaxJobIdLength) throw SpecError("jobId", id, "must be at most 128 characters");
+  if (!is_letter(id[0])) throw SpecError("jobId", id, "must start with a letter");
+  if (!std::all_of(id.begin(), id.end(), is_word_char)) {
+    throw SpecError("jobId", id, "may contain only letters, digits and underscores");
+  }
+}
+
+// Google Cloud label rules: keys start with a lowercase letter; keys and values use lowercase
+// letters, digits, '_' and '-', at most 63 characters.
+void validate_labels(const std::map<std::string, std::string>& labels) {
+  auto label_char = [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
+           c == '_' || c == '-';
+  };
+  for (const auto& [key, value] : labels) {
+    std::string field = "labels." + key;
+    if (key.empty() || !std::islower(static_cast<unsigned char>(key[0])))
+      throw SpecError(field, key, "a label key must start with a lowercase letter");
+    if (key.size() > kMaxLabelLength || value.size() > kMaxLabelLength)
+      throw SpecError(field, value, "label keys and values are at most 63 characters");
+    if (!std::all_of(key.begin(), key.end(), label_char))
+      throw SpecError(field, key, "a label key may contain only lowercase letters, digits, '_' and '-'");
+    if (!std::all_of(value.begin(), value.end(), label_char))
+      throw SpecError(field, value, "a label value may contain only lowercase letters, digits, '_' and '-'");
+  }
+}
+
+void validate_accelerator(const std::optional<AcceleratorConfig>& config, const std::string& field) {
+  if (!config) return;
+  if (config->count <= 0)
+    throw SpecError(field + ".count", std::to_string(config->count), "must be at least 1");
+  if (std::find(kAcceleratorTypes.begin(), kAcceleratorTypes.end(), config->type) == kAcceleratorTypes.end()) {
+    throw SpecError(field + ".type", config->type, "is not an AI Platform accelerator type");
+  }
+}
+
+}  // namespace
+
+void validate_job(const Job& job) {
+  validate_job_id(job.job_id);
+  validate_labels(job.labels);
+  const TrainingInput& in = job.training_input;
+  const std::string at = "trainingInput";
+
+  if (in.scale_tier.empty()) throw SpecError(at + ".scaleTier", "", "is required");
+  if (std::find(kScaleTiers.begin(), kScaleTiers.end(), in.scale_tier) == kScaleTiers.end()) {
+    throw SpecError(at + ".scaleTier", in.scale_tier,
+                    "must be one of BASIC, STANDARD_1, PREMIUM_1, BASIC_GPU, BASIC_TPU, CUSTOM");
+  }
+  bool custom = in.scale_tier == "CUSTOM";
+  if (in.worker_count < 0) throw SpecError(at + ".workerCount", std::to_string(in.worker_count), "must not be negative");
+  if (in.parameter_server_count < 0)
+    throw SpecError(at + ".parameterServerCount", std::to_string(in.parameter_server_count), "must not be negative");
+  if (custom && in.master_type.empty()) throw SpecError(at + ".masterType", "", "is required when scaleTier is CUSTOM");
+  if (!custom) {
+    for (const auto& [field, value] : {std::pair{"masterType", in.master_type}, {"workerType", in.worker_type},
+                                       {"parameterServerType", in.parameter_server_type}}) {
+      if (!value.empty()) throw SpecError(at + "." + field, value, "may be set only when scaleTier is CUSTOM");
+    }
+    if (in.worker_count) throw SpecError(at + ".workerCount", std::to_string(in.worker_count), "may be set only when scaleTier is CUSTOM");
+    if (in.parameter_server_count)
+      throw SpecError(at + ".parameterServerCount", std::to_string(in.parameter_server_count), "may be set only when scaleTier is CUSTOM");
+  }
+  if (in.worker_count > 0 && in.worker_type.empty())
+    throw SpecError(at + ".workerType", "", "is required when workerCount is greater than 0");
+  if (in.parameter_server_count > 0 && in.parameter_server_type.empty())
+    throw SpecError(at + ".parameterServerType", "", "is required when parameterServerCount is greater than 0");
+  validate_accelerator(in.master_config.accelerator_config, at + ".masterConfig.acceleratorConfig");
+  validate_accelerator(in.worker_config.accelerator_config, at + ".workerConfig.acceleratorConfig");
+  validate_accelerator(in.parameter_server_config.accelerator_config, at + ".parameterServerConfig.acceleratorConfig");
+  if (in.package_uris.size() > kMaxPackageUris)
+    throw SpecError(at + ".packageUris", std::to_string(in.package_uris.size()) + " entries", "at most 100 package URIs");
+  bool container = !in.master_config.image_uri.empty();
+  if (in.python_module.empty() && !container)
+    throw SpecError(at + ".pythonModule", "", "is required (the module to run, e.g. trainer.task)");
+}
+
+void validate_against_catalog(const Job& job, const tiers::TierCatalog& catalog) {
+  const TrainingInput& in = job.training_input;
+  const std::string at = "trainingInput";
+  if (in.scale_tier != "CUSTOM") {
+    if (!catalog.scale_tier(in.scale_tier))
+      throw SpecError(at + ".scaleTier", in.scale_tier, "is not offered at this site (tier catalog " + catalog.source + ")");
+    return;
+  }
+  struct Used { const char* field; const std::string& type; const ReplicaConfig& config; };
+  std::vector<Used> used = {{"masterType", in.master_type, in.master_config}};
+  if (in.worker_count > 0) used.push_back({"workerType", in.worker_type, in.worker_config});
+  if (in.parameter_server_count > 0) used.push_back({"parameterServerType", in.parameter_server_type, in.parameter_server_config});
+
+  std::optional<bool> legacy_seen;
+  for (const auto& item : used) {
+    const tiers::MachineType* type = catalog.machine_type(item.type);
+    if (!type) {
+      throw SpecError(at + "." + item.field, item.type,
+                      "is not a machine type offered at this site (see `mljob tiers show`)");
+    }
+    if (legacy_seen && *legacy_seen != type->legacy) {
+      throw SpecError(at + "." + item.field, item.type,
+                      "master, worker and parameter server types must all be legacy machine types or all Compute Engine machine types");
+    }
+    legacy_seen = type->legacy;
+    std::string config_field = std::string(item.field).substr(0, std::string(item.field).size() - 4) + "Config";
+    if (item.config.accelerator_config && type->legacy) {
+      throw SpecError(at + "." + config_field + ".acceleratorConfig", item.config.accelerator_config->type,
+                      "acceleratorConfig may be used only with Compute Engine machine types, not the legacy type '" + item.type + "'");
+    }
+    if (item.config.accelerator_config && !catalog.accelerator_type(item.config.accelerator_config->type)) {
+      throw SpecError(at + "." + config_field + ".acceleratorConfig.type", item.config.accelerator_config->type,
+                      "is not offered at this site");
+    }
+  }
+}
+
+}  // namespace mljob

@@ -1,0 +1,82 @@
+// The tier catalog: the site admin's mapping from cloud vocabulary (scale tiers, machine types,
+// accelerator types, runtime versions) onto Slurm resources. Pure data plus lookups; loading
+// lives in catalog_loader.h so that tests can build catalogs in code.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mljob::tiers {
+
+struct AcceleratorRequest {
+  std::string type;  // cloud name, e.g. NVIDIA_TESLA_T4
+  int count = 0;
+};
+
+// What one replica of a machine type gets from Slurm.
+struct MachineType {
+  std::string name;
+  int cpus = 1;
+  std::int64_t memory_mb = 0;
+  std::optional<AcceleratorRequest> accelerator;  // GPUs that come with the machine type
+  std::string partition;                          // empty: the cluster's default partition
+  std::string constraint;
+  std::string qos;
+  std::string account;
+  std::string default_time;  // Slurm time syntax, e.g. "1-00:00:00"; empty: partition default
+  std::string max_time;
+  bool legacy = false;  // AI Platform's legacy names (standard, complex_model_m, ...)
+};
+
+struct AcceleratorType {
+  std::string name;      // cloud name
+  std::string gres_type; // Slurm GRES type of gpu, e.g. "t4"
+};
+
+struct ReplicaShape {
+  std::string machine_type;
+  int count = 0;
+  std::optional<AcceleratorRequest> accelerator;  // overrides the machine type's
+};
+
+struct ScaleTier {
+  std::string name;
+  ReplicaShape master;
+  ReplicaShape worker;
+  ReplicaShape parameter_server;
+};
+
+// How a runtimeVersion / pythonVersion pair is run at this site.
+struct RuntimeEnvironment {
+  std::string key;         // "default", "2.11", "2.11/3.7", ...
+  std::string python = "python3";
+  std::string setup;       // shell line run before the trainer, written by the admin
+  std::string refusal;     // non-empty: this runtime is refused with this reason
+};
+
+class TierCatalog {
+ public:
+  std::string source;  // the file(s) it was read from, for messages
+
+  std::map<std::string, MachineType> machine_types;
+  std::map<std::string, AcceleratorType> accelerator_types;
+  std::map<std::string, ScaleTier> scale_tiers;
+  std::map<std::string, RuntimeEnvironment> runtimes;
+
+  // Lookups return nullptr when the site does not offer the name.
+  const MachineType* machine_type(const std::string& name) const;
+  const AcceleratorType* accelerator_type(const std::string& name) const;
+  const ScaleTier* scale_tier(const std::string& name) const;
+  // Most specific first: "RUNTIME/PYTHON", then "RUNTIME", then "default".
+  const RuntimeEnvironment* runtime(const std::string& runtime_version,
+                                    const std::string& python_version) const;
+
+  std::vector<std::string> scale_tier_names() const;
+  std::vector<std::string> machine_type_names() const;
+  std::vector<std::string> accelerator_type_names() const;
+};
+
+}  // namespace mljob::tiers

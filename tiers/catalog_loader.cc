@@ -1,0 +1,268 @@
+#include "tiers/catalog_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+
+namespace mljob::tiers {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kMaxExtendsDepth = 8;
+
+[[noreturn]] void fail(const fs::path& file, const std::string& where, const std::string& what) {
+  throw CatalogError(file.string() + ": " + where + ": " + what);
+}
+
+// Catalog values end up on #SBATCH lines: allow only what Slurm names are made of.
+void require_slurm_word(const fs::path& file, const std::string& where, const std::string& value) {
+  for (char c : value) {
+    bool ok = std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-.:,=+[]").find(c) != std::string_view::npos;
+    if (!ok) fail(file, where, "value '" + value + "' may only contain letters, digits and _-.:,=+[]");
+  }
+}
+
+void check_keys(const fs::path& file, const std::string& where, const YAML::Node& node,
+                const std::set<std::string>& allowed) {
+  for (const auto& item : node) {
+    auto key = item.first.as<std::string>();
+    if (!allowed.contains(key)) {
+      std::string list;
+      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+      fail(file, where + "." + key, "unknown key (expected one of: " + list + ")");
+    }
+  }
+}
+
+std::string read_string(const fs::path& file, const std::string& where, const YAML::Node& node,
+                        const std::string& key, const std::string& fallback) {
+  if (!node[key]) return fallback;
+  try {
+    return node[key].as<std::string>();
+  } catch (const YAML::Exception&) {
+    fail(file, where + "." + key, "must be a string");
+  }
+}
+
+int read_positive_int(const fs::path& file, const std::string& where, const YAML::Node& node,
+                      const std::string& key, int fallback, int minimum) {
+  if (!node[key]) return fallback;
+  int value = 0;
+  try {
+    value = node[key].as<int>();
+  } catch (const YAML::Exception&) {
+    fail(file, where + "." + key, "value '" + node[key].as<std::string>("?") + "' must be an integer");
+  }
+  if (value < minimum) {
+    fail(file, where + "." + key,
+         "value " + std::to_string(value) + " must be at least " + std::to_string(minimum));
+  }
+  return value;
+}
+
+std::optional<AcceleratorRequest> read_accelerator(const fs::path& file, const std::string& where,
+                                                   const YAML::Node& node) {
+  if (!node["accelerator"]) return std::nullopt;
+  const auto& acc = node["accelerator"];
+  std::string at = where + ".accelerator";
+  if (!acc.IsMap()) fail(file, at, "must be a mapping {type, count}");
+  check_keys(file, at, acc, {"type", "count"});
+  AcceleratorRequest request;
+  request.type = read_string(file, at, acc, "type", "");
+  if (request.type.empty()) fail(file, at + ".type", "is required");
+  request.count = read_positive_int(file, at, acc, "count", 1, 1);
+  return request;
+}
+
+void read_machine_types(const fs::path& file, const YAML::Node& node, TierCatalog& catalog) {
+  for (const auto& item : node) {
+    auto name = item.first.as<std::string>();
+    std::string where = "machineTypes." + name;
+    const auto& spec = item.second;
+    if (!spec.IsMap()) fail(file, where, "must be a mapping");
+    check_keys(file, where, spec,
+               {"cpus", "memory", "accelerator", "partition", "constraint", "qos", "account",
+                "defaultTime", "maxTime", "legacy"});
+    MachineType type;
+    type.name = name;
+    type.cpus = read_positive_int(file, where, spec, "cpus", 1, 1);
+    auto memory = read_string(file, where, spec, "memory", "");
+    if (memory.empty()) fail(file, where + ".memory", "is required (e.g. 15G)");
+    try {
+      type.memory_mb = parse_memory_mb(memory);
+    } catch (const std::invalid_argument& e) {
+      fail(file, where + ".memory", e.what());
+    }
+    type.accelerator = read_accelerator(file, where, spec);
+    type.partition = read_string(file, where, spec, "partition", "");
+    type.constraint = read_string(file, where, spec, "constraint", "");
+    type.qos = read_string(file, where, spec, "qos", "");
+    type.account = read_string(file, where, spec, "account", "");
+    type.default_time = read_string(file, where, spec, "defaultTime", "");
+    type.max_time = read_string(file, where, spec, "maxTime", "");
+    type.legacy = spec["legacy"] && spec["legacy"].as<bool>();
+    for (const auto& [field, value] :
+         {std::pair{"partition", type.partition}, {"constraint", type.constraint},
+          {"qos", type.qos}, {"account", type.account}, {"defaultTime", type.default_time},
+          {"maxTime", type.max_time}}) {
+      require_slurm_word(file, where + "." + field, value);
+    }
+    catalog.machine_types[name] = type;
+  }
+}
+
+void read_accelerator_types(const fs::path& file, const YAML::Node& node, TierCatalog& catalog) {
+  for (const auto& item : node) {
+    auto name = item.first.as<std::string>();
+    std::string where = "acceleratorTypes." + name;
+    if (!item.second.IsMap()) fail(file, where, "must be a mapping {gres: TYPE}");
+    check_keys(file, where, item.second, {"gres"});
+    AcceleratorType type{name, read_string(file, where, item.second, "gres", "")};
+    if (type.gres_type.empty()) fail(file, where + ".gres", "is required (the Slurm GRES type)");
+    require_slurm_word(file, where + ".gres", type.gres_type);
+    catalog.accelerator_types[name] = type;
+  }
+}
+
+ReplicaShape read_replica(const fs::path& file, const std::string& where, const YAML::Node& node,
+                          int default_count) {
+  ReplicaShape shape;
+  if (!node) return shape;
+  if (!node.IsMap()) fail(file, where, "must be a mapping {machineType, count, accelerator}");
+  check_keys(file, where, node, {"machineType", "count", "accelerator"});
+  shape.machine_type = read_string(file, where, node, "machineType", "");
+  if (shape.machine_type.empty()) fail(file, where + ".machineType", "is required");
+  shape.count = read_positive_int(file, where, node, "count", default_count, 0);
+  shape.accelerator = read_accelerator(file, where, node);
+  return shape;
+}
+
+void read_scale_tiers(const fs::path& file, const YAML::Node& node, TierCatalog& catalog) {
+  for (const auto& item : node) {
+    auto name = item.first.as<std::string>();
+    std::string where = "scaleTiers." + name;
+    const auto& spec = item.second;
+    if (spec.IsNull()) {  // `BASIC_TPU: ~` in an extending catalog removes a tier
+      catalog.scale_tiers.erase(name);
+      continue;
+    }
+    if (!spec.IsMap()) fail(file, where, "must be a mapping {master, worker, parameterServer}");
+    check_keys(file, where, spec, {"master", "worker", "parameterServer"});
+    ScaleTier tier;
+    tier.name = name;
+    tier.master = read_replica(file, where + ".master", spec["master"], 1);
+    if (tier.master.machine_type.empty()) fail(file, where + ".master", "is required");
+    if (tier.master.count != 1) fail(file, where + ".master.count", "must be 1");
+    tier.worker = read_replica(file, where + ".worker", spec["worker"], 0);
+    tier.parameter_server = read_replica(file, where + ".parameterServer", spec["parameterServer"], 0);
+    catalog.scale_tiers[name] = tier;
+  }
+}
+
+void read_runtimes(const fs::path& file, const YAML::Node& node, TierCatalog& catalog) {
+  for (const auto& item : node) {
+    auto key = item.first.as<std::string>();
+    std::string where = "runtimes." + key;
+    if (!item.second.IsMap()) fail(file, where, "must be a mapping {python, setup, refuse}");
+    check_keys(file, where, item.second, {"python", "setup", "refuse"});
+    RuntimeEnvironment env;
+    env.key = key;
+    env.python = read_string(file, where, item.second, "python", "python3");
+    env.setup = read_string(file, where, item.second, "setup", "");
+    env.refusal = read_string(file, where, item.second, "refuse", "");
+    catalog.runtimes[key] = env;
+  }
+}
+
+// Cross-references: every name a tier or machine type uses must exist in the catalog.
+void check_references(const TierCatalog& catalog) {
+  auto need_machine = [&](const std::string& where, const ReplicaShape& shape) {
+    if (shape.machine_type.empty()) return;
+    if (!catalog.machine_type(shape.machine_type)) {
+      throw CatalogError(catalog.source + ": " + where + ".machineType: '" + shape.machine_type +
+                         "' is not defined under machineTypes");
+    }
+  };
+  auto need_accelerator = [&](const std::string& where, const std::optional<AcceleratorRequest>& a) {
+    if (a && !catalog.accelerator_type(a->type)) {
+      throw CatalogError(catalog.source + ": " + where + ".accelerator.type: '" + a->type +
+                         "' is not defined under acceleratorTypes");
+    }
+  };
+  for (const auto& [name, tier] : catalog.scale_tiers) {
+    std::string where = "scaleTiers." + name;
+    need_machine(where + ".master", tier.master);
+    need_machine(where + ".worker", tier.worker);
+    need_machine(where + ".parameterServer", tier.parameter_server);
+    need_accelerator(where + ".master", tier.master.accelerator);
+    need_accelerator(where + ".worker", tier.worker.accelerator);
+    need_accelerator(where + ".parameterServer", tier.parameter_server.accelerator);
+  }
+  // A machine type's built-in GPUs may name an accelerator this site lacks: that machine
+  // type is then refused when used (planning says so), not the whole catalog.
+}
+
+void merge_file(const fs::path& file, TierCatalog& catalog, int depth) {
+  if (depth > kMaxExtendsDepth) fail(file, "extends", "chain is longer than 8 files (a loop?)");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file.string());
+  } catch (const YAML::BadFile&) {
+    throw CatalogError(file.string() + ": cannot read the tier catalog (does the file exist?)");
+  } catch (const YAML::Exception& e) {
+    throw CatalogError(file.string() + ": not valid YAML: " + e.what());
+  }
+  if (!root.IsMap()) fail(file, "(top level)", "a tier catalog is a mapping");
+  check_keys(file, "(top level)", root,
+             {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes"});
+  if (root["extends"]) {
+    fs::path base = root["extends"].as<std::string>();
+    if (base.is_relative()) base = file.parent_path() / base;
+    merge_file(base, catalog, depth + 1);
+  }
+  if (root["machineTypes"]) read_machine_types(file, root["machineTypes"], catalog);
+  if (root["acceleratorTypes"]) read_accelerator_types(file, root["acceleratorTypes"], catalog);
+  if (root["scaleTiers"]) read_scale_tiers(file, root["scaleTiers"], catalog);
+  if (root["runtimes"]) read_runtimes(file, root["runtimes"], catalog);
+  catalog.source = catalog.source.empty() ? file.string() : file.string() + " (extends " + catalog.source + ")";
+}
+
+}  // namespace
+
+TierCatalog load_catalog(const fs::path& file) {
+  TierCatalog catalog;
+  merge_file(file, catalog, 0);
+  check_references(catalog);
+  return catalog;
+}
+
+fs::path effective_catalog_path(const std::string& explicit_path) {
+  if (!explicit_path.empty()) return explicit_path;
+  if (const char* from_env = std::getenv("MLJOB_TIERS"); from_env && *from_env) return from_env;
+  return "/etc/mljob/tiers.yaml";
+}
+
+std::int64_t parse_memory_mb(const std::string& text) {
+  if (text.empty()) throw std::invalid_argument("memory '' is empty");
+  std::size_t used = 0;
+  double number = 0;
+  try {
+    number = std::stod(text, &used);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("memory '" + text + "' must be a number with an optional unit M, G or T");
+  }
+  std::string unit = text.substr(used);
+  double factor = 0;
+  if (unit.empty() || unit == "M" || unit == "MB") factor = 1;
+  else if (unit == "G" || unit == "GB") factor = 1024;
+  else if (unit == "T" || unit == "TB") factor = 1024 * 1024;
+  else throw std::invalid_argument("memory '" + text + "' has unknown unit '" + unit + "' (use M, G or T)");
+  if (number <= 0) throw std::invalid_argument("memory '" + text + "' must be positive");
+  return static_cast<std::int64_t>(std::ceil(number * factor));
+}
+
+}  // namespace mljob::tiers

@@ -1,0 +1,92 @@
+#include "tiers/catalog_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace mljob::tiers {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path write_temp(const std::string& name, const std::string& text) {
+  fs::path dir = fs::temp_directory_path() / "mljob-tiers-test";
+  fs::create_directories(dir);
+  std::ofstream(dir / name) << text;
+  return dir / name;
+}
+
+TEST(CatalogLoader, DefaultCatalogHasTheDocumentedTiers) {
+  TierCatalog catalog = load_catalog(fs::path(MLJOB_SOURCE_DIR) / "etc/tiers.yaml");
+  const ScaleTier* standard = catalog.scale_tier("STANDARD_1");
+  ASSERT_NE(standard, nullptr);
+  EXPECT_EQ(standard->master.machine_type, "n1-highcpu-8");
+  EXPECT_EQ(standard->worker.count, 4);
+  EXPECT_EQ(standard->parameter_server.count, 3);
+  EXPECT_EQ(catalog.scale_tier("BASIC_TPU"), nullptr);  // not offered, not a crash
+  const MachineType* highmem = catalog.machine_type("n1-highmem-96");
+  ASSERT_NE(highmem, nullptr);
+  EXPECT_EQ(highmem->cpus, 96);
+  EXPECT_EQ(highmem->memory_mb, 624 * 1024);
+  EXPECT_TRUE(catalog.machine_type("complex_model_m_gpu")->legacy);
+  EXPECT_EQ(catalog.machine_type("complex_model_m_gpu")->accelerator->count, 4);
+  EXPECT_EQ(catalog.accelerator_type("NVIDIA_TESLA_T4")->gres_type, "t4");
+}
+
+TEST(CatalogLoader, LocalClusterCatalogExtendsTheDefault) {
+  TierCatalog catalog = load_catalog(fs::path(MLJOB_SOURCE_DIR) / "contrib/cluster/tiers.yaml");
+  EXPECT_EQ(catalog.accelerator_type("NVIDIA_TESLA_K80")->gres_type, "t4");     // overridden
+  EXPECT_EQ(catalog.accelerator_type("NVIDIA_TESLA_V100")->gres_type, "v100");  // inherited
+  ASSERT_TRUE(catalog.scale_tier("STANDARD_1")->master.accelerator);
+  EXPECT_EQ(catalog.runtime("", "")->python, "/usr/bin/python3");
+  EXPECT_NE(catalog.machine_type("n1-standard-4"), nullptr);
+}
+
+TEST(CatalogLoader, UnknownKeyIsNamed) {
+  auto file = write_temp("bad-key.yaml", "machineTypes:\n  x: {cpus: 2, memory: 1G, cpu: 3}\n");
+  try {
+    load_catalog(file);
+    FAIL() << "expected an error";
+  } catch (const CatalogError& e) {
+    EXPECT_NE(std::string(e.what()).find("machineTypes.x.cpu: unknown key"), std::string::npos) << e.what();
+  }
+}
+
+TEST(CatalogLoader, DanglingMachineTypeIsRefused) {
+  auto file = write_temp("dangling.yaml", "scaleTiers:\n  BASIC: {master: {machineType: nope}}\n");
+  EXPECT_THROW(load_catalog(file), CatalogError);
+}
+
+TEST(CatalogLoader, SlurmValuesMustBePlainWords) {
+  auto file = write_temp("inject.yaml", "machineTypes:\n  x: {cpus: 1, memory: 1G, partition: \"a\\n#SBATCH --uid=0\"}\n");
+  EXPECT_THROW(load_catalog(file), CatalogError);
+}
+
+TEST(CatalogLoader, NullTierRemovesIt) {
+  auto base = write_temp("base.yaml", "machineTypes:\n  m: {cpus: 1, memory: 1G}\nscaleTiers:\n  BASIC: {master: {machineType: m}}\n");
+  auto site = write_temp("site.yaml", "extends: base.yaml\nscaleTiers:\n  BASIC: ~\n");
+  EXPECT_EQ(load_catalog(site).scale_tier("BASIC"), nullptr);
+}
+
+TEST(CatalogLoader, MissingFileSaysSo) {
+  try {
+    load_catalog("/nonexistent/tiers.yaml");
+    FAIL();
+  } catch (const CatalogError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot read"), std::string::npos);
+  }
+}
+
+TEST(MemoryParsing, Units) {
+  EXPECT_EQ(parse_memory_mb("512"), 512);
+  EXPECT_EQ(parse_memory_mb("512M"), 512);
+  EXPECT_EQ(parse_memory_mb("15G"), 15360);
+  EXPECT_EQ(parse_memory_mb("7.2G"), 7373);  // rounded up
+  EXPECT_EQ(parse_memory_mb("1T"), 1048576);
+  EXPECT_THROW(parse_memory_mb("15Q"), std::invalid_argument);
+  EXPECT_THROW(parse_memory_mb("-1G"), std::invalid_argument);
+  EXPECT_THROW(parse_memory_mb("lots"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace mljob::tiers
