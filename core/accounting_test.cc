@@ -41,3 +41,19 @@ TEST(Accounting, PendingTimesAreUnknownAndStepsAreSkipped) {
 
 }  // namespace
 }  // namespace mljob
+
+namespace mljob {
+namespace {
+
+TEST(Accounting, FailedBatchScriptFailsEveryComponent) {
+  // Recorded: a batch script with a shell syntax error (exit 2) in a 3-component het job.
+  auto records = parse_accounting(fixture("sacct_het_failed_script.txt"));
+  ASSERT_EQ(records.size(), 3u);
+  for (const auto& record : records) {
+    EXPECT_EQ(record.state, "FAILED");
+    EXPECT_EQ(record.exit_code, 2);
+  }
+}
+
+}  // namespace
+}  // namespace mljob

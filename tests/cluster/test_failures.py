@@ -1,0 +1,75 @@
+"""Failures read back as AI Platform reports them, and bad input leaves nothing behind."""
+import json
+import os
+import unittest
+
+from harness import ClusterTestCase
+
+
+class Failures(ClusterTestCase):
+    def test_failed_worker_is_named(self):
+        job_id = self.unique_id("fail")
+        result = self.mljob("submit", "training", job_id, "--module-name", "trainer.task", "--package-path",
+                            os.path.join(os.path.dirname(__file__), "..", "..", "etc", "examples", "trainer"),
+                            "--scale-tier", "STANDARD_1", "--stream-logs", "--", "--fail", check=False)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        job = self.describe(job_id)
+        self.assertEqual(job["state"], "FAILED")
+        self.assertIn("errorMessage", job)
+
+    def test_cancel_is_idempotent_and_reads_back_cancelled(self):
+        job_id = self.unique_id("cancel")
+        self.submit_example(job_id, "--scale-tier", "BASIC", user_args=("--epochs", "600", "--sleep", "1"))
+        self.wait_for_state(job_id, {"RUNNING"})
+        self.mljob("cancel", job_id)
+        self.assertIn(self.describe(job_id)["state"], {"CANCELLING", "CANCELLED"})
+        job = self.wait_for_state(job_id, {"CANCELLED"}, timeout=60)
+        self.assertIn("endTime", job)
+        self.mljob("cancel", job_id)  # a second cancel is fine
+        self.assertEqual(self.describe(job_id)["state"], "CANCELLED")
+
+    def test_bad_input_submits_nothing(self):
+        before = self.slurm("squeue", "--noheader", "--format=%i")
+        cases = [
+            (["submit", "training", "1bad", "--scale-tier", "BASIC", "--module-name", "t"], "jobId"),
+            (["submit", "training", "ok_id", "--scale-tier", "HUGE", "--module-name", "t"], "scaleTier"),
+            (["submit", "training", "ok_id", "--scale-tier", "BASIC_TPU", "--module-name", "t"], "not offered"),
+            (["submit", "training", "ok_id", "--scale-tier", "CUSTOM", "--module-name", "t"], "masterType"),
+            (["submit", "training", "ok_id", "--scale-tier", "BASIC"], "pythonModule"),
+            (["submit", "training", "ok_id", "--scale-tier", "BASIC", "--module-name", "t",
+              "--package-path", "/nonexistent"], "--package-path"),
+        ]
+        for args, expected in cases:
+            result = self.mljob(*args, check=False)
+            self.assertEqual(result.returncode, 2, f"{args}: {result.stderr}")
+            self.assertIn(expected, result.stderr)
+        self.assertEqual(os.listdir(os.path.join(self.home, "jobs")) if os.path.isdir(os.path.join(self.home, "jobs")) else [], [])
+        self.assertEqual(self.slurm("squeue", "--noheader", "--format=%i"), before)
+
+    def test_job_ids_are_unique(self):
+        job_id = self.unique_id("dup")
+        self.submit_example(job_id, "--scale-tier", "BASIC")
+        result = self.mljob("submit", "training", job_id, "--scale-tier", "BASIC", "--module-name", "trainer.task",
+                            check=False)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("already used", result.stderr)
+        self.wait_for_state(job_id, {"SUCCEEDED"})
+
+
+class Injection(ClusterTestCase):
+    def test_user_args_reach_the_program_verbatim(self):
+        nasty = ["it's", "$(touch /tmp/mljob-pwned)", "`id`", "line1\nline2", "#SBATCH --uid=0",
+                 "\"quoted\"", "ünïcødé ✓", "back\\slash", "*", "$HOME", ""]
+        job_id = self.unique_id("inject")
+        self.submit_example(job_id, "--scale-tier", "BASIC", "--stream-logs",
+                            user_args=("--echo-args", "--epochs", "1", *nasty))
+        lines = [l for l in self.output_of(job_id).splitlines() if "ARGV " in l]
+        self.assertEqual(len(lines), 1)
+        argv = json.loads(lines[0].split("ARGV ", 1)[1])
+        self.assertEqual(argv[:3], ["--echo-args", "--epochs", "1"])
+        self.assertEqual(argv[3:3 + len(nasty)], nasty)
+        self.assertFalse(os.path.exists("/tmp/mljob-pwned"))
+
+
+if __name__ == "__main__":
+    unittest.main()
