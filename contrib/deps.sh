@@ -10,7 +10,7 @@ build_packages=(
   libgtest-dev libgmock-dev nlohmann-json3-dev libre2-dev libsqlite3-dev libeigen3-dev
 )
 run_packages=(
-  slurm-wlm slurmdbd slurmrestd munge mariadb-server mariadb-client hwloc python3
+  slurm-wlm slurmdbd slurmrestd slurm-wlm-jwt-plugin munge mariadb-server mariadb-client hwloc python3
   procps iproute2 jq
 )
 wanted=("${build_packages[@]}" "${run_packages[@]}")
