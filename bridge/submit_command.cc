@@ -165,8 +165,20 @@ void print_plan(const SlurmPlan& plan) {
   }
 }
 
+// Right after a het job ends, Slurm 22.05's accounting shows it as one plain row for a few
+// seconds before the per-component rows arrive (seen on the local cluster). The master's
+// state is right either way, but a failed worker is only named once its row is there.
+bool every_component_accounted(const JobRecord& record, const SlurmClient& slurm) {
+  if (record.component_roles.size() <= 1) return true;
+  std::size_t components = 0;
+  for (const auto& row : slurm.accounting({record.slurm_job_id})) components += row.het_component >= 0 ? 1 : 0;
+  return components >= record.component_roles.size();
+}
+
 // Waits for the job to end, printing its output as it grows. Exit 0 only on SUCCEEDED.
 int stream_until_done(const JobStore& store, const std::string& job_id, const SlurmClient& slurm) {
+  constexpr int kAccountingGraceSeconds = 20;
+  int waited_for_accounting = 0;
   fs::path output = store.folder_of(job_id) / "output.log";
   std::streamoff printed = 0;
   auto print_new_output = [&] {
@@ -182,6 +194,11 @@ int stream_until_done(const JobStore& store, const std::string& job_id, const Sl
     auto record = store.load(job_id);
     nlohmann::json resource = job_resources({*record}, slurm).front();
     std::string state = resource["state"];
+    if (is_final_state(state) && !every_component_accounted(*record, slurm) &&
+        waited_for_accounting++ < kAccountingGraceSeconds) {
+      std::this_thread::sleep_for(std::chrono::seconds(1));
+      continue;
+    }
     if (is_final_state(state)) {
       print_new_output();
       std::cerr << "Job [" << job_id << "] ended: " << state;

@@ -38,7 +38,10 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
     for (std::size_t i = 8; i < fields.size(); ++i) fields[7] += "|" + fields[i];
     AccountingRecord record;
     record.job_id = fields[0];
-    if (record.job_id.find('.') != std::string::npos) continue;  // a step, not an allocation
+    if (auto dot = record.job_id.find('.'); dot != std::string::npos) {
+      record.step = record.job_id.substr(dot + 1);
+      record.job_id.resize(dot);
+    }
     auto plus = record.job_id.find('+');
     record.base_job_id = record.job_id.substr(0, plus);
     if (plus != std::string::npos) record.het_component = std::stoi(record.job_id.substr(plus + 1));

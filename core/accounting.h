@@ -16,6 +16,7 @@ struct AccountingRecord {
   std::string job_id;         // "123+1" for het component 1 of job 123, or "123"
   std::string base_job_id;    // "123"
   int het_component = -1;     // -1 for a job that is not heterogeneous
+  std::string step;           // "" for the allocation; "batch", "extern" or a step number
   std::string name;
   std::string state;          // first word only: "CANCELLED by 0" -> "CANCELLED"
   int exit_code = 0;
@@ -24,8 +25,8 @@ struct AccountingRecord {
   std::string comment;
 };
 
-// Lines of `sacct --noheader --parsable2 -X --format=<kAccountingFormat>` with
-// SLURM_TIME_FORMAT=%s. Lines of steps (with a '.') are skipped.
+// Lines of `sacct --noheader --parsable2 --format=<kAccountingFormat>` with
+// SLURM_TIME_FORMAT=%s: allocations and their steps.
 std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output);
 
 }  // namespace mljob

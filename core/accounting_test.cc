@@ -26,12 +26,15 @@ TEST(Accounting, HeterogeneousJobRecordedFromTheLocalCluster) {
   EXPECT_LE(*records[0].start_time, *records[0].end_time);
 }
 
-TEST(Accounting, PendingTimesAreUnknownAndStepsAreSkipped) {
+TEST(Accounting, PendingTimesAreUnknownAndStepsAreKept) {
   auto records = parse_accounting(
       "7|j|PENDING|0:0|1763780000|Unknown|Unknown|mljob:j\n"
       "8|k|CANCELLED by 0|0:15|1763780000|1763780001|1763780009|a|b\n"
       "8.batch|batch|CANCELLED|0:15|1763780000|1763780001|1763780009|\n");
-  ASSERT_EQ(records.size(), 2u);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].job_id, "8");
+  EXPECT_EQ(records[2].step, "batch");
+  EXPECT_EQ(records[1].step, "");
   EXPECT_FALSE(records[0].start_time);
   EXPECT_EQ(records[0].het_component, -1);
   EXPECT_EQ(records[1].state, "CANCELLED");
@@ -45,14 +48,18 @@ TEST(Accounting, PendingTimesAreUnknownAndStepsAreSkipped) {
 namespace mljob {
 namespace {
 
-TEST(Accounting, FailedBatchScriptFailsEveryComponent) {
-  // Recorded: a batch script with a shell syntax error (exit 2) in a 3-component het job.
-  auto records = parse_accounting(fixture("sacct_het_failed_script.txt"));
-  ASSERT_EQ(records.size(), 3u);
+TEST(Accounting, WorkerFailureMarksEveryAllocationButOnlyTheWorkersStep) {
+  // Recorded: a STANDARD_1 job whose workers exited 3 (trainer --fail).
+  auto records = parse_accounting(fixture("sacct_het_worker_failed.txt"));
+  ASSERT_EQ(records.size(), 7u);
+  int failed_allocations = 0;
   for (const auto& record : records) {
-    EXPECT_EQ(record.state, "FAILED");
-    EXPECT_EQ(record.exit_code, 2);
+    if (record.step.empty()) failed_allocations += record.state == "FAILED";
+    if (record.step == "0") {
+      EXPECT_EQ(record.state, record.het_component == 1 ? "FAILED" : "COMPLETED");
+    }
   }
+  EXPECT_EQ(failed_allocations, 3);
 }
 
 }  // namespace

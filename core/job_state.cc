@@ -1,6 +1,7 @@
 #include "core/job_state.h"
 
 #include <algorithm>
+#include <cctype>
 #include <ctime>
 
 namespace mljob {
@@ -40,7 +41,35 @@ std::string explain(const AccountingRecord& r, const std::string& who) {
 
 std::string role_of(const std::vector<std::string>& roles, int component) {
   if (component >= 0 && static_cast<std::size_t>(component) < roles.size()) return roles[component];
+  if (component < 0 && !roles.empty()) return roles.front();
   return "component " + std::to_string(component);
+}
+
+bool is_training_step(const AccountingRecord& r) {
+  return !r.step.empty() && std::isdigit(static_cast<unsigned char>(r.step[0]));
+}
+
+// Which replicas failed, and how. In a het job the batch script's exit status is recorded on
+// every component's allocation, so a component's own steps are asked first: they say whether
+// its replicas failed; the allocation speaks only for a component that ran no step.
+std::vector<std::string> failures(const std::vector<AccountingRecord>& allocations,
+                                  const std::vector<AccountingRecord>& steps,
+                                  const std::vector<std::string>& component_roles) {
+  std::vector<std::string> problems;
+  for (const auto& allocation : allocations) {
+    std::string who = "The " + role_of(component_roles, allocation.het_component);
+    bool ran_steps = false;
+    const AccountingRecord* failed_step = nullptr;
+    for (const auto& step : steps) {
+      if (step.het_component != allocation.het_component) continue;
+      ran_steps = true;
+      if (!failed_step && failed_state(step.state)) failed_step = &step;
+    }
+    if (failed_step) problems.push_back(explain(*failed_step, who));
+    else if (!ran_steps && failed_state(allocation.state)) problems.push_back(explain(allocation, who));
+    else if (failed_state(allocation.state) && allocation.state != "FAILED") problems.push_back(explain(allocation, who));
+  }
+  return problems;
 }
 
 }  // namespace
@@ -52,21 +81,23 @@ bool is_final_state(const std::string& state) {
 JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector<std::string>& component_roles,
                         bool cancel_requested) {
   JobStatus status;
-  if (records.empty()) return status;
-  std::sort(records.begin(), records.end(),
+  std::vector<AccountingRecord> allocations, steps;
+  for (auto& record : records) {
+    if (record.step.empty()) allocations.push_back(std::move(record));
+    else if (is_training_step(record)) steps.push_back(std::move(record));
+  }
+  if (allocations.empty()) return status;
+  std::sort(allocations.begin(), allocations.end(),
             [](const auto& a, const auto& b) { return a.het_component < b.het_component; });
-  const AccountingRecord& master = records.front();
+  const AccountingRecord& master = allocations.front();
   status.state = cloud_state(master.state);
   status.create_time = master.submit_time;
   status.start_time = master.start_time;
   if (is_final_state(status.state)) status.end_time = master.end_time;
   if (cancel_requested && !is_final_state(status.state)) status.state = "CANCELLING";
 
-  std::vector<std::string> problems;
-  for (const auto& record : records) {
-    if (failed_state(record.state)) problems.push_back(explain(record, "The " + role_of(component_roles, record.het_component)));
-  }
-  // The master's own failure first, then the other replicas that failed with it.
+  std::vector<std::string> problems = failures(allocations, steps, component_roles);
+  // A failed job always says why, even when no replica's own record explains it.
   if (status.state == "FAILED" && problems.empty()) problems.push_back(explain(master, "The " + role_of(component_roles, master.het_component)));
   for (const auto& problem : problems) {
     status.error_message += (status.error_message.empty() ? "" : "; ") + problem;

@@ -17,7 +17,7 @@ struct JobStatus {
   std::optional<std::int64_t> create_time, start_time, end_time;
 };
 
-// `records`: the allocation records of one job (one per het component), any order.
+// `records`: the accounting records of one job (allocations and steps), any order.
 // `component_roles[i]`: a readable name for component i ("master", "4 workers").
 // `cancel_requested`: the user asked to cancel; a job still running is then CANCELLING.
 JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector<std::string>& component_roles,

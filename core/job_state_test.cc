@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 namespace mljob {
 namespace {
 
@@ -32,6 +35,23 @@ TEST(JobState, FailedWorkerIsNamed) {
   auto status = derive_status({component(0, "FAILED", 1), component(1, "FAILED", 3), component(2, "COMPLETED")}, kRoles, false);
   EXPECT_EQ(status.state, "FAILED");
   EXPECT_NE(status.error_message.find("The 4 workers exited with status 3"), std::string::npos) << status.error_message;
+}
+
+TEST(JobState, RecordedWorkerFailureBlamesOnlyTheWorkers) {
+  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/sacct_het_worker_failed.txt");
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto status = derive_status(parse_accounting(text.str()), kRoles, false);
+  EXPECT_EQ(status.state, "FAILED");
+  EXPECT_EQ(status.error_message, "The 4 workers exited with status 3.");
+}
+
+TEST(JobState, OneRowBeforeTheComponentsAreAccounted) {
+  // Slurm 22.05 first records an ended het job as one plain row.
+  AccountingRecord only = component(0, "COMPLETED");
+  only.het_component = -1;
+  only.job_id = "9";
+  EXPECT_EQ(derive_status({only}, kRoles, false).state, "SUCCEEDED");
 }
 
 TEST(JobState, PlainLanguageReasons) {

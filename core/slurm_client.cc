@@ -44,8 +44,9 @@ std::string SlurmClient::submit(const std::vector<std::string>& sbatch_argv) con
 
 std::vector<AccountingRecord> SlurmClient::accounting(const std::vector<std::string>& job_ids) const {
   if (job_ids.empty()) return {};
-  // Epoch times need no time-zone guessing; -X gives one line per het component.
-  std::vector<std::string> argv = {"sacct", "--noheader", "--parsable2", "--allocations",
+  // Epoch times need no time-zone guessing. Steps are asked for too: in a het job the batch
+  // script's exit status is given to every component, and only the steps say which failed.
+  std::vector<std::string> argv = {"sacct", "--noheader", "--parsable2",
                                    "--starttime=1970-01-01", "--format", kAccountingFormat,
                                    "--jobs", join(job_ids, ',')};
   ProcessResult result = run_slurm(argv, {{"SLURM_TIME_FORMAT", "%s"}});

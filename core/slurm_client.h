@@ -19,7 +19,7 @@ class SlurmClient {
   // Runs `sbatch` with these arguments (argv[0] included) and returns the job ID.
   std::string submit(const std::vector<std::string>& sbatch_argv) const;
 
-  // One sacct call for any number of jobs: the allocation record of each component.
+  // One sacct call for any number of jobs: each component's allocation and its steps.
   std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const;
 
   // Asks Slurm to cancel the job (all its components). Cancelling a finished job is fine.

@@ -62,14 +62,15 @@ class ClusterTestCase(unittest.TestCase):
             time.sleep(1)
         self.fail(f"job {job_id} did not reach {states} in {timeout}s; last: {job}")
 
-    def wait_for_accounting(self, slurm_job_id, expected_state, timeout=60):
-        """sacct's view of each component once the job has ended there."""
+    def wait_for_accounting(self, slurm_job_id, expected_state, components=1, timeout=60):
+        """sacct's view of each component once the job has ended there. Slurm 22.05 first
+        records an ended het job as one plain row, then (seconds later) a row per component."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             out = self.slurm("sacct", "-j", slurm_job_id, "--allocations", "--noheader", "--parsable2",
                              "--format=JobID,State,AllocTRES")
             rows = [line.split("|") for line in out.splitlines() if line]
-            if rows and all(row[1].split()[0] == expected_state for row in rows):
+            if len(rows) == components and all(row[1].split()[0] == expected_state for row in rows):
                 return rows
             time.sleep(1)
         self.fail(f"sacct never showed every component of {slurm_job_id} {expected_state}: {out}")

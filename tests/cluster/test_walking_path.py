@@ -27,7 +27,7 @@ class WalkingPath(ClusterTestCase):
         self.assertLessEqual(job["startTime"], job["endTime"])
 
         # Slurm accounting: one het job of three components; the master's has a GPU.
-        rows = self.wait_for_accounting(job["slurmJobId"], "COMPLETED")
+        rows = self.wait_for_accounting(job["slurmJobId"], "COMPLETED", components=3)
         self.assertEqual([row[0] for row in rows], [f"{job['slurmJobId']}+{i}" for i in range(3)])
         self.assertIn("gres/gpu=1", rows[0][2])
 

@@ -1,0 +1,85 @@
+#include "hostlist.h"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace mljob::plugin {
+namespace {
+
+using Hosts = std::vector<std::string>;
+using ::testing::HasSubstr;
+
+std::string error_of(const std::string& list) {
+  try {
+    expand_hostlist(list);
+  } catch (const std::invalid_argument& error) {
+    return error.what();
+  }
+  return "no error";
+}
+
+TEST(Hostlist, SingleName) { EXPECT_EQ(expand_hostlist("node1"), (Hosts{"node1"})); }
+
+TEST(Hostlist, RangesAndSinglesInOneBracket) {
+  EXPECT_EQ(expand_hostlist("n[1-3,5]"), (Hosts{"n1", "n2", "n3", "n5"}));
+}
+
+TEST(Hostlist, ZeroPaddingFollowsTheLowBound) {
+  EXPECT_EQ(expand_hostlist("gpu-[01-04]"), (Hosts{"gpu-01", "gpu-02", "gpu-03", "gpu-04"}));
+  EXPECT_EQ(expand_hostlist("n[08-11]"), (Hosts{"n08", "n09", "n10", "n11"}));
+  EXPECT_EQ(expand_hostlist("n[8-10]"), (Hosts{"n8", "n9", "n10"}));
+  EXPECT_EQ(expand_hostlist("n[001,010]"), (Hosts{"n001", "n010"}));
+}
+
+TEST(Hostlist, CommasBetweenEntries) {
+  EXPECT_EQ(expand_hostlist("a1,b[2-3]"), (Hosts{"a1", "b2", "b3"}));
+  EXPECT_EQ(expand_hostlist("b[2-3],a1,c"), (Hosts{"b2", "b3", "a1", "c"}));
+}
+
+TEST(Hostlist, SuffixAfterBrackets) {
+  EXPECT_EQ(expand_hostlist("n[1-2]-ib"), (Hosts{"n1-ib", "n2-ib"}));
+}
+
+TEST(Hostlist, SeveralBracketsMultiplyRightmostFastest) {
+  EXPECT_EQ(expand_hostlist("rack[1-2]-node[01-02]"),
+            (Hosts{"rack1-node01", "rack1-node02", "rack2-node01", "rack2-node02"}));
+}
+
+TEST(Hostlist, BracketOnlyName) { EXPECT_EQ(expand_hostlist("[1-2]"), (Hosts{"1", "2"})); }
+
+TEST(Hostlist, ExactlyTheLimitIsAccepted) {
+  EXPECT_EQ(expand_hostlist("n[1-65536]").size(), kMaxExpandedHosts);
+}
+
+TEST(Hostlist, RefusesMalformedLists) {
+  EXPECT_THAT(error_of(""), HasSubstr("is empty"));
+  EXPECT_THAT(error_of("n[1-"), HasSubstr("without a matching \"]\""));
+  EXPECT_THAT(error_of("n1]"), HasSubstr("without a matching \"[\""));
+  EXPECT_THAT(error_of("n[3-1]"), HasSubstr("range \"3-1\" runs backwards"));
+  EXPECT_THAT(error_of("n[]"), HasSubstr("empty brackets"));
+  EXPECT_THAT(error_of("a,,b"), HasSubstr("empty entry"));
+  EXPECT_THAT(error_of("a,"), HasSubstr("empty entry"));
+  EXPECT_THAT(error_of("n[a-b]"), HasSubstr("\"a\" is not a number"));
+  EXPECT_THAT(error_of("n[1-2[3]]"), HasSubstr("nested brackets"));
+  EXPECT_THAT(error_of("n[1,,2]"), HasSubstr("empty number"));
+  EXPECT_THAT(error_of("n[-2]"), HasSubstr("empty number"));
+  EXPECT_THAT(error_of("n 1"), HasSubstr("white space"));
+  EXPECT_THAT(error_of("n[1-9999999999]"), HasSubstr("too large"));
+}
+
+TEST(Hostlist, ErrorsQuoteTheWholeList) {
+  EXPECT_THAT(error_of("good[1-2],bad[2-1]"), HasSubstr("host list \"good[1-2],bad[2-1]\""));
+}
+
+TEST(Hostlist, RefusesListsBeyondTheLimit) {
+  EXPECT_THAT(error_of("n[0-65536]"), HasSubstr("more than 65536 names"));
+  EXPECT_THAT(error_of("a[1-300]-b[1-300]"), HasSubstr("more than 65536 names"));
+  EXPECT_THAT(error_of("a[1-40000],b[1-40000]"), HasSubstr("more than 65536 names"));
+}
+
+}  // namespace
+}  // namespace mljob::plugin

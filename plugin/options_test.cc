@@ -1,0 +1,122 @@
+#include "options.h"
+
+#include <stdexcept>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "test_environment.h"
+
+namespace mljob::plugin {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
+using test_support::lookup_in;
+
+TEST(JobSettings, NothingGivenMeansTheJobDidNotOptIn) {
+  EXPECT_FALSE(resolve_job_settings(OptionValues{}, lookup_in({})).has_value());
+  EXPECT_FALSE(
+      resolve_job_settings(OptionValues{}, lookup_in({{"MLJOB_PORT", "30000"}})).has_value());
+}
+
+TEST(JobSettings, FromOptions) {
+  OptionValues options;
+  options.roles = "master,worker";
+  options.port = "30000";
+  options.env = "tf";
+  options.chief = true;
+  const auto settings = resolve_job_settings(options, lookup_in({}));
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_EQ(settings->roles_text, "master,worker");
+  EXPECT_EQ(settings->roles.size(), 2u);
+  EXPECT_EQ(settings->port_base, 30000u);
+  EXPECT_EQ(settings->families, (EnvFamilies{.tf = true, .torch = false}));
+  EXPECT_TRUE(settings->use_chief);
+}
+
+TEST(JobSettings, FromTheEnvironment) {
+  const auto settings = resolve_job_settings(
+      OptionValues{}, lookup_in({{"MLJOB_ROLES", "master:1+worker"},
+                                 {"MLJOB_PORT", "25000"},
+                                 {"MLJOB_ENV", "torch"},
+                                 {"MLJOB_USE_CHIEF", "1"}}));
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_EQ(settings->roles.size(), 1u);
+  EXPECT_EQ(settings->port_base, 25000u);
+  EXPECT_EQ(settings->families, (EnvFamilies{.tf = false, .torch = true}));
+  EXPECT_TRUE(settings->use_chief);
+}
+
+TEST(JobSettings, DefaultsWhenOnlyRolesAreGiven) {
+  const auto settings =
+      resolve_job_settings(OptionValues{}, lookup_in({{"MLJOB_ROLES", "master,worker"}}));
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_FALSE(settings->port_base.has_value());
+  EXPECT_EQ(settings->families, EnvFamilies{});
+  EXPECT_FALSE(settings->use_chief);
+}
+
+TEST(JobSettings, OptionsWinOverTheEnvironment) {
+  OptionValues options;
+  options.roles = "master,ps";
+  options.port = "30000";
+  const auto settings = resolve_job_settings(
+      options, lookup_in({{"MLJOB_ROLES", "nonsense"}, {"MLJOB_PORT", "nonsense"}}));
+  ASSERT_TRUE(settings.has_value());
+  EXPECT_EQ(settings->roles_text, "master,ps");
+  EXPECT_EQ(settings->port_base, 30000u);
+}
+
+TEST(JobSettings, ErrorsNameTheirSource) {
+  OptionValues options;
+  options.roles = "foo";
+  EXPECT_THAT([&] { resolve_job_settings(options, lookup_in({})); },
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("--ml-roles: ml-roles \"foo\": unknown role \"foo\"")));
+  EXPECT_THAT([] { resolve_job_settings(OptionValues{}, lookup_in({{"MLJOB_ROLES", "bar"}})); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr("MLJOB_ROLES: ml-roles \"bar\"")));
+  EXPECT_THAT(
+      [] {
+        resolve_job_settings(OptionValues{},
+                             lookup_in({{"MLJOB_ROLES", "master"}, {"MLJOB_PORT", "80"}}));
+      },
+      ThrowsMessage<std::invalid_argument>(
+          HasSubstr("MLJOB_PORT=\"80\": expected a port number from 1024 to 65000")));
+  EXPECT_THAT(
+      [] {
+        resolve_job_settings(OptionValues{},
+                             lookup_in({{"MLJOB_ROLES", "master"}, {"MLJOB_USE_CHIEF", "maybe"}}));
+      },
+      ThrowsMessage<std::invalid_argument>(HasSubstr("MLJOB_USE_CHIEF=\"maybe\"")));
+}
+
+TEST(EnvFamilies, Parsing) {
+  EXPECT_EQ(parse_env_families("tf", "--ml-env"), (EnvFamilies{.tf = true, .torch = false}));
+  EXPECT_EQ(parse_env_families("torch,tf", "--ml-env"), EnvFamilies{});
+  EXPECT_EQ(parse_env_families("all", "--ml-env"), EnvFamilies{});
+  EXPECT_THAT([] { parse_env_families("tf,sagemaker", "--ml-env"); },
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("--ml-env=\"tf,sagemaker\": unknown family \"sagemaker\" (allowed: "
+                            "tf, torch, all)")));
+  EXPECT_THROW(parse_env_families("", "--ml-env"), std::invalid_argument);
+  EXPECT_THROW(parse_env_families("tf,", "--ml-env"), std::invalid_argument);
+}
+
+TEST(PortBase, Parsing) {
+  EXPECT_EQ(parse_port_base("1024", "--ml-port"), 1024u);
+  EXPECT_EQ(parse_port_base("65000", "--ml-port"), 65000u);
+  for (const char* bad : {"1023", "65001", "", "20000x", "-5", "port"}) {
+    EXPECT_THROW(parse_port_base(bad, "--ml-port"), std::invalid_argument) << bad;
+  }
+}
+
+TEST(UseChief, Parsing) {
+  for (const char* yes : {"1", "true", "yes", "on"}) EXPECT_TRUE(parse_use_chief(yes, "X"));
+  for (const char* no : {"", "0", "false", "no", "off"}) EXPECT_FALSE(parse_use_chief(no, "X"));
+  EXPECT_THROW(parse_use_chief("2", "X"), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace mljob::plugin

@@ -1,0 +1,360 @@
+// spank_mljob.so: the SPANK entry points. Slurm's C code calls these from sbatch, salloc,
+// srun and slurmstepd; everything they decide is in the pure C++ logic beside this file.
+//
+// Rules for this file, since it runs inside slurmd/slurmstepd as root:
+//   - no C++ exception crosses into Slurm: every entry point and callback catches all;
+//   - every spank_* return code is checked (spank_access.h);
+//   - every failure is reported with slurm_error (the user sees it in the step's or the
+//     submission's output) and a non-zero return, never silently;
+//   - no file is opened, nothing runs without bound (see the limits in the logic).
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+extern "C" {
+#include <slurm/slurm.h>
+#include <slurm/spank.h>
+}
+
+#include "options.h"
+#include "plugin_config.h"
+#include "slurm_step.h"
+#include "spank_access.h"
+#include "step_plan.h"
+
+// The symbols Slurm's plugin loader looks up. SPANK_PLUGIN(mljob, 1) would define them,
+// but in C++ a namespace-scope const has internal linkage, so the macro's definitions
+// would be invisible to dlsym; these are the same definitions with external C linkage.
+extern "C" {
+[[gnu::visibility("default")]] extern const char plugin_name[] = "mljob";
+[[gnu::visibility("default")]] extern const char plugin_type[] = "spank";
+[[gnu::visibility("default")]] extern const unsigned int plugin_version = SLURM_VERSION_NUMBER;
+[[gnu::visibility("default")]] extern const unsigned int spank_plugin_version = 1;
+}
+
+namespace mljob::plugin {
+namespace {
+
+constexpr int kSuccess = 0;
+constexpr int kFailure = -1;
+
+// Set by slurm_spank_init from plugstack.conf; read by the later callbacks of the same
+// process (each slurmstepd, srun or sbatch loads the plugin for itself).
+PluginConfig g_config;
+
+// What user_init decided for this step; task_init (in each forked task) reads it.
+// Empty when the job did not opt in or the step is not a training step.
+std::optional<StepPlan> g_step_plan;
+
+// Why user_init refused the step. The refusal is carried out by task_init, which fails
+// every task: Slurm 22.05's srun reports a user_init failure as "launch failed" but still
+// exits 0 (seen on the local cluster), so a batch script would carry on as if training
+// had run; a task that fails in task_init exits 1, and srun with it.
+std::optional<std::string> g_step_refusal;
+
+// Option values as the option callbacks saw them in sbatch/salloc/srun, so that
+// init_post_opt can check MLJOB_* variables only for options not given.
+OptionValues g_command_line;
+
+void log_error(const std::string& message) { slurm_error("mljob: %s", message.c_str()); }
+
+void log_info(const std::string& message) {
+  if (g_config.log != LogLevel::error) slurm_info("mljob: %s", message.c_str());
+}
+
+// Debug messages go out at info level when log=debug, so they reach slurmd's log
+// without raising slurmd's own debug level.
+void log_debug(const std::string& message) {
+  if (g_config.log == LogLevel::debug) slurm_info("mljob: %s", message.c_str());
+}
+
+// --- options ------------------------------------------------------------------------
+
+enum OptionId : int { kRolesOption = 1, kPortOption, kEnvOption, kChiefOption };
+
+int on_option(int option_id, const char* argument, int remote);
+
+// Slurm's spank_option has non-const char* fields but only ever copies the strings.
+char* text(const char* literal) { return const_cast<char*>(literal); }
+
+spank_option g_options[] = {
+    {text("ml-roles"), text("LIST"),
+     text("[mljob] roles of the het components in order, e.g. master,worker,ps; split a "
+          "component by rank with +, e.g. master:1+worker,ps (roles: master, chief, worker, "
+          "ps, evaluator)"),
+     1, kRolesOption, on_option},
+    {text("ml-port"), text("BASE"),
+     text("[mljob] base of the TCP ports given to the tasks (1024-65000)"), 1, kPortOption,
+     on_option},
+    {text("ml-env"), text("LIST"),
+     text("[mljob] variable families to set: tf (TF_CONFIG), torch (MASTER_ADDR, RANK, ...) "
+          "or all (default)"),
+     1, kEnvOption, on_option},
+    {text("ml-chief"), nullptr,
+     text("[mljob] call the master \"chief\" in TF_CONFIG (AI Platform's useChiefInTfConfig)"),
+     0, kChiefOption, on_option},
+};
+
+spank_option& option_by_id(OptionId id) { return g_options[id - kRolesOption]; }
+
+// Checks one option's value; throws std::invalid_argument with the reason.
+void check_option(int option_id, const std::string& value) {
+  switch (option_id) {
+    case kRolesOption:
+      parse_role_map(value);
+      return;
+    case kPortOption:
+      parse_port_base(value, "--ml-port");
+      return;
+    case kEnvOption:
+      parse_env_families(value, "--ml-env");
+      return;
+    default:
+      return;
+  }
+}
+
+void remember_option(int option_id, const std::string& value) {
+  switch (option_id) {
+    case kRolesOption: g_command_line.roles = value; return;
+    case kPortOption: g_command_line.port = value; return;
+    case kEnvOption: g_command_line.env = value; return;
+    case kChiefOption: g_command_line.chief = true; return;
+    default: return;
+  }
+}
+
+// In sbatch/salloc/srun (remote == 0) a bad value is refused here, which makes the
+// command fail before anything is submitted. In slurmstepd (remote != 0) Slurm would only
+// log a refusal and drop the option, silently: there the value is accepted here and
+// checked in user_init, where a failure fails the step with our message.
+int on_option(int option_id, const char* argument, int remote) {
+  try {
+    const std::string value = argument ? argument : "";
+    if (remote) return kSuccess;
+    check_option(option_id, value);
+    remember_option(option_id, value);
+    return kSuccess;
+  } catch (const std::exception& error) {
+    log_error(error.what());
+  } catch (...) {
+    log_error("unexpected error while checking an option");
+  }
+  return kFailure;
+}
+
+int register_options(spank_t spank) {
+  for (spank_option& option : g_options) {
+    const spank_err_t error = spank_option_register(spank, &option);
+    if (error != ESPANK_SUCCESS) {
+      log_error(std::string("cannot register --") + option.name + ": " +
+                spank_strerror(error));
+      return kFailure;
+    }
+  }
+  return kSuccess;
+}
+
+OptionValues options_of_step(spank_t spank) {
+  OptionValues values;
+  values.roles = spank_option_value(spank, option_by_id(kRolesOption));
+  values.port = spank_option_value(spank, option_by_id(kPortOption));
+  values.env = spank_option_value(spank, option_by_id(kEnvOption));
+  values.chief = spank_option_value(spank, option_by_id(kChiefOption)).has_value();
+  return values;
+}
+
+// --- helpers for the entry points -----------------------------------------------------
+
+std::vector<std::string_view> arguments_of(int argc, char** argv) {
+  std::vector<std::string_view> arguments;
+  for (int i = 0; i < argc; ++i) arguments.emplace_back(argv[i] ? argv[i] : "");
+  return arguments;
+}
+
+// Steps that never run training: the batch script, the extern step (pam_slurm_adopt)
+// and the interactive step of salloc.
+bool is_training_candidate(std::uint32_t step_id) {
+  return step_id != SLURM_BATCH_SCRIPT && step_id != SLURM_EXTERN_CONT &&
+         step_id != SLURM_INTERACTIVE_STEP;
+}
+
+std::optional<std::string> process_environment(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (!value) return std::nullopt;
+  return std::string(value);
+}
+
+// "job 41 step 0", or for a het component "job 41 step 0 (het component job 42)": the
+// user knows the het job by its leader's id (SLURM_JOB_ID), Slurm's item S_JOB_ID is the
+// component's own.
+std::string step_name(spank_t spank) {
+  const std::uint32_t component_job_id = spank_item_u32(spank, S_JOB_ID, "S_JOB_ID");
+  const std::uint32_t step_id = spank_item_u32(spank, S_JOB_STEPID, "S_JOB_STEPID");
+  const auto leader_job_id = number_from_environment(spank_environment(spank), "SLURM_JOB_ID");
+  const std::uint32_t job_id = leader_job_id.value_or(component_job_id);
+  std::string name = "job " + std::to_string(job_id) + " step " + std::to_string(step_id);
+  if (job_id != component_job_id) {
+    name += " (het component job " + std::to_string(component_job_id) + ")";
+  }
+  return name;
+}
+
+std::string component_list(const std::vector<unsigned>& components) {
+  std::string text;
+  for (unsigned c : components) text += (text.empty() ? "" : ", ") + std::to_string(c);
+  return text;
+}
+
+// user_init's work; returns normally when the step is not ours to touch.
+void plan_step(spank_t spank) {
+  g_step_plan.reset();
+  g_step_refusal.reset();
+  const std::uint32_t step_id = spank_item_u32(spank, S_JOB_STEPID, "S_JOB_STEPID");
+  if (!is_training_candidate(step_id)) return;
+
+  const EnvLookup environment = spank_environment(spank);
+  std::optional<JobSettings> settings = resolve_job_settings(options_of_step(spank), environment);
+  if (!settings) return;  // neither --ml-roles nor MLJOB_ROLES: the job did not opt in
+
+  StepShape shape = step_shape_from_environment(environment);
+  if (const std::vector<unsigned> idle = shape.idle_components(); !idle.empty()) {
+    // Said to the user too (slurm_spank_log: error level without "error:"), so that
+    // nobody wonders why a step has no TF_CONFIG.
+    slurm_spank_log("mljob: %s runs no task in het component(s) %s: a helper step, "
+                    "started without ML variables",
+                    step_name(spank).c_str(), component_list(idle).c_str());
+    return;
+  }
+  const unsigned component =
+      component_of_step(environment, shape, spank_item_u32(spank, S_JOB_ID, "S_JOB_ID"));
+  JobLayout layout(std::move(shape.components));
+  verify_node_placement(
+      layout, ObservedNode{
+                  .component = component,
+                  .node_in_component = spank_item_u32(spank, S_JOB_NODEID, "S_JOB_NODEID"),
+                  .ranks_in_component = spank_local_task_ranks(spank),
+              });
+  const std::uint32_t job_id = job_id_from_environment(environment);
+  const std::string roles_text = settings->roles_text;
+  g_step_plan = make_step_plan(std::move(*settings), g_config, std::move(layout), job_id);
+  log_info(step_name(spank) + ": roles " + roles_text + ", " +
+           std::to_string(g_step_plan->layout.total_tasks()) + " tasks in " +
+           std::to_string(g_step_plan->layout.component_count()) + " component(s), cluster " +
+           g_step_plan->cluster_text);
+}
+
+// task_init's work for one task.
+void set_task_variables(spank_t spank) {
+  const StepPlan& plan = *g_step_plan;
+  const EnvLookup environment = spank_environment(spank);
+  const auto global_rank = number_from_environment(environment, "SLURM_PROCID");
+  if (!global_rank) throw std::invalid_argument("SLURM_PROCID is not set in the task");
+  const TaskPlacement& placement = plan.layout.task(*global_rank);
+
+  const auto node_name = environment("SLURMD_NODENAME");
+  if (!node_name) throw std::invalid_argument("SLURMD_NODENAME is not set in the task");
+  verify_task_placement(
+      placement, ObservedTask{
+                     .node_name = *node_name,
+                     .local_id = static_cast<unsigned>(spank_task_local_id(spank)),
+                     .rank_in_component =
+                         spank_item_u32(spank, S_TASK_GLOBAL_ID, "S_TASK_GLOBAL_ID"),
+                 });
+
+  const TaskEnvironment variables = task_environment(plan, *global_rank);
+  for (const auto& [name, value] : variables.set) {
+    spank_set_task_variable(spank, name, value);
+    log_debug("task " + std::to_string(*global_rank) + ": " + name + "=" + value);
+  }
+  for (const std::string& name : variables.unset) spank_unset_task_variable(spank, name);
+}
+
+// Runs `work`, turning any exception into a logged error and kFailure.
+template <typename Work>
+int guarded(const char* entry_point, Work work) {
+  try {
+    return work();
+  } catch (const std::exception& error) {
+    log_error(error.what());
+  } catch (...) {
+    log_error(std::string("unexpected error in ") + entry_point);
+  }
+  return kFailure;
+}
+
+}  // namespace
+}  // namespace mljob::plugin
+
+using namespace mljob::plugin;
+
+extern "C" {
+
+// Every context: read plugstack.conf's arguments and register the options (sbatch and
+// salloc only see options registered here, not a static spank_options table).
+[[gnu::visibility("default")]] int slurm_spank_init(spank_t spank, int argc, char** argv) {
+  return guarded("slurm_spank_init", [&] {
+    const std::vector<std::string_view> arguments = arguments_of(argc, argv);
+    g_config = parse_plugin_arguments(arguments);
+    const spank_context_t context = spank_context();
+    if (context == S_CTX_LOCAL || context == S_CTX_REMOTE || context == S_CTX_ALLOCATOR) {
+      return register_options(spank);
+    }
+    return kSuccess;
+  });
+}
+
+// sbatch, salloc, srun: options were checked one by one in on_option; here the MLJOB_*
+// variables of the submitting environment are checked too, for the options not given,
+// so that a bad MLJOB_ROLES fails the submission rather than the job.
+[[gnu::visibility("default")]] int slurm_spank_init_post_opt(spank_t, int, char**) {
+  return guarded("slurm_spank_init_post_opt", [] {
+    const spank_context_t context = spank_context();
+    if (context == S_CTX_LOCAL || context == S_CTX_ALLOCATOR) {
+      resolve_job_settings(g_command_line, process_environment);
+    }
+    return kSuccess;
+  });
+}
+
+// slurmstepd, once per step and node, as the user: compute the whole layout once.
+// A step that cannot be laid out is reported here, once per node, and refused task by
+// task in task_init (see g_step_refusal).
+[[gnu::visibility("default")]] int slurm_spank_user_init(spank_t spank, int, char**) {
+  return guarded("slurm_spank_user_init", [&] {
+    if (spank_context() != S_CTX_REMOTE) return kSuccess;
+    try {
+      plan_step(spank);
+    } catch (const std::exception& error) {
+      g_step_plan.reset();
+      g_step_refusal = step_name(spank) + ": " + error.what();
+      log_error(*g_step_refusal);
+    }
+    return kSuccess;
+  });
+}
+
+// slurmstepd, in each forked task before exec: set the task's variables.
+[[gnu::visibility("default")]] int slurm_spank_task_init(spank_t spank, int, char**) {
+  return guarded("slurm_spank_task_init", [&] {
+    if (spank_context() != S_CTX_REMOTE) return kSuccess;
+    if (g_step_refusal) {
+      const auto rank = number_from_environment(spank_environment(spank), "SLURM_PROCID");
+      log_error("task " + (rank ? std::to_string(*rank) : std::string("?")) +
+                " not started: the step was refused (see the error above)");
+      return kFailure;
+    }
+    if (!g_step_plan) return kSuccess;
+    try {
+      set_task_variables(spank);
+    } catch (const std::exception& error) {
+      throw std::runtime_error(step_name(spank) + ": " + error.what());
+    }
+    return kSuccess;
+  });
+}
+
+}  // extern "C"
