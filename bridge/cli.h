@@ -20,6 +20,7 @@ int describe(const Arguments& args);
 int list(const Arguments& args);
 int cancel(const Arguments& args);
 int tiers(const Arguments& args);
+int check_tiers(const std::string& catalog_file);
 
 // Prints `value` as YAML (default), JSON or a table-less flat form.
 void print_formatted(const nlohmann::json& value, const std::string& format);

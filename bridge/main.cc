@@ -19,6 +19,7 @@ Commands:
   list [--limit N] [--format yaml|json]       your jobs, newest first
   cancel JOB_ID                               cancel a job (idempotent)
   tiers show [FILE]                           the effective tier catalog
+  tiers check [FILE]                          check the catalog against the live cluster
 
 Run 'mljob COMMAND --help' for a command's flags. Exit status: 0 ok, 1 failure, 2 bad input.
 )";

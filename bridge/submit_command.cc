@@ -10,6 +10,7 @@
 #include "bridge/cli.h"
 #include "bridge/job_view.h"
 #include "core/batch_script.h"
+#include "core/fit_check.h"
 #include "core/job_state.h"
 #include "core/package_stager.h"
 #include "core/planner.h"
@@ -210,6 +211,16 @@ int stream_until_done(const JobStore& store, const std::string& job_id, const Sl
   }
 }
 
+// A plan the cluster can never run would pend forever: refuse it, saying why.
+void refuse_if_never_fits(const Job& job, const SlurmPlan& plan, const ClusterInventory& cluster) {
+  auto reasons = reasons_plan_never_fits(plan, cluster);
+  if (reasons.empty()) return;
+  std::string rule = "this job can never start on this cluster: ";
+  for (std::size_t i = 0; i < reasons.size(); ++i) rule += (i ? "; " : "") + reasons[i];
+  const TrainingInput& in = job.training_input;
+  throw SpecError("trainingInput.scaleTier", in.scale_tier == "CUSTOM" ? "CUSTOM (" + in.master_type + ")" : in.scale_tier, rule);
+}
+
 SubmitFlags parse_flags(const Arguments& args) {
   SubmitFlags flags;
   Arguments own = args;
@@ -261,16 +272,23 @@ int submit_training(const Arguments& args) {
   fs::path folder = store.folder_of(job.job_id);
   PlanContext context{(folder / "job-dir").string(), {(folder / "packages").string()}};
 
+  SlurmClient slurm;
   if (flags.dry_run) {
     SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
     print_plan(plan);
     std::cout << render_batch_script(plan);
+    try {
+      refuse_if_never_fits(job, plan, slurm.inventory());
+      std::cout << "# Fit: the cluster can run this plan\n";
+    } catch (const SlurmError& e) {
+      std::cout << "# Fit: not checked (" << e.what() << ")\n";
+    }
     return kExitOk;
   }
 
   SlurmPlan plan = plan_job(job, catalog, context);  // before reserving: bad specs leave nothing
+  refuse_if_never_fits(job, plan, slurm.inventory());
   store.reserve(job.job_id);
-  SlurmClient slurm;
   try {
     auto python_path = stage_packages(flags.package_path, job.training_input.package_uris, folder / "packages");
     context.python_path.clear();

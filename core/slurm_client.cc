@@ -54,6 +54,12 @@ std::vector<AccountingRecord> SlurmClient::accounting(const std::vector<std::str
   return parse_accounting(result.out);
 }
 
+ClusterInventory SlurmClient::inventory() const {
+  ProcessResult result = run_slurm({"sinfo", "--noheader", "--Node", "--format", kSinfoNodeFormat});
+  if (result.exit_code != 0) throw SlurmError("sinfo failed: " + trim(result.err));
+  return parse_sinfo_nodes(result.out);
+}
+
 void SlurmClient::cancel(const std::string& job_id) const {
   ProcessResult result = run_slurm({"scancel", job_id});
   if (result.exit_code != 0) {

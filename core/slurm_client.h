@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/accounting.h"
+#include "core/cluster_inventory.h"
 
 namespace mljob {
 
@@ -21,6 +22,9 @@ class SlurmClient {
 
   // One sacct call for any number of jobs: each component's allocation and its steps.
   std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const;
+
+  // The nodes, partitions and GPUs the cluster has (one sinfo call).
+  ClusterInventory inventory() const;
 
   // Asks Slurm to cancel the job (all its components). Cancelling a finished job is fine.
   void cancel(const std::string& job_id) const;
