@@ -1,6 +1,7 @@
 // What every mljob command shares: exit codes, error reporting, output formats.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,19 @@ inline constexpr int kExitBadInput = 2;
 
 using Arguments = std::vector<std::string>;  // a command's arguments, without "mljob CMD"
 
-int submit_training(const Arguments& args);
+// How submit reports: mljob's human form, or mljob-submit's job ID alone / one JSON line.
+// kSilent prints nothing (the caller reports); `submitted_job_id`, if given, receives the ID.
+enum class SubmitOutput { kHuman, kJobIdOnly, kJson, kSilent };
+int submit_training(const Arguments& args, SubmitOutput output = SubmitOutput::kHuman,
+                    std::string* submitted_job_id = nullptr);
+
+// Runs `command`, turning errors into a message on stderr prefixed by `program` and the exit
+// code of their kind: bad input 2, Slurm or system failure 1.
+int run_reporting_errors(const std::string& program, const std::function<int()>& command);
+
+// Polls the job once a second until it has ended and Slurm has accounted every component;
+// `on_poll` sees each Job resource read on the way. Returns the final Job resource.
+nlohmann::json wait_for_end(const std::string& job_id, const std::function<void(const nlohmann::json&)>& on_poll);
 int describe(const Arguments& args);
 int list(const Arguments& args);
 int cancel(const Arguments& args);

@@ -3,9 +3,7 @@
 #include <map>
 
 #include "bridge/cli.h"
-#include "core/slurm_client.h"
 #include "core/spec_error.h"
-#include "tiers/catalog_loader.h"
 
 namespace {
 
@@ -51,19 +49,6 @@ int dispatch(const std::vector<std::string>& argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return dispatch(std::vector<std::string>(argv + 1, argv + argc));
-  } catch (const SpecError& e) {
-    std::cerr << "mljob: error: " << e.what() << "\n";
-    return cli::kExitBadInput;
-  } catch (const tiers::CatalogError& e) {
-    std::cerr << "mljob: error in the tier catalog: " << e.what() << "\n";
-    return cli::kExitBadInput;
-  } catch (const SlurmError& e) {
-    std::cerr << "mljob: Slurm: " << e.what() << "\n";
-    return cli::kExitFailure;
-  } catch (const std::exception& e) {
-    std::cerr << "mljob: " << e.what() << "\n";
-    return cli::kExitFailure;
-  }
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return cli::run_reporting_errors("mljob", [&] { return dispatch(args); });
 }

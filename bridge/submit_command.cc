@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <chrono>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -176,10 +177,29 @@ bool every_component_accounted(const JobRecord& record, const SlurmClient& slurm
   return components >= record.component_roles.size();
 }
 
-// Waits for the job to end, printing its output as it grows. Exit 0 only on SUCCEEDED.
-int stream_until_done(const JobStore& store, const std::string& job_id, const SlurmClient& slurm) {
+}  // namespace
+
+nlohmann::json wait_for_end(const std::string& job_id, const std::function<void(const nlohmann::json&)>& on_poll) {
   constexpr int kAccountingGraceSeconds = 20;
   int waited_for_accounting = 0;
+  JobStore store = JobStore::from_environment();
+  SlurmClient slurm;
+  for (;;) {
+    auto record = store.load(job_id);
+    if (!record) throw std::runtime_error("the record of job " + job_id + " disappeared");
+    nlohmann::json resource = job_resources({*record}, slurm).front();
+    on_poll(resource);
+    std::string state = resource["state"];
+    bool settled = every_component_accounted(*record, slurm) || waited_for_accounting++ >= kAccountingGraceSeconds;
+    if (is_final_state(state) && settled) return resource;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+namespace {
+
+// Waits for the job to end, printing its output as it grows. Exit 0 only on SUCCEEDED.
+int stream_until_done(const JobStore& store, const std::string& job_id) {
   fs::path output = store.folder_of(job_id) / "output.log";
   std::streamoff printed = 0;
   auto print_new_output = [&] {
@@ -190,25 +210,13 @@ int stream_until_done(const JobStore& store, const std::string& job_id, const Sl
     printed += static_cast<std::streamoff>(chunk.size());
     std::cout << chunk << std::flush;
   };
-  for (;;) {
-    print_new_output();
-    auto record = store.load(job_id);
-    nlohmann::json resource = job_resources({*record}, slurm).front();
-    std::string state = resource["state"];
-    if (is_final_state(state) && !every_component_accounted(*record, slurm) &&
-        waited_for_accounting++ < kAccountingGraceSeconds) {
-      std::this_thread::sleep_for(std::chrono::seconds(1));
-      continue;
-    }
-    if (is_final_state(state)) {
-      print_new_output();
-      std::cerr << "Job [" << job_id << "] ended: " << state;
-      if (resource.contains("errorMessage")) std::cerr << ": " << resource["errorMessage"].get<std::string>();
-      std::cerr << "\n";
-      return state == "SUCCEEDED" ? kExitOk : kExitFailure;
-    }
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
+  nlohmann::json resource = wait_for_end(job_id, [&](const nlohmann::json&) { print_new_output(); });
+  print_new_output();
+  std::string state = resource["state"];
+  std::cerr << "Job [" << job_id << "] ended: " << state;
+  if (resource.contains("errorMessage")) std::cerr << ": " << resource["errorMessage"].get<std::string>();
+  std::cerr << "\n";
+  return state == "SUCCEEDED" ? kExitOk : kExitFailure;
 }
 
 // A plan the cluster can never run would pend forever: refuse it, saying why.
@@ -261,8 +269,11 @@ SubmitFlags parse_flags(const Arguments& args) {
 
 }  // namespace
 
-int submit_training(const Arguments& args) {
+int submit_training(const Arguments& args, SubmitOutput output, std::string* submitted_job_id) {
   SubmitFlags flags = parse_flags(args);
+  if (output != SubmitOutput::kHuman && (flags.dry_run || flags.stream_logs)) {
+    throw SpecError(flags.dry_run ? "--dry-run" : "--stream-logs", "", "is for `mljob submit training`; mljob-submit only submits (use --wait)");
+  }
   Job job = build_job(flags);
   validate_job(job);
   tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(flags.tiers_file));
@@ -300,12 +311,24 @@ int submit_training(const Arguments& args) {
     JobRecord record{to_json(job), "", component_role_names(plan), false, folder};
     record.slurm_job_id = slurm.submit(sbatch_arguments(submit, script.string()));
     store.save(record);
-    std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << record.slurm_job_id << ".\n";
+    if (output == SubmitOutput::kHuman) {
+      std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << record.slurm_job_id << ".\n";
+    }
   } catch (...) {
     store.release(job.job_id);
     throw;
   }
-  if (flags.stream_logs) return stream_until_done(store, job.job_id, slurm);
+  if (submitted_job_id) *submitted_job_id = job.job_id;
+  if (output == SubmitOutput::kSilent) return kExitOk;
+  if (output == SubmitOutput::kJobIdOnly) {
+    std::cout << job.job_id << std::endl;
+    return kExitOk;
+  }
+  if (output == SubmitOutput::kJson) {
+    std::cout << nlohmann::json{{"jobId", job.job_id}, {"state", "QUEUED"}}.dump() << std::endl;
+    return kExitOk;
+  }
+  if (flags.stream_logs) return stream_until_done(store, job.job_id);
   std::cerr << "Your job is still active. You may view the status of your job with the command\n\n  $ mljob describe "
             << job.job_id << "\n\n";
   std::cout << "jobId: " << job.job_id << "\nstate: QUEUED\n";

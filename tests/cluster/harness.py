@@ -13,6 +13,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("MLJOB_BUILD_DIR", os.path.join(ROOT, "build"))
 MLJOB = os.path.join(BUILD, "bridge", "mljob")
+MLJOB_SUBMIT = os.path.join(BUILD, "bridge", "mljob-submit")
 CLUSTER = os.path.join(ROOT, "contrib", "cluster", "mljob-cluster")
 TRAINER = os.path.join(ROOT, "etc", "examples", "trainer")
 

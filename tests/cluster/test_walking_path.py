@@ -5,7 +5,9 @@ import json
 import re
 import unittest
 
-from harness import ClusterTestCase
+import subprocess
+
+from harness import MLJOB_SUBMIT, TRAINER, ClusterTestCase
 
 
 class WalkingPath(ClusterTestCase):
@@ -58,6 +60,47 @@ class WalkingPath(ClusterTestCase):
         rows = self.wait_for_accounting(job["slurmJobId"], "COMPLETED")
         self.assertEqual(len(rows), 1)
         self.assertIn("ROLE master:0", self.output_of(job_id))
+
+
+class LabScripts(ClusterTestCase):
+    """mljob-submit, as a lab script calls it: stdin closed, no terminal."""
+
+    def submit(self, *args):
+        return subprocess.run([MLJOB_SUBMIT, *args], env=self.env, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=300)
+
+    def test_prints_only_the_job_id_and_waits(self):
+        job_id = self.unique_id("lab")
+        result = self.submit("--wait", job_id, "--scale-tier", "BASIC", "--module-name", "trainer.task",
+                             "--package-path", TRAINER, "--", "--epochs", "1")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, job_id + "\n")
+        self.assertEqual(result.stderr, "")  # no terminal: no progress lines
+        self.assertEqual(self.describe(job_id)["state"], "SUCCEEDED")
+
+    def test_json_and_a_failed_job_exits_non_zero(self):
+        job_id = self.unique_id("labfail")
+        result = self.submit("--format", "json", "--wait", "--scale-tier", "STANDARD_1", "--module-name",
+                             "trainer.task", "--package-path", TRAINER, job_id, "--", "--fail")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        job = json.loads(result.stdout)
+        self.assertEqual(job["jobId"], job_id)
+        self.assertEqual(job["state"], "FAILED")
+        self.assertIn("workers", job["errorMessage"])
+
+    def test_without_wait_returns_at_once(self):
+        job_id = self.unique_id("labjson")
+        result = self.submit("--format=json", job_id, "--scale-tier", "BASIC", "--module-name", "trainer.task",
+                             "--package-path", TRAINER)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads(result.stdout), {"jobId": job_id, "state": "QUEUED"})
+        self.wait_for_state(job_id, {"SUCCEEDED"})
+
+    def test_bad_input_is_exit_2(self):
+        result = self.submit("bad-id", "--scale-tier", "BASIC", "--module-name", "t")
+        self.assertEqual(result.returncode, 2)
+        self.assertEqual(result.stdout, "")
+        self.assertIn("mljob-submit: error: jobId: value 'bad-id'", result.stderr)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,28 @@
+#include <iostream>
+
+#include "bridge/cli.h"
+#include "core/slurm_client.h"
+#include "core/spec_error.h"
+#include "tiers/catalog_loader.h"
+
+namespace mljob::cli {
+
+int run_reporting_errors(const std::string& program, const std::function<int()>& command) {
+  try {
+    return command();
+  } catch (const SpecError& e) {
+    std::cerr << program << ": error: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const tiers::CatalogError& e) {
+    std::cerr << program << ": error in the tier catalog: " << e.what() << "\n";
+    return kExitBadInput;
+  } catch (const SlurmError& e) {
+    std::cerr << program << ": Slurm: " << e.what() << "\n";
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    std::cerr << program << ": " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace mljob::cli

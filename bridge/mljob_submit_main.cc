@@ -1,0 +1,89 @@
+// mljob-submit: the submit command for lab scripts. Takes exactly the arguments of
+// `mljob submit training`, prints only the job ID (or one JSON line with --format json), and
+// with --wait waits for the job, exiting 0 only if it SUCCEEDED.
+#include <unistd.h>
+
+#include <iostream>
+
+#include "bridge/cli.h"
+#include "core/spec_error.h"
+
+namespace {
+
+using namespace mljob;
+
+constexpr const char* kUsage = R"(usage: mljob-submit [--wait] [--format text|json] JOB_ID [mljob submit training flags] [-- ARGS]
+
+Submits a training job like `mljob submit training` and prints only its job ID on stdout
+(--format json: one JSON line). With --wait it then waits for the job to end (on a terminal,
+state changes are shown on stderr) and exits 0 only if it SUCCEEDED; with --format json it
+prints the final Job resource. Exit status: 0 ok, 1 failed job or Slurm failure, 2 bad input.
+)";
+
+struct WrapperFlags {
+  bool wait = false;
+  std::string format = "text";
+  cli::Arguments rest;
+};
+
+WrapperFlags parse(const std::vector<std::string>& argv) {
+  WrapperFlags flags;
+  bool user_args = false;  // never look at what follows "--": it belongs to the trainer
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& arg = argv[i];
+    if (!user_args && arg == "--") user_args = true;
+    if (!user_args && arg == "--wait") {
+      flags.wait = true;
+    } else if (!user_args && arg == "--format" && i + 1 < argv.size()) {
+      flags.format = argv[++i];
+    } else if (!user_args && arg.rfind("--format=", 0) == 0) {
+      flags.format = arg.substr(9);
+    } else {
+      flags.rest.push_back(arg);
+    }
+  }
+  if (flags.format != "text" && flags.format != "json") throw SpecError("--format", flags.format, "must be text or json");
+  return flags;
+}
+
+int wait_and_report(const std::string& job_id, const std::string& format) {
+  bool terminal = ::isatty(STDERR_FILENO) != 0;
+  std::string last_state;
+  nlohmann::json job = cli::wait_for_end(job_id, [&](const nlohmann::json& resource) {
+    std::string state = resource.value("state", "");
+    if (terminal && state != last_state) std::cerr << "mljob-submit: " << job_id << " " << state << std::endl;
+    last_state = state;
+  });
+  if (format == "json") std::cout << job.dump() << std::endl;
+  if (job["state"] != "SUCCEEDED") {
+    std::cerr << "mljob-submit: " << job_id << " ended " << job["state"].get<std::string>();
+    if (job.contains("errorMessage")) std::cerr << ": " << job["errorMessage"].get<std::string>();
+    std::cerr << "\n";
+    return cli::kExitFailure;
+  }
+  return cli::kExitOk;
+}
+
+int run(const std::vector<std::string>& argv) {
+  if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
+    std::cout << kUsage;
+    return argv.empty() ? cli::kExitBadInput : cli::kExitOk;
+  }
+  WrapperFlags flags = parse(argv);
+  // Text: the job ID at once, even with --wait, so a script can log it. JSON: one document,
+  // the final Job resource when waiting.
+  auto output = flags.format == "text" ? cli::SubmitOutput::kJobIdOnly
+                : flags.wait           ? cli::SubmitOutput::kSilent
+                                       : cli::SubmitOutput::kJson;
+  std::string job_id;
+  int status = cli::submit_training(flags.rest, output, &job_id);
+  if (status != cli::kExitOk || !flags.wait) return status;
+  return wait_and_report(job_id, flags.format);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  return cli::run_reporting_errors("mljob-submit", [&] { return run(args); });
+}
