@@ -32,6 +32,7 @@ nlohmann::json wait_for_end(const std::string& job_id, const std::function<void(
 int describe(const Arguments& args);
 int list(const Arguments& args);
 int cancel(const Arguments& args);
+int update(const Arguments& args);
 int tiers(const Arguments& args);
 int check_tiers(const std::string& catalog_file);
 

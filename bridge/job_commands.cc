@@ -3,10 +3,14 @@
 
 #include <algorithm>
 #include <iostream>
+#include <sstream>
 
 #include "bridge/cli.h"
 #include "bridge/job_view.h"
+#include "core/job_filter.h"
 #include "core/job_state.h"
+#include "core/spec_parser.h"
+#include "core/validation.h"
 #include "core/spec_error.h"
 
 namespace mljob::cli {
@@ -17,15 +21,12 @@ namespace po = boost::program_options;
 struct CommonFlags {
   std::string job_id;
   std::string format = "yaml";
-  int limit = 0;
 };
 
-// Parses "[JOB_ID] [--format F] [--limit N]"; returns false after printing help.
-bool parse_common(const Arguments& args, const std::string& usage, bool wants_job_id, bool wants_limit,
-                  CommonFlags& flags) {
+// Parses "JOB_ID [--format F]"; returns false after printing help.
+bool parse_common(const Arguments& args, const std::string& usage, bool wants_job_id, CommonFlags& flags) {
   po::options_description options(usage);
   options.add_options()("help,h", "show this help")("format", po::value(&flags.format), "yaml (default) or json");
-  if (wants_limit) options.add_options()("limit", po::value(&flags.limit), "list at most N jobs, newest first");
   po::options_description all;
   all.add(options);
   po::positional_options_description positional;
@@ -46,7 +47,6 @@ bool parse_common(const Arguments& args, const std::string& usage, bool wants_jo
   }
   if (wants_job_id && flags.job_id.empty()) throw SpecError("JOB_ID", "", "is required");
   if (flags.format != "yaml" && flags.format != "json") throw SpecError("--format", flags.format, "must be yaml or json");
-  if (flags.limit < 0) throw SpecError("--limit", std::to_string(flags.limit), "must not be negative");
   return true;
 }
 
@@ -60,7 +60,7 @@ JobRecord load_or_fail(const JobStore& store, const std::string& job_id) {
 
 int describe(const Arguments& args) {
   CommonFlags flags;
-  if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json]", true, false, flags)) return kExitOk;
+  if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json]", true, flags)) return kExitOk;
   JobStore store = JobStore::from_environment();
   JobRecord record = load_or_fail(store, flags.job_id);
   print_formatted(job_resources({record}, SlurmClient{}).front(), flags.format);
@@ -68,29 +68,119 @@ int describe(const Arguments& args) {
 }
 
 int list(const Arguments& args) {
-  CommonFlags flags;
-  if (!parse_common(args, "mljob list [--format yaml|json] [--limit N]", false, true, flags)) return kExitOk;
+  std::string format = "yaml", filter_text, page_token;
+  int limit = 0, page_size = 0;
+  po::options_description options("mljob list [--filter EXPR] [--limit N] [--page-size N] [--page-token T] [--format yaml|json]");
+  options.add_options()("help,h", "show this help")("format", po::value(&format), "yaml (default) or json")(
+      "filter", po::value(&filter_text), "e.g. state=RUNNING AND labels.team=vision (=, != or : over state, jobId, labels.KEY)")(
+      "limit", po::value(&limit), "list at most N jobs in all")(
+      "page-size", po::value(&page_size), "jobs per page; the output then carries nextPageToken")(
+      "page-token", po::value(&page_token), "the nextPageToken of the previous page");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw SpecError("command line", "", e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (format != "yaml" && format != "json") throw SpecError("--format", format, "must be yaml or json");
+  if (limit < 0) throw SpecError("--limit", std::to_string(limit), "must not be negative");
+  if (page_size < 0) throw SpecError("--page-size", std::to_string(page_size), "must not be negative");
+  // The token is the position of the page's first job in the sorted, filtered list.
+  std::size_t first = 0;
+  if (!page_token.empty()) {
+    if (page_token.find_first_not_of("0123456789") != std::string::npos || page_token.size() > 9)
+      throw SpecError("--page-token", page_token, "is not a token that mljob list gave out");
+    first = std::stoul(page_token);
+  }
+  JobFilter filter = JobFilter::parse(filter_text);
+
   JobStore store = JobStore::from_environment();
-  auto resources = job_resources(store.load_all(), SlurmClient{});
-  std::stable_sort(resources.begin(), resources.end(), [](const auto& a, const auto& b) {
+  std::vector<nlohmann::json> jobs;
+  for (auto& job : job_resources(store.load_all(), SlurmClient{})) {
+    if (filter.matches(job)) jobs.push_back(std::move(job));
+  }
+  std::stable_sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
     return a.value("createTime", std::string()) > b.value("createTime", std::string());  // newest first
   });
-  if (flags.limit > 0 && resources.size() > static_cast<std::size_t>(flags.limit)) resources.resize(flags.limit);
-  if (flags.format == "json") {
-    print_formatted(nlohmann::json{{"jobs", resources}}, "json");
+  if (limit > 0 && jobs.size() > static_cast<std::size_t>(limit)) jobs.resize(limit);
+  std::size_t end = page_size > 0 ? std::min(jobs.size(), first + page_size) : jobs.size();
+  std::vector<nlohmann::json> page(jobs.begin() + std::min(first, jobs.size()), jobs.begin() + std::max(end, std::min(first, jobs.size())));
+  std::string next_token = end < jobs.size() ? std::to_string(end) : "";
+
+  if (format == "json") {
+    nlohmann::json out = {{"jobs", page}};
+    if (!next_token.empty()) out["nextPageToken"] = next_token;
+    print_formatted(out, "json");
     return kExitOk;
   }
   std::printf("%-40s %-12s %-22s\n", "JOB_ID", "STATUS", "CREATED");
-  for (const auto& job : resources) {
+  for (const auto& job : page) {
     std::printf("%-40s %-12s %-22s\n", job.value("jobId", "").c_str(), job.value("state", "").c_str(),
                 job.value("createTime", "").c_str());
   }
+  if (!next_token.empty()) std::printf("nextPageToken: %s\n", next_token.c_str());
+  return kExitOk;
+}
+
+int update(const Arguments& args) {
+  std::string job_id, update_labels, remove_labels, etag;
+  po::options_description options("mljob update JOB_ID [--update-labels K=V,...] [--remove-labels K,...] [--etag E]");
+  options.add_options()("help,h", "show this help")("update-labels", po::value(&update_labels), "labels to add or change")(
+      "remove-labels", po::value(&remove_labels), "label keys to remove")(
+      "etag", po::value(&etag), "refuse the update unless the job is still at this etag (from describe)");
+  po::options_description all;
+  all.add(options).add_options()("job-id", po::value(&job_id));
+  po::positional_options_description positional;
+  positional.add("job-id", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw SpecError("command line", "", e.what());
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (job_id.empty()) throw SpecError("JOB_ID", "", "is required");
+  if (update_labels.empty() && remove_labels.empty())
+    throw SpecError("--update-labels", "", "give --update-labels or --remove-labels (nothing to update)");
+
+  JobStore store = JobStore::from_environment();
+  JobStore::Lock lock = store.lock(job_id);  // read, compare and write as one step
+  JobRecord record = load_or_fail(store, job_id);
+  std::string current = job_etag(record.job);
+  if (!etag.empty() && etag != current) {
+    throw SpecError("--etag", etag, "is stale: the job changed since it was read (its etag is now " + current +
+                                        "); describe it again and retry");
+  }
+  nlohmann::json& labels = record.job["labels"];
+  if (!labels.is_object()) labels = nlohmann::json::object();
+  std::istringstream removals(remove_labels);
+  for (std::string key; std::getline(removals, key, ',');) labels.erase(key);
+  std::istringstream updates(update_labels);
+  for (std::string item; std::getline(updates, item, ',');) {
+    auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0) throw SpecError("--update-labels", update_labels, "must be KEY=VALUE,...");
+    labels[item.substr(0, eq)] = item.substr(eq + 1);
+  }
+  if (labels.empty()) record.job.erase("labels");
+  validate_job(parse_job_spec(record.job.dump(), "the updated job"));  // label rules, as at submit
+  store.save(record);
+  print_formatted({{"jobId", job_id}, {"labels", record.job.value("labels", nlohmann::json::object())},
+                   {"etag", job_etag(record.job)}}, "yaml");
   return kExitOk;
 }
 
 int cancel(const Arguments& args) {
   CommonFlags flags;
-  if (!parse_common(args, "mljob cancel JOB_ID", true, false, flags)) return kExitOk;
+  if (!parse_common(args, "mljob cancel JOB_ID", true, flags)) return kExitOk;
   JobStore store = JobStore::from_environment();
   JobRecord record = load_or_fail(store, flags.job_id);
   SlurmClient slurm;

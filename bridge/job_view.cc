@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "core/job_filter.h"
 #include "core/job_state.h"
 
 namespace mljob::cli {
@@ -28,6 +29,7 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
     job["state"] = status.state;
     if (!status.error_message.empty()) job["errorMessage"] = status.error_message;
     job["slurmJobId"] = record.slurm_job_id;
+    job["etag"] = job_etag(job);
     resources.push_back(std::move(job));
   }
   return resources;

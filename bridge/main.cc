@@ -14,8 +14,9 @@ constexpr const char* kUsage = R"(usage: mljob COMMAND [ARGS]
 Commands:
   submit training JOB_ID [flags] [-- ARGS]   submit a training job (gcloud-compatible flags)
   describe JOB_ID [--format yaml|json]        the Job resource, state from Slurm accounting
-  list [--limit N] [--format yaml|json]       your jobs, newest first
+  list [--filter EXPR] [--page-size N]        your jobs, newest first (--page-token, --limit, --format)
   cancel JOB_ID                               cancel a job (idempotent)
+  update JOB_ID --update-labels K=V [--etag E]  change labels (--remove-labels K); stale etags refused
   tiers show [FILE]                           the effective tier catalog
   tiers check [FILE]                          check the catalog against the live cluster
 
@@ -40,7 +41,7 @@ int dispatch(const std::vector<std::string>& argv) {
     return cli::submit_training(cli::Arguments(rest.begin() + 1, rest.end()));
   }
   static const std::map<std::string, int (*)(const cli::Arguments&)> commands = {
-      {"describe", cli::describe}, {"list", cli::list}, {"cancel", cli::cancel}, {"tiers", cli::tiers}};
+      {"describe", cli::describe}, {"list", cli::list}, {"cancel", cli::cancel}, {"update", cli::update}, {"tiers", cli::tiers}};
   auto found = commands.find(command);
   if (found == commands.end()) throw SpecError("command", command, "is not an mljob command (see mljob --help)");
   return found->second(rest);

@@ -1,5 +1,10 @@
 #include "core/job_store.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <system_error>
@@ -65,6 +70,26 @@ void JobStore::save(const JobRecord& record) const {
     if (!out) throw std::runtime_error("cannot write " + temporary.string());
   }
   fs::rename(temporary, target);
+}
+
+JobStore::Lock::~Lock() {
+  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+}
+
+JobStore::Lock JobStore::lock(const std::string& job_id) const {
+  fs::path folder = folder_of(job_id);
+  if (!fs::is_directory(folder)) throw SpecError("JOB_ID", job_id, "no such job among yours (in " + root_.string() + ")");
+  fs::path file = folder / "job.lock";
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + file.string());
+  while (::flock(fd, LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      int error = errno;
+      ::close(fd);
+      throw std::system_error(error, std::generic_category(), "cannot lock " + file.string());
+    }
+  }
+  return Lock(fd);
 }
 
 std::optional<JobRecord> JobStore::load(const std::string& job_id) const {

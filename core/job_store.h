@@ -36,6 +36,21 @@ class JobStore {
   void release(const std::string& job_id) const;
 
   void save(const JobRecord& record) const;  // atomically (write, then rename)
+
+  // An exclusive lock on one job's record, for read-modify-write (flock; released on scope exit).
+  class Lock {
+   public:
+    explicit Lock(int fd) : fd_(fd) {}
+    Lock(Lock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+    Lock(const Lock&) = delete;
+    Lock& operator=(const Lock&) = delete;
+    Lock& operator=(Lock&&) = delete;
+    ~Lock();
+
+   private:
+    int fd_;
+  };
+  Lock lock(const std::string& job_id) const;
   std::optional<JobRecord> load(const std::string& job_id) const;
   std::vector<JobRecord> load_all() const;
 

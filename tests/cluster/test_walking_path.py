@@ -62,6 +62,51 @@ class WalkingPath(ClusterTestCase):
         self.assertIn("ROLE master:0", self.output_of(job_id))
 
 
+class Operations(ClusterTestCase):
+    def test_list_filters_and_pages(self):
+        ids = [self.unique_id(f"page{i}") for i in range(3)]
+        for i, job_id in enumerate(ids):
+            self.submit_example(job_id, "--scale-tier", "BASIC", "--labels", f"team={'vision' if i < 2 else 'audio'}")
+        for job_id in ids:
+            self.wait_for_state(job_id, {"SUCCEEDED"})
+
+        def listed(*args):
+            return json.loads(self.mljob("list", "--format", "json", *args).stdout)
+
+        vision = listed("--filter", "labels.team=vision AND state=SUCCEEDED")
+        self.assertEqual(sorted(j["jobId"] for j in vision["jobs"]), sorted(ids[:2]))
+        self.assertEqual([j["jobId"] for j in listed("--filter", "labels.team!=vision")["jobs"]], [ids[2]])
+        first = listed("--page-size", "2")
+        self.assertEqual(len(first["jobs"]), 2)
+        second = listed("--page-size", "2", "--page-token", first["nextPageToken"])
+        self.assertNotIn("nextPageToken", second)
+        paged = [j["jobId"] for j in first["jobs"] + second["jobs"]]
+        self.assertEqual(sorted(paged), sorted(ids))
+        times = [j["createTime"] for j in first["jobs"] + second["jobs"]]
+        self.assertEqual(times, sorted(times, reverse=True))  # newest first
+        bad = self.mljob("list", "--filter", "colour=red", check=False)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--filter: value 'colour=red'", bad.stderr)
+
+    def test_update_labels_with_etag(self):
+        job_id = self.unique_id("upd")
+        self.submit_example(job_id, "--scale-tier", "BASIC", "--labels", "team=vision,stage=dev")
+        etag = self.describe(job_id)["etag"]
+        self.mljob("update", job_id, "--update-labels", "stage=prod", "--remove-labels", "team", "--etag", etag)
+        job = self.describe(job_id)
+        self.assertEqual(job["labels"], {"stage": "prod"})
+        self.assertNotEqual(job["etag"], etag)
+        stale = self.mljob("update", job_id, "--update-labels", "stage=dev", "--etag", etag, check=False)
+        self.assertEqual(stale.returncode, 2)
+        self.assertIn("is stale", stale.stderr)
+        self.assertEqual(self.describe(job_id)["labels"], {"stage": "prod"})
+        invalid = self.mljob("update", job_id, "--update-labels", "Bad=x", check=False)
+        self.assertEqual(invalid.returncode, 2)
+        self.assertIn("labels.Bad", invalid.stderr)
+        self.assertEqual(self.describe(job_id)["labels"], {"stage": "prod"})
+        self.wait_for_state(job_id, {"SUCCEEDED"})
+
+
 class LabScripts(ClusterTestCase):
     """mljob-submit, as a lab script calls it: stdin closed, no terminal."""
 
