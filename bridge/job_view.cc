@@ -1,5 +1,6 @@
 #include "bridge/job_view.h"
 
+#include <iostream>
 #include <map>
 
 #include "core/job_filter.h"
@@ -7,21 +8,83 @@
 
 namespace mljob::cli {
 
+namespace {
+
+using RecordsByJob = std::map<std::string, std::vector<AccountingRecord>>;
+
+RecordsByJob group(std::vector<AccountingRecord> records) {
+  RecordsByJob by_job;
+  for (auto& record : records) by_job[record.base_job_id].push_back(std::move(record));
+  return by_job;
+}
+
+bool still_running(const std::vector<AccountingRecord>& queued) {
+  return !queued.empty() && !is_final_state(derive_status(queued, {}, false).state);
+}
+
+bool accounted_as_ended(const std::vector<AccountingRecord>& records) {
+  for (const auto& record : records) {
+    if (record.step.empty() && record.end_time && is_final_state(derive_status({record}, {}, false).state)) return true;
+  }
+  return false;
+}
+
+// slurmctld answers for live jobs (a cheap call); accounting for finished ones, whose step
+// records say which replica failed. Accounting lags slurmctld by a moment, so a job that
+// slurmctld has seen end but accounting has not yet is answered with slurmctld's allocations
+// and the steps accounting already has. If accounting is down, slurmctld's memory is the answer.
+RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient& slurm, bool& accounting_down) {
+  RecordsByJob queued = group(slurm.queue(ids));
+  std::vector<std::string> finished;
+  for (const auto& id : ids) {
+    if (!still_running(queued[id])) finished.push_back(id);
+  }
+  RecordsByJob accounted;
+  try {
+    accounted = group(slurm.accounting(finished));
+  } catch (const SlurmError& e) {
+    accounting_down = true;
+    std::cerr << "mljob: warning: Slurm accounting is unavailable (" << e.what()
+              << "); answering from slurmctld, which forgets jobs a few minutes after they end\n";
+  }
+  RecordsByJob answer;
+  for (const auto& id : ids) {
+    std::vector<AccountingRecord>& from_ctld = queued[id];
+    std::vector<AccountingRecord>& from_dbd = accounted[id];
+    if (still_running(from_ctld) || (!from_ctld.empty() && !accounted_as_ended(from_dbd))) {
+      answer[id] = from_ctld;
+      for (auto& record : from_dbd) {
+        if (!record.step.empty()) answer[id].push_back(record);
+      }
+    } else {
+      answer[id] = from_dbd;
+    }
+  }
+  return answer;
+}
+
+}  // namespace
+
 std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmClient& slurm) {
   std::vector<std::string> ids;
   for (const auto& record : records) {
     if (!record.slurm_job_id.empty()) ids.push_back(record.slurm_job_id);
   }
-  std::map<std::string, std::vector<AccountingRecord>> by_job;
-  for (auto& entry : slurm.accounting(ids)) by_job[entry.base_job_id].push_back(std::move(entry));
+  bool accounting_down = false;
+  RecordsByJob by_job = job_records(ids, slurm, accounting_down);
 
   std::vector<nlohmann::json> resources;
   for (const auto& record : records) {
     nlohmann::json job = record.job;
     JobStatus status = derive_status(by_job[record.slurm_job_id], record.component_roles, record.cancel_requested);
     if (by_job[record.slurm_job_id].empty()) {
-      // Submitted moments ago: accounting has not heard of it yet.
-      status.state = record.cancel_requested ? "CANCELLING" : "QUEUED";
+      if (accounting_down) {
+        status.state = "STATE_UNSPECIFIED";
+        status.error_message = "Slurm accounting is unavailable and slurmctld no longer holds this job";
+      } else {
+        // Submitted moments ago: accounting has not heard of it yet.
+        status.state = record.cancel_requested ? "CANCELLING" : "QUEUED";
+      }
     }
     if (status.create_time) job["createTime"] = rfc3339_utc(*status.create_time);
     if (status.start_time) job["startTime"] = rfc3339_utc(*status.start_time);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <set>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -168,13 +169,21 @@ void print_plan(const SlurmPlan& plan) {
 }
 
 // Right after a het job ends, Slurm 22.05's accounting shows it as one plain row for a few
-// seconds before the per-component rows arrive (seen on the local cluster). The master's
-// state is right either way, but a failed worker is only named once its row is there.
+// seconds before the per-component rows arrive, and steps can arrive later still (seen on the
+// local cluster, e.g. after a slurmdbd restart). The master's state is right either way, but
+// a failed worker is only named once its component's training step is there.
 bool every_component_accounted(const JobRecord& record, const SlurmClient& slurm) {
-  if (record.component_roles.size() <= 1) return true;
-  std::size_t components = 0;
-  for (const auto& row : slurm.accounting({record.slurm_job_id})) components += row.het_component >= 0 ? 1 : 0;
-  return components >= record.component_roles.size();
+  std::set<int> with_allocation, with_step;
+  for (const auto& row : slurm.accounting({record.slurm_job_id})) {
+    if (row.step.empty()) with_allocation.insert(row.het_component);
+    else if (std::isdigit(static_cast<unsigned char>(row.step[0]))) with_step.insert(row.het_component);
+  }
+  std::size_t expected = std::max<std::size_t>(record.component_roles.size(), 1);
+  if (expected == 1) return !with_allocation.empty() && !with_step.empty();
+  for (int component = 0; component < static_cast<int>(expected); ++component) {
+    if (!with_allocation.contains(component) || !with_step.contains(component)) return false;
+  }
+  return true;
 }
 
 }  // namespace

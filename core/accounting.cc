@@ -24,7 +24,37 @@ std::optional<std::int64_t> parse_epoch(const std::string& text) {
   }
 }
 
+void set_job_id(AccountingRecord& record, const std::string& text) {
+  record.job_id = text;
+  if (auto dot = record.job_id.find('.'); dot != std::string::npos) {
+    record.step = record.job_id.substr(dot + 1);
+    record.job_id.resize(dot);
+  }
+  auto plus = record.job_id.find('+');
+  record.base_job_id = record.job_id.substr(0, plus);
+  if (plus != std::string::npos) record.het_component = std::stoi(record.job_id.substr(plus + 1));
+}
+
 }  // namespace
+
+std::vector<AccountingRecord> parse_queue(const std::string& squeue_output) {
+  std::vector<AccountingRecord> records;
+  std::istringstream lines(squeue_output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto fields = split(line, '|');
+    if (fields.size() < 6 || fields[0].empty()) continue;
+    AccountingRecord record;
+    set_job_id(record, fields[0]);
+    record.name = fields[1];
+    record.state = fields[2];
+    record.submit_time = parse_epoch(fields[3]);
+    record.start_time = parse_epoch(fields[4]);
+    record.end_time = parse_epoch(fields[5]);
+    records.push_back(std::move(record));
+  }
+  return records;
+}
 
 std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) {
   std::vector<AccountingRecord> records;
@@ -37,14 +67,7 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
     if (fields.size() < 8) continue;
     for (std::size_t i = 8; i < fields.size(); ++i) fields[7] += "|" + fields[i];
     AccountingRecord record;
-    record.job_id = fields[0];
-    if (auto dot = record.job_id.find('.'); dot != std::string::npos) {
-      record.step = record.job_id.substr(dot + 1);
-      record.job_id.resize(dot);
-    }
-    auto plus = record.job_id.find('+');
-    record.base_job_id = record.job_id.substr(0, plus);
-    if (plus != std::string::npos) record.het_component = std::stoi(record.job_id.substr(plus + 1));
+    set_job_id(record, fields[0]);
     record.name = fields[1];
     record.state = fields[2].substr(0, fields[2].find(' '));
     auto colon = fields[3].find(':');

@@ -29,4 +29,8 @@ struct AccountingRecord {
 // SLURM_TIME_FORMAT=%s: allocations and their steps.
 std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output);
 
+// slurmctld's view of the same (squeue): jobs it still holds, no steps, no exit codes.
+inline constexpr const char* kQueueFormat = "%i|%j|%T|%V|%S|%e";
+std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
+
 }  // namespace mljob

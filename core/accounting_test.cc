@@ -64,3 +64,20 @@ TEST(Accounting, WorkerFailureMarksEveryAllocationButOnlyTheWorkersStep) {
 
 }  // namespace
 }  // namespace mljob
+
+namespace mljob {
+namespace {
+
+TEST(Queue, SlurmctldViewOfAHetJob) {
+  // Recorded from the local cluster (squeue --states=all, SLURM_TIME_FORMAT=%s).
+  auto records = parse_queue("115+0|dry1|PENDING|1795316390|N/A|N/A\n115+1|dry1|RUNNING|1795316390|1795316391|N/A\n");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].base_job_id, "115");
+  EXPECT_EQ(records[1].het_component, 1);
+  EXPECT_FALSE(records[0].start_time);
+  EXPECT_EQ(*records[1].start_time, 1795316391);
+  EXPECT_EQ(records[1].step, "");
+}
+
+}  // namespace
+}  // namespace mljob

@@ -36,6 +36,8 @@ std::string explain(const AccountingRecord& r, const std::string& who) {
   if (s == "BOOT_FAIL") return who + " could not start: a node failed to boot";
   if (s == "DEADLINE") return who + " did not finish before its deadline";
   if (r.exit_signal != 0) return who + " was killed by signal " + std::to_string(r.exit_signal);
+  // slurmctld's records (used while accounting catches up) carry no exit code.
+  if (r.exit_code == 0) return who + " failed";
   return who + " exited with status " + std::to_string(r.exit_code);
 }
 

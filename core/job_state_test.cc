@@ -60,6 +60,10 @@ TEST(JobState, PlainLanguageReasons) {
   EXPECT_NE(derive_status({component(0, "NODE_FAIL")}, kRoles, false).error_message.find("node"), std::string::npos);
 }
 
+TEST(JobState, FailureWithoutAnExitCode) {
+  EXPECT_EQ(derive_status({component(0, "FAILED", 0)}, kRoles, false).error_message, "The master failed.");
+}
+
 TEST(JobState, CancellingThenCancelled) {
   auto running = component(0, "RUNNING");
   running.end_time.reset();

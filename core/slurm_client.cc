@@ -54,6 +54,17 @@ std::vector<AccountingRecord> SlurmClient::accounting(const std::vector<std::str
   return parse_accounting(result.out);
 }
 
+std::vector<AccountingRecord> SlurmClient::queue(const std::vector<std::string>& job_ids) const {
+  if (job_ids.empty()) return {};
+  ProcessResult result = run_slurm({"squeue", "--noheader", "--states=all", "--format", kQueueFormat, "--jobs",
+                                    join(job_ids, ',')},
+                                   {{"SLURM_TIME_FORMAT", "%s"}});
+  // squeue fails when it knows none of the IDs: that is an empty answer, not an error.
+  if (result.exit_code != 0 && result.err.find("Invalid job id") != std::string::npos) return {};
+  if (result.exit_code != 0) throw SlurmError("squeue failed: " + trim(result.err));
+  return parse_queue(result.out);
+}
+
 ClusterInventory SlurmClient::inventory() const {
   ProcessResult result = run_slurm({"sinfo", "--noheader", "--Node", "--format", kSinfoNodeFormat});
   if (result.exit_code != 0) throw SlurmError("sinfo failed: " + trim(result.err));

@@ -23,6 +23,10 @@ class SlurmClient {
   // One sacct call for any number of jobs: each component's allocation and its steps.
   std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const;
 
+  // slurmctld's view of the jobs it still holds (one squeue call): live jobs, and finished
+  // ones for MinJobAge seconds. Unknown IDs are simply absent.
+  std::vector<AccountingRecord> queue(const std::vector<std::string>& job_ids) const;
+
   // The nodes, partitions and GPUs the cluster has (one sinfo call).
   ClusterInventory inventory() const;
 

@@ -1,9 +1,11 @@
 """Failures read back as AI Platform reports them, and bad input leaves nothing behind."""
 import json
 import os
+import subprocess
+import time
 import unittest
 
-from harness import ClusterTestCase
+from harness import CLUSTER, ClusterTestCase
 
 
 class Failures(ClusterTestCase):
@@ -55,6 +57,38 @@ class Failures(ClusterTestCase):
         self.assertEqual(result.returncode, 2)
         self.assertIn("already used", result.stderr)
         self.wait_for_state(job_id, {"SUCCEEDED"})
+
+
+class AccountingDown(ClusterTestCase):
+    """slurmdbd stops: describe still answers, from slurmctld, and says so."""
+
+    def test_describe_answers_from_slurmctld(self):
+        pid_file = os.path.join(self.env["MLJOB_CLUSTER_DIR"], "run", "slurmdbd.pid")
+        with open(pid_file) as f:
+            os.kill(int(f.read().strip()), 15)
+        try:
+            for _ in range(50):  # until slurmdbd has really gone
+                if subprocess.run(["sacct", "-n", "-X", "-j", "1"], env=self.env, capture_output=True).returncode != 0:
+                    break
+                time.sleep(0.2)
+            job_id = self.unique_id("nodbd")
+            self.submit_example(job_id, "--scale-tier", "BASIC", user_args=("--epochs", "1"))
+            finished = self.wait_for_state(job_id, {"SUCCEEDED"}, timeout=60)  # slurmctld knows
+            self.assertIn("endTime", finished)
+            described = self.mljob("describe", job_id, "--format", "json")
+            self.assertIn("accounting is unavailable", described.stderr)
+            self.assertIn("answering from slurmctld", described.stderr)
+        finally:
+            subprocess.run([CLUSTER, "up"], env=self.env, check=True, capture_output=True)
+        # Back up: slurmctld hands the records it kept to slurmdbd, and accounting answers again.
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            described = self.mljob("describe", job_id, "--format", "json")
+            if "unavailable" not in described.stderr and json.loads(described.stdout)["state"] == "SUCCEEDED":
+                break
+            time.sleep(1)
+        self.assertNotIn("unavailable", described.stderr)
+        self.assertEqual(json.loads(described.stdout)["state"], "SUCCEEDED")
 
 
 class Injection(ClusterTestCase):
