@@ -33,6 +33,7 @@ int describe(const Arguments& args);
 int list(const Arguments& args);
 int cancel(const Arguments& args);
 int update(const Arguments& args);
+int stream_logs(const Arguments& args);
 int tiers(const Arguments& args);
 int check_tiers(const std::string& catalog_file);
 

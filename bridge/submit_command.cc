@@ -317,7 +317,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
     fs::path script = folder / "job.sbatch";
     std::ofstream(script) << render_batch_script(plan);
     SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
-    JobRecord record{to_json(job), "", component_role_names(plan), false, folder};
+    JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder};
     record.slurm_job_id = slurm.submit(sbatch_arguments(submit, script.string()));
     store.save(record);
     if (output == SubmitOutput::kHuman) {

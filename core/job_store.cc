@@ -21,6 +21,7 @@ nlohmann::json to_json(const JobRecord& record) {
   return {{"job", record.job},
           {"slurmJobId", record.slurm_job_id},
           {"componentRoles", record.component_roles},
+          {"taskRoles", record.task_roles},
           {"cancelRequested", record.cancel_requested}};
 }
 
@@ -29,6 +30,7 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
   record.job = in.at("job");
   record.slurm_job_id = in.value("slurmJobId", "");
   record.component_roles = in.value("componentRoles", std::vector<std::string>{});
+  record.task_roles = in.value("taskRoles", std::vector<std::string>{});
   record.cancel_requested = in.value("cancelRequested", false);
   record.folder = folder;
   return record;

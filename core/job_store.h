@@ -17,6 +17,7 @@ struct JobRecord {
   nlohmann::json job;                 // the Job resource as submitted (jobId, labels, trainingInput)
   std::string slurm_job_id;
   std::vector<std::string> component_roles;  // readable role names per het component
+  std::vector<std::string> task_roles;       // "master-0", "worker-3", ... by global task rank
   bool cancel_requested = false;
   std::filesystem::path folder;
 };

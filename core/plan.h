@@ -38,6 +38,8 @@ struct SlurmPlan {
   std::string job_dir;
 
   int total_tasks() const;
+  // "master-0", "worker-0", ... in global task rank order (the order srun numbers them).
+  std::vector<std::string> task_roles() const;
   // The plugin's --ml-roles value: components by ',', roles inside one by '+', e.g.
   // "master:1+worker,ps".
   std::string ml_roles() const;

@@ -1,6 +1,7 @@
 #include "core/planner.h"
 
 #include <algorithm>
+#include <map>
 
 #include "core/spec_error.h"
 
@@ -96,6 +97,17 @@ int SlurmPlan::total_tasks() const {
   int total = 0;
   for (const auto& component : components) total += component.tasks;
   return total;
+}
+
+std::vector<std::string> SlurmPlan::task_roles() const {
+  std::vector<std::string> roles;
+  std::map<std::string, int> next_index;
+  for (const auto& component : components) {
+    for (const auto& span : component.roles) {
+      for (int t = 0; t < span.tasks; ++t) roles.push_back(span.role + "-" + std::to_string(next_index[span.role]++));
+    }
+  }
+  return roles;
 }
 
 std::string SlurmPlan::ml_roles() const {

@@ -31,6 +31,8 @@ TEST(Planner, StockStandard1MergesMasterAndWorkers) {
   EXPECT_EQ(plan.program,
             (std::vector<std::string>{"-m", "trainer.task", "--epochs", "2", "--job-dir", "/jobs/j/job-dir"}));
   EXPECT_EQ(plan.total_tasks(), 8);
+  EXPECT_EQ(plan.task_roles(), (std::vector<std::string>{"master-0", "worker-0", "worker-1", "worker-2", "worker-3",
+                                                         "ps-0", "ps-1", "ps-2"}));
 }
 
 TEST(Planner, LocalClusterStandard1IsThreeComponents) {

@@ -88,6 +88,20 @@ class Operations(ClusterTestCase):
         self.assertEqual(bad.returncode, 2)
         self.assertIn("--filter: value 'colour=red'", bad.stderr)
 
+    def test_stream_logs(self):
+        job_id = self.unique_id("logs")
+        self.submit_example(job_id, "--scale-tier", "STANDARD_1", user_args=("--epochs", "3", "--sleep", "0.5"))
+        followed = self.mljob("stream-logs", job_id, "--follow").stdout  # returns when the job ends
+        self.assertTrue(followed.rstrip().endswith("master:0 done"), followed)
+        self.assertEqual(self.describe(job_id)["state"], "SUCCEEDED")
+        master = self.mljob("stream-logs", job_id).stdout.splitlines()
+        self.assertEqual(master, followed.splitlines())
+        self.assertTrue(all(line.startswith(("ROLE master:0", "master:0")) for line in master), master)
+        everyone = self.mljob("stream-logs", job_id, "--all-replicas").stdout
+        self.assertIn("worker-3| worker:3 done", everyone)
+        self.assertIn("ps-2| ps:2 done", everyone)
+        self.assertEqual(self.mljob("stream-logs", job_id, "--tail", "1").stdout, "master:0 done\n")
+
     def test_update_labels_with_etag(self):
         job_id = self.unique_id("upd")
         self.submit_example(job_id, "--scale-tier", "BASIC", "--labels", "team=vision,stage=dev")
