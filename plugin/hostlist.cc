@@ -1,5 +1,6 @@
 #include "hostlist.h"
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 #include <utility>
@@ -11,8 +12,16 @@ namespace {
 // keeps the arithmetic below far from overflow.
 constexpr unsigned long kMaxHostNumber = 999'999'999;
 
+// Messages quote at most this much of the list (a value may be up to 1 MiB long).
+constexpr std::size_t kQuotedLength = 256;
+
 [[noreturn]] void fail(std::string_view whole_list, const std::string& what) {
-  throw std::invalid_argument("host list \"" + std::string(whole_list) + "\": " + what);
+  const std::string quoted =
+      whole_list.size() > kQuotedLength
+          ? std::string(whole_list.substr(0, kQuotedLength)) + "...\" (" +
+                std::to_string(whole_list.size()) + " bytes)"
+          : std::string(whole_list) + "\"";
+  throw std::invalid_argument("host list \"" + quoted + ": " + what);
 }
 
 // One bracket group "[1-3,07]" expanded into its zero-padded numbers, in order.
@@ -79,21 +88,43 @@ Alternatives expand_bracket_group(std::string_view inside, std::string_view whol
   return numbers;
 }
 
+// Bounds are checked group by group, before the next group is expanded: the names an entry
+// expands to (kMaxExpandedHosts) and their length (kMaxHostNameLength). So a long value with
+// many bracket groups fails early instead of expanding every group first.
 EntryPattern parse_entry(std::string_view entry, std::string_view whole_list) {
   if (entry.empty()) fail(whole_list, "empty entry (two commas in a row, or a stray comma)");
   EntryPattern pattern;
+  std::size_t longest_name = 0;  // literals plus the widest number of each group
+  std::size_t combinations = 1;
+  auto check_name_length = [&] {
+    if (longest_name > kMaxHostNameLength) {
+      fail(whole_list, "a name would be longer than " + std::to_string(kMaxHostNameLength) +
+                           " characters");
+    }
+  };
   std::size_t position = 0;
   while (true) {
     const std::size_t open = entry.find('[', position);
     const std::size_t stray_close = entry.find(']', position);
     if (stray_close < open) fail(whole_list, "\"]\" without a matching \"[\"");
     pattern.literals.emplace_back(entry.substr(position, open - position));
+    longest_name += pattern.literals.back().size();
+    check_name_length();
     if (open == std::string_view::npos) break;
     const std::size_t close = entry.find(']', open + 1);
     if (close == std::string_view::npos) fail(whole_list, "\"[\" without a matching \"]\"");
     const std::string_view inside = entry.substr(open + 1, close - open - 1);
     if (inside.find('[') != std::string_view::npos) fail(whole_list, "nested brackets");
     pattern.groups.push_back(expand_bracket_group(inside, whole_list));
+    const Alternatives& group = pattern.groups.back();
+    if (combinations > kMaxExpandedHosts / group.size()) {
+      fail(whole_list, "expands to more than " + std::to_string(kMaxExpandedHosts) + " names");
+    }
+    combinations *= group.size();
+    std::size_t widest = 0;
+    for (const std::string& number : group) widest = std::max(widest, number.size());
+    longest_name += widest;
+    check_name_length();
     position = close + 1;
   }
   return pattern;
@@ -102,12 +133,12 @@ EntryPattern parse_entry(std::string_view entry, std::string_view whole_list) {
 // Cartesian product of the groups, the rightmost group varying fastest (Slurm's order).
 void append_expansion(const EntryPattern& pattern, std::string_view whole_list,
                       std::vector<std::string>& hosts) {
+  // At most kMaxExpandedHosts (checked by parse_entry), so the product does not overflow.
   std::size_t combinations = 1;
-  for (const Alternatives& group : pattern.groups) {
-    if (combinations > (kMaxExpandedHosts - hosts.size()) / group.size()) {
-      fail(whole_list, "expands to more than " + std::to_string(kMaxExpandedHosts) + " names");
-    }
-    combinations *= group.size();
+  for (const Alternatives& group : pattern.groups) combinations *= group.size();
+  // Also for an entry without brackets: every entry adds at least one name.
+  if (combinations > kMaxExpandedHosts - hosts.size()) {
+    fail(whole_list, "expands to more than " + std::to_string(kMaxExpandedHosts) + " names");
   }
   // An odometer over the groups: digit i indexes into pattern.groups[i].
   std::vector<std::size_t> odometer(pattern.groups.size(), 0);

@@ -19,6 +19,11 @@ namespace mljob::plugin {
 // slurmstepd allocate without end.
 inline constexpr std::size_t kMaxExpandedHosts = 65536;
 
+// Upper bound on the length of one expanded name (DNS names have at most 253 characters).
+// With kMaxExpandedHosts it bounds the memory one list takes (16 MiB): without it a 1 MiB
+// value such as "xxx...xxx[0-65535]" would expand to 64 GiB.
+inline constexpr std::size_t kMaxHostNameLength = 255;
+
 // Expands a compressed host list into node names, in the order written.
 //
 // Grammar (Slurm's): entries separated by commas outside brackets; an entry is text with
@@ -26,8 +31,9 @@ inline constexpr std::size_t kMaxExpandedHosts = 65536;
 // "rack[1-2]-node[01-03]" (the groups multiply, the rightmost varying fastest). The width
 // of "lo" fixes zero padding: "[08-10]" gives 08, 09, 10.
 //
-// Throws std::invalid_argument naming the offending text on malformed input, and when
-// the list would expand beyond kMaxExpandedHosts names.
+// Throws std::invalid_argument naming the offending text on malformed input, when the
+// list would expand beyond kMaxExpandedHosts names, and when a name would be longer than
+// kMaxHostNameLength characters.
 std::vector<std::string> expand_hostlist(std::string_view compressed);
 
 }  // namespace mljob::plugin

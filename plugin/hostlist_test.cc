@@ -79,6 +79,42 @@ TEST(Hostlist, RefusesListsBeyondTheLimit) {
   EXPECT_THAT(error_of("n[0-65536]"), HasSubstr("more than 65536 names"));
   EXPECT_THAT(error_of("a[1-300]-b[1-300]"), HasSubstr("more than 65536 names"));
   EXPECT_THAT(error_of("a[1-40000],b[1-40000]"), HasSubstr("more than 65536 names"));
+  // Plain names count too (these were once let through past the limit).
+  EXPECT_THAT(error_of("n[1-65536],m"), HasSubstr("more than 65536 names"));
+  std::string plain_names;
+  for (int i = 0; i < 65537; ++i) plain_names += (i ? ",n" : "n");
+  EXPECT_THAT(error_of(plain_names), HasSubstr("more than 65536 names"));
+  // Refused while the groups are read, before the next group is expanded.
+  std::string many_groups = "n";
+  for (int i = 0; i < 20; ++i) many_groups += "[0-1]";
+  EXPECT_THAT(error_of(many_groups), HasSubstr("more than 65536 names"));
+}
+
+TEST(Hostlist, NamesUpToTheLengthLimit) {
+  const std::string longest(kMaxHostNameLength, 'a');
+  EXPECT_EQ(expand_hostlist(longest), (Hosts{longest}));
+  const std::string stem(kMaxHostNameLength - 2, 'b');
+  EXPECT_EQ(expand_hostlist(stem + "[08-10]"), (Hosts{stem + "08", stem + "09", stem + "10"}));
+}
+
+TEST(Hostlist, RefusesNamesBeyondTheLengthLimit) {
+  EXPECT_THAT(error_of(std::string(kMaxHostNameLength + 1, 'a')),
+              HasSubstr("a name would be longer than 255 characters"));
+  // The widest number counts: 254 + 2 > 255, though "n...9" alone would fit.
+  EXPECT_THAT(error_of(std::string(kMaxHostNameLength - 1, 'n') + "[9-10]"),
+              HasSubstr("longer than 255"));
+  // A 1 MiB value expanding 65536 times is refused before anything is expanded.
+  EXPECT_THAT(error_of(std::string(1024 * 1024, 'x') + "[0-65535]"), HasSubstr("longer than 255"));
+  std::string groups;
+  for (int i = 0; i < 300; ++i) groups += "[7]";
+  EXPECT_THAT(error_of(groups), HasSubstr("longer than 255"));
+}
+
+TEST(Hostlist, MessagesQuoteAtMost256BytesOfTheList) {
+  const std::string list = std::string(1000, 'a') + ",,";
+  const std::string message = error_of(list);
+  EXPECT_THAT(message, HasSubstr("\"" + std::string(256, 'a') + "...\" (1002 bytes)"));
+  EXPECT_LT(message.size(), 400u);
 }
 
 }  // namespace

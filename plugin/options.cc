@@ -29,8 +29,10 @@ std::optional<Sourced> option_or_environment(const std::optional<std::string>& o
 }  // namespace
 
 EnvFamilies parse_env_families(std::string_view text, std::string_view source) {
-  if (text.empty()) fail(source, text, "empty; expected a comma list of tf, torch, all");
-  EnvFamilies families{.tf = false, .torch = false};
+  if (text.empty()) {
+    fail(source, text, "empty; expected a comma list of tf, torch, sagemaker, all");
+  }
+  EnvFamilies families{.tf = false, .torch = false, .sagemaker = false};
   std::size_t start = 0;
   while (true) {
     const std::size_t comma = text.find(',', start);
@@ -39,11 +41,13 @@ EnvFamilies parse_env_families(std::string_view text, std::string_view source) {
       families.tf = true;
     } else if (family == "torch") {
       families.torch = true;
+    } else if (family == "sagemaker") {
+      families.sagemaker = true;
     } else if (family == "all") {
       families = EnvFamilies{};
     } else {
       fail(source, text,
-           "unknown family \"" + std::string(family) + "\" (allowed: tf, torch, all)");
+           "unknown family \"" + std::string(family) + "\" (allowed: tf, torch, sagemaker, all)");
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;

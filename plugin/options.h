@@ -13,11 +13,12 @@
 
 namespace mljob::plugin {
 
-// Which families of variables the tasks get (--ml-env=tf,torch or all). The MLJOB_*
-// variables are always set.
+// Which families of variables the tasks get (--ml-env=tf,torch,sagemaker or all, the
+// default). The MLJOB_* variables are always set.
 struct EnvFamilies {
-  bool tf = true;     // TF_CONFIG, CLUSTER_SPEC
-  bool torch = true;  // MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, ...
+  bool tf = true;         // TF_CONFIG, CLUSTER_SPEC
+  bool torch = true;      // MASTER_ADDR, MASTER_PORT, WORLD_SIZE, RANK, ...
+  bool sagemaker = true;  // SM_HOSTS, SM_CURRENT_HOST, ..., SM_TRAINING_ENV
   bool operator==(const EnvFamilies&) const = default;
 };
 

@@ -32,7 +32,8 @@ TEST(JobSettings, FromOptions) {
   EXPECT_EQ(settings->roles_text, "master,worker");
   EXPECT_EQ(settings->roles.size(), 2u);
   EXPECT_EQ(settings->port_base, 30000u);
-  EXPECT_EQ(settings->families, (EnvFamilies{.tf = true, .torch = false}));
+  EXPECT_EQ(settings->families,
+            (EnvFamilies{.tf = true, .torch = false, .sagemaker = false}));
   EXPECT_TRUE(settings->use_chief);
 }
 
@@ -45,7 +46,8 @@ TEST(JobSettings, FromTheEnvironment) {
   ASSERT_TRUE(settings.has_value());
   EXPECT_EQ(settings->roles.size(), 1u);
   EXPECT_EQ(settings->port_base, 25000u);
-  EXPECT_EQ(settings->families, (EnvFamilies{.tf = false, .torch = true}));
+  EXPECT_EQ(settings->families,
+            (EnvFamilies{.tf = false, .torch = true, .sagemaker = false}));
   EXPECT_TRUE(settings->use_chief);
 }
 
@@ -93,13 +95,20 @@ TEST(JobSettings, ErrorsNameTheirSource) {
 }
 
 TEST(EnvFamilies, Parsing) {
-  EXPECT_EQ(parse_env_families("tf", "--ml-env"), (EnvFamilies{.tf = true, .torch = false}));
-  EXPECT_EQ(parse_env_families("torch,tf", "--ml-env"), EnvFamilies{});
+  EXPECT_EQ(parse_env_families("tf", "--ml-env"),
+            (EnvFamilies{.tf = true, .torch = false, .sagemaker = false}));
+  EXPECT_EQ(parse_env_families("torch,tf", "--ml-env"),
+            (EnvFamilies{.tf = true, .torch = true, .sagemaker = false}));
+  EXPECT_EQ(parse_env_families("sagemaker", "--ml-env"),
+            (EnvFamilies{.tf = false, .torch = false, .sagemaker = true}));
+  EXPECT_EQ(parse_env_families("torch,sagemaker,tf", "--ml-env"), EnvFamilies{});
   EXPECT_EQ(parse_env_families("all", "--ml-env"), EnvFamilies{});
-  EXPECT_THAT([] { parse_env_families("tf,sagemaker", "--ml-env"); },
+  EXPECT_EQ(parse_env_families("tf,all", "--ml-env"), EnvFamilies{});
+  EXPECT_THAT([] { parse_env_families("tf,mxnet", "--ml-env"); },
               ThrowsMessage<std::invalid_argument>(
-                  HasSubstr("--ml-env=\"tf,sagemaker\": unknown family \"sagemaker\" (allowed: "
-                            "tf, torch, all)")));
+                  HasSubstr("--ml-env=\"tf,mxnet\": unknown family \"mxnet\" (allowed: "
+                            "tf, torch, sagemaker, all)")));
+  EXPECT_THROW(parse_env_families("SageMaker", "--ml-env"), std::invalid_argument);
   EXPECT_THROW(parse_env_families("", "--ml-env"), std::invalid_argument);
   EXPECT_THROW(parse_env_families("tf,", "--ml-env"), std::invalid_argument);
 }

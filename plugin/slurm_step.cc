@@ -72,11 +72,17 @@ StepShape heterogeneous_shape(const EnvLookup& environment, std::uint32_t het_si
   }
   const std::string why = "expected in every task of a heterogeneous step";
   StepShape shape{.components = {}, .heterogeneous = true};
+  std::size_t nodes_of_all_groups = 0;  // bounded like one list, so memory stays bounded
   for (unsigned group = 0; group < het_size; ++group) {
     const std::string name = "SLURM_JOB_NODELIST_HET_GROUP_" + std::to_string(group);
     std::vector<std::string> hosts =
         expand_variable(name, required(environment, name, why), expand_hostlist);
     const std::size_t node_count = hosts.size();
+    nodes_of_all_groups += node_count;
+    if (nodes_of_all_groups > kMaxExpandedHosts) {
+      throw std::invalid_argument("the SLURM_JOB_NODELIST_HET_GROUP_n lists name more than " +
+                                  std::to_string(kMaxExpandedHosts) + " nodes together");
+    }
     shape.components.push_back(
         ComponentNodes{std::move(hosts), std::vector<unsigned>(node_count, 0)});
   }

@@ -192,6 +192,15 @@ TEST(StepShape, ContradictionsAreRefused) {
   EXPECT_THROW(step_shape_from_environment(lookup_in(variables)), std::invalid_argument);
 }
 
+TEST(StepShape, TheComponentsTogetherNameAtMost65536Nodes) {
+  Variables variables = three_component_step();
+  variables["SLURM_JOB_NODELIST_HET_GROUP_0"] = "a[1-40000]";
+  variables["SLURM_JOB_NODELIST_HET_GROUP_1"] = "b[1-40000]";
+  EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
+              ThrowsMessage<std::invalid_argument>(HasSubstr(
+                  "the SLURM_JOB_NODELIST_HET_GROUP_n lists name more than 65536 nodes together")));
+}
+
 TEST(JobId, IsTheHetLeadersId) {
   EXPECT_EQ(job_id_from_environment(lookup_in(three_component_step())), 1234u);
   EXPECT_THROW(job_id_from_environment(lookup_in({})), std::invalid_argument);

@@ -10,6 +10,8 @@ constexpr std::size_t kFirstBufferSize = 4096;
 constexpr std::size_t kLargestValue = 1024 * 1024;
 // Bound on the tasks of one node read back from Slurm (Slurm's own limit is lower).
 constexpr std::uint32_t kMaxLocalTasks = 65536;
+// Bound on the entries of the job's environment read (Linux's own limits are far lower).
+constexpr std::size_t kMaxEnvironmentEntries = 1024 * 1024;
 
 std::runtime_error spank_failure(const std::string& call, spank_err_t error) {
   return std::runtime_error(call + " failed: " + spank_strerror(error));
@@ -32,6 +34,17 @@ std::optional<std::string> read_variable(spank_t spank, const std::string& name)
 
 EnvLookup spank_environment(spank_t spank) {
   return [spank](const std::string& name) { return read_variable(spank, name); };
+}
+
+std::vector<std::string_view> spank_environment_entries(spank_t spank) {
+  char** entries = nullptr;
+  const spank_err_t error = spank_get_item(spank, S_JOB_ENV, &entries);
+  if (error != ESPANK_SUCCESS) throw spank_failure("spank_get_item(S_JOB_ENV)", error);
+  std::vector<std::string_view> result;
+  for (std::size_t i = 0; entries && entries[i] && i < kMaxEnvironmentEntries; ++i) {
+    result.emplace_back(entries[i]);
+  }
+  return result;
 }
 
 std::uint32_t spank_item_u32(spank_t spank, spank_item_t item, const char* item_name) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 extern "C" {
@@ -19,6 +20,11 @@ namespace mljob::plugin {
 // The job's environment (spank_getenv). Values up to 1 MiB are read; a longer value is
 // an error rather than a silently truncated one.
 EnvLookup spank_environment(spank_t spank);
+
+// The job's environment as "NAME=VALUE" strings (spank_get_item(S_JOB_ENV)), at most
+// 1048576 of them. The views point into slurmstepd's copy: use them before returning to
+// Slurm.
+std::vector<std::string_view> spank_environment_entries(spank_t spank);
 
 // spank_get_item for the uint32_t items (S_JOB_STEPID, S_TASK_GLOBAL_ID, ...).
 std::uint32_t spank_item_u32(spank_t spank, spank_item_t item, const char* item_name);

@@ -7,7 +7,12 @@
 //   - every failure is reported with slurm_error (the user sees it in the step's or the
 //     submission's output) and a non-zero return, never silently;
 //   - no file is opened, nothing runs without bound (see the limits in the logic).
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <string>
@@ -90,8 +95,9 @@ spank_option g_options[] = {
      text("[mljob] base of the TCP ports given to the tasks (1024-65000)"), 1, kPortOption,
      on_option},
     {text("ml-env"), text("LIST"),
-     text("[mljob] variable families to set: tf (TF_CONFIG), torch (MASTER_ADDR, RANK, ...) "
-          "or all (default)"),
+     text("[mljob] variable families to set, comma separated: tf (TF_CONFIG), torch "
+          "(MASTER_ADDR, RANK, ...), sagemaker (SM_HOSTS, SM_TRAINING_ENV, ...) or all "
+          "(default)"),
      1, kEnvOption, on_option},
     {text("ml-chief"), nullptr,
      text("[mljob] call the master \"chief\" in TF_CONFIG (AI Platform's useChiefInTfConfig)"),
@@ -209,6 +215,39 @@ std::string component_list(const std::vector<unsigned>& components) {
   return text;
 }
 
+// A warning the user sees in the step's output, without failing anything.
+void warn_user(const std::string& message) {
+  slurm_spank_log("mljob: warning: %s", message.c_str());
+}
+
+// The number of CPUs this process may run on (sched_getaffinity); 0 when unknown.
+unsigned affinity_cpu_count() {
+  for (int cpus = 1024; cpus <= 65536; cpus *= 4) {
+    cpu_set_t* set = CPU_ALLOC(cpus);
+    if (!set) return 0;
+    const std::size_t size = CPU_ALLOC_SIZE(cpus);
+    const int result = sched_getaffinity(0, size, set);
+    const int count = result == 0 ? CPU_COUNT_S(size, set) : 0;
+    const int error = errno;
+    CPU_FREE(set);
+    if (result == 0) return static_cast<unsigned>(count);
+    if (error != EINVAL) return 0;  // EINVAL: the mask is larger than `cpus`
+  }
+  return 0;
+}
+
+// The working directory of the task (slurmstepd has already changed into the step's).
+std::string working_directory() {
+  for (std::size_t size = 4096; size <= 65536; size *= 4) {
+    std::vector<char> buffer(size, '\0');
+    if (getcwd(buffer.data(), buffer.size())) return std::string(buffer.data());
+    if (errno != ERANGE) {
+      throw std::runtime_error(std::string("getcwd failed: ") + std::strerror(errno));
+    }
+  }
+  throw std::runtime_error("getcwd failed: the working directory is longer than 65536 bytes");
+}
+
 // user_init's work; returns normally when the step is not ours to touch.
 void plan_step(spank_t spank) {
   g_step_plan.reset();
@@ -231,20 +270,52 @@ void plan_step(spank_t spank) {
   }
   const unsigned component =
       component_of_step(environment, shape, spank_item_u32(spank, S_JOB_ID, "S_JOB_ID"));
+  const std::uint32_t node_in_component = spank_item_u32(spank, S_JOB_NODEID, "S_JOB_NODEID");
   JobLayout layout(std::move(shape.components));
-  verify_node_placement(
-      layout, ObservedNode{
-                  .component = component,
-                  .node_in_component = spank_item_u32(spank, S_JOB_NODEID, "S_JOB_NODEID"),
-                  .ranks_in_component = spank_local_task_ranks(spank),
-              });
+  verify_node_placement(layout, ObservedNode{
+                                    .component = component,
+                                    .node_in_component = node_in_component,
+                                    .ranks_in_component = spank_local_task_ranks(spank),
+                                });
   const std::uint32_t job_id = job_id_from_environment(environment);
   const std::string roles_text = settings->roles_text;
   g_step_plan = make_step_plan(std::move(*settings), g_config, std::move(layout), job_id);
+  if (g_step_plan->settings.families.sagemaker) {
+    add_sagemaker_job(*g_step_plan, environment, spank_environment_entries(spank));
+  }
+  // Warnings about the job's settings are the same on every node: said by the node that
+  // runs global rank 0 (block distribution, checked above), so the user reads them once.
+  if (g_step_plan->sagemaker && component == 0 && node_in_component == 0) {
+    for (const std::string& warning : g_step_plan->sagemaker->warnings) {
+      warn_user(step_name(spank) + ": " + warning);
+    }
+  }
   log_info(step_name(spank) + ": roles " + roles_text + ", " +
            std::to_string(g_step_plan->layout.total_tasks()) + " tasks in " +
            std::to_string(g_step_plan->layout.component_count()) + " component(s), cluster " +
            g_step_plan->cluster_text);
+}
+
+// The SM_* variables of one task: its GPUs (CUDA_VISIBLE_DEVICES, set by Slurm's GRES
+// plugin before task_init), its CPUs and its working directory.
+void set_sagemaker_variables(spank_t spank, const SageMakerJob& job,
+                             const TaskPlacement& placement, const EnvLookup& environment) {
+  const CpuCount cpus =
+      cpus_of_task(environment("SLURM_CPUS_PER_TASK"), affinity_cpu_count());
+  if (cpus.warning) {
+    warn_user("task " + std::to_string(placement.global_rank) + ": " + *cpus.warning);
+  }
+  SageMakerTask task{
+      .current_host = placement.host,
+      .num_gpus = count_visible_gpus(environment("CUDA_VISIBLE_DEVICES")),
+      .num_cpus = cpus.count,
+      .working_directory = std::nullopt,
+  };
+  if (needs_working_directory(job)) task.working_directory = working_directory();
+  for (const auto& [name, value] : sagemaker_variables(job, task)) {
+    spank_set_task_variable(spank, name, value);
+    log_debug("task " + std::to_string(placement.global_rank) + ": " + name + "=" + value);
+  }
 }
 
 // task_init's work for one task.
@@ -271,6 +342,7 @@ void set_task_variables(spank_t spank) {
     log_debug("task " + std::to_string(*global_rank) + ": " + name + "=" + value);
   }
   for (const std::string& name : variables.unset) spank_unset_task_variable(spank, name);
+  if (plan.sagemaker) set_sagemaker_variables(spank, *plan.sagemaker, placement, environment);
 }
 
 // Runs `work`, turning any exception into a logged error and kFailure.

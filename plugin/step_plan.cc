@@ -94,7 +94,29 @@ StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLay
       .cluster = std::move(cluster),
       .cluster_text = std::move(cluster_text),
       .torch = std::move(torch),
+      .sagemaker = std::nullopt,
   };
+}
+
+std::vector<std::string> step_hosts(const StepPlan& plan) {
+  std::vector<std::string> hosts;
+  hosts.reserve(plan.layout.total_tasks());
+  for (const TaskPlacement& task : plan.layout.tasks()) hosts.push_back(task.host);
+  return hosts;
+}
+
+std::string coordinator_host(const StepPlan& plan) {
+  for (unsigned rank = 0; rank < plan.roles.size(); ++rank) {
+    if (const auto& torch = plan.torch.for_task(rank)) return torch->master_addr;
+  }
+  return {};
+}
+
+void add_sagemaker_job(StepPlan& plan, const EnvLookup& environment,
+                       std::span<const std::string_view> entries) {
+  if (!plan.settings.families.sagemaker) return;
+  plan.sagemaker = make_sagemaker_job(step_hosts(plan), coordinator_host(plan), plan.job_id,
+                                      environment, entries);
 }
 
 TaskEnvironment task_environment(const StepPlan& plan, unsigned global_rank) {

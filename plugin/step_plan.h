@@ -3,23 +3,24 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "environment_limits.h"
 #include "layout.h"
 #include "options.h"
 #include "plugin_config.h"
 #include "roles.h"
+#include "sagemaker_env.h"
 #include "torch_env.h"
 
 namespace mljob::plugin {
-
-// Linux refuses to exec a program with an environment string longer than 32 pages
-// (MAX_ARG_STRLEN, 128 KiB); TF_CONFIG must stay below it or every task fails to start.
-inline constexpr std::size_t kMaxEnvironmentString = 128 * 1024;
 
 struct StepPlan {
   JobSettings settings;
@@ -31,6 +32,7 @@ struct StepPlan {
   nlohmann::ordered_json cluster;      // TF_CONFIG's "cluster"
   std::string cluster_text;            // CLUSTER_SPEC
   TorchWorld torch;
+  std::optional<SageMakerJob> sagemaker;  // set by add_sagemaker_job
 };
 
 // Validates the settings against the layout and computes the plan. Throws
@@ -39,12 +41,26 @@ struct StepPlan {
 StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLayout layout,
                         std::uint32_t job_id);
 
+// The hosts of the step and the host of its coordinating task (the master or chief, else
+// the first worker: torch's rank 0), empty when the step has neither.
+std::vector<std::string> step_hosts(const StepPlan& plan);
+std::string coordinator_host(const StepPlan& plan);
+
+// Adds the SageMaker part of the plan (see sagemaker_env.h) when the job's families include
+// sagemaker; does nothing otherwise. `environment` and `entries` are the job's environment
+// (by name, and as "NAME=VALUE" strings). Throws std::invalid_argument as
+// make_sagemaker_job does.
+void add_sagemaker_job(StepPlan& plan, const EnvLookup& environment,
+                       std::span<const std::string_view> entries);
+
 struct TaskEnvironment {
   std::vector<std::pair<std::string, std::string>> set;
   std::vector<std::string> unset;  // torch variables of tasks outside the torch world
 };
 
-// The variables of one task. Throws std::out_of_range for a rank outside the plan.
+// The MLJOB_*, tf and torch variables of one task (the SageMaker ones need the task's own
+// GPUs, CPUs and working directory: sagemaker_variables). Throws std::out_of_range for a
+// rank outside the plan.
 TaskEnvironment task_environment(const StepPlan& plan, unsigned global_rank);
 
 }  // namespace mljob::plugin

@@ -9,6 +9,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test_environment.h"
+
 namespace mljob::plugin {
 namespace {
 
@@ -128,7 +130,7 @@ TEST(StepPlan, EvaluatorHasATaskButNoPlaceInTheCluster) {
 
 TEST(StepPlan, FamiliesSelectTheVariables) {
   JobSettings tf_only = settings_for("master,worker,ps");
-  tf_only.families = EnvFamilies{.tf = true, .torch = false};
+  tf_only.families = EnvFamilies{.tf = true, .torch = false, .sagemaker = false};
   TaskEnvironment environment = task_environment(three_component_plan(tf_only), 1);
   auto variables = variables_of(environment);
   EXPECT_TRUE(variables.contains("TF_CONFIG"));
@@ -136,7 +138,7 @@ TEST(StepPlan, FamiliesSelectTheVariables) {
   EXPECT_TRUE(environment.unset.empty());
 
   JobSettings torch_only = settings_for("master,worker,ps");
-  torch_only.families = EnvFamilies{.tf = false, .torch = true};
+  torch_only.families = EnvFamilies{.tf = false, .torch = true, .sagemaker = false};
   variables = variables_of(task_environment(three_component_plan(torch_only), 1));
   EXPECT_FALSE(variables.contains("TF_CONFIG"));
   EXPECT_FALSE(variables.contains("CLUSTER_SPEC"));
@@ -174,8 +176,39 @@ TEST(StepPlan, RefusesATfConfigTooLargeForTheEnvironment) {
   EXPECT_THAT([&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, big, 7); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("too large for TF_CONFIG")));
   JobSettings torch_only = settings_for("master,worker");
-  torch_only.families = EnvFamilies{.tf = false, .torch = true};
+  torch_only.families = EnvFamilies{.tf = false, .torch = true, .sagemaker = false};
   EXPECT_NO_THROW(make_step_plan(torch_only, PluginConfig{}, big, 7));
+}
+
+TEST(StepPlan, SageMakerPartOfThePlan) {
+  StepPlan plan = three_component_plan();
+  EXPECT_THAT(step_hosts(plan), ElementsAre("m1", "w1", "w1", "w2", "w2", "p1", "p1", "p1"));
+  EXPECT_EQ(coordinator_host(plan), "m1");
+  const std::vector<std::string_view> entries = {"MLJOB_CHANNEL_TRAIN=/d/train"};
+  add_sagemaker_job(plan, test_support::lookup_in({{"SLURM_JOB_NAME", "j"}}), entries);
+  ASSERT_TRUE(plan.sagemaker.has_value());
+  EXPECT_THAT(plan.sagemaker->hosts, ElementsAre("m1", "p1", "w1", "w2"));
+  EXPECT_EQ(plan.sagemaker->master_host, "m1");
+  EXPECT_EQ(plan.sagemaker->job_name, "j");
+  ASSERT_EQ(plan.sagemaker->channels.size(), 1u);
+  // The tf and torch variables do not depend on it.
+  EXPECT_FALSE(variables_of(task_environment(plan, 0)).contains("SM_HOSTS"));
+}
+
+TEST(StepPlan, SageMakerOnlyWhenTheFamilyIsAsked) {
+  JobSettings tf_only = settings_for("master,worker,ps");
+  tf_only.families = EnvFamilies{.tf = true, .torch = false, .sagemaker = false};
+  StepPlan plan = three_component_plan(tf_only);
+  add_sagemaker_job(plan, test_support::lookup_in({}), {});
+  EXPECT_FALSE(plan.sagemaker.has_value());
+}
+
+TEST(StepPlan, CoordinatorHostWithoutAMaster) {
+  EXPECT_EQ(coordinator_host(three_component_plan(settings_for("ps,worker,ps"))), "w1");
+  EXPECT_EQ(coordinator_host(three_component_plan(settings_for("ps,evaluator,ps"))), "");
+  StepPlan plan = three_component_plan(settings_for("ps,evaluator,ps"));
+  add_sagemaker_job(plan, test_support::lookup_in({}), {});
+  EXPECT_EQ(plan.sagemaker->master_host, "m1");  // the first host, as SageMaker does
 }
 
 TEST(StepPlan, RankOutsideThePlan) {

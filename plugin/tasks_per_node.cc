@@ -7,8 +7,16 @@
 namespace mljob::plugin {
 namespace {
 
+// Messages quote at most this much of the list (a value may be up to 1 MiB long).
+constexpr std::size_t kQuotedLength = 256;
+
 [[noreturn]] void fail(std::string_view whole, const std::string& what) {
-  throw std::invalid_argument("tasks-per-node list \"" + std::string(whole) + "\": " + what);
+  const std::string quoted =
+      whole.size() > kQuotedLength
+          ? std::string(whole.substr(0, kQuotedLength)) + "...\" (" +
+                std::to_string(whole.size()) + " bytes)"
+          : std::string(whole) + "\"";
+  throw std::invalid_argument("tasks-per-node list \"" + quoted + ": " + what);
 }
 
 unsigned parse_count(std::string_view digits, unsigned maximum, std::string_view whole) {

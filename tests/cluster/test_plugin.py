@@ -1,0 +1,273 @@
+"""The SPANK plugin (spank_mljob.so) on the real local cluster, driven by plain sbatch and
+srun (no mljob): the options and variables a user types reach every task as TF_CONFIG, the
+torch variables and SageMaker's SM_* variables; bad values are refused at submission; a job
+that does not ask gets nothing.
+
+Uses whatever cluster `mljob-cluster env` describes (MLJOB_CLUSTER_DIR and
+MLJOB_CLUSTER_PORT_BASE select another one than the default)."""
+import collections
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+import uuid
+
+from harness import ClusterTestCase
+
+# Job states after which squeue's answer no longer changes.
+FINISHED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
+            "BOOT_FAIL", "DEADLINE", "PREEMPTED"}
+
+# Run by every task: writes the variables the tests look at to DIR/RANK.json (one file per
+# task: srun splits long output lines and interleaves the tasks' pieces).
+SHOW_TASK = r'''
+import json, os, sys
+names = ["SLURMD_NODENAME", "SLURM_PROCID", "SLURM_JOB_NAME", "CUDA_VISIBLE_DEVICES",
+         "TF_CONFIG", "CLUSTER_SPEC", "MLJOB_ROLE", "MLJOB_INDEX", "MLJOB_JOB_ID",
+         "MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK"]
+names += sorted(name for name in os.environ if name.startswith("SM_"))
+with open(os.path.join(sys.argv[1], os.environ["SLURM_PROCID"] + ".json"), "w") as out:
+    json.dump({name: os.environ.get(name) for name in names}, out)
+'''
+
+# Variables of the submitting shell that would change what the plugin does.
+PLUGIN_VARIABLES = ("MLJOB_ROLES", "MLJOB_PORT", "MLJOB_ENV", "MLJOB_USE_CHIEF", "MLJOB_HPS",
+                    "MLJOB_JOB_DIR")
+
+
+class PluginOnTheCluster(ClusterTestCase):
+    def setUp(self):
+        super().setUp()
+        for name in list(self.env):
+            if (name in PLUGIN_VARIABLES or name.startswith("MLJOB_CHANNEL_")
+                    or (name.startswith("SLURM_") and name != "SLURM_CONF")):
+                del self.env[name]
+        self.work = tempfile.mkdtemp(prefix="mljob-plugin-test-")
+        self.addCleanup(shutil.rmtree, self.work, ignore_errors=True)
+        self.show_task = os.path.join(self.work, "show_task.py")
+        with open(self.show_task, "w") as script:
+            script.write(SHOW_TASK)
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def sbatch(self, script, *options, env=None):
+        """Submits `script` (its text) with sbatch; returns the CompletedProcess and the
+        path its output goes to."""
+        name = uuid.uuid4().hex[:10]
+        path = os.path.join(self.work, f"{name}.sh")
+        with open(path, "w") as out:
+            out.write(script)
+        output = os.path.join(self.work, f"{name}.out")
+        result = subprocess.run(
+            ["sbatch", "--parsable", f"--output={output}", f"--chdir={self.work}",
+             f"--job-name=plugin_{name}", "--time=5", *options, path],
+            env=env or self.env, capture_output=True, text=True, timeout=60)
+        return result, output
+
+    def run_job(self, script, *options, env=None, timeout=120):
+        """Submits, waits until the job has finished, and returns (Slurm job id, output)."""
+        result, output = self.sbatch(script, *options, env=env)
+        self.assertEqual(result.returncode, 0, f"sbatch failed: {result.stderr}")
+        job_id = result.stdout.strip().split(";")[0]
+        states = self.wait_until_finished(job_id, timeout)
+        with open(output, errors="replace") as text:
+            log = text.read()
+        self.assertEqual(set(states), {"COMPLETED"}, f"job {job_id} ended {states}:\n{log}")
+        return job_id, log
+
+    def wait_until_finished(self, job_id, timeout):
+        """The states of the job's components (one for a job that is not heterogeneous)."""
+        deadline = time.time() + timeout
+        states = []
+        while time.time() < deadline:
+            out = self.slurm("squeue", "--noheader", "--states=all", "--jobs", job_id,
+                             "--format=%T")
+            states = out.split()
+            if states and all(state in FINISHED for state in states):
+                return states
+            time.sleep(0.3)
+        self.fail(f"job {job_id} did not finish in {timeout}s; last states {states}")
+
+    def tasks(self, step, count, log):
+        """What each task of `step` (a srun_show) saw, by SLURM_PROCID; there must be `count`."""
+        folder = os.path.join(self.work, step)
+        found = sorted(os.listdir(folder))
+        self.assertEqual(found, sorted(f"{rank}.json" for rank in range(count)), log)
+        tasks = {}
+        for rank in range(count):
+            with open(os.path.join(folder, f"{rank}.json")) as saved:
+                tasks[rank] = json.load(saved)
+            self.assertEqual(tasks[rank]["SLURM_PROCID"], str(rank))
+        return tasks
+
+    def srun_show(self, step, options=""):
+        """A script line: srun with `options`, every task saving its variables under `step`."""
+        os.mkdir(os.path.join(self.work, step))
+        return f"srun {options} /usr/bin/python3 {self.show_task} {os.path.join(self.work, step)}\n"
+
+    def assert_tf_config_consistent(self, tasks, expected_sizes, log):
+        """Every task's TF_CONFIG parses, names its own host:port at its own type and index,
+        and all tasks see one cluster with distinct ports on each node."""
+        clusters = set()
+        for rank, task in tasks.items():
+            config = json.loads(task["TF_CONFIG"])
+            cluster, me = config["cluster"], config["task"]
+            self.assertEqual(config["environment"], "cloud")
+            self.assertEqual(me["type"], task["MLJOB_ROLE"], log)
+            self.assertEqual(me["index"], int(task["MLJOB_INDEX"]), log)
+            host, port = cluster[me["type"]][me["index"]].rsplit(":", 1)
+            self.assertEqual(host, task["SLURMD_NODENAME"], f"rank {rank}: {task}")
+            self.assertTrue(1024 <= int(port) <= 65535, task)
+            self.assertEqual(json.loads(task["CLUSTER_SPEC"]), cluster)
+            clusters.add(json.dumps(cluster, sort_keys=True))
+        self.assertEqual(len(clusters), 1, f"tasks see different clusters: {clusters}")
+        cluster = json.loads(clusters.pop())
+        self.assertEqual({role: len(endpoints) for role, endpoints in cluster.items()},
+                         expected_sizes)
+        ports_by_host = collections.defaultdict(list)
+        for endpoints in cluster.values():
+            for endpoint in endpoints:
+                host, port = endpoint.rsplit(":", 1)
+                ports_by_host[host].append(port)
+        for host, ports in ports_by_host.items():
+            self.assertEqual(len(ports), len(set(ports)), f"ports repeat on {host}: {cluster}")
+        return cluster
+
+    # --- the tests -----------------------------------------------------------------------
+
+    def test_three_component_het_job_every_task_finds_itself_in_tf_config(self):
+        script = ("#!/bin/bash\n"
+                  "#SBATCH --ml-roles=master,worker,ps\n"
+                  "#SBATCH --nodes=1 --ntasks=1\n"
+                  "#SBATCH hetjob\n"
+                  "#SBATCH --nodes=2 --ntasks=4\n"
+                  "#SBATCH hetjob\n"
+                  "#SBATCH --nodes=1 --ntasks=3\n"
+                  + self.srun_show("tf", "--het-group=0-2"))
+        job_id, log = self.run_job(script)
+        tasks = self.tasks("tf", 8, log)
+        cluster = self.assert_tf_config_consistent(tasks, {"master": 1, "worker": 4, "ps": 3}, log)
+        self.assertEqual([tasks[r]["MLJOB_ROLE"] for r in range(8)], ["master"] + ["worker"] * 4 + ["ps"] * 3)
+        self.assertEqual({task["MLJOB_JOB_ID"] for task in tasks.values()}, {job_id})
+        # Components never share a node; ps and evaluators are outside the torch world.
+        nodes = [{tasks[r]["SLURMD_NODENAME"] for r in ranks} for ranks in ([0], range(1, 5), range(5, 8))]
+        self.assertEqual(len(nodes[0] | nodes[1] | nodes[2]), len(nodes[0]) + len(nodes[1]) + len(nodes[2]))
+        master_host = cluster["master"][0].rsplit(":", 1)[0]
+        for rank in range(5):
+            self.assertEqual(tasks[rank]["WORLD_SIZE"], "5")
+            self.assertEqual(tasks[rank]["RANK"], str(rank))
+            self.assertEqual(tasks[rank]["MASTER_ADDR"], master_host)
+        for rank in range(5, 8):
+            self.assertIsNone(tasks[rank]["RANK"])
+
+    def test_bad_roles_are_refused_at_submission_and_nothing_is_queued(self):
+        for options, env_extra, expected in (
+                (["--ml-roles=foo"], {}, 'unknown role "foo"'),
+                ([], {"MLJOB_ROLES": "master,bogus"}, 'unknown role "bogus"')):
+            env = dict(self.env, **env_extra)
+            result, output = self.sbatch("#!/bin/bash\ntrue\n", *options, env=env)
+            self.assertNotEqual(result.returncode, 0, result.stdout)
+            self.assertEqual(result.stdout.strip(), "")
+            self.assertIn("mljob", result.stderr)
+            self.assertIn(expected, result.stderr)
+            self.assertIn("allowed: master, chief, worker, ps, evaluator", result.stderr)
+            self.assertFalse(os.path.exists(output))
+        # No job of this test exists, queued, running or finished.
+        names = self.slurm("squeue", "--noheader", "--states=all", "--format=%j").split()
+        scripts = [n[len("plugin_"):] for n in names if n.startswith("plugin_")]
+        mine = {f[:-3] for f in os.listdir(self.work) if f.endswith(".sh")}
+        self.assertEqual(mine & set(scripts), set())
+        accounted = self.slurm("sacct", "--noheader", "--allocations", "--starttime=now-3600",
+                               "--format=JobName%40").split()
+        self.assertEqual(mine & {n[len("plugin_"):] for n in accounted if n.startswith("plugin_")}, set())
+
+    def test_roles_from_the_environment_of_a_plain_job(self):
+        env = dict(self.env, MLJOB_ROLES="master:1+worker")
+        _, log = self.run_job("#!/bin/bash\n" + self.srun_show("env"), "--nodes=2", "--ntasks=3",
+                              env=env)
+        tasks = self.tasks("env", 3, log)
+        self.assert_tf_config_consistent(tasks, {"master": 1, "worker": 2}, log)
+        self.assertEqual([(tasks[r]["MLJOB_ROLE"], tasks[r]["MLJOB_INDEX"]) for r in range(3)],
+                         [("master", "0"), ("worker", "0"), ("worker", "1")])
+        for rank, task in tasks.items():
+            self.assertEqual(task["RANK"], str(rank))
+            self.assertEqual(task["WORLD_SIZE"], "3")
+            self.assertEqual(task["MASTER_ADDR"], tasks[0]["SLURMD_NODENAME"])
+
+    def test_sagemaker_variables_are_present_and_consistent(self):
+        job_dir = os.path.join(self.work, "job-dir")  # never created: the plugin only names it
+        elsewhere = os.path.join(self.work, "elsewhere")
+        os.mkdir(elsewhere)
+        env = dict(self.env, MLJOB_HPS='{"epochs": 3, "lr": 0.5, "arch": {"depth": 50}}',
+                   MLJOB_JOB_DIR=job_dir, MLJOB_CHANNEL_TRAINING="/data/train",
+                   MLJOB_CHANNEL_eval="/data/eval")
+        script = ("#!/bin/bash\n"
+                  "#SBATCH --ml-roles=master:1+worker --ml-env=all\n"
+                  "#SBATCH --nodes=2 --ntasks=3 --cpus-per-task=2 --gres=gpu:2\n"
+                  + self.srun_show("first")
+                  + "echo STEP2\n"
+                  # A second step: no job dir (the working directory then), and a bad MLJOB_HPS.
+                  + "MLJOB_HPS='lr=0.5' env -u MLJOB_JOB_DIR "
+                  + self.srun_show("second", f"--chdir={elsewhere}"))
+        _, log = self.run_job(script, env=env)
+        first, second = log.split("STEP2\n", 1)
+        tasks = self.tasks("first", 3, log)
+        hosts = sorted({task["SLURMD_NODENAME"] for task in tasks.values()})
+        self.assertEqual(len(hosts), 2)
+        for rank, task in tasks.items():
+            where = f"rank {rank}: {task}"
+            self.assertEqual(json.loads(task["SM_HOSTS"]), hosts, where)
+            self.assertEqual(task["SM_CURRENT_HOST"], task["SLURMD_NODENAME"], where)
+            self.assertEqual(task["SM_NUM_GPUS"], str(len(task["CUDA_VISIBLE_DEVICES"].split(","))), where)
+            self.assertEqual(task["SM_NUM_GPUS"], "2", where)
+            self.assertEqual(task["SM_NUM_CPUS"], "2", where)
+            self.assertEqual(task["SM_MODEL_DIR"], os.path.join(job_dir, "model"), where)
+            self.assertEqual(task["SM_OUTPUT_DATA_DIR"], os.path.join(job_dir, "output"), where)
+            self.assertEqual(task["SM_CHANNEL_TRAINING"], "/data/train", where)
+            self.assertEqual(task["SM_CHANNEL_EVAL"], "/data/eval", where)
+            self.assertEqual(json.loads(task["SM_CHANNELS"]), ["eval", "training"], where)
+            hyperparameters = {"epochs": 3, "lr": 0.5, "arch": {"depth": 50}}
+            self.assertEqual(json.loads(task["SM_HPS"]), hyperparameters, where)
+            self.assertEqual(json.loads(task["SM_RESOURCE_CONFIG"]),
+                             {"current_host": task["SLURMD_NODENAME"], "hosts": hosts}, where)
+            training = json.loads(task["SM_TRAINING_ENV"])
+            self.assertEqual(training["hosts"], hosts, where)
+            self.assertEqual(training["current_host"], task["SM_CURRENT_HOST"], where)
+            self.assertEqual(training["num_gpus"], 2, where)
+            self.assertEqual(training["num_cpus"], 2, where)
+            self.assertEqual(training["model_dir"], task["SM_MODEL_DIR"], where)
+            self.assertEqual(training["output_data_dir"], task["SM_OUTPUT_DATA_DIR"], where)
+            self.assertEqual(training["channel_input_dirs"], {"eval": "/data/eval", "training": "/data/train"}, where)
+            self.assertEqual(training["hyperparameters"], hyperparameters, where)
+            self.assertEqual(training["job_name"], task["SLURM_JOB_NAME"], where)
+            self.assertEqual(training["master_hostname"], task["MASTER_ADDR"], where)
+        self.assertFalse(os.path.exists(job_dir), "the plugin must not create the job folder")
+        self.assertNotIn("mljob: warning", first)
+
+        tasks = self.tasks("second", 3, log)
+        for task in tasks.values():
+            self.assertEqual(task["SM_HPS"], "{}")
+            self.assertEqual(json.loads(task["SM_TRAINING_ENV"])["hyperparameters"], {})
+            self.assertEqual(task["SM_MODEL_DIR"], os.path.join(elsewhere, "model"))
+            self.assertEqual(task["SM_OUTPUT_DATA_DIR"], os.path.join(elsewhere, "output"))
+        warnings = [line for line in second.splitlines() if "mljob: warning:" in line]
+        self.assertEqual(len(warnings), 1, second)  # said once for the step, not per node
+        self.assertIn('MLJOB_HPS="lr=0.5" is not valid JSON', warnings[0])
+        self.assertEqual(os.listdir(elsewhere), [])
+
+    def test_a_job_that_does_not_opt_in_gets_nothing(self):
+        # --ml-env alone does not opt in: only --ml-roles or MLJOB_ROLES does.
+        _, log = self.run_job("#!/bin/bash\n" + self.srun_show("plain"), "--nodes=2", "--ntasks=2",
+                              "--ml-env=all")
+        for task in self.tasks("plain", 2, log).values():
+            for name in ("TF_CONFIG", "CLUSTER_SPEC", "MLJOB_ROLE", "MLJOB_JOB_ID", "RANK", "MASTER_ADDR"):
+                self.assertIsNone(task[name], f"{name} set in a job that did not ask: {task}")
+            self.assertEqual([name for name in task if name.startswith("SM_")], [], task)
+        self.assertNotIn("mljob", log)
+
+
+if __name__ == "__main__":
+    unittest.main()
