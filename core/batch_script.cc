@@ -71,6 +71,8 @@ std::string render_batch_script(const SlurmPlan& plan) {
     script << plan.runtime_setup << "\n";
   }
   script << "mkdir -p " << shell_quote(plan.job_dir) << "\n";
+  // The plugin derives SageMaker's SM_MODEL_DIR / SM_OUTPUT_DATA_DIR from it.
+  script << "export MLJOB_JOB_DIR=" << shell_quote(plan.job_dir) << "\n";
   // One step over every component runs every replica; --kill-on-bad-exit ends the others
   // when one replica fails, as a failed cloud job does.
   script << "exec srun";

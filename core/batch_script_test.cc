@@ -39,6 +39,7 @@ TEST(BatchScript, HeterogeneousComponentsAndRoles) {
   EXPECT_NE(script.find("#SBATCH hetjob\n"), std::string::npos);
   EXPECT_NE(script.find("#SBATCH --ntasks=2\n"), std::string::npos);
   EXPECT_NE(script.find("exec srun --het-group=0-1 "), std::string::npos);
+  EXPECT_NE(script.find("export MLJOB_JOB_DIR='/jobs/job_1/job-dir'\n"), std::string::npos);
 }
 
 TEST(ShellQuote, RoundTripsThroughARealShell) {

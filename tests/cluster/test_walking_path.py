@@ -2,6 +2,7 @@
 heterogeneous job (master, workers, parameter servers), every task gets TF_CONFIG from the
 SPANK plugin, and describe / list answer from Slurm accounting."""
 import json
+import os
 import re
 import unittest
 
@@ -46,6 +47,9 @@ class WalkingPath(ClusterTestCase):
             self.assertEqual(config["environment"], "cloud")
         addresses = [a for members in cluster.values() for a in members]
         self.assertEqual(len(set(addresses)), 8, "every task has its own host:port")
+        # SageMaker's model dir sits under the job's --job-dir (the batch script exports MLJOB_JOB_DIR).
+        job_dir = os.path.join(self.home, "jobs", job_id, "job-dir")
+        self.assertIn(f"master:0 SM_MODEL_DIR={job_dir}/model", self.output_of(job_id))
 
         # The master wrote its model under --job-dir; list shows the job.
         listing = json.loads(self.mljob("list", "--format", "json").stdout)["jobs"]

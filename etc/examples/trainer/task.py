@@ -42,6 +42,8 @@ def main(argv):
     task = config["task"]
     role = f"{task['type']}:{task['index']}"
     print(f"ROLE {role} TF_CONFIG {json.dumps(config, sort_keys=True)}", flush=True)
+    if os.environ.get("SM_MODEL_DIR"):
+        print(f"{role} SM_MODEL_DIR={os.environ['SM_MODEL_DIR']}", flush=True)
     if unknown:
         print(f"{role} ignoring unknown arguments {unknown}", flush=True)
     if args.fail and task["type"] == "worker":
