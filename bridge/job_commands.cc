@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "bridge/cli.h"
+#include "bridge/command_line.h"
 #include "bridge/job_view.h"
 #include "core/job_filter.h"
 #include "core/job_state.h"
@@ -27,20 +28,7 @@ struct CommonFlags {
 bool parse_common(const Arguments& args, const std::string& usage, bool wants_job_id, CommonFlags& flags) {
   po::options_description options(usage);
   options.add_options()("help,h", "show this help")("format", po::value(&flags.format), "yaml (default) or json");
-  po::options_description all;
-  all.add(options);
-  po::positional_options_description positional;
-  if (wants_job_id) {
-    all.add_options()("job-id", po::value(&flags.job_id));
-    positional.add("job-id", 1);
-  }
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw SpecError("command line", "", e.what());
-  }
+  po::variables_map vm = parse_command_line(args, options, wants_job_id ? &flags.job_id : nullptr);
   if (vm.count("help")) {
     std::cout << options << "\n";
     return false;
@@ -76,13 +64,7 @@ int list(const Arguments& args) {
       "limit", po::value(&limit), "list at most N jobs in all")(
       "page-size", po::value(&page_size), "jobs per page; the output then carries nextPageToken")(
       "page-token", po::value(&page_token), "the nextPageToken of the previous page");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw SpecError("command line", "", e.what());
-  }
+  po::variables_map vm = parse_command_line(args, options, nullptr);
   if (vm.count("help")) {
     std::cout << options << "\n";
     return kExitOk;
@@ -133,17 +115,7 @@ int update(const Arguments& args) {
   options.add_options()("help,h", "show this help")("update-labels", po::value(&update_labels), "labels to add or change")(
       "remove-labels", po::value(&remove_labels), "label keys to remove")(
       "etag", po::value(&etag), "refuse the update unless the job is still at this etag (from describe)");
-  po::options_description all;
-  all.add(options).add_options()("job-id", po::value(&job_id));
-  po::positional_options_description positional;
-  positional.add("job-id", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw SpecError("command line", "", e.what());
-  }
+  po::variables_map vm = parse_command_line(args, options, &job_id);
   if (vm.count("help")) {
     std::cout << options << "\n";
     return kExitOk;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "bridge/cli.h"
+#include "bridge/command_line.h"
 #include "bridge/job_view.h"
 #include "core/job_state.h"
 #include "core/spec_error.h"
@@ -57,17 +58,7 @@ LogFlags parse(const Arguments& args) {
                                                     "every replica's output, each line prefixed with its role")(
       "tail", po::value(&flags.tail), "only the last N lines")("follow,f", po::bool_switch(&flags.follow),
                                                                "keep printing new lines until the job ends");
-  po::options_description all;
-  all.add(options).add_options()("job-id", po::value(&flags.job_id));
-  po::positional_options_description positional;
-  positional.add("job-id", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw SpecError("command line", "", e.what());
-  }
+  po::variables_map vm = parse_command_line(args, options, &flags.job_id);
   if (vm.count("help")) {
     std::cout << options << "\n";
     std::exit(kExitOk);

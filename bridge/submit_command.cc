@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "bridge/cli.h"
+#include "bridge/command_line.h"
 #include "bridge/job_view.h"
 #include "core/batch_script.h"
 #include "core/fit_check.h"
@@ -247,19 +248,7 @@ SubmitFlags parse_flags(const Arguments& args) {
     own.erase(dashes, own.end());
   }
   auto options = submit_options(flags);
-  po::options_description hidden;
-  hidden.add_options()("job-id", po::value(&flags.job_id));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("job-id", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(own).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw SpecError("command line", "", e.what());
-  }
+  po::variables_map vm = parse_command_line(own, options, &flags.job_id);
   if (vm.count("help")) {
     std::cout << options << "\n";
     std::exit(kExitOk);

@@ -1,18 +1,10 @@
 #include "core/accounting.h"
+#include "core/text.h"
 
 #include <sstream>
 
 namespace mljob {
 namespace {
-
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, separator)) parts.push_back(part);
-  if (!text.empty() && text.back() == separator) parts.emplace_back();
-  return parts;
-}
 
 std::optional<std::int64_t> parse_epoch(const std::string& text) {
   // sacct prints "Unknown" or "None" for times that have not happened.

@@ -1,17 +1,10 @@
 #include "core/cluster_inventory.h"
+#include "core/text.h"
 
 #include <sstream>
 
 namespace mljob {
 namespace {
-
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::string part;
-  std::istringstream in(text);
-  while (std::getline(in, part, separator)) parts.push_back(part);
-  return parts;
-}
 
 int to_int(const std::string& text) {
   try {

@@ -1,4 +1,5 @@
 #include "core/slurm_client.h"
+#include "core/text.h"
 
 #include <system_error>
 
@@ -6,13 +7,6 @@
 
 namespace mljob {
 namespace {
-
-std::string trim(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  std::size_t start = 0;
-  while (start < text.size() && std::isspace(static_cast<unsigned char>(text[start]))) ++start;
-  return text.substr(start);
-}
 
 ProcessResult run_slurm(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {}) {
   try {
