@@ -1,4 +1,5 @@
 #include "hostlist.h"
+#include "parse_error.h"
 
 #include <algorithm>
 #include <charconv>
@@ -12,16 +13,8 @@ namespace {
 // keeps the arithmetic below far from overflow.
 constexpr unsigned long kMaxHostNumber = 999'999'999;
 
-// Messages quote at most this much of the list (a value may be up to 1 MiB long).
-constexpr std::size_t kQuotedLength = 256;
-
 [[noreturn]] void fail(std::string_view whole_list, const std::string& what) {
-  const std::string quoted =
-      whole_list.size() > kQuotedLength
-          ? std::string(whole_list.substr(0, kQuotedLength)) + "...\" (" +
-                std::to_string(whole_list.size()) + " bytes)"
-          : std::string(whole_list) + "\"";
-  throw std::invalid_argument("host list \"" + quoted + ": " + what);
+  throw_parse_error("host list", whole_list, what);
 }
 
 // One bracket group "[1-3,07]" expanded into its zero-padded numbers, in order.

@@ -1,4 +1,5 @@
 #include "tasks_per_node.h"
+#include "parse_error.h"
 
 #include <charconv>
 #include <stdexcept>
@@ -7,16 +8,8 @@
 namespace mljob::plugin {
 namespace {
 
-// Messages quote at most this much of the list (a value may be up to 1 MiB long).
-constexpr std::size_t kQuotedLength = 256;
-
 [[noreturn]] void fail(std::string_view whole, const std::string& what) {
-  const std::string quoted =
-      whole.size() > kQuotedLength
-          ? std::string(whole.substr(0, kQuotedLength)) + "...\" (" +
-                std::to_string(whole.size()) + " bytes)"
-          : std::string(whole) + "\"";
-  throw std::invalid_argument("tasks-per-node list \"" + quoted + ": " + what);
+  throw_parse_error("tasks-per-node list", whole, what);
 }
 
 unsigned parse_count(std::string_view digits, unsigned maximum, std::string_view whole) {
