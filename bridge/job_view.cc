@@ -65,7 +65,8 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient&
 
 }  // namespace
 
-std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmClient& slurm) {
+std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmClient& slurm,
+                                          RecordsByJob* records_used) {
   std::vector<std::string> ids;
   for (const auto& record : records) {
     if (!record.slurm_job_id.empty()) ids.push_back(record.slurm_job_id);
@@ -95,6 +96,7 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
     job["etag"] = job_etag(job);
     resources.push_back(std::move(job));
   }
+  if (records_used) *records_used = std::move(by_job);
   return resources;
 }
 

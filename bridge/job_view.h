@@ -2,6 +2,8 @@
 // errorMessage derived from Slurm accounting (one sacct call for any number of jobs).
 #pragma once
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +13,10 @@
 
 namespace mljob::cli {
 
-std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmClient& slurm);
+// `records_used`, if given, receives the Slurm records each answer was derived from, by Slurm
+// job ID, so a caller can judge them without asking Slurm again.
+std::vector<nlohmann::json> job_resources(
+    const std::vector<JobRecord>& records, const SlurmClient& slurm,
+    std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr);
 
 }  // namespace mljob::cli

@@ -4,7 +4,6 @@
 
 #include <chrono>
 #include <functional>
-#include <set>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -169,24 +168,6 @@ void print_plan(const SlurmPlan& plan) {
   }
 }
 
-// Right after a het job ends, Slurm 22.05's accounting shows it as one plain row for a few
-// seconds before the per-component rows arrive, and steps can arrive later still (seen on the
-// local cluster, e.g. after a slurmdbd restart). The master's state is right either way, but
-// a failed worker is only named once its component's training step is there.
-bool every_component_accounted(const JobRecord& record, const SlurmClient& slurm) {
-  std::set<int> with_allocation, with_step;
-  for (const auto& row : slurm.accounting({record.slurm_job_id})) {
-    if (row.step.empty()) with_allocation.insert(row.het_component);
-    else if (std::isdigit(static_cast<unsigned char>(row.step[0]))) with_step.insert(row.het_component);
-  }
-  std::size_t expected = std::max<std::size_t>(record.component_roles.size(), 1);
-  if (expected == 1) return !with_allocation.empty() && !with_step.empty();
-  for (int component = 0; component < static_cast<int>(expected); ++component) {
-    if (!with_allocation.contains(component) || !with_step.contains(component)) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 nlohmann::json wait_for_end(const std::string& job_id, const std::function<void(const nlohmann::json&)>& on_poll) {
@@ -197,11 +178,15 @@ nlohmann::json wait_for_end(const std::string& job_id, const std::function<void(
   for (;;) {
     auto record = store.load(job_id);
     if (!record) throw std::runtime_error("the record of job " + job_id + " disappeared");
-    nlohmann::json resource = job_resources({*record}, slurm).front();
+    std::map<std::string, std::vector<AccountingRecord>> used;
+    nlohmann::json resource = job_resources({*record}, slurm, &used).front();
     on_poll(resource);
-    std::string state = resource["state"];
-    bool settled = every_component_accounted(*record, slurm) || waited_for_accounting++ >= kAccountingGraceSeconds;
-    if (is_final_state(state) && settled) return resource;
+    if (is_final_state(resource["state"])) {
+      // The grace is counted from the end of the job, not from the start of the wait.
+      bool settled = every_component_accounted(used[record->slurm_job_id], record->component_roles.size()) ||
+                     waited_for_accounting++ >= kAccountingGraceSeconds;
+      if (settled) return resource;
+    }
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
 }

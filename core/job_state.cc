@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <set>
 
 namespace mljob {
 namespace {
@@ -75,6 +76,19 @@ std::vector<std::string> failures(const std::vector<AccountingRecord>& allocatio
 }
 
 }  // namespace
+
+bool every_component_accounted(const std::vector<AccountingRecord>& records, std::size_t components) {
+  std::set<int> with_allocation, with_step;
+  for (const auto& record : records) {
+    if (record.step.empty()) with_allocation.insert(record.het_component);
+    else if (is_training_step(record)) with_step.insert(record.het_component);
+  }
+  if (components <= 1) return !with_allocation.empty() && !with_step.empty();
+  for (int component = 0; component < static_cast<int>(components); ++component) {
+    if (!with_allocation.contains(component) || !with_step.contains(component)) return false;
+  }
+  return true;
+}
 
 bool is_final_state(const std::string& state) {
   return state == "SUCCEEDED" || state == "FAILED" || state == "CANCELLED";

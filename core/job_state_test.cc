@@ -54,6 +54,20 @@ TEST(JobState, OneRowBeforeTheComponentsAreAccounted) {
   EXPECT_EQ(derive_status({only}, kRoles, false).state, "SUCCEEDED");
 }
 
+TEST(JobState, AccountingCompleteOnlyWithEveryComponentAndStep) {
+  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/sacct_het_worker_failed.txt");
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto records = parse_accounting(text.str());
+  EXPECT_TRUE(every_component_accounted(records, 3));
+  auto without_worker_step = records;
+  std::erase_if(without_worker_step, [](const auto& r) { return r.het_component == 1 && r.step == "0"; });
+  EXPECT_FALSE(every_component_accounted(without_worker_step, 3));
+  AccountingRecord single = component(0, "COMPLETED");  // the plain row seen before the components
+  single.het_component = -1;
+  EXPECT_FALSE(every_component_accounted({single}, 3));
+}
+
 TEST(JobState, PlainLanguageReasons) {
   EXPECT_NE(derive_status({component(0, "TIMEOUT")}, kRoles, false).error_message.find("time limit"), std::string::npos);
   EXPECT_NE(derive_status({component(0, "OUT_OF_MEMORY")}, kRoles, false).error_message.find("out of memory"), std::string::npos);
