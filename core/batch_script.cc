@@ -57,6 +57,7 @@ std::string render_batch_script(const SlurmPlan& plan) {
       script << "#SBATCH --job-name=" << plan.job_name << "\n";
       script << "#SBATCH --ml-roles=" << plan.ml_roles() << "\n";
       if (plan.use_chief) script << "#SBATCH --ml-chief\n";
+      if (plan.deadline_seconds) script << "#SBATCH --deadline=now+" << *plan.deadline_seconds << "\n";
     }
     for (const auto& option : component_options(component)) script << "#SBATCH " << option << "\n";
   }

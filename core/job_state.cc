@@ -35,7 +35,11 @@ std::string explain(const AccountingRecord& r, const std::string& who) {
   if (s == "OUT_OF_MEMORY") return who + " ran out of memory (it used more than its machine type allows)";
   if (s == "PREEMPTED") return who + " was preempted by a higher-priority job";
   if (s == "BOOT_FAIL") return who + " could not start: a node failed to boot";
-  if (s == "DEADLINE") return who + " did not finish before its deadline";
+  if (s == "DEADLINE" && !r.start_time) {
+    return "The job was removed before it started: it could not start within its maximum wait time "
+           "(scheduling.maxWaitTime)";
+  }
+  if (s == "DEADLINE") return who + " did not finish before its deadline (scheduling.maxWaitTime + maxRunningTime)";
   if (r.exit_signal != 0) return who + " was killed by signal " + std::to_string(r.exit_signal);
   // slurmctld's records (used while accounting catches up) carry no exit code.
   if (r.exit_code == 0) return who + " failed";

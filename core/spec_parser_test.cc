@@ -87,3 +87,27 @@ TEST(DidYouMean, OnlyCloseWords) {
 
 }  // namespace
 }  // namespace mljob
+
+namespace mljob {
+namespace {
+
+TEST(SpecParserScheduling, ReadAndGivenBackAsWritten) {
+  Job job = parse_job_spec("trainingInput:\n  scaleTier: BASIC\n  scheduling:\n    maxRunningTime: 3600s\n"
+                           "    maxWaitTime: 1.5s\n    priority: 7\n", "t");
+  EXPECT_EQ(job.training_input.scheduling.max_running_seconds, 3600);
+  EXPECT_EQ(job.training_input.scheduling.max_wait_seconds, 2);
+  nlohmann::json back = to_json(job.training_input)["scheduling"];
+  EXPECT_EQ(back, (nlohmann::json{{"maxRunningTime", "3600s"}, {"maxWaitTime", "1.5s"}, {"priority", 7}}));
+}
+
+TEST(SpecParserScheduling, BadValuesNameTheField) {
+  testing::expect_spec_error([] { parse_job_spec("trainingInput:\n  scheduling: {maxRunningTime: 2h}\n", "t"); },
+                             "trainingInput.scheduling.maxRunningTime", "duration in seconds");
+  testing::expect_spec_error([] { parse_job_spec("trainingInput:\n  scheduling: {priority: 1001}\n", "t"); },
+                             "trainingInput.scheduling.priority", "between 0 and 1000");
+  testing::expect_spec_error([] { parse_job_spec("trainingInput:\n  scheduling: {maxRunnigTime: 60s}\n", "t"); },
+                             "trainingInput.scheduling.maxRunnigTime", "did you mean 'maxRunningTime'");
+}
+
+}  // namespace
+}  // namespace mljob
