@@ -284,7 +284,8 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   refuse_if_never_fits(job, plan, slurm.inventory());
   store.reserve(job.job_id);
   try {
-    auto python_path = stage_packages(flags.package_path, job.training_input.package_uris, folder / "packages");
+    StagingOptions staging{fetch_limits_from_environment(), terminal_progress};
+    auto python_path = stage_packages(flags.package_path, job.training_input.package_uris, folder / "packages", staging);
     context.python_path.clear();
     for (const auto& entry : python_path) context.python_path.push_back(entry.string());
     plan = plan_job(job, catalog, context);
