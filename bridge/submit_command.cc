@@ -258,6 +258,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
     throw SpecError(flags.dry_run ? "--dry-run" : "--stream-logs", "", "is for `mljob submit training`; mljob-submit only submits (use --wait)");
   }
   Job job = build_job(flags);
+  std::vector<std::string> defaulted = apply_api_defaults(job);
   validate_job(job);
   tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(flags.tiers_file));
   validate_against_catalog(job, catalog);
@@ -269,6 +270,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   SlurmClient slurm;
   if (flags.dry_run) {
     SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
+    for (const auto& note : defaulted) std::cout << "# Default: " << note << "\n";
     print_plan(plan);
     std::cout << render_batch_script(plan);
     try {

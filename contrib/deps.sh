@@ -17,7 +17,7 @@ run_packages=(
 # Python from Debian only (PyPI is not reachable): PyTorch for the real all_reduce check of the
 # plugin, Optuna for the tuner's baseline, protobuf and crcmod for an independent TensorBoard
 # event-file encoder in the metrics tests.
-python_packages=(python3-numpy python3-torch python3-optuna python3-protobuf python3-crcmod)
+python_packages=(python3-yaml python3-numpy python3-torch python3-optuna python3-protobuf python3-crcmod)
 wanted=("${build_packages[@]}" "${run_packages[@]}" "${python_packages[@]}")
 
 missing=()
