@@ -181,9 +181,11 @@ Binding spread_without_gpus(const NodeTopology& topology, const BindingRequest& 
       IndexSet split;
       for (std::size_t c = mine.begin; c < mine.end; ++c) split |= *cores[c];
       cpus = split;
-      why += ", cores " + std::to_string(mine.begin) + "-" + std::to_string(mine.end - 1) +
-             " of its " + std::to_string(cores.size()) + " (shared by " +
-             std::to_string(sharing) + " tasks)";
+      why += mine.end - mine.begin == 1
+                 ? ", core " + std::to_string(mine.begin)
+                 : ", cores " + std::to_string(mine.begin) + "-" + std::to_string(mine.end - 1);
+      why += " of its " + std::to_string(cores.size()) + " (" + std::to_string(sharing) +
+             " tasks share it)";
     }
   }
   return bound(request, cpus, nodes, why);

@@ -235,6 +235,9 @@ TEST(SmtNode, BindingKeepsHardwareThreadsOfACoreTogether) {
     expect_bound(decide_binding(topology, task(topology, rank, 4)),
                  {expected[rank], std::to_string(rank / 2)});
   }
+  EXPECT_EQ(decide_binding(topology, task(topology, 3, 4)).reason,
+            "cpus 6-7,14-15, memory on node(s) 1: no GPU; local task 3 of 4 spread over the 2 "
+            "NUMA nodes holding its CPUs: NUMA node 1, cores 2-3 of its 4 (2 tasks share it)");
   // Slurm allocated only the first thread of each core (--hint=nomultithread).
   BindingRequest request = task(topology, 0, 1, "1");
   request.allowed_cpus = IndexSet::from_list("0-7");
