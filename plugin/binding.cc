@@ -200,6 +200,11 @@ Binding decide_binding(const NodeTopology& topology, const BindingRequest& reque
   if (request.allowed_cpus.empty()) {
     return keep_allocation(request, "its CPU allocation is unknown");
   }
+  if (request.local_count == 0 || request.local_index >= request.local_count) {
+    return keep_allocation(request, "local task " + std::to_string(request.local_index) +
+                                        " of " + std::to_string(request.local_count) +
+                                        " tasks on the node is out of range");
+  }
   std::vector<unsigned> gpus;
   if (request.task_gpus && !request.task_gpus->empty()) {
     try {
