@@ -260,6 +260,15 @@ TEST(IndexSet, ListsAndSetOperations) {
   EXPECT_EQ(a.list(), "0-3,8");
 }
 
+TEST(NodeTopologyFile, WithoutDevicesThereAreNoGpusButTheSameCpus) {
+  const HwlocTopology loaded = load_hwloc_topology(
+      std::string(MLJOB_PLUGIN_TESTDATA "/server-2s-4numa-8gpu.xml"), /*with_devices=*/false);
+  const NodeTopology topology = read_node_topology(loaded.get());
+  EXPECT_TRUE(topology.gpus.empty());
+  EXPECT_EQ(topology.numa_nodes.size(), 4u);
+  EXPECT_EQ(topology.cpus.list(), "0-47");
+}
+
 TEST(NodeTopologyFile, AMissingFileIsAnErrorNamingIt) {
   EXPECT_THROW(
       {

@@ -117,12 +117,14 @@ NodeTopology read_node_topology(hwloc_topology_t topology) {
   return node;
 }
 
-HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path) {
+HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path, bool with_devices) {
   hwloc_topology_t raw = nullptr;
   if (hwloc_topology_init(&raw) != 0) fail("hwloc_topology_init", errno);
   HwlocTopology topology(raw);
-  // PCI devices are needed (GPU locality); caches are not, and skipping them is faster.
-  if (hwloc_topology_set_io_types_filter(raw, HWLOC_TYPE_FILTER_KEEP_IMPORTANT) != 0 ||
+  // PCI devices are needed for GPU locality only; caches never. Skipping them is faster.
+  const hwloc_type_filter_e devices =
+      with_devices ? HWLOC_TYPE_FILTER_KEEP_IMPORTANT : HWLOC_TYPE_FILTER_KEEP_NONE;
+  if (hwloc_topology_set_io_types_filter(raw, devices) != 0 ||
       hwloc_topology_set_cache_types_filter(raw, HWLOC_TYPE_FILTER_KEEP_NONE) != 0 ||
       hwloc_topology_set_icache_types_filter(raw, HWLOC_TYPE_FILTER_KEEP_NONE) != 0) {
     fail("hwloc_topology_set_*_types_filter", errno);

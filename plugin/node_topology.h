@@ -52,8 +52,11 @@ struct HwlocTopologyFree {
 using HwlocTopology = std::unique_ptr<hwloc_topology, HwlocTopologyFree>;
 
 // Loads the topology of this machine, or of `xml_path` (an hwloc XML file; then hwloc is
-// told that it describes this machine, so that binding through it works). PCI devices are
-// kept, caches are not (not needed). Throws std::runtime_error naming the file and errno.
-HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path);
+// told that it describes this machine, so that binding through it works). Caches are left
+// out (not needed); PCI devices are kept only `with_devices` (only GPU tasks need them,
+// and discovering them is most of hwloc's work on a real machine). Throws
+// std::runtime_error naming the file and errno.
+HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path,
+                                  bool with_devices = true);
 
 }  // namespace mljob::plugin

@@ -284,8 +284,10 @@ void load_step_topology(spank_t spank, const EnvLookup& environment) {
   if (g_bind.policy == BindPolicy::none) return;
   g_step_gpus = environment("SLURM_STEP_GPUS");
   g_local_task_count = spank_item_u32(spank, S_JOB_LOCAL_TASK_COUNT, "S_JOB_LOCAL_TASK_COUNT");
+  // Without GPUs on this node, no task needs PCI locality: the cheaper discovery will do.
+  const bool gpus_here = g_step_gpus && !g_step_gpus->empty();
   try {
-    HwlocTopology hwloc = load_hwloc_topology(g_config.topology_xml);
+    HwlocTopology hwloc = load_hwloc_topology(g_config.topology_xml, gpus_here);
     NodeTopology node = read_node_topology(hwloc.get());
     g_topology = StepTopology{.hwloc = std::move(hwloc), .node = std::move(node)};
   } catch (const std::exception& error) {
