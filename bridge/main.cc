@@ -13,7 +13,7 @@ constexpr const char* kUsage = R"(usage: mljob COMMAND [ARGS]
 
 Commands:
   submit training JOB_ID [flags] [-- ARGS]   submit a training job (gcloud-compatible flags)
-  describe JOB_ID [--format yaml|json]        the Job resource, state from Slurm accounting
+  describe JOB_ID [--format yaml|json|table]  the Job resource, state from Slurm
   list [--filter EXPR] [--page-size N]        your jobs, newest first (--page-token, --limit, --format)
   cancel JOB_ID                               cancel a job (idempotent)
   update JOB_ID --update-labels K=V [--etag E]  change labels (--remove-labels K); stale etags refused
