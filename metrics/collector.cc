@@ -28,32 +28,26 @@ void Collector::store(EMetrics&& record) {
   ++records_;
 }
 
-void Collector::take_batch(const LineBatch& batch) {
-  const LineBatch* for_extraction = &batch;
-  bool unlabelled = false;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (options_.store_log_lines) {
-      LogLineRecord line{Meta{options_.training_id, options_.user_id, now_ms(), 0,
-                              batch.rank(i) < 0 ? "" : std::to_string(batch.rank(i))},
-                         std::string(batch.line(i))};
-      db_.add(std::move(line));
+void Collector::take_block(std::string_view block) {
+  if (options_.store_log_lines) {
+    std::int64_t now = now_ms();
+    for (std::size_t start = 0; start < block.size();) {
+      std::size_t end = block.find('\n', start);
+      if (end == std::string_view::npos) end = block.size();
+      std::string_view text;
+      int rank = split_rank_label(block.substr(start, end - start), text);
+      db_.add(LogLineRecord{Meta{options_.training_id, options_.user_id, now, 0, rank < 0 ? "" : std::to_string(rank)},
+                            std::string(text)});
+      start = end + 1;
     }
-    unlabelled = unlabelled || batch.rank(i) < 0;
-  }
-  if (unlabelled) {  // Slurm's own messages (and ours) carry no rank: they are not the trainer's metrics
-    labelled_.clear();
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (batch.rank(i) >= 0) labelled_.add(batch.line(i), batch.rank(i));
-    }
-    for_extraction = &labelled_;
   }
   auto sink = [this](EMetrics&& record) { store(std::move(record)); };
-  for (auto& extractor : extractors_) extractor->process(*for_extraction, sink);
+  for (auto& extractor : extractors_) extractor->process_block(block, sink);
 }
 
 void Collector::poll(bool final) {
   auto sink = [this](EMetrics&& record) { store(std::move(record)); };
-  log_.poll([this](const LineBatch& batch) { take_batch(batch); }, warn_, final);
+  log_.poll([this](std::string_view block) { take_block(block); }, warn_, final);
   for (auto& dir : event_dirs_) dir.poll(sink, warn_, final);
   if (!options_.hypertune_file.empty()) hypertune_.poll(sink, warn_, final);
   db_.commit();

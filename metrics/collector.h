@@ -38,7 +38,7 @@ class Collector {
   static nlohmann::json read_declarations(const std::filesystem::path& job_folder);
 
  private:
-  void take_batch(const LineBatch& batch);
+  void take_block(std::string_view block);
   void store(EMetrics&& record);
 
   CollectorOptions options_;
@@ -49,7 +49,6 @@ class Collector {
   std::vector<EventDirFollower> event_dirs_;
   HypertuneFileFollower hypertune_;
   MetricsDb db_;
-  LineBatch labelled_;
   std::uint64_t records_ = 0;
 };
 

@@ -82,6 +82,24 @@ class DefaultExtractor : public LogExtractor {
 
 }  // namespace
 
+void labelled_lines(std::string_view block, LineBatch& batch) {
+  batch.clear();
+  while (!block.empty()) {
+    std::size_t end = block.find('\n');
+    std::string_view line = block.substr(0, end);
+    std::string_view text;
+    int rank = split_rank_label(line, text);
+    if (rank >= 0) batch.add(text, rank);
+    if (end == std::string_view::npos) break;
+    block.remove_prefix(end + 1);
+  }
+}
+
+void LogExtractor::process_block(std::string_view block, const RecordSink& sink) {
+  labelled_lines(block, scratch_);
+  if (!scratch_.empty()) process(scratch_, sink);
+}
+
 std::unique_ptr<LogExtractor> make_default_extractor(WarningSink warn, std::size_t max_names) {
   if (!warn) warn = [](const std::string&) {};
   return std::make_unique<DefaultExtractor>(std::move(warn), max_names);

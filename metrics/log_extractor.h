@@ -19,8 +19,20 @@ using WarningSink = std::function<void(const std::string&)>;
 class LogExtractor {
  public:
   virtual ~LogExtractor() = default;
+  // Lines as given (the rank of each from the batch).
   virtual void process(const LineBatch& batch, const RecordSink& sink) = 0;
+  // A block of complete lines straight from output.log ("RANK: text\n" each). Lines without a
+  // srun label are Slurm's (or mljob's) own messages and carry no metrics: they are skipped.
+  // The default cuts the block into a LineBatch; an extractor that can scan the raw block
+  // faster overrides it.
+  virtual void process_block(std::string_view block, const RecordSink& sink);
+
+ private:
+  LineBatch scratch_;
 };
+
+// The labelled lines of `block` into `batch` (cleared first).
+void labelled_lines(std::string_view block, LineBatch& batch);
 
 // FfDL: per replica, a window of the last line_lookahead lines; after every new line each
 // group's regex (DOTALL | MULTILINE) is matched anchored at the window's start; the first group

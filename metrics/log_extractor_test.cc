@@ -88,6 +88,7 @@ TEST(FfdlExtractor, EachReplicaHasItsOwnWindow) {
 
 std::vector<MetricDefinition> definitions(const json& list) { return parse_metric_definitions(list, "M", nullptr); }
 
+// Datapoints come in the order they were written, whichever definition found them.
 TEST(MetricDefinitionsExtractor, EveryMatchIsADatapointAndNonNumbersAreDropped) {
   auto defs = definitions(json::array({{{"Name", "train:loss"}, {"Regex", "Loss = (.*?);"}},
                                        {{"Name", "validation:error"}, {"Regex", "Valid_error=([0-9.]+)"}}}));
@@ -99,7 +100,7 @@ TEST(MetricDefinitionsExtractor, EveryMatchIsADatapointAndNonNumbersAreDropped) 
     for (const auto& [name, value] : r.values) seen.emplace_back(name, value.text);
   }
   EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{
-                      {"train:loss", "0.9"}, {"train:loss", "0.8"}, {"train:loss", "1e-3"}, {"validation:error", "0.25"}}));
+                      {"train:loss", "0.9"}, {"train:loss", "0.8"}, {"validation:error", "0.25"}, {"train:loss", "1e-3"}}));
 }
 
 TEST(MetricDefinitionsExtractor, AnchoredPatternsHoldPerLineAndEmptyMatchesEnd) {
@@ -160,6 +161,42 @@ TEST(LineBatch, SrunLabels) {
   EXPECT_EQ(split_rank_label("srun: error: n1: task 0", text), -1);
   EXPECT_EQ(text, "srun: error: n1: task 0");
   EXPECT_EQ(split_rank_label("12:30:05 x", text), -1);
+}
+
+}  // namespace
+}  // namespace mljob::metrics
+
+namespace mljob::metrics {
+namespace {
+
+std::vector<EMetrics> run_block(LogExtractor& extractor, const std::string& block) {
+  std::vector<EMetrics> out;
+  extractor.process_block(block, [&](EMetrics&& record) { out.push_back(std::move(record)); });
+  return out;
+}
+
+TEST(MetricDefinitionsExtractor, RawBlocksGiveWhatLinesGive) {
+  auto defs = parse_metric_definitions(
+      json::array({{{"Name", "loss"}, {"Regex", "loss: ([0-9.]+)"}},
+                   {{"Name", "anchored"}, {"Regex", "^acc: ([0-9.]+)"}},
+                   {{"Name", "crossing"}, {"Regex", "err[^;]*=([0-9]+)"}},  // [^;] could run into the next line
+                   {{"Name", "label"}, {"Regex", ": ([0-9]+)$"}}}),
+      "M", nullptr);
+  auto extractor = make_metric_definitions_extractor(defs, nullptr);
+  std::string block =
+      "0: loss: 0.5 loss: 0.25\n"
+      "srun: loss: 9\n"            // no label: Slurm's, skipped
+      "1: acc: 0.75\n"
+      "0: x acc: 0.1\n"            // not at the start of the text
+      "1: err\n"                   // the block match runs on to the next line; the line has none
+      "1: =7 err=8\n"
+      "2: 42\n";                   // ': 42' only with the label: no match on the text
+  std::vector<std::tuple<std::string, std::string, std::string>> seen;
+  for (const auto& r : run_block(*extractor, block)) {
+    for (const auto& [name, value] : r.values) seen.emplace_back(name, value.text, r.meta.subid);
+  }
+  EXPECT_EQ(seen, (std::vector<std::tuple<std::string, std::string, std::string>>{
+                      {"loss", "0.5", "0"}, {"loss", "0.25", "0"}, {"anchored", "0.75", "1"}, {"crossing", "8", "1"}}));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
-// Follows a job's output.log as it grows: reads what is new in fixed-size chunks, cuts it into
-// complete lines, takes srun's "RANK: " labels off, and hands the lines over in batches. Memory
-// stays bounded however large the log or its lines grow: a line longer than max_line_bytes is
-// cut there (with a warning) and the rest of it skipped.
+// Follows a job's output.log as it grows: reads what is new in fixed-size chunks and hands over
+// blocks of complete lines (as written: srun's "RANK: " labels still on, each line ending in
+// '\n'), without copying them. Memory stays bounded however large the log or its lines grow: a
+// line longer than max_line_bytes is cut there (with a warning) and the rest of it skipped.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +16,7 @@ namespace mljob::metrics {
 
 class LogFollower {
  public:
-  using BatchFn = std::function<void(const LineBatch&)>;
+  using BlockFn = std::function<void(std::string_view block)>;
 
   explicit LogFollower(std::filesystem::path file, std::size_t max_line_bytes = 1 << 20,
                        std::size_t chunk_bytes = 4 << 20);
@@ -26,13 +26,14 @@ class LogFollower {
 
   // Reads what was appended since the last call; returns the number of bytes read. With
   // `final` (the writer is done), a last line without '\n' is handed over too.
-  std::uint64_t poll(const BatchFn& on_batch, const WarningSink& warn, bool final = false);
+  std::uint64_t poll(const BlockFn& on_block, const WarningSink& warn, bool final = false);
 
   std::uint64_t offset() const { return offset_; }
 
  private:
-  void take_line(std::string_view line, bool truncated, const WarningSink& warn);
-  void flush(const BatchFn& on_batch);
+  void warn_long_line(const WarningSink& warn);
+  // A line put together from pieces of several chunks, handed over as a block of its own.
+  void take_assembled(const BlockFn& on_block);
 
   std::filesystem::path file_;
   std::size_t max_line_bytes_;
@@ -42,7 +43,6 @@ class LogFollower {
   std::string partial_;   // the start of a line whose end has not been read yet
   bool skipping_ = false;  // inside the unread rest of an over-long line
   std::uint64_t long_lines_ = 0;
-  LineBatch batch_;
 };
 
 }  // namespace mljob::metrics
