@@ -36,6 +36,8 @@ struct SlurmPlan {
   std::vector<std::string> program;   // argv after the interpreter: -m MODULE ARGS --job-dir DIR
   std::vector<std::string> python_path;  // staged packages, prepended to PYTHONPATH
   std::string job_dir;
+  // Words put before the training step's srun: the metrics collector (metrics/), ending in "--".
+  std::vector<std::string> step_wrapper;
 
   int total_tasks() const;
   // "master-0", "worker-0", ... in global task rank order (the order srun numbers them).

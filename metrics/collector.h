@@ -52,6 +52,4 @@ class Collector {
   std::uint64_t records_ = 0;
 };
 
-inline constexpr const char* kDeclarationsFile = "metrics.json";
-
 }  // namespace mljob::metrics

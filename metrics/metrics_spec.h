@@ -69,6 +69,9 @@ FfdlSpec parse_ffdl_spec(const nlohmann::json& value, const std::string& where, 
 std::vector<MetricDefinition> parse_metric_definitions(const nlohmann::json& value, const std::string& where,
                                                        std::vector<std::string>* warnings);
 
+// Where the bridge stores a job's declarations, in its folder.
+inline constexpr const char* kDeclarationsFile = "metrics.json";
+
 // The declarations as stored with the job (and read back by the collector): a JSON object
 // with optional keys evaluation_metrics, MetricDefinitions, hyperparameterMetricTag.
 MetricsSpec parse_metrics_spec(const nlohmann::json& stored);
