@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 namespace mljob::metrics {
@@ -170,6 +172,7 @@ std::string selection_sql(const RecordQuery& query, bool with_group, std::int64_
   if (with_group && !query.group.empty()) where += " AND grouplabel = ?1";
   if (!query.subid.empty()) where += " AND subid = ?2";
   if (query.since_ms) where += " AND time >= ?3";
+  if (query.from_rindex) where += " AND rindex >= ?6";
   offset = 0;
   if (query.pos) offset = *query.pos >= 0 ? *query.pos : std::max<std::int64_t>(0, total + *query.pos);
   limit = query.limit.value_or(-1);
@@ -187,16 +190,17 @@ std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
     sqlite3_bind_text(s, 1, query.group.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, query.subid.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 3, query.since_ms.value_or(0));
+    sqlite3_bind_int64(s, 6, query.from_rindex.value_or(0));
   };
   if (query.pos && *query.pos < 0) {
-    sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM emetrics" + where);
+    sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM emetrics" + where + " AND ?6 IS NOT NULL");
     bind(count);
     if (sqlite3_step(count) == SQLITE_ROW) total = sqlite3_column_int64(count, 0);
     sqlite3_finalize(count);
     selection_sql(query, true, total, offset, limit);
   }
   sqlite3_stmt* s = prepare("SELECT rindex, training_id, user_id, time, subid, grouplabel, etimes, vals FROM emetrics" +
-                            where + " ORDER BY rindex LIMIT ?4 OFFSET ?5");
+                            where + " AND ?6 IS NOT NULL ORDER BY rindex LIMIT ?4 OFFSET ?5");
   bind(s);
   sqlite3_bind_int64(s, 4, limit);
   sqlite3_bind_int64(s, 5, offset);
@@ -219,16 +223,17 @@ std::vector<LogLineRecord> MetricsDb::log_lines(const RecordQuery& query) const 
   auto bind = [&](sqlite3_stmt* s) {
     sqlite3_bind_text(s, 2, query.subid.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 3, query.since_ms.value_or(0));
+    sqlite3_bind_int64(s, 6, query.from_rindex.value_or(0));
   };
   if (query.pos && *query.pos < 0) {
-    sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM loglines" + where);
+    sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM loglines" + where + " AND ?6 IS NOT NULL");
     bind(count);
     if (sqlite3_step(count) == SQLITE_ROW) total = sqlite3_column_int64(count, 0);
     sqlite3_finalize(count);
     selection_sql(query, false, total, offset, limit);
   }
   sqlite3_stmt* s = prepare("SELECT rindex, training_id, user_id, time, subid, line FROM loglines" + where +
-                            " ORDER BY rindex LIMIT ?4 OFFSET ?5");
+                            " AND ?6 IS NOT NULL ORDER BY rindex LIMIT ?4 OFFSET ?5");
   bind(s);
   sqlite3_bind_int64(s, 4, limit);
   sqlite3_bind_int64(s, 5, offset);
@@ -248,6 +253,27 @@ std::vector<std::string> MetricsDb::groups() const {
   sqlite3_stmt* s = prepare("SELECT DISTINCT grouplabel FROM emetrics ORDER BY grouplabel");
   while (sqlite3_step(s) == SQLITE_ROW) out.push_back(column_text(s, 0));
   sqlite3_finalize(s);
+  return out;
+}
+
+std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std::int64_t last_n) const {
+  std::vector<EMetrics> out;
+  // JSON1 (built into SQLite) finds the records without decoding every one here.
+  sqlite3_stmt* s = prepare(
+      "SELECT rindex, training_id, user_id, time, subid, grouplabel, etimes, vals FROM emetrics "
+      "WHERE json_type(vals, '$.\"' || replace(?1, '\"', '\\\"') || '\"') IS NOT NULL ORDER BY rindex DESC LIMIT ?2");
+  sqlite3_bind_text(s, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 2, last_n);
+  while (sqlite3_step(s) == SQLITE_ROW) {
+    EMetrics record;
+    record.meta = read_meta(s);
+    record.grouplabel = column_text(s, 5);
+    record.etimes = typed_map_from_text(sqlite3_column_text(s, 6));
+    record.values = typed_map_from_text(sqlite3_column_text(s, 7));
+    out.push_back(std::move(record));
+  }
+  sqlite3_finalize(s);
+  std::reverse(out.begin(), out.end());
   return out;
 }
 

@@ -28,6 +28,7 @@ struct RecordQuery {
   std::optional<std::int64_t> pos{};     // start at this position of the selection; negative: from its end
   std::optional<std::int64_t> limit{};   // at most this many
   std::string subid{};                  // empty: every replica
+  std::optional<std::int64_t> from_rindex{};  // only records numbered this or later (for following)
 };
 
 class MetricsDb {
@@ -47,6 +48,8 @@ class MetricsDb {
   std::vector<EMetrics> metrics(const RecordQuery& query) const;
   std::vector<LogLineRecord> log_lines(const RecordQuery& query) const;
   std::vector<std::string> groups() const;
+  // The last `last_n` records that carry a value named `name`, oldest first.
+  std::vector<EMetrics> metrics_with_value(const std::string& name, std::int64_t last_n) const;
   std::int64_t metrics_count() const;
   std::int64_t log_line_count() const;
 

@@ -65,6 +65,23 @@ TEST_F(MetricsStore, AReaderSeesCommittedRecordsWhileTheWriterGoesOn) {
   EXPECT_EQ(reader.metrics({}).size(), 2u);
 }
 
+TEST_F(MetricsStore, LastValuesOfAMetricAndFollowingFromAnIndex) {
+  MetricsDb writer(metrics_db_path(folder_), true);
+  for (int i = 0; i < 6; ++i) {
+    EMetrics r = record("sagemaker", i, i);
+    if (i % 2) r.values = {{"train:acc", TypedValue{ValueType::kFloat, std::to_string(i)}}};
+    writer.add(r);
+  }
+  writer.commit();
+  MetricsDb reader(metrics_db_path(folder_), false);
+  auto last = reader.metrics_with_value("train:acc", 2);
+  ASSERT_EQ(last.size(), 2u);
+  EXPECT_EQ(last[0].meta.rindex, 3);
+  EXPECT_EQ(last[1].meta.rindex, 5);
+  EXPECT_EQ(reader.metrics_with_value("missing", 5).size(), 0u);
+  EXPECT_EQ(reader.metrics({.from_rindex = 4}).size(), 2u);
+}
+
 TEST_F(MetricsStore, NumberingGoesOnAfterReopening) {
   {
     MetricsDb writer(metrics_db_path(folder_), true);
