@@ -33,6 +33,13 @@ std::string objective_name(const nlohmann::json& declared) {
   return "loss";
 }
 
+// The master's (rank 0) values when it reported the metric, as a cloud job's chief does;
+// else whichever replica did.
+std::vector<metrics::EMetrics> latest(const MetricsDb& db, const std::string& name, std::int64_t last_n) {
+  auto records = db.metrics_with_value(name, last_n, "0");
+  return records.empty() ? db.metrics_with_value(name, last_n) : records;
+}
+
 }  // namespace
 
 std::string rfc3339_ms(std::int64_t epoch_ms) {
@@ -49,7 +56,7 @@ void add_metric_outputs(nlohmann::json& resource, const JobRecord& record) {
   if (declared.contains("hyperparameterMetricTag")) {
     std::string tag = declared["hyperparameterMetricTag"];
     resource["trainingOutput"]["hyperparameterMetricTag"] = tag;
-    auto last = db->metrics_with_value(tag, 1);
+    auto last = latest(*db, tag, 1);
     if (!last.empty()) {
       auto value = metrics::parse_number(last[0].values.at(tag).text);
       auto step = metrics::record_step(last[0]);
@@ -63,7 +70,7 @@ void add_metric_outputs(nlohmann::json& resource, const JobRecord& record) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& definition : declared["MetricDefinitions"]) {
       std::string name = definition.value("Name", "");
-      auto last = db->metrics_with_value(name, 1);
+      auto last = latest(*db, name, 1);
       if (last.empty()) continue;
       auto value = metrics::parse_number(last[0].values.at(name).text);
       if (!value) continue;
@@ -77,7 +84,7 @@ std::string objective_sparkline(const JobRecord& record) {
   auto db = open_db(record);
   if (!db) return "";
   std::string name = objective_name(declarations(record));
-  auto records = db->metrics_with_value(name, 200);
+  auto records = latest(*db, name, 200);
   std::vector<double> values;
   for (const auto& r : records) {
     if (auto value = metrics::parse_number(r.values.at(name).text)) values.push_back(*value);

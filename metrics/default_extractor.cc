@@ -7,10 +7,11 @@
 namespace mljob::metrics {
 namespace {
 
-// A name, '=' or ':', a decimal number; the boundaries around it are checked by hand below
-// because RE2 has no lookaround.
+// A name, then '=' or ': ' (a colon with no space after it is a host:port or a role:index, not
+// a metric), then a decimal number; the boundaries around it are checked by hand below because
+// RE2 has no lookaround.
 constexpr const char* kPairPattern =
-    R"(([A-Za-z_][A-Za-z0-9_.\-/]*)[ \t]*[=:][ \t]*([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?))";
+    R"(([A-Za-z_][A-Za-z0-9_.\-/]*)(?:[ \t]*=[ \t]*|:[ \t]+)([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?))";
 
 bool is_left_boundary(char c) { return std::string_view(" \t,;:{([|'\"").find(c) != std::string_view::npos; }
 bool is_right_boundary(char c) { return std::string_view(" \t,;})]|'\"\r").find(c) != std::string_view::npos; }

@@ -116,7 +116,8 @@ TEST(MetricDefinitionsExtractor, AnchoredPatternsHoldPerLineAndEmptyMatchesEnd) 
 
 TEST(DefaultExtractor, NameEqualsValueAndNameColonValue) {
   auto extractor = make_default_extractor(nullptr);
-  auto records = run(*extractor, {"epoch=3 loss=0.25, accuracy: 0.9", "12:30:05 nothing", "time: 12:30:05", "lr=1e-4"}, 2);
+  auto records = run(*extractor, {"epoch=3 loss=0.25, accuracy: 0.9", "12:30:05 nothing", "time: 12:30:05", "lr=1e-4",
+                                  "ROLE master:0 n1:20195"}, 2);
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].values.at("loss").text, "0.25");
   EXPECT_EQ(records[0].values.at("accuracy").text, "0.9");

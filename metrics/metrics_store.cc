@@ -256,13 +256,16 @@ std::vector<std::string> MetricsDb::groups() const {
   return out;
 }
 
-std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std::int64_t last_n) const {
+std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std::int64_t last_n,
+                                                   const std::string& subid) const {
   std::vector<EMetrics> out;
   // JSON1 (built into SQLite) finds the records without decoding every one here.
   sqlite3_stmt* s = prepare(
       "SELECT rindex, training_id, user_id, time, subid, grouplabel, etimes, vals FROM emetrics "
-      "WHERE json_type(vals, '$.\"' || replace(?1, '\"', '\\\"') || '\"') IS NOT NULL ORDER BY rindex DESC LIMIT ?2");
+      "WHERE json_type(vals, '$.\"' || replace(?1, '\"', '\\\"') || '\"') IS NOT NULL "
+      "AND (?3 = '' OR subid = ?3) ORDER BY rindex DESC LIMIT ?2");
   sqlite3_bind_text(s, 1, name.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 3, subid.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 2, last_n);
   while (sqlite3_step(s) == SQLITE_ROW) {
     EMetrics record;

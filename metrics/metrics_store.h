@@ -48,8 +48,10 @@ class MetricsDb {
   std::vector<EMetrics> metrics(const RecordQuery& query) const;
   std::vector<LogLineRecord> log_lines(const RecordQuery& query) const;
   std::vector<std::string> groups() const;
-  // The last `last_n` records that carry a value named `name`, oldest first.
-  std::vector<EMetrics> metrics_with_value(const std::string& name, std::int64_t last_n) const;
+  // The last `last_n` records that carry a value named `name` (of replica `subid` if given),
+  // oldest first.
+  std::vector<EMetrics> metrics_with_value(const std::string& name, std::int64_t last_n,
+                                           const std::string& subid = "") const;
   std::int64_t metrics_count() const;
   std::int64_t log_line_count() const;
 
