@@ -1,12 +1,18 @@
 // SageMaker's MetricDefinitions over a job's log (see log_extractor.h).
 //
-// Speed: each definition scans the whole block of lines in one RE2 call per match (RE2's
-// literal-prefix acceleration and DFA do the scanning), not one call per line. A match found on
-// the block is exactly the match Python would find on that line when it lies inside the line's
-// text: a block match that crosses a line end or starts in srun's label sends that one line to
-// the careful line-by-line path. Patterns whose meaning depends on where the text starts or
-// ends (^, \A, \z) always take the line-by-line path.
+// Speed: no definition is tried line by line when it need not be.
+// - A definition whose every match starts with the same literal text ("Loss = " in
+//   "Loss = (.*?);") looks for that text over the whole block (memmem) and tries the pattern,
+//   anchored, only where it occurs, on that line alone: Python's leftmost match on a line starts
+//   at one of those places, so the first that matches is the one Python finds.
+// - Any other definition scans the whole block in one RE2 call per match. A match found on the
+//   block is exactly the match Python would find on that line when it lies inside the line's
+//   text: a block match that crosses a line end or starts in srun's label sends that one line
+//   to the careful line-by-line path.
+// Patterns whose meaning depends on where the text starts or ends (^, \A, \z) always take the
+// line-by-line path.
 #include <algorithm>
+#include <cstring>
 
 #include "metrics/log_extractor.h"
 #include "metrics/python_regex.h"
@@ -17,6 +23,7 @@ namespace {
 struct Definition {
   const MetricDefinition* declared;
   std::unique_ptr<RE2> block_pattern;  // (?m) so that $ holds before every '\n'; null: lines only
+  std::string prefix;                  // what every match starts with, if known (with block_pattern)
 };
 
 // Where a line of the scanned text lies.
@@ -40,7 +47,7 @@ class MetricDefinitionsExtractor : public LogExtractor {
  public:
   MetricDefinitionsExtractor(const std::vector<MetricDefinition>& definitions, WarningSink warn) {
     for (const auto& declared : definitions) {
-      Definition definition{&declared, nullptr};
+      Definition definition{&declared, nullptr, {}};
       std::string translated = translate_python_regex(declared.regex);
       bool matches_empty = RE2::FullMatch("", *declared.compiled);
       if (declared.compiled->NumberOfCapturingGroups() >= 1 && !matches_empty && !depends_on_text_edges(translated)) {
@@ -49,6 +56,7 @@ class MetricDefinitionsExtractor : public LogExtractor {
         options.set_max_mem(64 << 20);
         definition.block_pattern = std::make_unique<RE2>("(?m)" + translated, options);
         if (!definition.block_pattern->ok()) definition.block_pattern.reset();
+        if (definition.block_pattern) definition.prefix = literal_prefix(declared.regex);
       }
       if (matches_empty && warn) {
         warn("metric definition '" + declared.name + "' (" + declared.regex +
@@ -90,7 +98,9 @@ class MetricDefinitionsExtractor : public LogExtractor {
     found_.clear();
     for (std::size_t d = 0; d < definitions_.size(); ++d) {
       if (definitions_[d].declared->compiled->NumberOfCapturingGroups() < 1) continue;
-      if (definitions_[d].block_pattern) {
+      if (!definitions_[d].prefix.empty()) {
+        scan_prefix(d, text, locate);
+      } else if (definitions_[d].block_pattern) {
         scan_block(d, text, locate);
       } else {
         for (std::size_t start = 0; start < text.size();) {  // line by line
@@ -131,6 +141,37 @@ class MetricDefinitionsExtractor : public LogExtractor {
       } else {
         extract_line(d, text, span);
         pos = span.end + 1;
+      }
+    }
+  }
+
+  template <typename Locate>
+  void scan_prefix(std::size_t d, std::string_view text, const Locate& locate) {
+    const Definition& definition = definitions_[d];
+    const RE2& pattern = *definition.block_pattern;
+    const std::string& prefix = definition.prefix;
+    re2::StringPiece match[2];
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+      const void* found = ::memmem(text.data() + pos, text.size() - pos, prefix.data(), prefix.size());
+      if (!found) break;
+      std::size_t at = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
+      LineSpan span = locate(at);
+      if (span.rank < 0 && labelled_mode_) {
+        pos = span.end + 1;  // not a replica's line
+        continue;
+      }
+      if (at < span.text_start) {  // inside srun's label: no match of the line's text starts there
+        pos = at + 1;
+        continue;
+      }
+      // The line alone is the text, as Python sees it (\b and $ judge its edges as Python does).
+      std::string_view line = text.substr(span.text_start, span.end - span.text_start);
+      if (pattern.Match(line, at - span.text_start, line.size(), RE2::ANCHOR_START, match, 2)) {
+        add(d, at, match[1], span.rank);
+        pos = span.text_start + static_cast<std::size_t>(match[0].data() - line.data()) + match[0].size();
+      } else {
+        pos = at + 1;
       }
     }
   }

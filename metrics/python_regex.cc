@@ -165,7 +165,59 @@ class Translator {
   std::string out_;
 };
 
+bool is_quantifier(char c) { return c == '*' || c == '+' || c == '?' || c == '{'; }
+
+// A '|' outside any group or class: the pattern has alternatives at its top level.
+bool has_top_level_alternation(std::string_view pattern) {
+  int depth = 0;
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    char c = pattern[i];
+    if (c == '\\') ++i;
+    else if (in_class) in_class = c != ']' || pattern[i - 1] == '[';
+    else if (c == '[') in_class = true;
+    else if (c == '(') ++depth;
+    else if (c == ')') --depth;
+    else if (c == '|' && depth == 0) return true;
+  }
+  return false;
+}
+
+bool has_case_insensitive_flag(std::string_view pattern) {
+  for (std::size_t at = pattern.find("(?"); at != std::string_view::npos; at = pattern.find("(?", at + 2)) {
+    std::size_t i = at + 2;
+    bool insensitive = false;
+    while (i < pattern.size() && std::string_view("aiLmsux-").find(pattern[i]) != std::string_view::npos) {
+      insensitive = insensitive || pattern[i] == 'i';
+      ++i;
+    }
+    if (insensitive) return true;
+  }
+  return false;
+}
+
 }  // namespace
+
+std::string literal_prefix(std::string_view pattern) {
+  if (has_top_level_alternation(pattern) || has_case_insensitive_flag(pattern)) return "";
+  std::string prefix;
+  for (std::size_t i = 0; i < pattern.size();) {
+    char c = pattern[i];
+    std::size_t width = 1;
+    char literal = c;
+    if (c == '\\') {
+      if (i + 1 >= pattern.size() || std::isalnum(static_cast<unsigned char>(pattern[i + 1]))) break;  // \d, \b, ...
+      literal = pattern[i + 1];
+      width = 2;
+    } else if (std::string_view(".^$*+?{}[]()|").find(c) != std::string_view::npos) {
+      break;
+    }
+    if (i + width < pattern.size() && is_quantifier(pattern[i + width])) break;  // this character may repeat or vanish
+    prefix += literal;
+    i += width;
+  }
+  return prefix;
+}
 
 std::string translate_python_regex(std::string_view pattern, bool drop_group_names) {
   return Translator(pattern, drop_group_names).run();

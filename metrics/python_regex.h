@@ -35,6 +35,10 @@ struct PythonFlags {
 // capture names would clash).
 std::string translate_python_regex(std::string_view pattern, bool drop_group_names = false);
 
+// The literal text every match of `pattern` starts with ("" when there is none to rely on:
+// a leading group or class, a top-level '|', case-insensitive flags).
+std::string literal_prefix(std::string_view pattern);
+
 // Translates and compiles; throws RegexError (with RE2's own reason and the part it names)
 // when the result does not compile.
 std::unique_ptr<RE2> compile_python_regex(std::string_view pattern, PythonFlags flags = {});

@@ -92,3 +92,22 @@ TEST(PythonRegex, EveryMetricDefinitionInTheCorpusCompilesOrIsRefusedWithAReason
 
 }  // namespace
 }  // namespace mljob::metrics
+
+namespace mljob::metrics {
+namespace {
+
+TEST(PythonRegex, LiteralPrefixOnlyWhenEveryMatchStartsWithIt) {
+  EXPECT_EQ(literal_prefix("Loss = (.*?);"), "Loss = ");
+  EXPECT_EQ(literal_prefix(R"(val_acc: ([0-9\.]+))"), "val_acc: ");
+  EXPECT_EQ(literal_prefix(R"('eval_loss': ([0-9\.]+))"), "'eval_loss': ");
+  EXPECT_EQ(literal_prefix(R"(\[epoch\] (\d+))"), "[epoch] ");
+  EXPECT_EQ(literal_prefix("losses?=(.*)"), "losse");  // the 's' may be missing
+  EXPECT_EQ(literal_prefix("a|b(.*)"), "");
+  EXPECT_EQ(literal_prefix("(?i)loss=(.*)"), "");
+  EXPECT_EQ(literal_prefix(R"(\d+ loss)"), "");
+  EXPECT_EQ(literal_prefix("^loss=(.*)"), "");
+  EXPECT_EQ(literal_prefix("x{2}y"), "");
+}
+
+}  // namespace
+}  // namespace mljob::metrics
