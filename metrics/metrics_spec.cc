@@ -151,6 +151,9 @@ FfdlSpec parse_ffdl_spec(const json& value, const std::string& where, std::vecto
     if (!groups.is_object()) throw SpecError(field, text_of(groups), "must be a mapping of group name to {regex, ...}");
     for (const auto& [name, group] : groups.items()) spec.groups.push_back(read_group(name, group, field + "." + name));
   }
+  if (spec.type == "emetrics_file" && warnings) {
+    warnings->push_back(where + ".type: '" + type + "' files are not read by mljob yet; only the log is collected");
+  }
   if (spec.type == "regex_extractor" && spec.groups.empty()) {
     throw SpecError(where + ".groups", "", "a regex_extractor needs at least one group");
   }

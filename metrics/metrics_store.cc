@@ -113,7 +113,15 @@ sqlite3_stmt* MetricsDb::prepare(const std::string& sql) const {
   return statement;
 }
 
+bool MetricsDb::has_tables() const {
+  sqlite3_stmt* statement = prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('emetrics', 'loglines')");
+  bool found = sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_int64(statement, 0) == 2;
+  sqlite3_finalize(statement);
+  return found;
+}
+
 std::int64_t MetricsDb::next_index(const char* table) const {
+  if (!has_tables()) return 0;
   sqlite3_stmt* statement = prepare(std::string("SELECT COALESCE(MAX(rindex) + 1, 0) FROM ") + table);
   std::int64_t next = sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : 0;
   sqlite3_finalize(statement);
@@ -183,6 +191,7 @@ std::string selection_sql(const RecordQuery& query, bool with_group, std::int64_
 
 std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
   std::vector<EMetrics> out;
+  if (!has_tables()) return out;
   std::int64_t offset = 0, limit = -1;
   std::int64_t total = 0;
   std::string where = selection_sql(query, true, 0, offset, limit);
@@ -218,6 +227,7 @@ std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
 
 std::vector<LogLineRecord> MetricsDb::log_lines(const RecordQuery& query) const {
   std::vector<LogLineRecord> out;
+  if (!has_tables()) return out;
   std::int64_t offset = 0, limit = -1, total = 0;
   std::string where = selection_sql(query, false, 0, offset, limit);
   auto bind = [&](sqlite3_stmt* s) {
@@ -250,6 +260,7 @@ std::vector<LogLineRecord> MetricsDb::log_lines(const RecordQuery& query) const 
 
 std::vector<std::string> MetricsDb::groups() const {
   std::vector<std::string> out;
+  if (!has_tables()) return out;
   sqlite3_stmt* s = prepare("SELECT DISTINCT grouplabel FROM emetrics ORDER BY grouplabel");
   while (sqlite3_step(s) == SQLITE_ROW) out.push_back(column_text(s, 0));
   sqlite3_finalize(s);
@@ -259,6 +270,7 @@ std::vector<std::string> MetricsDb::groups() const {
 std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std::int64_t last_n,
                                                    const std::string& subid) const {
   std::vector<EMetrics> out;
+  if (!has_tables()) return out;
   // JSON1 (built into SQLite) finds the records without decoding every one here.
   sqlite3_stmt* s = prepare(
       "SELECT rindex, training_id, user_id, time, subid, grouplabel, etimes, vals FROM emetrics "

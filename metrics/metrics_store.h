@@ -60,6 +60,9 @@ class MetricsDb {
   void begin_if_needed();
   sqlite3_stmt* prepare(const std::string& sql) const;
   std::int64_t next_index(const char* table) const;
+  // A reader can open the file between the collector creating it and creating its tables:
+  // until they exist, every query answers nothing.
+  bool has_tables() const;
 
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;

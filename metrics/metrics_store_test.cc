@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 namespace mljob::metrics {
 namespace {
 
@@ -80,6 +82,18 @@ TEST_F(MetricsStore, LastValuesOfAMetricAndFollowingFromAnIndex) {
   EXPECT_EQ(last[1].meta.rindex, 5);
   EXPECT_EQ(reader.metrics_with_value("missing", 5).size(), 0u);
   EXPECT_EQ(reader.metrics({.from_rindex = 4}).size(), 2u);
+}
+
+TEST_F(MetricsStore, AFileWithoutTablesYetAnswersNothing) {
+  { std::ofstream touch(metrics_db_path(folder_)); }  // as the collector's first moment leaves it
+  MetricsDb reader(metrics_db_path(folder_), false);
+  EXPECT_TRUE(reader.metrics({}).empty());
+  EXPECT_TRUE(reader.log_lines({}).empty());
+  EXPECT_EQ(reader.metrics_count(), 0);
+  MetricsDb writer(metrics_db_path(folder_), true);
+  writer.add(record("train", 1, 1));
+  writer.commit();
+  EXPECT_EQ(reader.metrics({}).size(), 1u);
 }
 
 TEST_F(MetricsStore, NumberingGoesOnAfterReopening) {
