@@ -43,6 +43,7 @@ void Collector::take_block(std::string_view block) {
   }
   auto sink = [this](EMetrics&& record) { store(std::move(record)); };
   for (auto& extractor : extractors_) extractor->process_block(block, sink);
+  db_.commit();  // a block at a time: a backlog of gigabytes never makes one huge transaction
 }
 
 void Collector::poll(bool final) {
