@@ -5,6 +5,7 @@ describe as SageMaker's FinalMetricDataList (the last printed values) and AI Pla
 finalMetric. A regex that cannot run is refused at submit."""
 import json
 import os
+import shutil
 import tempfile
 import textwrap
 import time
@@ -51,6 +52,7 @@ class Metrics(ClusterTestCase):
     def setUp(self):
         super().setUp()
         self.work = tempfile.mkdtemp(prefix="mljob-metrics-test-")
+        self.addCleanup(shutil.rmtree, self.work, ignore_errors=True)
         package = os.path.join(self.work, "metrics_trainer")
         os.makedirs(package)
         open(os.path.join(package, "__init__.py"), "w").close()
