@@ -34,6 +34,8 @@ int list(const Arguments& args);
 int cancel(const Arguments& args);
 int update(const Arguments& args);
 int stream_logs(const Arguments& args);
+int metrics_command(const Arguments& args);  // mljob metrics (bridge/metrics_command.cc)
+int logs_command(const Arguments& args);     // mljob logs
 int tiers(const Arguments& args);
 int check_tiers(const std::string& catalog_file);
 

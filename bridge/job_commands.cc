@@ -1,4 +1,6 @@
 // mljob describe / list / cancel: the Job resource in its own terms, state from accounting.
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include "bridge/cli.h"
 #include "bridge/command_line.h"
 #include "bridge/job_view.h"
+#include "bridge/metrics_view.h"
 #include "core/job_filter.h"
 #include "core/job_state.h"
 #include "core/spec_parser.h"
@@ -51,9 +54,13 @@ int describe(const Arguments& args) {
   if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json|table]", true, flags)) return kExitOk;
   JobStore store = JobStore::from_environment();
   JobRecord record = load_or_fail(store, flags.job_id);
-  nlohmann::json job = job_resources({record}, SlurmClient{}).front();
-  if (flags.format == "table") print_job_table({job});
-  else print_formatted(job, flags.format);
+  nlohmann::json resource = job_resources({record}, SlurmClient{}).front();
+  add_metric_outputs(resource, record);  // finalMetric, FinalMetricDataList (bridge/metrics_view.h)
+  if (flags.format == "table") print_job_table({resource});
+  else print_formatted(resource, flags.format);
+  if (flags.format == "yaml" && ::isatty(STDOUT_FILENO)) {
+    if (std::string line = objective_sparkline(record); !line.empty()) std::cout << "# " << line << "\n";
+  }
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include "bridge/cli.h"
 #include "bridge/command_line.h"
 #include "bridge/job_view.h"
+#include "bridge/metrics_declarations.h"
 #include "core/batch_script.h"
 #include "core/fit_check.h"
 #include "core/job_state.h"
@@ -262,6 +263,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   validate_job(job);
   tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(flags.tiers_file));
   validate_against_catalog(job, catalog);
+  check_metric_declarations(job);  // a bad metric regex is refused here, before anything is done
 
   JobStore store = JobStore::from_environment();
   fs::path folder = store.folder_of(job.job_id);
@@ -271,6 +273,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   if (flags.dry_run) {
     SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
     for (const auto& note : defaulted) std::cout << "# Default: " << note << "\n";
+    plan.step_wrapper = collector_wrapper(folder);
     print_plan(plan);
     std::cout << render_batch_script(plan);
     try {
@@ -291,6 +294,8 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
     context.python_path.clear();
     for (const auto& entry : python_path) context.python_path.push_back(entry.string());
     plan = plan_job(job, catalog, context);
+    plan.step_wrapper = collector_wrapper(folder);
+    std::ofstream(folder / metrics::kDeclarationsFile) << metric_declarations(job).dump(2) << "\n";
     fs::path script = folder / "job.sbatch";
     std::ofstream(script) << render_batch_script(plan);
     SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};

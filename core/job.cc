@@ -53,6 +53,7 @@ nlohmann::json to_json(const Job& job) {
   out["jobId"] = job.job_id;
   if (!job.labels.empty()) out["labels"] = job.labels;
   out["trainingInput"] = to_json(job.training_input);
+  for (const auto& [key, value] : job.metric_declarations.items()) out[key] = value;
   return out;
 }
 

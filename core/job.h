@@ -61,6 +61,9 @@ struct Job {
   std::string job_id;
   std::map<std::string, std::string> labels;
   TrainingInput training_input;
+  // How the job declares its metrics besides hyperparameterMetricTag, as given: FfDL's
+  // `evaluation_metrics` and SageMaker's `MetricDefinitions` (checked by metrics/).
+  nlohmann::json metric_declarations = nlohmann::json::object();
 };
 
 // The Job as API JSON (camelCase), without the output-only fields.

@@ -40,6 +40,8 @@ struct SlurmPlan {
   // scheduling.maxWaitTime: Slurm removes the job if it cannot end within this many seconds
   // of submission (sbatch --deadline=now+N).
   std::optional<std::int64_t> deadline_seconds;
+  // Words put before the training step's srun: the metrics collector (metrics/), ending in "--".
+  std::vector<std::string> step_wrapper;
 
   int total_tasks() const;
   // "master-0", "worker-0", ... in global task rank order (the order srun numbers them).

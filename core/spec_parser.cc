@@ -274,7 +274,8 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
   require_known_keys(root, "",
                      {"jobId", "labels", "trainingInput", "predictionInput", "createTime",
                       "startTime", "endTime", "state", "errorMessage", "trainingOutput", "etag",
-                      "jobPosition", "predictionOutput", "slurmJobId"});
+                      "jobPosition", "predictionOutput", "slurmJobId", "evaluation_metrics",
+                      "MetricDefinitions"});
   if (root.contains("predictionInput")) {
     std::string rule = root.contains("trainingInput")
                            ? "trainingInput and predictionInput are a union: set only one"
@@ -286,6 +287,9 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
   job.labels = read_labels(root);
   if (root.contains("trainingInput") && !root["trainingInput"].is_null()) {
     job.training_input = read_training_input(root["trainingInput"], "trainingInput");
+  }
+  for (const char* key : {"evaluation_metrics", "MetricDefinitions"}) {
+    if (root.contains(key) && !root[key].is_null()) job.metric_declarations[key] = root[key];
   }
   return job;
 }

@@ -56,6 +56,17 @@ TEST(SpecParser, TypeErrorsNameTheField) {
   expect_spec_error([] { parse_job_spec("trainingInput: [1, 2]\n", "t"); }, "trainingInput", "mapping");
 }
 
+TEST(SpecParser, MetricDeclarationsAreKeptForTheMetricsChecks) {
+  Job job = parse_job_spec(R"(
+trainingInput: {scaleTier: BASIC}
+evaluation_metrics: {type: tensorboard, in: "$JOB_STATE_DIR/logs/tb"}
+MetricDefinitions: [{Name: "train:loss", Regex: "loss=(.*?);"}]
+)", "t");
+  EXPECT_EQ(job.metric_declarations["evaluation_metrics"]["type"], "tensorboard");
+  EXPECT_EQ(job.metric_declarations["MetricDefinitions"][0]["Regex"], "loss=(.*?);");
+  EXPECT_EQ(to_json(job)["MetricDefinitions"][0]["Name"], "train:loss");
+}
+
 TEST(SpecParser, QuotedNumbersStayStrings) {
   Job job = parse_job_spec("trainingInput:\n  runtimeVersion: \"2.1\"\n  pythonVersion: '3.7'\n", "t");
   EXPECT_EQ(job.training_input.runtime_version, "2.1");
