@@ -25,6 +25,7 @@ struct LogFlags {
   bool all_replicas = false;
   bool follow = false;
   int tail = -1;  // -1: everything
+  std::string since;
 };
 
 // "3: text" (srun --label; leading spaces pad the rank) -> rank 3 and "text".
@@ -53,11 +54,12 @@ std::optional<std::string> shown(const std::string& line, const JobRecord& recor
 
 LogFlags parse(const Arguments& args) {
   LogFlags flags;
-  po::options_description options("mljob stream-logs JOB_ID [--all-replicas] [--tail N] [--follow]");
+  po::options_description options("mljob stream-logs JOB_ID [--all-replicas] [--tail N] [--since TIME] [--follow]");
   options.add_options()("help,h", "show this help")("all-replicas", po::bool_switch(&flags.all_replicas),
                                                     "every replica's output, each line prefixed with its role")(
       "tail", po::value(&flags.tail), "only the last N lines")("follow,f", po::bool_switch(&flags.follow),
-                                                               "keep printing new lines until the job ends");
+                                                               "keep printing new lines until the job ends")(
+      "since", po::value(&flags.since), "only lines written at or after TIME (RFC 3339 or epoch seconds)");
   po::variables_map vm = parse_command_line(args, options, &flags.job_id);
   if (vm.count("help")) {
     std::cout << options << "\n";
@@ -72,6 +74,15 @@ LogFlags parse(const Arguments& args) {
 
 int stream_logs(const Arguments& args) {
   LogFlags flags = parse(args);
+  if (!flags.since.empty()) {
+    // output.log has no times; the collector's log store (metrics.db) has each line's time,
+    // so `mljob logs` answers with the same selection.
+    Arguments delegated = {flags.job_id, "--since", flags.since};
+    if (!flags.all_replicas) delegated.insert(delegated.end(), {"--replica", "0"});
+    if (flags.tail >= 0) delegated.insert(delegated.end(), {"--pos", "-" + std::to_string(flags.tail)});
+    if (flags.follow) delegated.push_back("--follow");
+    return logs_command(delegated);
+  }
   JobStore store = JobStore::from_environment();
   auto record = store.load(flags.job_id);
   if (!record) throw SpecError("JOB_ID", flags.job_id, "no such job among yours (in " + store.root().string() + ")");

@@ -195,7 +195,7 @@ int logs_command(const Arguments& args) {
   RecordQuery query = query_from(vm, flags);
   query.subid = replica;
   JobRecord record = load_job(flags.job_id);
-  bool many = record.task_roles.size() > 1;
+  bool many = record.task_roles.size() > 1 && replica.empty();  // one replica asked for: no prefix
   auto print = [&](const std::vector<metrics::LogLineRecord>& lines) {
     for (const auto& line : lines) {
       if (flags.format == "json") {

@@ -78,7 +78,7 @@ class ConformanceCorpus(ClusterTestCase):
                 self.assertEqual(int(plan.group(2)), replica_count(spec))
                 self.assertIn("# Fit: the cluster can run this plan", result.stdout)
                 self.assertIn("#SBATCH --job-name=corpus_check", result.stdout)
-                self.assertIn("exec srun", result.stdout)
+                self.assertRegex(result.stdout, r"\nexec .*srun .*--label")
                 planned += 1
         self.assertEqual(planned + refused, len(files))
         self.assertFalse(os.path.exists(os.path.join(self.home, "jobs")), "a dry run left a job folder")
