@@ -1,6 +1,7 @@
 #include "core/url_fetcher.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -18,9 +19,50 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void initialise_curl_once() {
+// libcurl is loaded when the first URL is fetched, not linked: linked, it and the TLS,
+// Kerberos, LDAP and SSH libraries it needs (25 of them) are mapped and relocated at the start
+// of every mljob command, which costs more than a whole `squeue` call (docs/benchmarks.md).
+struct CurlLibrary {
+  decltype(&curl_global_init) global_init = nullptr;
+  decltype(&curl_easy_init) easy_init = nullptr;
+  decltype(&curl_easy_cleanup) easy_cleanup = nullptr;
+  decltype(&curl_easy_setopt) easy_setopt = nullptr;
+  decltype(&curl_easy_perform) easy_perform = nullptr;
+  decltype(&curl_easy_getinfo) easy_getinfo = nullptr;
+  decltype(&curl_easy_strerror) easy_strerror = nullptr;
+};
+
+template <typename Function>
+void bind(void* library, const char* name, Function& slot) {
+  slot = reinterpret_cast<Function>(dlsym(library, name));
+  if (!slot) throw FetchError(std::string("libcurl.so.4 has no ") + name + " (is Debian's libcurl4 installed?)", true);
+}
+
+const CurlLibrary& curl_library() {
   static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  static CurlLibrary curl;
+  static std::string problem;
+  std::call_once(once, [] {
+    void* library = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+      problem = std::string("cannot load libcurl: ") + dlerror();
+      return;
+    }
+    try {
+      bind(library, "curl_global_init", curl.global_init);
+      bind(library, "curl_easy_init", curl.easy_init);
+      bind(library, "curl_easy_cleanup", curl.easy_cleanup);
+      bind(library, "curl_easy_setopt", curl.easy_setopt);
+      bind(library, "curl_easy_perform", curl.easy_perform);
+      bind(library, "curl_easy_getinfo", curl.easy_getinfo);
+      bind(library, "curl_easy_strerror", curl.easy_strerror);
+      curl.global_init(CURL_GLOBAL_DEFAULT);
+    } catch (const FetchError& e) {
+      problem = e.what();
+    }
+  });
+  if (!problem.empty()) throw FetchError(problem, true);
+  return curl;
 }
 
 struct Transfer {
@@ -70,42 +112,43 @@ bool retryable_status(long status) { return status == 408 || status == 425 || st
 
 Attempt try_once(const std::string& url, const fs::path& target, const FetchLimits& limits,
                  const FetchProgress& progress) {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), curl_easy_cleanup);
+  const CurlLibrary& lib = curl_library();
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(lib.easy_init(), lib.easy_cleanup);
   if (!curl) return {false, false, "libcurl could not start a transfer"};
   std::ofstream out(target, std::ios::binary | std::ios::trunc);
   if (!out) return {false, true, "cannot write " + target.string()};
   Transfer transfer{&out, 0, limits.max_bytes, false, &progress};
   char error_text[CURL_ERROR_SIZE] = "";
   CURL* handle = curl.get();
-  curl_easy_setopt(handle, CURLOPT_URL, url.c_str());
+  lib.easy_setopt(handle, CURLOPT_URL, url.c_str());
   // Only http and https, also after redirects: a redirect to file:// must not read local files.
-  curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(handle, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(handle, CURLOPT_FAILONERROR, 0L);  // we read the status ourselves
-  curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_bytes));
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, limits.connect_timeout_seconds);
-  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, limits.stall_timeout_seconds);
-  curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, report_progress);
-  curl_easy_setopt(handle, CURLOPT_XFERINFODATA, &transfer);
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
-  curl_easy_setopt(handle, CURLOPT_USERAGENT, "mljob");
-  curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+  lib.easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib.easy_setopt(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  lib.easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 1L);
+  lib.easy_setopt(handle, CURLOPT_MAXREDIRS, 5L);
+  lib.easy_setopt(handle, CURLOPT_FAILONERROR, 0L);  // we read the status ourselves
+  lib.easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_bytes));
+  lib.easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, limits.connect_timeout_seconds);
+  lib.easy_setopt(handle, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  lib.easy_setopt(handle, CURLOPT_LOW_SPEED_TIME, limits.stall_timeout_seconds);
+  lib.easy_setopt(handle, CURLOPT_WRITEFUNCTION, write_body);
+  lib.easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
+  lib.easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+  lib.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, report_progress);
+  lib.easy_setopt(handle, CURLOPT_XFERINFODATA, &transfer);
+  lib.easy_setopt(handle, CURLOPT_ERRORBUFFER, error_text);
+  lib.easy_setopt(handle, CURLOPT_USERAGENT, "mljob");
+  lib.easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
 
-  CURLcode code = curl_easy_perform(handle);
+  CURLcode code = lib.easy_perform(handle);
   out.close();
   long status = 0;
-  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  lib.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   std::string limit_text = "is larger than the limit of " + human_bytes(limits.max_bytes) + " (MLJOB_PACKAGE_MAX_BYTES)";
   if (transfer.over_limit || code == CURLE_FILESIZE_EXCEEDED) return {false, true, limit_text};
   if (code == CURLE_UNSUPPORTED_PROTOCOL) return {false, true, "only http and https URLs can be fetched"};
   if (code != CURLE_OK) {
-    std::string detail = error_text[0] ? error_text : curl_easy_strerror(code);
+    std::string detail = error_text[0] ? error_text : lib.easy_strerror(code);
     bool permanent = code == CURLE_URL_MALFORMAT || code == CURLE_TOO_MANY_REDIRECTS || code == CURLE_WRITE_ERROR;
     return {false, permanent, detail};
   }
@@ -130,7 +173,6 @@ FetchLimits fetch_limits_from_environment() {
 
 void fetch_url(const std::string& url, const fs::path& target, const FetchLimits& limits,
                const FetchProgress& progress) {
-  initialise_curl_once();
   double backoff = limits.first_backoff_seconds;
   Attempt attempt;
   for (int tried = 1; tried <= limits.attempts; ++tried) {
