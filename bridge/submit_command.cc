@@ -14,6 +14,7 @@
 #include "bridge/metrics_declarations.h"
 #include "core/batch_script.h"
 #include "core/fit_check.h"
+#include "core/inventory_cache.h"
 #include "core/job_state.h"
 #include "core/package_stager.h"
 #include "core/planner.h"
@@ -225,6 +226,18 @@ void refuse_if_never_fits(const Job& job, const SlurmPlan& plan, const ClusterIn
   throw SpecError("trainingInput.scaleTier", in.scale_tier == "CUSTOM" ? "CUSTOM (" + in.master_type + ")" : in.scale_tier, rule);
 }
 
+// How old a cached `sinfo` answer may be to accept a plan on (see core/inventory_cache.h).
+constexpr std::chrono::seconds kInventoryMaxAge{60};
+
+// Accepts a plan that fits a recent inventory at once; anything else is decided on a fresh one,
+// so that no job is ever refused on stale data.
+void check_fit(const Job& job, const SlurmPlan& plan, const SlurmClient& slurm, const InventoryCache& cache) {
+  if (auto cached = cache.load_fresh(); cached && reasons_plan_never_fits(plan, *cached).empty()) return;
+  std::string fresh = slurm.inventory_text();
+  cache.save(fresh);
+  refuse_if_never_fits(job, plan, parse_sinfo_nodes(fresh));
+}
+
 SubmitFlags parse_flags(const Arguments& args) {
   SubmitFlags flags;
   Arguments own = args;
@@ -286,7 +299,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   }
 
   SlurmPlan plan = plan_job(job, catalog, context);  // before reserving: bad specs leave nothing
-  refuse_if_never_fits(job, plan, slurm.inventory());
+  check_fit(job, plan, slurm, InventoryCache(store.root() / "cache", kInventoryMaxAge));
   store.reserve(job.job_id);
   try {
     StagingOptions staging{fetch_limits_from_environment(), terminal_progress};

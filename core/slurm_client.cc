@@ -59,11 +59,13 @@ std::vector<AccountingRecord> SlurmClient::queue(const std::vector<std::string>&
   return parse_queue(result.out);
 }
 
-ClusterInventory SlurmClient::inventory() const {
+std::string SlurmClient::inventory_text() const {
   ProcessResult result = run_slurm({"sinfo", "--noheader", "--Node", "--format", kSinfoNodeFormat});
   if (result.exit_code != 0) throw SlurmError("sinfo failed: " + trim(result.err));
-  return parse_sinfo_nodes(result.out);
+  return result.out;
 }
+
+ClusterInventory SlurmClient::inventory() const { return parse_sinfo_nodes(inventory_text()); }
 
 void SlurmClient::cancel(const std::string& job_id) const {
   ProcessResult result = run_slurm({"scancel", job_id});

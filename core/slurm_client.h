@@ -27,7 +27,9 @@ class SlurmClient {
   // ones for MinJobAge seconds. Unknown IDs are simply absent.
   std::vector<AccountingRecord> queue(const std::vector<std::string>& job_ids) const;
 
-  // The nodes, partitions and GPUs the cluster has (one sinfo call).
+  // The nodes, partitions and GPUs the cluster has (one sinfo call), as sinfo printed them
+  // (parse_sinfo_nodes reads it) or parsed.
+  std::string inventory_text() const;
   ClusterInventory inventory() const;
 
   // Asks Slurm to cancel the job (all its components). Cancelling a finished job is fine.
