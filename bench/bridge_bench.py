@@ -111,9 +111,18 @@ def make_accounted_jobs(count, env, home):
     return ids
 
 
+def recorded_ids(home):
+    ids = []
+    for name in sorted(os.listdir(os.path.join(home, "jobs"))):
+        with open(os.path.join(home, "jobs", name, "job.json")) as record:
+            ids.append(json.load(record)["slurmJobId"])
+    return ids
+
+
 def bench_list(args, env):
     home = env["MLJOB_HOME"]
-    ids = make_accounted_jobs(args.jobs, env, home)
+    # --reuse HOME: the records (and their accounted jobs) of an earlier run, kept by --keep.
+    ids = recorded_ids(home) if args.reuse else make_accounted_jobs(args.jobs, env, home)
     raw_argv = ["sacct", "--noheader", "--parsable2", "--starttime=1970-01-01", "--format", ACCOUNTING_FORMAT,
                 "--jobs", ",".join(ids)]
     ours, raw = [], []
@@ -160,13 +169,17 @@ def main():
     parser.add_argument("what", choices=["submit", "list", "describe"])
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--jobs", type=int, default=10000)
+    parser.add_argument("--keep", metavar="HOME", help="list: make the job records in HOME and keep them")
+    parser.add_argument("--reuse", metavar="HOME", help="list: use the records an earlier --keep made")
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="mljob-bench-")
+    home = args.reuse or args.keep or tempfile.mkdtemp(prefix="mljob-bench-")
+    os.makedirs(home, exist_ok=True)
     try:
         env = cluster_env(home)
         {"submit": bench_submit, "list": bench_list, "describe": bench_describe}[args.what](args, env)
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        if not (args.reuse or args.keep):
+            shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 #include "bridge/job_view.h"
 
 #include <cmath>
+#include <future>
 #include <iostream>
 #include <map>
 
@@ -35,6 +36,11 @@ bool accounted_as_ended(const std::vector<AccountingRecord>& records) {
 // slurmctld has seen end but accounting has not yet is answered with slurmctld's allocations
 // and the steps accounting already has. If accounting is down, slurmctld's memory is the answer.
 RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient& slurm, bool& accounting_down) {
+  // Many jobs (a list): both queries at once, accounting for every job, since most of a
+  // list has ended and the accounting query is the long one. One job (describe, a wait):
+  // slurmctld first, and accounting only if the job has ended there.
+  std::future<std::vector<AccountingRecord>> all_accounted;
+  if (ids.size() > 1) all_accounted = std::async(std::launch::async, [&] { return slurm.accounting(ids); });
   RecordsByJob queued = group(slurm.queue(ids));
   std::vector<std::string> finished;
   for (const auto& id : ids) {
@@ -42,7 +48,7 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient&
   }
   RecordsByJob accounted;
   try {
-    accounted = group(slurm.accounting(finished));
+    accounted = group(all_accounted.valid() ? all_accounted.get() : slurm.accounting(finished));
   } catch (const SlurmError& e) {
     accounting_down = true;
     std::cerr << "mljob: warning: Slurm accounting is unavailable (" << e.what()
