@@ -10,7 +10,6 @@ Needs a built tree (make build) and the cluster up (contrib/cluster/mljob-cluste
 import argparse
 import json
 import os
-import shlex
 import shutil
 import statistics
 import subprocess
@@ -25,15 +24,12 @@ TRAINER = os.path.join(ROOT, "etc", "examples", "trainer")
 ACCOUNTING_FORMAT = "JobID,JobName,State,ExitCode,Submit,Start,End,ElapsedRaw,AllocTRES,Comment"
 
 
+sys.path.insert(0, os.path.join(ROOT, "tests", "cluster"))
+import harness  # noqa: E402  (the local cluster's environment, as the integration tests get it)
+
+
 def cluster_env(home):
-    out = subprocess.run([os.path.join(ROOT, "contrib", "cluster", "mljob-cluster"), "env"], check=True,
-                         capture_output=True, text=True).stdout
-    env = dict(os.environ)
-    for line in out.splitlines():
-        words = shlex.split(line)
-        if len(words) == 2 and words[0] == "export":
-            name, value = words[1].split("=", 1)
-            env[name] = value
+    env = harness.cluster_environment()
     env["MLJOB_HOME"] = home
     env["MLJOB_TIERS"] = os.path.join(ROOT, "contrib", "cluster", "tiers.yaml")
     return env

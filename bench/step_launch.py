@@ -25,24 +25,20 @@ Usage (cluster up, same environment as for mljob-cluster):
 import argparse
 import os
 import re
-import shlex
 import statistics
 import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CLUSTER = os.path.join(ROOT, "contrib", "cluster", "mljob-cluster")
+
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "cluster"))
+import harness  # noqa: E402  (the local cluster's environment, as the integration tests get it)
 
 
 def cluster_environment():
-    out = subprocess.run([CLUSTER, "env"], check=True, capture_output=True, text=True).stdout
-    env = dict(os.environ)
-    for line in out.splitlines():
-        words = shlex.split(line)
-        if len(words) == 2 and words[0] == "export" and "=" in words[1]:
-            name, value = words[1].split("=", 1)
-            env[name] = value
+    env = harness.cluster_environment()
     for name in list(env):  # nothing of the calling shell may change what srun does
         if name.startswith(("SLURM_", "MLJOB_")) and name not in (
                 "SLURM_CONF", "MLJOB_CLUSTER_DIR", "MLJOB_CLUSTER_PORT_BASE"):
