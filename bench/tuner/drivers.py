@@ -1,0 +1,89 @@
+"""The optimisers under test, each driven the way its users drive it: mljob's tuner through its
+ask/tell interface (`mljob-study serve`, JSON lines), Optuna 3.1 through its own API."""
+
+import json
+import subprocess
+import tempfile
+import time
+
+
+class MljobStudy:
+    """One `mljob-study serve` process: suggestions come as JSON lines on its stdout, results go
+    as JSON lines to its stdin."""
+
+    def __init__(self, binary, spec, seed):
+        self._spec_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        json.dump(spec, self._spec_file)
+        self._spec_file.close()
+        self._process = subprocess.Popen([binary, "serve", "--spec", self._spec_file.name, "--seed", str(seed)],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def read(self):
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"mljob-study ended early (exit {self._process.wait()})")
+        return json.loads(line)
+
+    def send(self, message):
+        self._process.stdin.write(json.dumps(message) + "\n")
+        self._process.stdin.flush()
+
+    def close(self):
+        self._process.stdin.close()
+        self._process.wait()
+        import os
+        os.unlink(self._spec_file.name)
+
+
+def mljob_spec(params, trials, parallel, algorithm="ALGORITHM_UNSPECIFIED", early_stopping=False):
+    return {"goal": "MINIMIZE", "params": params, "maxTrials": trials, "maxParallelTrials": parallel,
+            "algorithm": algorithm, "enableTrialEarlyStopping": early_stopping}
+
+
+def run_mljob(binary, params, objective, trials, seed, parallel=1, algorithm="ALGORITHM_UNSPECIFIED"):
+    """Values in the order the trials were suggested, and each suggestion's latency in seconds
+    (from sending the result that freed the slot to reading the suggestion)."""
+    study = MljobStudy(binary, mljob_spec(params, trials, parallel, algorithm), seed)
+    values, latencies = {}, []
+    queue = []  # suggested, not yet told: told in the order suggested (oldest finishes first)
+    sent_at = time.perf_counter()
+    while True:
+        message = study.read()
+        if message.get("done"):
+            break
+        latencies.append(time.perf_counter() - sent_at)
+        queue.append(message)
+        if len(queue) < parallel and len(values) + len(queue) < trials:
+            continue  # the process fills every free slot before it waits for a result
+        trial = queue.pop(0)
+        values[int(trial["trialId"])] = objective(trial["parameters"])
+        sent_at = time.perf_counter()
+        study.send({"trialId": trial["trialId"], "value": values[int(trial["trialId"])]})
+        while queue and len(values) + len(queue) >= trials:  # no more suggestions to come: drain
+            trial = queue.pop(0)
+            values[int(trial["trialId"])] = objective(trial["parameters"])
+            sent_at = time.perf_counter()
+            study.send({"trialId": trial["trialId"], "value": values[int(trial["trialId"])]})
+    study.close()
+    return [values[i] for i in sorted(values)], latencies
+
+
+def run_optuna(params, objective, trials, seed):
+    import optuna
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    def optuna_objective(trial):
+        x = {}
+        for p in params:
+            name = p["parameterName"]
+            if p["type"] == "DOUBLE":
+                x[name] = trial.suggest_float(name, p["minValue"], p["maxValue"])
+            elif p["type"] == "INTEGER":
+                x[name] = trial.suggest_int(name, p["minValue"], p["maxValue"])
+            else:
+                x[name] = trial.suggest_categorical(name, p["categoricalValues"])
+        return objective(x)
+
+    study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
+    study.optimize(optuna_objective, n_trials=trials)
+    return [t.value for t in study.trials]
