@@ -42,13 +42,15 @@ double log_expected_improvement(double mean, double variance, double best) {
   double sigma = std::sqrt(std::max(variance, 1e-24));
   double z = (best - mean) / sigma;
   double log_h;
-  if (z > -6.0) {
+  if (z > -5.0) {
     double cdf = 0.5 * std::erfc(-z / kSqrt2);
     double pdf = std::exp(-0.5 * z * z - kLogSqrt2Pi);
     log_h = std::log(std::max(z * cdf + pdf, 1e-300));
   } else {
-    // z*Phi(z) + phi(z) = phi(z) / z^2 * (1 - 3/z^2 + ...) for z -> -inf (Mills' ratio).
-    log_h = -0.5 * z * z - kLogSqrt2Pi - 2.0 * std::log(-z) + std::log1p(-3.0 / (z * z));
+    // z*Phi(z) + phi(z) = phi(z) / z^2 * (1 - 3/z^2 + 15/z^4 - 105/z^6 ...) for z -> -inf
+    // (Mills' ratio); the direct form loses every digit to cancellation out here.
+    double w = 1.0 / (z * z);
+    log_h = -0.5 * z * z - kLogSqrt2Pi + std::log(w) + std::log1p(w * (-3.0 + w * (15.0 - 105.0 * w)));
   }
   return log_h + std::log(sigma);
 }

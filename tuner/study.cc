@@ -153,7 +153,9 @@ bool Study::report(int trial_id, long long step, double value) {
   if (!spec_.enable_trial_early_stopping) return false;
   std::vector<LearningCurve> completed;
   for (const auto& other : trials_) {
-    if (other.state != TrialState::kSucceeded) continue;
+    // Completed: ran to its end. A stopped trial's curve is cut short and would pull the
+    // median towards the trials the rule already judged worse.
+    if (other.state != TrialState::kSucceeded || other.stopped_early) continue;
     LearningCurve curve;
     for (const auto& measurement : other.measurements) curve.push_back({measurement.step, loss(measurement.loss)});
     completed.push_back(std::move(curve));

@@ -87,3 +87,30 @@ def run_optuna(params, objective, trials, seed):
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=seed))
     study.optimize(optuna_objective, n_trials=trials)
     return [t.value for t in study.trials]
+
+
+def run_mljob_curves(binary, params, trials, seed, early_stopping, curves, algorithm="ALGORITHM_UNSPECIFIED"):
+    """A sequential study whose trials report a learning curve (`curves`: learning_curves) every
+    REPORT_EVERY steps; with early stopping on, the tuner may answer shouldStop. Returns the
+    steps trained in all, each trial's reported final value, whether it was stopped, and the
+    value it would have reached unstopped."""
+    study = MljobStudy(binary, mljob_spec(params, trials, 1, algorithm, early_stopping), seed)
+    steps_trained, results = 0, []
+    while True:
+        message = study.read()
+        if message.get("done"):
+            break
+        trial_id, x = message["trialId"], message["parameters"]
+        stopped, value = False, None
+        for step in range(curves.REPORT_EVERY, curves.STEPS + 1, curves.REPORT_EVERY):
+            value = curves.curve_value(x, step, curves.noise(seed, trial_id, step))
+            steps_trained += curves.REPORT_EVERY
+            study.send({"trialId": trial_id, "step": step, "value": value})
+            if study.read()["shouldStop"]:
+                stopped = True
+                break
+        if not stopped:
+            study.send({"trialId": trial_id, "value": value, "step": curves.STEPS, "final": True})
+        results.append({"value": value, "stopped": stopped, "unstopped": curves.final_value(x)})
+    study.close()
+    return steps_trained, results
