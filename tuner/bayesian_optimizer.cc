@@ -36,6 +36,37 @@ std::vector<std::size_t> model_subset(const std::vector<Observation>& observed, 
   return kept;
 }
 
+// The steepest slope of the model's mean over the cube (finite differences at random points
+// and the data), for the local penalties' exclusion radii.
+double estimate_lipschitz(const GaussianProcess& gp, const Eigen::MatrixXd& data, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const Eigen::Index dims = data.cols(), count = 100 + data.rows();
+  Eigen::MatrixXd base(count, dims);
+  for (Eigen::Index i = 0; i < 100; ++i)
+    for (Eigen::Index d = 0; d < dims; ++d) base(i, d) = unit(rng);
+  base.bottomRows(data.rows()) = data;
+  constexpr double kStep = 1e-4;
+  Eigen::MatrixXd all((dims + 1) * count, dims);
+  for (Eigen::Index d = 0; d <= dims; ++d) {
+    all.middleRows(d * count, count) = base;
+    if (d > 0) all.middleRows(d * count, count).col(d - 1).array() += kStep;
+  }
+  Eigen::VectorXd mean, variance;
+  gp.predict(all, mean, variance);
+  double steepest = 1e-7;
+  for (Eigen::Index i = 0; i < count; ++i) {
+    double squared = 0;
+    for (Eigen::Index d = 1; d <= dims; ++d) squared += std::pow((mean[d * count + i] - mean[i]) / kStep, 2);
+    steepest = std::max(steepest, std::sqrt(squared));
+  }
+  return steepest;
+}
+
+double log_normal_cdf(double t) {
+  if (t > -30) return std::log(std::max(0.5 * std::erfc(-t / kSqrt2), 1e-300));
+  return -0.5 * t * t - kLogSqrt2Pi - std::log(-t);
+}
+
 }  // namespace
 
 double log_expected_improvement(double mean, double variance, double best) {
@@ -90,18 +121,11 @@ Eigen::VectorXd BayesianOptimizer::spread_point(const std::vector<Eigen::VectorX
   return best;
 }
 
-Eigen::VectorXd BayesianOptimizer::maximise_acquisition(const GaussianProcess& gp, double best,
-                                                        const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+Eigen::VectorXd BayesianOptimizer::maximise_acquisition(const Scorer& score, const Eigen::MatrixXd& x,
+                                                        const Eigen::VectorXd& y,
                                                         const std::vector<Eigen::VectorXd>& taken,
                                                         std::mt19937_64& rng) const {
   const Eigen::Index dims = static_cast<Eigen::Index>(space_.dimensions());
-  auto score = [&](const Eigen::MatrixXd& points) {
-    Eigen::VectorXd mean, variance;
-    gp.predict(points, mean, variance);
-    Eigen::VectorXd value(points.rows());
-    for (Eigen::Index i = 0; i < points.rows(); ++i) value[i] = log_expected_improvement(mean[i], variance[i], best);
-    return value;
-  };
   // Candidates: uniform ones for exploration, and perturbations of the best observed points at
   // three radii for exploitation; all snapped to valid assignments. Fewer when the model is
   // large, so a suggestion stays fast.
@@ -184,33 +208,70 @@ std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observ
 
   std::vector<std::size_t> kept = model_subset(observed, static_cast<std::size_t>(options_.max_model_points), rng);
   const Eigen::Index dims = static_cast<Eigen::Index>(space_.dimensions());
-  const Eigen::Index liars = static_cast<Eigen::Index>(pending.size() + count - suggestions.size());
-  Eigen::MatrixXd x(static_cast<Eigen::Index>(kept.size()) + liars, dims);
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(kept.size()), dims);
   Eigen::VectorXd losses(static_cast<Eigen::Index>(kept.size()));
   for (std::size_t i = 0; i < kept.size(); ++i) {
     x.row(static_cast<Eigen::Index>(i)) = observed[kept[i]].point.transpose();
     losses[static_cast<Eigen::Index>(i)] = observed[kept[i]].loss;
   }
   Eigen::VectorXd y = warp_losses(losses);
-  const Eigen::Index fit_rows = std::min<Eigen::Index>(y.size(), options_.max_fit_points);  // best first if cut
+  // The hyperparameters are fitted on an evenly strided sample when there are many points: the
+  // fit costs O(n^3) per step, and a hundred points pin a dozen hyperparameters down well.
+  const Eigen::Index fit_rows = std::min<Eigen::Index>(y.size(), options_.max_fit_points);
+  Eigen::MatrixXd fit_x(fit_rows, dims);
+  Eigen::VectorXd fit_y(fit_rows);
+  for (Eigen::Index i = 0; i < fit_rows; ++i) {
+    Eigen::Index row = i * y.size() / fit_rows;
+    fit_x.row(i) = x.row(row);
+    fit_y[i] = y[row];
+  }
   GaussianProcess gp(space_.parameter_of_dimension(), space_.params().size());
-  gp.fit(x.topRows(fit_rows), y.head(fit_rows), hyperparameters ? &*hyperparameters : nullptr,
-         hyperparameters ? 25 : 80);
+  gp.fit(fit_x, fit_y, hyperparameters ? &*hyperparameters : nullptr, hyperparameters ? 25 : 80);
   hyperparameters = gp.hyperparameters();
 
-  // The constant liar: running and just-proposed points count as returning the best loss.
-  const double lie = y.minCoeff();
-  Eigen::Index rows = y.size();
-  Eigen::VectorXd y_all = Eigen::VectorXd::Constant(x.rows(), lie);
-  y_all.head(y.size()) = y;
-  for (const auto& point : pending) x.row(rows++) = point.transpose();
-  gp.condition(x.topRows(rows), y_all.head(rows));
+  // Local penalisation (Gonzalez et al., AISTATS 2016): each running or just-proposed point x_j
+  // excludes a ball whose radius is how far its predicted loss lies above the best one, divided
+  // by the model's steepest slope; softly, as the probability that x lies outside that ball.
+  // Near a pending point that is predicted to be as good as the best, the ball is small, so a
+  // batch can still refine a promising basin without piling onto one point.
+  gp.condition(x.topRows(y.size()), y);
+  // The incumbent is the best posterior mean at an observed point, not the best observation: if
+  // the model explains part of the data as noise, a lucky observation would otherwise make
+  // re-measuring next to it look like an improvement, and the search would stall there.
+  Eigen::VectorXd fitted_mean, fitted_variance;
+  gp.predict(x.topRows(y.size()), fitted_mean, fitted_variance);
+  // Improvement counts only beyond a small margin (in standardised loss units, as GPyOpt and
+  // scikit-optimize do): without it, re-measuring a hair's breadth from the best point, where the
+  // model's variance is tiny but not zero, can outscore everything and the search stalls there.
+  constexpr double kMinimumImprovement = 0.001;
+  const double incumbent = fitted_mean.minCoeff() - kMinimumImprovement;
+  const double lipschitz = estimate_lipschitz(gp, x.topRows(y.size()), rng);
+  std::vector<Eigen::VectorXd> centres = pending;
+  centres.insert(centres.end(), suggestions.begin(), suggestions.end());
+  auto score = [&](const Eigen::MatrixXd& points) {
+    Eigen::VectorXd mean, variance;
+    gp.predict(points, mean, variance);
+    Eigen::VectorXd value(points.rows());
+    for (Eigen::Index i = 0; i < points.rows(); ++i) value[i] = log_expected_improvement(mean[i], variance[i], incumbent);
+    if (centres.empty()) return value;
+    Eigen::MatrixXd c(static_cast<Eigen::Index>(centres.size()), points.cols());
+    for (std::size_t j = 0; j < centres.size(); ++j) c.row(static_cast<Eigen::Index>(j)) = centres[j].transpose();
+    Eigen::VectorXd centre_mean, centre_variance;
+    gp.predict(c, centre_mean, centre_variance);
+    for (Eigen::Index j = 0; j < c.rows(); ++j) {
+      double sd = std::sqrt(std::max(centre_variance[j], 1e-12));
+      for (Eigen::Index i = 0; i < points.rows(); ++i) {
+        double distance = (points.row(i) - c.row(j)).norm();
+        value[i] += log_normal_cdf((lipschitz * distance - centre_mean[j] + incumbent) / sd);
+      }
+    }
+    return value;
+  };
   while (suggestions.size() < count) {
-    Eigen::VectorXd next = maximise_acquisition(gp, lie, x.topRows(y.size()), y, taken, rng);
+    Eigen::VectorXd next = maximise_acquisition(score, x.topRows(y.size()), y, taken, rng);
     suggestions.push_back(next);
     taken.push_back(next);
-    x.row(rows++) = next.transpose();
-    if (suggestions.size() < count) gp.condition(x.topRows(rows), y_all.head(rows));
+    centres.push_back(next);
   }
   return suggestions;
 }

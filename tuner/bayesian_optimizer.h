@@ -2,10 +2,12 @@
 // better; the study negates MAXIMIZE goals), expected improvement maximised over valid points
 // only (every candidate is snapped to an assignment a trial can take, so INTEGER, DISCRETE and
 // CATEGORICAL parameters are modelled as what they are), and a batch for free parallel slots by
-// the constant liar: each proposed or still running point is added as if it had returned the
-// best loss so far, which makes its neighbourhood uninteresting to the next proposal.
+// local penalisation: each proposed or still running point softly excludes a neighbourhood
+// sized by how promising the model thinks it is, so a batch never piles onto one point.
 #pragma once
 
+#include <functional>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -42,9 +44,10 @@ class BayesianOptimizer {
 
  private:
   Eigen::VectorXd spread_point(const std::vector<Eigen::VectorXd>& taken, std::mt19937_64& rng) const;
-  Eigen::VectorXd maximise_acquisition(const GaussianProcess& gp, double best, const Eigen::MatrixXd& x,
-                                       const Eigen::VectorXd& y, const std::vector<Eigen::VectorXd>& taken,
-                                       std::mt19937_64& rng) const;
+  // Scores a row per candidate point (higher is better).
+  using Scorer = std::function<Eigen::VectorXd(const Eigen::MatrixXd&)>;
+  Eigen::VectorXd maximise_acquisition(const Scorer& score, const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                                       const std::vector<Eigen::VectorXd>& taken, std::mt19937_64& rng) const;
 
   const SearchSpace& space_;
   BayesianOptions options_;
