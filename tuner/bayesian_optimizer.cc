@@ -51,8 +51,7 @@ double estimate_lipschitz(const GaussianProcess& gp, const Eigen::MatrixXd& data
     all.middleRows(d * count, count) = base;
     if (d > 0) all.middleRows(d * count, count).col(d - 1).array() += kStep;
   }
-  Eigen::VectorXd mean, variance;
-  gp.predict(all, mean, variance);
+  Eigen::VectorXd mean = gp.predict_mean(all);
   double steepest = 1e-7;
   for (Eigen::Index i = 0; i < count; ++i) {
     double squared = 0;
@@ -129,7 +128,7 @@ Eigen::VectorXd BayesianOptimizer::maximise_acquisition(const Scorer& score, con
   // Candidates: uniform ones for exploration, and perturbations of the best observed points at
   // three radii for exploitation; all snapped to valid assignments. Fewer when the model is
   // large, so a suggestion stays fast.
-  const int uniform_count = std::clamp(static_cast<int>(150000 / std::max<Eigen::Index>(x.rows(), 1)), 300, 1500);
+  const int uniform_count = std::clamp(static_cast<int>(100000 / std::max<Eigen::Index>(x.rows(), 1)), 300, 1500);
   std::vector<Eigen::Index> by_loss(static_cast<std::size_t>(y.size()));
   std::iota(by_loss.begin(), by_loss.end(), 0);
   std::stable_sort(by_loss.begin(), by_loss.end(), [&](Eigen::Index a, Eigen::Index b) { return y[a] < y[b]; });

@@ -193,10 +193,13 @@ void GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, co
   x_ = x;
   y_ = y;
   compute_squared_distances();
-  std::vector<Eigen::VectorXd> starts = {default_hyperparameters().as_vector()};
-  if (warm_start != nullptr && warm_start->log_length_scales.size() == static_cast<Eigen::Index>(parameter_count_)) {
-    starts.push_back(warm_start->as_vector());
-  }
+  // Two starts while the data are few and the last fit may be far off; later the last fit alone,
+  // which is where most of the time of a suggestion would otherwise go.
+  constexpr Eigen::Index kWarmOnlyFrom = 60;
+  bool warm = warm_start != nullptr && warm_start->log_length_scales.size() == static_cast<Eigen::Index>(parameter_count_);
+  std::vector<Eigen::VectorXd> starts;
+  if (!warm || x.rows() < kWarmOnlyFrom) starts.push_back(default_hyperparameters().as_vector());
+  if (warm) starts.push_back(warm_start->as_vector());
   Eigen::VectorXd best = clamp_theta(starts.front());
   double best_value = -std::numeric_limits<double>::infinity();
   for (const auto& start : starts) {
@@ -227,6 +230,10 @@ void GaussianProcess::predict(const Eigen::MatrixXd& points, Eigen::VectorXd& me
   mean = cross.transpose() * alpha_;
   Eigen::MatrixXd v = cholesky_.matrixL().solve(cross);
   variance = (std::exp(hyper_.log_signal_variance) - v.colwise().squaredNorm().array()).max(1e-12).matrix().transpose();
+}
+
+Eigen::VectorXd GaussianProcess::predict_mean(const Eigen::MatrixXd& points) const {
+  return kernel(x_, points, hyper_).transpose() * alpha_;
 }
 
 }  // namespace mljob::tuner

@@ -38,6 +38,9 @@ class GaussianProcess {
   // Posterior mean and variance (of the latent function) at each row of `points`.
   void predict(const Eigen::MatrixXd& points, Eigen::VectorXd& mean, Eigen::VectorXd& variance) const;
 
+  // The posterior mean alone (cheap: no triangular solve).
+  Eigen::VectorXd predict_mean(const Eigen::MatrixXd& points) const;
+
   // The log marginal likelihood plus the log priors at `theta`, and its gradient.
   double log_posterior(const Eigen::VectorXd& theta, Eigen::VectorXd* gradient) const;
 

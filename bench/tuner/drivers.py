@@ -2,6 +2,7 @@
 ask/tell interface (`mljob-study serve`, JSON lines), Optuna 3.1 through its own API."""
 
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -18,6 +19,12 @@ class MljobStudy:
         self._process = subprocess.Popen([binary, "serve", "--spec", self._spec_file.name, "--seed", str(seed)],
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
 
+    def cpu_seconds(self):
+        """CPU time the process has used so far (user + system; clock-tick resolution)."""
+        with open(f"/proc/{self._process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def read(self):
         line = self._process.stdout.readline()
         if not line:
@@ -31,7 +38,6 @@ class MljobStudy:
     def close(self):
         self._process.stdin.close()
         self._process.wait()
-        import os
         os.unlink(self._spec_file.name)
 
 
@@ -40,9 +46,11 @@ def mljob_spec(params, trials, parallel, algorithm="ALGORITHM_UNSPECIFIED", earl
             "algorithm": algorithm, "enableTrialEarlyStopping": early_stopping}
 
 
-def run_mljob(binary, params, objective, trials, seed, parallel=1, algorithm="ALGORITHM_UNSPECIFIED"):
+def run_mljob(binary, params, objective, trials, seed, parallel=1, algorithm="ALGORITHM_UNSPECIFIED", cpu=None):
     """Values in the order the trials were suggested, and each suggestion's latency in seconds
-    (from sending the result that freed the slot to reading the suggestion)."""
+    (from sending the result that freed the slot to reading the suggestion). With `cpu` (a list),
+    also the process's CPU seconds used so far, read after each suggestion (to tell its own work
+    from waiting for a core on a shared machine)."""
     study = MljobStudy(binary, mljob_spec(params, trials, parallel, algorithm), seed)
     values, latencies = {}, []
     queue = []  # suggested, not yet told: told in the order suggested (oldest finishes first)
@@ -52,6 +60,8 @@ def run_mljob(binary, params, objective, trials, seed, parallel=1, algorithm="AL
         if message.get("done"):
             break
         latencies.append(time.perf_counter() - sent_at)
+        if cpu is not None:
+            cpu.append(study.cpu_seconds())
         queue.append(message)
         if len(queue) < parallel and len(values) + len(queue) < trials:
             continue  # the process fills every free slot before it waits for a result
