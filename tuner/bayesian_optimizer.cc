@@ -36,9 +36,11 @@ std::vector<std::size_t> model_subset(const std::vector<Observation>& observed, 
   return kept;
 }
 
-// The steepest slope of the model's mean over the cube (finite differences at random points
-// and the data), for the local penalties' exclusion radii.
-double estimate_lipschitz(const GaussianProcess& gp, const Eigen::MatrixXd& data, std::mt19937_64& rng) {
+// The steepest slope of the model's mean over the cube, per unit of the kernel's metric (a
+// coordinate's step divided by its `length` scale), by finite differences at random points and
+// the data: the Lipschitz constant of the local penalties' exclusion radii.
+double estimate_lipschitz(const GaussianProcess& gp, const Eigen::MatrixXd& data, const Eigen::VectorXd& length,
+                          std::mt19937_64& rng) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const Eigen::Index dims = data.cols(), count = 100 + data.rows();
   Eigen::MatrixXd base(count, dims);
@@ -55,7 +57,7 @@ double estimate_lipschitz(const GaussianProcess& gp, const Eigen::MatrixXd& data
   double steepest = 1e-7;
   for (Eigen::Index i = 0; i < count; ++i) {
     double squared = 0;
-    for (Eigen::Index d = 1; d <= dims; ++d) squared += std::pow((mean[d * count + i] - mean[i]) / kStep, 2);
+    for (Eigen::Index d = 1; d <= dims; ++d) squared += std::pow((mean[d * count + i] - mean[i]) / kStep * length[d - 1], 2);
     steepest = std::max(steepest, std::sqrt(squared));
   }
   return steepest;
@@ -244,7 +246,15 @@ std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observ
   // model's variance is tiny but not zero, can outscore everything and the search stalls there.
   constexpr double kMinimumImprovement = 0.001;
   const double incumbent = fitted_mean.minCoeff() - kMinimumImprovement;
-  const double lipschitz = estimate_lipschitz(gp, x.topRows(y.size()), rng);
+  // Distances and slopes in the kernel's own metric (each coordinate over its length scale): a
+  // step along a parameter the model finds irrelevant must not count as leaving the ball, or a
+  // batch would line up along it (an INTEGER it barely cares about, say).
+  Eigen::VectorXd length(dims);
+  for (Eigen::Index d = 0; d < dims; ++d) {
+    std::size_t parameter = space_.parameter_of_dimension()[static_cast<std::size_t>(d)];
+    length[d] = std::exp(gp.hyperparameters().log_length_scales[static_cast<Eigen::Index>(parameter)]);
+  }
+  const double lipschitz = estimate_lipschitz(gp, x.topRows(y.size()), length, rng);
   std::vector<Eigen::VectorXd> centres = pending;
   centres.insert(centres.end(), suggestions.begin(), suggestions.end());
   auto score = [&](const Eigen::MatrixXd& points) {
@@ -260,7 +270,7 @@ std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observ
     for (Eigen::Index j = 0; j < c.rows(); ++j) {
       double sd = std::sqrt(std::max(centre_variance[j], 1e-12));
       for (Eigen::Index i = 0; i < points.rows(); ++i) {
-        double distance = (points.row(i) - c.row(j)).norm();
+        double distance = ((points.row(i) - c.row(j)).array() / length.transpose().array()).matrix().norm();
         value[i] += log_normal_cdf((lipschitz * distance - centre_mean[j] + incumbent) / sd);
       }
     }
