@@ -34,11 +34,17 @@ int list(const Arguments& args);
 int cancel(const Arguments& args);
 int update(const Arguments& args);
 int stream_logs(const Arguments& args);
+int metrics_command(const Arguments& args);  // mljob metrics (bridge/metrics_command.cc)
+int logs_command(const Arguments& args);     // mljob logs
 int tiers(const Arguments& args);
 int check_tiers(const std::string& catalog_file);
 
-// Prints `value` as YAML (default), JSON or a table-less flat form.
+// Prints `value` as YAML (default) or JSON.
 void print_formatted(const nlohmann::json& value, const std::string& format);
+// Throws SpecError on --format unless `format` is one of `allowed`.
+void require_format(const std::string& format, const std::vector<std::string>& allowed);
+// One row per job: id, state, times, ML units and error, in aligned columns.
+void print_job_table(const std::vector<nlohmann::json>& jobs);
 std::string to_yaml(const nlohmann::json& value);
 
 }  // namespace mljob::cli

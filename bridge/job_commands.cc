@@ -1,4 +1,6 @@
 // mljob describe / list / cancel: the Job resource in its own terms, state from accounting.
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -8,6 +10,7 @@
 #include "bridge/cli.h"
 #include "bridge/command_line.h"
 #include "bridge/job_view.h"
+#include "bridge/metrics_view.h"
 #include "core/job_filter.h"
 #include "core/job_state.h"
 #include "core/spec_parser.h"
@@ -27,14 +30,14 @@ struct CommonFlags {
 // Parses "JOB_ID [--format F]"; returns false after printing help.
 bool parse_common(const Arguments& args, const std::string& usage, bool wants_job_id, CommonFlags& flags) {
   po::options_description options(usage);
-  options.add_options()("help,h", "show this help")("format", po::value(&flags.format), "yaml (default) or json");
+  options.add_options()("help,h", "show this help")("format", po::value(&flags.format), "yaml (default), json or table");
   po::variables_map vm = parse_command_line(args, options, wants_job_id ? &flags.job_id : nullptr);
   if (vm.count("help")) {
     std::cout << options << "\n";
     return false;
   }
   if (wants_job_id && flags.job_id.empty()) throw SpecError("JOB_ID", "", "is required");
-  if (flags.format != "yaml" && flags.format != "json") throw SpecError("--format", flags.format, "must be yaml or json");
+  require_format(flags.format, {"yaml", "json", "table"});
   return true;
 }
 
@@ -48,18 +51,24 @@ JobRecord load_or_fail(const JobStore& store, const std::string& job_id) {
 
 int describe(const Arguments& args) {
   CommonFlags flags;
-  if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json]", true, flags)) return kExitOk;
+  if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json|table]", true, flags)) return kExitOk;
   JobStore store = JobStore::from_environment();
   JobRecord record = load_or_fail(store, flags.job_id);
-  print_formatted(job_resources({record}, SlurmClient{}).front(), flags.format);
+  nlohmann::json resource = job_resources({record}, SlurmClient{}).front();
+  add_metric_outputs(resource, record);  // finalMetric, FinalMetricDataList (bridge/metrics_view.h)
+  if (flags.format == "table") print_job_table({resource});
+  else print_formatted(resource, flags.format);
+  if (flags.format == "yaml" && ::isatty(STDOUT_FILENO)) {
+    if (std::string line = objective_sparkline(record); !line.empty()) std::cout << "# " << line << "\n";
+  }
   return kExitOk;
 }
 
 int list(const Arguments& args) {
-  std::string format = "yaml", filter_text, page_token;
+  std::string format = "table", filter_text, page_token;
   int limit = 0, page_size = 0;
-  po::options_description options("mljob list [--filter EXPR] [--limit N] [--page-size N] [--page-token T] [--format yaml|json]");
-  options.add_options()("help,h", "show this help")("format", po::value(&format), "yaml (default) or json")(
+  po::options_description options("mljob list [--filter EXPR] [--limit N] [--page-size N] [--page-token T] [--format table|yaml|json]");
+  options.add_options()("help,h", "show this help")("format", po::value(&format), "table (default), yaml or json")(
       "filter", po::value(&filter_text), "e.g. state=RUNNING AND labels.team=vision (=, != or : over state, jobId, labels.KEY)")(
       "limit", po::value(&limit), "list at most N jobs in all")(
       "page-size", po::value(&page_size), "jobs per page; the output then carries nextPageToken")(
@@ -69,7 +78,7 @@ int list(const Arguments& args) {
     std::cout << options << "\n";
     return kExitOk;
   }
-  if (format != "yaml" && format != "json") throw SpecError("--format", format, "must be yaml or json");
+  require_format(format, {"table", "yaml", "json"});
   if (limit < 0) throw SpecError("--limit", std::to_string(limit), "must not be negative");
   if (page_size < 0) throw SpecError("--page-size", std::to_string(page_size), "must not be negative");
   // The token is the position of the page's first job in the sorted, filtered list.
@@ -94,18 +103,15 @@ int list(const Arguments& args) {
   std::vector<nlohmann::json> page(jobs.begin() + std::min(first, jobs.size()), jobs.begin() + std::max(end, std::min(first, jobs.size())));
   std::string next_token = end < jobs.size() ? std::to_string(end) : "";
 
-  if (format == "json") {
+  if (format != "table") {
+    // The API's ListJobsResponse: {jobs, nextPageToken}.
     nlohmann::json out = {{"jobs", page}};
     if (!next_token.empty()) out["nextPageToken"] = next_token;
-    print_formatted(out, "json");
+    print_formatted(out, format);
     return kExitOk;
   }
-  std::printf("%-40s %-12s %-22s\n", "JOB_ID", "STATUS", "CREATED");
-  for (const auto& job : page) {
-    std::printf("%-40s %-12s %-22s\n", job.value("jobId", "").c_str(), job.value("state", "").c_str(),
-                job.value("createTime", "").c_str());
-  }
-  if (!next_token.empty()) std::printf("nextPageToken: %s\n", next_token.c_str());
+  print_job_table(page);
+  if (!next_token.empty()) std::cout << "nextPageToken: " << next_token << "\n";
   return kExitOk;
 }
 

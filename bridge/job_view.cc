@@ -1,5 +1,6 @@
 #include "bridge/job_view.h"
 
+#include <cmath>
 #include <iostream>
 #include <map>
 
@@ -91,6 +92,10 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
     if (status.start_time) job["startTime"] = rfc3339_utc(*status.start_time);
     if (status.end_time) job["endTime"] = rfc3339_utc(*status.end_time);
     job["state"] = status.state;
+    if (status.consumed_ml_units) {
+      // Two decimals, as the API shows it: a hundredth of a billing-unit-hour is noise.
+      job["trainingOutput"]["consumedMLUnits"] = std::round(*status.consumed_ml_units * 100.0) / 100.0;
+    }
     if (!status.error_message.empty()) job["errorMessage"] = status.error_message;
     job["slurmJobId"] = record.slurm_job_id;
     job["etag"] = job_etag(job);

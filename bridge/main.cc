@@ -13,11 +13,13 @@ constexpr const char* kUsage = R"(usage: mljob COMMAND [ARGS]
 
 Commands:
   submit training JOB_ID [flags] [-- ARGS]   submit a training job (gcloud-compatible flags)
-  describe JOB_ID [--format yaml|json]        the Job resource, state from Slurm accounting
+  describe JOB_ID [--format yaml|json|table]  the Job resource, state from Slurm
   list [--filter EXPR] [--page-size N]        your jobs, newest first (--page-token, --limit, --format)
   cancel JOB_ID                               cancel a job (idempotent)
   update JOB_ID --update-labels K=V [--etag E]  change labels (--remove-labels K); stale etags refused
   stream-logs JOB_ID [--all-replicas]        the master's output (or every replica's); --tail N, --follow
+  metrics JOB_ID [--group G] [--plot F.svg]   collected metrics (--since, --pos, --limit, --format json|csv|table)
+  logs JOB_ID [--follow]                      collected log lines (--since, --pos, --limit, --replica RANK)
   tiers show [FILE]                           the effective tier catalog
   tiers check [FILE]                          check the catalog against the live cluster
 
@@ -42,7 +44,7 @@ int dispatch(const std::vector<std::string>& argv) {
     return cli::submit_training(cli::Arguments(rest.begin() + 1, rest.end()));
   }
   static const std::map<std::string, int (*)(const cli::Arguments&)> commands = {
-      {"describe", cli::describe}, {"list", cli::list}, {"cancel", cli::cancel}, {"update", cli::update}, {"stream-logs", cli::stream_logs}, {"tiers", cli::tiers}};
+      {"describe", cli::describe}, {"list", cli::list}, {"cancel", cli::cancel}, {"update", cli::update}, {"stream-logs", cli::stream_logs}, {"tiers", cli::tiers}, {"metrics", cli::metrics_command}, {"logs", cli::logs_command}};
   auto found = commands.find(command);
   if (found == commands.end()) throw SpecError("command", command, "is not an mljob command (see mljob --help)");
   return found->second(rest);

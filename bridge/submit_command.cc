@@ -11,6 +11,7 @@
 #include "bridge/cli.h"
 #include "bridge/command_line.h"
 #include "bridge/job_view.h"
+#include "bridge/metrics_declarations.h"
 #include "core/batch_script.h"
 #include "core/fit_check.h"
 #include "core/job_state.h"
@@ -43,10 +44,10 @@ po::options_description submit_options(SubmitFlags& f) {
   options.add_options()
       ("help,h", "show this help")
       ("config", po::value(&f.config), "job spec file (YAML or JSON): trainingInput, labels, jobId, or a whole Job")
-      ("scale-tier", po::value(&f.scale_tier), "BASIC, STANDARD_1, PREMIUM_1, BASIC_GPU, CUSTOM")
+      ("scale-tier", po::value(&f.scale_tier), "BASIC (the default), STANDARD_1, PREMIUM_1, BASIC_GPU, CUSTOM")
       ("module-name", po::value(&f.module_name), "the Python module to run, e.g. trainer.task")
       ("package-path", po::value(&f.package_path), "local folder of the Python package to stage")
-      ("packages", po::value<std::vector<std::string>>()->multitoken(), "extra packages (local wheels or folders), comma separated")
+      ("packages", po::value<std::vector<std::string>>()->multitoken(), "packages, comma separated: folders, wheels, sdists or tarballs, local or http(s) URLs")
       ("job-dir", po::value(&f.job_dir), "the folder passed to the program as --job-dir")
       ("labels", po::value(&f.labels), "labels KEY=VALUE,...")
       ("runtime-version", po::value(&f.runtime_version), "runtime version (the site maps it to an environment)")
@@ -54,7 +55,7 @@ po::options_description submit_options(SubmitFlags& f) {
       ("region", po::value(&f.region), "recorded for compatibility; Slurm has one region")
       ("master-machine-type", po::value(&f.master_machine_type), "CUSTOM: the master's machine type")
       ("master-accelerator", po::value(&f.master_accelerator), "count=N,type=TYPE")
-      ("master-image-uri", po::value(&f.master_image_uri), "container image for the master")
+      ("master-image-uri", po::value(&f.master_image_uri), "container image for the master (refused: mljob runs Python packages)")
       ("worker-count", po::value<std::int64_t>(), "CUSTOM: number of workers")
       ("worker-machine-type", po::value(&f.worker_machine_type), "CUSTOM: the workers' machine type")
       ("worker-accelerator", po::value(&f.worker_accelerator), "count=N,type=TYPE")
@@ -258,9 +259,11 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
     throw SpecError(flags.dry_run ? "--dry-run" : "--stream-logs", "", "is for `mljob submit training`; mljob-submit only submits (use --wait)");
   }
   Job job = build_job(flags);
+  std::vector<std::string> defaulted = apply_api_defaults(job);
   validate_job(job);
   tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(flags.tiers_file));
   validate_against_catalog(job, catalog);
+  check_metric_declarations(job);  // a bad metric regex is refused here, before anything is done
 
   JobStore store = JobStore::from_environment();
   fs::path folder = store.folder_of(job.job_id);
@@ -269,6 +272,8 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   SlurmClient slurm;
   if (flags.dry_run) {
     SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
+    for (const auto& note : defaulted) std::cout << "# Default: " << note << "\n";
+    plan.step_wrapper = collector_wrapper(folder);
     print_plan(plan);
     std::cout << render_batch_script(plan);
     try {
@@ -284,10 +289,13 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   refuse_if_never_fits(job, plan, slurm.inventory());
   store.reserve(job.job_id);
   try {
-    auto python_path = stage_packages(flags.package_path, job.training_input.package_uris, folder / "packages");
+    StagingOptions staging{fetch_limits_from_environment(), terminal_progress};
+    auto python_path = stage_packages(flags.package_path, job.training_input.package_uris, folder / "packages", staging);
     context.python_path.clear();
     for (const auto& entry : python_path) context.python_path.push_back(entry.string());
     plan = plan_job(job, catalog, context);
+    plan.step_wrapper = collector_wrapper(folder);
+    std::ofstream(folder / metrics::kDeclarationsFile) << metric_declarations(job).dump(2) << "\n";
     fs::path script = folder / "job.sbatch";
     std::ofstream(script) << render_batch_script(plan);
     SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};

@@ -12,11 +12,12 @@ build_packages=(
 run_packages=(
   slurm-wlm slurmdbd slurmrestd slurm-wlm-jwt-plugin munge mariadb-server mariadb-client hwloc python3
   procps iproute2 jq
+  tar gzip bzip2 xz-utils   # unpacking sdists and tarballs given as packageUris
 )
 # Python from Debian only (PyPI is not reachable): PyTorch for the real all_reduce check of the
 # plugin, Optuna for the tuner's baseline, protobuf and crcmod for an independent TensorBoard
 # event-file encoder in the metrics tests.
-python_packages=(python3-numpy python3-torch python3-optuna python3-protobuf python3-crcmod)
+python_packages=(python3-yaml python3-numpy python3-torch python3-optuna python3-protobuf python3-crcmod)
 wanted=("${build_packages[@]}" "${run_packages[@]}" "${python_packages[@]}")
 
 missing=()

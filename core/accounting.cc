@@ -29,20 +29,34 @@ void set_job_id(AccountingRecord& record, const std::string& text) {
 
 }  // namespace
 
+std::optional<double> billing_of(const std::string& tres) {
+  for (const auto& item : split(tres, ',')) {
+    if (item.rfind("billing=", 0) != 0) continue;
+    try {
+      return std::stod(item.substr(8));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<AccountingRecord> parse_queue(const std::string& squeue_output) {
   std::vector<AccountingRecord> records;
   std::istringstream lines(squeue_output);
   std::string line;
   while (std::getline(lines, line)) {
     auto fields = split(line, '|');
-    if (fields.size() < 6 || fields[0].empty()) continue;
+    if (fields.size() < 9 || fields[0].empty()) continue;
     AccountingRecord record;
-    set_job_id(record, fields[0]);
-    record.name = fields[1];
-    record.state = fields[2];
-    record.submit_time = parse_epoch(fields[3]);
-    record.start_time = parse_epoch(fields[4]);
-    record.end_time = parse_epoch(fields[5]);
+    bool heterogeneous = parse_epoch(fields[1]).has_value();  // "N/A" for a plain job
+    set_job_id(record, heterogeneous ? fields[1] + "+" + fields[2] : fields[0]);
+    record.name = fields[3];
+    record.state = fields[4];
+    record.submit_time = parse_epoch(fields[5]);
+    record.start_time = parse_epoch(fields[6]);
+    record.end_time = parse_epoch(fields[7]);
+    record.billing = billing_of(fields[8]);
     records.push_back(std::move(record));
   }
   return records;
@@ -56,8 +70,9 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
     if (line.empty()) continue;
     auto fields = split(line, '|');
     // The comment is last and may itself contain '|': join what is left.
-    if (fields.size() < 8) continue;
-    for (std::size_t i = 8; i < fields.size(); ++i) fields[7] += "|" + fields[i];
+    constexpr std::size_t kComment = 9;
+    if (fields.size() < kComment + 1) continue;
+    for (std::size_t i = kComment + 1; i < fields.size(); ++i) fields[kComment] += "|" + fields[i];
     AccountingRecord record;
     set_job_id(record, fields[0]);
     record.name = fields[1];
@@ -70,7 +85,9 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
     record.submit_time = parse_epoch(fields[4]);
     record.start_time = parse_epoch(fields[5]);
     record.end_time = parse_epoch(fields[6]);
-    record.comment = fields[7];
+    record.elapsed_seconds = parse_epoch(fields[7]);  // a plain count of seconds
+    record.billing = billing_of(fields[8]);
+    record.comment = fields[kComment];
     records.push_back(std::move(record));
   }
   return records;

@@ -10,7 +10,8 @@
 namespace mljob {
 
 // The fields asked of sacct, in this order.
-inline constexpr const char* kAccountingFormat = "JobID,JobName,State,ExitCode,Submit,Start,End,Comment";
+inline constexpr const char* kAccountingFormat =
+    "JobID,JobName,State,ExitCode,Submit,Start,End,ElapsedRaw,AllocTRES,Comment";
 
 struct AccountingRecord {
   std::string job_id;         // "123+1" for het component 1 of job 123, or "123"
@@ -22,6 +23,8 @@ struct AccountingRecord {
   int exit_code = 0;
   int exit_signal = 0;
   std::optional<std::int64_t> submit_time, start_time, end_time;  // seconds since the epoch
+  std::optional<std::int64_t> elapsed_seconds;  // sacct's ElapsedRaw; slurmctld does not give it
+  std::optional<double> billing;                // the allocation's billing TRES (AllocTRES / tres-alloc)
   std::string comment;
 };
 
@@ -29,8 +32,16 @@ struct AccountingRecord {
 // SLURM_TIME_FORMAT=%s: allocations and their steps.
 std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output);
 
-// slurmctld's view of the same (squeue): jobs it still holds, no steps, no exit codes.
-inline constexpr const char* kQueueFormat = "%i|%j|%T|%V|%S|%e";
+// slurmctld's view of the same (`squeue --noheader --Format=<kQueueFormat>` with
+// SLURM_TIME_FORMAT=%s): jobs it still holds, no steps, no exit codes. --Format (not --format)
+// because only it can print the allocated TRES; ":|" ends each field with '|' and no padding.
+// --Format prints a het component's own job ID (362, not 361+1): HetJobID and HetJobOffset
+// give back the 361+1 form that sacct uses.
+inline constexpr const char* kQueueFormat =
+    "JobID:|,HetJobID:|,HetJobOffset:|,Name:|,State:|,SubmitTime:|,StartTime:|,EndTime:|,tres-alloc:|";
 std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
+
+// "billing=4,cpu=4,gres/gpu=1,mem=15G,node=1" -> 4. nullopt when the list has no billing.
+std::optional<double> billing_of(const std::string& tres);
 
 }  // namespace mljob

@@ -16,21 +16,36 @@ std::string fixture(const std::string& name) {
 }
 
 TEST(Accounting, HeterogeneousJobRecordedFromTheLocalCluster) {
+  // Recorded: a STANDARD_1 job (master with a T4, 4 workers, 3 PS), allocations and steps.
   auto records = parse_accounting(fixture("sacct_het_completed.txt"));
-  ASSERT_EQ(records.size(), 3u);
-  EXPECT_EQ(records[0].base_job_id, records[2].base_job_id);
+  ASSERT_EQ(records.size(), 7u);
+  EXPECT_EQ(records[0].base_job_id, records[6].base_job_id);
   EXPECT_EQ(records[0].het_component, 0);
-  EXPECT_EQ(records[2].het_component, 2);
+  EXPECT_EQ(records[1].step, "batch");
+  EXPECT_EQ(records[5].het_component, 2);
+  EXPECT_EQ(records[5].step, "");
   EXPECT_EQ(records[0].state, "COMPLETED");
   ASSERT_TRUE(records[0].start_time && records[0].end_time && records[0].submit_time);
   EXPECT_LE(*records[0].start_time, *records[0].end_time);
+  EXPECT_EQ(records[0].billing, 8.0);
+  EXPECT_EQ(records[3].billing, 32.0);
+  EXPECT_EQ(records[1].billing, std::nullopt);  // steps carry no billing
+  EXPECT_EQ(records[0].elapsed_seconds, 1);
+}
+
+TEST(Accounting, BillingFromATresList) {
+  EXPECT_EQ(billing_of("billing=8,cpu=8,gres/gpu=1,mem=7376M,node=1"), 8.0);
+  EXPECT_EQ(billing_of("cpu=8,mem=7376M,node=1,billing=12.5"), 12.5);
+  EXPECT_EQ(billing_of("cpu=8,mem=7376M,node=1"), std::nullopt);
+  EXPECT_EQ(billing_of(""), std::nullopt);
+  EXPECT_EQ(billing_of("billing=x"), std::nullopt);
 }
 
 TEST(Accounting, PendingTimesAreUnknownAndStepsAreKept) {
   auto records = parse_accounting(
-      "7|j|PENDING|0:0|1763780000|Unknown|Unknown|mljob:j\n"
-      "8|k|CANCELLED by 0|0:15|1763780000|1763780001|1763780009|a|b\n"
-      "8.batch|batch|CANCELLED|0:15|1763780000|1763780001|1763780009|\n");
+      "7|j|PENDING|0:0|1763780000|Unknown|Unknown|0||mljob:j\n"
+      "8|k|CANCELLED by 0|0:15|1763780000|1763780001|1763780009|8|billing=2,cpu=2|a|b\n"
+      "8.batch|batch|CANCELLED|0:15|1763780000|1763780001|1763780009|8|cpu=2|\n");
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[2].job_id, "8");
   EXPECT_EQ(records[2].step, "batch");
@@ -70,13 +85,30 @@ namespace {
 
 TEST(Queue, SlurmctldViewOfAHetJob) {
   // Recorded from the local cluster (squeue --states=all, SLURM_TIME_FORMAT=%s).
-  auto records = parse_queue("115+0|dry1|PENDING|1795316390|N/A|N/A\n115+1|dry1|RUNNING|1795316390|1795316391|N/A\n");
-  ASSERT_EQ(records.size(), 2u);
-  EXPECT_EQ(records[0].base_job_id, "115");
+  // Three components of a running STANDARD_1 job, then a plain batch job that has ended.
+  auto records = parse_queue(fixture("squeue_het_running.txt"));
+  ASSERT_EQ(records.size(), 4u);
+  EXPECT_EQ(records[0].job_id, "365+0");
+  EXPECT_EQ(records[2].job_id, "365+2");  // squeue --Format says 367: HetJobID+offset fixes it
+  EXPECT_EQ(records[2].base_job_id, "365");
   EXPECT_EQ(records[1].het_component, 1);
-  EXPECT_FALSE(records[0].start_time);
-  EXPECT_EQ(*records[1].start_time, 1795316391);
+  EXPECT_EQ(records[1].billing, 32.0);
+  EXPECT_EQ(records[0].state, "RUNNING");
+  EXPECT_FALSE(records[0].end_time);  // "NONE" while running
+  EXPECT_EQ(*records[1].start_time, 1795319746);
   EXPECT_EQ(records[1].step, "");
+  EXPECT_EQ(records[3].job_id, "354");
+  EXPECT_EQ(records[3].het_component, -1);
+  EXPECT_EQ(records[3].state, "COMPLETED");
+  EXPECT_EQ(*records[3].end_time, 1795319594);
+}
+
+TEST(Queue, PendingComponentHasNoStart) {
+  auto records = parse_queue("115|115|0|dry1|PENDING|1795316390|N/A|N/A||\n");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].job_id, "115+0");
+  EXPECT_FALSE(records[0].start_time);
+  EXPECT_FALSE(records[0].billing);
 }
 
 }  // namespace

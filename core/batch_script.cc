@@ -57,6 +57,7 @@ std::string render_batch_script(const SlurmPlan& plan) {
       script << "#SBATCH --job-name=" << plan.job_name << "\n";
       script << "#SBATCH --ml-roles=" << plan.ml_roles() << "\n";
       if (plan.use_chief) script << "#SBATCH --ml-chief\n";
+      if (plan.deadline_seconds) script << "#SBATCH --deadline=now+" << *plan.deadline_seconds << "\n";
     }
     for (const auto& option : component_options(component)) script << "#SBATCH " << option << "\n";
   }
@@ -75,7 +76,9 @@ std::string render_batch_script(const SlurmPlan& plan) {
   script << "export MLJOB_JOB_DIR=" << shell_quote(plan.job_dir) << "\n";
   // One step over every component runs every replica; --kill-on-bad-exit ends the others
   // when one replica fails, as a failed cloud job does.
-  script << "exec srun";
+  script << "exec ";
+  for (const auto& word : plan.step_wrapper) script << shell_quote(word) << " ";  // collects metrics while srun runs
+  script << "srun";
   if (plan.components.size() > 1) script << " --het-group=0-" << plan.components.size() - 1;
   script << " --kill-on-bad-exit=1 --label \\\n    "
          << shell_quote(plan.python);

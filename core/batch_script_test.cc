@@ -53,6 +53,15 @@ TEST(ShellQuote, RoundTripsThroughARealShell) {
   }
 }
 
+TEST(BatchScript, TheMetricsCollectorWrapsTheTrainingStep) {
+  SlurmPlan plan = two_component_plan({});
+  plan.step_wrapper = {"/opt/mljob/bin/mljob-collect", "--job-folder", "/jobs/job 1", "--"};
+  std::string script = render_batch_script(plan);
+  EXPECT_NE(script.find("exec '/opt/mljob/bin/mljob-collect' '--job-folder' '/jobs/job 1' '--' srun --het-group=0-1"),
+            std::string::npos)
+      << script;
+}
+
 TEST(BatchScript, UserArgumentsCannotAddSbatchLines) {
   std::string script = render_batch_script(two_component_plan({"x\n#SBATCH --uid=0"}));
   // The injected line is inside single quotes after the first command, where sbatch stops

@@ -40,6 +40,11 @@ nlohmann::json to_json(const TrainingInput& in) {
   put_if(out, "pythonVersion", in.python_version);
   if (in.use_chief_in_tf_config) out["useChiefInTfConfig"] = true;
   if (!in.hyperparameters.is_null()) out["hyperparameters"] = in.hyperparameters;
+  nlohmann::json scheduling = nlohmann::json::object();
+  put_if(scheduling, "maxRunningTime", in.scheduling.max_running_time);
+  put_if(scheduling, "maxWaitTime", in.scheduling.max_wait_time);
+  if (in.scheduling.priority) scheduling["priority"] = *in.scheduling.priority;
+  if (!scheduling.empty()) out["scheduling"] = scheduling;
   return out;
 }
 
@@ -48,6 +53,7 @@ nlohmann::json to_json(const Job& job) {
   out["jobId"] = job.job_id;
   if (!job.labels.empty()) out["labels"] = job.labels;
   out["trainingInput"] = to_json(job.training_input);
+  for (const auto& [key, value] : job.metric_declarations.items()) out[key] = value;
   return out;
 }
 

@@ -23,6 +23,17 @@ struct ReplicaConfig {
   std::string image_uri;
 };
 
+// AI Platform's Scheduling. maxRunningTime becomes the Slurm time limit, maxWaitTime a Slurm
+// deadline (see planner.h); priority is validated and kept but not acted on (Slurm's priority
+// is the site's policy, not the user's to raise).
+struct Scheduling {
+  std::string max_running_time;  // as given, e.g. "7200s"
+  std::string max_wait_time;
+  std::optional<std::int64_t> priority;
+  std::optional<std::int64_t> max_running_seconds;  // parsed from the texts above
+  std::optional<std::int64_t> max_wait_seconds;
+};
+
 struct TrainingInput {
   std::string scale_tier;
   std::string master_type;
@@ -41,6 +52,7 @@ struct TrainingInput {
   std::string runtime_version;
   std::string python_version;
   bool use_chief_in_tf_config = false;
+  Scheduling scheduling;
   nlohmann::json hyperparameters;  // HyperparameterSpec, as given (the tuner reads it)
   nlohmann::json extra = nlohmann::json::object();  // other known fields, verbatim
 };
@@ -49,6 +61,9 @@ struct Job {
   std::string job_id;
   std::map<std::string, std::string> labels;
   TrainingInput training_input;
+  // How the job declares its metrics besides hyperparameterMetricTag, as given: FfDL's
+  // `evaluation_metrics` and SageMaker's `MetricDefinitions` (checked by metrics/).
+  nlohmann::json metric_declarations = nlohmann::json::object();
 };
 
 // The Job as API JSON (camelCase), without the output-only fields.

@@ -65,10 +65,11 @@ bool JobFilter::matches(const nlohmann::json& job) const {
 }
 
 std::string job_etag(const nlohmann::json& job) {
-  // Not a security token: a version stamp of the labels, for optimistic concurrency.
-  std::string labels = job.value("labels", nlohmann::json::object()).dump();
+  // Not a security token: a version stamp of the job's labels (the only field update changes),
+  // for optimistic concurrency. The job ID is hashed too, so that two jobs never share one.
+  std::string stamped = job.value("jobId", "") + "\n" + job.value("labels", nlohmann::json::object()).dump();
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(labels));
+  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(stamped));
   return hex;
 }
 

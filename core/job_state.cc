@@ -35,7 +35,11 @@ std::string explain(const AccountingRecord& r, const std::string& who) {
   if (s == "OUT_OF_MEMORY") return who + " ran out of memory (it used more than its machine type allows)";
   if (s == "PREEMPTED") return who + " was preempted by a higher-priority job";
   if (s == "BOOT_FAIL") return who + " could not start: a node failed to boot";
-  if (s == "DEADLINE") return who + " did not finish before its deadline";
+  if (s == "DEADLINE" && !r.start_time) {
+    return "The job was removed before it started: it could not start within its maximum wait time "
+           "(scheduling.maxWaitTime)";
+  }
+  if (s == "DEADLINE") return who + " did not finish before its deadline (scheduling.maxWaitTime + maxRunningTime)";
   if (r.exit_signal != 0) return who + " was killed by signal " + std::to_string(r.exit_signal);
   // slurmctld's records (used while accounting catches up) carry no exit code.
   if (r.exit_code == 0) return who + " failed";
@@ -94,8 +98,21 @@ bool is_final_state(const std::string& state) {
   return state == "SUCCEEDED" || state == "FAILED" || state == "CANCELLED";
 }
 
+std::optional<double> consumed_ml_units(const std::vector<AccountingRecord>& allocations, std::int64_t now) {
+  std::optional<double> units;
+  for (const auto& allocation : allocations) {
+    if (!allocation.billing || !allocation.start_time) continue;
+    std::int64_t elapsed = 0;
+    if (allocation.elapsed_seconds) elapsed = *allocation.elapsed_seconds;
+    else if (allocation.end_time && *allocation.end_time <= now) elapsed = *allocation.end_time - *allocation.start_time;
+    else elapsed = now - *allocation.start_time;  // running: slurmctld's end time is the limit
+    units = units.value_or(0) + *allocation.billing * static_cast<double>(std::max<std::int64_t>(elapsed, 0)) / 3600.0;
+  }
+  return units;
+}
+
 JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector<std::string>& component_roles,
-                        bool cancel_requested) {
+                        bool cancel_requested, std::optional<std::int64_t> now) {
   JobStatus status;
   std::vector<AccountingRecord> allocations, steps;
   for (auto& record : records) {
@@ -111,6 +128,9 @@ JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector
   status.start_time = master.start_time;
   if (is_final_state(status.state)) status.end_time = master.end_time;
   if (cancel_requested && !is_final_state(status.state)) status.state = "CANCELLING";
+  if (status.state != "QUEUED") {
+    status.consumed_ml_units = consumed_ml_units(allocations, now.value_or(std::time(nullptr)));
+  }
 
   std::vector<std::string> problems = failures(allocations, steps, component_roles);
   // A failed job always says why, even when no replica's own record explains it.

@@ -15,13 +15,22 @@ struct JobStatus {
   std::string state = "STATE_UNSPECIFIED";  // QUEUED PREPARING RUNNING SUCCEEDED FAILED CANCELLING CANCELLED
   std::string error_message;
   std::optional<std::int64_t> create_time, start_time, end_time;
+  // trainingOutput.consumedMLUnits: one ML unit is one Slurm billing unit for one hour,
+  // summed over the job's components (see consumed_ml_units). Absent before the job starts
+  // or when Slurm reported no billing TRES.
+  std::optional<double> consumed_ml_units;
 };
+
+// Sum over allocations of billing TRES x elapsed hours. Elapsed is sacct's ElapsedRaw, or for
+// slurmctld's records (which have none) end - start, or now - start while running.
+std::optional<double> consumed_ml_units(const std::vector<AccountingRecord>& allocations, std::int64_t now);
 
 // `records`: the accounting records of one job (allocations and steps), any order.
 // `component_roles[i]`: a readable name for component i ("master", "4 workers").
 // `cancel_requested`: the user asked to cancel; a job still running is then CANCELLING.
+// `now`: the clock for running jobs' elapsed time (defaults to the current time).
 JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector<std::string>& component_roles,
-                        bool cancel_requested);
+                        bool cancel_requested, std::optional<std::int64_t> now = std::nullopt);
 
 // Right after a het job ends, Slurm 22.05's accounting shows it as one plain row for a few
 // seconds before the per-component rows arrive, and steps can arrive later still (seen on the

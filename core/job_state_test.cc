@@ -98,3 +98,46 @@ TEST(Rfc3339, Utc) {
 
 }  // namespace
 }  // namespace mljob
+
+namespace mljob {
+namespace {
+
+TEST(ConsumedMLUnits, BillingTimesElapsedHoursOverEveryComponent) {
+  // 8 + 32 billing units for 40 s of accounting's own elapsed time, 12 units with none given.
+  auto master = component(0, "COMPLETED"), workers = component(1, "COMPLETED"), ps = component(2, "COMPLETED");
+  master.billing = 8;
+  master.elapsed_seconds = 40;
+  workers.billing = 32;
+  workers.elapsed_seconds = 40;
+  ps.billing = 12;  // slurmctld's record: end - start = 40 s
+  auto status = derive_status({master, workers, ps}, kRoles, false, 1000);
+  ASSERT_TRUE(status.consumed_ml_units);
+  EXPECT_DOUBLE_EQ(*status.consumed_ml_units, 52.0 * 40 / 3600);
+}
+
+TEST(ConsumedMLUnits, RunningJobsCountUpToNow) {
+  auto running = component(0, "RUNNING");
+  running.billing = 36;
+  running.end_time = 100000;  // slurmctld gives the time limit as the end while running
+  EXPECT_DOUBLE_EQ(*derive_status({running}, kRoles, false, 210).consumed_ml_units, 36.0 * 100 / 3600);
+}
+
+TEST(ConsumedMLUnits, NoneBeforeTheStartOrWithoutBilling) {
+  auto queued = component(0, "PENDING");
+  queued.billing = 8;
+  queued.start_time.reset();
+  EXPECT_FALSE(derive_status({queued}, kRoles, false, 200).consumed_ml_units);
+  EXPECT_FALSE(derive_status({component(0, "COMPLETED")}, kRoles, false, 200).consumed_ml_units);
+}
+
+TEST(ConsumedMLUnits, RecordedJob) {
+  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/sacct_het_completed.txt");
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto status = derive_status(parse_accounting(text.str()), kRoles, false);
+  ASSERT_TRUE(status.consumed_ml_units);
+  EXPECT_DOUBLE_EQ(*status.consumed_ml_units, (8.0 + 32.0 + 12.0) * 1 / 3600);  // 1 s each
+}
+
+}  // namespace
+}  // namespace mljob

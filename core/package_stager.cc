@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "core/process.h"
 #include "core/spec_error.h"
+#include "core/text.h"
 
 namespace mljob {
 namespace {
@@ -11,6 +13,25 @@ namespace fs = std::filesystem;
 
 bool ends_with(const std::string& text, const std::string& suffix) {
   return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+const std::vector<std::string> kArchiveSuffixes = {".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar", ".zip"};
+
+std::string archive_suffix(const std::string& name) {
+  for (const auto& suffix : kArchiveSuffixes) {
+    if (ends_with(name, suffix)) return suffix;
+  }
+  return "";
+}
+
+bool is_url(const std::string& uri) { return uri.find("://") != std::string::npos; }
+
+// The file name a URL names: its path's last part, without query or fragment.
+std::string url_file_name(const std::string& url) {
+  std::string path = url.substr(url.find("://") + 3);
+  path = path.substr(0, path.find_first_of("?#"));
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(slash + 1);
 }
 
 fs::path stage_folder(const std::string& field, const fs::path& source, const fs::path& package_root) {
@@ -25,36 +46,131 @@ fs::path stage_folder(const std::string& field, const fs::path& source, const fs
   return package_root;
 }
 
+bool has_importable_code(const fs::path& root) {
+  for (const auto& entry : fs::directory_iterator(root)) {
+    if (entry.is_directory() && fs::exists(entry.path() / "__init__.py")) return true;
+    if (entry.is_regular_file() && entry.path().extension() == ".py" && entry.path().filename() != "setup.py") return true;
+  }
+  return false;
+}
+
+bool is_project_root(const fs::path& folder) {
+  return fs::exists(folder / "setup.py") || fs::exists(folder / "pyproject.toml") || fs::exists(folder / "setup.cfg");
+}
+
+// Where Python finds the code of an unpacked archive: a project (sdist) root or its src/
+// folder, or the folder that holds a tarred package.
+fs::path import_root(const std::string& field, const std::string& uri, const fs::path& unpacked) {
+  std::vector<fs::path> children;
+  for (const auto& entry : fs::directory_iterator(unpacked)) children.push_back(entry.path());
+  fs::path top = unpacked;
+  if (children.size() == 1 && fs::is_directory(children.front())) top = children.front();
+  if (is_project_root(top)) {
+    if (fs::is_directory(top / "src") && has_importable_code(top / "src")) return top / "src";
+    if (has_importable_code(top)) return top;
+    throw SpecError(field, uri, "is a Python project with no package or module at its top or in src/");
+  }
+  if (top != unpacked && fs::exists(top / "__init__.py")) return unpacked;  // a tarred package folder
+  if (top == unpacked && has_importable_code(unpacked)) return unpacked;
+  throw SpecError(field, uri,
+                  "holds no importable Python code (looked for an sdist's setup.py or pyproject.toml, and for a "
+                  "package folder with __init__.py)");
+}
+
+// Unpacks with the system's tar (or Python's zipfile), argv only: no shell sees the names.
+void unpack(const std::string& field, const std::string& uri, const fs::path& archive, const fs::path& into) {
+  fs::create_directories(into);
+  std::vector<std::string> argv;
+  if (ends_with(archive.string(), ".zip")) argv = {"python3", "-m", "zipfile", "-e", archive.string(), into.string()};
+  else argv = {"tar", "-xf", archive.string(), "-C", into.string(), "--no-same-owner", "--no-same-permissions"};
+  ProcessResult result = run_process(argv);
+  if (result.exit_code != 0) {
+    throw SpecError(field, uri, "could not be unpacked: " + trim(result.err.empty() ? result.out : result.err));
+  }
+}
+
+class Stager {
+ public:
+  Stager(const fs::path& root, const StagingOptions& options) : root_(root), options_(options) {}
+
+  void add(const fs::path& entry) {
+    if (std::find(python_path_.begin(), python_path_.end(), entry) == python_path_.end()) python_path_.push_back(entry);
+  }
+
+  void stage_uri(const std::string& field, const std::string& uri) {
+    if (is_url(uri)) return stage_url(field, uri);
+    if (fs::is_directory(uri)) return add(stage_folder(field, fs::absolute(uri), root_));
+    if (!fs::is_regular_file(uri)) throw SpecError(field, uri, "no such file or folder");
+    std::string name = fs::path(uri).filename().string();
+    fs::path local = claim(field, uri, root_ / "downloads" / name);
+    fs::copy_file(uri, local);
+    place(field, uri, local);
+  }
+
+  std::vector<fs::path> result() const { return python_path_; }
+
+ private:
+  void stage_url(const std::string& field, const std::string& uri) {
+    std::string scheme = uri.substr(0, uri.find("://"));
+    if (scheme != "http" && scheme != "https") {
+      throw SpecError(field, uri, "only http and https URLs can be fetched here (copy a " + scheme +
+                                      ":// package to a local path or a web server)");
+    }
+    std::string name = url_file_name(uri);
+    if (!ends_with(name, ".whl") && archive_suffix(name).empty()) throw SpecError(field, uri, kKinds);
+    fs::path local = claim(field, uri, root_ / "downloads" / name);
+    FetchProgress progress = options_.progress_for ? options_.progress_for(name) : FetchProgress{};
+    try {
+      fetch_url(uri, local, options_.limits, progress);
+    } catch (const FetchError& e) {
+      if (e.permanent()) throw SpecError(field, uri, std::string("could not be fetched: ") + e.what());
+      throw FetchError(field + ": " + uri + ": could not be fetched: " + e.what(), false);
+    }
+    place(field, uri, local);
+  }
+
+  // Puts a downloaded or copied file where Python finds it.
+  void place(const std::string& field, const std::string& uri, const fs::path& local) {
+    std::string name = local.filename().string();
+    if (ends_with(name, ".whl")) {
+      fs::path wheel = root_ / name;
+      fs::rename(local, wheel);
+      return add(wheel);
+    }
+    std::string suffix = archive_suffix(name);
+    if (suffix.empty()) throw SpecError(field, uri, kKinds);
+    fs::path unpacked = root_ / "unpacked" / name.substr(0, name.size() - suffix.size());
+    unpack(field, uri, local, unpacked);
+    add(import_root(field, uri, unpacked));
+  }
+
+  fs::path claim(const std::string& field, const std::string& uri, const fs::path& target) {
+    fs::create_directories(target.parent_path());
+    if (fs::exists(target)) throw SpecError(field, uri, "a package file of the same name is already staged");
+    return target;
+  }
+
+  static constexpr const char* kKinds =
+      "must be a package folder, a wheel (.whl) or an sdist / tarball (.tar.gz, .tgz, .tar.bz2, .tar.xz, .tar, .zip)";
+  fs::path root_;
+  const StagingOptions& options_;
+  std::vector<fs::path> python_path_;
+};
+
 }  // namespace
 
 std::vector<fs::path> stage_packages(const std::string& package_path, const std::vector<std::string>& package_uris,
-                                     const fs::path& package_root) {
+                                     const fs::path& package_root, const StagingOptions& options) {
   fs::create_directories(package_root);
-  std::vector<fs::path> python_path;
-  auto add = [&](const fs::path& entry) {
-    if (std::find(python_path.begin(), python_path.end(), entry) == python_path.end()) python_path.push_back(entry);
-  };
+  Stager stager(package_root, options);
   if (!package_path.empty()) {
     if (!fs::is_directory(package_path)) throw SpecError("--package-path", package_path, "must be an existing folder");
-    add(stage_folder("--package-path", fs::absolute(package_path), package_root));
+    stager.add(stage_folder("--package-path", fs::absolute(package_path), package_root));
   }
   for (std::size_t i = 0; i < package_uris.size(); ++i) {
-    const std::string& uri = package_uris[i];
-    std::string field = "trainingInput.packageUris[" + std::to_string(i) + "]";
-    if (uri.find("://") != std::string::npos) {
-      throw SpecError(field, uri, "only local paths can be staged by this version of mljob (no URL fetching yet)");
-    }
-    if (fs::is_directory(uri)) {
-      add(stage_folder(field, fs::absolute(uri), package_root));
-    } else if (ends_with(uri, ".whl") && fs::is_regular_file(uri)) {
-      fs::path target = package_root / fs::path(uri).filename();
-      fs::copy_file(uri, target, fs::copy_options::overwrite_existing);
-      add(target);
-    } else {
-      throw SpecError(field, uri, "must be a local package folder or a .whl file that exists");
-    }
+    stager.stage_uri("trainingInput.packageUris[" + std::to_string(i) + "]", package_uris[i]);
   }
-  return python_path;
+  return stager.result();
 }
 
 }  // namespace mljob

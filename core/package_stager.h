@@ -1,19 +1,35 @@
 // Stages the trainer's code into the job folder so that every replica imports the same copy,
-// whatever happens to the user's working tree while the job waits in the queue.
+// whatever happens to the user's working tree (or the package's URL) while the job waits.
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/url_fetcher.h"
+
 namespace mljob {
 
-// Copies each package into `package_root` and returns the entries to put on PYTHONPATH.
-// Supported here: a local package folder (--package-path: copied under its own name, so
-// `-m NAME.module` imports it) and local wheels (pure-Python wheels import from the zip).
-// Anything else is refused with a SpecError naming the field and the value.
+struct StagingOptions {
+  FetchLimits limits;
+  // A progress reporter for one download, by file name; empty: no progress shown.
+  std::function<FetchProgress(const std::string& name)> progress_for;
+};
+
+// Copies or downloads each package into `package_root` and returns the entries to put on
+// PYTHONPATH. A package is, locally or at an http(s) URL:
+//  - a package folder (local only; --package-path): copied under its own name, so that
+//    `-m NAME.module` imports it;
+//  - a wheel (.whl): pure-Python wheels import from the zip as it is;
+//  - an sdist or a tarball (.tar.gz, .tgz, .tar.bz2, .tar.xz, .tar, .zip): unpacked; the
+//    project root (or its src/ folder) of an sdist, or the folder holding a tarred package,
+//    goes on the path.
+// Anything else is refused with a SpecError naming the field and the value; a download that
+// fails for good is a SpecError too, one that fails after its retries a FetchError.
 std::vector<std::filesystem::path> stage_packages(const std::string& package_path,
                                                   const std::vector<std::string>& package_uris,
-                                                  const std::filesystem::path& package_root);
+                                                  const std::filesystem::path& package_root,
+                                                  const StagingOptions& options = {});
 
 }  // namespace mljob

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,11 @@ struct SlurmPlan {
   std::vector<std::string> program;   // argv after the interpreter: -m MODULE ARGS --job-dir DIR
   std::vector<std::string> python_path;  // staged packages, prepended to PYTHONPATH
   std::string job_dir;
+  // scheduling.maxWaitTime: Slurm removes the job if it cannot end within this many seconds
+  // of submission (sbatch --deadline=now+N).
+  std::optional<std::int64_t> deadline_seconds;
+  // Words put before the training step's srun: the metrics collector (metrics/), ending in "--".
+  std::vector<std::string> step_wrapper;
 
   int total_tasks() const;
   // "master-0", "worker-0", ... in global task rank order (the order srun numbers them).

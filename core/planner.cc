@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 
+#include "core/durations.h"
 #include "core/spec_error.h"
 
 namespace mljob {
@@ -39,7 +41,29 @@ std::vector<Replica> resolve_replicas(const TrainingInput& in, const tiers::Tier
            tier->parameter_server.accelerator}};
 }
 
-SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& catalog) {
+// The time limit of one replica type: scheduling.maxRunningTime when given (checked against
+// the machine type's maximum), else the catalog's default for the type.
+std::string time_limit_for(const tiers::MachineType& type, const Scheduling& scheduling) {
+  if (!scheduling.max_running_seconds) return type.default_time;
+  std::int64_t asked = *scheduling.max_running_seconds;
+  if (!type.max_time.empty()) {
+    std::optional<std::int64_t> most;
+    try {
+      most = parse_slurm_time(type.max_time);
+    } catch (const std::invalid_argument&) {
+      throw SpecError("machineTypes." + type.name + ".maxTime", type.max_time, "is not a Slurm time (fix the tier catalog)");
+    }
+    if (most && asked > *most) {
+      throw SpecError("trainingInput.scheduling.maxRunningTime", scheduling.max_running_time,
+                      "is longer than this site allows for machine type " + type.name + " (maxTime " +
+                          type.max_time + ")");
+    }
+  }
+  return slurm_time_limit(asked);
+}
+
+SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& catalog,
+                             const Scheduling& scheduling) {
   const tiers::MachineType* type = catalog.machine_type(replica.machine_type);
   if (!type) throw SpecError(replica.field, replica.machine_type, "is not a machine type offered at this site");
   SlurmComponent component;
@@ -63,7 +87,7 @@ SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& c
   component.constraint = type->constraint;
   component.qos = type->qos;
   component.account = type->account;
-  component.time_limit = type->default_time;
+  component.time_limit = time_limit_for(*type, scheduling);
   return component;
 }
 
@@ -89,6 +113,28 @@ std::vector<SlurmComponent> merge_same_shapes(std::vector<SlurmComponent> compon
     }
   }
   return merged;
+}
+
+// scheduling.maxWaitTime as a Slurm deadline: Slurm removes a job that cannot end before its
+// deadline, so a deadline of wait + time limit after submission removes exactly the jobs that
+// have not started within the wait.
+std::optional<std::int64_t> deadline_for(const std::vector<SlurmComponent>& components, const Scheduling& scheduling) {
+  if (!scheduling.max_wait_seconds) return std::nullopt;
+  std::int64_t longest = 0;
+  for (const auto& component : components) {
+    std::optional<std::int64_t> limit;
+    try {
+      if (!component.time_limit.empty()) limit = parse_slurm_time(component.time_limit);
+    } catch (const std::invalid_argument&) {
+    }
+    if (!limit) {
+      throw SpecError("trainingInput.scheduling.maxWaitTime", scheduling.max_wait_time,
+                      "needs a time limit: set scheduling.maxRunningTime (machine type " + component.machine_type +
+                          " has no bounded defaultTime in the tier catalog)");
+    }
+    longest = std::max(longest, *limit);
+  }
+  return *scheduling.max_wait_seconds + longest;
 }
 
 }  // namespace
@@ -135,9 +181,10 @@ SlurmPlan plan_job(const Job& job, const tiers::TierCatalog& catalog, const Plan
 
   std::vector<SlurmComponent> components;
   for (const Replica& replica : resolve_replicas(in, catalog)) {
-    if (replica.count > 0) components.push_back(component_for(replica, catalog));
+    if (replica.count > 0) components.push_back(component_for(replica, catalog, in.scheduling));
   }
   plan.components = merge_same_shapes(std::move(components));
+  plan.deadline_seconds = deadline_for(plan.components, in.scheduling);
 
   const tiers::RuntimeEnvironment* runtime = catalog.runtime(in.runtime_version, in.python_version);
   std::string runtime_name = in.runtime_version.empty() ? "default" : in.runtime_version;

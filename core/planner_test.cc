@@ -84,3 +84,45 @@ TEST(Planner, RefusedRuntimeSaysWhy) {
 
 }  // namespace
 }  // namespace mljob
+
+namespace mljob {
+namespace {
+
+TEST(PlannerScheduling, MaxRunningTimeIsTheTimeLimitOfEveryComponent) {
+  SlurmPlan plan = plan_for("  scaleTier: STANDARD_1\n  pythonModule: t\n  scheduling: {maxRunningTime: 5400s}\n");
+  for (const auto& component : plan.components) EXPECT_EQ(component.time_limit, "0-01:30:00");
+  EXPECT_EQ(plan.deadline_seconds, std::nullopt);
+}
+
+TEST(PlannerScheduling, MaxWaitTimeBecomesADeadlineAfterTheLongestLimit) {
+  SlurmPlan plan = plan_for("  scaleTier: BASIC\n  pythonModule: t\n"
+                            "  scheduling: {maxRunningTime: 90s, maxWaitTime: 600s}\n");
+  EXPECT_EQ(plan.components[0].time_limit, "0-00:02:00");
+  EXPECT_EQ(plan.deadline_seconds, 600 + 120);
+}
+
+TEST(PlannerScheduling, MaxWaitTimeWithoutAnyTimeLimitIsRefused) {
+  testing::expect_spec_error([] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxWaitTime: 60s}\n"); },
+                             "trainingInput.scheduling.maxWaitTime", "needs a time limit");
+}
+
+TEST(PlannerScheduling, LongerThanTheSiteAllowsIsRefused) {
+  tiers::TierCatalog catalog = stock_catalog();
+  for (auto& [name, type] : catalog.machine_types) type.max_time = "1-00:00:00";
+  testing::expect_spec_error(
+      [&] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxRunningTime: 90000s}\n", catalog); },
+      "trainingInput.scheduling.maxRunningTime", "longer than this site allows");
+  SlurmPlan plan = plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxRunningTime: 86400s}\n", catalog);
+  EXPECT_EQ(plan.components[0].time_limit, "1-00:00:00");
+}
+
+TEST(PlannerScheduling, CatalogDefaultTimeWhenNotAsked) {
+  tiers::TierCatalog catalog = stock_catalog();
+  for (auto& [name, type] : catalog.machine_types) type.default_time = "4:00:00";
+  SlurmPlan plan = plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxWaitTime: 60s}\n", catalog);
+  EXPECT_EQ(plan.components[0].time_limit, "4:00:00");
+  EXPECT_EQ(plan.deadline_seconds, 60 + 4 * 3600);
+}
+
+}  // namespace
+}  // namespace mljob

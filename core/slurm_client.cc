@@ -50,7 +50,7 @@ std::vector<AccountingRecord> SlurmClient::accounting(const std::vector<std::str
 
 std::vector<AccountingRecord> SlurmClient::queue(const std::vector<std::string>& job_ids) const {
   if (job_ids.empty()) return {};
-  ProcessResult result = run_slurm({"squeue", "--noheader", "--states=all", "--format", kQueueFormat, "--jobs",
+  ProcessResult result = run_slurm({"squeue", "--noheader", "--states=all", "--Format", kQueueFormat, "--jobs",
                                     join(job_ids, ',')},
                                    {{"SLURM_TIME_FORMAT", "%s"}});
   // squeue fails when it knows none of the IDs: that is an empty answer, not an error.

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/durations.h"
 #include "core/spec_error.h"
 
 namespace mljob {
@@ -161,6 +162,31 @@ ReplicaConfig read_replica_config(const json& object, const char* key, const std
   return config;
 }
 
+Scheduling read_scheduling(const json& object, const std::string& where) {
+  Scheduling scheduling;
+  if (!object.contains("scheduling") || object["scheduling"].is_null()) return scheduling;
+  std::string at = where + ".scheduling";
+  const json& value = object["scheduling"];
+  require_object(value, at);
+  require_known_keys(value, at, {"maxRunningTime", "maxWaitTime", "priority"});
+  scheduling.max_running_time = read_string(value, "maxRunningTime", at);
+  if (!scheduling.max_running_time.empty()) {
+    scheduling.max_running_seconds = parse_api_duration(scheduling.max_running_time, at + ".maxRunningTime");
+  }
+  scheduling.max_wait_time = read_string(value, "maxWaitTime", at);
+  if (!scheduling.max_wait_time.empty()) {
+    scheduling.max_wait_seconds = parse_api_duration(scheduling.max_wait_time, at + ".maxWaitTime");
+  }
+  if (value.contains("priority") && !value["priority"].is_null()) {
+    std::int64_t priority = read_int64(value, "priority", at);
+    if (priority < 0 || priority > 1000) {
+      throw SpecError(at + ".priority", std::to_string(priority), "must be between 0 and 1000");
+    }
+    scheduling.priority = priority;
+  }
+  return scheduling;
+}
+
 const std::vector<std::string> kTrainingInputFields = {
     "scaleTier", "masterType", "masterConfig", "workerType", "workerConfig", "workerCount",
     "parameterServerType", "parameterServerConfig", "parameterServerCount", "evaluatorType",
@@ -170,7 +196,7 @@ const std::vector<std::string> kTrainingInputFields = {
 
 // Known fields that mljob keeps but does not act on yet.
 const std::vector<std::string> kPassThroughFields = {
-    "evaluatorType", "evaluatorConfig", "evaluatorCount", "encryptionConfig", "scheduling",
+    "evaluatorType", "evaluatorConfig", "evaluatorCount", "encryptionConfig",
     "network", "serviceAccount", "enableWebAccess"};
 
 TrainingInput read_training_input(const json& value, const std::string& at) {
@@ -194,6 +220,7 @@ TrainingInput read_training_input(const json& value, const std::string& at) {
   in.runtime_version = read_string(value, "runtimeVersion", at);
   in.python_version = read_string(value, "pythonVersion", at);
   in.use_chief_in_tf_config = read_bool(value, "useChiefInTfConfig", at);
+  in.scheduling = read_scheduling(value, at);
   if (value.contains("hyperparameters") && !value["hyperparameters"].is_null()) {
     require_object(value["hyperparameters"], at + ".hyperparameters");
     in.hyperparameters = value["hyperparameters"];
@@ -247,7 +274,8 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
   require_known_keys(root, "",
                      {"jobId", "labels", "trainingInput", "predictionInput", "createTime",
                       "startTime", "endTime", "state", "errorMessage", "trainingOutput", "etag",
-                      "jobPosition", "predictionOutput", "slurmJobId"});
+                      "jobPosition", "predictionOutput", "slurmJobId", "evaluation_metrics",
+                      "MetricDefinitions"});
   if (root.contains("predictionInput")) {
     std::string rule = root.contains("trainingInput")
                            ? "trainingInput and predictionInput are a union: set only one"
@@ -259,6 +287,9 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
   job.labels = read_labels(root);
   if (root.contains("trainingInput") && !root["trainingInput"].is_null()) {
     job.training_input = read_training_input(root["trainingInput"], "trainingInput");
+  }
+  for (const char* key : {"evaluation_metrics", "MetricDefinitions"}) {
+    if (root.contains(key) && !root[key].is_null()) job.metric_declarations[key] = root[key];
   }
   return job;
 }

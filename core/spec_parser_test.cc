@@ -56,6 +56,17 @@ TEST(SpecParser, TypeErrorsNameTheField) {
   expect_spec_error([] { parse_job_spec("trainingInput: [1, 2]\n", "t"); }, "trainingInput", "mapping");
 }
 
+TEST(SpecParser, MetricDeclarationsAreKeptForTheMetricsChecks) {
+  Job job = parse_job_spec(R"(
+trainingInput: {scaleTier: BASIC}
+evaluation_metrics: {type: tensorboard, in: "$JOB_STATE_DIR/logs/tb"}
+MetricDefinitions: [{Name: "train:loss", Regex: "loss=(.*?);"}]
+)", "t");
+  EXPECT_EQ(job.metric_declarations["evaluation_metrics"]["type"], "tensorboard");
+  EXPECT_EQ(job.metric_declarations["MetricDefinitions"][0]["Regex"], "loss=(.*?);");
+  EXPECT_EQ(to_json(job)["MetricDefinitions"][0]["Name"], "train:loss");
+}
+
 TEST(SpecParser, QuotedNumbersStayStrings) {
   Job job = parse_job_spec("trainingInput:\n  runtimeVersion: \"2.1\"\n  pythonVersion: '3.7'\n", "t");
   EXPECT_EQ(job.training_input.runtime_version, "2.1");
@@ -83,6 +94,30 @@ TEST(SpecParser, EveryAiPlatformConfigInTheCorpusParses) {
 TEST(DidYouMean, OnlyCloseWords) {
   EXPECT_EQ(did_you_mean("workerCont", {"workerCount", "workerType"}), "workerCount");
   EXPECT_EQ(did_you_mean("zzzzzz", {"workerCount", "workerType"}), "");
+}
+
+}  // namespace
+}  // namespace mljob
+
+namespace mljob {
+namespace {
+
+TEST(SpecParserScheduling, ReadAndGivenBackAsWritten) {
+  Job job = parse_job_spec("trainingInput:\n  scaleTier: BASIC\n  scheduling:\n    maxRunningTime: 3600s\n"
+                           "    maxWaitTime: 1.5s\n    priority: 7\n", "t");
+  EXPECT_EQ(job.training_input.scheduling.max_running_seconds, 3600);
+  EXPECT_EQ(job.training_input.scheduling.max_wait_seconds, 2);
+  nlohmann::json back = to_json(job.training_input)["scheduling"];
+  EXPECT_EQ(back, (nlohmann::json{{"maxRunningTime", "3600s"}, {"maxWaitTime", "1.5s"}, {"priority", 7}}));
+}
+
+TEST(SpecParserScheduling, BadValuesNameTheField) {
+  testing::expect_spec_error([] { parse_job_spec("trainingInput:\n  scheduling: {maxRunningTime: 2h}\n", "t"); },
+                             "trainingInput.scheduling.maxRunningTime", "duration in seconds");
+  testing::expect_spec_error([] { parse_job_spec("trainingInput:\n  scheduling: {priority: 1001}\n", "t"); },
+                             "trainingInput.scheduling.priority", "between 0 and 1000");
+  testing::expect_spec_error([] { parse_job_spec("trainingInput:\n  scheduling: {maxRunnigTime: 60s}\n", "t"); },
+                             "trainingInput.scheduling.maxRunnigTime", "did you mean 'maxRunningTime'");
 }
 
 }  // namespace

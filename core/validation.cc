@@ -60,6 +60,15 @@ void validate_accelerator(const std::optional<AcceleratorConfig>& config, const 
 
 }  // namespace
 
+std::vector<std::string> apply_api_defaults(Job& job) {
+  std::vector<std::string> filled;
+  if (job.training_input.scale_tier.empty()) {
+    job.training_input.scale_tier = "BASIC";
+    filled.push_back("trainingInput.scaleTier: BASIC (not given; the API's default)");
+  }
+  return filled;
+}
+
 void validate_job(const Job& job) {
   validate_job_id(job.job_id);
   validate_labels(job.labels);
@@ -94,8 +103,17 @@ void validate_job(const Job& job) {
   validate_accelerator(in.parameter_server_config.accelerator_config, at + ".parameterServerConfig.acceleratorConfig");
   if (in.package_uris.size() > kMaxPackageUris)
     throw SpecError(at + ".packageUris", std::to_string(in.package_uris.size()) + " entries", "at most 100 package URIs");
-  bool container = !in.master_config.image_uri.empty();
-  if (in.python_module.empty() && !container)
+  // Custom containers need a container runtime on the nodes that mljob does not drive (yet);
+  // running the image's Python instead would be a different job, so say so before submitting.
+  for (const auto& [field, config] : {std::pair{"masterConfig", &in.master_config}, {"workerConfig", &in.worker_config},
+                                      {"parameterServerConfig", &in.parameter_server_config}}) {
+    if (!config->image_uri.empty()) {
+      throw SpecError(at + "." + field + ".imageUri", config->image_uri,
+                      "custom containers are not run by mljob: give a Python package (--package-path or packageUris) "
+                      "and --module-name instead");
+    }
+  }
+  if (in.python_module.empty())
     throw SpecError(at + ".pythonModule", "", "is required (the module to run, e.g. trainer.task)");
 }
 

@@ -2,10 +2,19 @@
 // is submitted. Each violation is a SpecError naming the field, the value and the rule.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "core/job.h"
 #include "tiers/catalog.h"
 
 namespace mljob {
+
+// Fills what the API fills when a field is left out. Today that is scaleTier: the reference
+// calls it required, but it is a proto3 enum whose zero value is BASIC, so the service runs a
+// job without one as BASIC, and many published configs (hptuning_config.yaml files, which
+// gcloud merges with flags) rely on that. Returns the fields it filled, for --dry-run to show.
+std::vector<std::string> apply_api_defaults(Job& job);
 
 // Rules that need nothing but the job itself (job ID syntax, unions, counts, labels...).
 void validate_job(const Job& job);

@@ -80,3 +80,27 @@ TEST(Validation, Labels) {
 
 }  // namespace
 }  // namespace mljob
+
+namespace mljob {
+namespace {
+
+TEST(ApiDefaults, MissingScaleTierIsBasicAsTheServiceRunsIt) {
+  Job job = parse_job_spec("trainingInput: {pythonModule: t}\n", "t");
+  job.job_id = "j";
+  auto filled = apply_api_defaults(job);
+  EXPECT_EQ(job.training_input.scale_tier, "BASIC");
+  ASSERT_EQ(filled.size(), 1u);
+  EXPECT_NO_THROW(validate_job(job));
+  Job given = parse_job_spec("trainingInput: {scaleTier: STANDARD_1, pythonModule: t}\n", "t");
+  EXPECT_TRUE(apply_api_defaults(given).empty());
+  EXPECT_EQ(given.training_input.scale_tier, "STANDARD_1");
+}
+
+TEST(Validation, CustomContainersAreRefusedNotRunAsPython) {
+  Job job = parse_job_spec("trainingInput: {scaleTier: BASIC, masterConfig: {imageUri: 'gcr.io/p/i'}}\n", "t");
+  job.job_id = "j";
+  testing::expect_spec_error([&] { validate_job(job); }, "trainingInput.masterConfig.imageUri", "custom containers");
+}
+
+}  // namespace
+}  // namespace mljob

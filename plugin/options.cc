@@ -100,6 +100,9 @@ std::optional<JobSettings> resolve_job_settings(const OptionValues& options,
   } else if (auto chief = environment("MLJOB_USE_CHIEF")) {
     settings.use_chief = parse_use_chief(*chief, "MLJOB_USE_CHIEF");
   }
+  if (auto bind = option_or_environment(options.bind, "--ml-bind", environment, "MLJOB_BIND")) {
+    settings.bind = parse_bind_request(bind->text, bind->source);
+  }
   return settings;
 }
 

@@ -1,6 +1,6 @@
 // The job's ML settings, from the SPANK options (--ml-roles, --ml-port, --ml-env,
-// --ml-chief) or, for each option not given, from the job's environment (MLJOB_ROLES,
-// MLJOB_PORT, MLJOB_ENV, MLJOB_USE_CHIEF): slurmrestd submissions cannot pass SPANK
+// --ml-chief, --ml-bind) or, for each option not given, from the job's environment
+// (MLJOB_ROLES, MLJOB_PORT, MLJOB_ENV, MLJOB_USE_CHIEF, MLJOB_BIND): slurmrestd submissions cannot pass SPANK
 // options, but they can set environment variables.
 #pragma once
 
@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "bind_options.h"
 #include "env_lookup.h"
 #include "roles.h"
 
@@ -39,6 +40,7 @@ struct OptionValues {
   std::optional<std::string> port;   // --ml-port
   std::optional<std::string> env;    // --ml-env
   bool chief = false;                // --ml-chief
+  std::optional<std::string> bind;   // --ml-bind
 };
 
 struct JobSettings {
@@ -47,6 +49,7 @@ struct JobSettings {
   std::optional<unsigned> port_base;   // overrides plugstack.conf's port_base
   EnvFamilies families;
   bool use_chief = false;
+  std::optional<BindRequest> bind;     // over plugstack.conf's bind= (resolve_bind)
 };
 
 // nullopt when neither --ml-roles nor MLJOB_ROLES is set: the job did not opt in and the

@@ -31,6 +31,14 @@ LogLevel parse_log_level(std::string_view argument, std::string_view value) {
   fail(argument, "log must be error, info or debug");
 }
 
+// The file is read by slurmstepd for every step that binds: a relative path would depend
+// on the step's working directory, so only an absolute one is accepted.
+std::string parse_topology_path(std::string_view argument, std::string_view value) {
+  if (value.empty() || value.front() != '/') fail(argument, "topology must be an absolute path");
+  if (value.size() > 4096) fail(argument, "topology path longer than 4096 bytes");
+  return std::string(value);
+}
+
 }  // namespace
 
 PluginConfig parse_plugin_arguments(std::span<const std::string_view> arguments) {
@@ -46,8 +54,12 @@ PluginConfig parse_plugin_arguments(std::span<const std::string_view> arguments)
       config.ports.range = parse_number(argument, value, kPortStride, kHighestPort);
     } else if (key == "log") {
       config.log = parse_log_level(argument, value);
+    } else if (key == "bind") {
+      config.bind = resolve_bind(parse_bind_request(value, "plugstack.conf argument bind"), BindSettings{});
+    } else if (key == "topology") {
+      config.topology_xml = parse_topology_path(argument, value);
     } else {
-      fail(argument, "unknown key (known: port_base, port_range, log)");
+      fail(argument, "unknown key (known: port_base, port_range, log, bind, topology)");
     }
   }
   check_port_range(config.ports);

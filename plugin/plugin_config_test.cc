@@ -36,7 +36,7 @@ TEST(PluginConfig, RefusesUnknownAndMalformedArguments) {
   EXPECT_THAT([] { parse({"colour=blue"}); },
               ThrowsMessage<std::invalid_argument>(HasSubstr(
                   "plugstack.conf argument \"colour=blue\": unknown key (known: port_base, "
-                  "port_range, log)")));
+                  "port_range, log, bind, topology)")));
   EXPECT_THAT([] { parse({"port_base"}); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("expected key=value")));
   EXPECT_THAT([] { parse({"port_base=80"}); },

@@ -14,8 +14,11 @@
 #include <typeinfo>
 #include <vector>
 
+#include "bind_options.h"
+#include "binding.h"
 #include "hostlist.h"
 #include "layout.h"
+#include "node_topology.h"
 #include "options.h"
 #include "plugin_config.h"
 #include "roles.h"
@@ -537,6 +540,63 @@ TEST(Robustness, SageMakerReadersNeverThrow) {
       ADD_FAILURE() << "a SageMaker reader threw " << error.what() << " for " << shown(input);
     }
   }
+}
+
+// --ml-bind / MLJOB_BIND / bind=, and the binding decision on random SLURM_STEP_GPUS
+// values, allocations and local ranks over the 8-GPU server: a decision never throws,
+// never leaves the allocation, and always says why.
+TEST(Robustness, BindParserAndBindingDecision) {
+  Generator generator(kSeed + 6);
+  const std::vector<std::string> adversarial = {"", ",", "verbose,", ",verbose", "none,none",
+                                                "numa,socket", "VERBOSE", std::string(1 << 16, 'v')};
+  const std::vector<std::string> valid = {"closest", "numa,verbose", "verbose", "none", "socket"};
+  const std::vector<std::string> tokens = {"closest", "numa", "socket", "none", "verbose", ",", "x"};
+  int parsed = 0, total = 0;
+  for (const std::string& input :
+       inputs_for(generator, adversarial, valid, tokens, "closetnumakvrb,")) {
+    ++total;
+    parsed += parses_or_refuses(
+        "parse_bind_request", input,
+        [](const std::string& in) { return parse_bind_request(in, "--ml-bind"); },
+        [](const BindRequest&, const std::string&) {});
+  }
+  expect_both_outcomes("parse_bind_request", parsed, total);
+
+  const HwlocTopology loaded =
+      load_hwloc_topology(std::string(MLJOB_PLUGIN_TESTDATA "/server-2s-4numa-8gpu.xml"));
+  const NodeTopology topology = read_node_topology(loaded.get());
+  const std::vector<std::string> gpu_tokens = {"0", "1", "7", "8", ",", "4294967295", "99999999999",
+                                               "-1", " ", "", "NoDevFiles"};
+  const std::vector<std::string> cpu_lists = {"0", "0-47", "12-17", "40-63", "100-120", "0,47"};
+  const BindPolicy policies[] = {BindPolicy::closest, BindPolicy::numa, BindPolicy::socket,
+                                 BindPolicy::none};
+  int bound = 0;
+  for (int i = 0; i < 3000; ++i) {
+    BindingRequest request;
+    request.policy = policies[generator.below(4)];
+    request.allowed_cpus = IndexSet::from_list(cpu_lists[generator.below(cpu_lists.size())]);
+    request.allowed_nodes = IndexSet::from_list(generator.below(2) ? "0-3" : "2");
+    request.task_gpus = generator.below(8) ? std::optional(generator.from_tokens(gpu_tokens))
+                                           : std::optional(generator.from_bytes());
+    request.step_gpus = generator.below(2) ? request.task_gpus : std::optional<std::string>();
+    request.local_count = static_cast<unsigned>(1 + generator.below(70000));
+    request.local_index = static_cast<unsigned>(generator.below(request.local_count + 2));
+    if (generator.below(50) == 0) request.local_count = 0;
+    try {
+      const Binding binding = decide_binding(topology, request);
+      EXPECT_FALSE(binding.reason.empty());
+      if (binding.bind) {
+        ++bound;
+        EXPECT_FALSE(binding.cpus.empty()) << binding.reason;
+        EXPECT_TRUE(request.allowed_cpus.contains(binding.cpus)) << binding.reason;
+        EXPECT_TRUE(request.allowed_nodes.contains(binding.nodes)) << binding.reason;
+      }
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "decide_binding threw " << error.what() << " for "
+                    << shown(request.task_gpus.value_or(""));
+    }
+  }
+  EXPECT_GT(bound, 0);
 }
 
 }  // namespace

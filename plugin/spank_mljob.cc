@@ -6,7 +6,9 @@
 //   - every spank_* return code is checked (spank_access.h);
 //   - every failure is reported with slurm_error (the user sees it in the step's or the
 //     submission's output) and a non-zero return, never silently;
-//   - no file is opened, nothing runs without bound (see the limits in the logic).
+//   - no file is opened but the hwloc topology file the administrator names in
+//     plugstack.conf (read as the job's user), nothing runs without bound (see the limits
+//     in the logic).
 #include <sched.h>
 #include <unistd.h>
 
@@ -24,11 +26,14 @@ extern "C" {
 #include <slurm/spank.h>
 }
 
+#include "binding.h"
+#include "node_topology.h"
 #include "options.h"
 #include "plugin_config.h"
 #include "slurm_step.h"
 #include "spank_access.h"
 #include "step_plan.h"
+#include "task_binding.h"
 
 // The symbols Slurm's plugin loader looks up. SPANK_PLUGIN(mljob, 1) would define them,
 // but in C++ a namespace-scope const has internal linkage, so the macro's definitions
@@ -60,6 +65,20 @@ std::optional<StepPlan> g_step_plan;
 // had run; a task that fails in task_init exits 1, and srun with it.
 std::optional<std::string> g_step_refusal;
 
+// The node's topology, loaded once per step by user_init when the step binds its tasks
+// (tasks are forked from slurmstepd after user_init, so each task reads this copy).
+struct StepTopology {
+  HwlocTopology hwloc;
+  NodeTopology node;
+};
+std::optional<StepTopology> g_topology;
+// Why the topology could not be loaded, for each task's verbose line.
+std::optional<std::string> g_topology_error;
+// The step's binding settings and what binding needs to know of the step on this node.
+BindSettings g_bind;
+std::optional<std::string> g_step_gpus;  // SLURM_STEP_GPUS of the step on this node
+unsigned g_local_task_count = 1;         // the step's tasks on this node (this component)
+
 // Option values as the option callbacks saw them in sbatch/salloc/srun, so that
 // init_post_opt can check MLJOB_* variables only for options not given.
 OptionValues g_command_line;
@@ -78,7 +97,7 @@ void log_debug(const std::string& message) {
 
 // --- options ------------------------------------------------------------------------
 
-enum OptionId : int { kRolesOption = 1, kPortOption, kEnvOption, kChiefOption };
+enum OptionId : int { kRolesOption = 1, kPortOption, kEnvOption, kChiefOption, kBindOption };
 
 int on_option(int option_id, const char* argument, int remote);
 
@@ -102,6 +121,10 @@ spank_option g_options[] = {
     {text("ml-chief"), nullptr,
      text("[mljob] call the master \"chief\" in TF_CONFIG (AI Platform's useChiefInTfConfig)"),
      0, kChiefOption, on_option},
+    {text("ml-bind"), text("POLICY"),
+     text("[mljob] bind each task's CPUs and memory: closest (to its GPUs, the default), "
+          "numa, socket or none; add verbose (e.g. numa,verbose) to print what each task got"),
+     1, kBindOption, on_option},
 };
 
 spank_option& option_by_id(OptionId id) { return g_options[id - kRolesOption]; }
@@ -118,6 +141,9 @@ void check_option(int option_id, const std::string& value) {
     case kEnvOption:
       parse_env_families(value, "--ml-env");
       return;
+    case kBindOption:
+      parse_bind_request(value, "--ml-bind");
+      return;
     default:
       return;
   }
@@ -129,6 +155,7 @@ void remember_option(int option_id, const std::string& value) {
     case kPortOption: g_command_line.port = value; return;
     case kEnvOption: g_command_line.env = value; return;
     case kChiefOption: g_command_line.chief = true; return;
+    case kBindOption: g_command_line.bind = value; return;
     default: return;
   }
 }
@@ -170,6 +197,7 @@ OptionValues options_of_step(spank_t spank) {
   values.port = spank_option_value(spank, option_by_id(kPortOption));
   values.env = spank_option_value(spank, option_by_id(kEnvOption));
   values.chief = spank_option_value(spank, option_by_id(kChiefOption)).has_value();
+  values.bind = spank_option_value(spank, option_by_id(kBindOption));
   return values;
 }
 
@@ -248,6 +276,26 @@ std::string working_directory() {
   throw std::runtime_error("getcwd failed: the working directory is longer than 65536 bytes");
 }
 
+// Loads the node's topology for a step that binds (once per step and node). A failure is
+// said to the user once per node and leaves every task on Slurm's allocation.
+void load_step_topology(spank_t spank, const EnvLookup& environment) {
+  g_topology.reset();
+  g_topology_error.reset();
+  if (g_bind.policy == BindPolicy::none) return;
+  g_step_gpus = environment("SLURM_STEP_GPUS");
+  g_local_task_count = spank_item_u32(spank, S_JOB_LOCAL_TASK_COUNT, "S_JOB_LOCAL_TASK_COUNT");
+  // Without GPUs on this node, no task needs PCI locality: the cheaper discovery will do.
+  const bool gpus_here = g_step_gpus && !g_step_gpus->empty();
+  try {
+    HwlocTopology hwloc = load_hwloc_topology(g_config.topology_xml, gpus_here);
+    NodeTopology node = read_node_topology(hwloc.get());
+    g_topology = StepTopology{.hwloc = std::move(hwloc), .node = std::move(node)};
+  } catch (const std::exception& error) {
+    g_topology_error = error.what();
+    warn_user(step_name(spank) + ": tasks keep Slurm's CPU allocation: " + error.what());
+  }
+}
+
 // user_init's work; returns normally when the step is not ours to touch.
 void plan_step(spank_t spank) {
   g_step_plan.reset();
@@ -279,6 +327,7 @@ void plan_step(spank_t spank) {
                                 });
   const std::uint32_t job_id = job_id_from_environment(environment);
   const std::string roles_text = settings->roles_text;
+  g_bind = resolve_bind(settings->bind, g_config.bind);
   g_step_plan = make_step_plan(std::move(*settings), g_config, std::move(layout), job_id);
   if (g_step_plan->settings.families.sagemaker) {
     add_sagemaker_job(*g_step_plan, environment, spank_environment_entries(spank));
@@ -290,6 +339,7 @@ void plan_step(spank_t spank) {
       warn_user(step_name(spank) + ": " + warning);
     }
   }
+  load_step_topology(spank, environment);
   log_info(step_name(spank) + ": roles " + roles_text + ", " +
            std::to_string(g_step_plan->layout.total_tasks()) + " tasks in " +
            std::to_string(g_step_plan->layout.component_count()) + " component(s), cluster " +
@@ -318,6 +368,40 @@ void set_sagemaker_variables(spank_t spank, const SageMakerJob& job,
   }
 }
 
+// Binds one task's CPUs and memory (--ml-bind), saying what and why when verbose. A
+// binding that cannot be applied is a warning: the task runs, on Slurm's allocation.
+void bind_task(spank_t spank, const TaskPlacement& placement, const EnvLookup& environment) {
+  if (g_bind.policy == BindPolicy::none && !g_bind.verbose) return;
+  const std::string task_name = step_name(spank) + " task " +
+                                std::to_string(placement.global_rank) + " on " + placement.host;
+  std::string outcome;
+  if (g_bind.policy == BindPolicy::none) {
+    outcome = "kept Slurm's allocation: --ml-bind=none";
+  } else if (!g_topology) {
+    outcome = "kept Slurm's allocation: no topology (" + g_topology_error.value_or("?") + ")";
+  } else {
+    hwloc_topology_t topology = g_topology->hwloc.get();
+    BindingRequest request;
+    request.policy = g_bind.policy;
+    request.allowed_nodes = g_topology->node.nodes;
+    request.task_gpus = environment("SLURM_STEP_GPUS");
+    request.step_gpus = g_step_gpus;
+    request.local_index = placement.local_index_in_component;
+    request.local_count = g_local_task_count;
+    try {
+      request.allowed_cpus = current_cpu_binding(topology);
+      const Binding binding = decide_binding(g_topology->node, request);
+      apply_binding(topology, binding);
+      outcome = binding.reason;
+    } catch (const std::exception& error) {
+      warn_user(task_name + ": " + error.what() + "; it runs where Slurm put it");
+      outcome = std::string("not bound: ") + error.what();
+    }
+  }
+  log_info("bind: " + task_name + ": " + outcome);
+  if (g_bind.verbose) slurm_spank_log("mljob: bind: %s: %s", task_name.c_str(), outcome.c_str());
+}
+
 // task_init's work for one task.
 void set_task_variables(spank_t spank) {
   const StepPlan& plan = *g_step_plan;
@@ -342,6 +426,8 @@ void set_task_variables(spank_t spank) {
     log_debug("task " + std::to_string(*global_rank) + ": " + name + "=" + value);
   }
   for (const std::string& name : variables.unset) spank_unset_task_variable(spank, name);
+  // Bound first, so that SM_NUM_CPUS (without -c) counts the CPUs the task runs on.
+  bind_task(spank, placement, environment);
   if (plan.sagemaker) set_sagemaker_variables(spank, *plan.sagemaker, placement, environment);
 }
 

@@ -8,14 +8,16 @@ MLJOB_CLUSTER_PORT_BASE select another one than the default)."""
 import collections
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 import time
 import unittest
 import uuid
+import xml.etree.ElementTree as ET
 
-from harness import ClusterTestCase
+from harness import ROOT, ClusterTestCase
 
 # Job states after which squeue's answer no longer changes.
 FINISHED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
@@ -33,8 +35,41 @@ with open(os.path.join(sys.argv[1], os.environ["SLURM_PROCID"] + ".json"), "w") 
     json.dump({name: os.environ.get(name) for name in names}, out)
 '''
 
+# Run by every task of the binding tests: what the task really got from the kernel.
+SHOW_BINDING = r'''
+import json, os, sys
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
+with open("/proc/self/numa_maps") as maps:
+    policy = maps.readline().split()[1]
+names = ["SLURMD_NODENAME", "SLURM_PROCID", "SLURM_LOCALID", "SLURM_STEP_GPUS", "MLJOB_ROLE"]
+saved = {name: os.environ.get(name) for name in names}
+saved.update(cpus=status["Cpus_allowed_list"].strip(), policy=policy)
+with open(os.path.join(sys.argv[1], os.environ["SLURM_PROCID"] + ".json"), "w") as out:
+    json.dump(saved, out)
+'''
+
+# The PyTorch check (etc/examples/torch_allreduce): package folder and its parent.
+TORCH_PACKAGE = os.path.join(ROOT, "etc", "examples", "torch_allreduce")
+ALLREDUCE = re.compile(r"ALLREDUCE rank=(\d+) world=(\d+) sum=(\d+) expected=(\d+) role=(\S+)")
+
+
+def cpu_list(text):
+    """The CPUs of a Linux list ("0-3,8") as a set."""
+    cpus = set()
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("-")
+        cpus.update(range(int(first), int(last or first) + 1))
+    return cpus
+
+
+def hwloc_mask(text):
+    """The CPUs of an hwloc bitmap ("0x00000003,0x0000000f") as a set."""
+    value = int("".join(word[2:] for word in text.split(",")), 16)
+    return {bit for bit in range(value.bit_length()) if value >> bit & 1}
+
+
 # Variables of the submitting shell that would change what the plugin does.
-PLUGIN_VARIABLES = ("MLJOB_ROLES", "MLJOB_PORT", "MLJOB_ENV", "MLJOB_USE_CHIEF", "MLJOB_HPS",
+PLUGIN_VARIABLES = ("MLJOB_ROLES", "MLJOB_PORT", "MLJOB_ENV", "MLJOB_USE_CHIEF", "MLJOB_BIND", "MLJOB_HPS",
                     "MLJOB_JOB_DIR")
 
 
@@ -108,6 +143,51 @@ class PluginOnTheCluster(ClusterTestCase):
         os.mkdir(os.path.join(self.work, step))
         return f"srun {options} /usr/bin/python3 {self.show_task} {os.path.join(self.work, step)}\n"
 
+    def srun_binding(self, step, options=""):
+        """A script line: srun with `options`, every task saving its CPUs and memory policy."""
+        os.mkdir(os.path.join(self.work, step))
+        script = os.path.join(self.work, "show_binding.py")
+        if not os.path.exists(script):
+            with open(script, "w") as out:
+                out.write(SHOW_BINDING)
+        return f"srun {options} /usr/bin/python3 {script} {os.path.join(self.work, step)}\n"
+
+    def cluster_packages(self):
+        """The CPUs of each package of the topology the cluster's plugstack.conf names."""
+        plugstack = os.path.join(self.env["MLJOB_CLUSTER_DIR"], "etc", "plugstack.conf")
+        with open(plugstack) as conf:
+            words = [w for line in conf if line.startswith("required") for w in line.split()]
+        paths = [w.split("=", 1)[1] for w in words if w.startswith("topology=")]
+        self.assertEqual(len(paths), 1, f"{plugstack} names no topology= (MLJOB_CLUSTER_TOPOLOGY=none?)")
+        root = ET.parse(paths[0]).getroot()
+        packages = [hwloc_mask(o.get("cpuset")) for o in root.iter("object") if o.get("type") == "Package"]
+        gpus = [o for o in root.iter("object") if o.get("type") == "PCIDev"]
+        return packages, len(gpus) // len(packages)
+
+    def assert_allreduce(self, log, world, roles):
+        """Every rank of the torch world all-reduced rank+1 and got the sum."""
+        results = {int(m[0]): m for m in ALLREDUCE.findall(log)}
+        self.assertEqual(sorted(results), list(range(world)), log)
+        for rank, (_, size, total, expected, role) in results.items():
+            self.assertEqual(int(size), world, log)
+            self.assertEqual(int(expected), world * (world + 1) // 2)
+            self.assertEqual(int(total), int(expected), f"rank {rank}: {log}")
+        self.assertEqual([results[r][4] for r in range(world)], roles, log)
+
+    def assert_tf_config_self(self, log, count):
+        """Each task found its own address (on its own node) at its own type and index;
+        all saw one cluster."""
+        selves = [json.loads(line.split("TF_CONFIG_SELF ", 1)[1])
+                  for line in log.splitlines() if "TF_CONFIG_SELF " in line]
+        self.assertEqual(len(selves), count, log)
+        for me in selves:
+            self.assertEqual(me["address"].rsplit(":", 1)[0], me["node"], me)
+            self.assertEqual(me["environment"], "cloud")
+        self.assertEqual(len({json.dumps(me["cluster"], sort_keys=True) for me in selves}), 1, log)
+        self.assertEqual(sorted((me["type"], me["index"]) for me in selves),
+                         sorted((role, index) for role, members in selves[0]["cluster"].items()
+                                for index in range(len(members))))
+
     def assert_tf_config_consistent(self, tasks, expected_sizes, log):
         """Every task's TF_CONFIG parses, names its own host:port at its own type and index,
         and all tasks see one cluster with distinct ports on each node."""
@@ -164,16 +244,21 @@ class PluginOnTheCluster(ClusterTestCase):
             self.assertIsNone(tasks[rank]["RANK"])
 
     def test_bad_roles_are_refused_at_submission_and_nothing_is_queued(self):
-        for options, env_extra, expected in (
-                (["--ml-roles=foo"], {}, 'unknown role "foo"'),
-                ([], {"MLJOB_ROLES": "master,bogus"}, 'unknown role "bogus"')):
+        roles_rule = "allowed: master, chief, worker, ps, evaluator"
+        bind_rule = "allowed: closest, numa, socket, none, verbose"
+        for options, env_extra, expected, rule in (
+                (["--ml-roles=foo"], {}, 'unknown role "foo"', roles_rule),
+                ([], {"MLJOB_ROLES": "master,bogus"}, 'unknown role "bogus"', roles_rule),
+                (["--ml-roles=master", "--ml-bind=tight"], {}, '--ml-bind="tight"', bind_rule),
+                (["--ml-roles=master"], {"MLJOB_BIND": "numa,socket"},
+                 'MLJOB_BIND="numa,socket": more than one binding policy', "")):
             env = dict(self.env, **env_extra)
             result, output = self.sbatch("#!/bin/bash\ntrue\n", *options, env=env)
             self.assertNotEqual(result.returncode, 0, result.stdout)
             self.assertEqual(result.stdout.strip(), "")
             self.assertIn("mljob", result.stderr)
             self.assertIn(expected, result.stderr)
-            self.assertIn("allowed: master, chief, worker, ps, evaluator", result.stderr)
+            self.assertIn(rule, result.stderr)
             self.assertFalse(os.path.exists(output))
         # No job of this test exists, queued, running or finished.
         names = self.slurm("squeue", "--noheader", "--states=all", "--format=%j").split()
@@ -257,6 +342,84 @@ class PluginOnTheCluster(ClusterTestCase):
         self.assertEqual(len(warnings), 1, second)  # said once for the step, not per node
         self.assertIn('MLJOB_HPS="lr=0.5" is not valid JSON', warnings[0])
         self.assertEqual(os.listdir(elsewhere), [])
+
+    def test_torch_all_reduce_in_a_hand_written_het_job(self):
+        # Master alone in component 0, two workers on two nodes in component 1; nothing but
+        # the plugin's variables tells torch where the others are.
+        script = ("#!/bin/bash\n"
+                  "#SBATCH --ml-roles=master,worker\n"
+                  "#SBATCH --nodes=1 --ntasks=1\n"
+                  "#SBATCH hetjob\n"
+                  "#SBATCH --nodes=2 --ntasks=2\n"
+                  f"export PYTHONPATH={os.path.dirname(TORCH_PACKAGE)}\n"
+                  "srun --het-group=0-1 --kill-on-bad-exit=1 /usr/bin/python3 -m torch_allreduce.task\n")
+        _, log = self.run_job(script, timeout=240)
+        self.assert_allreduce(log, 3, ["master:0", "worker:0", "worker:1"])
+        self.assert_tf_config_self(log, 3)
+
+    def test_torch_all_reduce_in_a_bridge_job(self):
+        # mljob's own het job (master with a GPU, two workers): the same check, unchanged.
+        job_id = self.unique_id("torch")
+        result = self.mljob("submit", "training", job_id, "--scale-tier", "CUSTOM",
+                            "--master-machine-type", "n1-highcpu-8",
+                            "--master-accelerator", "count=1,type=NVIDIA_TESLA_T4",
+                            "--worker-count", "2", "--worker-machine-type", "n1-standard-4",
+                            "--module-name", "torch_allreduce.task",
+                            "--package-path", TORCH_PACKAGE, "--stream-logs", check=False)
+        log = self.output_of(job_id)
+        self.assertEqual(result.returncode, 0, f"{result.stderr}\n{log}")
+        self.assertEqual(self.describe(job_id)["state"], "SUCCEEDED")
+        self.assert_allreduce(log, 3, ["master:0", "worker:0", "worker:1"])
+        self.assert_tf_config_self(log, 3)
+
+    def test_binding_puts_tasks_next_to_their_gpus_within_their_allocation(self):
+        packages, gpus_per_package = self.cluster_packages()
+        # Master with 1 GPU; 4 workers on one node sharing 8 GPUs (2 each by local rank).
+        # Step "slurm": --ml-bind=none, what Slurm alone gives; step "bound": verbose binding.
+        script = ("#!/bin/bash\n"
+                  "#SBATCH --ml-roles=master,worker\n"
+                  "#SBATCH --nodes=1 --ntasks=1 --gres=gpu:1\n"
+                  "#SBATCH hetjob\n"
+                  "#SBATCH --nodes=1 --ntasks=4 --gres=gpu:8\n"
+                  + self.srun_binding("slurm", "--het-group=0-1 --ml-bind=none")
+                  + "echo STEP2\n"
+                  + self.srun_binding("bound", "--het-group=0-1 --ml-bind=verbose"))
+        job_id, log = self.run_job(script)
+        first, second = log.split("STEP2\n", 1)
+        self.assertNotIn("mljob: bind:", first)
+        slurm, bound = self.tasks("slurm", 5, log), self.tasks("bound", 5, log)
+        for rank in range(5):
+            where = f"rank {rank}: {bound[rank]}\n{log}"
+            allocation, cpus = cpu_list(slurm[rank]["cpus"]), cpu_list(bound[rank]["cpus"])
+            self.assertTrue(cpus and cpus <= allocation, where)
+            self.assertEqual(slurm[rank]["policy"], "default", where)
+            self.assertIn(bound[rank]["policy"].split(":")[0], ("bind", "prefer", "prefer (many)"), where)
+            if rank == 0:  # the master: its one GPU's package
+                gpus = [int(bound[0]["SLURM_STEP_GPUS"])]
+            else:  # local worker i of 4 takes GPUs 2i, 2i+1 of the step's 8
+                self.assertEqual(bound[rank]["SLURM_STEP_GPUS"], "0,1,2,3,4,5,6,7", where)
+                local = int(bound[rank]["SLURM_LOCALID"])
+                gpus = [2 * local, 2 * local + 1]
+            near = set().union(*(packages[g // gpus_per_package] for g in gpus))
+            self.assertEqual(cpus, near & allocation, where)
+            lines = [line for line in second.splitlines()
+                     if re.search(rf"mljob: bind: job {job_id} step \d+ .*task {rank} on ", line)]
+            self.assertEqual(len(lines), 1, second)
+            self.assertIn(f"closest to its GPU{'s' if len(gpus) > 1 else ''} {','.join(map(str, gpus))} ", lines[0])
+            self.assertIn(f"cpus {bound[rank]['cpus']},", lines[0])
+
+    def test_binding_spreads_tasks_without_gpus(self):
+        packages, _ = self.cluster_packages()
+        everything = set().union(*packages)
+        script = "#!/bin/bash\n" + self.srun_binding("spread", "--ml-bind=verbose")
+        _, log = self.run_job(script, "--nodes=1", "--ntasks=2", "--ml-roles=master:1+worker")
+        tasks = self.tasks("spread", 2, log)
+        self.assertEqual([line.count("no GPU; local task") for line in log.splitlines()
+                          if "mljob: bind:" in line], [1, 1], log)
+        cpus = [cpu_list(tasks[rank]["cpus"]) for rank in range(2)]
+        if len(everything) >= 2:  # two tasks on one NUMA node split its cores
+            self.assertFalse(cpus[0] & cpus[1], log)
+        self.assertTrue(cpus[0] | cpus[1] <= everything, log)
 
     def test_a_job_that_does_not_opt_in_gets_nothing(self):
         # --ml-env alone does not opt in: only --ml-roles or MLJOB_ROLES does.

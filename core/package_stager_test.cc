@@ -1,0 +1,108 @@
+#include "core/package_stager.h"
+
+#include <cstdlib>
+#include <fstream>
+
+#include "core/process.h"
+#include "core/test_support.h"
+
+namespace mljob {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PackageStager : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/mljob-stager-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    scratch_ = pattern;
+  }
+  void TearDown() override { fs::remove_all(scratch_); }
+
+  void write(const fs::path& relative, const std::string& text = "") {
+    fs::create_directories((scratch_ / relative).parent_path());
+    std::ofstream(scratch_ / relative) << text;
+  }
+
+  // Packs scratch/SOURCE/ENTRY into scratch/ARCHIVE with the system's tar (or Python's zip).
+  fs::path pack(const std::string& archive, const std::string& source, const std::string& entry) {
+    fs::path out = scratch_ / archive;
+    std::vector<std::string> argv;
+    if (archive.ends_with(".zip")) argv = {"python3", "-m", "zipfile", "-c", out.string(), (scratch_ / source / entry).string()};
+    else argv = {"tar", "-caf", out.string(), "-C", (scratch_ / source).string(), entry};
+    EXPECT_EQ(run_process(argv).exit_code, 0);
+    return out;
+  }
+
+  std::vector<fs::path> stage(const std::vector<std::string>& uris) {
+    return stage_packages("", uris, scratch_ / "staged");
+  }
+
+  fs::path scratch_;
+};
+
+TEST_F(PackageStager, SdistPutsItsProjectRootOnThePath) {
+  write("src/trainer-0.1/setup.py", "from setuptools import setup\n");
+  write("src/trainer-0.1/trainer/__init__.py");
+  write("src/trainer-0.1/trainer/task.py", "print('hi')\n");
+  auto path = stage({pack("trainer-0.1.tar.gz", "src", "trainer-0.1").string()});
+  ASSERT_EQ(path.size(), 1u);
+  EXPECT_EQ(path[0], scratch_ / "staged/unpacked/trainer-0.1/trainer-0.1");
+  EXPECT_TRUE(fs::exists(path[0] / "trainer/task.py"));
+}
+
+TEST_F(PackageStager, SrcLayoutPutsSrcOnThePath) {
+  write("src/proj-2.0/pyproject.toml", "[project]\nname='proj'\n");
+  write("src/proj-2.0/src/proj/__init__.py");
+  auto path = stage({pack("proj-2.0.tar.bz2", "src", "proj-2.0").string()});
+  ASSERT_EQ(path.size(), 1u);
+  EXPECT_EQ(path[0], scratch_ / "staged/unpacked/proj-2.0/proj-2.0/src");
+}
+
+TEST_F(PackageStager, TarballOfAPackageFolderAndAZip) {
+  write("src/mypkg/__init__.py");
+  write("zsrc/zpkg/__init__.py");
+  auto path = stage({pack("mypkg.tgz", "src", "mypkg").string(), pack("zpkg.zip", "zsrc", "zpkg").string()});
+  ASSERT_EQ(path.size(), 2u);
+  EXPECT_TRUE(fs::exists(path[0] / "mypkg/__init__.py"));
+  EXPECT_TRUE(fs::exists(path[1] / "zpkg/__init__.py"));
+}
+
+TEST_F(PackageStager, ArchivesWithoutPythonCodeAreRefused) {
+  write("src/docs/README.txt", "nothing to import\n");
+  auto archive = pack("docs.tar.gz", "src", "docs").string();
+  testing::expect_spec_error([&] { stage({archive}); }, "trainingInput.packageUris[0]", "holds no importable Python code");
+}
+
+TEST_F(PackageStager, CorruptArchiveIsRefusedWithTarsReason) {
+  write("junk.tar.gz", "this is not gzip");
+  testing::expect_spec_error([&] { stage({(scratch_ / "junk.tar.gz").string()}); }, "trainingInput.packageUris[0]",
+                             "could not be unpacked");
+}
+
+TEST_F(PackageStager, OnlyHttpAndHttpsAreFetched) {
+  testing::expect_spec_error([&] { stage({"gs://bucket/trainer-0.1.tar.gz"}); }, "trainingInput.packageUris[0]",
+                             "only http and https");
+  testing::expect_spec_error([&] { stage({"file:///etc/passwd.tar"}); }, "trainingInput.packageUris[0]",
+                             "only http and https");
+  testing::expect_spec_error([&] { stage({"https://example.invalid/trainer.exe"}); }, "trainingInput.packageUris[0]",
+                             "must be a package folder, a wheel");
+}
+
+TEST_F(PackageStager, MissingAndUnknownLocalFiles) {
+  testing::expect_spec_error([&] { stage({(scratch_ / "absent.tar.gz").string()}); }, "trainingInput.packageUris[0]",
+                             "no such file");
+  write("notes.txt", "x");
+  testing::expect_spec_error([&] { stage({(scratch_ / "notes.txt").string()}); }, "trainingInput.packageUris[0]",
+                             "must be a package folder, a wheel");
+}
+
+TEST_F(PackageStager, TheSameFileTwiceIsRefused) {
+  write("src/mypkg/__init__.py");
+  auto archive = pack("mypkg.tgz", "src", "mypkg").string();
+  testing::expect_spec_error([&] { stage({archive, archive}); }, "trainingInput.packageUris[1]", "already staged");
+}
+
+}  // namespace
+}  // namespace mljob

@@ -1,0 +1,55 @@
+// What runs beside a training job: follows the job's output.log (every replica's lines, by
+// rank) and the metric files its trainers write (TensorBoard event files, the hypertune file),
+// extracts EMetrics as the job's spec declares, and stores them with the log lines in
+// JOB_FOLDER/metrics.db. poll() does one round; the last round, with `final`, also takes
+// unterminated last lines and reports truncated records.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "metrics/file_followers.h"
+#include "metrics/log_extractor.h"
+#include "metrics/log_follower.h"
+#include "metrics/metrics_spec.h"
+#include "metrics/metrics_store.h"
+
+namespace mljob::metrics {
+
+struct CollectorOptions {
+  std::filesystem::path job_folder;        // holds output.log, metrics.json, metrics.db
+  std::string training_id;
+  std::string user_id;
+  std::vector<std::filesystem::path> event_dirs;  // TensorBoard logdirs to follow
+  std::filesystem::path hypertune_file;    // cloudml-hypertune's metric file (may not exist)
+  bool store_log_lines = true;
+};
+
+class Collector {
+ public:
+  // Reads the declarations from JOB_FOLDER/metrics.json (none: the default extractor).
+  Collector(CollectorOptions options, WarningSink warn);
+  void poll(bool final = false);
+  std::uint64_t records() const { return records_; }
+
+  // The job's declarations as stored at submit (null when the job declared none).
+  static nlohmann::json read_declarations(const std::filesystem::path& job_folder);
+
+ private:
+  void take_block(std::string_view block);
+  void store(EMetrics&& record);
+
+  CollectorOptions options_;
+  WarningSink warn_;
+  MetricsSpec spec_;
+  std::vector<std::unique_ptr<LogExtractor>> extractors_;
+  LogFollower log_;
+  std::vector<EventDirFollower> event_dirs_;
+  HypertuneFileFollower hypertune_;
+  MetricsDb db_;
+  std::uint64_t records_ = 0;
+};
+
+}  // namespace mljob::metrics

@@ -1,0 +1,204 @@
+#include "metrics/log_extractor.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace mljob::metrics {
+namespace {
+
+using nlohmann::json;
+
+std::vector<EMetrics> run(LogExtractor& extractor, const std::vector<std::string>& lines, int rank = 0) {
+  LineBatch batch;
+  for (const auto& line : lines) batch.add(line, rank);
+  std::vector<EMetrics> out;
+  extractor.process(batch, [&](EMetrics&& record) { out.push_back(std::move(record)); });
+  return out;
+}
+
+// A Caffe training log as glog writes it: three test phases and the training iterations between.
+std::vector<std::string> caffe_log() {
+  std::vector<std::string> lines = {"I0704 12:10:40.000001  1234 caffe.cpp:218] Starting Optimization"};
+  const double accuracy[] = {0.1135, 0.9712, 0.9843};
+  const double loss[] = {2.3096, 0.0891, 0.0487};
+  for (int phase = 0; phase < 3; ++phase) {
+    int iteration = phase * 500;
+    std::string stamp = "I0704 12:1" + std::to_string(phase) + ":41.12345" + std::to_string(phase);
+    lines.push_back(stamp + "  1234 solver.cpp:330] Iteration " + std::to_string(iteration) + ", Testing net (#0)");
+    lines.push_back(stamp + "  1234 solver.cpp:397]     Test net output #0: accuracy = " + std::to_string(accuracy[phase]).substr(0, 6));
+    lines.push_back(stamp + "  1234 solver.cpp:397]     Test net output #1: loss = " + std::to_string(loss[phase]).substr(0, 6) + " (* 1 = " +
+                    std::to_string(loss[phase]).substr(0, 6) + " loss)");
+    for (int step = 0; step < 5; ++step) {
+      int it = iteration + step * 100;
+      lines.push_back(stamp + "  1234 solver.cpp:218] Iteration " + std::to_string(it) + " (0 iter/s, 0.5s/100 iters), loss = 0.5");
+      lines.push_back(stamp + "  1234 solver.cpp:237]     Train net output #0: loss = 0.5 (* 1 = 0.5 loss)");
+      lines.push_back(stamp + "  1234 sgd_solver.cpp:105] Iteration " + std::to_string(it) + ", lr = 0.01");
+    }
+  }
+  return lines;
+}
+
+TEST(FfdlExtractor, TheCaffeExampleExtractsTheTestAccuracySeries) {
+  std::ifstream in(std::filesystem::path(MLJOB_SOURCE_DIR) /
+                   "../shared/conformance/ffdl/extracted/AISphere-ffdl-cli/README.train-printout.caffe-regex_extractor.json");
+  FfdlSpec spec = parse_ffdl_spec(json::parse(in)["EvaluationMetrics"], "EvaluationMetrics", nullptr);
+  auto extractor = make_ffdl_extractor(spec);
+  auto records = run(*extractor, caffe_log());
+  std::vector<std::string> test_accuracy, test_iterations;
+  int train = 0;
+  for (const auto& record : records) {
+    if (record.grouplabel == "test") {
+      test_accuracy.push_back(record.values.at("accuracy").text);
+      test_iterations.push_back(record.etimes.at("iteration").text);
+      EXPECT_EQ(record.values.at("accuracy").type, ValueType::kFloat);
+      EXPECT_EQ(record.etimes.at("glog").text.substr(0, 5), "I0704");
+    } else if (record.grouplabel == "train") {
+      ++train;
+      EXPECT_EQ(record.values.at("loss").text, "0.5");
+      EXPECT_EQ(record.values.at("learning-rate").text, "0.01");
+    }
+  }
+  EXPECT_EQ(test_accuracy, (std::vector<std::string>{"0.1135", "0.9712", "0.9843"}));
+  EXPECT_EQ(test_iterations, (std::vector<std::string>{"0", "500", "1000"}));
+  EXPECT_EQ(train, 15);
+}
+
+TEST(FfdlExtractor, EachReplicaHasItsOwnWindow) {
+  FfdlSpec spec = parse_ffdl_spec(
+      json{{"type", "regex_extractor"}, {"line_lookahead", 2},
+           {"groups", {{"g", {{"regex", "a=%{INT:a}\\nb=%{INT:b}"},
+                              {"values", {{"a", {{"type", "INT"}, {"value", "$a"}}}, {"b", {{"type", "INT"}, {"value", "$b"}}}}}}}}}},
+      "em", nullptr);
+  auto extractor = make_ffdl_extractor(spec);
+  LineBatch batch;
+  batch.add("a=1", 0);
+  batch.add("a=2", 1);  // interleaved by srun, but a different replica
+  batch.add("b=3", 0);
+  batch.add("b=4", 1);
+  std::vector<EMetrics> records;
+  extractor->process(batch, [&](EMetrics&& r) { records.push_back(std::move(r)); });
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].meta.subid, "0");
+  EXPECT_EQ(records[0].values.at("a").text, "1");
+  EXPECT_EQ(records[1].meta.subid, "1");
+  EXPECT_EQ(records[1].values.at("b").text, "4");
+}
+
+std::vector<MetricDefinition> definitions(const json& list) { return parse_metric_definitions(list, "M", nullptr); }
+
+// Datapoints come in the order they were written, whichever definition found them.
+TEST(MetricDefinitionsExtractor, EveryMatchIsADatapointAndNonNumbersAreDropped) {
+  auto defs = definitions(json::array({{{"Name", "train:loss"}, {"Regex", "Loss = (.*?);"}},
+                                       {{"Name", "validation:error"}, {"Regex", "Valid_error=([0-9.]+)"}}}));
+  auto extractor = make_metric_definitions_extractor(defs, nullptr);
+  auto records = run(*extractor, {"step 1 Loss = 0.9; Loss = 0.8;", "nothing here", "Loss = nan-ish;",
+                                  "Valid_error=0.25 and Loss = 1e-3;"});
+  std::vector<std::pair<std::string, std::string>> seen;
+  for (const auto& r : records) {
+    for (const auto& [name, value] : r.values) seen.emplace_back(name, value.text);
+  }
+  EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{
+                      {"train:loss", "0.9"}, {"train:loss", "0.8"}, {"validation:error", "0.25"}, {"train:loss", "1e-3"}}));
+}
+
+TEST(MetricDefinitionsExtractor, AnchoredPatternsHoldPerLineAndEmptyMatchesEnd) {
+  auto defs = definitions(json::array({{{"Name", "acc"}, {"Regex", "^acc: ([0-9.]+)$"}}, {{"Name", "e"}, {"Regex", "(x*)"}}}));
+  auto extractor = make_metric_definitions_extractor(defs, nullptr);
+  auto records = run(*extractor, {"acc: 0.5", "x acc: 0.6", "acc: 0.7"});
+  std::vector<std::string> acc;
+  for (const auto& r : records) {
+    if (r.values.contains("acc")) acc.push_back(r.values.at("acc").text);
+  }
+  EXPECT_EQ(acc, (std::vector<std::string>{"0.5", "0.7"}));
+}
+
+TEST(DefaultExtractor, NameEqualsValueAndNameColonValue) {
+  auto extractor = make_default_extractor(nullptr);
+  auto records = run(*extractor, {"epoch=3 loss=0.25, accuracy: 0.9", "12:30:05 nothing", "time: 12:30:05", "lr=1e-4",
+                                  "ROLE master:0 n1:20195"}, 2);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].values.at("loss").text, "0.25");
+  EXPECT_EQ(records[0].values.at("accuracy").text, "0.9");
+  EXPECT_EQ(records[0].etimes.at("epoch").text, "3");
+  EXPECT_EQ(records[0].meta.subid, "2");
+  EXPECT_EQ(records[1].values.at("lr").text, "1e-4");
+}
+
+TEST(DefaultExtractor, ThousandsOfNamesAreBoundedWithOneWarning) {
+  std::vector<std::string> warnings;
+  auto extractor = make_default_extractor([&](const std::string& w) { warnings.push_back(w); }, 100);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 5000; ++i) lines.push_back("metric_" + std::to_string(i) + "=1");
+  auto records = run(*extractor, lines);
+  EXPECT_EQ(records.size(), 100u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("metric_100"), std::string::npos);
+}
+
+TEST(Extractors, BinaryJunkInvalidUtf8AndHugeLinesDoNotBreakThem) {
+  std::string junk;
+  for (int i = 0; i < 4096; ++i) junk += static_cast<char>((i * 37) % 256 == '\n' ? 0 : (i * 37) % 256);
+  std::string huge(10 << 20, 'x');
+  huge += " loss=0.5";
+  std::vector<std::string> lines = {junk, "\xff\xfe loss=0.125 \xc3\x28", huge, "loss=0.25"};
+  auto defaults = make_default_extractor(nullptr);
+  auto records = run(*defaults, lines);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].values.at("loss").text, "0.125");
+  auto defs = definitions(json::array({{{"Name", "loss"}, {"Regex", "loss=(\\S+)"}}}));
+  auto sagemaker = make_metric_definitions_extractor(defs, nullptr);
+  EXPECT_EQ(run(*sagemaker, lines).size(), 3u);
+}
+
+TEST(LineBatch, SrunLabels) {
+  std::string_view text;
+  EXPECT_EQ(split_rank_label("12: loss=1", text), 12);
+  EXPECT_EQ(text, "loss=1");
+  EXPECT_EQ(split_rank_label(" 3: x", text), 3);
+  EXPECT_EQ(split_rank_label("3:", text), 3);
+  EXPECT_EQ(text, "");
+  EXPECT_EQ(split_rank_label("srun: error: n1: task 0", text), -1);
+  EXPECT_EQ(text, "srun: error: n1: task 0");
+  EXPECT_EQ(split_rank_label("12:30:05 x", text), -1);
+}
+
+}  // namespace
+}  // namespace mljob::metrics
+
+namespace mljob::metrics {
+namespace {
+
+std::vector<EMetrics> run_block(LogExtractor& extractor, const std::string& block) {
+  std::vector<EMetrics> out;
+  extractor.process_block(block, [&](EMetrics&& record) { out.push_back(std::move(record)); });
+  return out;
+}
+
+TEST(MetricDefinitionsExtractor, RawBlocksGiveWhatLinesGive) {
+  auto defs = parse_metric_definitions(
+      json::array({{{"Name", "loss"}, {"Regex", "loss: ([0-9.]+)"}},
+                   {{"Name", "anchored"}, {"Regex", "^acc: ([0-9.]+)"}},
+                   {{"Name", "crossing"}, {"Regex", "err[^;]*=([0-9]+)"}},  // [^;] could run into the next line
+                   {{"Name", "label"}, {"Regex", ": ([0-9]+)$"}}}),
+      "M", nullptr);
+  auto extractor = make_metric_definitions_extractor(defs, nullptr);
+  std::string block =
+      "0: loss: 0.5 loss: 0.25\n"
+      "srun: loss: 9\n"            // no label: Slurm's, skipped
+      "1: acc: 0.75\n"
+      "0: x acc: 0.1\n"            // not at the start of the text
+      "1: err\n"                   // the block match runs on to the next line; the line has none
+      "1: =7 err=8\n"
+      "2: 42\n";                   // ': 42' only with the label: no match on the text
+  std::vector<std::tuple<std::string, std::string, std::string>> seen;
+  for (const auto& r : run_block(*extractor, block)) {
+    for (const auto& [name, value] : r.values) seen.emplace_back(name, value.text, r.meta.subid);
+  }
+  EXPECT_EQ(seen, (std::vector<std::tuple<std::string, std::string, std::string>>{
+                      {"loss", "0.5", "0"}, {"loss", "0.25", "0"}, {"anchored", "0.75", "1"}, {"crossing", "8", "1"}}));
+}
+
+}  // namespace
+}  // namespace mljob::metrics

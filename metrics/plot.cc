@@ -1,0 +1,140 @@
+#include "metrics/plot.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+namespace mljob::metrics {
+namespace {
+
+constexpr const char* kStepNames[] = {"step", "global_step", "iteration", "iter", "trainingStep", "epoch", "batch"};
+constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+constexpr double kWidth = 720, kPanelHeight = 240, kLeft = 70, kRight = 130, kTop = 34, kBottom = 36;
+
+std::string number(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.4g", value);
+  return buffer;
+}
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c < 0x20 ? '?' : static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
+void render_panel(std::ostringstream& svg, const Panel& panel, double top) {
+  double x_min = INFINITY, x_max = -INFINITY, y_min = INFINITY, y_max = -INFINITY;
+  for (const auto& series : panel.series) {
+    for (const auto& [x, y] : series.points) {
+      x_min = std::min(x_min, x), x_max = std::max(x_max, x), y_min = std::min(y_min, y), y_max = std::max(y_max, y);
+    }
+  }
+  if (x_max <= x_min) x_max = x_min + 1;
+  if (y_max <= y_min) y_max = y_min + (y_min == 0 ? 1 : std::fabs(y_min) * 0.1);
+  double plot_w = kWidth - kLeft - kRight, plot_h = kPanelHeight - kTop - kBottom;
+  auto px = [&](double x) { return kLeft + (x - x_min) / (x_max - x_min) * plot_w; };
+  auto py = [&](double y) { return top + kTop + (1 - (y - y_min) / (y_max - y_min)) * plot_h; };
+
+  svg << "<text x=\"" << kLeft << "\" y=\"" << top + 20 << "\" font-size=\"15\" font-weight=\"bold\">" << escape(panel.metric)
+      << "</text>\n";
+  svg << "<rect x=\"" << kLeft << "\" y=\"" << top + kTop << "\" width=\"" << plot_w << "\" height=\"" << plot_h
+      << "\" fill=\"none\" stroke=\"#999\"/>\n";
+  for (double y : {y_min, (y_min + y_max) / 2, y_max}) {
+    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << py(y) + 4 << "\" font-size=\"11\" text-anchor=\"end\">" << number(y)
+        << "</text>\n";
+  }
+  for (double x : {x_min, x_max}) {
+    svg << "<text x=\"" << px(x) << "\" y=\"" << top + kTop + plot_h + 15 << "\" font-size=\"11\" text-anchor=\"middle\">"
+        << number(x) << "</text>\n";
+  }
+  svg << "<text x=\"" << kLeft + plot_w / 2 << "\" y=\"" << top + kPanelHeight - 6
+      << "\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">" << escape(panel.x_label) << "</text>\n";
+  for (std::size_t s = 0; s < panel.series.size(); ++s) {
+    const auto& series = panel.series[s];
+    if (series.points.empty()) continue;
+    const char* color = kColors[s % std::size(kColors)];
+    svg << "<polyline fill=\"none\" stroke=\"" << color << "\" stroke-width=\"1.8\" points=\"";
+    for (const auto& [x, y] : series.points) svg << number(px(x)) << "," << number(py(y)) << " ";
+    svg << "\"/>\n";
+    const auto& [last_x, last_y] = series.points.back();
+    // The curve's name where it ends: read at a glance, no legend to look up.
+    svg << "<circle cx=\"" << px(last_x) << "\" cy=\"" << py(last_y) << "\" r=\"3\" fill=\"" << color << "\"/>\n";
+    svg << "<text x=\"" << px(last_x) + 6 << "\" y=\"" << py(last_y) + 4 + 13.0 * s << "\" font-size=\"12\" fill=\"" << color
+        << "\">" << escape(series.group) << " " << number(last_y) << "</text>\n";
+  }
+}
+
+}  // namespace
+
+std::optional<double> record_step(const EMetrics& record) {
+  for (const char* name : kStepNames) {
+    auto found = record.etimes.find(name);
+    if (found == record.etimes.end()) continue;
+    if (auto value = parse_number(found->second.text)) return value;
+  }
+  return std::nullopt;
+}
+
+std::vector<Panel> panels_from_records(const std::vector<EMetrics>& records) {
+  std::vector<Panel> panels;
+  std::map<std::string, std::size_t> panel_of;
+  for (const auto& record : records) {
+    std::optional<double> step = record_step(record);
+    for (const auto& [name, value] : record.values) {
+      auto number = parse_number(value.text);
+      if (!number) continue;
+      auto [it, added] = panel_of.try_emplace(name, panels.size());
+      if (added) panels.push_back(Panel{name, step ? "step" : "record", {}});
+      Panel& panel = panels[it->second];
+      auto series = std::find_if(panel.series.begin(), panel.series.end(), [&](const Series& s) { return s.group == record.grouplabel; });
+      if (series == panel.series.end()) series = panel.series.insert(panel.series.end(), Series{record.grouplabel, {}});
+      double x = step ? *step : static_cast<double>(series->points.size());
+      series->points.emplace_back(x, *number);
+    }
+  }
+  return panels;
+}
+
+std::string render_svg(const std::vector<Panel>& panels, const std::string& title) {
+  std::ostringstream svg;
+  double height = 40 + kPanelHeight * std::max<std::size_t>(panels.size(), 1);
+  svg << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << kWidth << "\" height=\"" << height
+      << "\" font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+  svg << "<text x=\"10\" y=\"24\" font-size=\"17\">" << escape(title) << "</text>\n";
+  if (panels.empty()) svg << "<text x=\"10\" y=\"70\" font-size=\"14\">no metrics recorded</text>\n";
+  for (std::size_t i = 0; i < panels.size(); ++i) render_panel(svg, panels[i], 40 + kPanelHeight * i);
+  svg << "</svg>\n";
+  return svg.str();
+}
+
+std::string render_html(const std::vector<Panel>& panels, const std::string& title) {
+  return "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + escape(title) + "</title></head><body>\n" +
+         render_svg(panels, title) + "</body></html>\n";
+}
+
+std::string sparkline(const std::vector<double>& values, std::size_t width) {
+  static const char* const kBars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+  std::vector<double> shown(values.size() > width ? values.end() - static_cast<std::ptrdiff_t>(width) : values.begin(),
+                            values.end());
+  if (shown.empty()) return "";
+  auto [low, high] = std::minmax_element(shown.begin(), shown.end());
+  std::string out;
+  for (double value : shown) {
+    int level = *high > *low ? static_cast<int>(std::lround((value - *low) / (*high - *low) * 7)) : 3;
+    out += kBars[std::clamp(level, 0, 7)];
+  }
+  return out;
+}
+
+}  // namespace mljob::metrics

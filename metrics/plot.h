@@ -1,0 +1,40 @@
+// Pictures of a job's metrics: one panel per metric, one curve per group (train against test),
+// each curve named at its end so no legend is needed; and a one-line sparkline for terminals.
+// Pure: records in, SVG text out.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "metrics/emetrics.h"
+
+namespace mljob::metrics {
+
+struct Series {
+  std::string group;
+  std::vector<std::pair<double, double>> points;  // (step, value)
+};
+
+struct Panel {
+  std::string metric;
+  std::string x_label;  // the etime the steps come from, or "record"
+  std::vector<Series> series;
+};
+
+// Numeric values of the records as panels (metrics by name, in first-seen order). The x of a
+// point is its record's step (etimes step, global_step, iteration, epoch, ...) if it has one,
+// else the point's position in its series.
+std::vector<Panel> panels_from_records(const std::vector<EMetrics>& records);
+
+std::string render_svg(const std::vector<Panel>& panels, const std::string& title);
+std::string render_html(const std::vector<Panel>& panels, const std::string& title);
+
+// "▁▂▄▆█" scaled between the values' minimum and maximum, at most `width` characters (the last
+// values win).
+std::string sparkline(const std::vector<double>& values, std::size_t width = 40);
+
+// The step of a record, from its etimes, if it has one.
+std::optional<double> record_step(const EMetrics& record);
+
+}  // namespace mljob::metrics

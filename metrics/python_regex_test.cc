@@ -1,0 +1,113 @@
+#include "metrics/python_regex.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+namespace mljob::metrics {
+namespace {
+
+// The part RegexError quotes for `pattern`, or "" if it compiles.
+std::string refused_part(const std::string& pattern) {
+  try {
+    compile_python_regex(pattern);
+    return "";
+  } catch (const RegexError& e) {
+    return e.part();
+  }
+}
+
+TEST(PythonRegex, NamedGroupsRunAsInPython) {
+  auto re = compile_python_regex(R"(loss=(?P<loss>[0-9.]+))");
+  std::string loss;
+  ASSERT_TRUE(RE2::PartialMatch("epoch 3 loss=0.25", *re, &loss));
+  EXPECT_EQ(loss, "0.25");
+  EXPECT_EQ(re->NamedCapturingGroups().at("loss"), 1);
+}
+
+TEST(PythonRegex, TranslatesWhatDiffers) {
+  EXPECT_EQ(translate_python_regex(R"(a\Z)"), R"(a\z)");
+  EXPECT_EQ(translate_python_regex(R"(x{,3})"), R"(x{0,3})");
+  EXPECT_EQ(translate_python_regex(R"(a(?#why)b)"), "ab");
+  EXPECT_EQ(translate_python_regex(R"(\u00e9)"), R"(\x{00e9})");
+  EXPECT_EQ(translate_python_regex(R"((?i)loss)"), R"((?i)loss)");
+  EXPECT_EQ(translate_python_regex(R"((?u)a)"), "a");
+  EXPECT_EQ(translate_python_regex(R"([\1(?=])"), R"([\1(?=])");  // inside a class: literal text
+  EXPECT_EQ(translate_python_regex(R"((?P<a>x))", true), "(x)");
+}
+
+TEST(PythonRegex, RefusesWhatNeedsBacktrackingAndQuotesThePart) {
+  EXPECT_EQ(refused_part(R"((a)\1)"), R"(\1)");
+  EXPECT_EQ(refused_part(R"((?P<x>a)(?P=x))"), "(?P=x)");
+  EXPECT_EQ(refused_part(R"(loss(?= ))"), "(?= )");
+  EXPECT_EQ(refused_part(R"(loss(?!x))"), "(?!x)");
+  EXPECT_EQ(refused_part(R"((?<=a)b)"), "(?<=a)");
+  EXPECT_EQ(refused_part(R"((?<!a)b)"), "(?<!a)");
+  EXPECT_EQ(refused_part(R"((?>ab)c)"), "(?>ab)");
+  EXPECT_EQ(refused_part(R"(a++)"), "++");
+  EXPECT_EQ(refused_part(R"((?x) a b)"), "(?x)");
+  try {
+    compile_python_regex("(loss");
+    ADD_FAILURE() << "an unbalanced group compiled";
+  } catch (const RegexError& e) {
+    EXPECT_NE(e.reason().find("missing )"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(refused_part("a{2000}"), "{2000}");
+}
+
+TEST(PythonRegex, EveryMetricDefinitionInTheCorpusCompilesOrIsRefusedWithAReason) {
+  namespace fs = std::filesystem;
+  fs::path corpus = fs::path(MLJOB_SOURCE_DIR) / "../shared/conformance/sagemaker";
+  ASSERT_TRUE(fs::exists(corpus)) << corpus;
+  int compiled = 0, refused = 0;
+  std::function<void(const nlohmann::json&)> visit = [&](const nlohmann::json& node) {
+    if (node.is_object()) {
+      if (node.contains("Regex") && node["Regex"].is_string()) {
+        std::string regex = node["Regex"];
+        try {
+          compile_python_regex(regex);
+          ++compiled;
+        } catch (const RegexError& e) {
+          ++refused;
+          EXPECT_FALSE(e.reason().empty()) << regex;
+          EXPECT_NE(regex.find(e.part()), std::string::npos) << "the quoted part is not from the pattern: " << e.what();
+        }
+      }
+      for (const auto& [key, value] : node.items()) visit(value);
+    } else if (node.is_array()) {
+      for (const auto& item : node) visit(item);
+    }
+  };
+  for (const auto& entry : fs::recursive_directory_iterator(corpus)) {
+    if (entry.path().extension() != ".json") continue;
+    std::ifstream in(entry.path());
+    visit(nlohmann::json::parse(in, nullptr, false));
+  }
+  EXPECT_GT(compiled, 190);  // 198 distinct real regexes, plus the docs' and requests' copies
+  std::cout << "corpus regexes: " << compiled << " compile, " << refused << " refused\n";
+}
+
+}  // namespace
+}  // namespace mljob::metrics
+
+namespace mljob::metrics {
+namespace {
+
+TEST(PythonRegex, LiteralPrefixOnlyWhenEveryMatchStartsWithIt) {
+  EXPECT_EQ(literal_prefix("Loss = (.*?);"), "Loss = ");
+  EXPECT_EQ(literal_prefix(R"(val_acc: ([0-9\.]+))"), "val_acc: ");
+  EXPECT_EQ(literal_prefix(R"('eval_loss': ([0-9\.]+))"), "'eval_loss': ");
+  EXPECT_EQ(literal_prefix(R"(\[epoch\] (\d+))"), "[epoch] ");
+  EXPECT_EQ(literal_prefix("losses?=(.*)"), "losse");  // the 's' may be missing
+  EXPECT_EQ(literal_prefix("a|b(.*)"), "");
+  EXPECT_EQ(literal_prefix("(?i)loss=(.*)"), "");
+  EXPECT_EQ(literal_prefix(R"(\d+ loss)"), "");
+  EXPECT_EQ(literal_prefix("^loss=(.*)"), "");
+  EXPECT_EQ(literal_prefix("x{2}y"), "");
+}
+
+}  // namespace
+}  // namespace mljob::metrics

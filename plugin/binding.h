@@ -1,0 +1,48 @@
+// Where one task's CPUs and memory go: a pure decision from the node's topology, what
+// Slurm allocated to the task and which GPUs it has. Nothing here binds anything; the
+// module applies the result (hwloc_set_cpubind / hwloc_set_membind) in the task.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "bind_options.h"
+#include "cpu_set.h"
+#include "node_topology.h"
+
+namespace mljob::plugin {
+
+struct BindingRequest {
+  BindPolicy policy = BindPolicy::closest;
+  IndexSet allowed_cpus;   // the task's CPUs as Slurm left them (its affinity at task_init)
+  IndexSet allowed_nodes;  // the memory nodes it may use
+  // SLURM_STEP_GPUS as the task sees it (Slurm's global GPU indices on this node; its
+  // own GPUs when Slurm binds GPUs to tasks), and as the step sees it on this node. When
+  // the two are equal and the node runs several tasks of the step, the tasks share the
+  // step's GPUs and each takes its block of them by local index (local rank i of k takes
+  // GPUs [i*g/k, (i+1)*g/k), at least one): the GPU it will use as cuda:LOCAL_RANK when
+  // there is one GPU per task. Unset or empty: the task has no GPU.
+  std::optional<std::string> task_gpus;
+  std::optional<std::string> step_gpus;
+  unsigned local_index = 0;  // the task's index among the step's tasks on this node
+  unsigned local_count = 1;  // the step's tasks on this node
+};
+
+struct Binding {
+  bool bind = false;  // false: keep Slurm's allocation (none, or no better place found)
+  IndexSet cpus;      // when bind: the CPUs to run on, within allowed_cpus
+  IndexSet nodes;     // when bind: the memory nodes to allocate from; empty: leave memory
+  std::string reason; // what was chosen and why, for --ml-bind=verbose and the logs
+};
+
+// Tasks with GPUs go to the place that holds their GPUs: the locality object hwloc reports
+// (closest), the NUMA node(s) it covers (numa) or its package(s) (socket), cut to the
+// task's allocation; if a GPU is not in the topology or its place has none of the
+// allocated CPUs, the task keeps its allocation and the reason says so. Tasks without
+// GPUs are spread evenly over the NUMA nodes (closest, numa) or packages (socket) that
+// hold allocated CPUs: task i of k takes places [i*n/k, (i+1)*n/k); when there are more
+// tasks than places, the tasks of one place split its allocated cores evenly, whole cores
+// (every hardware thread of a core goes to the same task).
+Binding decide_binding(const NodeTopology& topology, const BindingRequest& request);
+
+}  // namespace mljob::plugin

@@ -1,0 +1,140 @@
+"""Metrics on the real cluster: a job that prints SageMaker-style metric lines and writes the
+cloudml-hypertune metric file has them extracted while it runs (mljob-collect wraps the
+training step), stored beside it, answered by `mljob metrics` / `mljob logs`, and summed up by
+describe as SageMaker's FinalMetricDataList (the last printed values) and AI Platform's
+finalMetric. A regex that cannot run is refused at submit."""
+import json
+import os
+import shutil
+import tempfile
+import textwrap
+import time
+import unittest
+
+from harness import ClusterTestCase
+
+TRAINER = textwrap.dedent('''
+    """Prints metrics as a SageMaker algorithm would and reports its objective as
+    cloudml-hypertune does (JSON lines in $CLOUD_ML_HP_METRIC_FILE)."""
+    import json
+    import os
+    import time
+
+    metric_file = os.environ["CLOUD_ML_HP_METRIC_FILE"]
+    for step in range(1, 6):
+        loss = round(1.0 / (step + 1), 4)
+        accuracy = round(0.5 + step * 0.08, 4)
+        print(f"epoch={step} Loss = {loss}; val_acc: {accuracy} note=not-a-number", flush=True)
+        with open(metric_file, "a") as out:
+            out.write(json.dumps({"timestamp": time.time(), "trial": "0", "accuracy": str(accuracy),
+                                  "global_step": str(step * 100), "checkpoint_path": ""}) + "\\n")
+        if step == 2:
+            time.sleep(8)  # the job is still running while the test reads its first metrics
+    # Not flushed: Python writes it at exit, just before the step ends. It must not be lost.
+    print("Loss = 0.0123; the last line, printed right before the end")
+''')
+
+CONFIG = textwrap.dedent('''
+    trainingInput:
+      scaleTier: BASIC
+      pythonModule: metrics_trainer.task
+      hyperparameters:
+        goal: MAXIMIZE
+        hyperparameterMetricTag: accuracy
+    MetricDefinitions:
+      - {Name: "train:loss", Regex: "Loss = (.*?);"}
+      - {Name: "validation:accuracy", Regex: "val_acc: ([0-9\\\\.]+)"}
+      - {Name: "note", Regex: "note=(\\\\S+)"}
+''')
+
+
+class Metrics(ClusterTestCase):
+    def setUp(self):
+        super().setUp()
+        self.work = tempfile.mkdtemp(prefix="mljob-metrics-test-")
+        self.addCleanup(shutil.rmtree, self.work, ignore_errors=True)
+        package = os.path.join(self.work, "metrics_trainer")
+        os.makedirs(package)
+        open(os.path.join(package, "__init__.py"), "w").close()
+        with open(os.path.join(package, "task.py"), "w") as out:
+            out.write(TRAINER)
+        self.config = os.path.join(self.work, "job.yaml")
+        with open(self.config, "w") as out:
+            out.write(CONFIG)
+
+    def metrics(self, job_id, *flags):
+        return json.loads(self.mljob("metrics", job_id, "--format", "json", *flags).stdout)
+
+    def test_metrics_are_collected_live_kept_and_summed_up(self):
+        job_id = self.unique_id("metrics")
+        self.mljob("submit", "training", job_id, "--config", self.config, "--package-path",
+                   os.path.join(self.work, "metrics_trainer"))
+
+        # Live: the first datapoints are there while the job still runs.
+        deadline, live = time.time() + 120, False
+        while time.time() < deadline and not live:
+            state = self.describe(job_id)["state"]
+            records = self.metrics(job_id, "--group", "sagemaker")
+            if records and state == "RUNNING":
+                live = True
+            elif state in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                break
+            time.sleep(0.5)
+        self.assertTrue(live, "no metrics were readable while the job ran")
+
+        job = self.wait_for_state(job_id, {"SUCCEEDED", "FAILED", "CANCELLED"})
+        self.assertEqual(job["state"], "SUCCEEDED", self.output_of(job_id))
+
+        # Every printed datapoint, in order, from the master (rank 0); non-numbers dropped.
+        records = self.metrics(job_id, "--group", "sagemaker")
+        losses = [float(r["values"]["train:loss"]["value"]) for r in records if "train:loss" in r["values"]]
+        self.assertEqual(losses, [0.5, 0.3333, 0.25, 0.2, 0.1667, 0.0123])
+        accuracies = [float(r["values"]["validation:accuracy"]["value"]) for r in records
+                      if "validation:accuracy" in r["values"]]
+        self.assertEqual(accuracies, [0.58, 0.66, 0.74, 0.82, 0.9])
+        self.assertFalse([r for r in records if "note" in r["values"]])
+        self.assertEqual({r["meta"]["subid"] for r in records}, {"0"})
+        self.assertEqual({r["meta"]["training_id"] for r in records}, {job_id})
+
+        # Paging: the last two datapoints; a limit.
+        last_two = self.metrics(job_id, "--group", "sagemaker", "--pos", "-2")
+        self.assertEqual([list(r["values"].items())[0][1]["value"] for r in last_two], ["0.9", "0.0123"])
+        self.assertEqual(len(self.metrics(job_id, "--limit", "3")), 3)
+
+        # describe: SageMaker's FinalMetricDataList holds the last printed values; AI Platform's
+        # finalMetric the last hypertune report.
+        job = self.describe(job_id)
+        final = {m["MetricName"]: m["Value"] for m in job["FinalMetricDataList"]}
+        self.assertEqual(final, {"train:loss": 0.0123, "validation:accuracy": 0.9})
+        self.assertEqual(job["trainingOutput"]["finalMetric"], {"trainingStep": "500", "objectiveValue": 0.9})
+        self.assertEqual(job["trainingOutput"]["hyperparameterMetricTag"], "accuracy")
+
+        # The log lines, the unflushed last one included; a plot of the curves.
+        logs = self.mljob("logs", job_id).stdout
+        self.assertIn("epoch=1 Loss = 0.5; val_acc: 0.58", logs)
+        self.assertIn("the last line, printed right before the end", logs)
+        self.assertEqual(self.mljob("logs", job_id, "--pos", "-1", "--replica", "0").stdout.strip(),
+                         "Loss = 0.0123; the last line, printed right before the end")
+        plot = os.path.join(self.work, "curves.svg")
+        self.mljob("metrics", job_id, "--plot", plot)
+        with open(plot) as svg:
+            text = svg.read()
+        self.assertIn("train:loss", text)
+        self.assertIn("<polyline", text)
+
+    def test_a_regex_that_cannot_run_is_refused_at_submit(self):
+        job_id = self.unique_id("badregex")
+        bad = os.path.join(self.work, "bad.yaml")
+        with open(bad, "w") as out:
+            out.write(CONFIG.replace("Loss = (.*?);", "(?P<k>\\\\w+)=(?P=k)"))
+        result = self.mljob("submit", "training", job_id, "--config", bad, "--package-path",
+                            os.path.join(self.work, "metrics_trainer"), check=False)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("MetricDefinitions[0].Regex", result.stderr)
+        self.assertIn("'(?P=k)'", result.stderr)
+        self.assertIn("backreferences", result.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", job_id)), "nothing is left of a refused job")
+
+
+if __name__ == "__main__":
+    unittest.main()
