@@ -157,11 +157,11 @@ bool Study::report(int trial_id, long long step, double value) {
     // median towards the trials the rule already judged worse.
     if (other.state != TrialState::kSucceeded || other.stopped_early) continue;
     LearningCurve curve;
-    for (const auto& measurement : other.measurements) curve.push_back({measurement.step, loss(measurement.loss)});
+    for (const auto& measurement : other.measurements) curve.push_back({measurement.step, loss(measurement.value)});
     completed.push_back(std::move(curve));
   }
   LearningCurve curve;
-  for (const auto& measurement : trial.measurements) curve.push_back({measurement.step, loss(measurement.loss)});
+  for (const auto& measurement : trial.measurements) curve.push_back({measurement.step, loss(measurement.value)});
   if (!should_stop_early(curve, completed, stopping_)) return false;
   trial.state = TrialState::kSucceeded;
   trial.stopped_early = true;
@@ -182,7 +182,7 @@ const Trial* Study::best_trial() const {
 json Study::trial_json(const Trial& trial) {
   json measurements = json::array();
   for (const auto& measurement : trial.measurements) {
-    measurements.push_back({{"trainingStep", std::to_string(measurement.step)}, {"objectiveValue", measurement.loss}});
+    measurements.push_back({{"trainingStep", std::to_string(measurement.step)}, {"objectiveValue", measurement.value}});
   }
   json out = {{"trialId", std::to_string(trial.id)},
               {"parameters", trial.parameters},

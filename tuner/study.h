@@ -20,12 +20,18 @@ namespace mljob::tuner {
 
 enum class TrialState { kActive, kSucceeded, kFailed };
 
+// One intermediate objective value as the trial reported it (not yet turned into a loss).
+struct ReportedValue {
+  long long step = 0;
+  double value = 0;
+};
+
 struct Trial {
   int id = 0;  // 1, 2, ... (shown as the string trialId, as the API does)
   Assignment parameters;
   TrialState state = TrialState::kActive;
   bool stopped_early = false;
-  std::vector<Measurement> measurements;  // objective values as reported (not losses)
+  std::vector<ReportedValue> measurements;
   std::optional<double> final_value;
   long long final_step = 0;
   std::string error_message;

@@ -54,7 +54,13 @@ Study load_study(const std::filesystem::path& file) {
   } catch (const json::parse_error& error) {
     throw SpecError("study", file.string(), std::string("is not valid JSON: ") + error.what());
   }
-  return Study::from_json(state);
+  try {
+    return Study::from_json(state);
+  } catch (const json::exception& error) {  // a field missing or of the wrong type
+    throw SpecError("study", file.string(), std::string("is not a study file: ") + error.what());
+  } catch (const std::logic_error& error) {  // a trialId or step that is not a number
+    throw SpecError("study", file.string(), std::string("is not a study file: ") + error.what());
+  }
 }
 
 // Written beside the target and renamed over it, so a crash never leaves half a study.

@@ -89,6 +89,10 @@ TEST_F(StudyCommand, BadInputExitsTwoAndChangesNothing) {
   std::getline(std::ifstream(study()), after, '\0');
   EXPECT_EQ(before, after);
 
+  std::ofstream(dir_ / "broken.json") << R"({"spec": {"params": [{"parameterName": "x", "type": "DOUBLE", "minValue": 0, "maxValue": 1}]}, "trials": [{"trialId": "one"}]})";
+  EXPECT_EQ(run({"ask", (dir_ / "broken.json").string()}), 2);
+  EXPECT_NE(err_.str().find("is not a study file"), std::string::npos) << err_.str();
+
   std::ofstream(dir_ / "bad.json") << R"({"params": [{"parameterName": "x", "type": "DOUBLE", "minValue": 2, "maxValue": 1}]})";
   EXPECT_EQ(run({"init", (dir_ / "other.json").string(), "--spec", (dir_ / "bad.json").string()}), 2);
   EXPECT_NE(err_.str().find("hyperparameters.params[0].maxValue: value '1': must be greater than minValue"),
