@@ -230,11 +230,6 @@ std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observ
   gp.fit(fit_x, fit_y, hyperparameters ? &*hyperparameters : nullptr, hyperparameters ? 25 : 80);
   hyperparameters = gp.hyperparameters();
 
-  // Local penalisation (Gonzalez et al., AISTATS 2016): each running or just-proposed point x_j
-  // excludes a ball whose radius is how far its predicted loss lies above the best one, divided
-  // by the model's steepest slope; softly, as the probability that x lies outside that ball.
-  // Near a pending point that is predicted to be as good as the best, the ball is small, so a
-  // batch can still refine a promising basin without piling onto one point.
   gp.condition(x.topRows(y.size()), y);
   // The incumbent is the best posterior mean at an observed point, not the best observation: if
   // the model explains part of the data as noise, a lucky observation would otherwise make
@@ -254,6 +249,11 @@ std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observ
     std::size_t parameter = space_.parameter_of_dimension()[static_cast<std::size_t>(d)];
     length[d] = std::exp(gp.hyperparameters().log_length_scales[static_cast<Eigen::Index>(parameter)]);
   }
+  // Local penalisation (Gonzalez et al., AISTATS 2016): each running or just-proposed point x_j
+  // excludes a ball whose radius is how far its predicted loss lies above the best one, divided
+  // by the model's steepest slope; softly, as the probability that x lies outside that ball.
+  // Near a pending point that is predicted to be as good as the best, the ball is small, so a
+  // batch can still refine a promising basin without piling onto one point.
   const double lipschitz = estimate_lipschitz(gp, x.topRows(y.size()), length, rng);
   std::vector<Eigen::VectorXd> centres = pending;
   centres.insert(centres.end(), suggestions.begin(), suggestions.end());
