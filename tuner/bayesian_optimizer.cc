@@ -185,6 +185,74 @@ Eigen::VectorXd BayesianOptimizer::maximise_acquisition(const Scorer& score, con
   return overall_best;
 }
 
+GaussianProcess BayesianOptimizer::fit_model(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                                             std::optional<GpHyperparameters>& hyperparameters) const {
+  // The hyperparameters are fitted on an evenly strided sample when there are many points: the
+  // fit costs O(n^3) per step, and a hundred points pin a dozen hyperparameters down well.
+  const Eigen::Index fit_rows = std::min<Eigen::Index>(y.size(), options_.max_fit_points);
+  Eigen::MatrixXd fit_x(fit_rows, x.cols());
+  Eigen::VectorXd fit_y(fit_rows);
+  for (Eigen::Index i = 0; i < fit_rows; ++i) {
+    Eigen::Index row = i * y.size() / fit_rows;
+    fit_x.row(i) = x.row(row);
+    fit_y[i] = y[row];
+  }
+  GaussianProcess gp(space_.parameter_of_dimension(), space_.params().size());
+  gp.fit(fit_x, fit_y, hyperparameters ? &*hyperparameters : nullptr, hyperparameters ? 25 : 80);
+  hyperparameters = gp.hyperparameters();
+  gp.condition(x, y);
+  return gp;
+}
+
+BayesianOptimizer::Scorer BayesianOptimizer::penalised_expected_improvement(
+    const GaussianProcess& gp, const Eigen::MatrixXd& x, const std::vector<Eigen::VectorXd>& centres,
+    std::mt19937_64& rng) const {
+  // The incumbent is the best posterior mean at an observed point, not the best observation: if
+  // the model explains part of the data as noise, a lucky observation would otherwise make
+  // re-measuring next to it look like an improvement, and the search would stall there.
+  Eigen::VectorXd fitted_mean, fitted_variance;
+  gp.predict(x, fitted_mean, fitted_variance);
+  // Improvement counts only beyond a small margin (in standardised loss units, as GPyOpt and
+  // scikit-optimize do): without it, re-measuring a hair's breadth from the best point, where the
+  // model's variance is tiny but not zero, can outscore everything and the search stalls there.
+  constexpr double kMinimumImprovement = 0.001;
+  const double incumbent = fitted_mean.minCoeff() - kMinimumImprovement;
+  // Distances and slopes in the kernel's own metric (each coordinate over its length scale): a
+  // step along a parameter the model finds irrelevant must not count as leaving the ball, or a
+  // batch would line up along it (an INTEGER it barely cares about, say).
+  const Eigen::Index dims = x.cols();
+  Eigen::VectorXd length(dims);
+  for (Eigen::Index d = 0; d < dims; ++d) {
+    std::size_t parameter = space_.parameter_of_dimension()[static_cast<std::size_t>(d)];
+    length[d] = std::exp(gp.hyperparameters().log_length_scales[static_cast<Eigen::Index>(parameter)]);
+  }
+  // Local penalisation (Gonzalez et al., AISTATS 2016): each running or just-proposed point x_j
+  // excludes a ball whose radius is how far its predicted loss lies above the best one, divided
+  // by the model's steepest slope; softly, as the probability that x lies outside that ball.
+  // Near a pending point that is predicted to be as good as the best, the ball is small, so a
+  // batch can still refine a promising basin without piling onto one point.
+  const double lipschitz = estimate_lipschitz(gp, x, length, rng);
+  return [&gp, &centres, incumbent, length, lipschitz](const Eigen::MatrixXd& points) {
+    Eigen::VectorXd mean, variance;
+    gp.predict(points, mean, variance);
+    Eigen::VectorXd value(points.rows());
+    for (Eigen::Index i = 0; i < points.rows(); ++i) value[i] = log_expected_improvement(mean[i], variance[i], incumbent);
+    if (centres.empty()) return value;
+    Eigen::MatrixXd c(static_cast<Eigen::Index>(centres.size()), points.cols());
+    for (std::size_t j = 0; j < centres.size(); ++j) c.row(static_cast<Eigen::Index>(j)) = centres[j].transpose();
+    Eigen::VectorXd centre_mean, centre_variance;
+    gp.predict(c, centre_mean, centre_variance);
+    for (Eigen::Index j = 0; j < c.rows(); ++j) {
+      double sd = std::sqrt(std::max(centre_variance[j], 1e-12));
+      for (Eigen::Index i = 0; i < points.rows(); ++i) {
+        double distance = ((points.row(i) - c.row(j)).array() / length.transpose().array()).matrix().norm();
+        value[i] += log_normal_cdf((lipschitz * distance - centre_mean[j] + incumbent) / sd);
+      }
+    }
+    return value;
+  };
+}
+
 std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observation>& observed,
                                                         const std::vector<Eigen::VectorXd>& pending,
                                                         std::size_t count, std::mt19937_64& rng,
@@ -216,68 +284,12 @@ std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observ
     losses[static_cast<Eigen::Index>(i)] = observed[kept[i]].loss;
   }
   Eigen::VectorXd y = warp_losses(losses);
-  // The hyperparameters are fitted on an evenly strided sample when there are many points: the
-  // fit costs O(n^3) per step, and a hundred points pin a dozen hyperparameters down well.
-  const Eigen::Index fit_rows = std::min<Eigen::Index>(y.size(), options_.max_fit_points);
-  Eigen::MatrixXd fit_x(fit_rows, dims);
-  Eigen::VectorXd fit_y(fit_rows);
-  for (Eigen::Index i = 0; i < fit_rows; ++i) {
-    Eigen::Index row = i * y.size() / fit_rows;
-    fit_x.row(i) = x.row(row);
-    fit_y[i] = y[row];
-  }
-  GaussianProcess gp(space_.parameter_of_dimension(), space_.params().size());
-  gp.fit(fit_x, fit_y, hyperparameters ? &*hyperparameters : nullptr, hyperparameters ? 25 : 80);
-  hyperparameters = gp.hyperparameters();
-
-  gp.condition(x.topRows(y.size()), y);
-  // The incumbent is the best posterior mean at an observed point, not the best observation: if
-  // the model explains part of the data as noise, a lucky observation would otherwise make
-  // re-measuring next to it look like an improvement, and the search would stall there.
-  Eigen::VectorXd fitted_mean, fitted_variance;
-  gp.predict(x.topRows(y.size()), fitted_mean, fitted_variance);
-  // Improvement counts only beyond a small margin (in standardised loss units, as GPyOpt and
-  // scikit-optimize do): without it, re-measuring a hair's breadth from the best point, where the
-  // model's variance is tiny but not zero, can outscore everything and the search stalls there.
-  constexpr double kMinimumImprovement = 0.001;
-  const double incumbent = fitted_mean.minCoeff() - kMinimumImprovement;
-  // Distances and slopes in the kernel's own metric (each coordinate over its length scale): a
-  // step along a parameter the model finds irrelevant must not count as leaving the ball, or a
-  // batch would line up along it (an INTEGER it barely cares about, say).
-  Eigen::VectorXd length(dims);
-  for (Eigen::Index d = 0; d < dims; ++d) {
-    std::size_t parameter = space_.parameter_of_dimension()[static_cast<std::size_t>(d)];
-    length[d] = std::exp(gp.hyperparameters().log_length_scales[static_cast<Eigen::Index>(parameter)]);
-  }
-  // Local penalisation (Gonzalez et al., AISTATS 2016): each running or just-proposed point x_j
-  // excludes a ball whose radius is how far its predicted loss lies above the best one, divided
-  // by the model's steepest slope; softly, as the probability that x lies outside that ball.
-  // Near a pending point that is predicted to be as good as the best, the ball is small, so a
-  // batch can still refine a promising basin without piling onto one point.
-  const double lipschitz = estimate_lipschitz(gp, x.topRows(y.size()), length, rng);
+  GaussianProcess gp = fit_model(x, y, hyperparameters);
   std::vector<Eigen::VectorXd> centres = pending;
   centres.insert(centres.end(), suggestions.begin(), suggestions.end());
-  auto score = [&](const Eigen::MatrixXd& points) {
-    Eigen::VectorXd mean, variance;
-    gp.predict(points, mean, variance);
-    Eigen::VectorXd value(points.rows());
-    for (Eigen::Index i = 0; i < points.rows(); ++i) value[i] = log_expected_improvement(mean[i], variance[i], incumbent);
-    if (centres.empty()) return value;
-    Eigen::MatrixXd c(static_cast<Eigen::Index>(centres.size()), points.cols());
-    for (std::size_t j = 0; j < centres.size(); ++j) c.row(static_cast<Eigen::Index>(j)) = centres[j].transpose();
-    Eigen::VectorXd centre_mean, centre_variance;
-    gp.predict(c, centre_mean, centre_variance);
-    for (Eigen::Index j = 0; j < c.rows(); ++j) {
-      double sd = std::sqrt(std::max(centre_variance[j], 1e-12));
-      for (Eigen::Index i = 0; i < points.rows(); ++i) {
-        double distance = ((points.row(i) - c.row(j)).array() / length.transpose().array()).matrix().norm();
-        value[i] += log_normal_cdf((lipschitz * distance - centre_mean[j] + incumbent) / sd);
-      }
-    }
-    return value;
-  };
+  Scorer score = penalised_expected_improvement(gp, x, centres, rng);
   while (suggestions.size() < count) {
-    Eigen::VectorXd next = maximise_acquisition(score, x.topRows(y.size()), y, taken, rng);
+    Eigen::VectorXd next = maximise_acquisition(score, x, y, taken, rng);
     suggestions.push_back(next);
     taken.push_back(next);
     centres.push_back(next);

@@ -46,6 +46,13 @@ class BayesianOptimizer {
   Eigen::VectorXd spread_point(const std::vector<Eigen::VectorXd>& taken, std::mt19937_64& rng) const;
   // Scores a row per candidate point (higher is better).
   using Scorer = std::function<Eigen::VectorXd(const Eigen::MatrixXd&)>;
+  // The GP fitted to (x, y), warm-started from and updating `hyperparameters`.
+  GaussianProcess fit_model(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+                            std::optional<GpHyperparameters>& hyperparameters) const;
+  // Log expected improvement, penalised near each of `centres` (read at each call, so points
+  // added to it later count); `gp` and `centres` must outlive the scorer.
+  Scorer penalised_expected_improvement(const GaussianProcess& gp, const Eigen::MatrixXd& x,
+                                        const std::vector<Eigen::VectorXd>& centres, std::mt19937_64& rng) const;
   Eigen::VectorXd maximise_acquisition(const Scorer& score, const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
                                        const std::vector<Eigen::VectorXd>& taken, std::mt19937_64& rng) const;
 
