@@ -1,0 +1,56 @@
+// AI Platform's HyperparameterSpec: the model of a tuning study, read from the raw JSON that the
+// job spec parser keeps (TrainingInput::hyperparameters) and checked against every rule of the
+// API, so a bad study is refused at submit with a SpecError naming field, value and rule.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mljob::tuner {
+
+enum class Goal { kMaximize, kMinimize };
+enum class ParameterType { kDouble, kInteger, kCategorical, kDiscrete };
+enum class ScaleType { kLinear, kLog, kReverseLog };
+enum class Algorithm { kBayesian, kGridSearch, kRandomSearch };
+
+struct ParameterSpec {
+  std::string name;
+  ParameterType type = ParameterType::kDouble;
+  double min_value = 0;  // DOUBLE and INTEGER
+  double max_value = 0;
+  std::vector<std::string> categorical_values;  // CATEGORICAL
+  std::vector<double> discrete_values;          // DISCRETE, strictly increasing
+  ScaleType scale = ScaleType::kLinear;
+};
+
+struct HyperparameterSpec {
+  Goal goal = Goal::kMaximize;
+  std::vector<ParameterSpec> params;
+  int max_trials = 1;
+  int max_parallel_trials = 1;
+  std::optional<int> max_failed_trials;
+  std::string metric_tag = "training/hptuning/metric";
+  std::string resume_previous_job_id;
+  bool enable_trial_early_stopping = false;
+  Algorithm algorithm = Algorithm::kBayesian;
+};
+
+inline constexpr std::size_t kMaxDiscreteValues = 1000;
+
+// Reads and validates `value` (the `hyperparameters` object); `at` is its dotted path for
+// messages, e.g. "trainingInput.hyperparameters". Throws SpecError on the first violated rule.
+HyperparameterSpec parse_hyperparameter_spec(const nlohmann::json& value,
+                                             const std::string& at = "trainingInput.hyperparameters");
+
+// The spec back in the API's JSON form (defaults filled in).
+nlohmann::json to_json(const HyperparameterSpec& spec);
+
+std::string to_string(ParameterType type);
+std::string to_string(ScaleType scale);
+std::string to_string(Algorithm algorithm);
+std::string to_string(Goal goal);
+
+}  // namespace mljob::tuner

@@ -1,0 +1,275 @@
+#include "tuner/study.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "core/spec_error.h"
+#include "tuner/bayesian_optimizer.h"
+
+namespace mljob::tuner {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::pair<std::string, TrialState>> kStates = {
+    {"ACTIVE", TrialState::kActive}, {"SUCCEEDED", TrialState::kSucceeded}, {"FAILED", TrialState::kFailed}};
+
+TrialState state_from_string(const std::string& name) {
+  for (const auto& [text, state] : kStates) {
+    if (text == name) return state;
+  }
+  throw SpecError("trials[].state", name, "must be ACTIVE, SUCCEEDED or FAILED");
+}
+
+// An AI Platform trial gets its hyperparameters as strings (HyperparameterOutput's map).
+json as_strings(const Assignment& parameters) {
+  json out = json::object();
+  for (const auto& [name, value] : parameters.items()) {
+    out[name] = value.is_string() ? value.get<std::string>() : value.dump();
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string to_string(TrialState state) {
+  for (const auto& [text, member] : kStates) {
+    if (member == state) return text;
+  }
+  return "ACTIVE";
+}
+
+Study::Study(HyperparameterSpec spec, std::uint64_t seed)
+    : spec_(std::move(spec)), space_(spec_.params), seed_(seed) {}
+
+std::size_t Study::free_slots() const {
+  if (!failure_.empty()) return 0;
+  std::size_t active = static_cast<std::size_t>(std::count_if(
+      trials_.begin(), trials_.end(), [](const Trial& trial) { return trial.state == TrialState::kActive; }));
+  std::size_t parallel = static_cast<std::size_t>(spec_.max_parallel_trials);
+  std::size_t left = static_cast<std::size_t>(spec_.max_trials) - std::min(trials_.size(), static_cast<std::size_t>(spec_.max_trials));
+  if (spec_.algorithm == Algorithm::kGridSearch) left = std::min<std::uint64_t>(left, space_.grid_size() - std::min<std::uint64_t>(space_.grid_size(), trials_.size()));
+  return std::min(parallel - std::min(parallel, active), left);
+}
+
+bool Study::finished() const {
+  if (!failure_.empty()) return true;
+  bool any_active = std::any_of(trials_.begin(), trials_.end(),
+                                [](const Trial& trial) { return trial.state == TrialState::kActive; });
+  return !any_active && free_slots() == 0;
+}
+
+std::vector<Assignment> Study::propose(std::size_t count) {
+  // Deterministic given the seed and the study's history: the generator is seeded by both.
+  std::seed_seq sequence{static_cast<std::uint32_t>(seed_), static_cast<std::uint32_t>(seed_ >> 32),
+                         static_cast<std::uint32_t>(trials_.size())};
+  std::mt19937_64 rng(sequence);
+  std::vector<Assignment> out;
+  if (spec_.algorithm == Algorithm::kGridSearch) {
+    for (std::size_t i = 0; i < count; ++i) out.push_back(space_.grid_point(trials_.size() + i));
+    return out;
+  }
+  if (spec_.algorithm == Algorithm::kRandomSearch) {
+    for (std::size_t i = 0; i < count; ++i) out.push_back(space_.decode(space_.uniform_point(rng)));
+    return out;
+  }
+  std::vector<Observation> observed;
+  std::vector<Eigen::VectorXd> pending;
+  for (const auto& trial : trials_) {
+    if (trial.state == TrialState::kSucceeded && trial.final_value) {
+      observed.push_back({space_.encode(trial.parameters), loss(*trial.final_value)});
+    } else if (trial.state == TrialState::kActive) {
+      pending.push_back(space_.encode(trial.parameters));
+    }
+  }
+  BayesianOptimizer optimizer(space_);
+  for (const auto& point : optimizer.suggest(observed, pending, count, rng, gp_hyperparameters_)) {
+    out.push_back(space_.decode(point));
+  }
+  return out;
+}
+
+std::vector<Trial> Study::ask(std::size_t count) {
+  count = std::min(count, free_slots());
+  std::vector<Trial> created;
+  if (count == 0) return created;
+  for (auto& parameters : propose(count)) {
+    Trial trial;
+    trial.id = static_cast<int>(trials_.size()) + 1;
+    trial.parameters = std::move(parameters);
+    trials_.push_back(trial);
+    created.push_back(trial);
+  }
+  return created;
+}
+
+Trial& Study::active_trial(int trial_id, const std::string& field) {
+  if (trial_id < 1 || trial_id > static_cast<int>(trials_.size())) {
+    throw SpecError(field, std::to_string(trial_id), "is not a trial of this study");
+  }
+  Trial& trial = trials_[static_cast<std::size_t>(trial_id - 1)];
+  if (trial.state != TrialState::kActive) {
+    throw SpecError(field, std::to_string(trial_id), "has already ended (" + to_string(trial.state) + ")");
+  }
+  return trial;
+}
+
+void Study::tell(int trial_id, double value, std::optional<long long> step) {
+  if (!std::isfinite(value)) throw SpecError("value", std::to_string(value), "must be a finite number");
+  Trial& trial = active_trial(trial_id, "trialId");
+  trial.state = TrialState::kSucceeded;
+  trial.final_value = value;
+  trial.final_step = step ? *step : (trial.measurements.empty() ? 0 : trial.measurements.back().step);
+}
+
+void Study::tell_failed(int trial_id, const std::string& reason) {
+  Trial& trial = active_trial(trial_id, "trialId");
+  trial.state = TrialState::kFailed;
+  trial.error_message = reason.empty() ? "the trial failed" : reason;
+  check_failures();
+}
+
+void Study::check_failures() {
+  if (!spec_.max_failed_trials || *spec_.max_failed_trials == 0) return;
+  std::string failed;
+  int count = 0;
+  for (const auto& trial : trials_) {
+    if (trial.state != TrialState::kFailed) continue;
+    failed += (failed.empty() ? "" : ", ") + std::to_string(trial.id);
+    ++count;
+  }
+  if (count >= *spec_.max_failed_trials) {
+    failure_ = std::to_string(count) + " trials failed (maxFailedTrials is " +
+               std::to_string(*spec_.max_failed_trials) + "): trials " + failed;
+  }
+}
+
+bool Study::report(int trial_id, long long step, double value) {
+  if (!std::isfinite(value)) throw SpecError("value", std::to_string(value), "must be a finite number");
+  Trial& trial = active_trial(trial_id, "trialId");
+  trial.measurements.push_back({step, value});
+  if (!spec_.enable_trial_early_stopping) return false;
+  std::vector<LearningCurve> completed;
+  for (const auto& other : trials_) {
+    // Completed: ran to its end. A stopped trial's curve is cut short and would pull the
+    // median towards the trials the rule already judged worse.
+    if (other.state != TrialState::kSucceeded || other.stopped_early) continue;
+    LearningCurve curve;
+    for (const auto& measurement : other.measurements) curve.push_back({measurement.step, loss(measurement.value)});
+    completed.push_back(std::move(curve));
+  }
+  LearningCurve curve;
+  for (const auto& measurement : trial.measurements) curve.push_back({measurement.step, loss(measurement.value)});
+  if (!should_stop_early(curve, completed, stopping_)) return false;
+  trial.state = TrialState::kSucceeded;
+  trial.stopped_early = true;
+  trial.final_value = value;
+  trial.final_step = step;
+  return true;
+}
+
+const Trial* Study::best_trial() const {
+  const Trial* best = nullptr;
+  for (const auto& trial : trials_) {
+    if (trial.state != TrialState::kSucceeded || !trial.final_value) continue;
+    if (best == nullptr || loss(*trial.final_value) < loss(*best->final_value)) best = &trial;
+  }
+  return best;
+}
+
+json Study::trial_json(const Trial& trial) {
+  json measurements = json::array();
+  for (const auto& measurement : trial.measurements) {
+    measurements.push_back({{"trainingStep", std::to_string(measurement.step)}, {"objectiveValue", measurement.value}});
+  }
+  json out = {{"trialId", std::to_string(trial.id)},
+              {"parameters", trial.parameters},
+              {"hyperparameters", as_strings(trial.parameters)},
+              {"state", to_string(trial.state)},
+              {"isTrialStoppedEarly", trial.stopped_early},
+              {"allMetrics", measurements}};
+  if (trial.final_value) {
+    out["finalMetric"] = {{"trainingStep", std::to_string(trial.final_step)}, {"objectiveValue", *trial.final_value}};
+  }
+  if (!trial.error_message.empty()) out["errorMessage"] = trial.error_message;
+  return out;
+}
+
+json Study::to_json() const {
+  json trials = json::array();
+  for (const auto& trial : trials_) trials.push_back(trial_json(trial));
+  json state = {{"spec", tuner::to_json(spec_)}, {"seed", seed_}, {"trials", trials}};
+  if (gp_hyperparameters_) {
+    Eigen::VectorXd theta = gp_hyperparameters_->as_vector();
+    state["gpHyperparameters"] = std::vector<double>(theta.data(), theta.data() + theta.size());
+  }
+  if (!failure_.empty()) state["failure"] = failure_;
+  return state;
+}
+
+Study Study::from_json(const json& state) {
+  if (!state.is_object() || !state.contains("spec") || !state.contains("trials") || !state["trials"].is_array()) {
+    throw SpecError("study", state.dump().substr(0, 60), "is not a study file (needs spec and trials)");
+  }
+  std::uint64_t seed = state.value("seed", std::uint64_t{0});
+  Study study(parse_hyperparameter_spec(state["spec"], "spec"), seed);
+  for (const auto& item : state["trials"]) {
+    Trial trial;
+    trial.id = std::stoi(item.at("trialId").get<std::string>());
+    trial.parameters = item.at("parameters");
+    study.space_.encode(trial.parameters);  // refuses parameters outside the spec
+    trial.state = state_from_string(item.at("state").get<std::string>());
+    trial.stopped_early = item.value("isTrialStoppedEarly", false);
+    for (const auto& metric : item.value("allMetrics", json::array())) {
+      trial.measurements.push_back({std::stoll(metric.at("trainingStep").get<std::string>()),
+                                    metric.at("objectiveValue").get<double>()});
+    }
+    if (item.contains("finalMetric")) {
+      trial.final_value = item["finalMetric"].at("objectiveValue").get<double>();
+      trial.final_step = std::stoll(item["finalMetric"].at("trainingStep").get<std::string>());
+    }
+    trial.error_message = item.value("errorMessage", "");
+    if (trial.id != static_cast<int>(study.trials_.size()) + 1) {
+      throw SpecError("trials[].trialId", std::to_string(trial.id), "must number the trials 1, 2, ... in order");
+    }
+    study.trials_.push_back(std::move(trial));
+  }
+  if (state.contains("gpHyperparameters")) {
+    std::vector<double> theta = state["gpHyperparameters"].get<std::vector<double>>();
+    if (theta.size() == study.spec_.params.size() + 2) {
+      study.gp_hyperparameters_ = GpHyperparameters::from_vector(Eigen::Map<Eigen::VectorXd>(theta.data(), static_cast<Eigen::Index>(theta.size())));
+    }
+  }
+  study.failure_ = state.value("failure", "");
+  return study;
+}
+
+json Study::training_output() const {
+  std::vector<const Trial*> order;
+  for (const auto& trial : trials_) order.push_back(&trial);
+  // Best first: succeeded trials by objective, then the rest in trial order.
+  std::stable_sort(order.begin(), order.end(), [this](const Trial* a, const Trial* b) {
+    bool a_done = a->state == TrialState::kSucceeded && a->final_value;
+    bool b_done = b->state == TrialState::kSucceeded && b->final_value;
+    if (a_done != b_done) return a_done;
+    return a_done && loss(*a->final_value) < loss(*b->final_value);
+  });
+  json trials = json::array();
+  int completed = 0;
+  for (const Trial* trial : order) {
+    json out = trial_json(*trial);
+    out.erase("parameters");
+    trials.push_back(out);
+    if (trial->state != TrialState::kActive) ++completed;
+  }
+  json output = {{"isHyperparameterTuningJob", true},
+                 {"completedTrialCount", std::to_string(completed)},
+                 {"hyperparameterMetricTag", spec_.metric_tag},
+                 {"trials", trials}};
+  if (!failure_.empty()) output["errorMessage"] = failure_;
+  return output;
+}
+
+}  // namespace mljob::tuner

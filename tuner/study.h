@@ -1,0 +1,84 @@
+// A tuning study's state and its ask/tell logic, free of Slurm: trials with their parameters,
+// measurements and results; suggestions from the spec's algorithm; the median stopping rule.
+// The whole state round-trips through JSON, so a study can live in a file between commands
+// and a restarted process continues exactly where the last one stopped.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tuner/gaussian_process.h"
+#include "tuner/hyperparameter_spec.h"
+#include "tuner/median_stopping.h"
+#include "tuner/search_space.h"
+
+namespace mljob::tuner {
+
+enum class TrialState { kActive, kSucceeded, kFailed };
+
+// One intermediate objective value as the trial reported it (not yet turned into a loss).
+struct ReportedValue {
+  long long step = 0;
+  double value = 0;
+};
+
+struct Trial {
+  int id = 0;  // 1, 2, ... (shown as the string trialId, as the API does)
+  Assignment parameters;
+  TrialState state = TrialState::kActive;
+  bool stopped_early = false;
+  std::vector<ReportedValue> measurements;
+  std::optional<double> final_value;
+  long long final_step = 0;
+  std::string error_message;
+};
+
+class Study {
+ public:
+  Study(HyperparameterSpec spec, std::uint64_t seed);
+  static Study from_json(const nlohmann::json& state);  // throws SpecError on a malformed state
+  nlohmann::json to_json() const;
+
+  // Up to `count` new trials, limited by the free parallel slots and maxTrials left (grid
+  // search: also by the grid). None once the study has ended.
+  std::vector<Trial> ask(std::size_t count);
+  // The final objective value of an active trial (`step`: the training step it was taken at).
+  void tell(int trial_id, double value, std::optional<long long> step = std::nullopt);
+  void tell_failed(int trial_id, const std::string& reason);
+  // An intermediate objective value. Returns whether the trial should stop (early stopping on
+  // and the median stopping rule says so); the trial is then ended, its last value final.
+  bool report(int trial_id, long long step, double value);
+
+  std::size_t free_slots() const;
+  bool finished() const;  // every trial ended and no more can be asked for, or the study failed
+  const std::string& failure() const { return failure_; }
+  const std::vector<Trial>& trials() const { return trials_; }
+  const HyperparameterSpec& spec() const { return spec_; }
+  // The best succeeded trial, if any.
+  const Trial* best_trial() const;
+  // TrainingOutput as AI Platform defines it for a tuning job: trials best first.
+  nlohmann::json training_output() const;
+  static nlohmann::json trial_json(const Trial& trial);
+
+ private:
+  Trial& active_trial(int trial_id, const std::string& field);
+  double loss(double value) const { return spec_.goal == Goal::kMaximize ? -value : value; }
+  std::vector<Assignment> propose(std::size_t count);
+  void check_failures();
+
+  HyperparameterSpec spec_;
+  SearchSpace space_;
+  std::uint64_t seed_;
+  std::vector<Trial> trials_;
+  std::optional<GpHyperparameters> gp_hyperparameters_;  // warm start for the next fit
+  std::string failure_;
+  MedianStoppingOptions stopping_;
+};
+
+std::string to_string(TrialState state);
+
+}  // namespace mljob::tuner

@@ -1,0 +1,306 @@
+#include "tuner/study_command.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/spec_error.h"
+#include "core/spec_parser.h"
+#include "tuner/study.h"
+
+namespace mljob::tuner {
+namespace {
+
+namespace po = boost::program_options;
+using nlohmann::json;
+
+constexpr int kExitOk = 0, kExitFailure = 1, kExitBadInput = 2;
+
+// A system failure (exit 1), as opposed to bad input (SpecError, exit 2).
+struct SystemError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string read_text(const std::filesystem::path& file) {
+  std::ifstream stream(file);
+  if (!stream) throw SpecError("file", file.string(), "cannot be read");
+  std::ostringstream text;
+  text << stream.rdbuf();
+  return text.str();
+}
+
+// A HyperparameterSpec alone, or a training job spec (gcloud's --config shape or a whole Job)
+// whose trainingInput has one.
+HyperparameterSpec read_spec_file(const std::filesystem::path& file) {
+  json document = yaml_text_to_json(read_text(file), file.string());
+  if (document.is_object() && document.contains("trainingInput")) {
+    const json& input = document["trainingInput"];
+    if (!input.is_object() || !input.contains("hyperparameters")) {
+      throw SpecError("trainingInput.hyperparameters", "", "is required in " + file.string());
+    }
+    return parse_hyperparameter_spec(input["hyperparameters"], "trainingInput.hyperparameters");
+  }
+  return parse_hyperparameter_spec(document, "hyperparameters");
+}
+
+Study load_study(const std::filesystem::path& file) {
+  json state;
+  try {
+    state = json::parse(read_text(file));
+  } catch (const json::parse_error& error) {
+    throw SpecError("study", file.string(), std::string("is not valid JSON: ") + error.what());
+  }
+  try {
+    return Study::from_json(state);
+  } catch (const json::exception& error) {  // a field missing or of the wrong type
+    throw SpecError("study", file.string(), std::string("is not a study file: ") + error.what());
+  } catch (const std::logic_error& error) {  // a trialId or step that is not a number
+    throw SpecError("study", file.string(), std::string("is not a study file: ") + error.what());
+  }
+}
+
+// Written beside the target and renamed over it, so a crash never leaves half a study.
+void save_study(const Study& study, const std::filesystem::path& file) {
+  std::filesystem::path temporary = file;
+  temporary += ".tmp";
+  {
+    std::ofstream stream(temporary, std::ios::trunc);
+    stream << study.to_json().dump(1) << '\n';
+    if (!stream.flush()) throw SystemError("cannot write " + temporary.string());
+  }
+  std::error_code error;
+  std::filesystem::rename(temporary, file, error);
+  if (error) throw SystemError("cannot replace " + file.string() + ": " + error.message());
+}
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& flags,
+                        std::string* positional) {
+  po::options_description all;
+  all.add(flags);
+  all.add_options()("positional", po::value<std::string>());
+  po::positional_options_description position;
+  if (positional != nullptr) position.add("positional", 1);
+  po::variables_map values;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(position).run(), values);
+    po::notify(values);
+  } catch (const po::error& error) {
+    throw SpecError("command line", args.empty() ? "" : args.front(), error.what());
+  }
+  if (positional != nullptr) {
+    if (!values.count("positional")) throw SpecError("STUDY", "", "the study file is required");
+    *positional = values["positional"].as<std::string>();
+  }
+  return values;
+}
+
+int trial_id_of(const json& line) {
+  if (!line.contains("trialId")) throw SpecError("trialId", line.dump(), "is required");
+  const json& id = line["trialId"];
+  if (id.is_number_integer()) return id.get<int>();
+  if (id.is_string()) {
+    try {
+      std::size_t used = 0;
+      int number = std::stoi(id.get<std::string>(), &used);
+      if (used == id.get<std::string>().size()) return number;
+    } catch (const std::exception&) {
+    }
+  }
+  throw SpecError("trialId", id.dump(), "must be a trial number such as \"3\"");
+}
+
+double value_of(const json& line) {
+  if (!line.contains("value") || !line["value"].is_number()) {
+    throw SpecError("value", line.contains("value") ? line["value"].dump() : "", "must be a number");
+  }
+  return line["value"].get<double>();
+}
+
+// One line of results: {"trialId", "value"} final; {"trialId", "step", "value"} intermediate
+// (answered with a stop decision) unless "final": true; {"trialId", "failed": true, "reason"}.
+std::optional<json> apply_line(Study& study, const json& line) {
+  if (!line.is_object()) throw SpecError("line", line.dump(), "must be a JSON object");
+  int id = trial_id_of(line);
+  if (line.value("failed", false)) {
+    study.tell_failed(id, line.value("reason", ""));
+    return std::nullopt;
+  }
+  bool intermediate = line.contains("step") && !line.value("final", false);
+  std::optional<long long> step;
+  if (line.contains("step")) {
+    if (!line["step"].is_number_integer()) throw SpecError("step", line["step"].dump(), "must be an integer");
+    step = line["step"].get<long long>();
+  }
+  if (intermediate) {
+    bool stop = study.report(id, *step, value_of(line));
+    return json{{"trialId", std::to_string(id)}, {"shouldStop", stop}};
+  }
+  study.tell(id, value_of(line), step);
+  return std::nullopt;
+}
+
+json suggestion_json(const Trial& trial) {
+  return {{"trialId", std::to_string(trial.id)},
+          {"parameters", trial.parameters},
+          {"args", SearchSpace::as_arguments(trial.parameters)}};
+}
+
+void print_suggestions(const std::vector<Trial>& trials, std::ostream& out) {
+  for (const auto& trial : trials) out << suggestion_json(trial).dump() << '\n';
+}
+
+json done_json(const Study& study) {
+  json done = {{"done", true}};
+  if (const Trial* best = study.best_trial()) done["bestTrial"] = Study::trial_json(*best);
+  if (!study.failure().empty()) done["errorMessage"] = study.failure();
+  return done;
+}
+
+std::uint64_t seed_of(const po::variables_map& values) { return values["seed"].as<std::uint64_t>(); }
+
+int init(const std::vector<std::string>& args, std::ostream&) {
+  po::options_description flags;
+  flags.add_options()("spec", po::value<std::string>()->required())("seed", po::value<std::uint64_t>()->default_value(0));
+  std::string file;
+  auto values = parse(args, flags, &file);
+  if (std::filesystem::exists(file)) throw SpecError("STUDY", file, "already exists (a study is never overwritten)");
+  save_study(Study(read_spec_file(values["spec"].as<std::string>()), seed_of(values)), file);
+  return kExitOk;
+}
+
+int ask(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description flags;
+  flags.add_options()("count", po::value<std::size_t>()->default_value(1));
+  std::string file;
+  auto values = parse(args, flags, &file);
+  Study study = load_study(file);
+  auto trials = study.ask(values["count"].as<std::size_t>());
+  save_study(study, file);  // before printing: a printed trial is always recorded
+  print_suggestions(trials, out);
+  return kExitOk;
+}
+
+int tell(const std::vector<std::string>& args, std::istream& in, std::ostream& out) {
+  po::options_description flags;
+  flags.add_options()("trial", po::value<int>())("value", po::value<double>())("step", po::value<long long>())(
+      "failed", po::bool_switch())("reason", po::value<std::string>()->default_value(""));
+  std::string file;
+  auto values = parse(args, flags, &file);
+  Study study = load_study(file);
+  if (values.count("trial")) {
+    json line = {{"trialId", values["trial"].as<int>()}, {"final", true}};
+    if (values["failed"].as<bool>()) line["failed"] = true, line["reason"] = values["reason"].as<std::string>();
+    else if (!values.count("value")) throw SpecError("--value", "", "is required with --trial (or --failed)");
+    else line["value"] = values["value"].as<double>();
+    if (values.count("step")) line["step"] = values["step"].as<long long>();
+    apply_line(study, line);
+  } else {
+    std::string text;
+    while (std::getline(in, text)) {
+      if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+      json line = json::parse(text, nullptr, false);
+      if (line.is_discarded()) throw SpecError("line", text, "is not valid JSON");
+      if (auto answer = apply_line(study, line)) out << answer->dump() << '\n';
+    }
+  }
+  save_study(study, file);
+  return kExitOk;
+}
+
+int report(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description flags;
+  flags.add_options()("trial", po::value<int>()->required())("step", po::value<long long>()->required())(
+      "value", po::value<double>()->required());
+  std::string file;
+  auto values = parse(args, flags, &file);
+  Study study = load_study(file);
+  auto answer = apply_line(study, {{"trialId", values["trial"].as<int>()},
+                                   {"step", values["step"].as<long long>()},
+                                   {"value", values["value"].as<double>()}});
+  save_study(study, file);
+  out << answer->dump() << '\n';
+  return kExitOk;
+}
+
+int show(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description flags;
+  std::string file;
+  parse(args, flags, &file);
+  out << load_study(file).training_output().dump(2) << '\n';
+  return kExitOk;
+}
+
+int serve(const std::vector<std::string>& args, std::istream& in, std::ostream& out) {
+  po::options_description flags;
+  flags.add_options()("spec", po::value<std::string>())("seed", po::value<std::uint64_t>()->default_value(0))(
+      "study", po::value<std::string>());
+  auto values = parse(args, flags, nullptr);
+  std::optional<std::string> file;
+  if (values.count("study")) file = values["study"].as<std::string>();
+  if (!values.count("spec") && !(file && std::filesystem::exists(*file))) {
+    throw SpecError("--spec", "", "is required (or --study naming an existing study file)");
+  }
+  Study study = file && std::filesystem::exists(*file)
+                    ? load_study(*file)
+                    : Study(read_spec_file(values["spec"].as<std::string>()), seed_of(values));
+  auto step = [&] {
+    auto trials = study.ask(study.free_slots());
+    if (file) save_study(study, *file);
+    print_suggestions(trials, out);
+  };
+  step();
+  std::string text;
+  while (!study.finished() && (out.flush(), std::getline(in, text))) {
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json line = json::parse(text, nullptr, false);
+    if (line.is_discarded()) throw SpecError("line", text, "is not valid JSON");
+    auto answer = apply_line(study, line);
+    if (answer) out << answer->dump() << '\n';
+    step();
+  }
+  if (study.finished()) out << done_json(study).dump() << '\n';
+  out.flush();
+  return kExitOk;
+}
+
+const char* kUsage =
+    "usage: mljob-study init STUDY --spec FILE [--seed N]\n"
+    "       mljob-study ask STUDY [--count N]\n"
+    "       mljob-study tell STUDY (--trial ID (--value V [--step S] | --failed [--reason R]) | < results.jsonl)\n"
+    "       mljob-study report STUDY --trial ID --step S --value V\n"
+    "       mljob-study show STUDY\n"
+    "       mljob-study serve (--spec FILE [--seed N] | --study FILE) < results.jsonl\n";
+
+}  // namespace
+
+int run_study_command(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
+    (args.empty() ? err : out) << kUsage;
+    return args.empty() ? kExitBadInput : kExitOk;
+  }
+  const std::string& command = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (command == "init") return init(rest, out);
+    if (command == "ask") return ask(rest, out);
+    if (command == "tell") return tell(rest, in, out);
+    if (command == "report") return report(rest, out);
+    if (command == "show") return show(rest, out);
+    if (command == "serve") return serve(rest, in, out);
+    throw SpecError("command", command, "must be one of init, ask, tell, report, show, serve");
+  } catch (const SpecError& error) {
+    out.flush();
+    err << "mljob-study: " << error.what() << '\n';
+    return kExitBadInput;
+  } catch (const std::exception& error) {
+    out.flush();
+    err << "mljob-study: " << error.what() << '\n';
+    return kExitFailure;
+  }
+}
+
+}  // namespace mljob::tuner

@@ -1,0 +1,165 @@
+#include "tuner/study.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "core/spec_error.h"
+
+namespace mljob::tuner {
+namespace {
+
+using nlohmann::json;
+
+HyperparameterSpec spec_from(const json& extra) {
+  json spec = {{"goal", "MINIMIZE"},
+               {"maxTrials", 10},
+               {"params",
+                {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", -2}, {"maxValue", 3}},
+                 {{"parameterName", "n"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 5}},
+                 {{"parameterName", "act"}, {"type", "CATEGORICAL"}, {"categoricalValues", {"relu", "tanh"}}}}}};
+  if (extra.is_object()) spec.update(extra);
+  return parse_hyperparameter_spec(spec);
+}
+
+double objective(const Assignment& a) {
+  return std::pow(a["x"].get<double>() - 1.3, 2) + 0.1 * a["n"].get<double>() + (a["act"] == "tanh" ? 0.5 : 0.0);
+}
+
+void run_to_end(Study& study) {
+  while (!study.finished()) {
+    for (const auto& trial : study.ask(study.free_slots())) study.tell(trial.id, objective(trial.parameters));
+  }
+}
+
+TEST(Study, AskRespectsParallelSlotsAndMaxTrials) {
+  Study study(spec_from({{"maxParallelTrials", 3}, {"maxTrials", 4}}), 1);
+  auto first = study.ask(10);
+  ASSERT_EQ(first.size(), 3u);
+  EXPECT_EQ(first[0].id, 1);
+  EXPECT_TRUE(study.ask(1).empty());  // no free slot
+  study.tell(2, 0.5);
+  auto next = study.ask(5);
+  ASSERT_EQ(next.size(), 1u);  // the fourth and last trial
+  EXPECT_EQ(next[0].id, 4);
+  EXPECT_EQ(study.free_slots(), 0u);
+  EXPECT_FALSE(study.finished());
+  study.tell(1, 1.0);
+  study.tell(3, 2.0);
+  study.tell(4, 0.1);
+  EXPECT_TRUE(study.finished());
+  EXPECT_EQ(study.best_trial()->id, 4);
+}
+
+TEST(Study, SameSeedSameSuggestionsAndAFileRoundTripChangesNothing) {
+  Study a(spec_from({{"maxParallelTrials", 2}}), 42), b(spec_from({{"maxParallelTrials", 2}}), 42);
+  for (int round = 0; round < 5; ++round) {
+    auto from_a = a.ask(2);
+    b = Study::from_json(json::parse(b.to_json().dump()));  // as if restarted between commands
+    auto from_b = b.ask(2);
+    ASSERT_EQ(from_a.size(), from_b.size());
+    for (std::size_t i = 0; i < from_a.size(); ++i) {
+      EXPECT_EQ(from_a[i].parameters, from_b[i].parameters) << "round " << round;
+      a.tell(from_a[i].id, objective(from_a[i].parameters));
+      b.tell(from_b[i].id, objective(from_b[i].parameters));
+    }
+  }
+  EXPECT_EQ(a.to_json(), b.to_json());
+  Study other_seed(spec_from({}), 43), seed_42(spec_from({}), 42);
+  EXPECT_NE(other_seed.ask(1)[0].parameters, seed_42.ask(1)[0].parameters);
+}
+
+TEST(Study, BayesianBeatsItsOwnRandomStart) {
+  Study study(spec_from({{"maxTrials", 25}}), 3);
+  run_to_end(study);
+  EXPECT_LT(*study.best_trial()->final_value, 0.1 + 0.05);  // optimum 0.1 at x=1.3, n=1, relu
+}
+
+TEST(Study, GridSearchEnumeratesTheGridThenStops) {
+  json spec = {{"algorithm", "GRID_SEARCH"},
+               {"maxTrials", 100},
+               {"params",
+                {{{"parameterName", "n"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 3}},
+                 {{"parameterName", "b"}, {"type", "DISCRETE"}, {"discreteValues", {8, 16}}}}}};
+  Study study(parse_hyperparameter_spec(spec), 0);
+  std::set<std::string> seen;
+  while (!study.finished()) {
+    for (const auto& trial : study.ask(1)) {
+      EXPECT_TRUE(seen.insert(trial.parameters.dump()).second);
+      study.tell(trial.id, 1.0);
+    }
+  }
+  EXPECT_EQ(seen.size(), 6u);
+  EXPECT_EQ(study.trials().size(), 6u);
+}
+
+TEST(Study, RandomSearchStaysInTheDomain) {
+  Study study(spec_from({{"algorithm", "RANDOM_SEARCH"}, {"maxTrials", 30}}), 8);
+  run_to_end(study);
+  SearchSpace space(study.spec().params);
+  for (const auto& trial : study.trials()) EXPECT_NO_THROW(space.encode(trial.parameters));
+}
+
+TEST(Study, MaxFailedTrialsFailsTheStudyNamingTheTrials) {
+  Study study(spec_from({{"maxParallelTrials", 3}, {"maxFailedTrials", 2}}), 1);
+  study.ask(3);
+  study.tell_failed(1, "no metric reported");
+  EXPECT_TRUE(study.failure().empty());
+  study.tell_failed(3, "exit code 1");
+  EXPECT_NE(study.failure().find("trials 1, 3"), std::string::npos) << study.failure();
+  EXPECT_TRUE(study.ask(1).empty());
+  EXPECT_TRUE(study.finished());
+  EXPECT_EQ(study.training_output()["errorMessage"], study.failure());
+}
+
+TEST(Study, EarlyStoppingEndsABadTrialAndMarksIt) {
+  Study study(spec_from({{"maxTrials", 5}, {"enableTrialEarlyStopping", true}}), 1);
+  for (int i = 0; i < 3; ++i) {
+    Trial trial = study.ask(1).front();
+    for (int step = 1; step <= 3; ++step) EXPECT_FALSE(study.report(trial.id, step, 1.0 / step));
+    study.tell(trial.id, 1.0 / 3);
+  }
+  Trial bad = study.ask(1).front();
+  // Step 1: best so far 0.9, median of the running averages 1.0: go on.
+  EXPECT_FALSE(study.report(bad.id, 1, 0.9));
+  // Step 2: best so far 0.9, running averages (1 + 1/2) / 2 = 0.75: strictly worse, stop.
+  EXPECT_TRUE(study.report(bad.id, 2, 5.0));
+  const Trial& stopped = study.trials()[static_cast<std::size_t>(bad.id - 1)];
+  EXPECT_EQ(stopped.state, TrialState::kSucceeded);
+  EXPECT_TRUE(stopped.stopped_early);
+  EXPECT_EQ(stopped.final_value, 5.0);  // the last reported value, as AI Platform's finalMetric
+  EXPECT_EQ(stopped.final_step, 2);
+  EXPECT_EQ(study.training_output()["trials"][3]["isTrialStoppedEarly"], true);
+
+  Study without(spec_from({{"maxTrials", 5}}), 1);  // the rule is off unless asked for
+  Trial trial = without.ask(1).front();
+  EXPECT_FALSE(without.report(trial.id, 1, 1e9));
+}
+
+TEST(Study, TellRefusesUnknownAndEndedTrials) {
+  Study study(spec_from({}), 1);
+  study.ask(1);
+  EXPECT_THROW(study.tell(2, 1.0), SpecError);
+  study.tell(1, 1.0);
+  EXPECT_THROW(study.tell(1, 2.0), SpecError);
+  EXPECT_THROW(study.report(1, 3, 2.0), SpecError);
+}
+
+TEST(Study, TrainingOutputPutsTheBestTrialFirst) {
+  json extra = {{"goal", "MAXIMIZE"}, {"maxTrials", 3}, {"maxParallelTrials", 3}};
+  Study study(spec_from(extra), 1);
+  study.ask(3);
+  study.tell(1, 0.2);
+  study.tell(2, 0.9);
+  json output = study.training_output();
+  EXPECT_EQ(output["isHyperparameterTuningJob"], true);
+  EXPECT_EQ(output["completedTrialCount"], "2");
+  EXPECT_EQ(output["trials"][0]["trialId"], "2");
+  EXPECT_EQ(output["trials"][1]["trialId"], "1");
+  EXPECT_EQ(output["trials"][2]["state"], "ACTIVE");
+  EXPECT_TRUE(output["trials"][0]["hyperparameters"]["n"].is_string());
+}
+
+}  // namespace
+}  // namespace mljob::tuner
