@@ -4,6 +4,7 @@
 
 #include "bridge/cli.h"
 #include "core/spec_error.h"
+#include "tuner/study_command.h"
 
 namespace {
 
@@ -20,11 +21,15 @@ Commands:
   stream-logs JOB_ID [--all-replicas]        the master's output (or every replica's); --tail N, --follow
   metrics JOB_ID [--group G] [--plot F.svg]   collected metrics (--since, --pos, --limit, --format json|csv|table)
   logs JOB_ID [--follow]                      collected log lines (--since, --pos, --limit, --replica RANK)
+  study init|ask|tell|report|show|serve ...   hyperparameter suggestions over a study file (ask/tell)
   tiers show [FILE]                           the effective tier catalog
   tiers check [FILE]                          check the catalog against the live cluster
 
 Run 'mljob COMMAND --help' for a command's flags. Exit status: 0 ok, 1 failure, 2 bad input.
 )";
+
+// mljob study init|ask|tell|report|show|serve: the tuner's ask/tell interface (tuner/README.md).
+int study(const cli::Arguments& args) { return tuner::run_study_command(args, std::cin, std::cout, std::cerr); }
 
 int dispatch(const std::vector<std::string>& argv) {
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help") {
@@ -44,7 +49,8 @@ int dispatch(const std::vector<std::string>& argv) {
     return cli::submit_training(cli::Arguments(rest.begin() + 1, rest.end()));
   }
   static const std::map<std::string, int (*)(const cli::Arguments&)> commands = {
-      {"describe", cli::describe}, {"list", cli::list}, {"cancel", cli::cancel}, {"update", cli::update}, {"stream-logs", cli::stream_logs}, {"tiers", cli::tiers}, {"metrics", cli::metrics_command}, {"logs", cli::logs_command}};
+      {"describe", cli::describe}, {"list", cli::list}, {"cancel", cli::cancel}, {"update", cli::update}, {"stream-logs", cli::stream_logs}, {"tiers", cli::tiers}, {"metrics", cli::metrics_command}, {"logs", cli::logs_command},
+      {"study", study}};
   auto found = commands.find(command);
   if (found == commands.end()) throw SpecError("command", command, "is not an mljob command (see mljob --help)");
   return found->second(rest);

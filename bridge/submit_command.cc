@@ -22,6 +22,7 @@
 #include "core/spec_parser.h"
 #include "core/validation.h"
 #include "tiers/catalog_loader.h"
+#include "tuner/hyperparameter_spec.h"
 
 namespace mljob::cli {
 namespace {
@@ -238,6 +239,19 @@ void check_fit(const Job& job, const SlurmPlan& plan, const SlurmClient& slurm, 
   refuse_if_never_fits(job, plan, parse_sinfo_nodes(fresh));
 }
 
+// A HyperparameterSpec with params is a tuning study: every rule of the spec is checked here.
+// The study controller that runs trials on Slurm is not built yet (issue 5), so a study is
+// refused rather than run as one plain job; --dry-run still shows the trial's plan. A block
+// without params only names the metric of a single run (hyperparameterMetricTag).
+void check_hyperparameters(const Job& job, bool dry_run) {
+  const nlohmann::json& spec = job.training_input.hyperparameters;
+  if (!spec.is_object() || !spec.contains("params")) return;
+  tuner::parse_hyperparameter_spec(spec, "trainingInput.hyperparameters");
+  if (dry_run) return;
+  throw SpecError("trainingInput.hyperparameters", "params", "tuning studies are not run by this version of mljob "
+                  "yet; drive one with `mljob study` (ask/tell), or drop params to run a single trial");
+}
+
 SubmitFlags parse_flags(const Arguments& args) {
   SubmitFlags flags;
   Arguments own = args;
@@ -277,6 +291,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(flags.tiers_file));
   validate_against_catalog(job, catalog);
   check_metric_declarations(job);  // a bad metric regex is refused here, before anything is done
+  check_hyperparameters(job, flags.dry_run);
 
   JobStore store = JobStore::from_environment();
   fs::path folder = store.folder_of(job.job_id);
