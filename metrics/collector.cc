@@ -21,10 +21,10 @@ Collector::Collector(CollectorOptions options, WarningSink warn)
   for (const auto& dir : options_.event_dirs) event_dirs_.emplace_back(dir);
 }
 
-void Collector::store(EMetrics&& record) {
+void Collector::store(EMetrics& record) {
   record.meta.training_id = options_.training_id;
   record.meta.user_id = options_.user_id;
-  db_.add(std::move(record));
+  db_.add(record);  // read, not taken: the extractor may fill the same record again
   ++records_;
 }
 
@@ -41,13 +41,13 @@ void Collector::take_block(std::string_view block) {
       start = end + 1;
     }
   }
-  auto sink = [this](EMetrics&& record) { store(std::move(record)); };
+  auto sink = [this](EMetrics&& record) { store(record); };
   for (auto& extractor : extractors_) extractor->process_block(block, sink);
   db_.commit();  // a block at a time: a backlog of gigabytes never makes one huge transaction
 }
 
 void Collector::poll(bool final) {
-  auto sink = [this](EMetrics&& record) { store(std::move(record)); };
+  auto sink = [this](EMetrics&& record) { store(record); };
   log_.poll([this](std::string_view block) { take_block(block); }, warn_, final);
   for (auto& dir : event_dirs_) dir.poll(sink, warn_, final);
   if (!options_.hypertune_file.empty()) hypertune_.poll(sink, warn_, final);

@@ -39,7 +39,7 @@ class Collector {
 
  private:
   void take_block(std::string_view block);
-  void store(EMetrics&& record);
+  void store(EMetrics& record);
 
   CollectorOptions options_;
   WarningSink warn_;

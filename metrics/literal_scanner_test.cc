@@ -72,6 +72,15 @@ TEST(LiteralScanner, AgreesWithNaiveSearchOnRandomText) {
   }
 }
 
+TEST(LiteralScanner, MoreLiteralsThanTheVectorFilterTakes) {
+  std::vector<std::string> literals;
+  for (int i = 0; i < 100; ++i) literals.push_back("m" + std::to_string(i) + "=");
+  LiteralScanner scanner(literals);
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "m" + std::to_string(i % 130) + "=1 ";
+  EXPECT_EQ(scanned(scanner, text), naive(literals, text));
+}
+
 TEST(LiteralScanner, RefusesAnEmptyLiteral) {
   EXPECT_THROW(LiteralScanner({"x", ""}), std::invalid_argument);
 }

@@ -15,6 +15,7 @@
 // Patterns whose meaning depends on where the text starts or ends (^, \A, \z) always take the
 // line-by-line path.
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "metrics/literal_scanner.h"
@@ -85,6 +86,7 @@ class MetricDefinitionsExtractor : public LogExtractor {
     }
     scanner_ = std::make_unique<LiteralScanner>(std::move(literals));
     next_allowed_.resize(definitions_.size());
+    records_.resize(definitions_.size());
   }
 
   void process(const LineBatch& batch, const RecordSink& sink) override {
@@ -136,15 +138,7 @@ class MetricDefinitionsExtractor : public LogExtractor {
       return a.offset != b.offset ? a.offset < b.offset : a.definition < b.definition;
     };
     if (!std::is_sorted(found_.begin(), found_.end(), written_order)) std::sort(found_.begin(), found_.end(), written_order);
-    for (const Found& found : found_) {
-      EMetrics record;
-      record.grouplabel = kMetricDefinitionsGroup;
-      record.meta.time_ms = now_;
-      if (found.rank >= 0) record.meta.subid = std::to_string(found.rank);
-      record.values.emplace(definitions_[found.definition].declared->name,
-                            TypedValue{ValueType::kFloat, std::string(found.value)});
-      sink(std::move(record));
-    }
+    for (const Found& found : found_) sink(std::move(record_of(found)));
   }
 
   template <typename Locate>
@@ -241,11 +235,42 @@ class MetricDefinitionsExtractor : public LogExtractor {
     int rank;
   };
 
+  // The record of one datapoint, in the definition's own record object: a sink that only reads
+  // it leaves it to be filled again (no allocation per datapoint); one that takes it (moves
+  // from it) makes the next one be built afresh.
+  EMetrics& record_of(const Found& found) {
+    EMetrics& record = records_[found.definition];
+    const std::string& name = definitions_[found.definition].declared->name;
+    if (record.values.size() != 1 || record.values.begin()->first != name) {
+      record.values.clear();
+      record.values.emplace(name, TypedValue{ValueType::kFloat, {}});
+    }
+    record.values.begin()->second.type = ValueType::kFloat;
+    record.values.begin()->second.text.assign(found.value);
+    record.etimes.clear();
+    record.grouplabel.assign(kMetricDefinitionsGroup);
+    record.meta.training_id.clear();
+    record.meta.user_id.clear();
+    record.meta.time_ms = now_;
+    record.meta.rindex = 0;
+    if (found.rank >= 0) record.meta.subid.assign(rank_text(found.rank));
+    else record.meta.subid.clear();
+    return record;
+  }
+
+  // The rank as text, without allocating for the usual small ranks.
+  static std::string_view rank_text(int rank) {
+    static thread_local char buffer[16];
+    auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, rank);
+    return std::string_view(buffer, static_cast<std::size_t>(end - buffer));
+  }
+
   std::vector<Definition> definitions_;
   std::unique_ptr<LiteralScanner> scanner_;                // every prefix of definitions_
   std::vector<std::vector<std::size_t>> literal_definitions_;  // per scanner literal: its definitions
   std::vector<std::size_t> next_allowed_;                  // per definition: where its next match may start
   std::vector<Found> found_;
+  std::vector<EMetrics> records_;  // per definition: the record its datapoints are handed over in
   std::int64_t now_ = now_ms();
   bool labelled_mode_ = true;
 };
