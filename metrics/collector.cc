@@ -4,10 +4,10 @@
 
 namespace mljob::metrics {
 
-nlohmann::json Collector::read_declarations(const std::filesystem::path& job_folder) {
+nlohmann::ordered_json Collector::read_declarations(const std::filesystem::path& job_folder) {
   std::ifstream in(job_folder / kDeclarationsFile);
   if (!in) return nullptr;
-  return nlohmann::json::parse(in, nullptr, false);
+  return nlohmann::ordered_json::parse(in, nullptr, false);
 }
 
 Collector::Collector(CollectorOptions options, WarningSink warn)
@@ -17,6 +17,7 @@ Collector::Collector(CollectorOptions options, WarningSink warn)
       extractors_(make_log_extractors(spec_, warn_)),
       log_(options_.job_folder / "output.log"),
       hypertune_(options_.hypertune_file),
+      emetrics_(options_.emetrics_path),
       db_(metrics_db_path(options_.job_folder), true) {
   for (const auto& dir : options_.event_dirs) event_dirs_.emplace_back(dir);
 }
@@ -51,6 +52,7 @@ void Collector::poll(bool final) {
   log_.poll([this](std::string_view block) { take_block(block); }, warn_, final);
   for (auto& dir : event_dirs_) dir.poll(sink, warn_, final);
   if (!options_.hypertune_file.empty()) hypertune_.poll(sink, warn_, final);
+  if (!options_.emetrics_path.empty()) emetrics_.poll(sink, warn_, final);
   db_.commit();
 }
 
