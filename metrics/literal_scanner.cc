@@ -4,6 +4,10 @@
 #include <array>
 #include <stdexcept>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace mljob::metrics {
 namespace {
 
@@ -26,15 +30,30 @@ typedef unsigned char Bytes32 __attribute__((vector_size(32)));
 typedef signed char Mask32 __attribute__((vector_size(32)));  // what comparing two Bytes32 gives
 
 // Through a reference, not a return value: a 32-byte vector is returned differently with and
-// without AVX, and this is called from both builds of the filter.
+// without AVX.
 __attribute__((always_inline)) inline void load(Bytes32& bytes, const char* at) { std::memcpy(&bytes, at, sizeof bytes); }
 
-// The vector filter: for each step of 64 positions, every probe's two bytes are compared in
-// all 64 lanes at once. Built twice (AVX2, and the architecture's baseline: SSE2 on x86-64,
-// where a 32-byte vector is two registers); the dynamic loader picks the one the CPU runs.
-__attribute__((target_clones("avx2", "default")))
-std::size_t filter(const char* data, std::size_t begin, std::size_t end, const LiteralScanner::Probe* probes,
-                   std::size_t probe_count, std::size_t window, std::uint32_t* out) {
+// Positions [at, stop) one by one: where a 64-position step would read past `end` + reach.
+std::size_t filter_one_by_one(const char* data, std::size_t begin, std::size_t at, std::size_t stop,
+                              const LiteralScanner::Probe* probes, std::size_t probe_count, std::uint32_t* out,
+                              std::size_t count) {
+  for (; at < stop; ++at) {
+    for (std::size_t p = 0; p < probe_count; ++p) {
+      if (static_cast<unsigned char>(data[at + probes[p].first_offset]) == probes[p].first_byte &&
+          static_cast<unsigned char>(data[at + probes[p].second_offset]) == probes[p].second_byte) {
+        out[count++] = static_cast<std::uint32_t>(at - begin);
+        break;
+      }
+    }
+  }
+  return count;
+}
+
+// The portable vector filter: for each step of 64 positions, every probe's two bytes are
+// compared in all 64 lanes at once (with GCC's generic vectors: two SSE2 registers a vector on
+// x86-64 without AVX2, NEON on arm64).
+std::size_t filter_portable(const char* data, std::size_t begin, std::size_t end, const LiteralScanner::Probe* probes,
+                            std::size_t probe_count, std::size_t window, std::uint32_t* out) {
   constexpr std::size_t kLanes = sizeof(Bytes32), kStep = 2 * kLanes;
   std::size_t stop = std::min(end, begin + window), count = 0;
   // Each probe's two bytes in every lane, made once per call rather than once per step.
@@ -55,32 +74,19 @@ std::size_t filter(const char* data, std::size_t begin, std::size_t end, const L
     }
   };
   for (std::size_t at = begin; at < stop; at += kStep) {
-    // A step may pass `stop` (not `end` + reach): lanes beyond `stop` are read but not kept.
-    if (at + kStep > end) {
-      for (std::size_t one = at; one < stop; ++one) {  // the last positions before `end`, one by one
-        for (std::size_t p = 0; p < probe_count; ++p) {
-          if (static_cast<unsigned char>(data[one + probes[p].first_offset]) == probes[p].first_byte &&
-              static_cast<unsigned char>(data[one + probes[p].second_offset]) == probes[p].second_byte) {
-            out[count++] = static_cast<std::uint32_t>(one - begin);
-            break;
-          }
-        }
-      }
-      break;
-    }
+    // A step may pass `stop` (not `end`): lanes at `stop` and beyond are read but not kept.
+    if (at + kStep > end) return filter_one_by_one(data, begin, at, stop, probes, probe_count, out, count);
     Mask32 low{}, high{};
     for (std::size_t p = 0; p < probe_count; ++p) {
       const char* first = data + at + probes[p].first_offset;
       const char* second = data + at + probes[p].second_offset;
-      const Bytes32& first_byte = splats[2 * p];
-      const Bytes32& second_byte = splats[2 * p + 1];
       Bytes32 a, b, c, d;
       load(a, first);
       load(b, second);
       load(c, first + kLanes);
       load(d, second + kLanes);
-      low |= (a == first_byte) & (b == second_byte);
-      high |= (c == first_byte) & (d == second_byte);
+      low |= (a == splats[2 * p]) & (b == splats[2 * p + 1]);
+      high |= (c == splats[2 * p]) & (d == splats[2 * p + 1]);
     }
     Mask32 any = low | high;
     std::uint64_t quarters[4];
@@ -92,9 +98,46 @@ std::size_t filter(const char* data, std::size_t begin, std::size_t end, const L
   return count;
 }
 
+#if defined(__x86_64__)
+// The same filter with AVX2 (built for it whatever the compiler's default, used only where the
+// CPU has it): 32 lanes a register, and movemask turns each step's hits into one bit per
+// position, which the generic vectors cannot express.
+__attribute__((target("avx2")))
+std::size_t filter_avx2(const char* data, std::size_t begin, std::size_t end, const LiteralScanner::Probe* probes,
+                        std::size_t probe_count, std::size_t window, std::uint32_t* out) {
+  constexpr std::size_t kLanes = 32, kStep = 2 * kLanes;
+  std::size_t stop = std::min(end, begin + window), count = 0;
+  __m256i splats[2 * kMaxVectorProbes];
+  for (std::size_t p = 0; p < probe_count; ++p) {
+    splats[2 * p] = _mm256_set1_epi8(static_cast<char>(probes[p].first_byte));
+    splats[2 * p + 1] = _mm256_set1_epi8(static_cast<char>(probes[p].second_byte));
+  }
+  for (std::size_t at = begin; at < stop; at += kStep) {
+    if (at + kStep > end) return filter_one_by_one(data, begin, at, stop, probes, probe_count, out, count);
+    __m256i low = _mm256_setzero_si256(), high = _mm256_setzero_si256();
+    for (std::size_t p = 0; p < probe_count; ++p) {
+      auto first = reinterpret_cast<const __m256i*>(data + at + probes[p].first_offset);
+      auto second = reinterpret_cast<const __m256i*>(data + at + probes[p].second_offset);
+      low = _mm256_or_si256(low, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(first), splats[2 * p]),
+                                                  _mm256_cmpeq_epi8(_mm256_loadu_si256(second), splats[2 * p + 1])));
+      high = _mm256_or_si256(high, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(first + 1), splats[2 * p]),
+                                                    _mm256_cmpeq_epi8(_mm256_loadu_si256(second + 1), splats[2 * p + 1])));
+    }
+    std::uint64_t hits = static_cast<std::uint32_t>(_mm256_movemask_epi8(low)) |
+                         (std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(high))} << 32);
+    for (; hits != 0; hits &= hits - 1) {
+      std::size_t position = at + static_cast<std::size_t>(__builtin_ctzll(hits));
+      if (position < stop) out[count++] = static_cast<std::uint32_t>(position - begin);
+    }
+  }
+  return count;
+}
+#endif
+
 }  // namespace
 
-LiteralScanner::LiteralScanner(std::vector<std::string> literals) : literals_(std::move(literals)) {
+LiteralScanner::LiteralScanner(std::vector<std::string> literals, Filter filter)
+    : literals_(std::move(literals)), filter_(filter) {
   for (const std::string& literal : literals_) {
     if (literal.empty()) throw std::invalid_argument("LiteralScanner: an empty literal");
     // The rarest byte, then the rarest at another offset (the same one for a 1-byte literal).
@@ -111,7 +154,15 @@ LiteralScanner::LiteralScanner(std::vector<std::string> literals) : literals_(st
 }
 
 std::size_t LiteralScanner::candidates(const char* data, std::size_t begin, std::size_t end, std::uint32_t* out) const {
-  if (probes_.size() <= kMaxVectorProbes) return filter(data, begin, end, probes_.data(), probes_.size(), kWindow, out);
+  if (probes_.size() <= kMaxVectorProbes) {
+#if defined(__x86_64__)
+    static const bool has_avx2 = __builtin_cpu_supports("avx2");
+    if (has_avx2 && filter_ == Filter::kFastest) {
+      return filter_avx2(data, begin, end, probes_.data(), probes_.size(), kWindow, out);
+    }
+#endif
+    return filter_portable(data, begin, end, probes_.data(), probes_.size(), kWindow, out);
+  }
   // More literals than one call takes: every position is a candidate, report_at decides.
   std::size_t count = std::min(kWindow, end - begin);
   for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<std::uint32_t>(i);

@@ -4,9 +4,8 @@
 //
 // How: each literal is reduced to two of its bytes (the two rarest in log text, by a fixed
 // ranking) at fixed offsets; 64 text positions at a time are tested for every literal's pair
-// with vector compares (GCC's portable vector extensions, built for AVX2 and for the baseline
-// of the architecture, the better chosen when the program starts), and only the positions that
-// pass are compared with the whole literal. This is what Hyperscan's literal matchers do far
+// with vector compares (AVX2 where the CPU has it, else GCC's portable vector extensions), and
+// only the positions that pass are compared with the whole literal. This is what Hyperscan's literal matchers do far
 // more elaborately; mljob does not depend on Hyperscan (amd64 only, not packaged for every
 // architecture Debian builds), and the filter is small and exact: every reported occurrence has
 // been compared in full, and every position is tested.
@@ -23,8 +22,12 @@ namespace mljob::metrics {
 
 class LiteralScanner {
  public:
+  // Which vector filter runs: the fastest the CPU has (AVX2 on x86-64 where present), or the
+  // portable one everywhere (for tests that check both).
+  enum class Filter { kFastest, kPortable };
+
   // Each literal must be non-empty; duplicates are allowed (each is reported).
-  explicit LiteralScanner(std::vector<std::string> literals);
+  explicit LiteralScanner(std::vector<std::string> literals, Filter filter = Filter::kFastest);
 
   const std::vector<std::string>& literals() const { return literals_; }
 
@@ -60,6 +63,7 @@ class LiteralScanner {
   std::vector<std::string> literals_;
   std::vector<Probe> probes_;
   std::size_t reach_ = 0;  // the largest probe offset
+  Filter filter_ = Filter::kFastest;
 };
 
 template <typename Found>
