@@ -10,8 +10,8 @@ namespace mljob::cli {
 
 namespace fs = std::filesystem;
 
-nlohmann::json metric_declarations(const Job& job) {
-  nlohmann::json out = job.metric_declarations;
+nlohmann::ordered_json metric_declarations(const Job& job) {
+  nlohmann::ordered_json out = job.metric_declarations;
   const nlohmann::json& hyperparameters = job.training_input.hyperparameters;
   if (hyperparameters.is_object() && hyperparameters.contains("hyperparameterMetricTag")) {
     const auto& tag = hyperparameters["hyperparameterMetricTag"];

@@ -15,7 +15,7 @@
 namespace mljob::cli {
 
 // {evaluation_metrics, MetricDefinitions, hyperparameterMetricTag}, those the job has.
-nlohmann::json metric_declarations(const Job& job);
+nlohmann::ordered_json metric_declarations(const Job& job);
 
 // Parses and checks them (a regex that cannot run is a SpecError with its part quoted);
 // warnings worth showing go to stderr.

@@ -62,8 +62,9 @@ struct Job {
   std::map<std::string, std::string> labels;
   TrainingInput training_input;
   // How the job declares its metrics besides hyperparameterMetricTag, as given: FfDL's
-  // `evaluation_metrics` and SageMaker's `MetricDefinitions` (checked by metrics/).
-  nlohmann::json metric_declarations = nlohmann::json::object();
+  // `evaluation_metrics` and SageMaker's `MetricDefinitions` (checked by metrics/). Keys keep
+  // the spec's order (FfDL's groups are tried in the order they are written).
+  nlohmann::ordered_json metric_declarations = nlohmann::ordered_json::object();
 };
 
 // The Job as API JSON (camelCase), without the output-only fields.

@@ -34,7 +34,9 @@ json scalar_to_json(const YAML::Node& node) {
   return text;
 }
 
-json node_to_json(const YAML::Node& node) {
+// Json: nlohmann::json (keys sorted) or nlohmann::ordered_json (keys in the document's order).
+template <typename Json>
+Json node_to_json(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -42,17 +44,26 @@ json node_to_json(const YAML::Node& node) {
     case YAML::NodeType::Scalar:
       return scalar_to_json(node);
     case YAML::NodeType::Sequence: {
-      json out = json::array();
-      for (const auto& item : node) out.push_back(node_to_json(item));
+      Json out = Json::array();
+      for (const auto& item : node) out.push_back(node_to_json<Json>(item));
       return out;
     }
     case YAML::NodeType::Map: {
-      json out = json::object();
-      for (const auto& item : node) out[item.first.as<std::string>()] = node_to_json(item.second);
+      Json out = Json::object();
+      for (const auto& item : node) out[item.first.as<std::string>()] = node_to_json<Json>(item.second);
       return out;
     }
   }
   return nullptr;
+}
+
+template <typename Json>
+Json yaml_to(const std::string& text, const std::string& source_name) {
+  try {
+    return node_to_json<Json>(YAML::Load(text));
+  } catch (const YAML::Exception& e) {
+    throw SpecError(source_name, "(file)", std::string("is not valid YAML or JSON: ") + e.what());
+  }
 }
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
@@ -259,11 +270,11 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 }
 
 json yaml_text_to_json(const std::string& text, const std::string& source_name) {
-  try {
-    return node_to_json(YAML::Load(text));
-  } catch (const YAML::Exception& e) {
-    throw SpecError(source_name, "(file)", std::string("is not valid YAML or JSON: ") + e.what());
-  }
+  return yaml_to<json>(text, source_name);
+}
+
+nlohmann::ordered_json yaml_text_to_ordered_json(const std::string& text, const std::string& source_name) {
+  return yaml_to<nlohmann::ordered_json>(text, source_name);
 }
 
 Job parse_job_spec(const std::string& text, const std::string& source_name) {
@@ -288,8 +299,12 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
   if (root.contains("trainingInput") && !root["trainingInput"].is_null()) {
     job.training_input = read_training_input(root["trainingInput"], "trainingInput");
   }
+  // In the document's order: FfDL tries evaluation_metrics.groups in the order they are written.
+  nlohmann::ordered_json in_order;
   for (const char* key : {"evaluation_metrics", "MetricDefinitions"}) {
-    if (root.contains(key) && !root[key].is_null()) job.metric_declarations[key] = root[key];
+    if (!root.contains(key) || root[key].is_null()) continue;
+    if (in_order.is_null()) in_order = yaml_text_to_ordered_json(text, source_name);
+    job.metric_declarations[key] = in_order[key];
   }
   return job;
 }

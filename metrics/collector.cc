@@ -4,10 +4,10 @@
 
 namespace mljob::metrics {
 
-nlohmann::json Collector::read_declarations(const std::filesystem::path& job_folder) {
+nlohmann::ordered_json Collector::read_declarations(const std::filesystem::path& job_folder) {
   std::ifstream in(job_folder / kDeclarationsFile);
   if (!in) return nullptr;
-  return nlohmann::json::parse(in, nullptr, false);
+  return nlohmann::ordered_json::parse(in, nullptr, false);
 }
 
 Collector::Collector(CollectorOptions options, WarningSink warn)
@@ -17,14 +17,15 @@ Collector::Collector(CollectorOptions options, WarningSink warn)
       extractors_(make_log_extractors(spec_, warn_)),
       log_(options_.job_folder / "output.log"),
       hypertune_(options_.hypertune_file),
+      emetrics_(options_.emetrics_path),
       db_(metrics_db_path(options_.job_folder), true) {
   for (const auto& dir : options_.event_dirs) event_dirs_.emplace_back(dir);
 }
 
-void Collector::store(EMetrics&& record) {
+void Collector::store(EMetrics& record) {
   record.meta.training_id = options_.training_id;
   record.meta.user_id = options_.user_id;
-  db_.add(std::move(record));
+  db_.add(record);  // read, not taken: the extractor may fill the same record again
   ++records_;
 }
 
@@ -41,16 +42,17 @@ void Collector::take_block(std::string_view block) {
       start = end + 1;
     }
   }
-  auto sink = [this](EMetrics&& record) { store(std::move(record)); };
+  auto sink = [this](EMetrics&& record) { store(record); };
   for (auto& extractor : extractors_) extractor->process_block(block, sink);
   db_.commit();  // a block at a time: a backlog of gigabytes never makes one huge transaction
 }
 
 void Collector::poll(bool final) {
-  auto sink = [this](EMetrics&& record) { store(std::move(record)); };
+  auto sink = [this](EMetrics&& record) { store(record); };
   log_.poll([this](std::string_view block) { take_block(block); }, warn_, final);
   for (auto& dir : event_dirs_) dir.poll(sink, warn_, final);
   if (!options_.hypertune_file.empty()) hypertune_.poll(sink, warn_, final);
+  if (!options_.emetrics_path.empty()) emetrics_.poll(sink, warn_, final);
   db_.commit();
 }
 

@@ -1,5 +1,6 @@
 // What runs beside a training job: follows the job's output.log (every replica's lines, by
-// rank) and the metric files its trainers write (TensorBoard event files, the hypertune file),
+// rank) and the metric files its trainers write (TensorBoard event files, the hypertune file,
+// FfDL's evaluation-metrics file),
 // extracts EMetrics as the job's spec declares, and stores them with the log lines in
 // JOB_FOLDER/metrics.db. poll() does one round; the last round, with `final`, also takes
 // unterminated last lines and reports truncated records.
@@ -25,6 +26,7 @@ struct CollectorOptions {
   std::vector<std::filesystem::path> event_dirs;  // TensorBoard logdirs to follow
   std::filesystem::path hypertune_file;    // cloudml-hypertune's metric file (may not exist)
   bool store_log_lines = true;
+  std::filesystem::path emetrics_path{};   // FfDL's evaluation-metrics file or its folder (empty: none)
 };
 
 class Collector {
@@ -34,12 +36,13 @@ class Collector {
   void poll(bool final = false);
   std::uint64_t records() const { return records_; }
 
-  // The job's declarations as stored at submit (null when the job declared none).
-  static nlohmann::json read_declarations(const std::filesystem::path& job_folder);
+  // The job's declarations as stored at submit, in their written order (null when the job
+  // declared none).
+  static nlohmann::ordered_json read_declarations(const std::filesystem::path& job_folder);
 
  private:
   void take_block(std::string_view block);
-  void store(EMetrics&& record);
+  void store(EMetrics& record);
 
   CollectorOptions options_;
   WarningSink warn_;
@@ -48,6 +51,7 @@ class Collector {
   LogFollower log_;
   std::vector<EventDirFollower> event_dirs_;
   HypertuneFileFollower hypertune_;
+  EMetricsFileFollower emetrics_;
   MetricsDb db_;
   std::uint64_t records_ = 0;
 };

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "metrics/event_decoder.h"
+#include "metrics/log_follower.h"
 
 namespace mljob::metrics {
 namespace {
@@ -18,6 +19,37 @@ std::string number_text(double value) {
   char buffer[64];
   auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, value);  // shortest exact form
   return error == std::errc() ? std::string(buffer, end) : std::to_string(value);
+}
+
+// One of FfDL's Any values {"type"?, "value"}: nullopt when it is not that shape.
+std::optional<TypedValue> any_value(const nlohmann::json& any) {
+  if (!any.is_object() || !any.contains("value")) return std::nullopt;
+  TypedValue out;
+  if (any.contains("type") && !any["type"].is_null()) {
+    const auto& type = any["type"];
+    if (type.is_number_integer() && type.get<long long>() >= 0 && type.get<long long>() <= 3) {
+      static constexpr ValueType kByNumber[] = {ValueType::kString, ValueType::kJsonString, ValueType::kInt, ValueType::kFloat};
+      out.type = kByNumber[type.get<long long>()];
+    } else if (auto named = type.is_string() ? value_type_from_name(type.get<std::string>()) : std::nullopt) {
+      out.type = *named;
+    } else {
+      return std::nullopt;
+    }
+  }
+  const auto& value = any["value"];
+  out.text = value.is_string() ? value.get<std::string>() : value.dump();
+  return out;
+}
+
+// A JSON object of KEY: Any into `out`; false when it is not one.
+bool any_map(const nlohmann::json& object, std::map<std::string, TypedValue>& out) {
+  if (!object.is_object()) return false;
+  for (const auto& [key, any] : object.items()) {
+    auto value = any_value(any);
+    if (!value) return false;
+    out[key] = std::move(*value);
+  }
+  return true;
 }
 
 }  // namespace
@@ -119,6 +151,75 @@ void HypertuneFileFollower::take_line(const std::string& line, const RecordSink&
     record.meta.time_ms = static_cast<std::int64_t>(object["timestamp"].get<double>() * 1000);
   }
   if (!record.values.empty()) sink(std::move(record));
+}
+
+}  // namespace mljob::metrics
+
+namespace mljob::metrics {
+
+struct EMetricsFileFollower::Followed {
+  explicit Followed(const fs::path& file) : follower(file, 1 << 20, 64 << 10) {}
+  LogFollower follower;
+  std::string subdir;  // the HPO sub-run's folder name ("" for the top level)
+};
+
+void EMetricsFileFollower::poll(const RecordSink& sink, const WarningSink& warn, bool final) {
+  std::error_code error;
+  auto follow = [&](const fs::path& file, const std::string& subdir) {
+    auto [at, added] = files_.try_emplace(file, nullptr);
+    if (added) {
+      at->second = std::make_shared<Followed>(file);
+      at->second->subdir = subdir;
+    }
+  };
+  if (fs::is_regular_file(where_, error)) {
+    follow(where_, "");
+  } else if (fs::is_directory(where_, error)) {
+    follow(where_ / kEMetricsFileName, "");  // followed once it appears
+    for (fs::directory_iterator it(where_, fs::directory_options::skip_permission_denied, error), end; !error && it != end;
+         it.increment(error)) {
+      if (it->is_directory(error)) follow(it->path() / kEMetricsFileName, it->path().filename().string());
+    }
+  }
+  for (auto& [file, followed] : files_) {
+    followed->follower.poll(
+        [&](std::string_view block) {
+          for (std::size_t start = 0; start < block.size();) {
+            std::size_t end = block.find('\n', start);
+            if (end == std::string_view::npos) end = block.size();
+            take_line(block.substr(start, end - start), followed->subdir, file, sink, warn);
+            start = end + 1;
+          }
+        },
+        warn, final);
+  }
+}
+
+void EMetricsFileFollower::take_line(std::string_view line, const std::string& subdir, const fs::path& file,
+                                     const RecordSink& sink, const WarningSink& warn) {
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
+  auto object = nlohmann::json::parse(line, nullptr, false);
+  EMetrics record;
+  auto refuse = [&](const std::string& why) {
+    if (warn) warn(file.string() + ": a line is not an EMetrics record (" + why + "); skipped");
+  };
+  if (object.is_discarded() || !object.is_object()) return refuse("not a JSON object");
+  if (!object.contains("meta") || !object["meta"].is_object()) return refuse("no meta object");
+  if (!object.contains("grouplabel") || !object["grouplabel"].is_string()) return refuse("no grouplabel string");
+  if (!object.contains("values") || !any_map(object["values"], record.values)) {
+    return refuse("values must map names to {type, value}");
+  }
+  if (!object.contains("etimes") || !any_map(object["etimes"], record.etimes)) {
+    return refuse("etimes must map names to {type, value}");
+  }
+  record.grouplabel = object["grouplabel"].get<std::string>();
+  const auto& meta = object["meta"];
+  record.meta.time_ms = meta.contains("time") && meta["time"].is_number() ? meta["time"].get<std::int64_t>() : now_ms();
+  record.meta.subid = subdir;
+  if (meta.contains("subid") && !meta["subid"].is_null()) {
+    record.meta.subid = meta["subid"].is_string() ? meta["subid"].get<std::string>() : meta["subid"].dump();
+  }
+  sink(std::move(record));
 }
 
 }  // namespace mljob::metrics

@@ -46,6 +46,31 @@ class HypertuneFileFollower {
   bool skipping_long_line_ = false;
 };
 
+// FfDL's evaluation-metrics file (evaluation_metrics type emetrics_file, optivist or file), as
+// FfDL's emetrics client writes it and its collector reads it: `evaluation-metrics.txt`, one
+// EMetrics record a line as JSON: {"meta": {"training_id", "time" (ms), "rindex", "subid"?},
+// "grouplabel", "etimes": {KEY: {"type"?, "value"}}, "values": {KEY: {"type"?, "value"}}}; a
+// type is FfDL's name (STRING, JSONSTRING, INT, FLOAT) or its number in training_data.proto
+// (0 to 3), none meaning STRING. `where` is the file itself, or the folder FfDL calls LOG_DIR:
+// its evaluation-metrics.txt and that of each subfolder (an HPO sub-run, whose folder name is the
+// subid of records that give none). A line that is not such a record is reported and skipped,
+// as FfDL's collector does; the collector numbers and names the records itself, so meta's
+// training_id and rindex are not needed.
+class EMetricsFileFollower {
+ public:
+  explicit EMetricsFileFollower(std::filesystem::path where) : where_(std::move(where)) {}
+  void poll(const RecordSink& sink, const WarningSink& warn, bool final = false);
+
+ private:
+  struct Followed;
+  void take_line(std::string_view line, const std::string& subdir, const std::filesystem::path& file,
+                 const RecordSink& sink, const WarningSink& warn);
+  std::filesystem::path where_;
+  std::map<std::filesystem::path, std::shared_ptr<Followed>> files_;
+};
+
+inline constexpr const char* kEMetricsFileName = "evaluation-metrics.txt";
+
 inline constexpr const char* kHypertuneGroup = "hypertune";
 inline constexpr const char* kTensorboardGroup = "tensorboard";
 

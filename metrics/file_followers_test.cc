@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 namespace mljob::metrics {
@@ -32,6 +33,83 @@ TEST(HypertuneFileFollower, JsonLinesWithStringOrNumberValues) {
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[1].values.at("accuracy").text, "0.8");
   EXPECT_EQ(records[1].grouplabel, kHypertuneGroup);
+  fs::remove(file);
+}
+
+}  // namespace
+}  // namespace mljob::metrics
+
+namespace mljob::metrics {
+namespace {
+
+// Lines as FfDL's emetrics client (emetrics.py, EMetrics.record) writes them with json.dumps:
+// INT and FLOAT as type numbers 2 and 3, strings without a type; and one as FfDL's own
+// extractors name types.
+const char* kClientLine =
+    R"({"meta": {"training_id": "training-Xy12", "time": 1530000000123, "rindex": 1}, "grouplabel": "test", )"
+    R"("etimes": {"iteration": {"type": 2, "value": "1"}, "time_stamp": {"value": "2018-06-26T10:00:00.1530000000"}}, )"
+    R"("values": {"accuracy": {"type": 3, "value": "0.6"}, "note": {"value": "warm"}}})";
+const char* kNamedTypesLine =
+    R"({"meta": {"training_id": "", "time": 1530000000999, "rindex": 2, "subid": "7"}, "grouplabel": "train", )"
+    R"("etimes": {"step": {"type": "INT", "value": 20}}, "values": {"loss": {"type": "FLOAT", "value": 0.25}}})";
+
+TEST(EMetricsFileFollower, ReadsFfdlRecordsFromTheLogFolderAndItsSubruns) {
+  fs::path logs = fs::temp_directory_path() / ("emetrics_test_" + std::to_string(::getpid()));
+  fs::remove_all(logs);
+  fs::create_directories(logs / "3");
+  {
+    std::ofstream out(logs / kEMetricsFileName);
+    out << kClientLine << "\n" << "{\"grouplabel\": \"x\"}\n" << kNamedTypesLine;  // the last line not ended yet
+    std::ofstream(logs / "3" / kEMetricsFileName) << kClientLine << "\n";
+  }
+  std::vector<EMetrics> records;
+  std::vector<std::string> warnings;
+  auto sink = [&](EMetrics&& r) { records.push_back(std::move(r)); };
+  auto warn = [&](const std::string& w) { warnings.push_back(w); };
+  EMetricsFileFollower follower(logs);
+  follower.poll(sink, warn);
+  ASSERT_EQ(records.size(), 2u);  // one from the top level, one from sub-run 3
+  std::sort(records.begin(), records.end(), [](const EMetrics& a, const EMetrics& b) { return a.meta.subid < b.meta.subid; });
+  const EMetrics& top = records[0];
+  EXPECT_EQ(top.grouplabel, "test");
+  EXPECT_EQ(top.meta.subid, "");
+  EXPECT_EQ(top.meta.time_ms, 1530000000123);
+  EXPECT_EQ(top.values.at("accuracy").type, ValueType::kFloat);
+  EXPECT_EQ(top.values.at("accuracy").text, "0.6");
+  EXPECT_EQ(top.values.at("note").type, ValueType::kString);
+  EXPECT_EQ(top.etimes.at("iteration").type, ValueType::kInt);
+  EXPECT_EQ(top.etimes.at("iteration").text, "1");
+  EXPECT_EQ(top.etimes.at("time_stamp").text, "2018-06-26T10:00:00.1530000000");
+  EXPECT_EQ(records[1].meta.subid, "3");  // the sub-run's folder: the record names none
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("no meta object"), std::string::npos);
+
+  // Followed: what is appended later is read, nothing twice; the writer's last line at the end.
+  std::ofstream(logs / kEMetricsFileName, std::ios::app) << "\n";
+  follower.poll(sink, warn, /*final=*/true);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].grouplabel, "train");
+  EXPECT_EQ(records[2].meta.subid, "7");
+  EXPECT_EQ(records[2].values.at("loss").type, ValueType::kFloat);
+  EXPECT_EQ(records[2].values.at("loss").text, "0.25");
+  EXPECT_EQ(records[2].etimes.at("step").text, "20");
+  fs::remove_all(logs);
+}
+
+TEST(EMetricsFileFollower, AFileNamedDirectlyAndBadAnyValues) {
+  fs::path file = fs::temp_directory_path() / ("emetrics_file_" + std::to_string(::getpid()) + ".txt");
+  std::ofstream(file) << R"({"meta": {}, "grouplabel": "g", "etimes": {}, "values": {"a": {"type": 9, "value": "1"}}})" "\n"
+                      << R"({"meta": {}, "grouplabel": "g", "etimes": {}, "values": {"a": 1}})" "\n"
+                      << R"({"meta": {"time": null}, "grouplabel": "g", "etimes": {}, "values": {"a": {"type": 1, "value": {"k": [1]}}}})" "\n";
+  std::vector<EMetrics> records;
+  std::vector<std::string> warnings;
+  EMetricsFileFollower follower(file);
+  follower.poll([&](EMetrics&& r) { records.push_back(std::move(r)); }, [&](const std::string& w) { warnings.push_back(w); });
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].values.at("a").type, ValueType::kJsonString);
+  EXPECT_EQ(records[0].values.at("a").text, R"({"k":[1]})");
+  EXPECT_GT(records[0].meta.time_ms, 0);  // no time given: when it was read
+  EXPECT_EQ(warnings.size(), 2u);
   fs::remove(file);
 }
 

@@ -13,6 +13,8 @@
 
 namespace mljob::metrics {
 
+// A sink may take the record it is given (move from it). One that only reads it lets an
+// extractor reuse the record for the next one, which spares an allocation per datapoint.
 using RecordSink = std::function<void(EMetrics&&)>;
 using WarningSink = std::function<void(const std::string&)>;
 

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 namespace mljob::metrics {
 namespace {
@@ -198,6 +199,92 @@ TEST(MetricDefinitionsExtractor, RawBlocksGiveWhatLinesGive) {
   }
   EXPECT_EQ(seen, (std::vector<std::tuple<std::string, std::string, std::string>>{
                       {"loss", "0.5", "0"}, {"loss", "0.25", "0"}, {"anchored", "0.75", "1"}, {"crossing", "8", "1"}}));
+}
+
+}  // namespace
+}  // namespace mljob::metrics
+
+namespace mljob::metrics {
+namespace {
+
+struct Datapoint {
+  std::string name, value, subid;
+  bool operator==(const Datapoint&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& out, const Datapoint& d) { return out << d.name << "=" << d.value << "@" << d.subid; }
+
+// What Python's collector does, written the plain way: per labelled line, every definition's
+// finditer over the line's text (an empty match moves on by one), the first group a number;
+// datapoints in the order of where their matches start (then of the definitions).
+std::vector<Datapoint> reference_datapoints(const std::vector<MetricDefinition>& defs, std::string_view block) {
+  std::vector<Datapoint> out;
+  for (std::size_t start = 0; start < block.size();) {
+    std::size_t end = block.find('\n', start);
+    std::string_view text;
+    int rank = split_rank_label(block.substr(start, end - start), text);
+    start = end + 1;
+    if (rank < 0) continue;
+    std::vector<std::tuple<std::size_t, std::size_t, std::string>> found;
+    for (std::size_t d = 0; d < defs.size(); ++d) {
+      re2::StringPiece match[2];
+      for (std::size_t pos = 0; pos <= text.size() && defs[d].compiled->Match(text, pos, text.size(), RE2::UNANCHORED, match, 2);) {
+        std::size_t at = static_cast<std::size_t>(match[0].data() - text.data());
+        pos = at + match[0].size() + (match[0].empty() ? 1 : 0);
+        std::string value(match[1].data() ? std::string(match[1].data(), match[1].size()) : "");
+        if (match[1].data() && parse_number(value)) found.emplace_back(at, d, value);
+      }
+    }
+    std::sort(found.begin(), found.end());
+    for (const auto& [at, d, value] : found) out.push_back({defs[d].name, value, std::to_string(rank)});
+  }
+  return out;
+}
+
+std::vector<Datapoint> datapoints(const std::vector<EMetrics>& records) {
+  std::vector<Datapoint> out;
+  for (const auto& r : records) {
+    for (const auto& [name, value] : r.values) out.push_back({name, value.text, r.meta.subid});
+  }
+  return out;
+}
+
+// Random logs made of the pieces that trip extractors up: prefixes without values, values that
+// are not numbers, matches back to back, prefixes inside srun's label, unlabelled lines, runs
+// that end with the line. The one-pass scan (with and without a regex engine per match) must
+// give what the plain line-by-line extraction gives.
+TEST(MetricDefinitionsExtractor, OnePassScanGivesWhatLineByLineExtractionGives) {
+  auto defs = parse_metric_definitions(
+      json::array({{{"Name", "train:loss"}, {"Regex", R"(loss: ([0-9\.]+))"}},
+                   {{"Name", "train:accuracy"}, {"Regex", R"(accuracy: ([0-9\.]+))"}},
+                   {{"Name", "validation:loss"}, {"Regex", "val_loss=([0-9.eE+-]+)"}},
+                   {{"Name", "loss:int"}, {"Regex", R"(loss: (\d+))"}},           // shares its literal
+                   {{"Name", "semicolon"}, {"Regex", "Loss = (.*?);"}},          // literal, then RE2
+                   {{"Name", "percent"}, {"Regex", R"((\d+)%)"}},                 // no literal
+                   {{"Name", "colon"}, {"Regex", "1: ([0-9]+)"}}}),              // can start inside a label
+      "M", nullptr);
+  const std::vector<std::string> pieces = {
+      "loss: ", "0.25", "loss: 1.5", "accuracy: .5", "accuracy: 1.2.3", "val_loss=1e-3", "val_loss=e", "val_loss=-2.5E+1",
+      "Loss = 7;", "Loss = x;", "Loss = 3", "42%", "1: 9", " ", "loss: 3loss: 4", "  ", "x", "\xff\xfe", ";", "\r"};
+  const std::vector<std::string> labels = {"0: ", "1: ", "12: ", " 3: ", "srun: ", "", "1:"};
+  std::mt19937 random(7);
+  auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };
+  auto extractor = make_metric_definitions_extractor(defs, nullptr);
+  for (int round = 0; round < 200; ++round) {
+    std::string block;
+    for (std::size_t line = 0, lines = 1 + pick(30); line < lines; ++line) {
+      block += labels[pick(labels.size())];
+      for (std::size_t piece = 0, count = pick(6); piece < count; ++piece) block += pieces[pick(pieces.size())];
+      block += '\n';
+    }
+    std::vector<EMetrics> records;
+    if (round % 2 == 0) {  // a sink that takes each record
+      extractor->process_block(block, [&](EMetrics&& record) { records.push_back(std::move(record)); });
+    } else {  // one that only reads them (the extractor fills the same records again)
+      extractor->process_block(block, [&](EMetrics&& record) { records.push_back(record); });
+    }
+    ASSERT_EQ(datapoints(records), reference_datapoints(defs, block)) << "round " << round << ":\n" << block;
+  }
 }
 
 }  // namespace

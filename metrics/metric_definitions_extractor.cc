@@ -2,9 +2,12 @@
 //
 // Speed: no definition is tried line by line when it need not be.
 // - A definition whose every match starts with the same literal text ("Loss = " in
-//   "Loss = (.*?);") looks for that text over the whole block (memmem) and tries the pattern,
-//   anchored, only where it occurs, on that line alone: Python's leftmost match on a line starts
-//   at one of those places, so the first that matches is the one Python finds.
+//   "Loss = (.*?);") is tried, anchored, only where that text occurs, on that line alone:
+//   Python's leftmost match on a line starts at one of those places, so the first that matches
+//   is the one Python finds. The literals of all such definitions are found in one pass over the
+//   block (LiteralScanner), not one pass each.
+// - Of those, a definition that is just the literal and a run of one class ("loss: ([0-9.]+)",
+//   see literal_then_run) needs no regex engine at all: the run after the literal is the match.
 // - Any other definition scans the whole block in one RE2 call per match. A match found on the
 //   block is exactly the match Python would find on that line when it lies inside the line's
 //   text: a block match that crosses a line end or starts in srun's label sends that one line
@@ -12,8 +15,10 @@
 // Patterns whose meaning depends on where the text starts or ends (^, \A, \z) always take the
 // line-by-line path.
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 
+#include "metrics/literal_scanner.h"
 #include "metrics/log_extractor.h"
 #include "metrics/python_regex.h"
 
@@ -24,6 +29,7 @@ struct Definition {
   const MetricDefinition* declared;
   std::unique_ptr<RE2> block_pattern;  // (?m) so that $ holds before every '\n'; null: lines only
   std::string prefix;                  // what every match starts with, if known (with block_pattern)
+  std::optional<LiteralThenRun> run;   // the whole pattern is `prefix` and a run of one class
 };
 
 // Where a line of the scanned text lies.
@@ -57,6 +63,7 @@ class MetricDefinitionsExtractor : public LogExtractor {
         definition.block_pattern = std::make_unique<RE2>("(?m)" + translated, options);
         if (!definition.block_pattern->ok()) definition.block_pattern.reset();
         if (definition.block_pattern) definition.prefix = literal_prefix(declared.regex);
+        if (!definition.prefix.empty()) definition.run = literal_then_run(declared.regex);
       }
       if (matches_empty && warn) {
         warn("metric definition '" + declared.name + "' (" + declared.regex +
@@ -64,6 +71,22 @@ class MetricDefinitionsExtractor : public LogExtractor {
       }
       definitions_.push_back(std::move(definition));
     }
+    // One scanner for every definition that has a literal prefix; definitions sharing a prefix
+    // share its literal.
+    std::vector<std::string> literals;
+    for (std::size_t d = 0; d < definitions_.size(); ++d) {
+      if (!with_prefix(d)) continue;
+      auto known = std::find(literals.begin(), literals.end(), definitions_[d].prefix);
+      if (known == literals.end()) {
+        literals.push_back(definitions_[d].prefix);
+        literal_definitions_.emplace_back();
+        known = literals.end() - 1;
+      }
+      literal_definitions_[static_cast<std::size_t>(known - literals.begin())].push_back(d);
+    }
+    scanner_ = std::make_unique<LiteralScanner>(std::move(literals));
+    next_allowed_.resize(definitions_.size());
+    records_.resize(definitions_.size());
   }
 
   void process(const LineBatch& batch, const RecordSink& sink) override {
@@ -81,10 +104,10 @@ class MetricDefinitionsExtractor : public LogExtractor {
     now_ = now_ms();
     scan(block, [&](std::size_t offset) {
       LineSpan span;
-      std::size_t before = offset == 0 ? std::string_view::npos : block.rfind('\n', offset - 1);
-      span.start = before == std::string_view::npos ? 0 : before + 1;
-      span.end = block.find('\n', offset);
-      if (span.end == std::string_view::npos) span.end = block.size();
+      const void* before = offset == 0 ? nullptr : ::memrchr(block.data(), '\n', offset);
+      span.start = before ? static_cast<std::size_t>(static_cast<const char*>(before) - block.data()) + 1 : 0;
+      const void* after = ::memchr(block.data() + offset, '\n', block.size() - offset);
+      span.end = after ? static_cast<std::size_t>(static_cast<const char*>(after) - block.data()) : block.size();
       std::string_view text;
       span.rank = split_rank_label(block.substr(span.start, span.end - span.start), text);
       span.text_start = span.end - text.size();
@@ -96,11 +119,10 @@ class MetricDefinitionsExtractor : public LogExtractor {
   template <typename Locate>
   void scan(std::string_view text, const Locate& locate, const RecordSink& sink) {
     found_.clear();
+    scan_prefixes(text, locate);
     for (std::size_t d = 0; d < definitions_.size(); ++d) {
-      if (definitions_[d].declared->compiled->NumberOfCapturingGroups() < 1) continue;
-      if (!definitions_[d].prefix.empty()) {
-        scan_prefix(d, text, locate);
-      } else if (definitions_[d].block_pattern) {
+      if (definitions_[d].declared->compiled->NumberOfCapturingGroups() < 1 || with_prefix(d)) continue;
+      if (definitions_[d].block_pattern) {
         scan_block(d, text, locate);
       } else {
         for (std::size_t start = 0; start < text.size();) {  // line by line
@@ -110,17 +132,13 @@ class MetricDefinitionsExtractor : public LogExtractor {
         }
       }
     }
-    // Datapoints in the order the lines were written, whichever definition found them.
-    std::stable_sort(found_.begin(), found_.end(), [](const Found& a, const Found& b) { return a.offset < b.offset; });
-    for (const Found& found : found_) {
-      EMetrics record;
-      record.grouplabel = kMetricDefinitionsGroup;
-      record.meta.time_ms = now_;
-      if (found.rank >= 0) record.meta.subid = std::to_string(found.rank);
-      record.values.emplace(definitions_[found.definition].declared->name,
-                            TypedValue{ValueType::kFloat, std::string(found.value)});
-      sink(std::move(record));
-    }
+    // Datapoints in the order the lines were written, whichever definition found them (one
+    // definition's matches never start at the same place twice).
+    auto written_order = [](const Found& a, const Found& b) {
+      return a.offset != b.offset ? a.offset < b.offset : a.definition < b.definition;
+    };
+    if (!std::is_sorted(found_.begin(), found_.end(), written_order)) std::sort(found_.begin(), found_.end(), written_order);
+    for (const Found& found : found_) sink(std::move(record_of(found)));
   }
 
   template <typename Locate>
@@ -145,34 +163,48 @@ class MetricDefinitionsExtractor : public LogExtractor {
     }
   }
 
+  bool with_prefix(std::size_t d) const {
+    return !definitions_[d].prefix.empty() && definitions_[d].declared->compiled->NumberOfCapturingGroups() >= 1;
+  }
+
+  // Every definition with a literal prefix, in one pass over the text: each occurrence of a
+  // prefix is a place where its definitions may match.
   template <typename Locate>
-  void scan_prefix(std::size_t d, std::string_view text, const Locate& locate) {
+  void scan_prefixes(std::string_view text, const Locate& locate) {
+    std::fill(next_allowed_.begin(), next_allowed_.end(), 0);
+    LineSpan span;
+    bool have_span = false;
+    scanner_->scan(text, [&](std::size_t at, std::size_t literal) {
+      if (!have_span || at > span.end) {  // occurrences come in order: most share the last one's line
+        span = locate(at);
+        have_span = true;
+      }
+      if (span.rank < 0 && labelled_mode_) return;  // not a replica's line
+      if (at < span.text_start) return;             // inside srun's label: no match of the line's text starts there
+      for (std::size_t d : literal_definitions_[literal]) {
+        if (at >= next_allowed_[d]) match_at(d, text, at, span);
+      }
+    });
+  }
+
+  // Definition d tried at `at`, where its prefix occurs, on that line alone, as Python's finditer
+  // would reach it: a match there is the leftmost from `at`; the next is searched after its end.
+  void match_at(std::size_t d, std::string_view text, std::size_t at, const LineSpan& span) {
     const Definition& definition = definitions_[d];
-    const RE2& pattern = *definition.block_pattern;
-    const std::string& prefix = definition.prefix;
+    if (definition.run) {
+      std::size_t value_start = at + definition.prefix.size(), end = value_start;
+      while (end < span.end && definition.run->in_run[static_cast<unsigned char>(text[end])]) ++end;
+      if (end == value_start) return;  // no run: no match here
+      add(d, at, re2::StringPiece(text.data() + value_start, end - value_start), span.rank);
+      next_allowed_[d] = end;
+      return;
+    }
+    // The line alone is the text, as Python sees it (\b and $ judge its edges as Python does).
+    std::string_view line = text.substr(span.text_start, span.end - span.text_start);
     re2::StringPiece match[2];
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-      const void* found = ::memmem(text.data() + pos, text.size() - pos, prefix.data(), prefix.size());
-      if (!found) break;
-      std::size_t at = static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
-      LineSpan span = locate(at);
-      if (span.rank < 0 && labelled_mode_) {
-        pos = span.end + 1;  // not a replica's line
-        continue;
-      }
-      if (at < span.text_start) {  // inside srun's label: no match of the line's text starts there
-        pos = at + 1;
-        continue;
-      }
-      // The line alone is the text, as Python sees it (\b and $ judge its edges as Python does).
-      std::string_view line = text.substr(span.text_start, span.end - span.text_start);
-      if (pattern.Match(line, at - span.text_start, line.size(), RE2::ANCHOR_START, match, 2)) {
-        add(d, at, match[1], span.rank);
-        pos = span.text_start + static_cast<std::size_t>(match[0].data() - line.data()) + match[0].size();
-      } else {
-        pos = at + 1;
-      }
+    if (definition.block_pattern->Match(line, at - span.text_start, line.size(), RE2::ANCHOR_START, match, 2)) {
+      add(d, at, match[1], span.rank);
+      next_allowed_[d] = span.text_start + static_cast<std::size_t>(match[0].data() - line.data()) + match[0].size();
     }
   }
 
@@ -203,8 +235,42 @@ class MetricDefinitionsExtractor : public LogExtractor {
     int rank;
   };
 
+  // The record of one datapoint, in the definition's own record object: a sink that only reads
+  // it leaves it to be filled again (no allocation per datapoint); one that takes it (moves
+  // from it) makes the next one be built afresh.
+  EMetrics& record_of(const Found& found) {
+    EMetrics& record = records_[found.definition];
+    const std::string& name = definitions_[found.definition].declared->name;
+    if (record.values.size() != 1 || record.values.begin()->first != name) {
+      record.values.clear();
+      record.values.emplace(name, TypedValue{ValueType::kFloat, {}});
+    }
+    record.values.begin()->second.type = ValueType::kFloat;
+    record.values.begin()->second.text.assign(found.value);
+    record.etimes.clear();
+    record.grouplabel.assign(kMetricDefinitionsGroup);
+    record.meta.training_id.clear();
+    record.meta.user_id.clear();
+    record.meta.time_ms = now_;
+    record.meta.rindex = 0;
+    if (found.rank >= 0) record.meta.subid.assign(rank_text(found.rank));
+    else record.meta.subid.clear();
+    return record;
+  }
+
+  // The rank as text, without allocating for the usual small ranks.
+  static std::string_view rank_text(int rank) {
+    static thread_local char buffer[16];
+    auto [end, error] = std::to_chars(buffer, buffer + sizeof buffer, rank);
+    return std::string_view(buffer, static_cast<std::size_t>(end - buffer));
+  }
+
   std::vector<Definition> definitions_;
+  std::unique_ptr<LiteralScanner> scanner_;                // every prefix of definitions_
+  std::vector<std::vector<std::size_t>> literal_definitions_;  // per scanner literal: its definitions
+  std::vector<std::size_t> next_allowed_;                  // per definition: where its next match may start
   std::vector<Found> found_;
+  std::vector<EMetrics> records_;  // per definition: the record its datapoints are handed over in
   std::int64_t now_ = now_ms();
   bool labelled_mode_ = true;
 };

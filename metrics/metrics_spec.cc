@@ -11,7 +11,7 @@
 namespace mljob::metrics {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // groups in the order they were written
 
 std::string text_of(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
 
@@ -150,9 +150,6 @@ FfdlSpec parse_ffdl_spec(const json& value, const std::string& where, std::vecto
     const auto& [field, groups] = found->second;
     if (!groups.is_object()) throw SpecError(field, text_of(groups), "must be a mapping of group name to {regex, ...}");
     for (const auto& [name, group] : groups.items()) spec.groups.push_back(read_group(name, group, field + "." + name));
-  }
-  if (spec.type == "emetrics_file" && warnings) {
-    warnings->push_back(where + ".type: '" + type + "' files are not read by mljob yet; only the log is collected");
   }
   if (spec.type == "regex_extractor" && spec.groups.empty()) {
     throw SpecError(where + ".groups", "", "a regex_extractor needs at least one group");

@@ -63,10 +63,11 @@ struct MetricsSpec {
   bool uses_default_extractor() const;
 };
 
+// Declarations are read in their written order (ordered_json): FfDL's groups are tried in it.
 // Parse and check, throwing SpecError (field path, value, rule) for anything wrong, a regex
 // that cannot run quoted with its offending part. `where` is the field path of the value.
-FfdlSpec parse_ffdl_spec(const nlohmann::json& value, const std::string& where, std::vector<std::string>* warnings);
-std::vector<MetricDefinition> parse_metric_definitions(const nlohmann::json& value, const std::string& where,
+FfdlSpec parse_ffdl_spec(const nlohmann::ordered_json& value, const std::string& where, std::vector<std::string>* warnings);
+std::vector<MetricDefinition> parse_metric_definitions(const nlohmann::ordered_json& value, const std::string& where,
                                                        std::vector<std::string>* warnings);
 
 // Where the bridge stores a job's declarations, in its folder.
@@ -74,6 +75,6 @@ inline constexpr const char* kDeclarationsFile = "metrics.json";
 
 // The declarations as stored with the job (and read back by the collector): a JSON object
 // with optional keys evaluation_metrics, MetricDefinitions, hyperparameterMetricTag.
-MetricsSpec parse_metrics_spec(const nlohmann::json& stored);
+MetricsSpec parse_metrics_spec(const nlohmann::ordered_json& stored);
 
 }  // namespace mljob::metrics

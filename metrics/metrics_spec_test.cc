@@ -8,6 +8,7 @@
 
 #include "core/spec_error.h"
 #include "core/spec_parser.h"
+#include "metrics/log_extractor.h"
 
 namespace mljob::metrics {
 namespace {
@@ -113,6 +114,45 @@ TEST(MetricsSpec, TheDefaultAppliesWhenNothingReadsTheLogs) {
   EXPECT_TRUE(parse_metrics_spec(json{{"evaluation_metrics", {{"type", "tensorboard"}}}}).uses_default_extractor());
   EXPECT_FALSE(parse_metrics_spec(json{{"MetricDefinitions", json::array({{{"Name", "a"}, {"Regex", "a=(.*)"}}})}})
                    .uses_default_extractor());
+}
+
+}  // namespace
+}  // namespace mljob::metrics
+
+namespace mljob::metrics {
+namespace {
+
+// FfDL tries a manifest's groups in the order they are written and the first that matches
+// emits the record. Here both groups match every loss line; "zeta" is written first but sorts
+// after "alpha", so a parser that sorted the keys would label the records "alpha".
+TEST(MetricsSpec, FfdlGroupsAreTriedInManifestOrderFromSpecToExtractor) {
+  Job job = parse_job_spec(R"(
+trainingInput: {scaleTier: BASIC}
+evaluation_metrics:
+  type: regex_extractor
+  line_lookahead: 1
+  groups:
+    zeta:
+      regex: "loss=%{FLOAT:loss}"
+      scalars: {loss: {type: FLOAT, value: $loss}}
+    alpha:
+      regex: "loss=%{FLOAT:value}"
+      scalars: {loss: {type: FLOAT, value: $value}}
+)", "manifest.yml");
+  // As the bridge stores it in metrics.json and the collector reads it back.
+  auto stored = nlohmann::ordered_json::parse(nlohmann::ordered_json{{"evaluation_metrics", job.metric_declarations["evaluation_metrics"]}}.dump(2));
+  MetricsSpec spec = parse_metrics_spec(stored);
+  ASSERT_TRUE(spec.ffdl);
+  ASSERT_EQ(spec.ffdl->groups.size(), 2u);
+  EXPECT_EQ(spec.ffdl->groups[0].name, "zeta");
+  EXPECT_EQ(spec.ffdl->groups[1].name, "alpha");
+  auto extractor = make_ffdl_extractor(*spec.ffdl);
+  LineBatch batch;
+  batch.add("loss=0.5", 0);
+  batch.add("loss=0.25", 0);
+  std::vector<std::string> labels;
+  extractor->process(batch, [&](EMetrics&& record) { labels.push_back(record.grouplabel); });
+  EXPECT_EQ(labels, (std::vector<std::string>{"zeta", "zeta"}));
 }
 
 }  // namespace

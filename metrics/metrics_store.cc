@@ -134,7 +134,7 @@ void MetricsDb::begin_if_needed() {
   in_transaction_ = true;
 }
 
-void MetricsDb::add(EMetrics record) {
+void MetricsDb::add(const EMetrics& record) {
   begin_if_needed();
   sqlite3_stmt* s = insert_metric_;
   sqlite3_bind_int64(s, 1, next_metric_++);

@@ -41,7 +41,7 @@ class MetricsDb {
 
   // Writing (the collector): records get the next rindex; call commit() to make them durable
   // and visible. Everything added between commits is one transaction.
-  void add(EMetrics record);
+  void add(const EMetrics& record);
   void add(LogLineRecord line);
   void commit();
 

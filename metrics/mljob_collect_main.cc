@@ -67,6 +67,20 @@ std::string expand_variables(const std::string& text, const fs::path& job_folder
   return out;
 }
 
+// Where FfDL's evaluation-metrics file is followed: `in` if given, else $LOG_DIR. Both default
+// as in FfDL, LOG_DIR to $JOB_STATE_DIR/logs and JOB_STATE_DIR to the job folder, and are set
+// so for the training (when not set already): FfDL's emetrics client writes to
+// $LOG_DIR/evaluation-metrics.txt.
+fs::path emetrics_path(const nlohmann::ordered_json& declared, const fs::path& job_folder) {
+  ::setenv("JOB_STATE_DIR", job_folder.c_str(), 0);
+  ::setenv("LOG_DIR", (fs::path(std::getenv("JOB_STATE_DIR")) / "logs").c_str(), 0);
+  std::string in = declared.contains("in") && declared["in"].is_string() ? declared["in"].get<std::string>() : "";
+  fs::path where = expand_variables(in.empty() ? "$LOG_DIR" : in, job_folder);
+  std::error_code error;
+  if (in.empty()) fs::create_directories(where, error);  // where the client will write
+  return where.is_absolute() ? where : job_folder / where;
+}
+
 std::optional<pid_t> start(const std::vector<std::string>& command) {
   std::vector<char*> argv;
   for (const auto& word : command) argv.push_back(const_cast<char*>(word.c_str()));
@@ -123,6 +137,15 @@ int main(int argc, char** argv) {
   ::setenv("CLOUD_ML_HP_METRIC_FILE", hypertune_file.c_str(), 0);
   if (job_dir.empty() && std::getenv("MLJOB_JOB_DIR")) job_dir = std::getenv("MLJOB_JOB_DIR");
 
+  // Before the training starts: where FfDL's emetrics client writes is set in its environment.
+  fs::path emetrics;
+  if (auto declarations = Collector::read_declarations(folder);
+      declarations.is_object() && declarations.contains("evaluation_metrics") && declarations["evaluation_metrics"].is_object()) {
+    const auto& em = declarations["evaluation_metrics"];
+    std::string type = em.value("type", "");
+    if (type == "emetrics_file" || type == "optivist" || type == "file") emetrics = emetrics_path(em, folder);
+  }
+
   std::optional<pid_t> child;
   if (!command.empty()) {
     forward_signals();
@@ -143,10 +166,12 @@ int main(int argc, char** argv) {
     auto declarations = Collector::read_declarations(folder);
     if (declarations.is_object() && declarations.contains("evaluation_metrics")) {
       const auto& em = declarations["evaluation_metrics"];
-      if (em.value("type", "") == "tensorboard" && em.contains("in") && em["in"].is_string()) {
+      std::string type = em.value("type", "");
+      if (type == "tensorboard" && em.contains("in") && em["in"].is_string()) {
         fs::path in = expand_variables(em["in"].get<std::string>(), folder);
         collector_options.event_dirs.push_back(in.is_absolute() ? in : folder / in);
       }
+      if (type == "emetrics_file" || type == "optivist" || type == "file") collector_options.emetrics_path = emetrics;
     }
     collector = std::make_unique<Collector>(std::move(collector_options), warn);
   } catch (const std::exception& e) {

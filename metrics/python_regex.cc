@@ -198,10 +198,12 @@ bool has_case_insensitive_flag(std::string_view pattern) {
 
 }  // namespace
 
-std::string literal_prefix(std::string_view pattern) {
+std::string literal_prefix(std::string_view pattern, std::size_t* consumed) {
+  if (consumed) *consumed = 0;
   if (has_top_level_alternation(pattern) || has_case_insensitive_flag(pattern)) return "";
   std::string prefix;
-  for (std::size_t i = 0; i < pattern.size();) {
+  std::size_t i = 0;
+  for (; i < pattern.size();) {
     char c = pattern[i];
     std::size_t width = 1;
     char literal = c;
@@ -216,7 +218,51 @@ std::string literal_prefix(std::string_view pattern) {
     prefix += literal;
     i += width;
   }
+  if (consumed) *consumed = i;
   return prefix;
+}
+
+namespace {
+
+// "[...]" of ASCII characters, not negated, with no escapes but of punctuation and \d.
+bool is_simple_ascii_class(std::string_view cls) {
+  if (cls == "\\d") return true;
+  if (cls.size() < 3 || cls.front() != '[' || cls.back() != ']' || cls[1] == '^' || cls[1] == ']') return false;
+  for (std::size_t i = 1; i + 1 < cls.size(); ++i) {
+    auto c = static_cast<unsigned char>(cls[i]);
+    if (c >= 0x80 || c == '[' || c == ']') return false;
+    if (c == '\\') {
+      auto next = static_cast<unsigned char>(cls[++i]);
+      if (i + 1 >= cls.size() || next >= 0x80 || (std::isalnum(next) && next != 'd')) return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<LiteralThenRun> literal_then_run(std::string_view pattern) {
+  std::size_t consumed = 0;
+  LiteralThenRun shape;
+  shape.literal = literal_prefix(pattern, &consumed);
+  if (shape.literal.empty() || !pattern.ends_with("+)")) return std::nullopt;
+  std::string_view group = pattern.substr(consumed, pattern.size() - consumed - 2);  // "(CLASS" or "(?P<name>CLASS"
+  std::size_t open = 0;
+  if (group.starts_with("(?P<")) open = group.find('>') + 1;  // npos + 1 == 0: refused below
+  else if (group.starts_with("(") && !group.starts_with("(?")) open = 1;
+  if (open == 0) return std::nullopt;
+  std::string_view cls = group.substr(open);
+  if (!is_simple_ascii_class(cls)) return std::nullopt;
+  RE2 member("(?s)" + translate_python_regex(cls), RE2::Quiet);
+  if (!member.ok()) return std::nullopt;
+  for (int byte = 0; byte < 0x80; ++byte) {
+    shape.in_run[static_cast<std::size_t>(byte)] = RE2::FullMatch(std::string(1, static_cast<char>(byte)), member);
+  }
+  if (shape.in_run['\n']) return std::nullopt;  // a run must end with its line
+  for (unsigned char c : shape.literal) {
+    if (c >= 0x80) return std::nullopt;  // bytes and characters agree only for ASCII
+  }
+  return shape;
 }
 
 std::string translate_python_regex(std::string_view pattern, bool drop_group_names) {

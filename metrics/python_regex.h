@@ -4,7 +4,9 @@
 // groups, ...) is refused with the offending part quoted.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -36,8 +38,22 @@ struct PythonFlags {
 std::string translate_python_regex(std::string_view pattern, bool drop_group_names = false);
 
 // The literal text every match of `pattern` starts with ("" when there is none to rely on:
-// a leading group or class, a top-level '|', case-insensitive flags).
-std::string literal_prefix(std::string_view pattern);
+// a leading group or class, a top-level '|', case-insensitive flags). With `consumed`, how many
+// characters of the pattern spell it.
+std::string literal_prefix(std::string_view pattern, std::size_t* consumed = nullptr);
+
+// A pattern that is a literal and then one group of one or more characters of one class, and
+// nothing else: "loss: ([0-9\.]+)", "epoch=(\d+)", "acc: (?P<v>[0-9.eE+-]+)". Its matches on a
+// line are exactly: an occurrence of the literal, then the longest run (at least one) of bytes
+// of the class, and the search goes on after the run. So it can be matched without a regex
+// engine. Only classes of ASCII characters, not '\n', qualify (a bracket expression without
+// negation, escapes of punctuation, \d), so that bytes and characters agree; which bytes are in
+// the class is asked of RE2 itself.
+struct LiteralThenRun {
+  std::string literal;
+  std::array<bool, 256> in_run{};
+};
+std::optional<LiteralThenRun> literal_then_run(std::string_view pattern);
 
 // Translates and compiles; throws RegexError (with RE2's own reason and the part it names)
 // when the result does not compile.

@@ -111,3 +111,42 @@ TEST(PythonRegex, LiteralPrefixOnlyWhenEveryMatchStartsWithIt) {
 
 }  // namespace
 }  // namespace mljob::metrics
+
+namespace mljob::metrics {
+namespace {
+
+TEST(PythonRegex, LiteralThenRunOnlyForALiteralAndOneAsciiClassRun) {
+  auto shape = literal_then_run(R"(loss: ([0-9\.]+))");
+  ASSERT_TRUE(shape);
+  EXPECT_EQ(shape->literal, "loss: ");
+  std::string members;
+  for (int byte = 0; byte < 256; ++byte) {
+    if (shape->in_run[static_cast<std::size_t>(byte)]) members += static_cast<char>(byte);
+  }
+  EXPECT_EQ(members, ".0123456789");
+  auto exponent = literal_then_run("val_loss=(?P<v>[0-9.eE+-]+)");
+  ASSERT_TRUE(exponent);
+  EXPECT_EQ(exponent->literal, "val_loss=");
+  EXPECT_TRUE(exponent->in_run['+'] && exponent->in_run['-'] && exponent->in_run['e'] && !exponent->in_run[' ']);
+  auto digits = literal_then_run(R"(\[epoch\] (\d+))");
+  ASSERT_TRUE(digits);
+  EXPECT_EQ(digits->literal, "[epoch] ");
+  EXPECT_TRUE(digits->in_run['7'] && !digits->in_run['.']);
+
+  EXPECT_FALSE(literal_then_run("Loss = (.*?);"));         // something after the group
+  EXPECT_FALSE(literal_then_run("loss: (.+)"));            // '.' takes any character
+  EXPECT_FALSE(literal_then_run("loss: ([0-9]*)"));        // may be empty
+  EXPECT_FALSE(literal_then_run("loss: ([0-9]+?)"));       // lazy
+  EXPECT_FALSE(literal_then_run("loss: ([^ ]+)"));         // negated: takes UTF-8 too
+  EXPECT_FALSE(literal_then_run(R"(loss: ([\w.]+))"));     // \w is not only ASCII in Python
+  EXPECT_FALSE(literal_then_run(R"(loss: (\S+))"));
+  EXPECT_FALSE(literal_then_run("loss: ([\n0-9]+)"));      // a run must stop at the line's end
+  EXPECT_FALSE(literal_then_run("losses?: ([0-9]+)"));     // the literal is not the whole head
+  EXPECT_FALSE(literal_then_run("loss: (a|[0-9]+)"));
+  EXPECT_FALSE(literal_then_run("(?i)loss: ([0-9]+)"));
+  EXPECT_FALSE(literal_then_run("([0-9]+)"));               // no literal
+  EXPECT_FALSE(literal_then_run("\xc3\xa9t\xc3\xa9: ([0-9]+)"));  // not ASCII
+}
+
+}  // namespace
+}  // namespace mljob::metrics

@@ -47,6 +47,32 @@ CONFIG = textwrap.dedent('''
       - {Name: "note", Regex: "note=(\\\\S+)"}
 ''')
 
+# Writes evaluation metrics as FfDL's emetrics client (emetrics.py, EMetrics.record) does:
+# json.dumps of one EMetrics record a line, appended to $LOG_DIR/evaluation-metrics.txt.
+FFDL_TRAINER = textwrap.dedent('''
+    import json
+    import os
+    import time
+
+    with open(os.path.join(os.environ["LOG_DIR"], "evaluation-metrics.txt"), "a") as out:
+        for step in range(1, 4):
+            record = {"meta": {"training_id": os.environ.get("TRAINING_ID", ""), "time": int(time.time() * 1000),
+                               "rindex": step},
+                      "grouplabel": "test",
+                      "etimes": {"iteration": {"type": 2, "value": str(step)}},
+                      "values": {"accuracy": {"type": 3, "value": str(0.5 + step / 10)}}}
+            out.write(json.dumps(record) + "\\n")
+            out.flush()
+''')
+
+FFDL_CONFIG = textwrap.dedent('''
+    trainingInput:
+      scaleTier: BASIC
+      pythonModule: metrics_trainer.ffdl
+    evaluation_metrics:
+      type: optivist
+''')
+
 
 class Metrics(ClusterTestCase):
     def setUp(self):
@@ -58,6 +84,8 @@ class Metrics(ClusterTestCase):
         open(os.path.join(package, "__init__.py"), "w").close()
         with open(os.path.join(package, "task.py"), "w") as out:
             out.write(TRAINER)
+        with open(os.path.join(package, "ffdl.py"), "w") as out:
+            out.write(FFDL_TRAINER)
         self.config = os.path.join(self.work, "job.yaml")
         with open(self.config, "w") as out:
             out.write(CONFIG)
@@ -121,6 +149,21 @@ class Metrics(ClusterTestCase):
             text = svg.read()
         self.assertIn("train:loss", text)
         self.assertIn("<polyline", text)
+
+    def test_ffdl_emetrics_file_records_are_stored_as_written(self):
+        job_id = self.unique_id("emetrics")
+        config = os.path.join(self.work, "ffdl.yaml")
+        with open(config, "w") as out:
+            out.write(FFDL_CONFIG)
+        submitted = self.mljob("submit", "training", job_id, "--config", config, "--package-path",
+                               os.path.join(self.work, "metrics_trainer"))
+        self.assertNotIn("not read by mljob", submitted.stderr)
+        job = self.wait_for_state(job_id, {"SUCCEEDED", "FAILED", "CANCELLED"})
+        self.assertEqual(job["state"], "SUCCEEDED", self.output_of(job_id))
+        records = self.metrics(job_id, "--group", "test")
+        self.assertEqual([r["values"]["accuracy"] for r in records],
+                         [{"type": "FLOAT", "value": v} for v in ("0.6", "0.7", "0.8")])
+        self.assertEqual([r["etimes"]["iteration"]["value"] for r in records], ["1", "2", "3"])
 
     def test_a_regex_that_cannot_run_is_refused_at_submit(self):
         job_id = self.unique_id("badregex")
