@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -40,6 +41,10 @@ constexpr const char* kStudyJobFile = "study_job.json";
 constexpr std::chrono::seconds kPollInterval{3};
 // How long a trial the stopping rule ended has, after SIGTERM, before it is cancelled outright.
 constexpr std::chrono::seconds kStopGrace{10};
+
+// Set by SIGTERM: Slurm is ending the controller's job (scancel, `mljob cancel`, a time limit).
+volatile std::sig_atomic_t terminate_requested = 0;
+void on_terminate(int) { terminate_requested = 1; }
 
 std::string read_text(const fs::path& file) {
   std::ifstream in(file);
@@ -121,11 +126,14 @@ class Controller {
       if (trial.stopped_early) stopping_[trial.id] = std::chrono::steady_clock::now() - kStopGrace;
     }
     while (true) {
+      if (terminate_requested) return stop_on_terminate();
       follow_active_trials();
       finish_stops();
       if (study_.finished()) break;
       start_new_trials();
-      std::this_thread::sleep_for(kPollInterval);
+      for (auto slept = std::chrono::seconds(0); slept < kPollInterval && !terminate_requested; slept += std::chrono::seconds(1)) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
     }
     for (auto& [trial_id, since] : stopping_) since = std::chrono::steady_clock::now() - kStopGrace;
     finish_stops();
@@ -139,6 +147,29 @@ class Controller {
 
  private:
   std::string trial_id(const Trial& trial) const { return tuner::trial_job_id(job_id_, trial.id); }
+
+  // `mljob cancel STUDY` (the record says a cancel was asked for) cancels the running trials
+  // with it. Any other end of the controller's job leaves them running: `mljob study resume`
+  // continues the study and collects them.
+  int stop_on_terminate() {
+    auto record = store_.load(job_id_);
+    if (!record || !record->cancel_requested) {
+      std::cerr << "mljob study: the controller was stopped; `mljob study resume " << job_id_ << "` continues the study\n";
+      return kExitFailure;
+    }
+    for (const auto& trial : study_.trials()) {
+      if (trial.state != TrialState::kActive) continue;
+      if (auto trial_record = store_.load(trial_id(trial)); trial_record && !trial_record->slurm_job_id.empty()) {
+        trial_record->cancel_requested = true;
+        store_.save(*trial_record);
+        slurm_.cancel(trial_record->slurm_job_id);
+      }
+      study_.tell_failed(trial.id, "cancelled with the study");
+    }
+    save_study(study_, folder_);
+    std::cerr << "mljob study: the study was cancelled; its running trials were cancelled with it\n";
+    return kExitFailure;
+  }
 
   void start_new_trials() {
     if (study_.free_slots() == 0) return;
@@ -318,6 +349,7 @@ int run_study_controller(const Arguments& args) {
   JobRecord record = study_record_or_fail(store, job_id);
   int lock = lock_study(record.folder);
   forget_own_slurm_environment();
+  std::signal(SIGTERM, on_terminate);
   int status = Controller(job_id, store).run();
   ::close(lock);
   return status;

@@ -159,6 +159,31 @@ class Study(ClusterTestCase):
         self.assertIn("maxFailedTrials is 1): trials 1", output["errorMessage"])
         self.assertIn("crashing on purpose", self.output_of(f"{study_id}_trial_1"))
 
+    def test_cancelling_the_study_cancels_its_running_trials(self):
+        config = CONFIG.replace('"--epochs=3"', '"--epochs=60"')
+        with open(self.config, "w") as out:
+            out.write(config)
+        study_id = self.unique_id("study_cancel")
+        self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
+        trials = [f"{study_id}_trial_1", f"{study_id}_trial_2"]
+        deadline = time.time() + 120
+        while time.time() < deadline and not all(
+                os.path.exists(os.path.join(self.home, "jobs", t, "job.json")) for t in trials):
+            time.sleep(1)
+        for trial in trials:
+            self.wait_for_state(trial, ["RUNNING"], timeout=60)
+        self.mljob("cancel", study_id)
+        self.wait_for_state(study_id, ["CANCELLED"], timeout=60)
+        for trial in trials:
+            self.wait_for_state(trial, ["CANCELLED"], timeout=60)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            output = self.describe(study_id)["trainingOutput"]
+            if all(t["state"] == "FAILED" for t in output["trials"]):
+                break
+            time.sleep(1)
+        self.assertEqual([t.get("errorMessage") for t in output["trials"]], ["cancelled with the study"] * 2, output)
+
 
 if __name__ == "__main__":
     unittest.main()
