@@ -182,6 +182,8 @@ class Controller {
     fs::path spec = folder_ / ("trial_" + std::to_string(trial.id) + ".json");
     json job = tuner::trial_job_spec(study_job_, trial, study_.spec().metric_tag);
     write_atomically(spec, job.dump(2) + "\n");
+    // sbatch passes this environment on; the plugin makes MLJOB_HPS the trial's SM_HPS (SageMaker's).
+    ::setenv("MLJOB_HPS", Study::trial_json(trial)["hyperparameters"].dump().c_str(), 1);
     try {
       submit_training({trial_id(trial), "--config", spec.string()}, SubmitOutput::kSilent);
       std::cerr << "mljob study: trial " << trial.id << " submitted as " << trial_id(trial) << " "

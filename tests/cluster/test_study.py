@@ -92,6 +92,9 @@ class Study(ClusterTestCase):
             described = self.describe(trial_job)
             self.assertEqual(described["state"], "SUCCEEDED")
             self.assertIn(f"--x={trial['hyperparameters']['x']}", described["trainingInput"]["args"])
+            # SageMaker's form too: the trial's hyperparameters (strings) in SM_HPS.
+            self.assertIn("SM_HPS " + json.dumps({"x": trial["hyperparameters"]["x"]}, separators=(",", ":")),
+                          self.output_of(trial_job))
             folder = os.path.join(self.home, "jobs", trial_job)
             self.assertEqual(len(self.slurm_jobs_run_in(folder)), 1, f"trial {trial_job} ran more than once")
         self.assertEqual(values, sorted(values, reverse=True), "trials are not best first")
