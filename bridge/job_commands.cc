@@ -11,6 +11,7 @@
 #include "bridge/command_line.h"
 #include "bridge/job_view.h"
 #include "bridge/metrics_view.h"
+#include "bridge/study_controller.h"
 #include "core/job_filter.h"
 #include "core/job_state.h"
 #include "core/spec_parser.h"
@@ -56,6 +57,7 @@ int describe(const Arguments& args) {
   JobRecord record = load_or_fail(store, flags.job_id);
   nlohmann::json resource = job_resources({record}, SlurmClient{}).front();
   add_metric_outputs(resource, record);  // finalMetric, FinalMetricDataList (bridge/metrics_view.h)
+  add_study_output(resource, record);    // a study's trials, best first (bridge/study_controller.h)
   if (flags.format == "table") print_job_table({resource});
   else print_formatted(resource, flags.format);
   if (flags.format == "yaml" && ::isatty(STDOUT_FILENO)) {

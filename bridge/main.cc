@@ -3,6 +3,7 @@
 #include <map>
 
 #include "bridge/cli.h"
+#include "bridge/study_controller.h"
 #include "core/spec_error.h"
 #include "tuner/study_command.h"
 
@@ -22,6 +23,7 @@ Commands:
   metrics JOB_ID [--group G] [--plot F.svg]   collected metrics (--since, --pos, --limit, --format json|csv|table)
   logs JOB_ID [--follow]                      collected log lines (--since, --pos, --limit, --replica RANK)
   study init|ask|tell|report|show|serve ...   hyperparameter suggestions over a study file (ask/tell)
+  study run|resume JOB_ID                     a study's controller (run inside its Slurm job); resume one that ended
   tiers show [FILE]                           the effective tier catalog
   tiers check [FILE]                          check the catalog against the live cluster
 
@@ -29,7 +31,12 @@ Run 'mljob COMMAND --help' for a command's flags. Exit status: 0 ok, 1 failure, 
 )";
 
 // mljob study init|ask|tell|report|show|serve: the tuner's ask/tell interface (tuner/README.md).
-int study(const cli::Arguments& args) { return tuner::run_study_command(args, std::cin, std::cout, std::cerr); }
+// mljob study run|resume JOB_ID: the study controller on Slurm (bridge/study_controller.h).
+int study(const cli::Arguments& args) {
+  if (!args.empty() && args[0] == "run") return cli::run_study_controller({args.begin() + 1, args.end()});
+  if (!args.empty() && args[0] == "resume") return cli::resume_study({args.begin() + 1, args.end()});
+  return tuner::run_study_command(args, std::cin, std::cout, std::cerr);
+}
 
 int dispatch(const std::vector<std::string>& argv) {
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help") {

@@ -12,6 +12,7 @@
 #include "bridge/command_line.h"
 #include "bridge/job_view.h"
 #include "bridge/metrics_declarations.h"
+#include "bridge/study_controller.h"
 #include "core/batch_script.h"
 #include "core/fit_check.h"
 #include "core/inventory_cache.h"
@@ -239,17 +240,14 @@ void check_fit(const Job& job, const SlurmPlan& plan, const SlurmClient& slurm, 
   refuse_if_never_fits(job, plan, parse_sinfo_nodes(fresh));
 }
 
-// A HyperparameterSpec with params is a tuning study: every rule of the spec is checked here.
-// The study controller that runs trials on Slurm is not built yet (issue 5), so a study is
-// refused rather than run as one plain job; --dry-run still shows the trial's plan. A block
-// without params only names the metric of a single run (hyperparameterMetricTag).
-void check_hyperparameters(const Job& job, bool dry_run) {
+// A HyperparameterSpec with params is a tuning study: every rule of the spec is checked here,
+// and the study runs under its controller (bridge/study_controller.h). A block without params
+// only names the metric of a single run (hyperparameterMetricTag).
+bool is_study(const Job& job) {
   const nlohmann::json& spec = job.training_input.hyperparameters;
-  if (!spec.is_object() || !spec.contains("params")) return;
+  if (!spec.is_object() || !spec.contains("params")) return false;
   tuner::parse_hyperparameter_spec(spec, "trainingInput.hyperparameters");
-  if (dry_run) return;
-  throw SpecError("trainingInput.hyperparameters", "params", "tuning studies are not run by this version of mljob "
-                  "yet; drive one with `mljob study` (ask/tell), or drop params to run a single trial");
+  return true;
 }
 
 SubmitFlags parse_flags(const Arguments& args) {
@@ -291,7 +289,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(flags.tiers_file));
   validate_against_catalog(job, catalog);
   check_metric_declarations(job);  // a bad metric regex is refused here, before anything is done
-  check_hyperparameters(job, flags.dry_run);
+  bool study = is_study(job);
 
   JobStore store = JobStore::from_environment();
   fs::path folder = store.folder_of(job.job_id);
@@ -315,27 +313,34 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
 
   SlurmPlan plan = plan_job(job, catalog, context);  // before reserving: bad specs leave nothing
   check_fit(job, plan, slurm, InventoryCache(store.root() / "cache", kInventoryMaxAge));
-  store.reserve(job.job_id);
-  try {
-    StagingOptions staging{fetch_limits_from_environment(), terminal_progress};
-    auto python_path = stage_packages(flags.package_path, job.training_input.package_uris, folder / "packages", staging);
-    context.python_path.clear();
-    for (const auto& entry : python_path) context.python_path.push_back(entry.string());
-    plan = plan_job(job, catalog, context);
-    plan.step_wrapper = collector_wrapper(folder);
-    std::ofstream(folder / metrics::kDeclarationsFile) << metric_declarations(job).dump(2) << "\n";
-    fs::path script = folder / "job.sbatch";
-    std::ofstream(script) << render_batch_script(plan);
-    SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
-    JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder};
-    record.slurm_job_id = slurm.submit(sbatch_arguments(submit, script.string()));
-    store.save(record);
-    if (output == SubmitOutput::kHuman) {
-      std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << record.slurm_job_id << ".\n";
+  if (study) {
+    // Each trial stages the packages itself: a local package folder is passed on as a path.
+    if (!flags.package_path.empty()) job.training_input.package_uris.push_back(fs::absolute(flags.package_path).string());
+    submit_study(job, store);
+    if (output == SubmitOutput::kHuman) std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
+  } else {
+    store.reserve(job.job_id);
+    try {
+      StagingOptions staging{fetch_limits_from_environment(), terminal_progress};
+      auto python_path = stage_packages(flags.package_path, job.training_input.package_uris, folder / "packages", staging);
+      context.python_path.clear();
+      for (const auto& entry : python_path) context.python_path.push_back(entry.string());
+      plan = plan_job(job, catalog, context);
+      plan.step_wrapper = collector_wrapper(folder);
+      std::ofstream(folder / metrics::kDeclarationsFile) << metric_declarations(job).dump(2) << "\n";
+      fs::path script = folder / "job.sbatch";
+      std::ofstream(script) << render_batch_script(plan);
+      SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
+      JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder};
+      record.slurm_job_id = slurm.submit(sbatch_arguments(submit, script.string()));
+      store.save(record);
+      if (output == SubmitOutput::kHuman) {
+        std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << record.slurm_job_id << ".\n";
+      }
+    } catch (...) {
+      store.release(job.job_id);
+      throw;
     }
-  } catch (...) {
-    store.release(job.job_id);
-    throw;
   }
   if (submitted_job_id) *submitted_job_id = job.job_id;
   if (output == SubmitOutput::kSilent) return kExitOk;

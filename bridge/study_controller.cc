@@ -1,0 +1,383 @@
+#include "bridge/study_controller.h"
+
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "bridge/job_view.h"
+#include "bridge/metrics_view.h"
+#include "core/batch_script.h"
+#include "core/job_state.h"
+#include "core/process.h"
+#include "core/slurm_client.h"
+#include "core/spec_error.h"
+#include "metrics/metrics_store.h"
+#include "metrics/plot.h"
+#include "tuner/hyperparameter_spec.h"
+#include "tuner/study.h"
+#include "tuner/trial_spec.h"
+
+namespace mljob::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using tuner::Study;
+using tuner::Trial;
+using tuner::TrialState;
+
+constexpr const char* kStudyFile = "study.json";
+constexpr const char* kStudyJobFile = "study_job.json";
+constexpr std::chrono::seconds kPollInterval{3};
+// How long a trial the stopping rule ended has, after SIGTERM, before it is cancelled outright.
+constexpr std::chrono::seconds kStopGrace{10};
+
+// Set by SIGTERM: Slurm is ending the controller's job (scancel, `mljob cancel`, a time limit).
+volatile std::sig_atomic_t terminate_requested = 0;
+void on_terminate(int) { terminate_requested = 1; }
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read " + file.string());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Written beside the target and renamed over it, so a crash never leaves half a file.
+void write_atomically(const fs::path& file, const std::string& text) {
+  fs::path temporary = file;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + temporary.string());
+  }
+  fs::rename(temporary, file);
+}
+
+Study load_study(const fs::path& folder) { return Study::from_json(json::parse(read_text(folder / kStudyFile))); }
+void save_study(const Study& study, const fs::path& folder) {
+  write_atomically(folder / kStudyFile, study.to_json().dump(1) + "\n");
+}
+
+fs::path own_executable() { return fs::read_symlink("/proc/self/exe"); }
+
+// The controller's batch script: one CPU, running this very mljob binary.
+std::string controller_script(const std::string& job_id) {
+  return "#!/bin/bash\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --job-name=mljob-study\n"
+         "exec " + shell_quote(own_executable().string()) + " study run " + shell_quote(job_id) + "\n";
+}
+
+std::string submit_controller(const JobStore& store, const std::string& job_id) {
+  fs::path folder = store.folder_of(job_id);
+  fs::path script = folder / "controller.sbatch";
+  std::ofstream(script) << controller_script(job_id);
+  SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id};
+  return SlurmClient{}.submit(sbatch_arguments(submit, script.string()));
+}
+
+// The Slurm job IDs whose comment is exactly `comment` (how every mljob job is marked).
+std::vector<std::string> slurm_jobs_with_comment(const std::string& comment) {
+  ProcessResult result = run_process({"squeue", "--noheader", "--all", "--format=%i|%k"});
+  if (result.exit_code != 0) throw SlurmError("squeue failed: " + result.err);
+  std::vector<std::string> ids;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto bar = line.find('|');
+    if (bar != std::string::npos && line.substr(bar + 1) == comment) ids.push_back(line.substr(0, bar));
+  }
+  return ids;
+}
+
+// Every value of the objective the trial has reported so far, with its step, oldest first.
+// Records that carry a step (the hypertune file's global_step, event files) are preferred;
+// without any, the values are numbered in order.
+std::vector<tuner::ReportedValue> objective_values(const JobRecord& record, const std::string& tag) {
+  fs::path file = metrics::metrics_db_path(record.folder);
+  if (!fs::exists(file)) return {};
+  metrics::MetricsDb db(file, false);
+  std::vector<tuner::ReportedValue> stepped, numbered;
+  for (const auto& entry : db.metrics_with_value(tag, 1'000'000)) {
+    auto value = metrics::parse_number(entry.values.at(tag).text);
+    if (!value) continue;
+    numbered.push_back({static_cast<long long>(numbered.size() + 1), *value});
+    if (auto step = metrics::record_step(entry)) stepped.push_back({static_cast<long long>(*step), *value});
+  }
+  return stepped.empty() ? numbered : stepped;
+}
+
+class Controller {
+ public:
+  Controller(std::string job_id, JobStore store)
+      : job_id_(std::move(job_id)), store_(std::move(store)), folder_(store_.folder_of(job_id_)),
+        study_(load_study(folder_)), study_job_(json::parse(read_text(folder_ / kStudyJobFile))) {}
+
+  int run() {
+    for (const auto& trial : study_.trials()) {
+      if (trial.stopped_early) stopping_[trial.id] = std::chrono::steady_clock::now() - kStopGrace;
+    }
+    while (true) {
+      if (terminate_requested) return stop_on_terminate();
+      follow_active_trials();
+      finish_stops();
+      if (study_.finished()) break;
+      start_new_trials();
+      for (auto slept = std::chrono::seconds(0); slept < kPollInterval && !terminate_requested; slept += std::chrono::seconds(1)) {
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+    }
+    for (auto& [trial_id, since] : stopping_) since = std::chrono::steady_clock::now() - kStopGrace;
+    finish_stops();
+    std::cout << study_.training_output().dump(2) << std::endl;
+    if (!study_.failure().empty()) {
+      std::cerr << "mljob study: the study failed: " << study_.failure() << "\n";
+      return kExitFailure;
+    }
+    return study_.best_trial() ? kExitOk : kExitFailure;
+  }
+
+ private:
+  std::string trial_id(const Trial& trial) const { return tuner::trial_job_id(job_id_, trial.id); }
+
+  // `mljob cancel STUDY` (the record says a cancel was asked for) cancels the running trials
+  // with it. Any other end of the controller's job leaves them running: `mljob study resume`
+  // continues the study and collects them.
+  int stop_on_terminate() {
+    auto record = store_.load(job_id_);
+    if (!record || !record->cancel_requested) {
+      std::cerr << "mljob study: the controller was stopped; `mljob study resume " << job_id_ << "` continues the study\n";
+      return kExitFailure;
+    }
+    for (const auto& trial : study_.trials()) {
+      if (trial.state != TrialState::kActive) continue;
+      if (auto trial_record = store_.load(trial_id(trial)); trial_record && !trial_record->slurm_job_id.empty()) {
+        trial_record->cancel_requested = true;
+        store_.save(*trial_record);
+        slurm_.cancel(trial_record->slurm_job_id);
+      }
+      study_.tell_failed(trial.id, "cancelled with the study");
+    }
+    save_study(study_, folder_);
+    std::cerr << "mljob study: the study was cancelled; its running trials were cancelled with it\n";
+    return kExitFailure;
+  }
+
+  void start_new_trials() {
+    if (study_.free_slots() == 0) return;
+    std::vector<Trial> trials = study_.ask(study_.free_slots());
+    save_study(study_, folder_);  // the intent, recorded before anything is submitted
+    for (const auto& trial : trials) submit_trial(trial);
+  }
+
+  void submit_trial(const Trial& trial) {
+    fs::path spec = folder_ / ("trial_" + std::to_string(trial.id) + ".json");
+    json job = tuner::trial_job_spec(study_job_, trial, study_.spec().metric_tag);
+    write_atomically(spec, job.dump(2) + "\n");
+    // sbatch passes this environment on; the plugin makes MLJOB_HPS the trial's SM_HPS (SageMaker's).
+    ::setenv("MLJOB_HPS", Study::trial_json(trial)["hyperparameters"].dump().c_str(), 1);
+    try {
+      submit_training({trial_id(trial), "--config", spec.string()}, SubmitOutput::kSilent);
+      std::cerr << "mljob study: trial " << trial.id << " submitted as " << trial_id(trial) << " "
+                << json(trial.parameters).dump() << "\n";
+    } catch (const std::exception& error) {
+      study_.tell_failed(trial.id, std::string("the trial could not be submitted: ") + error.what());
+      save_study(study_, folder_);
+    }
+  }
+
+  // A trial recorded as active but with no job record: the controller stopped between its
+  // intent and the end of its submission. Submitted to Slurm already: it cannot be adopted
+  // (its record is lost), so it is cancelled and failed; otherwise it is submitted now.
+  void recover_unrecorded(const Trial& trial) {
+    std::string name = trial_id(trial);
+    if (!fs::exists(store_.folder_of(name))) return submit_trial(trial);
+    auto running = slurm_jobs_with_comment("mljob:" + name);
+    if (running.empty()) {
+      store_.release(name);
+      return submit_trial(trial);
+    }
+    for (const auto& id : running) slurm_.cancel(id);
+    study_.tell_failed(trial.id, "the controller stopped while submitting it; its Slurm job " + running.front() +
+                                     " was cancelled rather than run without a record");
+    save_study(study_, folder_);
+  }
+
+  void follow_active_trials() {
+    std::vector<JobRecord> records;
+    std::vector<int> ids;
+    for (const auto& trial : study_.trials()) {
+      if (trial.state != TrialState::kActive) continue;
+      auto record = store_.load(trial_id(trial));
+      if (!record) {
+        recover_unrecorded(trial);
+        continue;
+      }
+      records.push_back(*record);
+      ids.push_back(trial.id);
+    }
+    if (records.empty()) return;
+    auto resources = job_resources(records, slurm_);
+    for (std::size_t i = 0; i < records.size(); ++i) follow(ids[i], records[i], resources[i]);
+  }
+
+  void follow(int trial_id, const JobRecord& record, json resource) {
+    const std::string& tag = study_.spec().metric_tag;
+    if (study_.spec().enable_trial_early_stopping && report_new_values(trial_id, record, tag)) return;
+    std::string state = resource.value("state", "");
+    if (!is_final_state(state)) return;
+    add_metric_outputs(resource, record);
+    const json& output = resource.contains("trainingOutput") ? resource["trainingOutput"] : json::object();
+    if (state == "SUCCEEDED" && output.contains("finalMetric")) {
+      study_.tell(trial_id, output["finalMetric"]["objectiveValue"].get<double>(),
+                  std::stoll(output["finalMetric"]["trainingStep"].get<std::string>()));
+    } else if (state == "SUCCEEDED") {
+      study_.tell_failed(trial_id, "the trial ended without reporting the metric '" + tag + "'");
+    } else {
+      std::string why = resource.value("errorMessage", "");
+      study_.tell_failed(trial_id, "the trial's job ended " + state + (why.empty() ? "" : ": " + why));
+    }
+    save_study(study_, folder_);
+  }
+
+  // Feeds the values the trial reported since the last look to the stopping rule; true when it
+  // stopped the trial (which is then signalled).
+  bool report_new_values(int trial_id, const JobRecord& record, const std::string& tag) {
+    const Trial& trial = study_.trials().at(trial_id - 1);
+    long long last_step = trial.measurements.empty() ? -1 : trial.measurements.back().step;
+    bool stop = false;
+    for (const auto& value : objective_values(record, tag)) {
+      if (value.step <= last_step) continue;
+      last_step = value.step;
+      if ((stop = study_.report(trial_id, value.step, value.value))) break;
+    }
+    save_study(study_, folder_);
+    if (stop) {
+      std::cerr << "mljob study: trial " << trial_id << " stopped early at step " << last_step << "\n";
+      run_process({"scancel", "--signal=TERM", record.slurm_job_id});
+      stopping_[trial_id] = std::chrono::steady_clock::now();
+    }
+    return stop;
+  }
+
+  // Trials stopped early get their grace after SIGTERM, then are cancelled.
+  void finish_stops() {
+    auto now = std::chrono::steady_clock::now();
+    for (auto it = stopping_.begin(); it != stopping_.end();) {
+      if (now - it->second < kStopGrace) {
+        ++it;
+        continue;
+      }
+      if (auto record = store_.load(tuner::trial_job_id(job_id_, it->first)); record && !record->slurm_job_id.empty()) {
+        slurm_.cancel(record->slurm_job_id);
+      }
+      it = stopping_.erase(it);
+    }
+  }
+
+  std::string job_id_;
+  JobStore store_;
+  fs::path folder_;
+  Study study_;
+  json study_job_;
+  SlurmClient slurm_;
+  std::map<int, std::chrono::steady_clock::time_point> stopping_;
+};
+
+// Slurm's variables of the controller's own job must not leak into the trials it submits.
+void forget_own_slurm_environment() {
+  std::vector<std::string> names;
+  for (char** entry = environ; *entry; ++entry) {
+    std::string text = *entry;
+    std::string name = text.substr(0, text.find('='));
+    if ((name.rfind("SLURM_", 0) == 0 && name != "SLURM_CONF") || name.rfind("SBATCH_", 0) == 0) names.push_back(name);
+  }
+  for (const auto& name : names) ::unsetenv(name.c_str());
+}
+
+// Held for the controller's life: two controllers of one study would submit its trials twice.
+int lock_study(const fs::path& folder) {
+  int fd = ::open((folder / "study.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    throw SpecError("JOB_ID", folder.filename().string(), "another controller is running this study");
+  }
+  return fd;
+}
+
+std::string job_id_argument(const Arguments& args, const std::string& usage) {
+  if (args.size() != 1 || args[0].empty() || args[0][0] == '-') throw SpecError("JOB_ID", args.empty() ? "" : args[0], "usage: " + usage);
+  return args[0];
+}
+
+JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id) {
+  auto record = store.load(job_id);
+  if (!record || !fs::exists(record->folder / kStudyFile)) {
+    throw SpecError("JOB_ID", job_id, "is not one of your tuning studies");
+  }
+  return *record;
+}
+
+}  // namespace
+
+void submit_study(const Job& job, const JobStore& store) {
+  tuner::HyperparameterSpec spec =
+      tuner::parse_hyperparameter_spec(job.training_input.hyperparameters, "trainingInput.hyperparameters");
+  fs::path folder = store.reserve(job.job_id);
+  try {
+    json job_json = to_json(job);
+    write_atomically(folder / kStudyJobFile, job_json.dump(2) + "\n");
+    // The seed: the job ID's hash, so a study is reproducible from its spec and name.
+    save_study(Study(spec, std::hash<std::string>{}(job.job_id)), folder);
+    JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder};
+    record.slurm_job_id = submit_controller(store, job.job_id);
+    store.save(record);
+  } catch (...) {
+    store.release(job.job_id);
+    throw;
+  }
+}
+
+int run_study_controller(const Arguments& args) {
+  std::string job_id = job_id_argument(args, "mljob study run JOB_ID");
+  JobStore store = JobStore::from_environment();
+  JobRecord record = study_record_or_fail(store, job_id);
+  int lock = lock_study(record.folder);
+  forget_own_slurm_environment();
+  std::signal(SIGTERM, on_terminate);
+  int status = Controller(job_id, store).run();
+  ::close(lock);
+  return status;
+}
+
+int resume_study(const Arguments& args) {
+  std::string job_id = job_id_argument(args, "mljob study resume JOB_ID");
+  JobStore store = JobStore::from_environment();
+  auto lock = store.lock(job_id);
+  JobRecord record = study_record_or_fail(store, job_id);
+  json resource = job_resources({record}, SlurmClient{}).front();
+  if (!is_final_state(resource.value("state", ""))) {
+    throw SpecError("JOB_ID", job_id, "its controller (Slurm job " + record.slurm_job_id + ") is still " +
+                                          resource.value("state", "") + "; resume a study whose controller ended");
+  }
+  record.slurm_job_id = submit_controller(store, job_id);
+  store.save(record);
+  std::cerr << "Study [" << job_id << "] resumed: controller is Slurm job " << record.slurm_job_id << ".\n";
+  return kExitOk;
+}
+
+void add_study_output(json& resource, const JobRecord& record) {
+  fs::path file = record.folder / kStudyFile;
+  if (!fs::exists(file)) return;
+  json output = load_study(record.folder).training_output();
+  for (auto& [key, value] : output.items()) resource["trainingOutput"][key] = value;
+}
+
+}  // namespace mljob::cli

@@ -1,0 +1,33 @@
+// Tuning studies on Slurm: `mljob submit training` of a spec with hyperparameters.params
+// records the study and submits its controller, a one-CPU Slurm job running
+// `mljob study run JOB_ID`, which drives the tuner's Study (tuner/study.h) and runs each trial
+// as a plain mljob training job (`<study>_trial_<n>`). The study's state lives in the study's
+// folder (study.json, rewritten atomically after every change): a trial is recorded there
+// before it is submitted, and a restarted controller (`mljob study resume JOB_ID`) finds the
+// trials already submitted by their deterministic job IDs, so none is submitted twice.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "bridge/cli.h"
+#include "core/job.h"
+#include "core/job_store.h"
+
+namespace mljob::cli {
+
+// Reserves the study's folder, writes its spec and its initial study file, submits the
+// controller and saves the record. Throws (leaving nothing behind) on failure.
+void submit_study(const Job& job, const JobStore& store);
+
+// mljob study run JOB_ID: the controller loop (runs inside the controller's Slurm job).
+int run_study_controller(const Arguments& args);
+// mljob study resume JOB_ID: submits a new controller for a study whose controller ended.
+int resume_study(const Arguments& args);
+
+// Adds the study's TrainingOutput (trials best first) to a study job's resource; no-op for others.
+void add_study_output(nlohmann::json& resource, const JobRecord& record);
+
+}  // namespace mljob::cli
