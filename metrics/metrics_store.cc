@@ -189,30 +189,37 @@ std::string selection_sql(const RecordQuery& query, bool with_group, std::int64_
 
 }  // namespace
 
-std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
-  std::vector<EMetrics> out;
-  if (!has_tables()) return out;
-  std::int64_t offset = 0, limit = -1;
-  std::int64_t total = 0;
-  std::string where = selection_sql(query, true, 0, offset, limit);
+sqlite3_stmt* MetricsDb::select_page(const std::string& columns, const std::string& table, const RecordQuery& query,
+                                     bool with_group) const {
+  std::int64_t offset = 0, limit = -1, total = 0;
+  std::string where = selection_sql(query, with_group, 0, offset, limit);
   auto bind = [&](sqlite3_stmt* s) {
-    sqlite3_bind_text(s, 1, query.group.c_str(), -1, SQLITE_TRANSIENT);
+    if (with_group) sqlite3_bind_text(s, 1, query.group.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(s, 2, query.subid.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(s, 3, query.since_ms.value_or(0));
     sqlite3_bind_int64(s, 6, query.from_rindex.value_or(0));
   };
+  // --pos N < 0 counts from the end: the page's offset needs the number of matching records.
   if (query.pos && *query.pos < 0) {
-    sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM emetrics" + where + " AND ?6 IS NOT NULL");
+    sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM " + table + where + " AND ?6 IS NOT NULL");
     bind(count);
     if (sqlite3_step(count) == SQLITE_ROW) total = sqlite3_column_int64(count, 0);
     sqlite3_finalize(count);
-    selection_sql(query, true, total, offset, limit);
+    selection_sql(query, with_group, total, offset, limit);
   }
-  sqlite3_stmt* s = prepare("SELECT rindex, training_id, user_id, time, subid, grouplabel, etimes, vals FROM emetrics" +
-                            where + " AND ?6 IS NOT NULL ORDER BY rindex LIMIT ?4 OFFSET ?5");
+  sqlite3_stmt* s = prepare("SELECT " + columns + " FROM " + table + where +
+                            " AND ?6 IS NOT NULL ORDER BY rindex LIMIT ?4 OFFSET ?5");
   bind(s);
   sqlite3_bind_int64(s, 4, limit);
   sqlite3_bind_int64(s, 5, offset);
+  return s;
+}
+
+std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
+  std::vector<EMetrics> out;
+  if (!has_tables()) return out;
+  sqlite3_stmt* s = select_page("rindex, training_id, user_id, time, subid, grouplabel, etimes, vals", "emetrics",
+                                query, true);
   while (sqlite3_step(s) == SQLITE_ROW) {
     EMetrics record;
     record.meta = read_meta(s);
@@ -228,25 +235,7 @@ std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
 std::vector<LogLineRecord> MetricsDb::log_lines(const RecordQuery& query) const {
   std::vector<LogLineRecord> out;
   if (!has_tables()) return out;
-  std::int64_t offset = 0, limit = -1, total = 0;
-  std::string where = selection_sql(query, false, 0, offset, limit);
-  auto bind = [&](sqlite3_stmt* s) {
-    sqlite3_bind_text(s, 2, query.subid.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, query.since_ms.value_or(0));
-    sqlite3_bind_int64(s, 6, query.from_rindex.value_or(0));
-  };
-  if (query.pos && *query.pos < 0) {
-    sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM loglines" + where + " AND ?6 IS NOT NULL");
-    bind(count);
-    if (sqlite3_step(count) == SQLITE_ROW) total = sqlite3_column_int64(count, 0);
-    sqlite3_finalize(count);
-    selection_sql(query, false, total, offset, limit);
-  }
-  sqlite3_stmt* s = prepare("SELECT rindex, training_id, user_id, time, subid, line FROM loglines" + where +
-                            " AND ?6 IS NOT NULL ORDER BY rindex LIMIT ?4 OFFSET ?5");
-  bind(s);
-  sqlite3_bind_int64(s, 4, limit);
-  sqlite3_bind_int64(s, 5, offset);
+  sqlite3_stmt* s = select_page("rindex, training_id, user_id, time, subid, line", "loglines", query, false);
   while (sqlite3_step(s) == SQLITE_ROW) {
     LogLineRecord line;
     line.meta = read_meta(s);

@@ -59,6 +59,9 @@ class MetricsDb {
   void exec(const std::string& sql) const;
   void begin_if_needed();
   sqlite3_stmt* prepare(const std::string& sql) const;
+  // The records of `table` that `query` selects, as a prepared SELECT of `columns` by rindex.
+  sqlite3_stmt* select_page(const std::string& columns, const std::string& table, const RecordQuery& query,
+                            bool with_group) const;
   std::int64_t next_index(const char* table) const;
   // A reader can open the file between the collector creating it and creating its tables:
   // until they exist, every query answers nothing.
