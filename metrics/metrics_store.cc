@@ -54,6 +54,18 @@ Meta read_meta(sqlite3_stmt* statement) {
   return meta;
 }
 
+// The columns read_emetrics reads, in its order.
+constexpr const char* kEMetricsColumns = "rindex, training_id, user_id, time, subid, grouplabel, etimes, vals";
+
+EMetrics read_emetrics(sqlite3_stmt* statement) {
+  EMetrics record;
+  record.meta = read_meta(statement);
+  record.grouplabel = column_text(statement, 5);
+  record.etimes = typed_map_from_text(sqlite3_column_text(statement, 6));
+  record.values = typed_map_from_text(sqlite3_column_text(statement, 7));
+  return record;
+}
+
 // The WHERE/LIMIT/OFFSET of a query, and its bound values in order.
 struct Selection {
   std::string where;
@@ -218,16 +230,8 @@ sqlite3_stmt* MetricsDb::select_page(const std::string& columns, const std::stri
 std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
   std::vector<EMetrics> out;
   if (!has_tables()) return out;
-  sqlite3_stmt* s = select_page("rindex, training_id, user_id, time, subid, grouplabel, etimes, vals", "emetrics",
-                                query, true);
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    EMetrics record;
-    record.meta = read_meta(s);
-    record.grouplabel = column_text(s, 5);
-    record.etimes = typed_map_from_text(sqlite3_column_text(s, 6));
-    record.values = typed_map_from_text(sqlite3_column_text(s, 7));
-    out.push_back(std::move(record));
-  }
+  sqlite3_stmt* s = select_page(kEMetricsColumns, "emetrics", query, true);
+  while (sqlite3_step(s) == SQLITE_ROW) out.push_back(read_emetrics(s));
   sqlite3_finalize(s);
   return out;
 }
@@ -262,20 +266,13 @@ std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std
   if (!has_tables()) return out;
   // JSON1 (built into SQLite) finds the records without decoding every one here.
   sqlite3_stmt* s = prepare(
-      "SELECT rindex, training_id, user_id, time, subid, grouplabel, etimes, vals FROM emetrics "
+      std::string("SELECT ") + kEMetricsColumns + " FROM emetrics "
       "WHERE json_type(vals, '$.\"' || replace(?1, '\"', '\\\"') || '\"') IS NOT NULL "
       "AND (?3 = '' OR subid = ?3) ORDER BY rindex DESC LIMIT ?2");
   sqlite3_bind_text(s, 1, name.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s, 3, subid.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 2, last_n);
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    EMetrics record;
-    record.meta = read_meta(s);
-    record.grouplabel = column_text(s, 5);
-    record.etimes = typed_map_from_text(sqlite3_column_text(s, 6));
-    record.values = typed_map_from_text(sqlite3_column_text(s, 7));
-    out.push_back(std::move(record));
-  }
+  while (sqlite3_step(s) == SQLITE_ROW) out.push_back(read_emetrics(s));
   sqlite3_finalize(s);
   std::reverse(out.begin(), out.end());
   return out;
