@@ -50,7 +50,10 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output) {
     if (fields.size() < 9 || fields[0].empty()) continue;
     AccountingRecord record;
     bool heterogeneous = parse_epoch(fields[1]).has_value();  // "N/A" for a plain job
-    set_job_id(record, heterogeneous ? fields[1] + "+" + fields[2] : fields[0]);
+    // An element of a job array is known by "<array>_<index>" (JobArrayID); its JobID is its
+    // own number, or the array's while it still pends inside the array's single record.
+    bool array_element = fields.size() > 9 && fields[9].find('_') != std::string::npos;
+    set_job_id(record, array_element ? fields[9] : heterogeneous ? fields[1] + "+" + fields[2] : fields[0]);
     record.name = fields[3];
     record.state = fields[4];
     record.submit_time = parse_epoch(fields[5]);

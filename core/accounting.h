@@ -38,7 +38,7 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output);
 // --Format prints a het component's own job ID (362, not 361+1): HetJobID and HetJobOffset
 // give back the 361+1 form that sacct uses.
 inline constexpr const char* kQueueFormat =
-    "JobID:|,HetJobID:|,HetJobOffset:|,Name:|,State:|,SubmitTime:|,StartTime:|,EndTime:|,tres-alloc:|";
+    "JobID:|,HetJobID:|,HetJobOffset:|,Name:|,State:|,SubmitTime:|,StartTime:|,EndTime:|,tres-alloc:|,JobArrayID:|";
 std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
 
 // "billing=4,cpu=4,gres/gpu=1,mem=15G,node=1" -> 4. nullopt when the list has no billing.

@@ -103,6 +103,19 @@ TEST(Queue, SlurmctldViewOfAHetJob) {
   EXPECT_EQ(*records[3].end_time, 1795319594);
 }
 
+TEST(Queue, ElementsOfAJobArrayAreKnownByArrayAndIndex) {
+  // Recorded from the local cluster: `--array=4,7%1`; 7 still pends inside the array's record
+  // (JobID 11194, the array's), 4 runs as job 11195.
+  auto records = parse_queue(fixture("squeue_array_elements.txt"));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].job_id, "11194_7");
+  EXPECT_EQ(records[0].base_job_id, "11194_7");
+  EXPECT_EQ(records[0].state, "PENDING");
+  EXPECT_EQ(records[1].job_id, "11194_4");
+  EXPECT_EQ(records[1].het_component, -1);
+  EXPECT_EQ(*records[1].start_time, 1795327482);
+}
+
 TEST(Queue, PendingComponentHasNoStart) {
   auto records = parse_queue("115|115|0|dry1|PENDING|1795316390|N/A|N/A||\n");
   ASSERT_EQ(records.size(), 1u);

@@ -2,6 +2,7 @@
 // only inside single quotes; #SBATCH lines carry only validated names and numbers.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,19 @@
 namespace mljob {
 
 std::string render_batch_script(const SlurmPlan& plan);
+
+// One element of a job array: array index `index` runs `script` (a batch script rendered by
+// render_batch_script) in `folder`, with `environment` exported first.
+struct ArrayElement {
+  int index = 0;
+  std::string folder;
+  std::string script;
+  std::map<std::string, std::string> environment;  // names must be shell identifiers
+};
+// A job array of single-component jobs that share `plan`'s resources (the trials of a study):
+// #SBATCH --array=<indices>%<throttle>, so Slurm runs at most `throttle` elements at once.
+std::string render_array_script(const SlurmPlan& plan, const std::string& job_name,
+                                const std::vector<ArrayElement>& elements, int throttle);
 
 // Options for the sbatch command line (never passed through a shell), for values that may
 // contain anything: output path, working directory, comment.

@@ -4,6 +4,11 @@
 
 #include "core/process.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 namespace mljob {
 namespace {
 
@@ -69,6 +74,32 @@ TEST(BatchScript, UserArgumentsCannotAddSbatchLines) {
   auto first_command = script.find("\nset -eu");
   auto injected = script.find("#SBATCH --uid=0");
   EXPECT_GT(injected, first_command);
+}
+
+TEST(ArrayScript, EachElementRunsItsOwnTrialScriptInItsFolderWithItsEnvironment) {
+  SlurmPlan plan = two_component_plan({});
+  plan.components.resize(1);
+  std::filesystem::path root = std::filesystem::temp_directory_path() / ("mljob-array-test-" + std::to_string(::getpid()));
+  std::vector<ArrayElement> elements;
+  for (int index : {4, 7}) {
+    std::filesystem::path folder = root / ("study_trial_" + std::to_string(index));
+    std::filesystem::create_directories(folder);
+    std::ofstream(folder / "job.sbatch") << "#!/bin/bash\n#SBATCH --ntasks=1\necho \"$PWD $MLJOB_HPS\"\n";
+    elements.push_back({index, folder.string(), (folder / "job.sbatch").string(), {{"MLJOB_HPS", "{\"x\":\"it's $(id)\"}"}}});
+  }
+  std::string script = render_array_script(plan, "study_trials", elements, 3);
+  EXPECT_NE(script.find("#SBATCH --job-name=study_trials\n#SBATCH --array=4,7%3\n#SBATCH --ml-roles=master\n"), std::string::npos)
+      << script;
+  EXPECT_EQ(script.find("hetjob"), std::string::npos);
+  std::filesystem::path file = root / "array.sbatch";
+  std::ofstream(file) << script;
+  ProcessResult seven = run_process({"env", "SLURM_ARRAY_TASK_ID=7", "bash", file.string()});
+  EXPECT_EQ(seven.exit_code, 0) << seven.err;
+  EXPECT_EQ(seven.out, (root / "study_trial_7").string() + " {\"x\":\"it's $(id)\"}\n");
+  ProcessResult stray = run_process({"env", "SLURM_ARRAY_TASK_ID=5", "bash", file.string()});
+  EXPECT_NE(stray.exit_code, 0);
+  EXPECT_NE(stray.err.find("array task 5 is none of this array's trials"), std::string::npos) << stray.err;
+  std::filesystem::remove_all(root);
 }
 
 TEST(SbatchArguments, NoShellInvolved) {
