@@ -44,14 +44,22 @@ std::string to_string(TrialState state) {
 Study::Study(HyperparameterSpec spec, std::uint64_t seed)
     : spec_(std::move(spec)), space_(spec_.params), seed_(seed) {}
 
-std::size_t Study::free_slots() const {
+std::size_t Study::trials_left() const {
   if (!failure_.empty()) return 0;
+  std::size_t allowed = static_cast<std::size_t>(spec_.max_trials) + static_cast<std::size_t>(resumed_trials_);
+  std::size_t left = allowed - std::min(trials_.size(), allowed);
+  if (spec_.algorithm == Algorithm::kGridSearch) {
+    // The grid continues after the trials it already ran (resumed ones included).
+    left = std::min<std::uint64_t>(left, space_.grid_size() - std::min<std::uint64_t>(space_.grid_size(), trials_.size()));
+  }
+  return left;
+}
+
+std::size_t Study::free_slots() const {
   std::size_t active = static_cast<std::size_t>(std::count_if(
       trials_.begin(), trials_.end(), [](const Trial& trial) { return trial.state == TrialState::kActive; }));
   std::size_t parallel = static_cast<std::size_t>(spec_.max_parallel_trials);
-  std::size_t left = static_cast<std::size_t>(spec_.max_trials) - std::min(trials_.size(), static_cast<std::size_t>(spec_.max_trials));
-  if (spec_.algorithm == Algorithm::kGridSearch) left = std::min<std::uint64_t>(left, space_.grid_size() - std::min<std::uint64_t>(space_.grid_size(), trials_.size()));
-  return std::min(parallel - std::min(parallel, active), left);
+  return std::min(parallel - std::min(parallel, active), trials_left());
 }
 
 bool Study::finished() const {
@@ -91,8 +99,14 @@ std::vector<Assignment> Study::propose(std::size_t count) {
   return out;
 }
 
-std::vector<Trial> Study::ask(std::size_t count) {
-  count = std::min(count, free_slots());
+std::vector<Trial> Study::ask(std::size_t count) { return create_trials(std::min(count, free_slots())); }
+
+std::vector<Trial> Study::ask_all_remaining() {
+  if (suggestions_need_results()) return {};
+  return create_trials(trials_left());
+}
+
+std::vector<Trial> Study::create_trials(std::size_t count) {
   std::vector<Trial> created;
   if (count == 0) return created;
   for (auto& parameters : propose(count)) {
@@ -103,6 +117,33 @@ std::vector<Trial> Study::ask(std::size_t count) {
     created.push_back(trial);
   }
   return created;
+}
+
+void Study::continue_from(const Study& previous, const std::string& previous_job_id) {
+  const std::string field = "trainingInput.hyperparameters.resumePreviousJobId";
+  if (!trials_.empty()) throw SpecError(field, previous_job_id, "can only seed a study that has no trials yet");
+  auto names = [](const HyperparameterSpec& spec) {
+    std::vector<std::string> out;
+    for (const auto& param : spec.params) out.push_back(param.name);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  if (names(previous.spec_) != names(spec_)) {
+    throw SpecError(field, previous_job_id, "must name a study over the same parameters (parameterName) as this one");
+  }
+  for (const auto& old : previous.trials_) {
+    if (old.state != TrialState::kSucceeded || !old.final_value) continue;
+    Trial trial = old;
+    try {
+      space_.encode(trial.parameters);
+    } catch (const SpecError& error) {
+      throw SpecError(field, previous_job_id, "its trial " + std::to_string(old.id) + " lies outside this study's ranges (" + error.what() + ")");
+    }
+    trial.id = static_cast<int>(trials_.size()) + 1;
+    trial.error_message.clear();
+    trials_.push_back(std::move(trial));
+  }
+  resumed_trials_ = static_cast<int>(trials_.size());
 }
 
 Trial& Study::active_trial(int trial_id, const std::string& field) {
@@ -132,7 +173,9 @@ void Study::tell_failed(int trial_id, const std::string& reason) {
 }
 
 void Study::check_failures() {
-  if (!spec_.max_failed_trials || *spec_.max_failed_trials == 0) return;
+  // Once failed, the study's message keeps naming the trials that failed it, not those
+  // cancelled afterwards because it failed.
+  if (!failure_.empty() || !spec_.max_failed_trials || *spec_.max_failed_trials == 0) return;
   std::string failed;
   int count = 0;
   for (const auto& trial : trials_) {
@@ -206,6 +249,7 @@ json Study::to_json() const {
     state["gpHyperparameters"] = std::vector<double>(theta.data(), theta.data() + theta.size());
   }
   if (!failure_.empty()) state["failure"] = failure_;
+  if (resumed_trials_ > 0) state["resumedTrials"] = resumed_trials_;
   return state;
 }
 
@@ -243,6 +287,7 @@ Study Study::from_json(const json& state) {
     }
   }
   study.failure_ = state.value("failure", "");
+  study.resumed_trials_ = state.value("resumedTrials", 0);
   return study;
 }
 

@@ -46,6 +46,16 @@ class Study {
   // Up to `count` new trials, limited by the free parallel slots and maxTrials left (grid
   // search: also by the grid). None once the study has ended.
   std::vector<Trial> ask(std::size_t count);
+  // Every trial the study has left, created at once regardless of the parallel slots, for
+  // RANDOM_SEARCH and GRID_SEARCH only: their suggestions never depend on results, so the trials
+  // can wait in Slurm's queue, which keeps at most maxParallelTrials of them running (a job
+  // array's %N throttle). Empty for the Bayesian default, which must see results first.
+  std::vector<Trial> ask_all_remaining();
+  bool suggestions_need_results() const { return spec_.algorithm == Algorithm::kBayesian; }
+  // Continues `previous` (resumePreviousJobId): its succeeded trials become this study's first
+  // trials, so the optimiser starts from what they learned; maxTrials counts the new trials.
+  // Throws SpecError when the two studies do not search the same parameters.
+  void continue_from(const Study& previous, const std::string& previous_job_id);
   // The final objective value of an active trial (`step`: the training step it was taken at).
   void tell(int trial_id, double value, std::optional<long long> step = std::nullopt);
   void tell_failed(int trial_id, const std::string& reason);
@@ -54,6 +64,8 @@ class Study {
   bool report(int trial_id, long long step, double value);
 
   std::size_t free_slots() const;
+  // Trials that may still be created under maxTrials (and the grid), ignoring parallel slots.
+  std::size_t trials_left() const;
   bool finished() const;  // every trial ended and no more can be asked for, or the study failed
   const std::string& failure() const { return failure_; }
   const std::vector<Trial>& trials() const { return trials_; }
@@ -68,6 +80,7 @@ class Study {
   Trial& active_trial(int trial_id, const std::string& field);
   double loss(double value) const { return spec_.goal == Goal::kMaximize ? -value : value; }
   std::vector<Assignment> propose(std::size_t count);
+  std::vector<Trial> create_trials(std::size_t count);
   void check_failures();
 
   HyperparameterSpec spec_;
@@ -77,6 +90,7 @@ class Study {
   std::optional<GpHyperparameters> gp_hyperparameters_;  // warm start for the next fit
   std::string failure_;
   MedianStoppingOptions stopping_;
+  int resumed_trials_ = 0;  // trials carried over from resumePreviousJobId (not counted in maxTrials)
 };
 
 std::string to_string(TrialState state);

@@ -161,5 +161,56 @@ TEST(Study, TrainingOutputPutsTheBestTrialFirst) {
   EXPECT_TRUE(output["trials"][0]["hyperparameters"]["n"].is_string());
 }
 
+TEST(Study, RandomAndGridStudiesQueueEveryTrialAtOnceTheBayesianDefaultDoesNot) {
+  Study random(spec_from({{"maxParallelTrials", 2}, {"maxTrials", 6}, {"algorithm", "RANDOM_SEARCH"}}), 3);
+  auto queued = random.ask_all_remaining();
+  ASSERT_EQ(queued.size(), 6u);  // beyond the two parallel slots: Slurm's throttle keeps two running
+  EXPECT_EQ(queued.back().id, 6);
+  EXPECT_EQ(random.free_slots(), 0u);
+  EXPECT_TRUE(random.ask_all_remaining().empty());
+  for (const auto& trial : queued) random.tell(trial.id, objective(trial.parameters));
+  EXPECT_TRUE(random.finished());
+
+  Study bayesian(spec_from({{"maxParallelTrials", 2}}), 3);
+  EXPECT_TRUE(bayesian.suggestions_need_results());
+  EXPECT_TRUE(bayesian.ask_all_remaining().empty());
+}
+
+TEST(Study, ContinuingAStudyStartsFromItsSucceededTrialsAndRunsMaxTrialsMore) {
+  Study previous(spec_from({{"maxTrials", 4}, {"maxParallelTrials", 4}}), 5);
+  auto trials = previous.ask(4);
+  previous.tell(trials[0].id, 0.7);
+  previous.tell_failed(trials[1].id, "crashed");
+  previous.tell(trials[2].id, 0.2);
+  previous.tell(trials[3].id, 0.9);
+
+  Study resumed(spec_from({{"maxTrials", 3}, {"maxParallelTrials", 3}}), 6);
+  resumed.continue_from(previous, "old_study");
+  ASSERT_EQ(resumed.trials().size(), 3u);  // the failed trial is not carried over
+  EXPECT_EQ(resumed.trials()[1].parameters, trials[2].parameters);
+  EXPECT_EQ(resumed.trials()[1].id, 2);
+  EXPECT_EQ(resumed.best_trial()->final_value, 0.2);
+  auto fresh = resumed.ask(10);
+  ASSERT_EQ(fresh.size(), 3u);  // maxTrials counts the new trials
+  EXPECT_EQ(fresh[0].id, 4);
+  for (const auto& trial : fresh) resumed.tell(trial.id, 1.0);
+  EXPECT_TRUE(resumed.finished());
+  Study reloaded = Study::from_json(json::parse(resumed.to_json().dump()));
+  EXPECT_TRUE(reloaded.finished());
+  EXPECT_EQ(reloaded.trials().size(), 6u);
+}
+
+TEST(Study, ContinuingAStudyOverOtherParametersIsRefused) {
+  Study previous(parse_hyperparameter_spec(json{{"maxTrials", 1}, {"params", {{{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0.1}, {"maxValue", 1}}}}}), 1);
+  Study resumed(spec_from({}), 2);
+  try {
+    resumed.continue_from(previous, "old_study");
+    FAIL() << "a study over other parameters was continued";
+  } catch (const SpecError& error) {
+    EXPECT_NE(std::string(error.what()).find("resumePreviousJobId"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("same parameters"), std::string::npos) << error.what();
+  }
+}
+
 }  // namespace
 }  // namespace mljob::tuner
