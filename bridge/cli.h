@@ -7,6 +7,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/batch_script.h"
+#include "core/job_store.h"
+#include "core/plan.h"
+
 namespace mljob::cli {
 
 // Exit codes: 0 success, 1 failure talking to Slurm or the system, 2 bad input (nothing done).
@@ -21,6 +25,20 @@ using Arguments = std::vector<std::string>;  // a command's arguments, without "
 enum class SubmitOutput { kHuman, kJobIdOnly, kJson, kSilent };
 int submit_training(const Arguments& args, SubmitOutput output = SubmitOutput::kHuman,
                     std::string* submitted_job_id = nullptr);
+
+// A training job made ready to submit but not yet given to Slurm: the spec checked (as
+// submit_training checks it, fit included), its folder reserved and filled (packages staged,
+// metric declarations, job.sbatch). The record's slurm_job_id is empty; the caller submits the
+// script (alone or as an element of a job array) and saves the record, or releases the folder.
+struct PreparedJob {
+  JobRecord record;
+  SlurmPlan plan;
+  std::filesystem::path script;
+  SubmitOptions submit;
+};
+PreparedJob prepare_training(const Arguments& args);
+// The plan `mljob submit training ARGS` would make, without preparing or submitting anything.
+SlurmPlan plan_training(const Arguments& args);
 
 // Runs `command`, turning errors into a message on stderr prefixed by `program` and the exit
 // code of their kind: bad input 2, Slurm or system failure 1.

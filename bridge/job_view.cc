@@ -1,5 +1,6 @@
 #include "bridge/job_view.h"
 
+#include <algorithm>
 #include <cmath>
 #include <future>
 #include <iostream>
@@ -31,6 +32,37 @@ bool accounted_as_ended(const std::vector<AccountingRecord>& records) {
   return false;
 }
 
+// "<array>" for an element "<array>_<index>" of a job array; empty for any other job.
+std::string array_of(const std::string& id) {
+  auto underscore = id.find('_');
+  return underscore == std::string::npos ? "" : id.substr(0, underscore);
+}
+
+// The IDs to ask accounting for: each job's, and for an element of a job array also the
+// array's own, because an element cancelled (or still held) before Slurm split it off the
+// array's record is accounted only in that record, as "<array>".
+std::vector<std::string> accounting_ids(const std::vector<std::string>& ids) {
+  std::vector<std::string> out = ids;
+  for (const auto& id : ids) {
+    if (std::string array = array_of(id); !array.empty() && std::find(out.begin(), out.end(), array) == out.end()) out.push_back(array);
+  }
+  return out;
+}
+
+// An element accounting does not know by its own ID never left the array's record: that
+// record's state (cancelled, say) is the element's.
+std::vector<AccountingRecord> unsplit_element(const std::string& id, RecordsByJob& accounted) {
+  std::string array = array_of(id);
+  if (array.empty()) return {};
+  std::vector<AccountingRecord> out;
+  for (AccountingRecord record : accounted[array]) {
+    if (!record.step.empty()) continue;
+    record.job_id = record.base_job_id = id;
+    out.push_back(std::move(record));
+  }
+  return out;
+}
+
 // slurmctld answers for live jobs (a cheap call); accounting for finished ones, whose step
 // records say which replica failed. Accounting lags slurmctld by a moment, so a job that
 // slurmctld has seen end but accounting has not yet is answered with slurmctld's allocations
@@ -40,7 +72,7 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient&
   // list has ended and the accounting query is the long one. One job (describe, a wait):
   // slurmctld first, and accounting only if the job has ended there.
   std::future<std::vector<AccountingRecord>> all_accounted;
-  if (ids.size() > 1) all_accounted = std::async(std::launch::async, [&] { return slurm.accounting(ids); });
+  if (ids.size() > 1) all_accounted = std::async(std::launch::async, [&] { return slurm.accounting(accounting_ids(ids)); });
   RecordsByJob queued = group(slurm.queue(ids));
   std::vector<std::string> finished;
   for (const auto& id : ids) {
@@ -48,7 +80,7 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient&
   }
   RecordsByJob accounted;
   try {
-    accounted = group(all_accounted.valid() ? all_accounted.get() : slurm.accounting(finished));
+    accounted = group(all_accounted.valid() ? all_accounted.get() : slurm.accounting(accounting_ids(finished)));
   } catch (const SlurmError& e) {
     accounting_down = true;
     std::cerr << "mljob: warning: Slurm accounting is unavailable (" << e.what()
@@ -58,6 +90,7 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient&
   for (const auto& id : ids) {
     std::vector<AccountingRecord>& from_ctld = queued[id];
     std::vector<AccountingRecord>& from_dbd = accounted[id];
+    if (from_dbd.empty()) from_dbd = unsplit_element(id, accounted);
     if (still_running(from_ctld) || (!from_ctld.empty() && !accounted_as_ended(from_dbd))) {
       answer[id] = from_ctld;
       for (auto& record : from_dbd) {

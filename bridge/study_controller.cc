@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -11,6 +12,7 @@
 #include <iostream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -85,16 +87,35 @@ std::string submit_controller(const JobStore& store, const std::string& job_id) 
   return SlurmClient{}.submit(sbatch_arguments(submit, script.string()));
 }
 
-// The Slurm job IDs whose comment is exactly `comment` (how every mljob job is marked).
-std::vector<std::string> slurm_jobs_with_comment(const std::string& comment) {
-  ProcessResult result = run_process({"squeue", "--noheader", "--all", "--format=%i|%k"});
+// The comment on a job array of trials: the study and the trials it runs ("mljob:S_trials:4,5,6").
+std::string array_comment(const std::string& study_id, const std::vector<int>& trial_ids) {
+  std::string comment = "mljob:" + study_id + "_trials:";
+  for (std::size_t i = 0; i < trial_ids.size(); ++i) comment += (i ? "," : "") + std::to_string(trial_ids[i]);
+  return comment;
+}
+
+// The Slurm jobs slurmctld holds for one trial: a job of its own (comment "mljob:<trial job>")
+// or its element of a job array (the array's comment lists it).
+std::vector<std::string> slurm_jobs_of_trial(const std::string& study_id, int trial_id) {
+  ProcessResult result = run_process({"squeue", "--noheader", "--all", "--format=%F|%k"});
   if (result.exit_code != 0) throw SlurmError("squeue failed: " + result.err);
+  std::string own = "mljob:" + tuner::trial_job_id(study_id, trial_id);
+  std::string array_prefix = "mljob:" + study_id + "_trials:";
   std::vector<std::string> ids;
   std::istringstream lines(result.out);
   for (std::string line; std::getline(lines, line);) {
     auto bar = line.find('|');
-    if (bar != std::string::npos && line.substr(bar + 1) == comment) ids.push_back(line.substr(0, bar));
+    if (bar == std::string::npos) continue;
+    std::string id = line.substr(0, bar), comment = line.substr(bar + 1);
+    if (comment == own) ids.push_back(id);
+    if (comment.rfind(array_prefix, 0) != 0) continue;
+    std::istringstream listed(comment.substr(array_prefix.size()));
+    for (std::string item; std::getline(listed, item, ',');) {
+      if (item == std::to_string(trial_id)) ids.push_back(id + "_" + item);
+    }
   }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   return ids;
 }
 
@@ -137,6 +158,8 @@ class Controller {
     }
     for (auto& [trial_id, since] : stopping_) since = std::chrono::steady_clock::now() - kStopGrace;
     finish_stops();
+    // A failed study (maxFailedTrials) runs nothing more: trials waiting in a job array too.
+    if (!study_.failure().empty()) cancel_active_trials("cancelled: the study failed");
     std::cout << study_.training_output().dump(2) << std::endl;
     if (!study_.failure().empty()) {
       std::cerr << "mljob study: the study failed: " << study_.failure() << "\n";
@@ -157,6 +180,16 @@ class Controller {
       std::cerr << "mljob study: the controller was stopped; `mljob study resume " << job_id_ << "` continues the study\n";
       return kExitFailure;
     }
+    cancel_active_trials("cancelled with the study");
+    std::cerr << "mljob study: the study was cancelled; its running trials were cancelled with it\n";
+    return kExitFailure;
+  }
+
+  // Bayesian studies ask for as many trials as there are free slots, each time a slot frees.
+  // Random and grid search ask for every trial at once when the trials can run as one job
+  // array: Slurm's %maxParallelTrials throttle then starts each as soon as a slot frees.
+  // Cancels every trial still in Slurm (running, or pending in a job array) and fails it.
+  void cancel_active_trials(const std::string& reason) {
     for (const auto& trial : study_.trials()) {
       if (trial.state != TrialState::kActive) continue;
       if (auto trial_record = store_.load(trial_id(trial)); trial_record && !trial_record->slurm_job_id.empty()) {
@@ -164,33 +197,120 @@ class Controller {
         store_.save(*trial_record);
         slurm_.cancel(trial_record->slurm_job_id);
       }
-      study_.tell_failed(trial.id, "cancelled with the study");
+      study_.tell_failed(trial.id, reason);
     }
     save_study(study_, folder_);
-    std::cerr << "mljob study: the study was cancelled; its running trials were cancelled with it\n";
-    return kExitFailure;
   }
 
   void start_new_trials() {
-    if (study_.free_slots() == 0) return;
-    std::vector<Trial> trials = study_.ask(study_.free_slots());
+    std::vector<Trial> trials;
+    if (!study_.suggestions_need_results() && trials_run_as_array_elements()) trials = study_.ask_all_remaining();
+    if (trials.empty()) trials = study_.ask(study_.free_slots());
+    if (trials.empty()) return;
     save_study(study_, folder_);  // the intent, recorded before anything is submitted
-    for (const auto& trial : trials) submit_trial(trial);
+    submit_trials(trials);
   }
 
-  void submit_trial(const Trial& trial) {
+  // Whether the trials' plan is one component (a job array can hold it; Slurm refuses arrays
+  // of heterogeneous jobs) and has no start deadline (which would also count down for the
+  // elements waiting for the array's throttle). Decided once, on a plan of the trial spec.
+  bool trials_run_as_array_elements() {
+    if (!array_trials_) {
+      fs::path spec = folder_ / "trial_template.json";
+      write_atomically(spec, tuner::trial_job_spec(study_job_, Trial{}, study_.spec().metric_tag).dump(2) + "\n");
+      SlurmPlan plan = plan_training({trial_id(Trial{}), "--config", spec.string()});
+      array_trials_ = plan.components.size() == 1 && !plan.deadline_seconds;
+    }
+    return *array_trials_;
+  }
+
+  struct PreparedTrial {
+    Trial trial;
+    PreparedJob job;
+    std::string hyperparameters;  // SageMaker's form: every value a string, as JSON
+  };
+
+  void submit_trials(const std::vector<Trial>& trials) {
+    std::vector<PreparedTrial> prepared;
+    for (const auto& trial : trials) {
+      try {
+        prepared.push_back(prepare_trial(trial));
+      } catch (const std::exception& error) {
+        fail_unsubmitted(trial, error);
+      }
+    }
+    bool as_array = !prepared.empty() && std::all_of(prepared.begin(), prepared.end(), [](const PreparedTrial& p) {
+      return p.job.plan.components.size() == 1 && !p.job.plan.deadline_seconds;
+    });
+    if (as_array) return submit_array(prepared);
+    for (auto& trial : prepared) submit_alone(trial);
+  }
+
+  // The trial's job spec (trial_<n>.json), its folder prepared as any mljob job's, and its
+  // hyperparameters.json (SageMaker's file) in that folder.
+  PreparedTrial prepare_trial(const Trial& trial) {
     fs::path spec = folder_ / ("trial_" + std::to_string(trial.id) + ".json");
-    json job = tuner::trial_job_spec(study_job_, trial, study_.spec().metric_tag);
-    write_atomically(spec, job.dump(2) + "\n");
+    write_atomically(spec, tuner::trial_job_spec(study_job_, trial, study_.spec().metric_tag).dump(2) + "\n");
+    PreparedJob job = prepare_training({trial_id(trial), "--config", spec.string()});
+    std::string hyperparameters = Study::trial_json(trial)["hyperparameters"].dump();
+    write_atomically(job.record.folder / "hyperparameters.json", hyperparameters + "\n");
+    return {trial, std::move(job), hyperparameters};
+  }
+
+  void submit_alone(PreparedTrial& prepared) {
     // sbatch passes this environment on; the plugin makes MLJOB_HPS the trial's SM_HPS (SageMaker's).
-    ::setenv("MLJOB_HPS", Study::trial_json(trial)["hyperparameters"].dump().c_str(), 1);
+    ::setenv("MLJOB_HPS", prepared.hyperparameters.c_str(), 1);
     try {
-      submit_training({trial_id(trial), "--config", spec.string()}, SubmitOutput::kSilent);
-      std::cerr << "mljob study: trial " << trial.id << " submitted as " << trial_id(trial) << " "
-                << json(trial.parameters).dump() << "\n";
+      prepared.job.record.slurm_job_id = slurm_.submit(sbatch_arguments(prepared.job.submit, prepared.job.script.string()));
     } catch (const std::exception& error) {
-      study_.tell_failed(trial.id, std::string("the trial could not be submitted: ") + error.what());
-      save_study(study_, folder_);
+      return fail_unsubmitted(std::vector<PreparedTrial>{prepared}, error);
+    }
+    store_.save(prepared.job.record);
+    report_submitted(prepared);
+  }
+
+  // One sbatch for all: element <n> of the array is trial <n>, writing to its own folder.
+  void submit_array(std::vector<PreparedTrial>& prepared) {
+    std::vector<ArrayElement> elements;
+    std::vector<int> ids;
+    for (const auto& trial : prepared) {
+      elements.push_back({trial.trial.id, trial.job.record.folder.string(), trial.job.script.string(),
+                          {{"MLJOB_HPS", trial.hyperparameters}}});
+      ids.push_back(trial.trial.id);
+    }
+    std::string name = job_id_ + "_trials";
+    fs::path script = folder_ / (name + "_" + std::to_string(ids.front()) + "-" + std::to_string(ids.back()) + ".sbatch");
+    write_atomically(script, render_array_script(prepared.front().job.plan, name, elements, study_.spec().max_parallel_trials));
+    // Slurm puts the element's index for %a: each element's log lands in its trial's folder.
+    fs::path output = store_.folder_of(tuner::trial_job_id(job_id_, 0)).parent_path() / (job_id_ + "_trial_%a") / "output.log";
+    SubmitOptions submit{output.string(), folder_.string(), array_comment(job_id_, ids)};
+    std::string array_id;
+    try {
+      array_id = slurm_.submit(sbatch_arguments(submit, script.string()));
+    } catch (const std::exception& error) {
+      return fail_unsubmitted(prepared, error);
+    }
+    for (auto& trial : prepared) {
+      trial.job.record.slurm_job_id = array_id + "_" + std::to_string(trial.trial.id);
+      store_.save(trial.job.record);
+      report_submitted(trial);
+    }
+  }
+
+  void report_submitted(const PreparedTrial& prepared) {
+    std::cerr << "mljob study: trial " << prepared.trial.id << " submitted as " << trial_id(prepared.trial) << " (Slurm job "
+              << prepared.job.record.slurm_job_id << ") " << json(prepared.trial.parameters).dump() << "\n";
+  }
+
+  void fail_unsubmitted(const Trial& trial, const std::exception& error) {
+    study_.tell_failed(trial.id, std::string("the trial could not be submitted: ") + error.what());
+    save_study(study_, folder_);
+  }
+  // Prepared trials also give their reserved folders back: nothing half-done is left.
+  void fail_unsubmitted(const std::vector<PreparedTrial>& prepared, const std::exception& error) {
+    for (const auto& trial : prepared) {
+      store_.release(trial_id(trial.trial));
+      fail_unsubmitted(trial.trial, error);
     }
   }
 
@@ -199,11 +319,11 @@ class Controller {
   // (its record is lost), so it is cancelled and failed; otherwise it is submitted now.
   void recover_unrecorded(const Trial& trial) {
     std::string name = trial_id(trial);
-    if (!fs::exists(store_.folder_of(name))) return submit_trial(trial);
-    auto running = slurm_jobs_with_comment("mljob:" + name);
+    if (!fs::exists(store_.folder_of(name))) return submit_trials({trial});
+    auto running = slurm_jobs_of_trial(job_id_, trial.id);
     if (running.empty()) {
       store_.release(name);
-      return submit_trial(trial);
+      return submit_trials({trial});
     }
     for (const auto& id : running) slurm_.cancel(id);
     study_.tell_failed(trial.id, "the controller stopped while submitting it; its Slurm job " + running.front() +
@@ -290,6 +410,7 @@ class Controller {
   json study_job_;
   SlurmClient slurm_;
   std::map<int, std::chrono::steady_clock::time_point> stopping_;
+  std::optional<bool> array_trials_;  // see trials_run_as_array_elements
 };
 
 // Slurm's variables of the controller's own job must not leak into the trials it submits.
@@ -325,17 +446,27 @@ JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id)
   return *record;
 }
 
+// The study named by resumePreviousJobId, which must be one of the user's studies.
+Study previous_study(const JobStore& store, const std::string& job_id) {
+  const std::string field = "trainingInput.hyperparameters.resumePreviousJobId";
+  auto record = store.load(job_id);
+  if (!record || !fs::exists(record->folder / kStudyFile)) throw SpecError(field, job_id, "must name one of your tuning studies");
+  return load_study(record->folder);
+}
+
 }  // namespace
 
 void submit_study(const Job& job, const JobStore& store) {
   tuner::HyperparameterSpec spec =
       tuner::parse_hyperparameter_spec(job.training_input.hyperparameters, "trainingInput.hyperparameters");
+  // The seed: the job ID's hash, so a study is reproducible from its spec and name.
+  Study study(spec, std::hash<std::string>{}(job.job_id));
+  if (!spec.resume_previous_job_id.empty()) study.continue_from(previous_study(store, spec.resume_previous_job_id), spec.resume_previous_job_id);
   fs::path folder = store.reserve(job.job_id);
   try {
     json job_json = to_json(job);
     write_atomically(folder / kStudyJobFile, job_json.dump(2) + "\n");
-    // The seed: the job ID's hash, so a study is reproducible from its spec and name.
-    save_study(Study(spec, std::hash<std::string>{}(job.job_id)), folder);
+    save_study(study, folder);
     JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder};
     record.slurm_job_id = submit_controller(store, job.job_id);
     store.save(record);

@@ -276,19 +276,78 @@ SubmitFlags parse_flags(const Arguments& args) {
   return flags;
 }
 
+// Reserves the job's folder and fills it: packages staged, metric declarations, job.sbatch.
+// On failure the folder is released, so nothing is left behind.
+PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, const JobStore& store,
+                               const std::string& package_path) {
+  fs::path folder = store.reserve(job.job_id);
+  try {
+    PlanContext context{(folder / "job-dir").string(), {}};
+    StagingOptions staging{fetch_limits_from_environment(), terminal_progress};
+    for (const auto& entry : stage_packages(package_path, job.training_input.package_uris, folder / "packages", staging)) {
+      context.python_path.push_back(entry.string());
+    }
+    SlurmPlan plan = plan_job(job, catalog, context);
+    plan.step_wrapper = collector_wrapper(folder);
+    std::ofstream(folder / metrics::kDeclarationsFile) << metric_declarations(job).dump(2) << "\n";
+    fs::path script = folder / "job.sbatch";
+    std::ofstream(script) << render_batch_script(plan);
+    SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
+    JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder};
+    return {std::move(record), std::move(plan), script, submit};
+  } catch (...) {
+    store.release(job.job_id);
+    throw;
+  }
+}
+
+// The spec from the command line, with the API's defaults applied and every rule checked.
+struct CheckedSubmission {
+  SubmitFlags flags;
+  Job job;
+  std::vector<std::string> defaulted;  // what the API's defaults filled in, for --dry-run
+  tiers::TierCatalog catalog;
+};
+
+CheckedSubmission check_submission(const Arguments& args) {
+  CheckedSubmission checked;
+  checked.flags = parse_flags(args);
+  checked.job = build_job(checked.flags);
+  checked.defaulted = apply_api_defaults(checked.job);
+  validate_job(checked.job);
+  checked.catalog = tiers::load_catalog(tiers::effective_catalog_path(checked.flags.tiers_file));
+  validate_against_catalog(checked.job, checked.catalog);
+  check_metric_declarations(checked.job);  // a bad metric regex is refused here, before anything is done
+  return checked;
+}
+
 }  // namespace
 
+SlurmPlan plan_training(const Arguments& args) {
+  CheckedSubmission checked = check_submission(args);
+  fs::path folder = JobStore::from_environment().folder_of(checked.job.job_id);
+  return plan_job(checked.job, checked.catalog, {(folder / "job-dir").string(), {(folder / "packages").string()}});
+}
+
+PreparedJob prepare_training(const Arguments& args) {
+  CheckedSubmission checked = check_submission(args);
+  Job& job = checked.job;
+  if (is_study(job)) throw SpecError("trainingInput.hyperparameters.params", "", "a job prepared on its own cannot be a study");
+  JobStore store = JobStore::from_environment();
+  PlanContext context{(store.folder_of(job.job_id) / "job-dir").string(), {}};
+  check_fit(job, plan_job(job, checked.catalog, context), SlurmClient{}, InventoryCache(store.root() / "cache", kInventoryMaxAge));
+  return prepare_job_folder(job, checked.catalog, store, checked.flags.package_path);
+}
+
 int submit_training(const Arguments& args, SubmitOutput output, std::string* submitted_job_id) {
-  SubmitFlags flags = parse_flags(args);
+  CheckedSubmission checked = check_submission(args);
+  const SubmitFlags& flags = checked.flags;
   if (output != SubmitOutput::kHuman && (flags.dry_run || flags.stream_logs)) {
     throw SpecError(flags.dry_run ? "--dry-run" : "--stream-logs", "", "is for `mljob submit training`; mljob-submit only submits (use --wait)");
   }
-  Job job = build_job(flags);
-  std::vector<std::string> defaulted = apply_api_defaults(job);
-  validate_job(job);
-  tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(flags.tiers_file));
-  validate_against_catalog(job, catalog);
-  check_metric_declarations(job);  // a bad metric regex is refused here, before anything is done
+  Job& job = checked.job;
+  const tiers::TierCatalog& catalog = checked.catalog;
+  const std::vector<std::string>& defaulted = checked.defaulted;
   bool study = is_study(job);
 
   JobStore store = JobStore::from_environment();
@@ -319,27 +378,16 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
     submit_study(job, store);
     if (output == SubmitOutput::kHuman) std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
   } else {
-    store.reserve(job.job_id);
+    PreparedJob prepared = prepare_job_folder(job, catalog, store, flags.package_path);
     try {
-      StagingOptions staging{fetch_limits_from_environment(), terminal_progress};
-      auto python_path = stage_packages(flags.package_path, job.training_input.package_uris, folder / "packages", staging);
-      context.python_path.clear();
-      for (const auto& entry : python_path) context.python_path.push_back(entry.string());
-      plan = plan_job(job, catalog, context);
-      plan.step_wrapper = collector_wrapper(folder);
-      std::ofstream(folder / metrics::kDeclarationsFile) << metric_declarations(job).dump(2) << "\n";
-      fs::path script = folder / "job.sbatch";
-      std::ofstream(script) << render_batch_script(plan);
-      SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
-      JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder};
-      record.slurm_job_id = slurm.submit(sbatch_arguments(submit, script.string()));
-      store.save(record);
-      if (output == SubmitOutput::kHuman) {
-        std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << record.slurm_job_id << ".\n";
-      }
+      prepared.record.slurm_job_id = slurm.submit(sbatch_arguments(prepared.submit, prepared.script.string()));
+      store.save(prepared.record);
     } catch (...) {
       store.release(job.job_id);
       throw;
+    }
+    if (output == SubmitOutput::kHuman) {
+      std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << prepared.record.slurm_job_id << ".\n";
     }
   }
   if (submitted_job_id) *submitted_job_id = job.job_id;

@@ -7,6 +7,7 @@ finishes with every trial run exactly once."""
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import textwrap
 import time
@@ -50,13 +51,44 @@ class Study(ClusterTestCase):
         out = self.slurm("squeue", "--noheader", "--all", "--format=%i|%k")
         return [line.split("|")[0] for line in out.splitlines() if line.split("|")[-1] == f"mljob:{study_id}"]
 
-    def slurm_jobs_run_in(self, folder):
-        """Every Slurm job accounting knows that ran in `folder` (the trial's job folder)."""
-        out = self.slurm("sacct", "--allusers", "--allocations", "--noheader", "--parsable2",
-                         "--starttime=now-1hour", "--format=JobID,WorkDir")
-        return [row.split("|")[0] for row in out.splitlines() if row.split("|")[-1] == folder]
+    def trial_runs(self, study_id):
+        """{trialId: [(Slurm job ID, start, end), ...]} for every run accounting knows of the
+        study's trials: jobs of their own (comment mljob:<study>_trial_<n>) and elements of the
+        study's job arrays (comment mljob:<study>_trials:<ids>, job ID <array>_<n>)."""
+        out = subprocess.run(["sacct", "--allusers", "--allocations", "--noheader", "--parsable2",
+                              "--starttime=now-1hour", "--format=JobID,Start,End,Comment"],
+                             env=dict(self.env, SLURM_TIME_FORMAT="%s"), capture_output=True, text=True,
+                             check=True, timeout=60).stdout
+        runs = {}
+        for row in out.splitlines():
+            job_id, start, end, comment = row.split("|", 3)
+            if comment.startswith(f"mljob:{study_id}_trial_"):
+                trial = comment[len(f"mljob:{study_id}_trial_"):]
+            elif comment.startswith(f"mljob:{study_id}_trials:") and "_" in job_id and "[" not in job_id:
+                trial = job_id.split("_")[1]
+            else:
+                continue
+            runs.setdefault(trial, []).append((job_id, start, end))
+        return runs
+
+    def most_running_at_once(self, study_id):
+        """The largest number of the study's trials whose runs (sacct Start..End) overlapped."""
+        events = []
+        for runs in self.trial_runs(study_id).values():
+            for _, start, end in runs:
+                if start.isdigit() and end.isdigit():
+                    events += [(int(start), 1), (int(end), -1)]
+        running = most = 0
+        for _, change in sorted(events):  # at one second, an end (-1) sorts before a start
+            running += change
+            most = max(most, running)
+        return most
 
     def test_study_runs_trials_survives_a_controller_restart_and_reports_best_first(self):
+        # The Bayesian default: trials are asked for as slots free, so the restarted controller
+        # must pick up the study's history exactly where the killed one left it.
+        with open(self.config, "w") as out:
+            out.write(CONFIG.replace("algorithm: RANDOM_SEARCH", "algorithm: ALGORITHM_UNSPECIFIED"))
         study_id = self.unique_id("study")
         self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
 
@@ -81,6 +113,8 @@ class Study(ClusterTestCase):
         trials = output["trials"]
         self.assertEqual(sorted(int(t["trialId"]) for t in trials), list(range(1, MAX_TRIALS + 1)))
         values = []
+        arrays = set()
+        all_runs = self.trial_runs(study_id)
         for trial in trials:
             self.assertEqual(trial["state"], "SUCCEEDED", trial)
             x = float(trial["hyperparameters"]["x"])
@@ -96,14 +130,26 @@ class Study(ClusterTestCase):
             self.assertIn("SM_HPS " + json.dumps({"x": trial["hyperparameters"]["x"]}, separators=(",", ":")),
                           self.output_of(trial_job))
             folder = os.path.join(self.home, "jobs", trial_job)
-            self.assertEqual(len(self.slurm_jobs_run_in(folder)), 1, f"trial {trial_job} ran more than once")
+            runs = [run[0] for run in all_runs.get(trial["trialId"], [])]
+            self.assertEqual(len(runs), 1, f"trial {trial_job} ran more than once: {runs}")
+            # A single-component trial is an element of a job array: <array>_<trialId>.
+            self.assertRegex(runs[0], rf"^\d+_{trial['trialId']}$")
+            arrays.add(runs[0].split("_")[0])
+            # SageMaker's hyperparameters.json in the trial's folder.
+            with open(os.path.join(folder, "hyperparameters.json")) as f:
+                self.assertEqual(json.load(f), trial["hyperparameters"])
         self.assertEqual(values, sorted(values, reverse=True), "trials are not best first")
+        # Each ask's trials went out as one job array (whose %2 throttle Slurm honoured).
+        self.assertLessEqual(len(arrays), MAX_TRIALS, arrays)
+        self.assertLessEqual(self.most_running_at_once(study_id), 2)
 
-    def test_a_crashing_trial_fails_and_a_bad_trial_is_stopped_early(self):
-        # Grid search over DISCRETE x runs the values in order, 3 at a time: 0.1, 0.2, 0.25 end
-        # first; then 0.3 (the best), 0.9 (crashes) and 0.95 (far worse than the median of the
-        # completed trials at its first step: the median stopping rule stops it).
-        config = textwrap.dedent('''
+    def test_a_ten_trial_study_with_a_crashing_and_a_stopped_trial_ends_best_first(self):
+        # The issue's check: 10 trials, maxParallelTrials 3, one trial crashing, one obviously
+        # bad trial stopped early. Grid search over DISCRETE x runs the values in order as one job
+        # array with a %3 throttle; 0.9 crashes; 0.95 is far worse than the median of the
+        # completed trials at its first step, so the median stopping rule stops it.
+        xs = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.9, 0.95]
+        config = textwrap.dedent(f'''
             trainingInput:
               scaleTier: BASIC
               pythonModule: hptrainer.task
@@ -111,23 +157,27 @@ class Study(ClusterTestCase):
               hyperparameters:
                 goal: MAXIMIZE
                 hyperparameterMetricTag: objective
-                maxTrials: 6
+                maxTrials: 10
                 maxParallelTrials: 3
                 maxFailedTrials: 2
                 algorithm: GRID_SEARCH
                 enableTrialEarlyStopping: true
                 params:
-                  - {parameterName: x, type: DISCRETE, discreteValues: [0.1, 0.2, 0.25, 0.3, 0.9, 0.95]}
+                  - {{parameterName: x, type: DISCRETE, discreteValues: {xs}}}
         ''')
         with open(self.config, "w") as out:
             out.write(config)
         study_id = self.unique_id("study_stop")
         self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
-        study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=240)
+        study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=300)
         self.assertEqual(study["state"], "SUCCEEDED", study)
-        trials = {float(t["hyperparameters"]["x"]): t for t in study["trainingOutput"]["trials"]}
-        self.assertEqual(sorted(trials), [0.1, 0.2, 0.25, 0.3, 0.9, 0.95])
-        self.assertEqual(float(study["trainingOutput"]["trials"][0]["hyperparameters"]["x"]), 0.3)
+        output = study["trainingOutput"]
+        self.assertEqual(output["completedTrialCount"], "10")
+        trials = {float(t["hyperparameters"]["x"]): t for t in output["trials"]}
+        self.assertEqual(sorted(trials), xs)
+        self.assertEqual(float(output["trials"][0]["hyperparameters"]["x"]), 0.3, "the best trial is not first")
+        finished = [t["finalMetric"]["objectiveValue"] for t in output["trials"] if "finalMetric" in t]
+        self.assertEqual(finished, sorted(finished, reverse=True), "trials are not best first")
         crashed = trials[0.9]
         self.assertEqual(crashed["state"], "FAILED", crashed)
         self.assertIn("FAILED", crashed["errorMessage"])
@@ -135,13 +185,19 @@ class Study(ClusterTestCase):
         self.assertEqual(stopped["state"], "SUCCEEDED", stopped)
         self.assertTrue(stopped["isTrialStoppedEarly"], stopped)
         self.assertLess(int(stopped["finalMetric"]["trainingStep"]), 6, stopped)
-        for x in (0.1, 0.2, 0.25, 0.3):
+        for x in xs[:8]:
             self.assertEqual(trials[x]["state"], "SUCCEEDED", trials[x])
             self.assertFalse(trials[x]["isTrialStoppedEarly"], trials[x])
             self.assertAlmostEqual(trials[x]["finalMetric"]["objectiveValue"], expected_objective(x), places=5)
         # The stopped trial's job was signalled and cancelled rather than run to its end.
         stopped_job = self.describe(f"{study_id}_trial_{stopped['trialId']}")
         self.assertIn(stopped_job["state"], ("CANCELLED", "FAILED"), stopped_job)
+        # All ten ran once each, as elements of one job array, never more than 3 at a time.
+        runs = self.trial_runs(study_id)
+        self.assertEqual(sorted(runs, key=int), [str(n) for n in range(1, 11)])
+        self.assertTrue(all(len(r) == 1 for r in runs.values()), runs)
+        self.assertEqual(len({r[0][0].split("_")[0] for r in runs.values()}), 1, runs)
+        self.assertLessEqual(self.most_running_at_once(study_id), 3)
 
     def test_max_failed_trials_fails_the_study_naming_the_failed_trials(self):
         # Grid over x = 0.5 (crashes), 0.6, one at a time; maxFailedTrials 1 ends it after trial 1.
@@ -157,10 +213,76 @@ class Study(ClusterTestCase):
         study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=120)
         self.assertEqual(study["state"], "FAILED", study)
         output = study["trainingOutput"]
-        self.assertEqual([t["state"] for t in output["trials"]], ["FAILED"], output)
-        # Trial 2 (x=0.6) would succeed: the study stopped at the first failure, as maxFailedTrials says.
-        self.assertIn("maxFailedTrials is 1): trials 1", output["errorMessage"])
+        # Trial 2 (x=0.6) would succeed: the study stopped at the first failure, as
+        # maxFailedTrials says, and cancelled trial 2 (queued in the same job array).
+        by_id = {t["trialId"]: t for t in output["trials"]}
+        self.assertEqual(by_id["1"]["state"], "FAILED", output)
+        self.assertEqual(by_id["2"].get("errorMessage"), "cancelled: the study failed", output)
+        self.assertTrue(output["errorMessage"].endswith("maxFailedTrials is 1): trials 1"), output["errorMessage"])
+        self.wait_for_state(f"{study_id}_trial_2", ["CANCELLED"], timeout=30)
         self.assertIn("crashing on purpose", self.output_of(f"{study_id}_trial_1"))
+
+    def test_a_multi_replica_study_runs_each_trial_as_a_het_job(self):
+        # STANDARD_1 (master + 4 workers + 3 parameter servers): Slurm refuses job arrays of
+        # heterogeneous jobs, so each trial is a het job of its own, at most 2 in flight.
+        config = CONFIG.replace("scaleTier: BASIC", "scaleTier: STANDARD_1").replace(
+            "maxTrials: 5", "maxTrials: 3").replace("algorithm: RANDOM_SEARCH", "algorithm: ALGORITHM_UNSPECIFIED")
+        with open(self.config, "w") as out:
+            out.write(config)
+        study_id = self.unique_id("study_het")
+        self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
+        study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=300)
+        self.assertEqual(study["state"], "SUCCEEDED", study)
+        trials = study["trainingOutput"]["trials"]
+        self.assertEqual(sorted(t["trialId"] for t in trials), ["1", "2", "3"])
+        for trial in trials:
+            self.assertEqual(trial["state"], "SUCCEEDED", trial)
+            self.assertAlmostEqual(trial["finalMetric"]["objectiveValue"],
+                                   expected_objective(float(trial["hyperparameters"]["x"])), places=5)
+        runs = self.trial_runs(study_id)
+        self.assertEqual(sorted(runs), ["1", "2", "3"])
+        for trial, components in runs.items():
+            # One het job per trial: <leader>+0, +1, +2 (master, workers, parameter servers).
+            leaders = {job_id.split("+")[0] for job_id, _, _ in components}
+            self.assertEqual(len(leaders), 1, components)
+            self.assertEqual(sorted(job_id.split("+")[1] for job_id, _, _ in components if "+" in job_id), ["0", "1", "2"])
+            self.assertNotIn("_", components[0][0])  # not an array element
+        described = self.describe(f"{study_id}_trial_1")
+        self.assertEqual(described["trainingInput"]["scaleTier"], "STANDARD_1")
+
+    def test_resume_previous_job_id_continues_an_earlier_study(self):
+        # A grid over four values, two trials at a time: the second study continues the first
+        # (its two succeeded trials carried over) and runs the grid's last two values.
+        grid = CONFIG.replace("{parameterName: x, type: DOUBLE, minValue: 0.0, maxValue: 1.0}",
+                              "{parameterName: x, type: DISCRETE, discreteValues: [0.1, 0.2, 0.3, 0.4]}").replace(
+                              "RANDOM_SEARCH", "GRID_SEARCH").replace("maxTrials: 5", "maxTrials: 2")
+        with open(self.config, "w") as out:
+            out.write(grid)
+        first = self.unique_id("study_first")
+        self.mljob("submit", "training", first, "--config", self.config, "--package-path", TRAINER)
+        self.assertEqual(self.wait_for_state(first, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=180)["state"], "SUCCEEDED")
+
+        with open(self.config, "w") as out:
+            out.write(grid.replace("maxParallelTrials: 2", f"maxParallelTrials: 2\n    resumePreviousJobId: {first}"))
+        second = self.unique_id("study_second")
+        self.mljob("submit", "training", second, "--config", self.config, "--package-path", TRAINER)
+        study = self.wait_for_state(second, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=180)
+        self.assertEqual(study["state"], "SUCCEEDED", study)
+        trials = {t["trialId"]: float(t["hyperparameters"]["x"]) for t in study["trainingOutput"]["trials"]}
+        self.assertEqual(trials, {"1": 0.1, "2": 0.2, "3": 0.3, "4": 0.4})
+        self.assertEqual(study["trainingOutput"]["trials"][0]["trialId"], "3")  # x = 0.3, the best
+        # Only the new trials ran in the second study.
+        self.assertEqual(sorted(self.trial_runs(second)), ["3", "4"])
+
+        # A study that names no study of the user's is refused at submit, with nothing left.
+        with open(self.config, "w") as out:
+            out.write(grid.replace("maxParallelTrials: 2", "maxParallelTrials: 2\n    resumePreviousJobId: no_such_study"))
+        third = self.unique_id("study_third")
+        result = self.mljob("submit", "training", third, "--config", self.config, "--package-path", TRAINER, check=False)
+        self.assertEqual(result.returncode, 2, result)
+        self.assertIn("trainingInput.hyperparameters.resumePreviousJobId: value 'no_such_study': must name one of your tuning studies",
+                      result.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", third)))
 
     def test_cancelling_the_study_cancels_its_running_trials(self):
         config = CONFIG.replace('"--epochs=3"', '"--epochs=60"')
@@ -177,7 +299,8 @@ class Study(ClusterTestCase):
             self.wait_for_state(trial, ["RUNNING"], timeout=60)
         self.mljob("cancel", study_id)
         self.wait_for_state(study_id, ["CANCELLED"], timeout=60)
-        for trial in trials:
+        # Random search queued all five in one job array: the three still pending go too.
+        for trial in trials + [f"{study_id}_trial_{MAX_TRIALS}"]:
             self.wait_for_state(trial, ["CANCELLED"], timeout=60)
         deadline = time.time() + 30
         while time.time() < deadline:
@@ -185,7 +308,8 @@ class Study(ClusterTestCase):
             if all(t["state"] == "FAILED" for t in output["trials"]):
                 break
             time.sleep(1)
-        self.assertEqual([t.get("errorMessage") for t in output["trials"]], ["cancelled with the study"] * 2, output)
+        # All five: the two running and the three queued in the study's job array.
+        self.assertEqual([t.get("errorMessage") for t in output["trials"]], ["cancelled with the study"] * MAX_TRIALS, output)
 
 
 if __name__ == "__main__":
