@@ -49,16 +49,19 @@ std::vector<std::string> accounting_ids(const std::vector<std::string>& ids) {
   return out;
 }
 
-// An element accounting does not know by its own ID never left the array's record: that
-// record's state (cancelled, say) is the element's.
-std::vector<AccountingRecord> unsplit_element(const std::string& id, RecordsByJob& accounted) {
+// An element accounting does not know by its own ID never left the array's record (it was
+// cancelled, say, while still pending): that record's state is the element's.
+std::vector<AccountingRecord> unsplit_element(const std::string& id, const RecordsByJob& accounted) {
   std::string array = array_of(id);
   if (array.empty()) return {};
   std::vector<AccountingRecord> out;
-  for (AccountingRecord record : accounted[array]) {
-    if (!record.step.empty()) continue;
-    record.job_id = record.base_job_id = id;
-    out.push_back(std::move(record));
+  for (const auto& [key, records] : accounted) {
+    if (!array_record_holds(key, id)) continue;
+    for (AccountingRecord record : records) {
+      if (!record.step.empty()) continue;
+      record.job_id = record.base_job_id = id;
+      out.push_back(std::move(record));
+    }
   }
   return out;
 }

@@ -96,4 +96,26 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
   return records;
 }
 
+bool array_record_holds(const std::string& record_id, const std::string& element_id) {
+  auto underscore = element_id.find('_');
+  if (underscore == std::string::npos) return false;
+  std::string array = element_id.substr(0, underscore), index = element_id.substr(underscore + 1);
+  if (record_id == array) return true;
+  std::string prefix = array + "_[";
+  if (record_id.rfind(prefix, 0) != 0 || record_id.back() != ']') return false;
+  std::string list = record_id.substr(prefix.size(), record_id.size() - prefix.size() - 1);
+  list = list.substr(0, list.find('%'));  // the throttle
+  try {
+    long wanted = std::stol(index);
+    for (const auto& item : split(list, ',')) {
+      auto dash = item.find('-');
+      long low = std::stol(item.substr(0, dash)), high = dash == std::string::npos ? low : std::stol(item.substr(dash + 1));
+      if (wanted >= low && wanted <= high) return true;
+    }
+  } catch (const std::exception&) {
+    return false;  // not a task list this code understands: no claim on the element
+  }
+  return false;
+}
+
 }  // namespace mljob

@@ -41,6 +41,11 @@ inline constexpr const char* kQueueFormat =
     "JobID:|,HetJobID:|,HetJobOffset:|,Name:|,State:|,SubmitTime:|,StartTime:|,EndTime:|,tres-alloc:|,JobArrayID:|";
 std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
 
+// Whether the job array record that sacct calls `record_id` ("<array>_[3-5,7%2]": the tasks
+// still in the array's own record, or plain "<array>" once none is listed) accounts for the
+// element `element_id` ("<array>_<index>").
+bool array_record_holds(const std::string& record_id, const std::string& element_id);
+
 // "billing=4,cpu=4,gres/gpu=1,mem=15G,node=1" -> 4. nullopt when the list has no billing.
 std::optional<double> billing_of(const std::string& tres);
 

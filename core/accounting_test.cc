@@ -116,6 +116,18 @@ TEST(Queue, ElementsOfAJobArrayAreKnownByArrayAndIndex) {
   EXPECT_EQ(*records[1].start_time, 1795327482);
 }
 
+TEST(ArrayRecord, TheTasksStillInAnArraysRecordAsSacctListsThem) {
+  EXPECT_TRUE(array_record_holds("11325_[3-5%2]", "11325_4"));  // recorded: three cancelled while pending
+  EXPECT_TRUE(array_record_holds("11325_[3-5%2]", "11325_5"));
+  EXPECT_FALSE(array_record_holds("11325_[3-5%2]", "11325_2"));
+  EXPECT_TRUE(array_record_holds("7_[1,4-6,9]", "7_9"));
+  EXPECT_FALSE(array_record_holds("7_[1,4-6,9]", "7_7"));
+  EXPECT_TRUE(array_record_holds("11208", "11208_5"));  // recorded: no task list left
+  EXPECT_FALSE(array_record_holds("11209", "11208_5"));
+  EXPECT_FALSE(array_record_holds("11208_[x]", "11208_5"));
+  EXPECT_FALSE(array_record_holds("11208", "11208"));  // not an element
+}
+
 TEST(Queue, PendingComponentHasNoStart) {
   auto records = parse_queue("115|115|0|dry1|PENDING|1795316390|N/A|N/A||\n");
   ASSERT_EQ(records.size(), 1u);
