@@ -29,16 +29,22 @@ struct CommonFlags {
 };
 
 // Parses "JOB_ID [--format F]"; returns false after printing help.
-bool parse_common(const Arguments& args, const std::string& usage, bool wants_job_id, CommonFlags& flags) {
+// `more_formats`: formats this command offers beyond yaml, json and table.
+bool parse_common(const Arguments& args, const std::string& usage, bool wants_job_id, CommonFlags& flags,
+                  const std::vector<std::string>& more_formats = {}) {
+  std::vector<std::string> formats = {"yaml", "json", "table"};
+  formats.insert(formats.end(), more_formats.begin(), more_formats.end());
   po::options_description options(usage);
-  options.add_options()("help,h", "show this help")("format", po::value(&flags.format), "yaml (default), json or table");
+  options.add_options()("help,h", "show this help")(
+      "format", po::value(&flags.format),
+      more_formats.empty() ? "yaml (default), json or table" : "yaml (default), json, table, or sagemaker (a study in SageMaker's form)");
   po::variables_map vm = parse_command_line(args, options, wants_job_id ? &flags.job_id : nullptr);
   if (vm.count("help")) {
     std::cout << options << "\n";
     return false;
   }
   if (wants_job_id && flags.job_id.empty()) throw SpecError("JOB_ID", "", "is required");
-  require_format(flags.format, {"yaml", "json", "table"});
+  require_format(flags.format, formats);
   return true;
 }
 
@@ -52,11 +58,18 @@ JobRecord load_or_fail(const JobStore& store, const std::string& job_id) {
 
 int describe(const Arguments& args) {
   CommonFlags flags;
-  if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json|table]", true, flags)) return kExitOk;
+  if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json|table|sagemaker]", true, flags, {"sagemaker"})) return kExitOk;
   JobStore store = JobStore::from_environment();
   JobRecord record = load_or_fail(store, flags.job_id);
   nlohmann::json resource = job_resources({record}, SlurmClient{}).front();
   add_metric_outputs(resource, record);  // finalMetric, FinalMetricDataList (bridge/metrics_view.h)
+  if (flags.format == "sagemaker") {
+    // A study as SageMaker's DescribeHyperParameterTuningJob shows it, in JSON.
+    auto sagemaker = sagemaker_study_output(resource, record);
+    if (!sagemaker) throw SpecError("--format", "sagemaker", "is for tuning studies; " + flags.job_id + " is a single training job");
+    std::cout << sagemaker->dump(2) << "\n";
+    return kExitOk;
+  }
   add_study_output(resource, record);    // a study's trials, best first (bridge/study_controller.h)
   if (flags.format == "table") print_job_table({resource});
   else print_formatted(resource, flags.format);

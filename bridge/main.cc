@@ -24,6 +24,7 @@ Commands:
   logs JOB_ID [--follow]                      collected log lines (--since, --pos, --limit, --replica RANK)
   study init|ask|tell|report|show|serve ...   hyperparameter suggestions over a study file (ask/tell)
   study run|resume JOB_ID                     a study's controller (run inside its Slurm job); resume one that ended
+  report STUDY_JOB_ID --html FILE             a tuning study drawn: objective per trial, best so far, each parameter
   tiers show [FILE]                           the effective tier catalog
   tiers check [FILE]                          check the catalog against the live cluster
 
@@ -57,7 +58,8 @@ int dispatch(const std::vector<std::string>& argv) {
   }
   static const std::map<std::string, int (*)(const cli::Arguments&)> commands = {
       {"describe", cli::describe}, {"list", cli::list}, {"cancel", cli::cancel}, {"update", cli::update}, {"stream-logs", cli::stream_logs}, {"tiers", cli::tiers}, {"metrics", cli::metrics_command}, {"logs", cli::logs_command},
-      {"study", study}};
+      {"study", study},
+      {"report", cli::report_study}};
   auto found = commands.find(command);
   if (found == commands.end()) throw SpecError("command", command, "is not an mljob command (see mljob --help)");
   return found->second(rest);

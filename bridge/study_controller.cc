@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "bridge/command_line.h"
 #include "bridge/job_view.h"
 #include "bridge/metrics_view.h"
 #include "core/batch_script.h"
@@ -27,6 +28,8 @@
 #include "metrics/plot.h"
 #include "tuner/hyperparameter_spec.h"
 #include "tuner/study.h"
+#include "tuner/sagemaker_output.h"
+#include "tuner/study_report.h"
 #include "tuner/trial_spec.h"
 
 namespace mljob::cli {
@@ -502,6 +505,32 @@ int resume_study(const Arguments& args) {
   store.save(record);
   std::cerr << "Study [" << job_id << "] resumed: controller is Slurm job " << record.slurm_job_id << ".\n";
   return kExitOk;
+}
+
+int report_study(const Arguments& args) {
+  std::string job_id, html;
+  boost::program_options::options_description options("mljob report STUDY_JOB_ID --html FILE");
+  options.add_options()("help,h", "show this help")(
+      "html", boost::program_options::value(&html), "write the study's report (charts and trials, best first) to FILE");
+  auto vm = parse_command_line(args, options, &job_id);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (job_id.empty()) throw SpecError("JOB_ID", "", "is required: mljob report STUDY_JOB_ID --html FILE");
+  if (html.empty()) throw SpecError("--html", "", "is required: the file to write the report to");
+  JobRecord record = study_record_or_fail(JobStore::from_environment(), job_id);
+  Study study = load_study(record.folder);
+  std::ofstream out(html, std::ios::trunc);
+  out << tuner::render_study_report(study, "mljob study " + job_id);
+  if (!out.flush()) throw std::runtime_error("cannot write " + html);
+  std::cerr << "Wrote " << html << ": " << study.trials().size() << " trial(s) of study " << job_id << "\n";
+  return kExitOk;
+}
+
+std::optional<json> sagemaker_study_output(const json& resource, const JobRecord& record) {
+  if (!fs::exists(record.folder / kStudyFile)) return std::nullopt;
+  return tuner::sagemaker_tuning_job(load_study(record.folder), resource.value("jobId", ""), resource.value("state", ""));
 }
 
 void add_study_output(json& resource, const JobRecord& record) {

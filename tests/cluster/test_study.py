@@ -199,6 +199,25 @@ class Study(ClusterTestCase):
         self.assertEqual(len({r[0][0].split("_")[0] for r in runs.values()}), 1, runs)
         self.assertLessEqual(self.most_running_at_once(study_id), 3)
 
+        # The report draws it (objective per trial with the best so far, x against the
+        # objective) and lists the trials best first.
+        report = os.path.join(self.work, "report.html")
+        self.mljob("report", study_id, "--html", report)
+        with open(report) as f:
+            html = f.read()
+        self.assertIn("<svg", html)
+        self.assertIn("objective per trial (maximised)", html)
+        self.assertIn("x against objective", html)
+        self.assertEqual(html.count("<tr><td>"), 10)
+        self.assertLess(html.index("<tr><td>6</td>"), html.index("<tr><td>5</td>"))  # x=0.3 (trial 6) first
+        # SageMaker's form of the same study.
+        sagemaker = json.loads(self.mljob("describe", study_id, "--format", "sagemaker").stdout)
+        self.assertEqual(sagemaker["HyperParameterTuningJobStatus"], "Completed")
+        self.assertEqual(sagemaker["TrainingJobStatusCounters"],
+                         {"Completed": 8, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 1, "Stopped": 1})
+        self.assertEqual(sagemaker["BestTrainingJob"]["TrainingJobName"], f"{study_id}_trial_6")
+        self.assertEqual(sagemaker["BestTrainingJob"]["TunedHyperParameters"], {"x": "0.3"})
+
     def test_max_failed_trials_fails_the_study_naming_the_failed_trials(self):
         # Grid over x = 0.5 (crashes), 0.6, one at a time; maxFailedTrials 1 ends it after trial 1.
         config = CONFIG.replace("maxParallelTrials: 2", "maxParallelTrials: 1\n    maxFailedTrials: 1").replace(
