@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "core/job_state.h"
 #include "metrics/collector.h"
@@ -40,6 +41,29 @@ std::vector<metrics::EMetrics> latest(const MetricsDb& db, const std::string& na
   return records.empty() ? db.metrics_with_value(name, last_n) : records;
 }
 
+// How many of the latest records the final metric is chosen among (see final_metric_record).
+constexpr std::int64_t kFinalMetricWindow = 20;
+
+// The record finalMetric comes from, among the latest records of the tag: the master's (rank
+// "0") and the job's own (no rank: the hypertune file, which reports for the whole trial),
+// else any replica's; of those the newest that carries a training step, else the newest. A
+// trainer that writes the hypertune file (with global_step) and also prints "tag=value" gives
+// two records per report, the printed one without a step: finalMetric.trainingStep must not
+// read 0 because the print came last. The study controller's objective_values prefers stepped
+// records the same way.
+std::optional<metrics::EMetrics> final_metric_record(const std::vector<metrics::EMetrics>& oldest_first) {
+  std::vector<metrics::EMetrics> candidates;
+  for (const auto& record : oldest_first) {
+    if (record.meta.subid == "0" || record.meta.subid.empty()) candidates.push_back(record);
+  }
+  if (candidates.empty()) candidates = oldest_first;
+  for (auto it = candidates.rbegin(); it != candidates.rend(); ++it) {
+    if (metrics::record_step(*it)) return *it;
+  }
+  if (candidates.empty()) return std::nullopt;
+  return candidates.back();
+}
+
 }  // namespace
 
 std::string rfc3339_ms(std::int64_t epoch_ms) {
@@ -56,10 +80,9 @@ void add_metric_outputs(nlohmann::json& resource, const JobRecord& record) {
   if (declared.contains("hyperparameterMetricTag")) {
     std::string tag = declared["hyperparameterMetricTag"];
     resource["trainingOutput"]["hyperparameterMetricTag"] = tag;
-    auto last = latest(*db, tag, 1);
-    if (!last.empty()) {
-      auto value = metrics::parse_number(last[0].values.at(tag).text);
-      auto step = metrics::record_step(last[0]);
+    if (auto final_record = final_metric_record(db->metrics_with_value(tag, kFinalMetricWindow))) {
+      auto value = metrics::parse_number(final_record->values.at(tag).text);
+      auto step = metrics::record_step(*final_record);
       if (value) {
         resource["trainingOutput"]["finalMetric"] = {
             {"trainingStep", std::to_string(static_cast<long long>(step.value_or(0)))}, {"objectiveValue", *value}};

@@ -125,6 +125,9 @@ class Study(ClusterTestCase):
             trial_job = f"{study_id}_trial_{trial['trialId']}"
             described = self.describe(trial_job)
             self.assertEqual(described["state"], "SUCCEEDED")
+            # The hypertune report's step, not the printed objective=VALUE line's missing one.
+            self.assertEqual(described["trainingOutput"]["finalMetric"]["trainingStep"], "3", described)
+            self.assertEqual(trial["finalMetric"]["trainingStep"], "3", trial)
             self.assertIn(f"--x={trial['hyperparameters']['x']}", described["trainingInput"]["args"])
             # SageMaker's form too: the trial's hyperparameters (strings) in SM_HPS.
             self.assertIn("SM_HPS " + json.dumps({"x": trial["hyperparameters"]["x"]}, separators=(",", ":")),

@@ -28,11 +28,12 @@ def main():
     for epoch in range(1, args.epochs + 1):
         time.sleep(args.seconds_per_epoch)
         value = objective(args.x, epoch, args.epochs)
-        # Not "objective=VALUE": the log extractor would take that as a second, stepless record.
-        print(f"epoch {epoch} of {args.epochs} done", flush=True)
         with open(metric_file, "a") as out:
             out.write(json.dumps({"timestamp": time.time(), "trial": "0", "objective": str(value),
                                   "global_step": str(epoch)}) + "\n")
+        # Printed too, after the file, as many trainers do: the log extractor keeps it as a
+        # second record without a step, which finalMetric must not take over the stepped one.
+        print(f"epoch {epoch} of {args.epochs} done: objective={value}", flush=True)
 
 
 if __name__ == "__main__":
