@@ -449,9 +449,9 @@ JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id)
   return *record;
 }
 
-// The study named by resumePreviousJobId, which must be one of the user's studies.
-Study previous_study(const JobStore& store, const std::string& job_id) {
-  const std::string field = "trainingInput.hyperparameters.resumePreviousJobId";
+// The study named by resumePreviousJobId or a warm start's parent (at `field`), which must be
+// one of the user's studies.
+Study previous_study(const JobStore& store, const std::string& job_id, const std::string& field) {
   auto record = store.load(job_id);
   if (!record || !fs::exists(record->folder / kStudyFile)) throw SpecError(field, job_id, "must name one of your tuning studies");
   return load_study(record->folder);
@@ -462,9 +462,20 @@ Study previous_study(const JobStore& store, const std::string& job_id) {
 void submit_study(const Job& job, const JobStore& store) {
   tuner::HyperparameterSpec spec =
       tuner::parse_hyperparameter_spec(job.training_input.hyperparameters, "trainingInput.hyperparameters");
-  // The seed: the job ID's hash, so a study is reproducible from its spec and name.
-  Study study(spec, std::hash<std::string>{}(job.job_id));
-  if (!spec.resume_previous_job_id.empty()) study.continue_from(previous_study(store, spec.resume_previous_job_id), spec.resume_previous_job_id);
+  // The seed: SageMaker's RandomSeed if given, else the job ID's hash, so a study is
+  // reproducible from its spec and name.
+  Study study(spec, spec.random_seed.value_or(std::hash<std::string>{}(job.job_id)));
+  const std::string at = "trainingInput.hyperparameters";
+  if (!spec.resume_previous_job_id.empty()) {
+    study.continue_from(previous_study(store, spec.resume_previous_job_id, at + ".resumePreviousJobId"), spec.resume_previous_job_id);
+  }
+  if (spec.warm_start) {
+    for (std::size_t i = 0; i < spec.warm_start->parents.size(); ++i) {
+      const std::string& parent = spec.warm_start->parents[i];
+      std::string field = at + ".WarmStartConfig.ParentHyperParameterTuningJobs[" + std::to_string(i) + "].HyperParameterTuningJobName";
+      study.warm_start_from(previous_study(store, parent, field), parent, spec.warm_start->type, field);
+    }
+  }
   fs::path folder = store.reserve(job.job_id);
   try {
     json job_json = to_json(job);

@@ -24,6 +24,7 @@
 #include "core/validation.h"
 #include "tiers/catalog_loader.h"
 #include "tuner/hyperparameter_spec.h"
+#include "tuner/sagemaker_tuning.h"
 
 namespace mljob::cli {
 namespace {
@@ -245,7 +246,7 @@ void check_fit(const Job& job, const SlurmPlan& plan, const SlurmClient& slurm, 
 // only names the metric of a single run (hyperparameterMetricTag).
 bool is_study(const Job& job) {
   const nlohmann::json& spec = job.training_input.hyperparameters;
-  if (!spec.is_object() || !spec.contains("params")) return false;
+  if (!spec.is_object() || !(spec.contains("params") || tuner::is_sagemaker_tuning(spec))) return false;
   tuner::parse_hyperparameter_spec(spec, "trainingInput.hyperparameters");
   return true;
 }

@@ -5,22 +5,13 @@
 
 #include "core/spec_error.h"
 #include "core/spec_parser.h"
+#include "tuner/json_fields.h"
+#include "tuner/sagemaker_tuning.h"
 
 namespace mljob::tuner {
 namespace {
 
 using nlohmann::json;
-
-std::string shown(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
-
-void require_known_keys(const json& object, const std::string& at, const std::vector<std::string>& known) {
-  for (const auto& [key, value] : object.items()) {
-    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
-    std::string hint = did_you_mean(key, known);
-    throw SpecError(at + "." + key, shown(value),
-                    "unknown field" + (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
-  }
-}
 
 // An enum field: one of `names` (each mapped to a value), `fallback` when absent.
 template <typename Enum>
@@ -235,6 +226,7 @@ std::string to_string(Algorithm algorithm) {
 
 HyperparameterSpec parse_hyperparameter_spec(const json& value, const std::string& at) {
   if (!value.is_object()) throw SpecError(at, shown(value), "must be an object (a HyperparameterSpec)");
+  if (is_sagemaker_tuning(value)) return parse_sagemaker_tuning(value, at);
   require_known_keys(value, at, {"goal", "params", "maxTrials", "maxParallelTrials", "maxFailedTrials",
                                  "hyperparameterMetricTag", "resumePreviousJobId",
                                  "enableTrialEarlyStopping", "algorithm"});

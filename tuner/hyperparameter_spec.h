@@ -3,6 +3,7 @@
 // API, so a bad study is refused at submit with a SpecError naming field, value and rule.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,13 @@ struct ParameterSpec {
   ScaleType scale = ScaleType::kLinear;
 };
 
+// SageMaker's warm start: the parent tuning jobs whose trials seed a study.
+enum class WarmStartType { kIdenticalDataAndAlgorithm, kTransferLearning };
+struct WarmStart {
+  std::vector<std::string> parents;  // their names: the user's earlier studies' job IDs
+  WarmStartType type = WarmStartType::kIdenticalDataAndAlgorithm;
+};
+
 struct HyperparameterSpec {
   Goal goal = Goal::kMaximize;
   std::vector<ParameterSpec> params;
@@ -36,12 +44,18 @@ struct HyperparameterSpec {
   std::string resume_previous_job_id;
   bool enable_trial_early_stopping = false;
   Algorithm algorithm = Algorithm::kBayesian;
+  // From SageMaker's form only (tuner/sagemaker_tuning.h). Used when the study is created and
+  // not kept in its state: by then the parents' trials are the study's first trials.
+  std::optional<WarmStart> warm_start;
+  std::optional<std::uint64_t> random_seed;
 };
 
 inline constexpr std::size_t kMaxDiscreteValues = 1000;
 
 // Reads and validates `value` (the `hyperparameters` object); `at` is its dotted path for
 // messages, e.g. "trainingInput.hyperparameters". Throws SpecError on the first violated rule.
+// SageMaker's tuning job (or its HyperParameterTuningJobConfig) is read too, in its own terms
+// (tuner/sagemaker_tuning.h).
 HyperparameterSpec parse_hyperparameter_spec(const nlohmann::json& value,
                                              const std::string& at = "trainingInput.hyperparameters");
 

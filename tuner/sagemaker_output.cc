@@ -30,6 +30,7 @@ std::string training_job_status(const Trial& trial) {
 json status_counters(const Study& study) {
   int completed = 0, in_progress = 0, failed = 0, stopped = 0, objective_succeeded = 0;
   for (const auto& trial : study.trials()) {
+    if (!trial.is_own()) continue;  // a TransferLearning parent's trial
     std::string status = training_job_status(trial);
     completed += status == "Completed", in_progress += status == "InProgress", failed += status == "Failed",
         stopped += status == "Stopped";

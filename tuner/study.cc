@@ -120,30 +120,59 @@ std::vector<Trial> Study::create_trials(std::size_t count) {
 }
 
 void Study::continue_from(const Study& previous, const std::string& previous_job_id) {
-  const std::string field = "trainingInput.hyperparameters.resumePreviousJobId";
-  if (!trials_.empty()) throw SpecError(field, previous_job_id, "can only seed a study that has no trials yet");
-  auto names = [](const HyperparameterSpec& spec) {
-    std::vector<std::string> out;
-    for (const auto& param : spec.params) out.push_back(param.name);
-    std::sort(out.begin(), out.end());
-    return out;
-  };
-  if (names(previous.spec_) != names(spec_)) {
-    throw SpecError(field, previous_job_id, "must name a study over the same parameters (parameterName) as this one");
+  warm_start_from(previous, previous_job_id, WarmStartType::kIdenticalDataAndAlgorithm,
+                  "trainingInput.hyperparameters.resumePreviousJobId");
+}
+
+namespace {
+
+std::vector<std::string> sorted_names(const HyperparameterSpec& spec) {
+  std::vector<std::string> out;
+  for (const auto& param : spec.params) out.push_back(param.name);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::size_t Study::warm_start_from(const Study& parent, const std::string& parent_name, WarmStartType type,
+                                   const std::string& field) {
+  if (std::any_of(trials_.begin(), trials_.end(), [](const Trial& trial) { return trial.state == TrialState::kActive; }) ||
+      static_cast<int>(trials_.size()) != resumed_trials_) {
+    throw SpecError(field, parent_name, "can only seed a study that has not asked for trials yet");
   }
-  for (const auto& old : previous.trials_) {
-    if (old.state != TrialState::kSucceeded || !old.final_value) continue;
+  if (parent.spec_.metric_tag != spec_.metric_tag) {
+    throw SpecError(field, parent_name, "its objective metric '" + parent.spec_.metric_tag + "' is not this study's '" +
+                                            spec_.metric_tag + "': a warm start needs the same objective metric");
+  }
+  bool identical = type == WarmStartType::kIdenticalDataAndAlgorithm;
+  if (identical && sorted_names(parent.spec_) != sorted_names(spec_)) {
+    throw SpecError(field, parent_name, "must name a study over the same hyperparameters as this one (or use TransferLearning)");
+  }
+  std::size_t taken = 0;
+  for (const auto& old : parent.trials_) {
+    if (old.state != TrialState::kSucceeded || !old.final_value || !old.is_own()) continue;
     Trial trial = old;
-    try {
-      space_.encode(trial.parameters);
-    } catch (const SpecError& error) {
-      throw SpecError(field, previous_job_id, "its trial " + std::to_string(old.id) + " lies outside this study's ranges (" + error.what() + ")");
+    trial.parameters = nlohmann::json::object();
+    bool usable = true;
+    for (const auto& param : spec_.params) {
+      if (!old.parameters.contains(param.name)) usable = false;
+      else trial.parameters[param.name] = old.parameters[param.name];
     }
+    try {
+      if (usable) space_.encode(trial.parameters);  // refuses values outside this study's ranges
+    } catch (const SpecError&) {
+      usable = false;
+    }
+    if (!usable) continue;
     trial.id = static_cast<int>(trials_.size()) + 1;
     trial.error_message.clear();
+    if (!identical) trial.transferred_from = parent_name;
     trials_.push_back(std::move(trial));
+    ++taken;
   }
   resumed_trials_ = static_cast<int>(trials_.size());
+  return taken;
 }
 
 Trial& Study::active_trial(int trial_id, const std::string& field) {
@@ -216,7 +245,7 @@ bool Study::report(int trial_id, long long step, double value) {
 const Trial* Study::best_trial() const {
   const Trial* best = nullptr;
   for (const auto& trial : trials_) {
-    if (trial.state != TrialState::kSucceeded || !trial.final_value) continue;
+    if (trial.state != TrialState::kSucceeded || !trial.final_value || !trial.is_own()) continue;
     if (best == nullptr || loss(*trial.final_value) < loss(*best->final_value)) best = &trial;
   }
   return best;
@@ -237,6 +266,7 @@ json Study::trial_json(const Trial& trial) {
     out["finalMetric"] = {{"trainingStep", std::to_string(trial.final_step)}, {"objectiveValue", *trial.final_value}};
   }
   if (!trial.error_message.empty()) out["errorMessage"] = trial.error_message;
+  if (!trial.is_own()) out["transferredFrom"] = trial.transferred_from;
   return out;
 }
 
@@ -275,6 +305,7 @@ Study Study::from_json(const json& state) {
       trial.final_step = std::stoll(item["finalMetric"].at("trainingStep").get<std::string>());
     }
     trial.error_message = item.value("errorMessage", "");
+    trial.transferred_from = item.value("transferredFrom", "");
     if (trial.id != static_cast<int>(study.trials_.size()) + 1) {
       throw SpecError("trials[].trialId", std::to_string(trial.id), "must number the trials 1, 2, ... in order");
     }
@@ -293,7 +324,9 @@ Study Study::from_json(const json& state) {
 
 json Study::training_output() const {
   std::vector<const Trial*> order;
-  for (const auto& trial : trials_) order.push_back(&trial);
+  for (const auto& trial : trials_) {
+    if (trial.is_own()) order.push_back(&trial);  // a TransferLearning parent's trials are not this study's
+  }
   // Best first: succeeded trials by objective, then the rest in trial order.
   std::stable_sort(order.begin(), order.end(), [this](const Trial* a, const Trial* b) {
     bool a_done = a->state == TrialState::kSucceeded && a->final_value;

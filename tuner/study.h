@@ -35,6 +35,10 @@ struct Trial {
   std::optional<double> final_value;
   long long final_step = 0;
   std::string error_message;
+  // Set on a trial copied from a TransferLearning warm start's parent: measured on other data,
+  // it informs the model but is not one of this study's trials (not listed, never the best).
+  std::string transferred_from;
+  bool is_own() const { return transferred_from.empty(); }
 };
 
 class Study {
@@ -56,6 +60,13 @@ class Study {
   // trials, so the optimiser starts from what they learned; maxTrials counts the new trials.
   // Throws SpecError when the two studies do not search the same parameters.
   void continue_from(const Study& previous, const std::string& previous_job_id);
+  // SageMaker's warm start from one parent (call once per parent, before any ask), its rules
+  // checked at `field`: the same objective metric; IdenticalDataAndAlgorithm also the same
+  // hyperparameter names, and its trials count as this study's (listed, may be the best);
+  // TransferLearning takes the parent trials that have a value for every hyperparameter of this
+  // study (others dropped), as knowledge only. Parent trials outside this study's ranges are
+  // left out in both cases. Returns how many trials were taken.
+  std::size_t warm_start_from(const Study& parent, const std::string& parent_name, WarmStartType type, const std::string& field);
   // The final objective value of an active trial (`step`: the training step it was taken at).
   void tell(int trial_id, double value, std::optional<long long> step = std::nullopt);
   void tell_failed(int trial_id, const std::string& reason);

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include <boost/program_options.hpp>
@@ -162,13 +163,48 @@ json done_json(const Study& study) {
 
 std::uint64_t seed_of(const po::variables_map& values) { return values["seed"].as<std::uint64_t>(); }
 
+// --parent NAME=FILE: the study file of a warm start's parent tuning job.
+std::map<std::string, std::string> parent_files(const po::variables_map& values) {
+  std::map<std::string, std::string> files;
+  if (!values.count("parent")) return files;
+  for (const auto& item : values["parent"].as<std::vector<std::string>>()) {
+    auto equals = item.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == item.size()) {
+      throw SpecError("--parent", item, "must be NAME=STUDY_FILE (a parent tuning job's name and its study file)");
+    }
+    files[item.substr(0, equals)] = item.substr(equals + 1);
+  }
+  return files;
+}
+
+// SageMaker's WarmStartConfig: each parent named there is read from its --parent study file.
+void warm_start(Study& study, const HyperparameterSpec& spec, const std::map<std::string, std::string>& files) {
+  if (!spec.warm_start) {
+    if (!files.empty()) throw SpecError("--parent", files.begin()->first, "is for a spec with a WarmStartConfig");
+    return;
+  }
+  for (std::size_t i = 0; i < spec.warm_start->parents.size(); ++i) {
+    const std::string& name = spec.warm_start->parents[i];
+    std::string field = "WarmStartConfig.ParentHyperParameterTuningJobs[" + std::to_string(i) + "].HyperParameterTuningJobName";
+    auto file = files.find(name);
+    if (file == files.end()) throw SpecError(field, name, "needs its study file: --parent " + name + "=FILE");
+    study.warm_start_from(load_study(file->second), name, spec.warm_start->type, field);
+  }
+}
+
 int init(const std::vector<std::string>& args, std::ostream&) {
   po::options_description flags;
-  flags.add_options()("spec", po::value<std::string>()->required())("seed", po::value<std::uint64_t>()->default_value(0));
+  flags.add_options()("spec", po::value<std::string>()->required())("seed", po::value<std::uint64_t>())(
+      "parent", po::value<std::vector<std::string>>()->composing());
   std::string file;
   auto values = parse(args, flags, &file);
   if (std::filesystem::exists(file)) throw SpecError("STUDY", file, "already exists (a study is never overwritten)");
-  save_study(Study(read_spec_file(values["spec"].as<std::string>()), seed_of(values)), file);
+  HyperparameterSpec spec = read_spec_file(values["spec"].as<std::string>());
+  // --seed, else SageMaker's RandomSeed, else 0.
+  std::uint64_t seed = values.count("seed") ? values["seed"].as<std::uint64_t>() : spec.random_seed.value_or(0);
+  Study study(spec, seed);
+  warm_start(study, spec, parent_files(values));
+  save_study(study, file);
   return kExitOk;
 }
 
@@ -268,7 +304,7 @@ int serve(const std::vector<std::string>& args, std::istream& in, std::ostream& 
 }
 
 const char* kUsage =
-    "usage: mljob-study init STUDY --spec FILE [--seed N]\n"
+    "usage: mljob-study init STUDY --spec FILE [--seed N] [--parent NAME=STUDY_FILE ...]\n"
     "       mljob-study ask STUDY [--count N]\n"
     "       mljob-study tell STUDY (--trial ID (--value V [--step S] | --failed [--reason R]) | < results.jsonl)\n"
     "       mljob-study report STUDY --trial ID --step S --value V\n"

@@ -141,5 +141,36 @@ TEST_F(StudyCommand, ServeResumesFromItsStudyFile) {
   EXPECT_EQ(json::parse(out_.str())["trials"].size(), 4u);
 }
 
+TEST_F(StudyCommand, ASageMakerTuningRequestWarmStartsFromItsParentsStudyFile) {
+  std::ofstream(dir_ / "parent.json") << R"({"HyperParameterTuningJobConfig": {
+      "Strategy": "Random", "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "acc"},
+      "ResourceLimits": {"MaxNumberOfTrainingJobs": 3, "MaxParallelTrainingJobs": 3},
+      "ParameterRanges": {"ContinuousParameterRanges": [{"Name": "lr", "MinValue": "0.001", "MaxValue": "0.1"}]}}})";
+  std::string parent = (dir_ / "p.study").string(), child = (dir_ / "c.study").string();
+  ASSERT_EQ(run({"init", parent, "--spec", (dir_ / "parent.json").string()}), 0) << err_.str();
+  ASSERT_EQ(run({"ask", parent, "--count", "3"}), 0) << err_.str();
+  for (const auto& line : output_lines()) {
+    ASSERT_EQ(run({"tell", parent, "--trial", line["trialId"].get<std::string>(), "--value", "0.5"}), 0) << err_.str();
+  }
+  std::ofstream(dir_ / "child.json") << R"({"HyperParameterTuningJobConfig": {
+      "Strategy": "Bayesian", "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "acc"},
+      "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 1},
+      "ParameterRanges": {"ContinuousParameterRanges": [{"Name": "lr", "MinValue": "0.001", "MaxValue": "0.1"}]}},
+    "WarmStartConfig": {"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "tune-1"}],
+                        "WarmStartType": "IdenticalDataAndAlgorithm"}})";
+  // The parent's study file must be named.
+  EXPECT_EQ(run({"init", child, "--spec", (dir_ / "child.json").string()}), 2);
+  EXPECT_NE(err_.str().find("WarmStartConfig.ParentHyperParameterTuningJobs[0].HyperParameterTuningJobName: value 'tune-1': "
+                            "needs its study file: --parent tune-1=FILE"),
+            std::string::npos)
+      << err_.str();
+  EXPECT_FALSE(fs::exists(child));
+  ASSERT_EQ(run({"init", child, "--spec", (dir_ / "child.json").string(), "--parent", "tune-1=" + parent}), 0) << err_.str();
+  ASSERT_EQ(run({"ask", child}), 0) << err_.str();
+  auto asked = output_lines();
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0]["trialId"], "4");  // trials 1-3 are the parent's
+}
+
 }  // namespace
 }  // namespace mljob::tuner

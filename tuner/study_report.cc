@@ -9,7 +9,9 @@ namespace {
 using metrics::Panel;
 using metrics::Series;
 
-bool has_result(const Trial& trial) { return trial.state == TrialState::kSucceeded && trial.final_value.has_value(); }
+bool has_result(const Trial& trial) {
+  return trial.is_own() && trial.state == TrialState::kSucceeded && trial.final_value.has_value();
+}
 
 std::string goal_name(const Study& study) { return study.spec().goal == Goal::kMaximize ? "maximised" : "minimised"; }
 

@@ -200,6 +200,48 @@ TEST(Study, ContinuingAStudyStartsFromItsSucceededTrialsAndRunsMaxTrialsMore) {
   EXPECT_EQ(reloaded.trials().size(), 6u);
 }
 
+TEST(Study, WarmStartIdenticalDataTakesTheParentsTrialsInRangeAsItsOwn) {
+  Study parent(spec_from({{"maxTrials", 3}, {"maxParallelTrials", 3}}), 5);
+  auto trials = parent.ask(3);
+  for (const auto& trial : trials) parent.tell(trial.id, objective(trial.parameters));
+  // The child narrows x to [-2, 0]: parent trials with x > 0 are left out.
+  Study child(spec_from({{"maxTrials", 2}, {"params", json::array({
+      {{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", -2}, {"maxValue", 0}},
+      {{"parameterName", "n"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 5}},
+      {{"parameterName", "act"}, {"type", "CATEGORICAL"}, {"categoricalValues", {"relu", "tanh"}}}})}}), 6);
+  std::size_t in_range = 0;
+  for (const auto& trial : trials) in_range += trial.parameters["x"].get<double>() <= 0;
+  EXPECT_EQ(child.warm_start_from(parent, "p1", WarmStartType::kIdenticalDataAndAlgorithm, "f"), in_range);
+  EXPECT_EQ(child.trials().size(), in_range);
+  EXPECT_EQ(child.ask(5).size(), 1u);  // maxParallelTrials 1 (default); maxTrials counts new trials
+}
+
+TEST(Study, WarmStartTransferLearningInformsTheModelButListsOnlyTheStudysOwnTrials) {
+  Study parent(spec_from({{"maxTrials", 4}, {"maxParallelTrials", 4}}), 5);
+  for (const auto& trial : parent.ask(4)) parent.tell(trial.id, objective(trial.parameters));
+  // The child drops `act` and keeps x and n: every parent trial has both.
+  Study child(parse_hyperparameter_spec(json{{"goal", "MINIMIZE"}, {"maxTrials", 2}, {"params", json::array({
+      {{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", -2}, {"maxValue", 3}},
+      {{"parameterName", "n"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 5}}})}}), 6);
+  EXPECT_EQ(child.warm_start_from(parent, "p1", WarmStartType::kTransferLearning, "f"), 4u);
+  EXPECT_FALSE(child.trials()[0].parameters.contains("act"));
+  EXPECT_EQ(child.best_trial(), nullptr);  // the parent's values came from other data
+  EXPECT_TRUE(child.training_output()["trials"].empty());
+  auto fresh = child.ask(1);
+  ASSERT_EQ(fresh.size(), 1u);
+  child.tell(fresh[0].id, 9.0);
+  EXPECT_EQ(child.best_trial()->id, fresh[0].id);
+  Study reloaded = Study::from_json(json::parse(child.to_json().dump()));
+  EXPECT_EQ(reloaded.trials()[0].transferred_from, "p1");
+  EXPECT_EQ(reloaded.training_output()["completedTrialCount"], "1");
+}
+
+TEST(Study, WarmStartNeedsTheSameObjectiveMetric) {
+  Study parent(spec_from({{"hyperparameterMetricTag", "loss"}}), 1);
+  Study child(spec_from({{"hyperparameterMetricTag", "accuracy"}}), 2);
+  EXPECT_THROW(child.warm_start_from(parent, "p1", WarmStartType::kTransferLearning, "f"), SpecError);
+}
+
 TEST(Study, ContinuingAStudyOverOtherParametersIsRefused) {
   Study previous(parse_hyperparameter_spec(json{{"maxTrials", 1}, {"params", {{{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0.1}, {"maxValue", 1}}}}}), 1);
   Study resumed(spec_from({}), 2);
@@ -208,7 +250,7 @@ TEST(Study, ContinuingAStudyOverOtherParametersIsRefused) {
     FAIL() << "a study over other parameters was continued";
   } catch (const SpecError& error) {
     EXPECT_NE(std::string(error.what()).find("resumePreviousJobId"), std::string::npos) << error.what();
-    EXPECT_NE(std::string(error.what()).find("same parameters"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("same hyperparameters"), std::string::npos) << error.what();
   }
 }
 

@@ -296,6 +296,36 @@ class Study(ClusterTestCase):
         # Only the new trials ran in the second study.
         self.assertEqual(sorted(self.trial_runs(second)), ["3", "4"])
 
+        # SageMaker's form of the tuning block, warm-started (IdenticalDataAndAlgorithm) from
+        # the first study: its two trials seed the new one, which runs one trial of its own.
+        with open(self.config, "w") as out:
+            out.write(textwrap.dedent(f'''
+                trainingInput:
+                  scaleTier: BASIC
+                  pythonModule: hptrainer.task
+                  args: ["--epochs=3", "--seconds-per-epoch=1"]
+                  hyperparameters:
+                    HyperParameterTuningJobConfig:
+                      Strategy: Random
+                      HyperParameterTuningJobObjective: {{Type: Maximize, MetricName: objective}}
+                      ResourceLimits: {{MaxNumberOfTrainingJobs: 1, MaxParallelTrainingJobs: 1}}
+                      ParameterRanges:
+                        ContinuousParameterRanges: [{{Name: x, MinValue: "0.0", MaxValue: "1.0"}}]
+                    WarmStartConfig:
+                      WarmStartType: IdenticalDataAndAlgorithm
+                      ParentHyperParameterTuningJobs: [{{HyperParameterTuningJobName: {first}}}]
+            '''))
+        warm = self.unique_id("study_warm")
+        self.mljob("submit", "training", warm, "--config", self.config, "--package-path", TRAINER)
+        study = self.wait_for_state(warm, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=180)
+        self.assertEqual(study["state"], "SUCCEEDED", study)
+        trials = {t["trialId"]: t for t in study["trainingOutput"]["trials"]}
+        self.assertEqual(sorted(trials), ["1", "2", "3"])
+        self.assertEqual((trials["1"]["hyperparameters"]["x"], trials["2"]["hyperparameters"]["x"]), ("0.1", "0.2"))
+        self.assertEqual(sorted(self.trial_runs(warm)), ["3"])
+        sagemaker = json.loads(self.mljob("describe", warm, "--format", "sagemaker").stdout)
+        self.assertEqual(sagemaker["HyperParameterTuningJobConfig"]["Strategy"], "Random")
+
         # A study that names no study of the user's is refused at submit, with nothing left.
         with open(self.config, "w") as out:
             out.write(grid.replace("maxParallelTrials: 2", "maxParallelTrials: 2\n    resumePreviousJobId: no_such_study"))

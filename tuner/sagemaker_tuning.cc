@@ -1,0 +1,235 @@
+#include "tuner/sagemaker_tuning.h"
+
+#include <cmath>
+#include <set>
+
+#include "core/spec_error.h"
+#include "tuner/json_fields.h"
+
+namespace mljob::tuner {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::size_t kMaxRangesPerKind = 30, kMaxCategoricalValues = 30, kMaxParents = 5;
+
+const json& required(const json& object, const std::string& key, const std::string& at) {
+  if (!object.contains(key) || object[key].is_null()) throw SpecError(at + "." + key, "", "is required");
+  return object[key];
+}
+
+const json& object_at(const json& object, const std::string& key, const std::string& at) {
+  const json& value = required(object, key, at);
+  if (!value.is_object()) throw SpecError(at + "." + key, shown(value), "must be an object");
+  return value;
+}
+
+std::string one_of(const json& object, const std::string& key, const std::string& at, const std::vector<std::string>& allowed,
+                   const std::string& fallback = "") {
+  if (!object.contains(key) || object[key].is_null()) {
+    if (fallback.empty()) throw SpecError(at + "." + key, "", "is required");
+    return fallback;
+  }
+  const json& value = object[key];
+  if (value.is_string() && std::find(allowed.begin(), allowed.end(), value.get<std::string>()) != allowed.end()) {
+    return value.get<std::string>();
+  }
+  std::string list;
+  for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
+  throw SpecError(at + "." + key, shown(value), "must be one of " + list);
+}
+
+int count_at_least_one(const json& object, const std::string& key, const std::string& at) {
+  const json& value = required(object, key, at);
+  if (!value.is_number_integer() || value.get<long long>() < 1 || value.get<long long>() > 1'000'000) {
+    throw SpecError(at + "." + key, shown(value), "must be a whole number of at least 1");
+  }
+  return value.get<int>();
+}
+
+// SageMaker's range bounds are strings ("0.001"); a YAML number is taken as well.
+double bound(const json& range, const std::string& key, const std::string& at, bool integer) {
+  const json& value = required(range, key, at);
+  double number = NAN;
+  if (value.is_number()) {
+    number = value.get<double>();
+  } else if (value.is_string()) {
+    try {
+      std::size_t used = 0;
+      number = std::stod(value.get<std::string>(), &used);
+      if (used != value.get<std::string>().size()) number = NAN;
+    } catch (const std::exception&) {
+      number = NAN;
+    }
+  }
+  if (!std::isfinite(number)) throw SpecError(at + "." + key, shown(value), "must be a number (as a string, e.g. \"0.01\")");
+  if (integer && number != std::floor(number)) throw SpecError(at + "." + key, shown(value), "must be a whole number for an integer range");
+  return number;
+}
+
+ParameterSpec numeric_range(const json& range, const std::string& at, bool integer) {
+  if (!range.is_object()) throw SpecError(at, shown(range), "must be an object {Name, MinValue, MaxValue, ScalingType}");
+  require_known_keys(range, at, {"Name", "MinValue", "MaxValue", "ScalingType"});
+  ParameterSpec param;
+  const json& name = required(range, "Name", at);
+  if (!name.is_string() || name.get<std::string>().empty()) throw SpecError(at + ".Name", shown(name), "must be a non-empty string");
+  param.name = name.get<std::string>();
+  param.type = integer ? ParameterType::kInteger : ParameterType::kDouble;
+  param.min_value = bound(range, "MinValue", at, integer);
+  param.max_value = bound(range, "MaxValue", at, integer);
+  if (!(param.min_value < param.max_value)) {
+    throw SpecError(at + ".MaxValue", shown(range["MaxValue"]), "must be greater than MinValue (" + shown(range["MinValue"]) + ")");
+  }
+  std::string scaling = one_of(range, "ScalingType", at, {"Auto", "Linear", "Logarithmic", "ReverseLogarithmic"}, "Auto");
+  if (scaling == "Logarithmic") {
+    if (param.min_value <= 0) throw SpecError(at + ".MinValue", shown(range["MinValue"]), "must be greater than 0 for Logarithmic scaling");
+    param.scale = ScaleType::kLog;
+  } else if (scaling == "ReverseLogarithmic") {
+    if (integer) throw SpecError(at + ".ScalingType", scaling, "is for continuous ranges only");
+    if (param.min_value < 0 || param.max_value >= 1) {
+      throw SpecError(at + ".ScalingType", scaling, "needs a range within 0 <= value < 1");
+    }
+    param.scale = ScaleType::kReverseLog;
+  }
+  return param;  // Auto: mljob's choice is linear (SageMaker leaves Auto's choice to itself)
+}
+
+ParameterSpec categorical_range(const json& range, const std::string& at) {
+  if (!range.is_object()) throw SpecError(at, shown(range), "must be an object {Name, Values}");
+  require_known_keys(range, at, {"Name", "Values"});
+  ParameterSpec param;
+  const json& name = required(range, "Name", at);
+  if (!name.is_string() || name.get<std::string>().empty()) throw SpecError(at + ".Name", shown(name), "must be a non-empty string");
+  param.name = name.get<std::string>();
+  param.type = ParameterType::kCategorical;
+  const json& values = required(range, "Values", at);
+  if (!values.is_array() || values.empty() || values.size() > kMaxCategoricalValues) {
+    throw SpecError(at + ".Values", shown(values), "must be a list of 1 to 30 strings");
+  }
+  std::set<std::string> seen;
+  for (const auto& value : values) {
+    if (!value.is_string()) throw SpecError(at + ".Values", shown(value), "must be strings (SageMaker's hyperparameters are strings)");
+    if (!seen.insert(value.get<std::string>()).second) throw SpecError(at + ".Values", shown(value), "is a duplicate");
+    param.categorical_values.push_back(value.get<std::string>());
+  }
+  return param;
+}
+
+std::vector<ParameterSpec> parameter_ranges(const json& config, const std::string& at) {
+  std::string where = at + ".ParameterRanges";
+  const json& ranges = object_at(config, "ParameterRanges", at);
+  require_known_keys(ranges, where, {"IntegerParameterRanges", "ContinuousParameterRanges", "CategoricalParameterRanges", "AutoParameters"});
+  if (ranges.contains("AutoParameters")) throw SpecError(where + ".AutoParameters", shown(ranges["AutoParameters"]), "is not offered: give the ranges");
+  std::vector<ParameterSpec> params;
+  std::set<std::string> names;
+  for (const std::string kind : {"ContinuousParameterRanges", "IntegerParameterRanges", "CategoricalParameterRanges"}) {
+    if (!ranges.contains(kind) || ranges[kind].is_null()) continue;
+    const json& list = ranges[kind];
+    if (!list.is_array() || list.size() > kMaxRangesPerKind) throw SpecError(where + "." + kind, shown(list), "must be a list of at most 30 ranges");
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      std::string item = where + "." + kind + "[" + std::to_string(i) + "]";
+      params.push_back(kind == "CategoricalParameterRanges" ? categorical_range(list[i], item)
+                                                            : numeric_range(list[i], item, kind == "IntegerParameterRanges"));
+      if (!names.insert(params.back().name).second) {
+        throw SpecError(item + ".Name", params.back().name, "is a duplicate: each hyperparameter has one range");
+      }
+    }
+  }
+  if (params.empty()) throw SpecError(where, shown(ranges), "must give at least one range");
+  return params;
+}
+
+WarmStart warm_start(const json& request, const std::string& at) {
+  std::string where = at + ".WarmStartConfig";
+  const json& config = object_at(request, "WarmStartConfig", at);
+  require_known_keys(config, where, {"ParentHyperParameterTuningJobs", "WarmStartType"});
+  WarmStart out;
+  // The API's enum values; its prose spells them in capitals, so both are taken.
+  std::string type = one_of(config, "WarmStartType", where,
+                            {"IdenticalDataAndAlgorithm", "TransferLearning", "IDENTICAL_DATA_AND_ALGORITHM", "TRANSFER_LEARNING"});
+  out.type = type == "TransferLearning" || type == "TRANSFER_LEARNING" ? WarmStartType::kTransferLearning
+                                                                         : WarmStartType::kIdenticalDataAndAlgorithm;
+  const json& parents = required(config, "ParentHyperParameterTuningJobs", where);
+  if (!parents.is_array() || parents.empty() || parents.size() > kMaxParents) {
+    throw SpecError(where + ".ParentHyperParameterTuningJobs", shown(parents), "must list 1 to 5 parent tuning jobs");
+  }
+  for (std::size_t i = 0; i < parents.size(); ++i) {
+    std::string item = where + ".ParentHyperParameterTuningJobs[" + std::to_string(i) + "]";
+    if (!parents[i].is_object()) throw SpecError(item, shown(parents[i]), "must be an object {HyperParameterTuningJobName}");
+    require_known_keys(parents[i], item, {"HyperParameterTuningJobName"});
+    const json& name = required(parents[i], "HyperParameterTuningJobName", item);
+    if (!name.is_string() || name.get<std::string>().empty()) {
+      throw SpecError(item + ".HyperParameterTuningJobName", shown(name), "must be a non-empty string");
+    }
+    out.parents.push_back(name.get<std::string>());
+  }
+  return out;
+}
+
+HyperparameterSpec tuning_config(const json& config, const std::string& at) {
+  if (!config.is_object()) throw SpecError(at, shown(config), "must be an object (a HyperParameterTuningJobConfig)");
+  require_known_keys(config, at, {"Strategy", "StrategyConfig", "HyperParameterTuningJobObjective", "ResourceLimits",
+                                  "ParameterRanges", "TrainingJobEarlyStoppingType", "TuningJobCompletionCriteria", "RandomSeed"});
+  HyperparameterSpec spec;
+  std::string strategy = one_of(config, "Strategy", at, {"Bayesian", "Random", "Grid", "Hyperband"});
+  if (strategy == "Hyperband") {
+    throw SpecError(at + ".Strategy", strategy, "is not offered: use Bayesian or Random with TrainingJobEarlyStoppingType Auto");
+  }
+  spec.algorithm = strategy == "Grid" ? Algorithm::kGridSearch : strategy == "Random" ? Algorithm::kRandomSearch : Algorithm::kBayesian;
+  if (config.contains("StrategyConfig")) throw SpecError(at + ".StrategyConfig", shown(config["StrategyConfig"]), "is for Hyperband, which is not offered");
+  if (config.contains("TuningJobCompletionCriteria")) {
+    throw SpecError(at + ".TuningJobCompletionCriteria", shown(config["TuningJobCompletionCriteria"]),
+                    "is not offered: a study runs MaxNumberOfTrainingJobs trials");
+  }
+  std::string objective_at = at + ".HyperParameterTuningJobObjective";
+  const json& objective = object_at(config, "HyperParameterTuningJobObjective", at);
+  require_known_keys(objective, objective_at, {"Type", "MetricName"});
+  spec.goal = one_of(objective, "Type", objective_at, {"Maximize", "Minimize"}) == "Maximize" ? Goal::kMaximize : Goal::kMinimize;
+  const json& metric = required(objective, "MetricName", objective_at);
+  if (!metric.is_string() || metric.get<std::string>().empty()) throw SpecError(objective_at + ".MetricName", shown(metric), "must be a non-empty string");
+  spec.metric_tag = metric.get<std::string>();
+  spec.params = parameter_ranges(config, at);
+  std::string limits_at = at + ".ResourceLimits";
+  const json& limits = object_at(config, "ResourceLimits", at);
+  require_known_keys(limits, limits_at, {"MaxNumberOfTrainingJobs", "MaxParallelTrainingJobs", "MaxRuntimeInSeconds"});
+  if (limits.contains("MaxRuntimeInSeconds")) {
+    throw SpecError(limits_at + ".MaxRuntimeInSeconds", shown(limits["MaxRuntimeInSeconds"]),
+                    "is not offered: limit each trial's time in the training job instead");
+  }
+  spec.max_parallel_trials = count_at_least_one(limits, "MaxParallelTrainingJobs", limits_at);
+  if (spec.algorithm == Algorithm::kGridSearch) {
+    for (std::size_t i = 0; i < spec.params.size(); ++i) {
+      if (spec.params[i].type != ParameterType::kCategorical) {
+        throw SpecError(at + ".Strategy", strategy, "Grid takes categorical ranges only (hyperparameter '" + spec.params[i].name + "')");
+      }
+    }
+  }
+  // Grid may leave the count out: every combination once.
+  bool grid_without_count = spec.algorithm == Algorithm::kGridSearch && !limits.contains("MaxNumberOfTrainingJobs");
+  spec.max_trials = grid_without_count ? 1'000'000 : count_at_least_one(limits, "MaxNumberOfTrainingJobs", limits_at);
+  spec.enable_trial_early_stopping = one_of(config, "TrainingJobEarlyStoppingType", at, {"Off", "Auto"}, "Off") == "Auto";
+  if (config.contains("RandomSeed")) {
+    const json& seed = config["RandomSeed"];
+    if (!seed.is_number_integer() || seed.get<long long>() < 0) throw SpecError(at + ".RandomSeed", shown(seed), "must be a whole number of at least 0");
+    spec.random_seed = seed.get<std::uint64_t>();
+  }
+  return spec;
+}
+
+}  // namespace
+
+bool is_sagemaker_tuning(const json& value) {
+  return value.is_object() && (value.contains("HyperParameterTuningJobConfig") || value.contains("ParameterRanges"));
+}
+
+HyperparameterSpec parse_sagemaker_tuning(const json& value, const std::string& at) {
+  if (!value.contains("HyperParameterTuningJobConfig")) return tuning_config(value, at);
+  require_known_keys(value, at, {"HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition",
+                                 "TrainingJobDefinitions", "WarmStartConfig", "Tags", "Autotune"});
+  if (value.contains("Autotune")) throw SpecError(at + ".Autotune", shown(value["Autotune"]), "is not offered: give the tuning job config");
+  HyperparameterSpec spec = tuning_config(value["HyperParameterTuningJobConfig"], at + ".HyperParameterTuningJobConfig");
+  if (value.contains("WarmStartConfig")) spec.warm_start = warm_start(value, at);
+  return spec;
+}
+
+}  // namespace mljob::tuner
