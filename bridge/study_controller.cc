@@ -358,16 +358,9 @@ class Controller {
     std::string state = resource.value("state", "");
     if (!is_final_state(state)) return;
     add_metric_outputs(resource, record);
-    const json& output = resource.contains("trainingOutput") ? resource["trainingOutput"] : json::object();
-    if (state == "SUCCEEDED" && output.contains("finalMetric")) {
-      study_.tell(trial_id, output["finalMetric"]["objectiveValue"].get<double>(),
-                  std::stoll(output["finalMetric"]["trainingStep"].get<std::string>()));
-    } else if (state == "SUCCEEDED") {
-      study_.tell_failed(trial_id, "the trial ended without reporting the metric '" + tag + "'");
-    } else {
-      std::string why = resource.value("errorMessage", "");
-      study_.tell_failed(trial_id, "the trial's job ended " + state + (why.empty() ? "" : ": " + why));
-    }
+    tuner::TrialOutcome outcome = tuner::trial_outcome(resource, tag);
+    if (outcome.value) study_.tell(trial_id, *outcome.value, outcome.step);
+    else study_.tell_failed(trial_id, outcome.failure);
     save_study(study_, folder_);
   }
 

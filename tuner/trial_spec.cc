@@ -21,4 +21,20 @@ nlohmann::json trial_job_spec(const nlohmann::json& study_job, const Trial& tria
   return job;
 }
 
+TrialOutcome trial_outcome(const nlohmann::json& resource, const std::string& metric_tag) {
+  std::string state = resource.value("state", "");
+  const nlohmann::json output = resource.value("trainingOutput", nlohmann::json::object());
+  TrialOutcome outcome;
+  if (state == "SUCCEEDED" && output.contains("finalMetric")) {
+    outcome.value = output["finalMetric"].at("objectiveValue").get<double>();
+    outcome.step = std::stoll(output["finalMetric"].at("trainingStep").get<std::string>());
+  } else if (state == "SUCCEEDED") {
+    outcome.failure = "the trial ended without reporting the metric '" + metric_tag + "'";
+  } else {
+    std::string why = resource.value("errorMessage", "");
+    outcome.failure = "the trial's job ended " + state + (why.empty() ? "" : ": " + why);
+  }
+  return outcome;
+}
+
 }  // namespace mljob::tuner

@@ -2,6 +2,7 @@
 // study's spec. Free of Slurm (the controller in bridge/study_controller.cc submits it).
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -18,5 +19,18 @@ std::string trial_job_id(const std::string& study_job_id, int trial_id);
 // (JOB_DIR/<trial>, as AI Platform gives each trial); hyperparameters reduced to the metric tag,
 // so the trial is one run whose objective the metrics collector names.
 nlohmann::json trial_job_spec(const nlohmann::json& study_job, const Trial& trial, const std::string& metric_tag);
+
+// What a trial's ended job means for the study: a result (its finalMetric) or a failure with
+// the reason the user reads in the trial's errorMessage.
+struct TrialOutcome {
+  std::optional<double> value;  // set: the trial succeeded with this objective value
+  long long step = 0;
+  std::string failure;  // set when value is not
+};
+
+// `resource`: the trial job's Job resource once its state is final, with finalMetric added
+// from its metrics (bridge/metrics_view.h). A SUCCEEDED job that never reported `metric_tag`
+// is a failed trial, as the API says.
+TrialOutcome trial_outcome(const nlohmann::json& resource, const std::string& metric_tag);
 
 }  // namespace mljob::tuner

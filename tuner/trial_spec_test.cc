@@ -31,5 +31,18 @@ TEST(TrialSpec, AppendsArgumentsGivesOwnJobDirAndKeepsOnlyTheMetricTag) {
   EXPECT_EQ(input["hyperparameters"], (nlohmann::json{{"hyperparameterMetricTag", "accuracy"}}));
 }
 
+TEST(TrialOutcome, TheEndedJobsStateAndFinalMetricDecideIt) {
+  auto succeeded = trial_outcome(nlohmann::json::parse(R"({"state": "SUCCEEDED",
+      "trainingOutput": {"finalMetric": {"trainingStep": "300", "objectiveValue": 0.91}}})"), "acc");
+  EXPECT_EQ(succeeded.value, 0.91);
+  EXPECT_EQ(succeeded.step, 300);
+  auto silent = trial_outcome(nlohmann::json{{"state", "SUCCEEDED"}}, "acc");
+  EXPECT_FALSE(silent.value);
+  EXPECT_EQ(silent.failure, "the trial ended without reporting the metric 'acc'");
+  auto crashed = trial_outcome(nlohmann::json{{"state", "FAILED"}, {"errorMessage", "The master exited with status 1."}}, "acc");
+  EXPECT_EQ(crashed.failure, "the trial's job ended FAILED: The master exited with status 1.");
+  EXPECT_EQ(trial_outcome(nlohmann::json{{"state", "CANCELLED"}}, "acc").failure, "the trial's job ended CANCELLED");
+}
+
 }  // namespace
 }  // namespace mljob::tuner
