@@ -51,6 +51,21 @@ class Study(ClusterTestCase):
         out = self.slurm("squeue", "--noheader", "--all", "--format=%i|%k")
         return [line.split("|")[0] for line in out.splitlines() if line.split("|")[-1] == f"mljob:{study_id}"]
 
+    def submit_study(self, config, prefix):
+        """Writes `config`, submits it as a new study and returns the study's job ID."""
+        with open(self.config, "w") as out:
+            out.write(config)
+        study_id = self.unique_id(prefix)
+        self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
+        return study_id
+
+    def run_study(self, config, prefix, timeout=300):
+        """Submits `config` as a study and waits for it to succeed; returns (ID, its resource)."""
+        study_id = self.submit_study(config, prefix)
+        study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=timeout)
+        self.assertEqual(study["state"], "SUCCEEDED", study)
+        return study_id, study
+
     def trial_runs(self, study_id):
         """{trialId: [(Slurm job ID, start, end), ...]} for every run accounting knows of the
         study's trials: jobs of their own (comment mljob:<study>_trial_<n>) and elements of the
@@ -87,10 +102,7 @@ class Study(ClusterTestCase):
     def test_study_runs_trials_survives_a_controller_restart_and_reports_best_first(self):
         # The Bayesian default: trials are asked for as slots free, so the restarted controller
         # must pick up the study's history exactly where the killed one left it.
-        with open(self.config, "w") as out:
-            out.write(CONFIG.replace("algorithm: RANDOM_SEARCH", "algorithm: ALGORITHM_UNSPECIFIED"))
-        study_id = self.unique_id("study")
-        self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
+        study_id = self.submit_study(CONFIG.replace("algorithm: RANDOM_SEARCH", "algorithm: ALGORITHM_UNSPECIFIED"), "study")
 
         # Kill the controller once some trials are out, then resume it.
         deadline = time.time() + 120
@@ -168,12 +180,7 @@ class Study(ClusterTestCase):
                 params:
                   - {{parameterName: x, type: DISCRETE, discreteValues: {xs}}}
         ''')
-        with open(self.config, "w") as out:
-            out.write(config)
-        study_id = self.unique_id("study_stop")
-        self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
-        study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=300)
-        self.assertEqual(study["state"], "SUCCEEDED", study)
+        study_id, study = self.run_study(config, "study_stop", timeout=300)
         output = study["trainingOutput"]
         self.assertEqual(output["completedTrialCount"], "10")
         trials = {float(t["hyperparameters"]["x"]): t for t in output["trials"]}
@@ -228,10 +235,7 @@ class Study(ClusterTestCase):
         config = config.replace("{parameterName: x, type: DOUBLE, minValue: 0.0, maxValue: 1.0}",
                                 "{parameterName: x, type: DISCRETE, discreteValues: [0.5, 0.6]}").replace(
                                 "RANDOM_SEARCH", "GRID_SEARCH")
-        with open(self.config, "w") as out:
-            out.write(config)
-        study_id = self.unique_id("study_fail")
-        self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
+        study_id = self.submit_study(config, "study_fail")
         study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=120)
         self.assertEqual(study["state"], "FAILED", study)
         output = study["trainingOutput"]
@@ -249,12 +253,7 @@ class Study(ClusterTestCase):
         # heterogeneous jobs, so each trial is a het job of its own, at most 2 in flight.
         config = CONFIG.replace("scaleTier: BASIC", "scaleTier: STANDARD_1").replace(
             "maxTrials: 5", "maxTrials: 3").replace("algorithm: RANDOM_SEARCH", "algorithm: ALGORITHM_UNSPECIFIED")
-        with open(self.config, "w") as out:
-            out.write(config)
-        study_id = self.unique_id("study_het")
-        self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
-        study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=300)
-        self.assertEqual(study["state"], "SUCCEEDED", study)
+        study_id, study = self.run_study(config, "study_het", timeout=300)
         trials = study["trainingOutput"]["trials"]
         self.assertEqual(sorted(t["trialId"] for t in trials), ["1", "2", "3"])
         for trial in trials:
@@ -278,18 +277,9 @@ class Study(ClusterTestCase):
         grid = CONFIG.replace("{parameterName: x, type: DOUBLE, minValue: 0.0, maxValue: 1.0}",
                               "{parameterName: x, type: DISCRETE, discreteValues: [0.1, 0.2, 0.3, 0.4]}").replace(
                               "RANDOM_SEARCH", "GRID_SEARCH").replace("maxTrials: 5", "maxTrials: 2")
-        with open(self.config, "w") as out:
-            out.write(grid)
-        first = self.unique_id("study_first")
-        self.mljob("submit", "training", first, "--config", self.config, "--package-path", TRAINER)
-        self.assertEqual(self.wait_for_state(first, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=180)["state"], "SUCCEEDED")
-
-        with open(self.config, "w") as out:
-            out.write(grid.replace("maxParallelTrials: 2", f"maxParallelTrials: 2\n    resumePreviousJobId: {first}"))
-        second = self.unique_id("study_second")
-        self.mljob("submit", "training", second, "--config", self.config, "--package-path", TRAINER)
-        study = self.wait_for_state(second, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=180)
-        self.assertEqual(study["state"], "SUCCEEDED", study)
+        first, _ = self.run_study(grid, "study_first", timeout=180)
+        resumed = grid.replace("maxParallelTrials: 2", f"maxParallelTrials: 2\n    resumePreviousJobId: {first}")
+        second, study = self.run_study(resumed, "study_second", timeout=180)
         trials = {t["trialId"]: float(t["hyperparameters"]["x"]) for t in study["trainingOutput"]["trials"]}
         self.assertEqual(trials, {"1": 0.1, "2": 0.2, "3": 0.3, "4": 0.4})
         self.assertEqual(study["trainingOutput"]["trials"][0]["trialId"], "3")  # x = 0.3, the best
@@ -298,8 +288,7 @@ class Study(ClusterTestCase):
 
         # SageMaker's form of the tuning block, warm-started (IdenticalDataAndAlgorithm) from
         # the first study: its two trials seed the new one, which runs one trial of its own.
-        with open(self.config, "w") as out:
-            out.write(textwrap.dedent(f'''
+        warm, study = self.run_study(textwrap.dedent(f'''
                 trainingInput:
                   scaleTier: BASIC
                   pythonModule: hptrainer.task
@@ -314,11 +303,7 @@ class Study(ClusterTestCase):
                     WarmStartConfig:
                       WarmStartType: IdenticalDataAndAlgorithm
                       ParentHyperParameterTuningJobs: [{{HyperParameterTuningJobName: {first}}}]
-            '''))
-        warm = self.unique_id("study_warm")
-        self.mljob("submit", "training", warm, "--config", self.config, "--package-path", TRAINER)
-        study = self.wait_for_state(warm, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=180)
-        self.assertEqual(study["state"], "SUCCEEDED", study)
+            '''), "study_warm", timeout=180)
         trials = {t["trialId"]: t for t in study["trainingOutput"]["trials"]}
         self.assertEqual(sorted(trials), ["1", "2", "3"])
         self.assertEqual((trials["1"]["hyperparameters"]["x"], trials["2"]["hyperparameters"]["x"]), ("0.1", "0.2"))
@@ -337,11 +322,7 @@ class Study(ClusterTestCase):
         self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", third)))
 
     def test_cancelling_the_study_cancels_its_running_trials(self):
-        config = CONFIG.replace('"--epochs=3"', '"--epochs=60"')
-        with open(self.config, "w") as out:
-            out.write(config)
-        study_id = self.unique_id("study_cancel")
-        self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
+        study_id = self.submit_study(CONFIG.replace('"--epochs=3"', '"--epochs=60"'), "study_cancel")
         trials = [f"{study_id}_trial_1", f"{study_id}_trial_2"]
         deadline = time.time() + 120
         while time.time() < deadline and not all(
