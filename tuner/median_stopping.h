@@ -29,7 +29,8 @@ using LearningCurve = std::vector<Measurement>;  // in the order reported
 //   optimiser learns from it like any result, so it stops proposing where stopped trials were.
 //   Its best value instead changes nothing measurable on the benchmark (1.44x against 1.45x);
 //   leaving stopped trials out of the model saves 2.3-3.1x but only because the optimiser then
-//   goes back to the regions it should have learnt were bad: median regret 33-100x worse.
+//   goes back to the regions it should have learnt were bad: median regret 60-190x worse
+//   (docs/benchmarks.md, "What decides the Bayesian saving").
 struct MedianStoppingOptions {
   int min_completed_trials = 3;
 };
