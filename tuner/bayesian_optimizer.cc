@@ -36,38 +36,6 @@ std::vector<std::size_t> model_subset(const std::vector<Observation>& observed, 
   return kept;
 }
 
-// The steepest slope of the model's mean over the cube, per unit of the kernel's metric (a
-// coordinate's step divided by its `length` scale), by finite differences at random points and
-// the data: the Lipschitz constant of the local penalties' exclusion radii.
-double estimate_lipschitz(const GaussianProcess& gp, const Eigen::MatrixXd& data, const Eigen::VectorXd& length,
-                          std::mt19937_64& rng) {
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  const Eigen::Index dims = data.cols(), count = 100 + data.rows();
-  Eigen::MatrixXd base(count, dims);
-  for (Eigen::Index i = 0; i < 100; ++i)
-    for (Eigen::Index d = 0; d < dims; ++d) base(i, d) = unit(rng);
-  base.bottomRows(data.rows()) = data;
-  constexpr double kStep = 1e-4;
-  Eigen::MatrixXd all((dims + 1) * count, dims);
-  for (Eigen::Index d = 0; d <= dims; ++d) {
-    all.middleRows(d * count, count) = base;
-    if (d > 0) all.middleRows(d * count, count).col(d - 1).array() += kStep;
-  }
-  Eigen::VectorXd mean = gp.predict_mean(all);
-  double steepest = 1e-7;
-  for (Eigen::Index i = 0; i < count; ++i) {
-    double squared = 0;
-    for (Eigen::Index d = 1; d <= dims; ++d) squared += std::pow((mean[d * count + i] - mean[i]) / kStep * length[d - 1], 2);
-    steepest = std::max(steepest, std::sqrt(squared));
-  }
-  return steepest;
-}
-
-double log_normal_cdf(double t) {
-  if (t > -30) return std::log(std::max(0.5 * std::erfc(-t / kSqrt2), 1e-300));
-  return -0.5 * t * t - kLogSqrt2Pi - std::log(-t);
-}
-
 }  // namespace
 
 double log_expected_improvement(double mean, double variance, double best) {
@@ -204,9 +172,8 @@ GaussianProcess BayesianOptimizer::fit_model(const Eigen::MatrixXd& x, const Eig
   return gp;
 }
 
-BayesianOptimizer::Scorer BayesianOptimizer::penalised_expected_improvement(
-    const GaussianProcess& gp, const Eigen::MatrixXd& x, const std::vector<Eigen::VectorXd>& centres,
-    std::mt19937_64& rng) const {
+BayesianOptimizer::Scorer BayesianOptimizer::expected_improvement(const GaussianProcess& gp,
+                                                                 const Eigen::MatrixXd& x) const {
   // The incumbent is the best posterior mean at an observed point, not the best observation: if
   // the model explains part of the data as noise, a lucky observation would otherwise make
   // re-measuring next to it look like an improvement, and the search would stall there.
@@ -217,40 +184,35 @@ BayesianOptimizer::Scorer BayesianOptimizer::penalised_expected_improvement(
   // model's variance is tiny but not zero, can outscore everything and the search stalls there.
   constexpr double kMinimumImprovement = 0.001;
   const double incumbent = fitted_mean.minCoeff() - kMinimumImprovement;
-  // Distances and slopes in the kernel's own metric (each coordinate over its length scale): a
-  // step along a parameter the model finds irrelevant must not count as leaving the ball, or a
-  // batch would line up along it (an INTEGER it barely cares about, say).
-  const Eigen::Index dims = x.cols();
-  Eigen::VectorXd length(dims);
-  for (Eigen::Index d = 0; d < dims; ++d) {
-    std::size_t parameter = space_.parameter_of_dimension()[static_cast<std::size_t>(d)];
-    length[d] = std::exp(gp.hyperparameters().log_length_scales[static_cast<Eigen::Index>(parameter)]);
-  }
-  // Local penalisation (Gonzalez et al., AISTATS 2016): each running or just-proposed point x_j
-  // excludes a ball whose radius is how far its predicted loss lies above the best one, divided
-  // by the model's steepest slope; softly, as the probability that x lies outside that ball.
-  // Near a pending point that is predicted to be as good as the best, the ball is small, so a
-  // batch can still refine a promising basin without piling onto one point.
-  const double lipschitz = estimate_lipschitz(gp, x, length, rng);
-  return [&gp, &centres, incumbent, length, lipschitz](const Eigen::MatrixXd& points) {
+  return [&gp, incumbent](const Eigen::MatrixXd& points) {
     Eigen::VectorXd mean, variance;
     gp.predict(points, mean, variance);
     Eigen::VectorXd value(points.rows());
     for (Eigen::Index i = 0; i < points.rows(); ++i) value[i] = log_expected_improvement(mean[i], variance[i], incumbent);
-    if (centres.empty()) return value;
-    Eigen::MatrixXd c(static_cast<Eigen::Index>(centres.size()), points.cols());
-    for (std::size_t j = 0; j < centres.size(); ++j) c.row(static_cast<Eigen::Index>(j)) = centres[j].transpose();
-    Eigen::VectorXd centre_mean, centre_variance;
-    gp.predict(c, centre_mean, centre_variance);
-    for (Eigen::Index j = 0; j < c.rows(); ++j) {
-      double sd = std::sqrt(std::max(centre_variance[j], 1e-12));
-      for (Eigen::Index i = 0; i < points.rows(); ++i) {
-        double distance = ((points.row(i) - c.row(j)).array() / length.transpose().array()).matrix().norm();
-        value[i] += log_normal_cdf((lipschitz * distance - centre_mean[j] + incumbent) / sd);
-      }
-    }
     return value;
   };
+}
+
+// Kriging believer (Ginsbourger, Le Riche and Carraro, 2010): each running point is taken as
+// observed at the loss the model predicts for it. The posterior mean stays where the data put
+// it, but the variance at and around running points collapses, so expected improvement there
+// falls to what the model already expects, over a neighbourhood sized by the kernel's own length
+// scales (small when the model has learnt a narrow basin, so the batch can still refine it);
+// and a running point predicted better than every result lowers the incumbent, so the next
+// point must improve on what is already being tried rather than on the last result alone.
+// The hyperparameters stay those fitted to real results: fantasies would only confirm them.
+std::pair<GaussianProcess, Eigen::MatrixXd> BayesianOptimizer::kriging_believer(
+    const GaussianProcess& gp, const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
+    const std::vector<Eigen::VectorXd>& running) {
+  Eigen::MatrixXd running_x(static_cast<Eigen::Index>(running.size()), x.cols());
+  for (std::size_t j = 0; j < running.size(); ++j) running_x.row(static_cast<Eigen::Index>(j)) = running[j].transpose();
+  Eigen::MatrixXd believed_x(x.rows() + running_x.rows(), x.cols());
+  believed_x << x, running_x;
+  Eigen::VectorXd believed_y(y.size() + running_x.rows());
+  believed_y << y, gp.predict_mean(running_x);
+  GaussianProcess believer = gp;
+  believer.condition(believed_x, believed_y);
+  return {std::move(believer), std::move(believed_x)};
 }
 
 std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observation>& observed,
@@ -285,14 +247,19 @@ std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observ
   }
   Eigen::VectorXd y = warp_losses(losses);
   GaussianProcess gp = fit_model(x, y, hyperparameters);
-  std::vector<Eigen::VectorXd> centres = pending;
-  centres.insert(centres.end(), suggestions.begin(), suggestions.end());
-  Scorer score = penalised_expected_improvement(gp, x, centres, rng);
+  std::vector<Eigen::VectorXd> running = pending;
+  running.insert(running.end(), suggestions.begin(), suggestions.end());
   while (suggestions.size() < count) {
-    Eigen::VectorXd next = maximise_acquisition(score, x, y, taken, rng);
+    Eigen::VectorXd next;
+    if (running.empty()) {
+      next = maximise_acquisition(expected_improvement(gp, x), x, y, taken, rng);
+    } else {
+      auto [believer, believed_x] = kriging_believer(gp, x, y, running);
+      next = maximise_acquisition(expected_improvement(believer, believed_x), x, y, taken, rng);
+    }
     suggestions.push_back(next);
     taken.push_back(next);
-    centres.push_back(next);
+    running.push_back(next);
   }
   return suggestions;
 }

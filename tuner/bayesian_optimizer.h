@@ -1,14 +1,15 @@
 // Bayesian optimisation over a SearchSpace: a Gaussian process on the observed losses (lower is
 // better; the study negates MAXIMIZE goals), expected improvement maximised over valid points
 // only (every candidate is snapped to an assignment a trial can take, so INTEGER, DISCRETE and
-// CATEGORICAL parameters are modelled as what they are), and a batch for free parallel slots by
-// local penalisation: each proposed or still running point softly excludes a neighbourhood
-// sized by how promising the model thinks it is, so a batch never piles onto one point.
+// CATEGORICAL parameters are modelled as what they are), and points for free parallel slots
+// chosen with the running trials (and the batch's earlier points) taken as observed at their
+// predicted loss (a kriging believer), so a batch never piles onto one point.
 #pragma once
 
 #include <functional>
 #include <optional>
 #include <random>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Dense>
@@ -42,6 +43,13 @@ class BayesianOptimizer {
 
   int initial_points() const;
 
+  // `gp` (fitted to (x, y)) also conditioned on each `running` point at its predicted mean, and
+  // the rows it is conditioned on (x, then the running points).
+  static std::pair<GaussianProcess, Eigen::MatrixXd> kriging_believer(const GaussianProcess& gp,
+                                                                      const Eigen::MatrixXd& x,
+                                                                      const Eigen::VectorXd& y,
+                                                                      const std::vector<Eigen::VectorXd>& running);
+
  private:
   Eigen::VectorXd spread_point(const std::vector<Eigen::VectorXd>& taken, std::mt19937_64& rng) const;
   // Scores a row per candidate point (higher is better).
@@ -49,10 +57,9 @@ class BayesianOptimizer {
   // The GP fitted to (x, y), warm-started from and updating `hyperparameters`.
   GaussianProcess fit_model(const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
                             std::optional<GpHyperparameters>& hyperparameters) const;
-  // Log expected improvement, penalised near each of `centres` (read at each call, so points
-  // added to it later count); `gp` and `centres` must outlive the scorer.
-  Scorer penalised_expected_improvement(const GaussianProcess& gp, const Eigen::MatrixXd& x,
-                                        const std::vector<Eigen::VectorXd>& centres, std::mt19937_64& rng) const;
+  // Log expected improvement under `gp` against the best posterior mean at the rows of `x`;
+  // `gp` must outlive the scorer.
+  Scorer expected_improvement(const GaussianProcess& gp, const Eigen::MatrixXd& x) const;
   Eigen::VectorXd maximise_acquisition(const Scorer& score, const Eigen::MatrixXd& x, const Eigen::VectorXd& y,
                                        const std::vector<Eigen::VectorXd>& taken, std::mt19937_64& rng) const;
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 namespace mljob::tuner {
 namespace {
@@ -82,6 +83,51 @@ TEST(BayesianOptimizer, ABatchDoesNotPileOnOnePoint) {
     EXPECT_GT((batch[i] - pending[0]).norm(), 1e-3);
     for (std::size_t j = 0; j < i; ++j) EXPECT_GT((batch[i] - batch[j]).norm(), 1e-3) << i << " and " << j;
   }
+}
+
+TEST(KrigingBeliever, KeepsTheMeanAndTakesAwayTheUncertaintyAtRunningPoints) {
+  std::mt19937_64 rng(4);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  Eigen::MatrixXd x(12, 2);
+  Eigen::VectorXd y(12);
+  for (Eigen::Index i = 0; i < x.rows(); ++i) {
+    x.row(i) << unit(rng), unit(rng);
+    y[i] = std::pow(x(i, 0) - 0.3, 2) + std::pow(x(i, 1) - 0.6, 2);
+  }
+  y = (y.array() - y.mean()) / std::sqrt((y.array() - y.mean()).square().mean());
+  GaussianProcess gp({0, 1}, 2);
+  gp.fit(x, y, nullptr, 80);
+  std::vector<Eigen::VectorXd> running = {Eigen::Vector2d(0.31, 0.58), Eigen::Vector2d(0.9, 0.1)};
+  auto [believer, believed_x] = BayesianOptimizer::kriging_believer(gp, x, y, running);
+  ASSERT_EQ(believed_x.rows(), 14);
+  Eigen::MatrixXd probe(3, 2);
+  probe << 0.31, 0.58, 0.9, 0.1, 0.05, 0.95;  // the two running points and one far from both
+  Eigen::VectorXd mean, variance, believed_mean, believed_variance;
+  gp.predict(probe, mean, variance);
+  believer.predict(probe, believed_mean, believed_variance);
+  for (Eigen::Index i = 0; i < 3; ++i) EXPECT_NEAR(believed_mean[i], mean[i], 1e-3 * (1 + std::fabs(mean[i]))) << i;
+  for (Eigen::Index i = 0; i < 2; ++i) EXPECT_LT(believed_variance[i], 0.1 * variance[i]) << i;
+  // Far from both (a smooth bowl: long length scales, so some of the uncertainty goes there too)
+  // the model stays far less sure than at the running points.
+  EXPECT_GT(believed_variance[2], 10 * std::max(believed_variance[0], believed_variance[1]));
+}
+
+TEST(BayesianOptimizer, ARunningTrialAtTheBestPointSendsTheNextSuggestionElsewhere) {
+  SearchSpace space({unit_double("x", -10, 10), unit_double("y", -10, 10)});
+  BayesianOptimizer optimizer(space);
+  std::mt19937_64 rng(3);
+  std::optional<GpHyperparameters> hyper;
+  std::vector<Observation> observed;
+  for (int trial = 0; trial < 12; ++trial) {
+    Eigen::VectorXd point = optimizer.suggest(observed, {}, 1, rng, hyper).front();
+    observed.push_back({point, off_centre_bowl(space.decode(point))});
+  }
+  std::mt19937_64 same(11), again(11);
+  std::optional<GpHyperparameters> hyper_copy = hyper;
+  Eigen::VectorXd alone = optimizer.suggest(observed, {}, 1, same, hyper).front();
+  Eigen::VectorXd beside = optimizer.suggest(observed, {alone}, 1, again, hyper_copy).front();
+  // With the sequential choice already running, the parallel one is not a near copy of it.
+  EXPECT_GT((beside - alone).norm(), 0.01) << alone.transpose() << " / " << beside.transpose();
 }
 
 TEST(BayesianOptimizer, SuggestsOnlyValidAssignmentsAndNoRepeatsInASmallDiscreteSpace) {

@@ -137,6 +137,22 @@ TEST(Study, EarlyStoppingEndsABadTrialAndMarksIt) {
   EXPECT_FALSE(without.report(trial.id, 1, 1e9));
 }
 
+TEST(Study, TrialsTheRuleStoppedDoNotCountAsCompletedForTheMedian) {
+  Study study(spec_from({{"maxTrials", 9}, {"enableTrialEarlyStopping", true}}), 2);
+  for (int i = 0; i < 3; ++i) {  // three trials run to their end at 1.0
+    Trial trial = study.ask(1).front();
+    EXPECT_FALSE(study.report(trial.id, 1, 1.0));
+    study.tell(trial.id, 1.0);
+  }
+  for (int i = 0; i < 4; ++i) {  // four stopped at their first report
+    Trial trial = study.ask(1).front();
+    EXPECT_TRUE(study.report(trial.id, 1, 50.0));
+  }
+  // Counted as completed, the four cut curves would make the median 50 and let this one go on.
+  Trial trial = study.ask(1).front();
+  EXPECT_TRUE(study.report(trial.id, 1, 2.0));
+}
+
 TEST(Study, TellRefusesUnknownAndEndedTrials) {
   Study study(spec_from({}), 1);
   study.ask(1);
