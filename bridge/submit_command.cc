@@ -22,6 +22,7 @@
 #include "core/spec_error.h"
 #include "core/spec_parser.h"
 #include "core/validation.h"
+#include "tiers/catalog_cache.h"
 #include "tiers/catalog_loader.h"
 #include "tuner/hyperparameter_spec.h"
 
@@ -286,12 +287,15 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   Job job = build_job(flags);
   std::vector<std::string> defaulted = apply_api_defaults(job);
   validate_job(job);
-  tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(flags.tiers_file));
+  JobStore store = JobStore::from_environment();
+  // From $MLJOB_HOME/cache while the catalog's files are unchanged: parsing the YAML was the
+  // largest part of what submit adds to sbatch (tiers/catalog_cache.h).
+  tiers::TierCatalog catalog =
+      tiers::load_catalog_cached(tiers::effective_catalog_path(flags.tiers_file), store.root() / "cache");
   validate_against_catalog(job, catalog);
   check_metric_declarations(job);  // a bad metric regex is refused here, before anything is done
   bool study = is_study(job);
 
-  JobStore store = JobStore::from_environment();
   fs::path folder = store.folder_of(job.job_id);
   PlanContext context{(folder / "job-dir").string(), {(folder / "packages").string()}};
 
