@@ -75,7 +75,10 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient&
   // list has ended and the accounting query is the long one. One job (describe, a wait):
   // slurmctld first, and accounting only if the job has ended there.
   std::future<std::vector<AccountingRecord>> all_accounted;
-  if (ids.size() > 1) all_accounted = std::async(std::launch::async, [&] { return slurm.accounting(accounting_ids(ids)); });
+  if (ids.size() > 1) {
+    slurm.prepare_queue();  // before the thread: libslurm's start sets SLURM_CONF (setenv)
+    all_accounted = std::async(std::launch::async, [&] { return slurm.accounting(accounting_ids(ids)); });
+  }
   RecordsByJob queued = group(slurm.queue(ids));
   std::vector<std::string> finished;
   for (const auto& id : ids) {

@@ -22,6 +22,7 @@
 #include "core/spec_error.h"
 #include "core/spec_parser.h"
 #include "core/validation.h"
+#include "tiers/catalog_cache.h"
 #include "tiers/catalog_loader.h"
 #include "tuner/hyperparameter_spec.h"
 #include "tuner/sagemaker_tuning.h"
@@ -316,7 +317,10 @@ CheckedSubmission check_submission(const Arguments& args) {
   checked.job = build_job(checked.flags);
   checked.defaulted = apply_api_defaults(checked.job);
   validate_job(checked.job);
-  checked.catalog = tiers::load_catalog(tiers::effective_catalog_path(checked.flags.tiers_file));
+  // From $MLJOB_HOME/cache while the catalog's files are unchanged: parsing the YAML was the
+  // largest part of what submit adds to sbatch (tiers/catalog_cache.h).
+  checked.catalog = tiers::load_catalog_cached(tiers::effective_catalog_path(checked.flags.tiers_file),
+                                               JobStore::from_environment().root() / "cache");
   validate_against_catalog(checked.job, checked.catalog);
   check_metric_declarations(checked.job);  // a bad metric regex is refused here, before anything is done
   return checked;

@@ -1,6 +1,8 @@
 #include "core/accounting.h"
 #include "core/text.h"
 
+#include <cctype>
+#include <limits>
 #include <sstream>
 
 namespace mljob {
@@ -60,6 +62,130 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output) {
     record.start_time = parse_epoch(fields[6]);
     record.end_time = parse_epoch(fields[7]);
     record.billing = billing_of(fields[8]);
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+namespace {
+
+// A job ID as squeue's --jobs reads it (strtol): leading digits, then "_TASK" for an array
+// task. nullopt for what squeue refuses as "Invalid job id" (no number, or 0).
+struct RequestedJob {
+  std::uint32_t job = 0;
+  std::optional<std::uint32_t> task;
+};
+
+std::optional<std::uint32_t> leading_number(const std::string& text, std::size_t& position) {
+  std::size_t start = position;
+  std::uint64_t value = 0;
+  while (position < text.size() && std::isdigit(static_cast<unsigned char>(text[position])) &&
+         value <= std::numeric_limits<std::uint32_t>::max()) {
+    value = value * 10 + static_cast<std::uint64_t>(text[position++] - '0');
+  }
+  if (position == start || value > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+  return static_cast<std::uint32_t>(value);
+}
+
+std::optional<RequestedJob> requested_job(const std::string& text) {
+  std::size_t position = 0;
+  auto job = leading_number(text, position);
+  if (!job || *job == 0) return std::nullopt;
+  RequestedJob requested{*job, std::nullopt};
+  if (position < text.size() && text[position] == '_') {
+    ++position;
+    requested.task = leading_number(text, position);
+    if (!requested.task) return std::nullopt;
+  }
+  return requested;
+}
+
+// squeue prints "N/A" for 0 and libslurm's "Unknown" / "None" for INFINITE and NO_VAL; parse_queue
+// reads all of them as no time.
+// The ID squeue's JobArrayID (or HetJobID+HetJobOffset) gives, as parse_queue reads it: "361+1"
+// for a het component (the form sacct uses, see kQueueFormat), "ARRAY_TASK" for an array
+// task, "ARRAY_[3-5%2]" for an array's own record, the job ID otherwise.
+std::string queued_job_id(const QueuedJob& job) {
+  if (job.het_job_id != 0) return std::to_string(job.het_job_id) + "+" + std::to_string(job.het_job_offset);
+  if (job.array_job_id != 0 && job.array_task_id != kSlurmNoValue) {
+    return std::to_string(job.array_job_id) + "_" + std::to_string(job.array_task_id);
+  }
+  if (job.array_job_id != 0 && !job.array_task_list.empty()) {
+    return std::to_string(job.array_job_id) + "_[" + job.array_task_list + "]";
+  }
+  return std::to_string(job.job_id);
+}
+
+std::optional<std::int64_t> slurmctld_time(std::int64_t value) {
+  if (value == 0 || value == kSlurmNoValue || value == kSlurmInfinite) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+QueueSelection::QueueSelection(const std::vector<std::string>& job_ids) {
+  std::set<std::uint32_t> asked;
+  for (const auto& id : job_ids) {
+    if (id.empty()) continue;  // squeue's strtok skips an empty item of the list
+    auto requested = requested_job(id);
+    if (!requested) {
+      valid_ = false;
+      return;
+    }
+    if (requested->task) tasks_.insert({requested->job, *requested->task});
+    else jobs_.insert(requested->job);
+    asked.insert(requested->job);
+  }
+  if (asked.size() == 1) single_job_ = *asked.begin();
+}
+
+bool QueueSelection::selects(const QueuedJob& job) const {
+  if (!valid_ || job.job_id == 0) return false;
+  if (jobs_.contains(job.job_id) || (job.array_job_id != 0 && jobs_.contains(job.array_job_id))) return true;
+  if (job.het_job_id != 0 && jobs_.contains(job.het_job_id)) return true;
+  if (job.het_job_id != 0) {
+    for (const auto& [array_job, task] : tasks_) {
+      if (array_job == job.het_job_id) return true;  // squeue compares only the job part here
+    }
+  }
+  if (job.array_task_id != kSlurmNoValue && tasks_.contains({job.array_job_id, job.array_task_id})) return true;
+  return !unsplit_tasks(job).empty();
+}
+
+std::vector<std::uint32_t> QueueSelection::unsplit_tasks(const QueuedJob& job) const {
+  std::vector<std::uint32_t> held;
+  if (!valid_ || job.array_job_id == 0 || job.array_task_id != kSlurmNoValue || job.array_task_list.empty()) return held;
+  std::string record = std::to_string(job.array_job_id) + "_[" + job.array_task_list + "]";
+  for (const auto& [array_job, task] : tasks_) {
+    if (array_job == job.array_job_id && array_record_holds(record, std::to_string(array_job) + "_" + std::to_string(task))) {
+      held.push_back(task);
+    }
+  }
+  return held;
+}
+
+std::vector<AccountingRecord> queued_records(const std::vector<QueuedJob>& jobs, const QueueSelection& selection,
+                                             std::int64_t now) {
+  std::vector<AccountingRecord> records;
+  for (const auto& job : jobs) {
+    if (!selection.selects(job)) continue;
+    AccountingRecord record;
+    record.name = job.name;
+    record.state = job.state;
+    record.submit_time = slurmctld_time(job.submit_time);
+    record.start_time = slurmctld_time(job.start_time);
+    bool open_ended = job.unlimited_time && job.end_time > now;  // squeue prints "NONE"
+    record.end_time = open_ended ? std::nullopt : slurmctld_time(job.end_time);
+    record.billing = billing_of(job.tres);
+    // The array's own record stands for each asked-for task still pending in it.
+    if (auto unsplit = selection.unsplit_tasks(job); !unsplit.empty()) {
+      for (auto task : unsplit) {
+        set_job_id(record, std::to_string(job.array_job_id) + "_" + std::to_string(task));
+        records.push_back(record);
+      }
+      continue;
+    }
+    set_job_id(record, queued_job_id(job));
     records.push_back(std::move(record));
   }
   return records;

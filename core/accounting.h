@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,56 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
 // still in the array's own record, or plain "<array>" once none is listed) accounts for the
 // element `element_id` ("<array>_<index>").
 bool array_record_holds(const std::string& record_id, const std::string& element_id);
+
+// Slurm's "no value" and "unlimited" markers (slurm.h's NO_VAL and INFINITE), here so that this
+// file stays free of slurm.h; core/slurm_library.cc checks that they agree.
+inline constexpr std::uint32_t kSlurmNoValue = 0xfffffffe;
+inline constexpr std::uint32_t kSlurmInfinite = 0xffffffff;
+
+// One job as slurmctld holds it, read in-process through libslurm (core/slurm_library.h): the
+// fields of libslurm's job_info_t that squeue prints for kQueueFormat, as plain values.
+struct QueuedJob {
+  std::uint32_t job_id = 0;
+  std::uint32_t het_job_id = 0;  // 0: not a het job component
+  std::uint32_t het_job_offset = 0;
+  std::uint32_t array_job_id = 0;  // 0: not an array task
+  std::uint32_t array_task_id = kSlurmNoValue;
+  // The array's own record, while tasks still pend in it unsplit: their IDs ("3-5%2").
+  std::string array_task_list;
+  std::string name;
+  std::string state;  // Slurm's job_state_string, the word squeue prints ("RUNNING", "COMPLETING")
+  // time_t values as slurmctld keeps them; 0, kSlurmNoValue and kSlurmInfinite mean "none".
+  std::int64_t submit_time = 0, start_time = 0, end_time = 0;
+  bool unlimited_time = false;  // time limit INFINITE: squeue prints a future end as "NONE"
+  std::string tres;             // tres_alloc_str, else tres_req_str (as squeue's tres-alloc)
+};
+
+// The jobs `squeue --jobs=<job_ids>` selects: a job whose own ID, array's ID or het job's ID
+// is given, or the task ARRAY_TASK for "ARRAY_TASK" IDs. As squeue, any ID that is not a
+// positive number ("Invalid job id") selects nothing at all. "N_M" also selects the array's
+// own record while task M still pends in it unsplit (as squeue does); that record then
+// stands for task M.
+class QueueSelection {
+ public:
+  explicit QueueSelection(const std::vector<std::string>& job_ids);
+  bool selects(const QueuedJob& job) const;
+  // The tasks asked for by "N_M" IDs that `job`, an array's own record, still holds unsplit.
+  std::vector<std::uint32_t> unsplit_tasks(const QueuedJob& job) const;
+  // The ID to ask slurmctld for when the selection is one job (slurm_load_job answers with its
+  // het components or array tasks), or 0 when it takes every job it holds.
+  std::uint32_t single_job() const { return single_job_; }
+
+ private:
+  bool valid_ = true;
+  std::set<std::uint32_t> jobs_;
+  std::set<std::pair<std::uint32_t, std::uint32_t>> tasks_;  // (array job, task)
+  std::uint32_t single_job_ = 0;
+};
+
+// The records parse_queue makes of squeue's lines for the jobs `selection` takes, in
+// slurmctld's order. `now` decides "NONE" for the end of a job with no time limit, as squeue.
+std::vector<AccountingRecord> queued_records(const std::vector<QueuedJob>& jobs, const QueueSelection& selection,
+                                             std::int64_t now);
 
 // "billing=4,cpu=4,gres/gpu=1,mem=15G,node=1" -> 4. nullopt when the list has no billing.
 std::optional<double> billing_of(const std::string& tres);

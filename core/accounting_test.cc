@@ -128,12 +128,151 @@ TEST(ArrayRecord, TheTasksStillInAnArraysRecordAsSacctListsThem) {
   EXPECT_FALSE(array_record_holds("11208", "11208"));  // not an element
 }
 
+TEST(QueuedRecords, ArrayTasksLikeSqueuesJobArrayId) {
+  // As the local cluster held `--array=4,7%1`: task 4 split off and running as job 11195,
+  // task 7 still pending in the array's own record (squeue: 11194_[7%1]).
+  QueuedJob running;
+  running.job_id = 11195;
+  running.array_job_id = 11194;
+  running.array_task_id = 4;
+  running.state = "RUNNING";
+  QueuedJob pending;
+  pending.job_id = 11194;
+  pending.array_job_id = 11194;
+  pending.array_task_list = "7%1";
+  pending.state = "PENDING";
+  auto records = queued_records({pending, running}, QueueSelection({"11194_4", "11194_7"}), 0);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].job_id, "11194_7");
+  EXPECT_EQ(records[0].state, "PENDING");
+  EXPECT_EQ(records[1].job_id, "11194_4");
+  EXPECT_TRUE(queued_records({pending}, QueueSelection({"11194_5"}), 0).empty());  // not one of its tasks
+  auto whole = queued_records({pending, running}, QueueSelection({"11194"}), 0);
+  ASSERT_EQ(whole.size(), 2u);
+  EXPECT_EQ(whole[0].job_id, "11194_[7%1]");  // the array asked for as a whole: its own record
+}
+
 TEST(Queue, PendingComponentHasNoStart) {
   auto records = parse_queue("115|115|0|dry1|PENDING|1795316390|N/A|N/A||\n");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].job_id, "115+0");
   EXPECT_FALSE(records[0].start_time);
   EXPECT_FALSE(records[0].billing);
+}
+
+}  // namespace
+}  // namespace mljob
+
+namespace mljob {
+namespace {
+
+// The jobs of squeue_het_running.txt as libslurm hands them over (job_info_t's fields).
+std::vector<QueuedJob> het_running_jobs() {
+  auto component = [](std::uint32_t id, std::uint32_t offset, std::string tres) {
+    QueuedJob job;
+    job.job_id = id;
+    job.het_job_id = 365;
+    job.het_job_offset = offset;
+    job.name = "fxq5044";
+    job.state = "RUNNING";
+    job.submit_time = job.start_time = 1795319746;
+    job.end_time = 1795319746 + 7200;  // the expected end while running
+    job.unlimited_time = true;         // so squeue printed NONE
+    job.tres = std::move(tres);
+    return job;
+  };
+  QueuedJob plain;
+  plain.job_id = 354;
+  plain.name = "wrap";
+  plain.state = "COMPLETED";
+  plain.submit_time = plain.start_time = 1795319564;
+  plain.end_time = 1795319594;
+  plain.tres = "cpu=1,mem=1G,node=1,billing=1";
+  return {component(365, 0, "cpu=8,mem=7376M,node=1,billing=8,gres/gpu=1"),
+          component(366, 1, "cpu=32,mem=29504M,node=1,billing=32"), component(367, 2, "cpu=12,mem=45G,node=1,billing=12"),
+          plain};
+}
+
+void expect_same_records(const std::vector<AccountingRecord>& got, const std::vector<AccountingRecord>& want) {
+  ASSERT_EQ(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    SCOPED_TRACE(want[i].job_id);
+    EXPECT_EQ(got[i].job_id, want[i].job_id);
+    EXPECT_EQ(got[i].base_job_id, want[i].base_job_id);
+    EXPECT_EQ(got[i].het_component, want[i].het_component);
+    EXPECT_EQ(got[i].step, want[i].step);
+    EXPECT_EQ(got[i].name, want[i].name);
+    EXPECT_EQ(got[i].state, want[i].state);
+    EXPECT_EQ(got[i].submit_time, want[i].submit_time);
+    EXPECT_EQ(got[i].start_time, want[i].start_time);
+    EXPECT_EQ(got[i].end_time, want[i].end_time);
+    EXPECT_EQ(got[i].billing, want[i].billing);
+    EXPECT_EQ(got[i].elapsed_seconds, want[i].elapsed_seconds);
+  }
+}
+
+TEST(QueuedJobs, GiveTheRecordsSqueueGives) {
+  // Before the expected end, a job with no time limit reads "NONE" in squeue: no end time.
+  auto records = queued_records(het_running_jobs(), QueueSelection({"365", "354"}), 1795319800);
+  expect_same_records(records, parse_queue(fixture("squeue_het_running.txt")));
+}
+
+TEST(QueuedJobs, EndTimesAsSqueuePrintsThem) {
+  QueuedJob job;
+  job.job_id = 7;
+  job.state = "PENDING";
+  job.submit_time = 100;
+  job.end_time = kSlurmInfinite;  // libslurm prints "Unknown"
+  auto records = queued_records({job}, QueueSelection({"7"}), 200);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].job_id, "7");
+  EXPECT_EQ(records[0].het_component, -1);
+  EXPECT_FALSE(records[0].start_time);  // 0: "N/A"
+  EXPECT_FALSE(records[0].end_time);
+  EXPECT_FALSE(records[0].billing);     // no TRES yet
+  job.end_time = kSlurmNoValue;          // "None"
+  EXPECT_FALSE(queued_records({job}, QueueSelection({"7"}), 200)[0].end_time);
+  job.end_time = 300;  // a time limit: the expected end is printed, as squeue does
+  EXPECT_EQ(queued_records({job}, QueueSelection({"7"}), 200)[0].end_time, 300);
+  job.unlimited_time = true;  // no limit: "NONE" until then, the end once it has passed
+  EXPECT_FALSE(queued_records({job}, QueueSelection({"7"}), 200)[0].end_time);
+  EXPECT_EQ(queued_records({job}, QueueSelection({"7"}), 301)[0].end_time, 300);
+}
+
+TEST(QueuedJobs, SelectedAsSqueueJobsSelects) {
+  auto jobs = het_running_jobs();
+  QueueSelection leader({"365"});
+  EXPECT_EQ(leader.single_job(), 365u);
+  for (const auto& job : jobs) EXPECT_EQ(leader.selects(job), job.het_job_id == 365) << job.job_id;
+  QueueSelection component({"366"});  // a component's own ID: only that component
+  EXPECT_TRUE(component.selects(jobs[1]));
+  EXPECT_FALSE(component.selects(jobs[0]));
+  QueueSelection two({"354", "999"});
+  EXPECT_EQ(two.single_job(), 0u);  // more than one ID: every job is loaded and filtered
+  EXPECT_TRUE(two.selects(jobs[3]));
+  EXPECT_FALSE(two.selects(jobs[0]));
+
+  QueuedJob task;  // array task 4 of array 120, itself job 124
+  task.job_id = 124;
+  task.array_job_id = 120;
+  task.array_task_id = 4;
+  EXPECT_TRUE(QueueSelection({"120_4"}).selects(task));
+  EXPECT_TRUE(QueueSelection({"120"}).selects(task));
+  EXPECT_TRUE(QueueSelection({"124"}).selects(task));
+  EXPECT_FALSE(QueueSelection({"120_5"}).selects(task));
+  EXPECT_EQ(QueueSelection({"120_4"}).single_job(), 120u);
+}
+
+TEST(QueuedJobs, AnInvalidIdSelectsNothingAsSqueueExits) {
+  auto jobs = het_running_jobs();
+  // squeue: "Invalid job id" and exit 1, which SlurmClient reads as an empty answer.
+  for (const char* bad : {"x", "0", "-365", "365_x"}) {
+    QueueSelection selection({"365", bad});
+    for (const auto& job : jobs) EXPECT_FALSE(selection.selects(job)) << bad;
+  }
+  EXPECT_TRUE(QueueSelection({"365abc"}).selects(jobs[0]));  // strtol's reading: 365
+  EXPECT_TRUE(QueueSelection({"365", ""}).selects(jobs[0]));  // strtok skips the empty item
+  EXPECT_EQ(QueueSelection({"365", ""}).single_job(), 365u);
 }
 
 }  // namespace

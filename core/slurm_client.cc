@@ -1,9 +1,11 @@
 #include "core/slurm_client.h"
 #include "core/text.h"
 
+#include <ctime>
 #include <system_error>
 
 #include "core/process.h"
+#include "core/slurm_library.h"
 
 namespace mljob {
 namespace {
@@ -50,6 +52,10 @@ std::vector<AccountingRecord> SlurmClient::accounting(const std::vector<std::str
 
 std::vector<AccountingRecord> SlurmClient::queue(const std::vector<std::string>& job_ids) const {
   if (job_ids.empty()) return {};
+  // In-process through libslurm when it can answer (a describe then costs one RPC, not a
+  // squeue process); squeue otherwise, with the same fields (see QueuedJob).
+  QueueSelection selection(job_ids);
+  if (auto jobs = load_queued_jobs(selection)) return queued_records(*jobs, selection, std::time(nullptr));
   ProcessResult result = run_slurm({"squeue", "--noheader", "--states=all", "--Format", kQueueFormat, "--jobs",
                                     join(job_ids, ',')},
                                    {{"SLURM_TIME_FORMAT", "%s"}});
@@ -58,6 +64,8 @@ std::vector<AccountingRecord> SlurmClient::queue(const std::vector<std::string>&
   if (result.exit_code != 0) throw SlurmError("squeue failed: " + trim(result.err));
   return parse_queue(result.out);
 }
+
+void SlurmClient::prepare_queue() const { prepare_slurm_library(); }
 
 std::string SlurmClient::inventory_text() const {
   ProcessResult result = run_slurm({"sinfo", "--noheader", "--Node", "--format", kSinfoNodeFormat});

@@ -23,9 +23,12 @@ class SlurmClient {
   // One sacct call for any number of jobs: each component's allocation and its steps.
   std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const;
 
-  // slurmctld's view of the jobs it still holds (one squeue call): live jobs, and finished
-  // ones for MinJobAge seconds. Unknown IDs are simply absent.
+  // slurmctld's view of the jobs it still holds: live jobs, and finished ones for MinJobAge
+  // seconds. Unknown IDs are simply absent. One libslurm call in-process (core/slurm_library.h),
+  // or one squeue call where libslurm cannot answer.
   std::vector<AccountingRecord> queue(const std::vector<std::string>& job_ids) const;
+  // Readies queue()'s libslurm before other threads start: it sets SLURM_CONF as it starts.
+  void prepare_queue() const;
 
   // The nodes, partitions and GPUs the cluster has (one sinfo call), as sinfo printed them
   // (parse_sinfo_nodes reads it) or parsed.

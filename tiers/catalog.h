@@ -14,6 +14,7 @@ namespace mljob::tiers {
 struct AcceleratorRequest {
   std::string type;  // cloud name, e.g. NVIDIA_TESLA_T4
   int count = 0;
+  bool operator==(const AcceleratorRequest&) const = default;
 };
 
 // What one replica of a machine type gets from Slurm.
@@ -29,17 +30,20 @@ struct MachineType {
   std::string default_time;  // Slurm time syntax, e.g. "1-00:00:00"; empty: partition default
   std::string max_time;
   bool legacy = false;  // AI Platform's legacy names (standard, complex_model_m, ...)
+  bool operator==(const MachineType&) const = default;
 };
 
 struct AcceleratorType {
   std::string name;      // cloud name
   std::string gres_type; // Slurm GRES type of gpu, e.g. "t4"
+  bool operator==(const AcceleratorType&) const = default;
 };
 
 struct ReplicaShape {
   std::string machine_type;
   int count = 0;
   std::optional<AcceleratorRequest> accelerator;  // overrides the machine type's
+  bool operator==(const ReplicaShape&) const = default;
 };
 
 struct ScaleTier {
@@ -47,6 +51,7 @@ struct ScaleTier {
   ReplicaShape master;
   ReplicaShape worker;
   ReplicaShape parameter_server;
+  bool operator==(const ScaleTier&) const = default;
 };
 
 // How a runtimeVersion / pythonVersion pair is run at this site.
@@ -55,6 +60,7 @@ struct RuntimeEnvironment {
   std::string python = "python3";
   std::string setup;       // shell line run before the trainer, written by the admin
   std::string refusal;     // non-empty: this runtime is refused with this reason
+  bool operator==(const RuntimeEnvironment&) const = default;
 };
 
 class TierCatalog {
@@ -65,6 +71,9 @@ class TierCatalog {
   std::map<std::string, AcceleratorType> accelerator_types;
   std::map<std::string, ScaleTier> scale_tiers;
   std::map<std::string, RuntimeEnvironment> runtimes;
+
+  // Every field, so that a test can tell whether a copy (the cache's) lost anything.
+  bool operator==(const TierCatalog&) const = default;
 
   // Lookups return nullptr when the site does not offer the name.
   const MachineType* machine_type(const std::string& name) const;

@@ -206,7 +206,7 @@ void check_references(const TierCatalog& catalog) {
   // type is then refused when used (planning says so), not the whole catalog.
 }
 
-void merge_file(const fs::path& file, TierCatalog& catalog, int depth) {
+void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vector<fs::path>* files_read) {
   if (depth > kMaxExtendsDepth) fail(file, "extends", "chain is longer than 8 files (a loop?)");
   YAML::Node root;
   try {
@@ -216,13 +216,14 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth) {
   } catch (const YAML::Exception& e) {
     throw CatalogError(file.string() + ": not valid YAML: " + e.what());
   }
+  if (files_read) files_read->push_back(file);
   if (!root.IsMap()) fail(file, "(top level)", "a tier catalog is a mapping");
   check_keys(file, "(top level)", root,
              {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes"});
   if (root["extends"]) {
     fs::path base = root["extends"].as<std::string>();
     if (base.is_relative()) base = file.parent_path() / base;
-    merge_file(base, catalog, depth + 1);
+    merge_file(base, catalog, depth + 1, files_read);
   }
   if (root["machineTypes"]) read_machine_types(file, root["machineTypes"], catalog);
   if (root["acceleratorTypes"]) read_accelerator_types(file, root["acceleratorTypes"], catalog);
@@ -233,9 +234,9 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth) {
 
 }  // namespace
 
-TierCatalog load_catalog(const fs::path& file) {
+TierCatalog load_catalog(const fs::path& file, std::vector<fs::path>* files_read) {
   TierCatalog catalog;
-  merge_file(file, catalog, 0);
+  merge_file(file, catalog, 0, files_read);
   check_references(catalog);
   return catalog;
 }

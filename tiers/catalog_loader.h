@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "tiers/catalog.h"
 
@@ -17,7 +18,8 @@ class CatalogError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-TierCatalog load_catalog(const std::filesystem::path& file);
+// `files_read`, if given, receives every file read: `file`, then what it extends, and so on.
+TierCatalog load_catalog(const std::filesystem::path& file, std::vector<std::filesystem::path>* files_read = nullptr);
 
 // The catalog in effect: an explicit path wins, then $MLJOB_TIERS, then /etc/mljob/tiers.yaml.
 std::filesystem::path effective_catalog_path(const std::string& explicit_path);

@@ -4,11 +4,13 @@ SPANK plugin, and describe / list answer from Slurm accounting."""
 import json
 import os
 import re
+import shutil
+import tempfile
 import unittest
 
 import subprocess
 
-from harness import MLJOB_SUBMIT, TRAINER, ClusterTestCase
+from harness import MLJOB, MLJOB_SUBMIT, TRAINER, ClusterTestCase
 
 
 class WalkingPath(ClusterTestCase):
@@ -164,6 +166,56 @@ class LabScripts(ClusterTestCase):
         self.assertEqual(result.returncode, 2)
         self.assertEqual(result.stdout, "")
         self.assertIn("mljob-submit: error: jobId: value 'bad-id'", result.stderr)
+
+
+class SlurmctldInProcess(ClusterTestCase):
+    """Live jobs are read from slurmctld through libslurm, in-process; squeue is the fallback
+    (and what mljob runs where squeue would show a federation's jobs, SQUEUE_FEDERATION). Both
+    must give the same Job resources."""
+
+    def resources(self, *args, squeue):
+        env = dict(self.env)
+        if squeue:
+            env["SQUEUE_FEDERATION"] = "1"
+        else:  # no squeue to run: libslurm must answer (sacct stays, for the list's accounting)
+            env["PATH"] = tempfile.mkdtemp(prefix="mljob-no-squeue-")
+            os.symlink(shutil.which("sacct", path=self.env["PATH"]), os.path.join(env["PATH"], "sacct"))
+        result = subprocess.run([MLJOB, *args, "--format", "json"], env=env, capture_output=True, text=True,
+                                timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stderr, "")
+        return json.loads(result.stdout)
+
+    def comparable(self, job):
+        """All but what moves with the clock: ML units grow while the job runs, and the etag with them."""
+        job = dict(job)
+        units = job.pop("trainingOutput", {}).pop("consumedMLUnits", None)
+        job.pop("etag")
+        return job, units
+
+    def test_a_running_het_job_reads_the_same_through_libslurm_and_squeue(self):
+        job_id = self.unique_id("live")
+        self.submit_example(job_id, "--scale-tier", "STANDARD_1", user_args=("--epochs", "600", "--sleep", "1"))
+        other = self.unique_id("live")
+        self.submit_example(other, "--scale-tier", "BASIC", user_args=("--epochs", "600", "--sleep", "1"))
+        try:
+            self.wait_for_state(job_id, {"RUNNING"}, timeout=60)
+            self.wait_for_state(other, {"RUNNING"}, timeout=60)
+            ours, ours_units = self.comparable(self.resources("describe", job_id, squeue=False))
+            theirs, theirs_units = self.comparable(self.resources("describe", job_id, squeue=True))
+            self.assertEqual(ours, theirs)
+            self.assertEqual(ours["state"], "RUNNING")
+            self.assertIn("startTime", ours)
+            self.assertNotIn("endTime", ours)
+            self.assertAlmostEqual(ours_units, theirs_units, delta=0.05)
+            # A list asks for every job at once (slurm_load_jobs, not slurm_load_job): the same.
+            ours = [self.comparable(job)[0] for job in self.resources("list", squeue=False)["jobs"]]
+            theirs = [self.comparable(job)[0] for job in self.resources("list", squeue=True)["jobs"]]
+            self.assertEqual(ours, theirs)
+            self.assertEqual(sorted(job["jobId"] for job in ours), sorted([job_id, other]))
+        finally:
+            self.mljob("cancel", job_id)
+            self.mljob("cancel", other)
 
 
 if __name__ == "__main__":

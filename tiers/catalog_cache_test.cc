@@ -1,0 +1,94 @@
+#include "tiers/catalog_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tiers/catalog_loader.h"
+
+namespace mljob::tiers {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+fs::path fresh_folder(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("mljob-catalog-cache-test-" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+TEST(CatalogCache, TheStockCatalogsSurviveTheRoundTrip) {
+  for (const char* file : {"etc/tiers.yaml", "contrib/cluster/tiers.yaml"}) {
+    TierCatalog catalog = load_catalog(fs::path(MLJOB_SOURCE_DIR) / file);
+    EXPECT_EQ(catalog_from_json(catalog_to_json(catalog)), catalog) << file;
+  }
+}
+
+TEST(CatalogCache, EveryFieldSurvivesTheRoundTrip) {
+  // Every field set to something other than its default, so that the comparison (all fields,
+  // operator== = default) notices any the cache leaves out.
+  fs::path dir = fresh_folder("fields");
+  std::ofstream(dir / "tiers.yaml") << R"(machineTypes:
+  m: {cpus: 3, memory: 5G, accelerator: {type: G, count: 2}, partition: p, constraint: c, qos: q,
+      account: a, defaultTime: "1:00:00", maxTime: "2:00:00", legacy: true}
+acceleratorTypes:
+  G: {gres: g}
+scaleTiers:
+  T: {master: {machineType: m, accelerator: {type: G, count: 1}}, worker: {machineType: m, count: 2},
+      parameterServer: {machineType: m, count: 1}}
+runtimes:
+  default: {python: /opt/py, setup: "module load x"}
+  "1.0": {refuse: "too old"}
+)";
+  TierCatalog catalog = load_catalog(dir / "tiers.yaml");
+  EXPECT_TRUE(catalog.machine_types.at("m").legacy);
+  EXPECT_EQ(catalog.runtimes.at("1.0").refusal, "too old");
+  EXPECT_EQ(catalog_from_json(catalog_to_json(catalog)), catalog);
+}
+
+TEST(CatalogCache, ServesAnUnchangedCatalogAndRereadsAChangedOne) {
+  fs::path dir = fresh_folder("serve");
+  fs::path cache = dir / "cache";
+  std::ofstream(dir / "base.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\nscaleTiers:\n  BASIC: {master: {machineType: m}}\n";
+  std::ofstream(dir / "site.yaml") << "extends: base.yaml\nmachineTypes:\n  m: {cpus: 2, memory: 1G}\n";
+  EXPECT_EQ(load_catalog_cached(dir / "site.yaml", cache, seconds(0)).machine_types.at("m").cpus, 2);
+  ASSERT_EQ(std::distance(fs::directory_iterator(cache), fs::directory_iterator()), 1);
+  fs::path entry = fs::directory_iterator(cache)->path();
+
+  // Served from the entry: an edit of the entry itself (not of the catalog) shows.
+  std::ifstream in(entry);
+  nlohmann::json held = nlohmann::json::parse(in);
+  held["catalog"]["machineTypes"]["m"]["cpus"] = 7;
+  std::ofstream(entry) << held.dump();
+  EXPECT_EQ(load_catalog_cached(dir / "site.yaml", cache, seconds(0)).machine_types.at("m").cpus, 7);
+
+  // The extended file changes: the entry no longer matches, the YAML is read again.
+  std::ofstream(dir / "base.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\n  n: {cpus: 4, memory: 1G}\n";
+  TierCatalog reread = load_catalog_cached(dir / "site.yaml", cache, seconds(0));
+  EXPECT_EQ(reread.machine_types.at("m").cpus, 2);
+  EXPECT_EQ(reread.machine_types.at("n").cpus, 4);
+  EXPECT_EQ(reread, load_catalog(dir / "site.yaml"));
+
+  // A damaged entry is no entry.
+  std::ofstream(entry) << "{not json";
+  EXPECT_EQ(load_catalog_cached(dir / "site.yaml", cache, seconds(0)), load_catalog(dir / "site.yaml"));
+}
+
+TEST(CatalogCache, AFileChangedMomentsAgoIsNotCached) {
+  fs::path dir = fresh_folder("racy");
+  std::ofstream(dir / "tiers.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\n";
+  load_catalog_cached(dir / "tiers.yaml", dir / "cache");  // the default: 2 s to settle
+  EXPECT_FALSE(fs::exists(dir / "cache") && !fs::is_empty(dir / "cache"));
+}
+
+TEST(CatalogCache, ErrorsAreTheLoadersAndNothingIsCached) {
+  fs::path dir = fresh_folder("errors");
+  std::ofstream(dir / "tiers.yaml") << "scaleTiers:\n  BASIC: {master: {machineType: nope}}\n";
+  EXPECT_THROW(load_catalog_cached(dir / "tiers.yaml", dir / "cache", seconds(0)), CatalogError);
+  EXPECT_FALSE(fs::exists(dir / "cache"));
+}
+
+}  // namespace
+}  // namespace mljob::tiers
