@@ -207,7 +207,12 @@ class Controller {
 
   void start_new_trials() {
     std::vector<Trial> trials;
-    if (!study_.suggestions_need_results() && trials_run_as_array_elements()) trials = study_.ask_all_remaining();
+    // Only while every trial ID fits in an array: past MaxArraySize trials run alone, and then
+    // the controller must keep the parallel limit itself.
+    bool all_fit_in_arrays = static_cast<long>(study_.trials().size() + study_.trials_left()) < max_array_size();
+    if (!study_.suggestions_need_results() && all_fit_in_arrays && trials_run_as_array_elements()) {
+      trials = study_.ask_all_remaining();
+    }
     if (trials.empty()) trials = study_.ask(study_.free_slots());
     if (trials.empty()) return;
     save_study(study_, folder_);  // the intent, recorded before anything is submitted
@@ -227,6 +232,20 @@ class Controller {
     return *array_trials_;
   }
 
+  // Slurm's MaxArraySize: an array's indices (the trials' IDs) must stay below it; a trial
+  // past it runs as a job of its own. Asked once; 1001 (Slurm's default) if it cannot be read.
+  long max_array_size() {
+    if (!max_array_size_) {
+      max_array_size_ = 1001;
+      try {
+        if (auto value = slurm_.config_value("MaxArraySize")) max_array_size_ = std::stol(*value);
+      } catch (const std::exception& error) {
+        std::cerr << "mljob study: MaxArraySize not read (" << error.what() << "); assuming Slurm's default 1001\n";
+      }
+    }
+    return *max_array_size_;
+  }
+
   struct PreparedTrial {
     Trial trial;
     PreparedJob job;
@@ -242,8 +261,8 @@ class Controller {
         fail_unsubmitted(trial, error);
       }
     }
-    bool as_array = !prepared.empty() && std::all_of(prepared.begin(), prepared.end(), [](const PreparedTrial& p) {
-      return p.job.plan.components.size() == 1 && !p.job.plan.deadline_seconds;
+    bool as_array = !prepared.empty() && std::all_of(prepared.begin(), prepared.end(), [this](const PreparedTrial& p) {
+      return p.job.plan.components.size() == 1 && !p.job.plan.deadline_seconds && p.trial.id < max_array_size();
     });
     if (as_array) return submit_array(prepared);
     for (auto& trial : prepared) submit_alone(trial);
@@ -407,6 +426,7 @@ class Controller {
   SlurmClient slurm_;
   std::map<int, std::chrono::steady_clock::time_point> stopping_;
   std::optional<bool> array_trials_;  // see trials_run_as_array_elements
+  std::optional<long> max_array_size_;
 };
 
 // Slurm's variables of the controller's own job must not leak into the trials it submits.

@@ -1,4 +1,5 @@
 #include "core/slurm_client.h"
+#include "core/slurm_config.h"
 #include "core/text.h"
 
 #include <ctime>
@@ -74,6 +75,12 @@ std::string SlurmClient::inventory_text() const {
 }
 
 ClusterInventory SlurmClient::inventory() const { return parse_sinfo_nodes(inventory_text()); }
+
+std::optional<std::string> SlurmClient::config_value(const std::string& name) const {
+  ProcessResult result = run_slurm({"scontrol", "show", "config"});
+  if (result.exit_code != 0) throw SlurmError("scontrol show config failed: " + trim(result.err));
+  return slurm_config_value(result.out, name);
+}
 
 void SlurmClient::cancel(const std::string& job_id) const {
   ProcessResult result = run_slurm({"scancel", job_id});

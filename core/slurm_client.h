@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ class SlurmClient {
   // (parse_sinfo_nodes reads it) or parsed.
   std::string inventory_text() const;
   ClusterInventory inventory() const;
+
+  // A value of slurmctld's configuration (`scontrol show config`), e.g. "MaxArraySize".
+  std::optional<std::string> config_value(const std::string& name) const;
 
   // Asks Slurm to cancel the job (all its components). Cancelling a finished job is fine.
   void cancel(const std::string& job_id) const;
