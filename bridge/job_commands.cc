@@ -12,6 +12,7 @@
 #include "bridge/job_view.h"
 #include "bridge/metrics_view.h"
 #include "bridge/study_controller.h"
+#include "bridge/study_views.h"
 #include "core/job_filter.h"
 #include "core/job_state.h"
 #include "core/spec_parser.h"

@@ -4,6 +4,7 @@
 
 #include "bridge/cli.h"
 #include "bridge/study_controller.h"
+#include "bridge/study_views.h"
 #include "core/spec_error.h"
 #include "tuner/study_command.h"
 

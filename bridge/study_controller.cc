@@ -16,8 +16,9 @@
 #include <sstream>
 #include <thread>
 
-#include "bridge/command_line.h"
 #include "bridge/job_view.h"
+#include "bridge/study_files.h"
+#include "bridge/trial_launcher.h"
 #include "bridge/metrics_view.h"
 #include "core/batch_script.h"
 #include "core/job_state.h"
@@ -25,11 +26,9 @@
 #include "core/slurm_client.h"
 #include "core/spec_error.h"
 #include "metrics/metrics_store.h"
-#include "metrics/plot.h"
+#include "metrics/plot.h"  // record_step
 #include "tuner/hyperparameter_spec.h"
 #include "tuner/study.h"
-#include "tuner/sagemaker_output.h"
-#include "tuner/study_report.h"
 #include "tuner/trial_spec.h"
 
 namespace mljob::cli {
@@ -41,8 +40,6 @@ using tuner::Study;
 using tuner::Trial;
 using tuner::TrialState;
 
-constexpr const char* kStudyFile = "study.json";
-constexpr const char* kStudyJobFile = "study_job.json";
 constexpr std::chrono::seconds kPollInterval{3};
 // How long a trial the stopping rule ended has, after SIGTERM, before it is cancelled outright.
 constexpr std::chrono::seconds kStopGrace{10};
@@ -50,29 +47,6 @@ constexpr std::chrono::seconds kStopGrace{10};
 // Set by SIGTERM: Slurm is ending the controller's job (scancel, `mljob cancel`, a time limit).
 volatile std::sig_atomic_t terminate_requested = 0;
 void on_terminate(int) { terminate_requested = 1; }
-
-std::string read_text(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw std::runtime_error("cannot read " + file.string());
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Written beside the target and renamed over it, so a crash never leaves half a file.
-void write_atomically(const fs::path& file, const std::string& text) {
-  fs::path temporary = file;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + temporary.string());
-  }
-  fs::rename(temporary, file);
-}
-
-Study load_study(const fs::path& folder) { return Study::from_json(json::parse(read_text(folder / kStudyFile))); }
-void save_study(const Study& study, const fs::path& folder) {
-  write_atomically(folder / kStudyFile, study.to_json().dump(1) + "\n");
-}
 
 fs::path own_executable() { return fs::read_symlink("/proc/self/exe"); }
 
@@ -88,38 +62,6 @@ std::string submit_controller(const JobStore& store, const std::string& job_id) 
   std::ofstream(script) << controller_script(job_id);
   SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id};
   return SlurmClient{}.submit(sbatch_arguments(submit, script.string()));
-}
-
-// The comment on a job array of trials: the study and the trials it runs ("mljob:S_trials:4,5,6").
-std::string array_comment(const std::string& study_id, const std::vector<int>& trial_ids) {
-  std::string comment = "mljob:" + study_id + "_trials:";
-  for (std::size_t i = 0; i < trial_ids.size(); ++i) comment += (i ? "," : "") + std::to_string(trial_ids[i]);
-  return comment;
-}
-
-// The Slurm jobs slurmctld holds for one trial: a job of its own (comment "mljob:<trial job>")
-// or its element of a job array (the array's comment lists it).
-std::vector<std::string> slurm_jobs_of_trial(const std::string& study_id, int trial_id) {
-  ProcessResult result = run_process({"squeue", "--noheader", "--all", "--format=%F|%k"});
-  if (result.exit_code != 0) throw SlurmError("squeue failed: " + result.err);
-  std::string own = "mljob:" + tuner::trial_job_id(study_id, trial_id);
-  std::string array_prefix = "mljob:" + study_id + "_trials:";
-  std::vector<std::string> ids;
-  std::istringstream lines(result.out);
-  for (std::string line; std::getline(lines, line);) {
-    auto bar = line.find('|');
-    if (bar == std::string::npos) continue;
-    std::string id = line.substr(0, bar), comment = line.substr(bar + 1);
-    if (comment == own) ids.push_back(id);
-    if (comment.rfind(array_prefix, 0) != 0) continue;
-    std::istringstream listed(comment.substr(array_prefix.size()));
-    for (std::string item; std::getline(listed, item, ',');) {
-      if (item == std::to_string(trial_id)) ids.push_back(id + "_" + item);
-    }
-  }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
 }
 
 // Every value of the objective the trial has reported so far, with its step, oldest first.
@@ -143,7 +85,8 @@ class Controller {
  public:
   Controller(std::string job_id, JobStore store)
       : job_id_(std::move(job_id)), store_(std::move(store)), folder_(store_.folder_of(job_id_)),
-        study_(load_study(folder_)), study_job_(json::parse(read_text(folder_ / kStudyJobFile))) {}
+        study_(load_study(folder_)), study_job_(json::parse(read_text(folder_ / kStudyJobFile))),
+        launcher_(job_id_, store_, study_job_, study_.spec()) {}
 
   int run() {
     for (const auto& trial : study_.trials()) {
@@ -209,8 +152,8 @@ class Controller {
     std::vector<Trial> trials;
     // Only while every trial ID fits in an array: past MaxArraySize trials run alone, and then
     // the controller must keep the parallel limit itself.
-    bool all_fit_in_arrays = static_cast<long>(study_.trials().size() + study_.trials_left()) < max_array_size();
-    if (!study_.suggestions_need_results() && all_fit_in_arrays && trials_run_as_array_elements()) {
+    bool all_fit_in_arrays = static_cast<long>(study_.trials().size() + study_.trials_left()) < launcher_.max_array_size();
+    if (!study_.suggestions_need_results() && all_fit_in_arrays && launcher_.trials_fit_in_an_array()) {
       trials = study_.ask_all_remaining();
     }
     if (trials.empty()) trials = study_.ask(study_.free_slots());
@@ -219,121 +162,10 @@ class Controller {
     submit_trials(trials);
   }
 
-  // Whether the trials' plan is one component (a job array can hold it; Slurm refuses arrays
-  // of heterogeneous jobs) and has no start deadline (which would also count down for the
-  // elements waiting for the array's throttle). Decided once, on a plan of the trial spec.
-  bool trials_run_as_array_elements() {
-    if (!array_trials_) {
-      fs::path spec = folder_ / "trial_template.json";
-      write_atomically(spec, tuner::trial_job_spec(study_job_, Trial{}, study_.spec().metric_tag).dump(2) + "\n");
-      SlurmPlan plan = plan_training({trial_id(Trial{}), "--config", spec.string()});
-      array_trials_ = plan.components.size() == 1 && !plan.deadline_seconds;
-    }
-    return *array_trials_;
-  }
-
-  // Slurm's MaxArraySize: an array's indices (the trials' IDs) must stay below it; a trial
-  // past it runs as a job of its own. Asked once; 1001 (Slurm's default) if it cannot be read.
-  long max_array_size() {
-    if (!max_array_size_) {
-      max_array_size_ = 1001;
-      try {
-        if (auto value = slurm_.config_value("MaxArraySize")) max_array_size_ = std::stol(*value);
-      } catch (const std::exception& error) {
-        std::cerr << "mljob study: MaxArraySize not read (" << error.what() << "); assuming Slurm's default 1001\n";
-      }
-    }
-    return *max_array_size_;
-  }
-
-  struct PreparedTrial {
-    Trial trial;
-    PreparedJob job;
-    std::string hyperparameters;  // SageMaker's form: every value a string, as JSON
-  };
-
   void submit_trials(const std::vector<Trial>& trials) {
-    std::vector<PreparedTrial> prepared;
-    for (const auto& trial : trials) {
-      try {
-        prepared.push_back(prepare_trial(trial));
-      } catch (const std::exception& error) {
-        fail_unsubmitted(trial, error);
-      }
-    }
-    bool as_array = !prepared.empty() && std::all_of(prepared.begin(), prepared.end(), [this](const PreparedTrial& p) {
-      return p.job.plan.components.size() == 1 && !p.job.plan.deadline_seconds && p.trial.id < max_array_size();
-    });
-    if (as_array) return submit_array(prepared);
-    for (auto& trial : prepared) submit_alone(trial);
-  }
-
-  // The trial's job spec (trial_<n>.json), its folder prepared as any mljob job's, and its
-  // hyperparameters.json (SageMaker's file) in that folder.
-  PreparedTrial prepare_trial(const Trial& trial) {
-    fs::path spec = folder_ / ("trial_" + std::to_string(trial.id) + ".json");
-    write_atomically(spec, tuner::trial_job_spec(study_job_, trial, study_.spec().metric_tag).dump(2) + "\n");
-    PreparedJob job = prepare_training({trial_id(trial), "--config", spec.string()});
-    std::string hyperparameters = Study::trial_json(trial)["hyperparameters"].dump();
-    write_atomically(job.record.folder / "hyperparameters.json", hyperparameters + "\n");
-    return {trial, std::move(job), hyperparameters};
-  }
-
-  void submit_alone(PreparedTrial& prepared) {
-    // sbatch passes this environment on; the plugin makes MLJOB_HPS the trial's SM_HPS (SageMaker's).
-    ::setenv("MLJOB_HPS", prepared.hyperparameters.c_str(), 1);
-    try {
-      prepared.job.record.slurm_job_id = slurm_.submit(sbatch_arguments(prepared.job.submit, prepared.job.script.string()));
-    } catch (const std::exception& error) {
-      return fail_unsubmitted(std::vector<PreparedTrial>{prepared}, error);
-    }
-    store_.save(prepared.job.record);
-    report_submitted(prepared);
-  }
-
-  // One sbatch for all: element <n> of the array is trial <n>, writing to its own folder.
-  void submit_array(std::vector<PreparedTrial>& prepared) {
-    std::vector<ArrayElement> elements;
-    std::vector<int> ids;
-    for (const auto& trial : prepared) {
-      elements.push_back({trial.trial.id, trial.job.record.folder.string(), trial.job.script.string(),
-                          {{"MLJOB_HPS", trial.hyperparameters}}});
-      ids.push_back(trial.trial.id);
-    }
-    std::string name = job_id_ + "_trials";
-    fs::path script = folder_ / (name + "_" + std::to_string(ids.front()) + "-" + std::to_string(ids.back()) + ".sbatch");
-    write_atomically(script, render_array_script(prepared.front().job.plan, name, elements, study_.spec().max_parallel_trials));
-    // Slurm puts the element's index for %a: each element's log lands in its trial's folder.
-    fs::path output = store_.folder_of(tuner::trial_job_id(job_id_, 0)).parent_path() / (job_id_ + "_trial_%a") / "output.log";
-    SubmitOptions submit{output.string(), folder_.string(), array_comment(job_id_, ids)};
-    std::string array_id;
-    try {
-      array_id = slurm_.submit(sbatch_arguments(submit, script.string()));
-    } catch (const std::exception& error) {
-      return fail_unsubmitted(prepared, error);
-    }
-    for (auto& trial : prepared) {
-      trial.job.record.slurm_job_id = array_id + "_" + std::to_string(trial.trial.id);
-      store_.save(trial.job.record);
-      report_submitted(trial);
-    }
-  }
-
-  void report_submitted(const PreparedTrial& prepared) {
-    std::cerr << "mljob study: trial " << prepared.trial.id << " submitted as " << trial_id(prepared.trial) << " (Slurm job "
-              << prepared.job.record.slurm_job_id << ") " << json(prepared.trial.parameters).dump() << "\n";
-  }
-
-  void fail_unsubmitted(const Trial& trial, const std::exception& error) {
-    study_.tell_failed(trial.id, std::string("the trial could not be submitted: ") + error.what());
-    save_study(study_, folder_);
-  }
-  // Prepared trials also give their reserved folders back: nothing half-done is left.
-  void fail_unsubmitted(const std::vector<PreparedTrial>& prepared, const std::exception& error) {
-    for (const auto& trial : prepared) {
-      store_.release(trial_id(trial.trial));
-      fail_unsubmitted(trial.trial, error);
-    }
+    auto failures = launcher_.submit(trials);
+    for (const auto& failure : failures) study_.tell_failed(failure.trial_id, failure.reason);
+    if (!failures.empty()) save_study(study_, folder_);
   }
 
   // A trial recorded as active but with no job record: the controller stopped between its
@@ -342,7 +174,7 @@ class Controller {
   void recover_unrecorded(const Trial& trial) {
     std::string name = trial_id(trial);
     if (!fs::exists(store_.folder_of(name))) return submit_trials({trial});
-    auto running = slurm_jobs_of_trial(job_id_, trial.id);
+    auto running = launcher_.slurm_jobs_of_trial(trial.id);
     if (running.empty()) {
       store_.release(name);
       return submit_trials({trial});
@@ -425,8 +257,7 @@ class Controller {
   json study_job_;
   SlurmClient slurm_;
   std::map<int, std::chrono::steady_clock::time_point> stopping_;
-  std::optional<bool> array_trials_;  // see trials_run_as_array_elements
-  std::optional<long> max_array_size_;
+  TrialLauncher launcher_;
 };
 
 // Slurm's variables of the controller's own job must not leak into the trials it submits.
@@ -456,7 +287,7 @@ std::string job_id_argument(const Arguments& args, const std::string& usage) {
 
 JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id) {
   auto record = store.load(job_id);
-  if (!record || !fs::exists(record->folder / kStudyFile)) {
+  if (!record || !is_study_folder(record->folder)) {
     throw SpecError("JOB_ID", job_id, "is not one of your tuning studies");
   }
   return *record;
@@ -466,7 +297,7 @@ JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id)
 // one of the user's studies.
 Study previous_study(const JobStore& store, const std::string& job_id, const std::string& field) {
   auto record = store.load(job_id);
-  if (!record || !fs::exists(record->folder / kStudyFile)) throw SpecError(field, job_id, "must name one of your tuning studies");
+  if (!record || !is_study_folder(record->folder)) throw SpecError(field, job_id, "must name one of your tuning studies");
   return load_study(record->folder);
 }
 
@@ -529,39 +360,6 @@ int resume_study(const Arguments& args) {
   store.save(record);
   std::cerr << "Study [" << job_id << "] resumed: controller is Slurm job " << record.slurm_job_id << ".\n";
   return kExitOk;
-}
-
-int report_study(const Arguments& args) {
-  std::string job_id, html;
-  boost::program_options::options_description options("mljob report STUDY_JOB_ID --html FILE");
-  options.add_options()("help,h", "show this help")(
-      "html", boost::program_options::value(&html), "write the study's report (charts and trials, best first) to FILE");
-  auto vm = parse_command_line(args, options, &job_id);
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
-  }
-  if (job_id.empty()) throw SpecError("JOB_ID", "", "is required: mljob report STUDY_JOB_ID --html FILE");
-  if (html.empty()) throw SpecError("--html", "", "is required: the file to write the report to");
-  JobRecord record = study_record_or_fail(JobStore::from_environment(), job_id);
-  Study study = load_study(record.folder);
-  std::ofstream out(html, std::ios::trunc);
-  out << tuner::render_study_report(study, "mljob study " + job_id);
-  if (!out.flush()) throw std::runtime_error("cannot write " + html);
-  std::cerr << "Wrote " << html << ": " << study.trials().size() << " trial(s) of study " << job_id << "\n";
-  return kExitOk;
-}
-
-std::optional<json> sagemaker_study_output(const json& resource, const JobRecord& record) {
-  if (!fs::exists(record.folder / kStudyFile)) return std::nullopt;
-  return tuner::sagemaker_tuning_job(load_study(record.folder), resource.value("jobId", ""), resource.value("state", ""));
-}
-
-void add_study_output(json& resource, const JobRecord& record) {
-  fs::path file = record.folder / kStudyFile;
-  if (!fs::exists(file)) return;
-  json output = load_study(record.folder).training_output();
-  for (auto& [key, value] : output.items()) resource["trainingOutput"][key] = value;
 }
 
 }  // namespace mljob::cli

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <filesystem>
-#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -27,15 +26,5 @@ void submit_study(const Job& job, const JobStore& store);
 int run_study_controller(const Arguments& args);
 // mljob study resume JOB_ID: submits a new controller for a study whose controller ended.
 int resume_study(const Arguments& args);
-
-// mljob report STUDY_JOB_ID --html FILE: the study drawn (tuner/study_report.h).
-int report_study(const Arguments& args);
-
-// A study's resource in SageMaker's DescribeHyperParameterTuningJob form (status, counters,
-// BestTrainingJob); nullopt for a job that is not a study.
-std::optional<nlohmann::json> sagemaker_study_output(const nlohmann::json& resource, const JobRecord& record);
-
-// Adds the study's TrainingOutput (trials best first) to a study job's resource; no-op for others.
-void add_study_output(nlohmann::json& resource, const JobRecord& record);
 
 }  // namespace mljob::cli

@@ -1,0 +1,39 @@
+#include "bridge/study_files.h"
+
+#include <fstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace mljob::cli {
+
+namespace fs = std::filesystem;
+
+std::string read_text(const fs::path& file) {
+  std::ifstream in(file);
+  if (!in) throw std::runtime_error("cannot read " + file.string());
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_atomically(const fs::path& file, const std::string& text) {
+  fs::path temporary = file;
+  temporary += ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write " + temporary.string());
+  }
+  fs::rename(temporary, file);
+}
+
+tuner::Study load_study(const fs::path& folder) {
+  return tuner::Study::from_json(nlohmann::json::parse(read_text(folder / kStudyFile)));
+}
+
+void save_study(const tuner::Study& study, const fs::path& folder) {
+  write_atomically(folder / kStudyFile, study.to_json().dump(1) + "\n");
+}
+
+bool is_study_folder(const fs::path& folder) { return fs::exists(folder / kStudyFile); }
+
+}  // namespace mljob::cli

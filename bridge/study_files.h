@@ -1,0 +1,25 @@
+// Where a tuning study lives in its job folder (study.json: the tuner's state, rewritten
+// atomically after every change; study_job.json: the Job as submitted), shared by the
+// controller, the trial launcher and the views of a study.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "tuner/study.h"
+
+namespace mljob::cli {
+
+inline constexpr const char* kStudyFile = "study.json";
+inline constexpr const char* kStudyJobFile = "study_job.json";
+
+std::string read_text(const std::filesystem::path& file);
+// Written beside the target and renamed over it, so a crash never leaves half a file.
+void write_atomically(const std::filesystem::path& file, const std::string& text);
+
+tuner::Study load_study(const std::filesystem::path& folder);
+void save_study(const tuner::Study& study, const std::filesystem::path& folder);
+// Whether the job folder is a study's (has its state file).
+bool is_study_folder(const std::filesystem::path& folder);
+
+}  // namespace mljob::cli

@@ -1,0 +1,49 @@
+#include "bridge/study_views.h"
+
+#include <fstream>
+#include <iostream>
+
+#include "bridge/command_line.h"
+#include "bridge/study_files.h"
+#include "core/spec_error.h"
+#include "tuner/sagemaker_output.h"
+#include "tuner/study_report.h"
+
+namespace mljob::cli {
+
+using nlohmann::json;
+
+int report_study(const Arguments& args) {
+  std::string job_id, html;
+  boost::program_options::options_description options("mljob report STUDY_JOB_ID --html FILE");
+  options.add_options()("help,h", "show this help")(
+      "html", boost::program_options::value(&html), "write the study's report (charts and trials, best first) to FILE");
+  auto vm = parse_command_line(args, options, &job_id);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (job_id.empty()) throw SpecError("JOB_ID", "", "is required: mljob report STUDY_JOB_ID --html FILE");
+  if (html.empty()) throw SpecError("--html", "", "is required: the file to write the report to");
+  auto record = JobStore::from_environment().load(job_id);
+  if (!record || !is_study_folder(record->folder)) throw SpecError("JOB_ID", job_id, "is not one of your tuning studies");
+  tuner::Study study = load_study(record->folder);
+  std::ofstream out(html, std::ios::trunc);
+  out << tuner::render_study_report(study, "mljob study " + job_id);
+  if (!out.flush()) throw std::runtime_error("cannot write " + html);
+  std::cerr << "Wrote " << html << ": " << study.trials().size() << " trial(s) of study " << job_id << "\n";
+  return kExitOk;
+}
+
+std::optional<json> sagemaker_study_output(const json& resource, const JobRecord& record) {
+  if (!is_study_folder(record.folder)) return std::nullopt;
+  return tuner::sagemaker_tuning_job(load_study(record.folder), resource.value("jobId", ""), resource.value("state", ""));
+}
+
+void add_study_output(json& resource, const JobRecord& record) {
+  if (!is_study_folder(record.folder)) return;
+  json output = load_study(record.folder).training_output();
+  for (auto& [key, value] : output.items()) resource["trainingOutput"][key] = value;
+}
+
+}  // namespace mljob::cli

@@ -1,0 +1,180 @@
+#include "bridge/trial_launcher.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+#include <sstream>
+
+#include "bridge/cli.h"
+#include "bridge/study_files.h"
+#include "core/batch_script.h"
+#include "core/process.h"
+#include "tuner/trial_spec.h"
+
+namespace mljob::cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using tuner::Trial;
+
+namespace {
+
+// Slurm's own default, assumed when the configuration cannot be read.
+constexpr long kDefaultMaxArraySize = 1001;
+
+std::string joined(const std::vector<int>& trial_ids) {
+  std::string out;
+  for (std::size_t i = 0; i < trial_ids.size(); ++i) out += (i ? "," : "") + std::to_string(trial_ids[i]);
+  return out;
+}
+
+// How a job array of trials is marked: the study and the trials it runs ("mljob:S_trials:4,5,6").
+std::string array_comment(const std::string& study_id, const std::vector<int>& trial_ids) {
+  return "mljob:" + study_id + "_trials:" + joined(trial_ids);
+}
+
+}  // namespace
+
+struct TrialLauncher::PreparedTrial {
+  Trial trial;
+  PreparedJob job;
+  std::string hyperparameters;  // SageMaker's form: every value a string, as JSON
+};
+
+TrialLauncher::TrialLauncher(std::string study_id, JobStore store, json study_job, tuner::HyperparameterSpec spec)
+    : study_id_(std::move(study_id)), store_(std::move(store)), study_job_(std::move(study_job)), spec_(std::move(spec)) {}
+
+bool TrialLauncher::trials_fit_in_an_array() {
+  if (!fit_in_an_array_) {
+    fs::path spec = study_folder() / "trial_template.json";
+    write_atomically(spec, tuner::trial_job_spec(study_job_, Trial{}, spec_.metric_tag).dump(2) + "\n");
+    SlurmPlan plan = plan_training({tuner::trial_job_id(study_id_, 0), "--config", spec.string()});
+    fit_in_an_array_ = plan.components.size() == 1 && !plan.deadline_seconds;
+  }
+  return *fit_in_an_array_;
+}
+
+long TrialLauncher::max_array_size() {
+  if (!max_array_size_) {
+    max_array_size_ = kDefaultMaxArraySize;
+    try {
+      if (auto value = slurm_.config_value("MaxArraySize")) max_array_size_ = std::stol(*value);
+    } catch (const std::exception& error) {
+      std::cerr << "mljob study: MaxArraySize not read (" << error.what() << "); assuming Slurm's default "
+                << kDefaultMaxArraySize << "\n";
+    }
+  }
+  return *max_array_size_;
+}
+
+std::vector<TrialLauncher::Failure> TrialLauncher::submit(const std::vector<Trial>& trials) {
+  std::vector<Failure> failures;
+  std::vector<PreparedTrial> prepared;
+  for (const auto& trial : trials) {
+    try {
+      prepared.push_back(prepare(trial));
+    } catch (const std::exception& error) {
+      failures.push_back({trial.id, std::string("the trial could not be submitted: ") + error.what()});
+    }
+  }
+  bool as_array = !prepared.empty() && std::all_of(prepared.begin(), prepared.end(), [this](const PreparedTrial& p) {
+    return p.job.plan.components.size() == 1 && !p.job.plan.deadline_seconds && p.trial.id < max_array_size();
+  });
+  if (as_array) {
+    submit_array(prepared, failures);
+  } else {
+    for (auto& trial : prepared) submit_alone(trial, failures);
+  }
+  return failures;
+}
+
+// The trial's job spec (trial_<n>.json), its folder prepared as any mljob job's, and its
+// hyperparameters.json (SageMaker's file) in that folder.
+TrialLauncher::PreparedTrial TrialLauncher::prepare(const Trial& trial) {
+  fs::path spec = study_folder() / ("trial_" + std::to_string(trial.id) + ".json");
+  write_atomically(spec, tuner::trial_job_spec(study_job_, trial, spec_.metric_tag).dump(2) + "\n");
+  PreparedJob job = prepare_training({tuner::trial_job_id(study_id_, trial.id), "--config", spec.string()});
+  std::string hyperparameters = tuner::Study::trial_json(trial)["hyperparameters"].dump();
+  try {
+    write_atomically(job.record.folder / "hyperparameters.json", hyperparameters + "\n");
+  } catch (...) {
+    store_.release(tuner::trial_job_id(study_id_, trial.id));
+    throw;
+  }
+  return {trial, std::move(job), hyperparameters};
+}
+
+void TrialLauncher::submit_alone(PreparedTrial& prepared, std::vector<Failure>& failures) {
+  // sbatch passes this environment on; the plugin makes MLJOB_HPS the trial's SM_HPS (SageMaker's).
+  ::setenv("MLJOB_HPS", prepared.hyperparameters.c_str(), 1);
+  try {
+    prepared.job.record.slurm_job_id = slurm_.submit(sbatch_arguments(prepared.job.submit, prepared.job.script.string()));
+  } catch (const std::exception& error) {
+    return give_back({prepared}, error, failures);
+  }
+  store_.save(prepared.job.record);
+  std::cerr << "mljob study: trial " << prepared.trial.id << " submitted as Slurm job " << prepared.job.record.slurm_job_id
+            << " " << json(prepared.trial.parameters).dump() << "\n";
+}
+
+// One sbatch for all: element <n> of the array is trial <n>, writing to its own folder.
+void TrialLauncher::submit_array(std::vector<PreparedTrial>& prepared, std::vector<Failure>& failures) {
+  std::vector<ArrayElement> elements;
+  std::vector<int> ids;
+  for (const auto& trial : prepared) {
+    elements.push_back({trial.trial.id, trial.job.record.folder.string(), trial.job.script.string(),
+                        {{"MLJOB_HPS", trial.hyperparameters}}});
+    ids.push_back(trial.trial.id);
+  }
+  std::string name = study_id_ + "_trials";
+  fs::path script = study_folder() / (name + "_" + std::to_string(ids.front()) + "-" + std::to_string(ids.back()) + ".sbatch");
+  std::string array_id;
+  try {
+    write_atomically(script, render_array_script(prepared.front().job.plan, name, elements, spec_.max_parallel_trials));
+    // Slurm puts the element's index for %a: each element's log lands in its trial's folder.
+    fs::path output = study_folder().parent_path() / (study_id_ + "_trial_%a") / "output.log";
+    SubmitOptions submit{output.string(), study_folder().string(), array_comment(study_id_, ids)};
+    array_id = slurm_.submit(sbatch_arguments(submit, script.string()));
+  } catch (const std::exception& error) {
+    return give_back(prepared, error, failures);
+  }
+  for (auto& trial : prepared) {
+    trial.job.record.slurm_job_id = array_id + "_" + std::to_string(trial.trial.id);
+    store_.save(trial.job.record);
+  }
+  std::cerr << "mljob study: trials " << joined(ids) << " submitted as the Slurm job array " << array_id << " (at most " << spec_.max_parallel_trials << " at once)\n";
+}
+
+// Prepared trials that Slurm did not take give their reserved folders back: nothing half-done.
+void TrialLauncher::give_back(const std::vector<PreparedTrial>& prepared, const std::exception& error,
+                              std::vector<Failure>& failures) {
+  for (const auto& trial : prepared) {
+    store_.release(tuner::trial_job_id(study_id_, trial.trial.id));
+    failures.push_back({trial.trial.id, std::string("the trial could not be submitted: ") + error.what()});
+  }
+}
+
+std::vector<std::string> TrialLauncher::slurm_jobs_of_trial(int trial_id) const {
+  ProcessResult result = run_process({"squeue", "--noheader", "--all", "--format=%F|%k"});
+  if (result.exit_code != 0) throw SlurmError("squeue failed: " + result.err);
+  std::string own = "mljob:" + tuner::trial_job_id(study_id_, trial_id);
+  std::string array_prefix = "mljob:" + study_id_ + "_trials:";
+  std::vector<std::string> ids;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto bar = line.find('|');
+    if (bar == std::string::npos) continue;
+    std::string id = line.substr(0, bar), comment = line.substr(bar + 1);
+    if (comment == own) ids.push_back(id);
+    if (comment.rfind(array_prefix, 0) != 0) continue;
+    std::istringstream listed(comment.substr(array_prefix.size()));
+    for (std::string item; std::getline(listed, item, ',');) {
+      if (item == std::to_string(trial_id)) ids.push_back(id + "_" + item);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+}  // namespace mljob::cli
