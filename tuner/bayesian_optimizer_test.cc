@@ -50,16 +50,23 @@ double off_centre_bowl(const Assignment& a) {
   return std::pow(a["x"].get<double>() - 8.3, 2) + std::pow(a["y"].get<double>() + 4.1, 2);
 }
 
+// `trials` sequential suggestions on the off-centre bowl, each told before the next.
+std::vector<Observation> run_on_the_bowl(const SearchSpace& space, BayesianOptimizer& optimizer, std::mt19937_64& rng,
+                                         std::optional<GpHyperparameters>& hyper, int trials) {
+  std::vector<Observation> observed;
+  for (int trial = 0; trial < trials; ++trial) {
+    Eigen::VectorXd point = optimizer.suggest(observed, {}, 1, rng, hyper).front();
+    observed.push_back({point, off_centre_bowl(space.decode(point))});
+  }
+  return observed;
+}
+
 TEST(BayesianOptimizer, FindsAnOffCentreMinimumSoon) {
   SearchSpace space({unit_double("x", -10, 10), unit_double("y", -10, 10)});
   BayesianOptimizer optimizer(space);
   std::mt19937_64 rng(5);
   std::optional<GpHyperparameters> hyper;
-  std::vector<Observation> observed;
-  for (int trial = 0; trial < 25; ++trial) {
-    Eigen::VectorXd point = optimizer.suggest(observed, {}, 1, rng, hyper).front();
-    observed.push_back({point, off_centre_bowl(space.decode(point))});
-  }
+  std::vector<Observation> observed = run_on_the_bowl(space, optimizer, rng, hyper, 25);
   double best = observed.front().loss;
   for (const auto& o : observed) best = std::min(best, o.loss);
   EXPECT_LT(best, 0.05);
@@ -117,11 +124,7 @@ TEST(BayesianOptimizer, ARunningTrialAtTheBestPointSendsTheNextSuggestionElsewhe
   BayesianOptimizer optimizer(space);
   std::mt19937_64 rng(3);
   std::optional<GpHyperparameters> hyper;
-  std::vector<Observation> observed;
-  for (int trial = 0; trial < 12; ++trial) {
-    Eigen::VectorXd point = optimizer.suggest(observed, {}, 1, rng, hyper).front();
-    observed.push_back({point, off_centre_bowl(space.decode(point))});
-  }
+  std::vector<Observation> observed = run_on_the_bowl(space, optimizer, rng, hyper, 12);
   std::mt19937_64 same(11), again(11);
   std::optional<GpHyperparameters> hyper_copy = hyper;
   Eigen::VectorXd alone = optimizer.suggest(observed, {}, 1, same, hyper).front();
