@@ -131,9 +131,6 @@ class Controller {
     return kExitFailure;
   }
 
-  // Bayesian studies ask for as many trials as there are free slots, each time a slot frees.
-  // Random and grid search ask for every trial at once when the trials can run as one job
-  // array: Slurm's %maxParallelTrials throttle then starts each as soon as a slot frees.
   // Cancels every trial still in Slurm (running, or pending in a job array) and fails it.
   void cancel_active_trials(const std::string& reason) {
     for (const auto& trial : study_.trials()) {
@@ -148,6 +145,9 @@ class Controller {
     save_study(study_, folder_);
   }
 
+  // Bayesian studies ask for as many trials as there are free slots, each time a slot frees.
+  // Random and grid search ask for every trial at once when the trials can run as one job
+  // array: Slurm's %maxParallelTrials throttle then starts each as soon as a slot frees.
   void start_new_trials() {
     std::vector<Trial> trials;
     // Only while every trial ID fits in an array: past MaxArraySize trials run alone, and then
