@@ -4,22 +4,18 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <functional>
 #include <map>
-#include <optional>
-#include <sstream>
 #include <thread>
 
 #include "bridge/job_view.h"
+#include "bridge/metrics_view.h"
 #include "bridge/study_files.h"
 #include "bridge/trial_launcher.h"
-#include "bridge/metrics_view.h"
 #include "core/batch_script.h"
 #include "core/job_state.h"
 #include "core/process.h"
