@@ -146,14 +146,24 @@ void MetricsDb::begin_if_needed() {
   in_transaction_ = true;
 }
 
+namespace {
+
+// The columns both tables start with: the row's index (rindex), then its Meta (training_id,
+// user_id, time, subid): parameters 1-5 of either INSERT.
+void bind_row_start(sqlite3_stmt* s, std::int64_t index, const Meta& meta) {
+  sqlite3_bind_int64(s, 1, index);
+  sqlite3_bind_text(s, 2, meta.training_id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(s, 3, meta.user_id.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(s, 4, meta.time_ms);
+  sqlite3_bind_text(s, 5, meta.subid.c_str(), -1, SQLITE_TRANSIENT);
+}
+
+}  // namespace
+
 void MetricsDb::add(const EMetrics& record) {
   begin_if_needed();
   sqlite3_stmt* s = insert_metric_;
-  sqlite3_bind_int64(s, 1, next_metric_++);
-  sqlite3_bind_text(s, 2, record.meta.training_id.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(s, 3, record.meta.user_id.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(s, 4, record.meta.time_ms);
-  sqlite3_bind_text(s, 5, record.meta.subid.c_str(), -1, SQLITE_TRANSIENT);
+  bind_row_start(s, next_metric_++, record.meta);
   sqlite3_bind_text(s, 6, record.grouplabel.c_str(), -1, SQLITE_TRANSIENT);
   std::string etimes = typed_map_to_text(record.etimes), values = typed_map_to_text(record.values);
   sqlite3_bind_text(s, 7, etimes.c_str(), -1, SQLITE_TRANSIENT);
@@ -166,11 +176,7 @@ void MetricsDb::add(const EMetrics& record) {
 void MetricsDb::add(LogLineRecord line) {
   begin_if_needed();
   sqlite3_stmt* s = insert_line_;
-  sqlite3_bind_int64(s, 1, next_line_++);
-  sqlite3_bind_text(s, 2, line.meta.training_id.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(s, 3, line.meta.user_id.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(s, 4, line.meta.time_ms);
-  sqlite3_bind_text(s, 5, line.meta.subid.c_str(), -1, SQLITE_TRANSIENT);
+  bind_row_start(s, next_line_++, line.meta);
   sqlite3_bind_blob(s, 6, line.line.data(), static_cast<int>(line.line.size()), SQLITE_TRANSIENT);  // any bytes
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
