@@ -35,7 +35,10 @@ class ClusterTestCase(unittest.TestCase):
 
     def setUp(self):
         self.env = cluster_environment()
-        self.home = tempfile.mkdtemp(prefix="mljob-test-home-")
+        # Under the build folder, not /tmp: kept for a look after a failure, and gone with the build.
+        homes = os.path.join(BUILD, "test-homes")
+        os.makedirs(homes, exist_ok=True)
+        self.home = tempfile.mkdtemp(prefix="mljob-test-home-", dir=homes)
         self.env["MLJOB_HOME"] = self.home
         self.env["MLJOB_TIERS"] = os.path.join(ROOT, "contrib", "cluster", "tiers.yaml")
 
