@@ -32,19 +32,13 @@ bool accounted_as_ended(const std::vector<AccountingRecord>& records) {
   return false;
 }
 
-// "<array>" for an element "<array>_<index>" of a job array; empty for any other job.
-std::string array_of(const std::string& id) {
-  auto underscore = id.find('_');
-  return underscore == std::string::npos ? "" : id.substr(0, underscore);
-}
-
 // The IDs to ask accounting for: each job's, and for an element of a job array also the
 // array's own, because an element cancelled (or still held) before Slurm split it off the
 // array's record is accounted only in that record, as "<array>".
 std::vector<std::string> accounting_ids(const std::vector<std::string>& ids) {
   std::vector<std::string> out = ids;
   for (const auto& id : ids) {
-    if (std::string array = array_of(id); !array.empty() && std::find(out.begin(), out.end(), array) == out.end()) out.push_back(array);
+    if (std::string array = array_of_element(id); !array.empty() && std::find(out.begin(), out.end(), array) == out.end()) out.push_back(array);
   }
   return out;
 }
@@ -52,8 +46,7 @@ std::vector<std::string> accounting_ids(const std::vector<std::string>& ids) {
 // An element accounting does not know by its own ID never left the array's record (it was
 // cancelled, say, while still pending): that record's state is the element's.
 std::vector<AccountingRecord> unsplit_element(const std::string& id, const RecordsByJob& accounted) {
-  std::string array = array_of(id);
-  if (array.empty()) return {};
+  if (array_of_element(id).empty()) return {};
   std::vector<AccountingRecord> out;
   for (const auto& [key, records] : accounted) {
     if (!array_record_holds(key, id)) continue;

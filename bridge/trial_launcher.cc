@@ -33,6 +33,15 @@ std::string array_comment(const std::string& study_id, const std::vector<int>& t
   return "mljob:" + study_id + "_trials:" + joined(trial_ids);
 }
 
+// Whether a trial with this plan can be a job array element: one component (Slurm refuses
+// arrays of het jobs) and no start deadline (it would also count down while an element waits
+// for the array's throttle).
+bool fits_an_array(const SlurmPlan& plan) { return plan.components.size() == 1 && !plan.deadline_seconds; }
+
+TrialLauncher::Failure not_submitted(int trial_id, const std::exception& error) {
+  return {trial_id, std::string("the trial could not be submitted: ") + error.what()};
+}
+
 }  // namespace
 
 struct TrialLauncher::PreparedTrial {
@@ -49,7 +58,7 @@ bool TrialLauncher::trials_fit_in_an_array() {
     fs::path spec = study_folder() / "trial_template.json";
     write_atomically(spec, tuner::trial_job_spec(study_job_, Trial{}, spec_.metric_tag).dump(2) + "\n");
     SlurmPlan plan = plan_training({tuner::trial_job_id(study_id_, 0), "--config", spec.string()});
-    fit_in_an_array_ = plan.components.size() == 1 && !plan.deadline_seconds;
+    fit_in_an_array_ = fits_an_array(plan);
   }
   return *fit_in_an_array_;
 }
@@ -74,11 +83,11 @@ std::vector<TrialLauncher::Failure> TrialLauncher::submit(const std::vector<Tria
     try {
       prepared.push_back(prepare(trial));
     } catch (const std::exception& error) {
-      failures.push_back({trial.id, std::string("the trial could not be submitted: ") + error.what()});
+      failures.push_back(not_submitted(trial.id, error));
     }
   }
   bool as_array = !prepared.empty() && std::all_of(prepared.begin(), prepared.end(), [this](const PreparedTrial& p) {
-    return p.job.plan.components.size() == 1 && !p.job.plan.deadline_seconds && p.trial.id < max_array_size();
+    return fits_an_array(p.job.plan) && p.trial.id < max_array_size();
   });
   if (as_array) {
     submit_array(prepared, failures);
@@ -150,7 +159,7 @@ void TrialLauncher::give_back(const std::vector<PreparedTrial>& prepared, const 
                               std::vector<Failure>& failures) {
   for (const auto& trial : prepared) {
     store_.release(tuner::trial_job_id(study_id_, trial.trial.id));
-    failures.push_back({trial.trial.id, std::string("the trial could not be submitted: ") + error.what()});
+    failures.push_back(not_submitted(trial.trial.id, error));
   }
 }
 

@@ -31,8 +31,8 @@ class TrialLauncher {
   // Prepares and submits `trials`; the job record of each submitted trial is saved.
   std::vector<Failure> submit(const std::vector<tuner::Trial>& trials);
 
-  // Whether the study's trials can be job array elements: one component, no start deadline (it
-  // would also count down while an element waits for the throttle). Asked once, on a plan.
+  // Whether the study's trials can be job array elements (one component, no start deadline).
+  // Asked once, on a plan of the trial spec.
   bool trials_fit_in_an_array();
   // Slurm's MaxArraySize (`scontrol show config`): array indices, the trial IDs, stay below it.
   long max_array_size();

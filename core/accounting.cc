@@ -222,10 +222,15 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
   return records;
 }
 
-bool array_record_holds(const std::string& record_id, const std::string& element_id) {
+std::string array_of_element(const std::string& element_id) {
   auto underscore = element_id.find('_');
-  if (underscore == std::string::npos) return false;
-  std::string array = element_id.substr(0, underscore), index = element_id.substr(underscore + 1);
+  return underscore == std::string::npos ? "" : element_id.substr(0, underscore);
+}
+
+bool array_record_holds(const std::string& record_id, const std::string& element_id) {
+  std::string array = array_of_element(element_id);
+  if (array.empty()) return false;
+  std::string index = element_id.substr(array.size() + 1);
   if (record_id == array) return true;
   std::string prefix = array + "_[";
   if (record_id.rfind(prefix, 0) != 0 || record_id.back() != ']') return false;

@@ -47,6 +47,8 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
 // still in the array's own record, or plain "<array>" once none is listed) accounts for the
 // element `element_id` ("<array>_<index>").
 bool array_record_holds(const std::string& record_id, const std::string& element_id);
+// "<array>" of an element ID "<array>_<index>"; empty for any other job ID.
+std::string array_of_element(const std::string& element_id);
 
 // Slurm's "no value" and "unlimited" markers (slurm.h's NO_VAL and INFINITE), here so that this
 // file stays free of slurm.h; core/slurm_library.cc checks that they agree.

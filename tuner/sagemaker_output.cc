@@ -27,6 +27,8 @@ std::string training_job_status(const Trial& trial) {
   return "InProgress";
 }
 
+std::string objective_type(const Study& study) { return study.spec().goal == Goal::kMaximize ? "Maximize" : "Minimize"; }
+
 json status_counters(const Study& study) {
   int completed = 0, in_progress = 0, failed = 0, stopped = 0, objective_succeeded = 0;
   for (const auto& trial : study.trials()) {
@@ -50,7 +52,7 @@ json sagemaker_tuning_job(const Study& study, const std::string& study_job_id, c
                {{"Strategy", study.spec().algorithm == Algorithm::kBayesian ? "Bayesian"
                              : study.spec().algorithm == Algorithm::kGridSearch ? "Grid" : "Random"},
                 {"HyperParameterTuningJobObjective",
-                 {{"Type", study.spec().goal == Goal::kMaximize ? "Maximize" : "Minimize"}, {"MetricName", study.spec().metric_tag}}},
+                 {{"Type", objective_type(study)}, {"MetricName", study.spec().metric_tag}}},
                 {"ResourceLimits",
                  {{"MaxNumberOfTrainingJobs", study.spec().max_trials}, {"MaxParallelTrainingJobs", study.spec().max_parallel_trials}}},
                 {"TrainingJobEarlyStoppingType", study.spec().enable_trial_early_stopping ? "Auto" : "Off"}}}};
@@ -62,7 +64,7 @@ json sagemaker_tuning_job(const Study& study, const std::string& study_job_id, c
         {"TunedHyperParameters", Study::trial_json(*best)["hyperparameters"]},
         {"ObjectiveStatus", "Succeeded"},
         {"FinalHyperParameterTuningJobObjectiveMetric",
-         {{"Type", study.spec().goal == Goal::kMaximize ? "Maximize" : "Minimize"},
+         {{"Type", objective_type(study)},
           {"MetricName", study.spec().metric_tag},
           {"Value", *best->final_value}}}};
   }
