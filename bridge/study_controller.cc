@@ -77,12 +77,24 @@ std::vector<tuner::ReportedValue> objective_values(const JobRecord& record, cons
   return stepped.empty() ? numbered : stepped;
 }
 
+// The spec the trials are made from: the study's, plus what SageMaker's TrainingJobDefinition
+// says of every trial, which the study's state does not keep: it is read again from the job as
+// submitted, so it is the same after any restart.
+tuner::HyperparameterSpec trials_spec(const Study& study, const json& study_job) {
+  tuner::HyperparameterSpec spec = study.spec();
+  const json& input = study_job.at("trainingInput");
+  if (input.contains("hyperparameters")) {
+    spec.trial_definition = tuner::parse_hyperparameter_spec(input["hyperparameters"], "trainingInput.hyperparameters").trial_definition;
+  }
+  return spec;
+}
+
 class Controller {
  public:
   Controller(std::string job_id, JobStore store)
       : job_id_(std::move(job_id)), store_(std::move(store)), folder_(store_.folder_of(job_id_)),
         study_(load_study(folder_)), study_job_(json::parse(read_text(folder_ / kStudyJobFile))),
-        launcher_(job_id_, store_, study_job_, study_.spec()) {}
+        launcher_(job_id_, store_, study_job_, trials_spec(study_, study_job_)) {}
 
   int run() {
     for (const auto& trial : study_.trials()) {

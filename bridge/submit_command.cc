@@ -26,6 +26,7 @@
 #include "tiers/catalog_loader.h"
 #include "tuner/hyperparameter_spec.h"
 #include "tuner/sagemaker_tuning.h"
+#include "tuner/trial_spec.h"
 
 namespace mljob::cli {
 namespace {
@@ -252,6 +253,20 @@ bool is_study(const Job& job) {
   return true;
 }
 
+// A study's trials run its job as SageMaker's TrainingJobDefinition changes it (static
+// hyperparameters, metric regexes, stopping condition: tuner/trial_spec.h). That job is checked
+// here as any job is, so a contradiction or a time limit the catalog refuses is refused at
+// submit, not at every trial's launch.
+void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, const PlanContext& context) {
+  tuner::HyperparameterSpec spec = tuner::parse_hyperparameter_spec(study_job.training_input.hyperparameters, "trainingInput.hyperparameters");
+  if (!spec.trial_definition) return;
+  Job trial = parse_job_spec(tuner::trial_job_spec(to_json(study_job), tuner::Trial{}, spec).dump(), "the trial's job");
+  validate_job(trial);
+  validate_against_catalog(trial, catalog);
+  check_metric_declarations(trial);
+  plan_job(trial, catalog, context);
+}
+
 SubmitFlags parse_flags(const Arguments& args) {
   SubmitFlags flags;
   Arguments own = args;
@@ -362,6 +377,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   SlurmClient slurm;
   if (flags.dry_run) {
     SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
+    if (study) check_trial_job(job, catalog, context);
     for (const auto& note : defaulted) std::cout << "# Default: " << note << "\n";
     plan.step_wrapper = collector_wrapper(folder);
     print_plan(plan);
@@ -376,6 +392,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   }
 
   SlurmPlan plan = plan_job(job, catalog, context);  // before reserving: bad specs leave nothing
+  if (study) check_trial_job(job, catalog, context);
   check_fit(job, plan, slurm, InventoryCache(store.root() / "cache", kInventoryMaxAge));
   if (study) {
     // Each trial stages the packages itself: a local package folder is passed on as a path.

@@ -56,7 +56,7 @@ TrialLauncher::TrialLauncher(std::string study_id, JobStore store, json study_jo
 bool TrialLauncher::trials_fit_in_an_array() {
   if (!fit_in_an_array_) {
     fs::path spec = study_folder() / "trial_template.json";
-    write_atomically(spec, tuner::trial_job_spec(study_job_, Trial{}, spec_.metric_tag).dump(2) + "\n");
+    write_atomically(spec, tuner::trial_job_spec(study_job_, Trial{}, spec_).dump(2) + "\n");
     SlurmPlan plan = plan_training({tuner::trial_job_id(study_id_, 0), "--config", spec.string()});
     fit_in_an_array_ = fits_an_array(plan);
   }
@@ -101,9 +101,9 @@ std::vector<TrialLauncher::Failure> TrialLauncher::submit(const std::vector<Tria
 // hyperparameters.json (SageMaker's file) in that folder.
 TrialLauncher::PreparedTrial TrialLauncher::prepare(const Trial& trial) {
   fs::path spec = study_folder() / ("trial_" + std::to_string(trial.id) + ".json");
-  write_atomically(spec, tuner::trial_job_spec(study_job_, trial, spec_.metric_tag).dump(2) + "\n");
+  write_atomically(spec, tuner::trial_job_spec(study_job_, trial, spec_).dump(2) + "\n");
   PreparedJob job = prepare_training({tuner::trial_job_id(study_id_, trial.id), "--config", spec.string()});
-  std::string hyperparameters = tuner::Study::trial_json(trial)["hyperparameters"].dump();
+  std::string hyperparameters = tuner::trial_hyperparameters(spec_, trial).dump();
   try {
     write_atomically(job.record.folder / "hyperparameters.json", hyperparameters + "\n");
   } catch (...) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,16 @@ struct WarmStart {
   WarmStartType type = WarmStartType::kIdenticalDataAndAlgorithm;
 };
 
+// What SageMaker's TrainingJobDefinition says about every trial that a Slurm job can honour
+// (tuner/sagemaker_tuning.h); the rest of it (images, S3 channels, IAM roles, VPCs) has no
+// meaning on a cluster. Applied to each trial's job by trial_job_spec (tuner/trial_spec.h).
+struct TrialDefinition {
+  std::map<std::string, std::string> static_hyperparameters;  // passed to every trial
+  nlohmann::json metric_definitions = nlohmann::json::array();  // [{Name, Regex}] over every trial's log
+  std::optional<long long> max_runtime_seconds;  // StoppingCondition.MaxRuntimeInSeconds
+  std::optional<long long> max_pending_seconds;  // StoppingCondition.MaxPendingTimeInSeconds
+};
+
 struct HyperparameterSpec {
   Goal goal = Goal::kMaximize;
   std::vector<ParameterSpec> params;
@@ -48,6 +59,7 @@ struct HyperparameterSpec {
   // not kept in its state: by then the parents' trials are the study's first trials.
   std::optional<WarmStart> warm_start;
   std::optional<std::uint64_t> random_seed;
+  std::optional<TrialDefinition> trial_definition;  // SageMaker's form only; read again from the job each time
 };
 
 inline constexpr std::size_t kMaxDiscreteValues = 1000;

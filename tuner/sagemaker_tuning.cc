@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/spec_error.h"
+#include "metrics/metrics_spec.h"
 #include "tuner/json_fields.h"
 
 namespace mljob::tuner {
@@ -216,6 +217,100 @@ HyperparameterSpec tuning_config(const json& config, const std::string& at) {
   return spec;
 }
 
+// SageMaker's limits: StoppingCondition's MaxRuntimeInSeconds up to 28 days, and
+// MaxPendingTimeInSeconds from 2 hours to 28 days; at most 100 static hyperparameters.
+constexpr long long kMaxStoppingSeconds = 28LL * 24 * 3600, kMinPendingSeconds = 2LL * 3600;
+constexpr std::size_t kMaxStaticHyperparameters = 100, kMaxHyperparameterValue = 2500;
+
+std::optional<long long> seconds(const json& condition, const std::string& key, const std::string& at, long long minimum) {
+  if (!condition.contains(key) || condition[key].is_null()) return std::nullopt;
+  const json& value = condition[key];
+  if (!value.is_number_integer() || value.get<long long>() < minimum || value.get<long long>() > kMaxStoppingSeconds) {
+    throw SpecError(at + "." + key, shown(value),
+                    "must be a whole number of seconds from " + std::to_string(minimum) + " to 2419200 (28 days)");
+  }
+  return value.get<long long>();
+}
+
+std::map<std::string, std::string> static_hyperparameters(const json& value, const std::string& at,
+                                                          const std::vector<ParameterSpec>& tuned) {
+  if (!value.is_object() || value.size() > kMaxStaticHyperparameters) {
+    throw SpecError(at, shown(value), "must be a map of at most 100 names to string values");
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [name, item] : value.items()) {
+    // Each one becomes the trial's argument --NAME=VALUE, so a name must survive that form.
+    if (name.empty() || name.size() > 256 || name.find_first_of("= \t\n") != std::string::npos || name.rfind("-", 0) == 0) {
+      throw SpecError(at + "." + name, shown(item), "the name must be 1 to 256 characters without '=', blanks or a leading '-' (it is passed as --NAME=VALUE)");
+    }
+    if (!item.is_string() || item.get<std::string>().size() > kMaxHyperparameterValue) {
+      throw SpecError(at + "." + name, shown(item), "must be a string of at most 2500 characters (SageMaker's hyperparameters are strings)");
+    }
+    for (const auto& param : tuned) {
+      if (param.name == name) throw SpecError(at + "." + name, item.get<std::string>(), "is also a tuned range: a hyperparameter is either static or tuned");
+    }
+    out[name] = item.get<std::string>();
+  }
+  return out;
+}
+
+json metric_definitions(const json& algorithm, const std::string& at, const std::string& objective_metric,
+                        const std::string& objective_at) {
+  if (!algorithm.contains("MetricDefinitions") || algorithm["MetricDefinitions"].is_null()) return json::array();
+  const json& definitions = algorithm["MetricDefinitions"];
+  std::string where = at + ".MetricDefinitions";
+  // The same checks as a job's own MetricDefinitions: shape, SageMaker's limits, and every regex compiled.
+  metrics::parse_metric_definitions(nlohmann::ordered_json::parse(definitions.dump()), where, nullptr);
+  std::string names;
+  for (const auto& definition : definitions) {
+    if (definition["Name"] == objective_metric) return definitions;
+    names += (names.empty() ? "" : ", ") + definition["Name"].get<std::string>();
+  }
+  // SageMaker's rule for an algorithm that declares its metrics: the objective must be one of them.
+  throw SpecError(objective_at, objective_metric, "must be one of the TrainingJobDefinition's MetricDefinitions (" + names + ")");
+}
+
+// The parts of a TrainingJobDefinition a trial on Slurm can honour (TrialDefinition). What names
+// AWS resources (images, S3 channels, roles, VPCs, instance types) is accepted and not read:
+// a trial runs the job spec's trainer on the machines its scale tier gives.
+TrialDefinition trial_definition(const json& request, const std::string& at, const HyperparameterSpec& spec) {
+  std::string where = at + ".TrainingJobDefinition";
+  const json& definition = object_at(request, "TrainingJobDefinition", at);
+  require_known_keys(definition, where,
+                     {"DefinitionName", "TuningObjective", "HyperParameterRanges", "StaticHyperParameters", "AlgorithmSpecification",
+                      "RoleArn", "InputDataConfig", "VpcConfig", "OutputDataConfig", "ResourceConfig",
+                      "HyperParameterTuningResourceConfig", "StoppingCondition", "EnableNetworkIsolation",
+                      "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining", "CheckpointConfig", "RetryStrategy",
+                      "Environment"});
+  for (const char* key : {"TuningObjective", "HyperParameterRanges"}) {
+    if (definition.contains(key)) {
+      throw SpecError(where + "." + key, shown(definition[key]), "is for several TrainingJobDefinitions, which are not offered: give them in the HyperParameterTuningJobConfig");
+    }
+  }
+  TrialDefinition out;
+  if (definition.contains("StaticHyperParameters") && !definition["StaticHyperParameters"].is_null()) {
+    out.static_hyperparameters = static_hyperparameters(definition["StaticHyperParameters"], where + ".StaticHyperParameters", spec.params);
+  }
+  if (definition.contains("AlgorithmSpecification") && !definition["AlgorithmSpecification"].is_null()) {
+    const json& algorithm = object_at(definition, "AlgorithmSpecification", where);
+    std::string algorithm_at = where + ".AlgorithmSpecification";
+    require_known_keys(algorithm, algorithm_at,
+                       {"TrainingImage", "TrainingInputMode", "AlgorithmName", "MetricDefinitions", "EnableSageMakerMetricsTimeSeries"});
+    out.metric_definitions = metric_definitions(algorithm, algorithm_at, spec.metric_tag,
+                                                at + ".HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName");
+  }
+  if (definition.contains("StoppingCondition") && !definition["StoppingCondition"].is_null()) {
+    const json& condition = object_at(definition, "StoppingCondition", where);
+    std::string condition_at = where + ".StoppingCondition";
+    require_known_keys(condition, condition_at, {"MaxRuntimeInSeconds", "MaxWaitTimeInSeconds", "MaxPendingTimeInSeconds"});
+    out.max_runtime_seconds = seconds(condition, "MaxRuntimeInSeconds", condition_at, 1);
+    out.max_pending_seconds = seconds(condition, "MaxPendingTimeInSeconds", condition_at, kMinPendingSeconds);
+    // MaxWaitTimeInSeconds bounds managed Spot training (waiting for spare capacity plus running);
+    // a Slurm job has no such capacity to wait for, so it is accepted and not read.
+  }
+  return out;
+}
+
 }  // namespace
 
 bool is_sagemaker_tuning(const json& value) {
@@ -226,9 +321,14 @@ HyperparameterSpec parse_sagemaker_tuning(const json& value, const std::string& 
   if (!value.contains("HyperParameterTuningJobConfig")) return tuning_config(value, at);
   require_known_keys(value, at, {"HyperParameterTuningJobName", "HyperParameterTuningJobConfig", "TrainingJobDefinition",
                                  "TrainingJobDefinitions", "WarmStartConfig", "Tags", "Autotune"});
+  if (value.contains("TrainingJobDefinitions")) {
+    throw SpecError(at + ".TrainingJobDefinitions", shown(value["TrainingJobDefinitions"]),
+                    "several training definitions in one tuning job are not offered: give one TrainingJobDefinition");
+  }
   if (value.contains("Autotune")) throw SpecError(at + ".Autotune", shown(value["Autotune"]), "is not offered: give the tuning job config");
   HyperparameterSpec spec = tuning_config(value["HyperParameterTuningJobConfig"], at + ".HyperParameterTuningJobConfig");
   if (value.contains("WarmStartConfig")) spec.warm_start = warm_start(value, at);
+  if (value.contains("TrainingJobDefinition")) spec.trial_definition = trial_definition(value, at, spec);
   return spec;
 }
 

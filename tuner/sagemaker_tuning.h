@@ -7,9 +7,12 @@
 // and MetricName (the metric tag); ResourceLimits' MaxNumberOfTrainingJobs and
 // MaxParallelTrainingJobs; Continuous, Integer and Categorical ranges with ScalingType (Auto is
 // linear); TrainingJobEarlyStoppingType Auto (the median stopping rule, as SageMaker's Auto is);
-// RandomSeed; WarmStartConfig (its parents are resolved by the caller). TrainingJobDefinition(s)
-// are accepted and not read: what a trial runs is the job spec's (mljob submit) or the user's
-// own loop's (ask/tell).
+// RandomSeed; WarmStartConfig (its parents are resolved by the caller); and of the
+// TrainingJobDefinition what a trial on Slurm can honour (TrialDefinition): StaticHyperParameters,
+// AlgorithmSpecification.MetricDefinitions, StoppingCondition's MaxRuntimeInSeconds and
+// MaxPendingTimeInSeconds. Its AWS resources (TrainingImage, channels, roles, ResourceConfig)
+// are accepted and not read: what a trial runs, and on which machines, is the job spec's
+// (mljob submit) or the user's own loop's (ask/tell). Several TrainingJobDefinitions are refused.
 #pragma once
 
 #include <nlohmann/json.hpp>

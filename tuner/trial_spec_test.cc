@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "core/spec_error.h"
+
 namespace mljob::tuner {
 namespace {
 
@@ -19,7 +21,9 @@ TEST(TrialSpec, AppendsArgumentsGivesOwnJobDirAndKeepsOnlyTheMetricTag) {
   trial.id = 2;
   trial.parameters["lr"] = 0.5;
   trial.parameters["opt"] = std::string("adam");
-  nlohmann::json job = trial_job_spec(study, trial, "accuracy");
+  HyperparameterSpec spec;
+  spec.metric_tag = "accuracy";
+  nlohmann::json job = trial_job_spec(study, trial, spec);
   EXPECT_EQ(job["jobId"], "s_trial_2");
   EXPECT_EQ(job["labels"]["team"], "a");
   const auto& input = job["trainingInput"];
@@ -29,6 +33,45 @@ TEST(TrialSpec, AppendsArgumentsGivesOwnJobDirAndKeepsOnlyTheMetricTag) {
   EXPECT_EQ(input["args"][2], "--opt=adam");
   EXPECT_EQ(input["jobDir"], "/data/out/2");
   EXPECT_EQ(input["hyperparameters"], (nlohmann::json{{"hyperparameterMetricTag", "accuracy"}}));
+}
+
+TEST(TrialSpec, SageMakersTrainingJobDefinitionShapesEveryTrial) {
+  nlohmann::json study = {{"jobId", "s"},
+                          {"trainingInput", {{"pythonModule", "trainer.task"}, {"args", {"--data=x"}}}},
+                          {"MetricDefinitions", {{{"Name", "loss"}, {"Regex", "loss=([0-9.]+)"}}}}};
+  HyperparameterSpec spec;
+  spec.metric_tag = "rmse";
+  spec.trial_definition = TrialDefinition{{{"num_round", "100"}, {"objective", "reg:linear"}},
+                                          {{{"Name", "rmse"}, {"Regex", "rmse=([0-9.]+)"}}, {{"Name", "loss"}, {"Regex", "loss=([0-9.]+)"}}},
+                                          3600, 7200};
+  Trial trial;
+  trial.id = 1;
+  trial.parameters["eta"] = 0.25;
+  nlohmann::json job = trial_job_spec(study, trial, spec);
+  EXPECT_EQ(job["trainingInput"]["args"], (nlohmann::json{"--data=x", "--num_round=100", "--objective=reg:linear", "--eta=0.25"}));
+  EXPECT_EQ(job["trainingInput"]["scheduling"], (nlohmann::json{{"maxRunningTime", "3600s"}, {"maxWaitTime", "7200s"}}));
+  ASSERT_EQ(job["MetricDefinitions"].size(), 2u);  // the job's own loss, then rmse; loss given twice alike is kept once
+  EXPECT_EQ(job["MetricDefinitions"][1]["Name"], "rmse");
+  EXPECT_EQ(trial_hyperparameters(spec, trial),
+            (nlohmann::json{{"eta", "0.25"}, {"num_round", "100"}, {"objective", "reg:linear"}}));
+
+  auto error_with = [&](nlohmann::json changed) {
+    try {
+      trial_job_spec(changed, trial, spec);
+    } catch (const SpecError& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  nlohmann::json other_limit = study;
+  other_limit["trainingInput"]["scheduling"]["maxRunningTime"] = "60s";
+  EXPECT_EQ(error_with(other_limit),
+            "trainingInput.hyperparameters.TrainingJobDefinition.StoppingCondition.MaxRuntimeInSeconds: value '3600': "
+            "trainingInput.scheduling.maxRunningTime says '\"60s\"': give only one of them");
+  nlohmann::json other_regex = study;
+  other_regex["MetricDefinitions"][0]["Regex"] = "Loss: (\\S+)";
+  EXPECT_NE(error_with(other_regex).find("MetricDefinitions: value 'loss': the job's MetricDefinitions give this metric another Regex"),
+            std::string::npos);
 }
 
 TEST(TrialOutcome, TheEndedJobsStateAndFinalMetricDecideIt) {

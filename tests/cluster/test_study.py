@@ -321,6 +321,66 @@ class Study(ClusterTestCase):
                       result.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", third)))
 
+    def test_a_sagemaker_training_job_definition_shapes_every_trial(self):
+        # SageMaker's whole CreateHyperParameterTuningJob request: the objective "val_score" is
+        # declared only by the TrainingJobDefinition's MetricDefinitions (a regex over the log;
+        # the trainer's hypertune file calls its metric "objective"), the epochs come from
+        # StaticHyperParameters, and StoppingCondition.MaxRuntimeInSeconds is each trial's limit.
+        request = textwrap.dedent('''
+            trainingInput:
+              scaleTier: BASIC
+              pythonModule: hptrainer.task
+              hyperparameters:
+                HyperParameterTuningJobName: tune-by-regex
+                HyperParameterTuningJobConfig:
+                  Strategy: Random
+                  HyperParameterTuningJobObjective: {Type: Maximize, MetricName: val_score}
+                  ResourceLimits: {MaxNumberOfTrainingJobs: 2, MaxParallelTrainingJobs: 2}
+                  ParameterRanges:
+                    ContinuousParameterRanges: [{Name: x, MinValue: "0.0", MaxValue: "1.0"}]
+                TrainingJobDefinition:
+                  AlgorithmSpecification:
+                    TrainingImage: 123456789012.dkr.ecr.us-east-1.amazonaws.com/trainer:1
+                    TrainingInputMode: File
+                    MetricDefinitions: [{Name: val_score, Regex: "objective=([0-9.]+)"}]
+                  StaticHyperParameters: {epochs: "2", seconds-per-epoch: "1"}
+                  StoppingCondition: {MaxRuntimeInSeconds: 600}
+                  RoleArn: arn:aws:iam::123456789012:role/tuning
+                  OutputDataConfig: {S3OutputPath: s3://bucket/out}
+                  ResourceConfig: {InstanceCount: 1, InstanceType: ml.m5.xlarge, VolumeSizeInGB: 10}
+        ''')
+        study_id, study = self.run_study(request, "study_sm_definition", timeout=180)
+        output = study["trainingOutput"]
+        self.assertEqual(output["hyperparameterMetricTag"], "val_score")
+        trials = output["trials"]
+        self.assertEqual(len(trials), 2, trials)
+        for trial in trials:
+            x = float(trial["hyperparameters"]["x"])
+            # The regex's value at the last of the 2 static epochs: the trial's objective.
+            self.assertAlmostEqual(trial["finalMetric"]["objectiveValue"], expected_objective(x), places=5, msg=trial)
+            trial_job = f"{study_id}_trial_{trial['trialId']}"
+            described = self.describe(trial_job)
+            self.assertEqual(described["trainingInput"]["args"][:2], ["--epochs=2", "--seconds-per-epoch=1"])
+            self.assertIn("epoch 2 of 2 done", self.output_of(trial_job))
+            with open(os.path.join(self.home, "jobs", trial_job, "hyperparameters.json")) as f:
+                self.assertEqual(json.load(f), {"epochs": "2", "seconds-per-epoch": "1", "x": trial["hyperparameters"]["x"]})
+            self.assertEqual(described["trainingInput"]["scheduling"]["maxRunningTime"], "600s")
+        limits = {row.split("|")[1] for row in self.slurm(
+            "sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1hour",
+            "--format=Comment,Timelimit").splitlines() if row.startswith(f"mljob:{study_id}_trials:")}
+        self.assertEqual(limits, {"00:10:00"})
+
+        # An objective no MetricDefinition declares would leave every trial without its metric:
+        # refused at submit, naming the field, with nothing left behind.
+        with open(self.config, "w") as out:
+            out.write(request.replace("MetricName: val_score", "MetricName: val_loss"))
+        refused = self.unique_id("study_sm_refused")
+        result = self.mljob("submit", "training", refused, "--config", self.config, "--package-path", TRAINER, check=False)
+        self.assertEqual(result.returncode, 2, result)
+        self.assertIn("HyperParameterTuningJobObjective.MetricName: value 'val_loss': must be one of the "
+                      "TrainingJobDefinition's MetricDefinitions (val_score)", result.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", refused)))
+
     def test_cancelling_the_study_cancels_its_running_trials(self):
         study_id = self.submit_study(CONFIG.replace('"--epochs=3"', '"--epochs=60"'), "study_cancel")
         trials = [f"{study_id}_trial_1", f"{study_id}_trial_2"]
