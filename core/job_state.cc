@@ -84,8 +84,13 @@ std::vector<std::string> failures(const std::vector<AccountingRecord>& allocatio
 bool every_component_accounted(const std::vector<AccountingRecord>& records, std::size_t components) {
   std::set<int> with_allocation, with_step;
   for (const auto& record : records) {
-    if (record.step.empty()) with_allocation.insert(record.het_component);
-    else if (is_training_step(record)) with_step.insert(record.het_component);
+    if (record.step.empty()) {
+      with_allocation.insert(record.het_component);
+    } else if (is_training_step(record)) {
+      // A step accounting still shows running has not had its end (and exit status) written yet.
+      if (!is_final_state(cloud_state(record.state))) return false;
+      with_step.insert(record.het_component);
+    }
   }
   if (components <= 1) return !with_allocation.empty() && !with_step.empty();
   for (int component = 0; component < static_cast<int>(components); ++component) {

@@ -35,8 +35,9 @@ JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector
 // Right after a het job ends, Slurm 22.05's accounting shows it as one plain row for a few
 // seconds before the per-component rows arrive, and steps can arrive later still (seen on the
 // local cluster, e.g. after a slurmdbd restart). The master's state is right either way, but a
-// failed worker is only named once its component's training step is there: true when every
-// one of `components` has its allocation and a training step in `records`.
+// failed worker is only named once its component's training step is there and ended: true when
+// every one of `components` has its allocation and a training step in `records`, and no
+// training step is still shown running (its end, with the exit status, not yet written).
 bool every_component_accounted(const std::vector<AccountingRecord>& records, std::size_t components);
 
 // True for states that will not change any more.

@@ -63,6 +63,11 @@ TEST(JobState, AccountingCompleteOnlyWithEveryComponentAndStep) {
   auto without_worker_step = records;
   std::erase_if(without_worker_step, [](const auto& r) { return r.het_component == 1 && r.step == "0"; });
   EXPECT_FALSE(every_component_accounted(without_worker_step, 3));
+  auto worker_step_still_running = records;
+  for (auto& r : worker_step_still_running) {
+    if (r.het_component == 1 && r.step == "0") r.state = "RUNNING";
+  }
+  EXPECT_FALSE(every_component_accounted(worker_step_still_running, 3));
   AccountingRecord single = component(0, "COMPLETED");  // the plain row seen before the components
   single.het_component = -1;
   EXPECT_FALSE(every_component_accounted({single}, 3));
