@@ -113,11 +113,20 @@ TrialLauncher::PreparedTrial TrialLauncher::prepare(const Trial& trial) {
   return {trial, std::move(job), hyperparameters};
 }
 
+// What a trial's job gets in its environment: SageMaker's Environment, if the study gave one,
+// and MLJOB_HPS, which the plugin makes the trial's SM_HPS (SageMaker's).
+std::map<std::string, std::string> TrialLauncher::environment_of(const PreparedTrial& prepared) const {
+  std::map<std::string, std::string> environment;
+  if (spec_.trial_definition) environment = spec_.trial_definition->environment;
+  environment["MLJOB_HPS"] = prepared.hyperparameters;
+  return environment;
+}
+
 void TrialLauncher::submit_alone(PreparedTrial& prepared, std::vector<Failure>& failures) {
-  // sbatch passes this environment on; the plugin makes MLJOB_HPS the trial's SM_HPS (SageMaker's).
-  ::setenv("MLJOB_HPS", prepared.hyperparameters.c_str(), 1);
   try {
-    prepared.job.record.slurm_job_id = slurm_.submit(sbatch_arguments(prepared.job.submit, prepared.job.script.string()));
+    // Given to sbatch alone, which passes its environment on to the job.
+    prepared.job.record.slurm_job_id =
+        slurm_.submit(sbatch_arguments(prepared.job.submit, prepared.job.script.string()), environment_of(prepared));
   } catch (const std::exception& error) {
     return give_back({prepared}, error, failures);
   }
@@ -131,8 +140,7 @@ void TrialLauncher::submit_array(std::vector<PreparedTrial>& prepared, std::vect
   std::vector<ArrayElement> elements;
   std::vector<int> ids;
   for (const auto& trial : prepared) {
-    elements.push_back({trial.trial.id, trial.job.record.folder.string(), trial.job.script.string(),
-                        {{"MLJOB_HPS", trial.hyperparameters}}});
+    elements.push_back({trial.trial.id, trial.job.record.folder.string(), trial.job.script.string(), environment_of(trial)});
     ids.push_back(trial.trial.id);
   }
   std::string name = study_id_ + "_trials";

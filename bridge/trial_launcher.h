@@ -7,6 +7,7 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,7 @@ class TrialLauncher {
   struct PreparedTrial;
   PreparedTrial prepare(const tuner::Trial& trial);
   void submit_alone(PreparedTrial& prepared, std::vector<Failure>& failures);
+  std::map<std::string, std::string> environment_of(const PreparedTrial& prepared) const;
   void submit_array(std::vector<PreparedTrial>& prepared, std::vector<Failure>& failures);
   void give_back(const std::vector<PreparedTrial>& prepared, const std::exception& error, std::vector<Failure>& failures);
   std::filesystem::path study_folder() const { return store_.folder_of(study_id_); }

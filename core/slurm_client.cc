@@ -27,8 +27,9 @@ std::string join(const std::vector<std::string>& items, char separator) {
 
 }  // namespace
 
-std::string SlurmClient::submit(const std::vector<std::string>& sbatch_argv) const {
-  ProcessResult result = run_slurm(sbatch_argv);
+std::string SlurmClient::submit(const std::vector<std::string>& sbatch_argv,
+                                const std::map<std::string, std::string>& environment) const {
+  ProcessResult result = run_slurm(sbatch_argv, environment);
   if (result.exit_code != 0) throw SlurmError("sbatch refused the job: " + trim(result.err));
   // --parsable prints "ID" or "ID;CLUSTER".
   std::string id = trim(result.out);

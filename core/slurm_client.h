@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 #include <optional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,10 @@ class SlurmError : public std::runtime_error {
 
 class SlurmClient {
  public:
-  // Runs `sbatch` with these arguments (argv[0] included) and returns the job ID.
-  std::string submit(const std::vector<std::string>& sbatch_argv) const;
+  // Runs `sbatch` with these arguments (argv[0] included) and returns the job ID. `environment`
+  // is added to sbatch's own environment only, which sbatch passes on to the job.
+  std::string submit(const std::vector<std::string>& sbatch_argv,
+                     const std::map<std::string, std::string>& environment = {}) const;
 
   // One sacct call for any number of jobs: each component's allocation and its steps.
   std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const;

@@ -43,6 +43,7 @@ struct TrialDefinition {
   nlohmann::json metric_definitions = nlohmann::json::array();  // [{Name, Regex}] over every trial's log
   std::optional<long long> max_runtime_seconds;  // StoppingCondition.MaxRuntimeInSeconds
   std::optional<long long> max_pending_seconds;  // StoppingCondition.MaxPendingTimeInSeconds
+  std::map<std::string, std::string> environment;  // Environment: variables every trial's job gets
 };
 
 struct HyperparameterSpec {

@@ -1,5 +1,7 @@
 #include "tuner/sagemaker_tuning.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -270,6 +272,37 @@ json metric_definitions(const json& algorithm, const std::string& at, const std:
   throw SpecError(objective_at, objective_metric, "must be one of the TrainingJobDefinition's MetricDefinitions (" + names + ")");
 }
 
+// Variables mljob, its plugin and Slurm set in every trial, and those sbatch and srun read as
+// their options: an Environment that changed them would take a trial's role, hyperparameters,
+// metric file or Slurm allocation from it.
+bool reserved_variable(const std::string& name) {
+  for (const char* prefix : {"SLURM_", "SBATCH_", "SALLOC_", "SRUN_", "SPANK_", "MLJOB_", "SM_", "CLOUD_ML_"}) {
+    if (name.rfind(prefix, 0) == 0) return true;
+  }
+  for (const char* set : {"TF_CONFIG", "CLUSTER_SPEC", "RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"}) {
+    if (name == set) return true;
+  }
+  return false;
+}
+
+// SageMaker's Environment: up to 100 variables, names [A-Za-z_][A-Za-z0-9_]* of at most 512
+// characters, values of at most 512.
+std::map<std::string, std::string> environment(const json& value, const std::string& at) {
+  if (!value.is_object() || value.size() > 100) throw SpecError(at, shown(value), "must be a map of at most 100 variable names to string values");
+  std::map<std::string, std::string> out;
+  for (const auto& [name, item] : value.items()) {
+    bool identifier = !name.empty() && name.size() <= 512 && !std::isdigit(static_cast<unsigned char>(name[0])) &&
+                      std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    if (!identifier) throw SpecError(at + "." + name, shown(item), "the name must match [A-Za-z_][A-Za-z0-9_]* (at most 512 characters)");
+    if (reserved_variable(name)) {
+      throw SpecError(at + "." + name, shown(item), "is set for every trial by mljob, its plugin or Slurm, and cannot be replaced");
+    }
+    if (!item.is_string() || item.get<std::string>().size() > 512) throw SpecError(at + "." + name, shown(item), "must be a string of at most 512 characters");
+    out[name] = item.get<std::string>();
+  }
+  return out;
+}
+
 // The parts of a TrainingJobDefinition a trial on Slurm can honour (TrialDefinition). What names
 // AWS resources (images, S3 channels, roles, VPCs, instance types) is accepted and not read:
 // a trial runs the job spec's trainer on the machines its scale tier gives.
@@ -290,6 +323,9 @@ TrialDefinition trial_definition(const json& request, const std::string& at, con
   TrialDefinition out;
   if (definition.contains("StaticHyperParameters") && !definition["StaticHyperParameters"].is_null()) {
     out.static_hyperparameters = static_hyperparameters(definition["StaticHyperParameters"], where + ".StaticHyperParameters", spec.params);
+  }
+  if (definition.contains("Environment") && !definition["Environment"].is_null()) {
+    out.environment = environment(definition["Environment"], where + ".Environment");
   }
   if (definition.contains("AlgorithmSpecification") && !definition["AlgorithmSpecification"].is_null()) {
     const json& algorithm = object_at(definition, "AlgorithmSpecification", where);

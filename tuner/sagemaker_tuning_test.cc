@@ -108,7 +108,8 @@ TEST(SageMakerTuning, TheTrainingJobDefinitionGivesWhatATrialCanHonour) {
       "StaticHyperParameters": {"objective": "reg:squarederror", "num_round": "100"},
       "StoppingCondition": {"MaxRuntimeInSeconds": 3600, "MaxPendingTimeInSeconds": 7200, "MaxWaitTimeInSeconds": 7200},
       "RoleArn": "arn:aws:iam::1:role/r", "OutputDataConfig": {"S3OutputPath": "s3://b/o"},
-      "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 10}})j");
+      "ResourceConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 10},
+      "Environment": {"DATA_ROOT": "/scratch/data", "_flag2": "it's \"quoted\""}})j");
   HyperparameterSpec spec = parse_hyperparameter_spec(r, "hyperparameters");
   ASSERT_TRUE(spec.trial_definition);
   EXPECT_EQ(spec.trial_definition->static_hyperparameters,
@@ -116,6 +117,8 @@ TEST(SageMakerTuning, TheTrainingJobDefinitionGivesWhatATrialCanHonour) {
   EXPECT_EQ(spec.trial_definition->metric_definitions, r["TrainingJobDefinition"]["AlgorithmSpecification"]["MetricDefinitions"]);
   EXPECT_EQ(spec.trial_definition->max_runtime_seconds, 3600);
   EXPECT_EQ(spec.trial_definition->max_pending_seconds, 7200);
+  EXPECT_EQ(spec.trial_definition->environment,
+            (std::map<std::string, std::string>{{"DATA_ROOT", "/scratch/data"}, {"_flag2", "it's \"quoted\""}}));
   EXPECT_FALSE(parse_hyperparameter_spec(request()["HyperParameterTuningJobConfig"], "h").trial_definition);
 }
 
@@ -147,6 +150,13 @@ TEST(SageMakerTuning, TheTrainingJobDefinitionsRulesNameItsFields) {
   EXPECT_NE(with(definition, "${training_job_definition}").find("hyperparameters.TrainingJobDefinition: value '${training_job_definition}': must be an object"),
             std::string::npos);
   EXPECT_NE(with("/TrainingJobDefinitions", json::array()).find("give one TrainingJobDefinition"), std::string::npos);
+  EXPECT_NE(with(definition + "/Environment/SM_HPS", "{}").find("Environment.SM_HPS: value '{}': is set for every trial by mljob"),
+            std::string::npos);
+  EXPECT_NE(with(definition + "/Environment/SBATCH_PARTITION", "gpu").find("cannot be replaced"), std::string::npos);
+  EXPECT_NE(with(definition + "/Environment/TF_CONFIG", "{}").find("cannot be replaced"), std::string::npos);
+  EXPECT_NE(with(definition + "/Environment/1DATA", "x").find("must match [A-Za-z_][A-Za-z0-9_]*"), std::string::npos);
+  EXPECT_NE(with(definition + "/Environment/DATA-ROOT", "x").find("must match"), std::string::npos);
+  EXPECT_NE(with(definition + "/Environment/DATA", 3).find("Environment.DATA: value '3': must be a string"), std::string::npos);
 }
 
 TEST(SageMakerTuning, TheCorpusRequestsAreRead) {

@@ -325,7 +325,8 @@ class Study(ClusterTestCase):
         # SageMaker's whole CreateHyperParameterTuningJob request: the objective "val_score" is
         # declared only by the TrainingJobDefinition's MetricDefinitions (a regex over the log;
         # the trainer's hypertune file calls its metric "objective"), the epochs come from
-        # StaticHyperParameters, and StoppingCondition.MaxRuntimeInSeconds is each trial's limit.
+        # StaticHyperParameters, StoppingCondition.MaxRuntimeInSeconds is each trial's limit, and
+        # Environment reaches the trainer verbatim (no shell reads it).
         request = textwrap.dedent('''
             trainingInput:
               scaleTier: BASIC
@@ -348,6 +349,7 @@ class Study(ClusterTestCase):
                   RoleArn: arn:aws:iam::123456789012:role/tuning
                   OutputDataConfig: {S3OutputPath: s3://bucket/out}
                   ResourceConfig: {InstanceCount: 1, InstanceType: ml.m5.xlarge, VolumeSizeInGB: 10}
+                  Environment: {HPTRAINER_GREETING: "it's \\"$(touch /tmp/mljob-pwned)\\" `id` $HOME"}
         ''')
         study_id, study = self.run_study(request, "study_sm_definition", timeout=180)
         output = study["trainingOutput"]
@@ -362,6 +364,7 @@ class Study(ClusterTestCase):
             described = self.describe(trial_job)
             self.assertEqual(described["trainingInput"]["args"][:2], ["--epochs=2", "--seconds-per-epoch=1"])
             self.assertIn("epoch 2 of 2 done", self.output_of(trial_job))
+            self.assertIn("HPTRAINER_GREETING it's \"$(touch /tmp/mljob-pwned)\" `id` $HOME\n", self.output_of(trial_job))
             with open(os.path.join(self.home, "jobs", trial_job, "hyperparameters.json")) as f:
                 self.assertEqual(json.load(f), {"epochs": "2", "seconds-per-epoch": "1", "x": trial["hyperparameters"]["x"]})
             self.assertEqual(described["trainingInput"]["scheduling"]["maxRunningTime"], "600s")
@@ -369,6 +372,7 @@ class Study(ClusterTestCase):
             "sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1hour",
             "--format=Comment,Timelimit").splitlines() if row.startswith(f"mljob:{study_id}_trials:")}
         self.assertEqual(limits, {"00:10:00"})
+        self.assertFalse(os.path.exists("/tmp/mljob-pwned"), "a study's Environment reached a shell")
 
         # An objective no MetricDefinition declares would leave every trial without its metric:
         # refused at submit, naming the field, with nothing left behind.

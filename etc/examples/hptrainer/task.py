@@ -23,6 +23,8 @@ def main():
     args = parser.parse_args()
     metric_file = os.environ["CLOUD_ML_HP_METRIC_FILE"]
     print("SM_HPS", os.environ.get("SM_HPS"), flush=True)
+    if "HPTRAINER_GREETING" in os.environ:  # set by a study's Environment (SageMaker's)
+        print("HPTRAINER_GREETING", os.environ["HPTRAINER_GREETING"], flush=True)
     if args.crash_at_x is not None and args.x == args.crash_at_x:
         sys.exit(f"crashing on purpose: x is {args.x}")
     for epoch in range(1, args.epochs + 1):
