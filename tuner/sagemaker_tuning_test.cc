@@ -48,6 +48,13 @@ std::string error_of(const json& value) {
   return "";
 }
 
+// The error for request() with the field at `pointer` set to `value` ("" if none).
+std::string error_with(const std::string& pointer, const json& value) {
+  json r = request();
+  r[json::json_pointer(pointer)] = value;
+  return error_of(r);
+}
+
 TEST(SageMakerTuning, ARequestBecomesTheStudysSpec) {
   HyperparameterSpec spec = parse_hyperparameter_spec(request(), "hyperparameters");
   EXPECT_EQ(spec.algorithm, Algorithm::kBayesian);
@@ -72,32 +79,27 @@ TEST(SageMakerTuning, ARequestBecomesTheStudysSpec) {
 }
 
 TEST(SageMakerTuning, EveryRuleNamesTheSageMakerField) {
-  auto with = [](const std::string& pointer, const json& value) {
-    json r = request();
-    r[json::json_pointer(pointer)] = value;
-    return error_of(r);
-  };
   const std::string config = "/HyperParameterTuningJobConfig";
-  EXPECT_NE(with(config + "/Strategy", "Hyperband").find("hyperparameters.HyperParameterTuningJobConfig.Strategy: value 'Hyperband': is not offered"),
+  EXPECT_NE(error_with(config + "/Strategy", "Hyperband").find("hyperparameters.HyperParameterTuningJobConfig.Strategy: value 'Hyperband': is not offered"),
             std::string::npos);
-  EXPECT_NE(with(config + "/ParameterRanges/ContinuousParameterRanges/0/MinValue", "0").find(
+  EXPECT_NE(error_with(config + "/ParameterRanges/ContinuousParameterRanges/0/MinValue", "0").find(
                 "ContinuousParameterRanges[0].MinValue: value '0': must be greater than 0 for Logarithmic scaling"),
             std::string::npos);
-  EXPECT_NE(with(config + "/ParameterRanges/IntegerParameterRanges/0/MaxValue", "2.5").find("must be a whole number"), std::string::npos);
-  EXPECT_NE(with(config + "/ParameterRanges/IntegerParameterRanges/0/MaxValue", "1").find("must be greater than MinValue"), std::string::npos);
-  EXPECT_NE(with(config + "/ParameterRanges/CategoricalParameterRanges/0/Values", json::array({"a", "a"})).find("is a duplicate"),
+  EXPECT_NE(error_with(config + "/ParameterRanges/IntegerParameterRanges/0/MaxValue", "2.5").find("must be a whole number"), std::string::npos);
+  EXPECT_NE(error_with(config + "/ParameterRanges/IntegerParameterRanges/0/MaxValue", "1").find("must be greater than MinValue"), std::string::npos);
+  EXPECT_NE(error_with(config + "/ParameterRanges/CategoricalParameterRanges/0/Values", json::array({"a", "a"})).find("is a duplicate"),
             std::string::npos);
-  EXPECT_NE(with(config + "/ParameterRanges/CategoricalParameterRanges/0/Name", "eta").find("Name: value 'eta': is a duplicate"),
+  EXPECT_NE(error_with(config + "/ParameterRanges/CategoricalParameterRanges/0/Name", "eta").find("Name: value 'eta': is a duplicate"),
             std::string::npos);
-  EXPECT_NE(with(config + "/ResourceLimits/MaxParallelTrainingJobs", 0).find("MaxParallelTrainingJobs: value '0': must be a whole number of at least 1"),
+  EXPECT_NE(error_with(config + "/ResourceLimits/MaxParallelTrainingJobs", 0).find("MaxParallelTrainingJobs: value '0': must be a whole number of at least 1"),
             std::string::npos);
-  EXPECT_NE(with(config + "/HyperParameterTuningJobObjective/Type", "maximize").find("must be one of Maximize, Minimize"), std::string::npos);
-  EXPECT_NE(with(config + "/TrainingJobEarlyStoppingType", "On").find("must be one of Off, Auto"), std::string::npos);
-  EXPECT_NE(with("/WarmStartConfig/WarmStartType", "Warm").find("WarmStartConfig.WarmStartType: value 'Warm'"), std::string::npos);
-  EXPECT_NE(with("/WarmStartConfig/ParentHyperParameterTuningJobs", json::array()).find("must list 1 to 5 parent tuning jobs"),
+  EXPECT_NE(error_with(config + "/HyperParameterTuningJobObjective/Type", "maximize").find("must be one of Maximize, Minimize"), std::string::npos);
+  EXPECT_NE(error_with(config + "/TrainingJobEarlyStoppingType", "On").find("must be one of Off, Auto"), std::string::npos);
+  EXPECT_NE(error_with("/WarmStartConfig/WarmStartType", "Warm").find("WarmStartConfig.WarmStartType: value 'Warm'"), std::string::npos);
+  EXPECT_NE(error_with("/WarmStartConfig/ParentHyperParameterTuningJobs", json::array()).find("must list 1 to 5 parent tuning jobs"),
             std::string::npos);
-  EXPECT_NE(with(config + "/Stratgy", "Bayesian").find("unknown field (did you mean 'Strategy'?)"), std::string::npos);
-  EXPECT_NE(with(config + "/Strategy", "Grid").find("Grid takes categorical ranges only"), std::string::npos);
+  EXPECT_NE(error_with(config + "/Stratgy", "Bayesian").find("unknown field (did you mean 'Strategy'?)"), std::string::npos);
+  EXPECT_NE(error_with(config + "/Strategy", "Grid").find("Grid takes categorical ranges only"), std::string::npos);
 }
 
 TEST(SageMakerTuning, TheTrainingJobDefinitionGivesWhatATrialCanHonour) {
@@ -123,40 +125,35 @@ TEST(SageMakerTuning, TheTrainingJobDefinitionGivesWhatATrialCanHonour) {
 }
 
 TEST(SageMakerTuning, TheTrainingJobDefinitionsRulesNameItsFields) {
-  auto with = [](const std::string& pointer, const json& value) {
-    json r = request();
-    r[json::json_pointer(pointer)] = value;
-    return error_of(r);
-  };
   const std::string definition = "/TrainingJobDefinition";
-  EXPECT_NE(with(definition + "/StaticHyperParameters/eta", "0.1")
+  EXPECT_NE(error_with(definition + "/StaticHyperParameters/eta", "0.1")
                 .find("hyperparameters.TrainingJobDefinition.StaticHyperParameters.eta: value '0.1': is also a tuned range"),
             std::string::npos);
-  EXPECT_NE(with(definition + "/StaticHyperParameters/num_round", 100).find("num_round: value '100': must be a string"), std::string::npos);
-  EXPECT_NE(with(definition + "/StaticHyperParameters/a=b", "1").find("without '='"), std::string::npos);
-  EXPECT_NE(with(definition + "/AlgorithmSpecification/MetricDefinitions", json::parse(R"j([{"Name": "validation:rmse", "Regex": "rmse=(["}])j"))
+  EXPECT_NE(error_with(definition + "/StaticHyperParameters/num_round", 100).find("num_round: value '100': must be a string"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/StaticHyperParameters/a=b", "1").find("without '='"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/AlgorithmSpecification/MetricDefinitions", json::parse(R"j([{"Name": "validation:rmse", "Regex": "rmse=(["}])j"))
                 .find("AlgorithmSpecification.MetricDefinitions[0].Regex: value 'rmse=([': cannot be run"),
             std::string::npos);
-  EXPECT_NE(with(definition + "/AlgorithmSpecification/MetricDefinitions", json::parse(R"j([{"Name": "loss", "Regex": "loss=([0-9.]+)"}])j"))
+  EXPECT_NE(error_with(definition + "/AlgorithmSpecification/MetricDefinitions", json::parse(R"j([{"Name": "loss", "Regex": "loss=([0-9.]+)"}])j"))
                 .find("HyperParameterTuningJobObjective.MetricName: value 'validation:rmse': must be one of the TrainingJobDefinition's "
                       "MetricDefinitions (loss)"),
             std::string::npos);
-  EXPECT_NE(with(definition + "/StoppingCondition/MaxRuntimeInSeconds", 0).find("MaxRuntimeInSeconds: value '0': must be a whole number of seconds from 1"),
+  EXPECT_NE(error_with(definition + "/StoppingCondition/MaxRuntimeInSeconds", 0).find("MaxRuntimeInSeconds: value '0': must be a whole number of seconds from 1"),
             std::string::npos);
-  EXPECT_NE(with(definition + "/StoppingCondition/MaxPendingTimeInSeconds", 60).find("from 7200 to 2419200"), std::string::npos);
-  EXPECT_NE(with(definition + "/HyperParameterRanges", json::object()).find("several TrainingJobDefinitions, which are not offered"),
+  EXPECT_NE(error_with(definition + "/StoppingCondition/MaxPendingTimeInSeconds", 60).find("from 7200 to 2419200"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/HyperParameterRanges", json::object()).find("several TrainingJobDefinitions, which are not offered"),
             std::string::npos);
-  EXPECT_NE(with(definition + "/ResorceConfig", json::object()).find("did you mean 'ResourceConfig'"), std::string::npos);
-  EXPECT_NE(with(definition, "${training_job_definition}").find("hyperparameters.TrainingJobDefinition: value '${training_job_definition}': must be an object"),
+  EXPECT_NE(error_with(definition + "/ResorceConfig", json::object()).find("did you mean 'ResourceConfig'"), std::string::npos);
+  EXPECT_NE(error_with(definition, "${training_job_definition}").find("hyperparameters.TrainingJobDefinition: value '${training_job_definition}': must be an object"),
             std::string::npos);
-  EXPECT_NE(with("/TrainingJobDefinitions", json::array()).find("give one TrainingJobDefinition"), std::string::npos);
-  EXPECT_NE(with(definition + "/Environment/SM_HPS", "{}").find("Environment.SM_HPS: value '{}': is set for every trial by mljob"),
+  EXPECT_NE(error_with("/TrainingJobDefinitions", json::array()).find("give one TrainingJobDefinition"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/SM_HPS", "{}").find("Environment.SM_HPS: value '{}': is set for every trial by mljob"),
             std::string::npos);
-  EXPECT_NE(with(definition + "/Environment/SBATCH_PARTITION", "gpu").find("cannot be replaced"), std::string::npos);
-  EXPECT_NE(with(definition + "/Environment/TF_CONFIG", "{}").find("cannot be replaced"), std::string::npos);
-  EXPECT_NE(with(definition + "/Environment/1DATA", "x").find("must match [A-Za-z_][A-Za-z0-9_]*"), std::string::npos);
-  EXPECT_NE(with(definition + "/Environment/DATA-ROOT", "x").find("must match"), std::string::npos);
-  EXPECT_NE(with(definition + "/Environment/DATA", 3).find("Environment.DATA: value '3': must be a string"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/SBATCH_PARTITION", "gpu").find("cannot be replaced"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/TF_CONFIG", "{}").find("cannot be replaced"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/1DATA", "x").find("must match [A-Za-z_][A-Za-z0-9_]*"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/DATA-ROOT", "x").find("must match"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/DATA", 3).find("Environment.DATA: value '3': must be a string"), std::string::npos);
 }
 
 TEST(SageMakerTuning, TheCorpusRequestsAreRead) {
