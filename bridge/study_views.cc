@@ -37,7 +37,7 @@ int report_study(const Arguments& args) {
 
 std::optional<json> sagemaker_study_output(const json& resource, const JobRecord& record) {
   if (!is_study_folder(record.folder)) return std::nullopt;
-  return tuner::sagemaker_tuning_job(load_study(record.folder), resource.value("jobId", ""), resource.value("state", ""));
+  return tuner::sagemaker_tuning_job(load_study(record.folder), resource);
 }
 
 void add_study_output(json& resource, const JobRecord& record) {

@@ -43,23 +43,68 @@ json status_counters(const Study& study) {
           {"ObjectiveStatusCounters", {{"Succeeded", objective_succeeded}, {"Pending", in_progress}, {"Failed", failed}}}};
 }
 
+// SageMaker writes range bounds as strings; whole numbers without a decimal point.
+std::string bound_text(double value) {
+  if (value == static_cast<double>(static_cast<long long>(value))) return std::to_string(static_cast<long long>(value));
+  return json(value).dump();
+}
+
+std::string scaling_type(ScaleType scale) {
+  return scale == ScaleType::kLog ? "Logarithmic" : scale == ScaleType::kReverseLog ? "ReverseLogarithmic" : "Linear";
+}
+
+json parameter_ranges(const HyperparameterSpec& spec) {
+  json continuous = json::array(), integer = json::array(), categorical = json::array();
+  for (const auto& param : spec.params) {
+    switch (param.type) {
+      case ParameterType::kDouble:
+      case ParameterType::kInteger:
+        (param.type == ParameterType::kDouble ? continuous : integer)
+            .push_back({{"Name", param.name}, {"MinValue", bound_text(param.min_value)}, {"MaxValue", bound_text(param.max_value)},
+                        {"ScalingType", scaling_type(param.scale)}});
+        break;
+      case ParameterType::kCategorical:
+        categorical.push_back({{"Name", param.name}, {"Values", param.categorical_values}});
+        break;
+      case ParameterType::kDiscrete: {  // SageMaker has no discrete range: its values as categories
+        json values = json::array();
+        for (double value : param.discrete_values) values.push_back(bound_text(value));
+        categorical.push_back({{"Name", param.name}, {"Values", values}});
+        break;
+      }
+    }
+  }
+  return {{"ContinuousParameterRanges", continuous}, {"IntegerParameterRanges", integer}, {"CategoricalParameterRanges", categorical}};
+}
+
+json tuning_job_config(const Study& study) {
+  const HyperparameterSpec& spec = study.spec();
+  json config = {{"Strategy", spec.algorithm == Algorithm::kBayesian ? "Bayesian" : spec.algorithm == Algorithm::kGridSearch ? "Grid" : "Random"},
+                 {"HyperParameterTuningJobObjective", {{"Type", objective_type(study)}, {"MetricName", spec.metric_tag}}},
+                 {"ResourceLimits", {{"MaxNumberOfTrainingJobs", spec.max_trials}, {"MaxParallelTrainingJobs", spec.max_parallel_trials}}},
+                 {"ParameterRanges", parameter_ranges(spec)},
+                 {"TrainingJobEarlyStoppingType", spec.enable_trial_early_stopping ? "Auto" : "Off"}};
+  if (spec.random_seed) config["RandomSeed"] = *spec.random_seed;
+  return config;
+}
+
 }  // namespace
 
-json sagemaker_tuning_job(const Study& study, const std::string& study_job_id, const std::string& job_state) {
-  json out = {{"HyperParameterTuningJobName", study_job_id},
-              {"HyperParameterTuningJobStatus", tuning_job_status(job_state)},
-              {"HyperParameterTuningJobConfig",
-               {{"Strategy", study.spec().algorithm == Algorithm::kBayesian ? "Bayesian"
-                             : study.spec().algorithm == Algorithm::kGridSearch ? "Grid" : "Random"},
-                {"HyperParameterTuningJobObjective",
-                 {{"Type", objective_type(study)}, {"MetricName", study.spec().metric_tag}}},
-                {"ResourceLimits",
-                 {{"MaxNumberOfTrainingJobs", study.spec().max_trials}, {"MaxParallelTrainingJobs", study.spec().max_parallel_trials}}},
-                {"TrainingJobEarlyStoppingType", study.spec().enable_trial_early_stopping ? "Auto" : "Off"}}}};
+json sagemaker_tuning_job(const Study& study, const json& study_job) {
+  json out = {{"HyperParameterTuningJobName", study_job.value("jobId", "")},
+              {"HyperParameterTuningJobStatus", tuning_job_status(study_job.value("state", ""))},
+              {"HyperParameterTuningJobConfig", tuning_job_config(study)}};
+  if (study_job.contains("createTime")) out["CreationTime"] = study_job["createTime"];
+  if (study_job.contains("endTime")) out["HyperParameterTuningEndTime"] = study_job["endTime"];
+  // What was submitted in SageMaker's form and is not in the study's state comes back as given.
+  const json request = study_job.value("trainingInput", json::object()).value("hyperparameters", json::object());
+  for (const char* key : {"TrainingJobDefinition", "WarmStartConfig"}) {
+    if (request.is_object() && request.contains(key)) out[key] = request[key];
+  }
   out.update(status_counters(study));
   if (const Trial* best = study.best_trial()) {
     out["BestTrainingJob"] = {
-        {"TrainingJobName", trial_job_id(study_job_id, best->id)},
+        {"TrainingJobName", trial_job_id(study_job.value("jobId", ""), best->id)},
         {"TrainingJobStatus", training_job_status(*best)},
         {"TunedHyperParameters", Study::trial_json(*best)["hyperparameters"]},
         {"ObjectiveStatus", "Succeeded"},

@@ -1,6 +1,8 @@
 // A study in SageMaker's terms, for users who ask for that form (`mljob describe STUDY
-// --format sagemaker`): DescribeHyperParameterTuningJob's status, TrainingJobStatusCounters,
-// ObjectiveStatusCounters and BestTrainingJob. Pure: the study and its job's state in, JSON out.
+// --format sagemaker`): DescribeHyperParameterTuningJob's status, its config (the ranges
+// included; a DISCRETE parameter, which SageMaker lacks, as a categorical range of its values),
+// TrainingJobStatusCounters, ObjectiveStatusCounters, BestTrainingJob, the times, and the
+// TrainingJobDefinition and WarmStartConfig as submitted. Pure: the study and its job in, JSON out.
 #pragma once
 
 #include <string>
@@ -11,7 +13,8 @@
 
 namespace mljob::tuner {
 
-// `job_state` is the study job's AI Platform state (QUEUED ... CANCELLED).
-nlohmann::json sagemaker_tuning_job(const Study& study, const std::string& study_job_id, const std::string& job_state);
+// `study_job` is the study's Job resource: its jobId, state (QUEUED ... CANCELLED), createTime,
+// endTime and trainingInput.hyperparameters as submitted.
+nlohmann::json sagemaker_tuning_job(const Study& study, const nlohmann::json& study_job);
 
 }  // namespace mljob::tuner

@@ -373,6 +373,13 @@ class Study(ClusterTestCase):
             "--format=Comment,Timelimit").splitlines() if row.startswith(f"mljob:{study_id}_trials:")}
         self.assertEqual(limits, {"00:10:00"})
         self.assertFalse(os.path.exists("/tmp/mljob-pwned"), "a study's Environment reached a shell")
+        # Described in SageMaker's form: the ranges, and the definition as submitted.
+        described = json.loads(self.mljob("describe", study_id, "--format", "sagemaker").stdout)
+        self.assertEqual(described["HyperParameterTuningJobConfig"]["ParameterRanges"]["ContinuousParameterRanges"],
+                         [{"Name": "x", "MinValue": "0", "MaxValue": "1", "ScalingType": "Linear"}])
+        self.assertEqual(described["TrainingJobDefinition"]["StaticHyperParameters"], {"epochs": "2", "seconds-per-epoch": "1"})
+        self.assertEqual(described["HyperParameterTuningJobStatus"], "Completed")
+        self.assertIn("HyperParameterTuningEndTime", described)
 
         # An objective no MetricDefinition declares would leave every trial without its metric:
         # refused at submit, naming the field, with nothing left behind.
