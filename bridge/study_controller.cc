@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -213,6 +214,8 @@ class Controller {
 
   void follow(int trial_id, const JobRecord& record, json resource) {
     const std::string& tag = study_.spec().metric_tag;
+    // The trial's startTime and endTime in its HyperparameterOutput are its job's.
+    if (study_.set_trial_times(trial_id, resource.value("startTime", ""), resource.value("endTime", ""))) save_study(study_, folder_);
     if (study_.spec().enable_trial_early_stopping && report_new_values(trial_id, record, tag)) return;
     std::string state = resource.value("state", "");
     if (!is_final_state(state)) return;
@@ -237,6 +240,9 @@ class Controller {
     save_study(study_, folder_);
     if (stop) {
       std::cerr << "mljob study: trial " << trial_id << " stopped early at step " << last_step << "\n";
+      // It ends, for the study, when the rule stops it; its job gets the SIGTERM grace after that.
+      study_.set_trial_times(trial_id, "", rfc3339_utc(std::time(nullptr)));
+      save_study(study_, folder_);
       run_process({"scancel", "--signal=TERM", record.slurm_job_id});
       stopping_[trial_id] = std::chrono::steady_clock::now();
     }

@@ -112,6 +112,8 @@ json sagemaker_tuning_job(const Study& study, const json& study_job) {
          {{"Type", objective_type(study)},
           {"MetricName", study.spec().metric_tag},
           {"Value", *best->final_value}}}};
+    if (!best->start_time.empty()) out["BestTrainingJob"]["TrainingStartTime"] = best->start_time;
+    if (!best->end_time.empty()) out["BestTrainingJob"]["TrainingEndTime"] = best->end_time;
   }
   if (!study.failure().empty()) out["FailureReason"] = study.failure();
   return out;

@@ -201,6 +201,20 @@ void Study::tell_failed(int trial_id, const std::string& reason) {
   check_failures();
 }
 
+bool Study::set_trial_times(int trial_id, const std::string& start_time, const std::string& end_time) {
+  if (trial_id < 1 || trial_id > static_cast<int>(trials_.size())) {
+    throw SpecError("trialId", std::to_string(trial_id), "is not a trial of this study");
+  }
+  Trial& trial = trials_[static_cast<std::size_t>(trial_id - 1)];
+  bool changed = false;
+  for (auto [held, given] : {std::pair{&trial.start_time, &start_time}, std::pair{&trial.end_time, &end_time}}) {
+    if (given->empty() || *held == *given) continue;
+    *held = *given;
+    changed = true;
+  }
+  return changed;
+}
+
 void Study::check_failures() {
   // Once failed, the study's message keeps naming the trials that failed it, not those
   // cancelled afterwards because it failed.
@@ -266,6 +280,8 @@ json Study::trial_json(const Trial& trial) {
     out["finalMetric"] = {{"trainingStep", std::to_string(trial.final_step)}, {"objectiveValue", *trial.final_value}};
   }
   if (!trial.error_message.empty()) out["errorMessage"] = trial.error_message;
+  if (!trial.start_time.empty()) out["startTime"] = trial.start_time;
+  if (!trial.end_time.empty()) out["endTime"] = trial.end_time;
   if (!trial.is_own()) out["transferredFrom"] = trial.transferred_from;
   return out;
 }
@@ -305,6 +321,8 @@ Study Study::from_json(const json& state) {
       trial.final_step = std::stoll(item["finalMetric"].at("trainingStep").get<std::string>());
     }
     trial.error_message = item.value("errorMessage", "");
+    trial.start_time = item.value("startTime", "");
+    trial.end_time = item.value("endTime", "");
     trial.transferred_from = item.value("transferredFrom", "");
     if (trial.id != static_cast<int>(study.trials_.size()) + 1) {
       throw SpecError("trials[].trialId", std::to_string(trial.id), "must number the trials 1, 2, ... in order");

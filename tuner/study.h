@@ -35,6 +35,9 @@ struct Trial {
   std::optional<double> final_value;
   long long final_step = 0;
   std::string error_message;
+  // When the trial's job started and ended (RFC 3339), as the controller saw them on Slurm;
+  // empty where unknown (not started yet, or a study driven through ask/tell).
+  std::string start_time, end_time;
   // Set on a trial copied from a TransferLearning warm start's parent: measured on other data,
   // it informs the model but is not one of this study's trials (not listed, never the best).
   std::string transferred_from;
@@ -70,6 +73,9 @@ class Study {
   // The final objective value of an active trial (`step`: the training step it was taken at).
   void tell(int trial_id, double value, std::optional<long long> step = std::nullopt);
   void tell_failed(int trial_id, const std::string& reason);
+  // Records when the trial's job started and ended; an empty one (not known) leaves what the
+  // study holds. True when that changed.
+  bool set_trial_times(int trial_id, const std::string& start_time, const std::string& end_time);
   // An intermediate objective value. Returns whether the trial should stop (early stopping on
   // and the median stopping rule says so); the trial is then ended, its last value final.
   bool report(int trial_id, long long step, double value);

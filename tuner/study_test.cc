@@ -177,6 +177,21 @@ TEST(Study, TrainingOutputPutsTheBestTrialFirst) {
   EXPECT_TRUE(output["trials"][0]["hyperparameters"]["n"].is_string());
 }
 
+TEST(Study, TrialTimesAreKeptShownAndNeverForgotten) {
+  Study study(spec_from({{"maxParallelTrials", 2}}), 1);
+  study.ask(1);
+  EXPECT_FALSE(study.training_output()["trials"][0].contains("startTime"));
+  EXPECT_TRUE(study.set_trial_times(1, "2026-11-22T09:00:00Z", ""));
+  EXPECT_FALSE(study.set_trial_times(1, "", ""));  // not known this time: what is held stays
+  study.tell(1, 0.5);
+  EXPECT_TRUE(study.set_trial_times(1, "2026-11-22T09:00:00Z", "2026-11-22T09:05:00Z"));
+  Study reloaded = Study::from_json(study.to_json());
+  json trial = reloaded.training_output()["trials"][0];
+  EXPECT_EQ(trial["startTime"], "2026-11-22T09:00:00Z");
+  EXPECT_EQ(trial["endTime"], "2026-11-22T09:05:00Z");
+  EXPECT_THROW(study.set_trial_times(7, "x", "y"), SpecError);
+}
+
 TEST(Study, RandomAndGridStudiesQueueEveryTrialAtOnceTheBayesianDefaultDoesNot) {
   Study random(spec_from({{"maxParallelTrials", 2}, {"maxTrials", 6}, {"algorithm", "RANDOM_SEARCH"}}), 3);
   auto queued = random.ask_all_remaining();

@@ -195,6 +195,12 @@ class Study(ClusterTestCase):
         self.assertEqual(stopped["state"], "SUCCEEDED", stopped)
         self.assertTrue(stopped["isTrialStoppedEarly"], stopped)
         self.assertLess(int(stopped["finalMetric"]["trainingStep"]), 6, stopped)
+        # HyperparameterOutput's times: each trial's job's (the crash's too); for the stopped
+        # trial, the time the rule stopped it.
+        for trial in output["trials"]:
+            self.assertRegex(trial.get("startTime", ""), r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", trial)
+            self.assertRegex(trial.get("endTime", ""), r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", trial)
+            self.assertLessEqual(trial["startTime"], trial["endTime"], trial)
         for x in xs[:8]:
             self.assertEqual(trials[x]["state"], "SUCCEEDED", trials[x])
             self.assertFalse(trials[x]["isTrialStoppedEarly"], trials[x])
@@ -227,6 +233,7 @@ class Study(ClusterTestCase):
                          {"Completed": 8, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 1, "Stopped": 1})
         self.assertEqual(sagemaker["BestTrainingJob"]["TrainingJobName"], f"{study_id}_trial_6")
         self.assertEqual(sagemaker["BestTrainingJob"]["TunedHyperParameters"], {"x": "0.3"})
+        self.assertEqual(sagemaker["BestTrainingJob"]["TrainingStartTime"], trials[0.3]["startTime"])
 
     def test_max_failed_trials_fails_the_study_naming_the_failed_trials(self):
         # Grid over x = 0.5 (crashes), 0.6, one at a time; maxFailedTrials 1 ends it after trial 1.
