@@ -2,7 +2,7 @@
 // records the study and submits its controller, a one-CPU Slurm job running
 // `mljob study run JOB_ID`, which drives the tuner's Study (tuner/study.h) and runs each trial
 // as a plain mljob training job (`<study>_trial_<n>`). The study's state lives in the study's
-// folder (study.json, rewritten atomically after every change): a trial is recorded there
+// folder (study.db, SQLite, one durable transaction per change): a trial is recorded there
 // before it is submitted, and a restarted controller (`mljob study resume JOB_ID`) finds the
 // trials already submitted by their deterministic job IDs, so none is submitted twice.
 #pragma once

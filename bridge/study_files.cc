@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bridge/study_database.h"
+
 namespace mljob::cli {
 
 namespace fs = std::filesystem;
@@ -27,13 +29,19 @@ void write_atomically(const fs::path& file, const std::string& text) {
 }
 
 tuner::Study load_study(const fs::path& folder) {
-  return tuner::Study::from_json(nlohmann::json::parse(read_text(folder / kStudyFile)));
+  if (!fs::exists(folder / kStudyFile) && fs::exists(folder / kStudyJsonFile)) {
+    return tuner::Study::from_json(nlohmann::json::parse(read_text(folder / kStudyJsonFile)));
+  }
+  return read_study_database(folder / kStudyFile);
 }
 
 void save_study(const tuner::Study& study, const fs::path& folder) {
-  write_atomically(folder / kStudyFile, study.to_json().dump(1) + "\n");
+  write_study_database(study, folder / kStudyFile);
+  fs::remove(folder / kStudyJsonFile);  // one place holds the state from now on
 }
 
-bool is_study_folder(const fs::path& folder) { return fs::exists(folder / kStudyFile); }
+bool is_study_folder(const fs::path& folder) {
+  return fs::exists(folder / kStudyFile) || fs::exists(folder / kStudyJsonFile);
+}
 
 }  // namespace mljob::cli

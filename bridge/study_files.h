@@ -1,6 +1,6 @@
-// Where a tuning study lives in its job folder (study.json: the tuner's state, rewritten
-// atomically after every change; study_job.json: the Job as submitted), shared by the
-// controller, the trial launcher and the views of a study.
+// Where a tuning study lives in its job folder (study.db: the tuner's state in SQLite, one
+// durable transaction per change, bridge/study_database.h; study_job.json: the Job as
+// submitted), shared by the controller, the trial launcher and the views of a study.
 #pragma once
 
 #include <filesystem>
@@ -10,7 +10,9 @@
 
 namespace mljob::cli {
 
-inline constexpr const char* kStudyFile = "study.json";
+inline constexpr const char* kStudyFile = "study.db";
+// Where mljob before study.db kept the state (rewritten JSON): still read, replaced at the first save.
+inline constexpr const char* kStudyJsonFile = "study.json";
 inline constexpr const char* kStudyJobFile = "study_job.json";
 
 std::string read_text(const std::filesystem::path& file);
