@@ -261,10 +261,17 @@ void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, co
   tuner::HyperparameterSpec spec = tuner::parse_hyperparameter_spec(study_job.training_input.hyperparameters, "trainingInput.hyperparameters");
   if (!spec.trial_definition) return;
   Job trial = parse_job_spec(tuner::trial_job_spec(to_json(study_job), tuner::Trial{}, spec).dump(), "the trial's job");
-  validate_job(trial);
-  validate_against_catalog(trial, catalog);
-  check_metric_declarations(trial);
-  plan_job(trial, catalog, context);
+  try {
+    validate_job(trial);
+    validate_against_catalog(trial, catalog);
+    check_metric_declarations(trial);
+    plan_job(trial, catalog, context);
+  } catch (const SpecError& error) {
+    // Machines from ResourceConfig are refused in the field the user wrote, not the one made of it.
+    bool about_machines = error.field().starts_with("trainingInput.masterType") || error.field().starts_with("trainingInput.workerType");
+    if (spec.trial_definition->instance_type.empty() || !about_machines) throw;
+    throw SpecError("trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType", error.value(), error.rule());
+  }
 }
 
 SubmitFlags parse_flags(const Arguments& args) {

@@ -44,6 +44,9 @@ struct TrialDefinition {
   std::optional<long long> max_runtime_seconds;  // StoppingCondition.MaxRuntimeInSeconds
   std::optional<long long> max_pending_seconds;  // StoppingCondition.MaxPendingTimeInSeconds
   std::map<std::string, std::string> environment;  // Environment: variables every trial's job gets
+  // ResourceConfig: InstanceCount machines of InstanceType (a machine type of the tier catalog).
+  std::string instance_type;  // empty: the job spec's scale tier decides the machines
+  int instance_count = 1;
 };
 
 struct HyperparameterSpec {

@@ -303,9 +303,25 @@ std::map<std::string, std::string> environment(const json& value, const std::str
   return out;
 }
 
+// ResourceConfig's InstanceType and InstanceCount; the volume, warm-pool and reservation
+// settings have no meaning on a cluster and are accepted and not read.
+void resources(const json& definition, const std::string& at, TrialDefinition& out) {
+  std::string where = at + ".ResourceConfig";
+  const json& config = object_at(definition, "ResourceConfig", at);
+  require_known_keys(config, where, {"InstanceType", "InstanceCount", "VolumeSizeInGB", "VolumeKmsKeyId", "KeepAlivePeriodInSeconds",
+                                     "InstanceGroups", "TrainingPlanArn", "InstancePlacementConfig"});
+  if (config.contains("InstanceGroups")) {
+    throw SpecError(where + ".InstanceGroups", shown(config["InstanceGroups"]), "heterogeneous clusters are not offered: give InstanceType and InstanceCount");
+  }
+  const json& type = required(config, "InstanceType", where);
+  if (!type.is_string() || type.get<std::string>().empty()) throw SpecError(where + ".InstanceType", shown(type), "must be a non-empty string");
+  out.instance_type = type.get<std::string>();
+  if (config.contains("InstanceCount")) out.instance_count = count_at_least_one(config, "InstanceCount", where);
+}
+
 // The parts of a TrainingJobDefinition a trial on Slurm can honour (TrialDefinition). What names
-// AWS resources (images, S3 channels, roles, VPCs, instance types) is accepted and not read:
-// a trial runs the job spec's trainer on the machines its scale tier gives.
+// AWS resources (images, S3 channels, roles, VPCs) is accepted and not read: a trial runs the
+// job spec's trainer.
 TrialDefinition trial_definition(const json& request, const std::string& at, const HyperparameterSpec& spec) {
   std::string where = at + ".TrainingJobDefinition";
   const json& definition = object_at(request, "TrainingJobDefinition", at);
@@ -324,6 +340,11 @@ TrialDefinition trial_definition(const json& request, const std::string& at, con
   if (definition.contains("StaticHyperParameters") && !definition["StaticHyperParameters"].is_null()) {
     out.static_hyperparameters = static_hyperparameters(definition["StaticHyperParameters"], where + ".StaticHyperParameters", spec.params);
   }
+  if (definition.contains("HyperParameterTuningResourceConfig")) {
+    throw SpecError(where + ".HyperParameterTuningResourceConfig", shown(definition["HyperParameterTuningResourceConfig"]),
+                    "is not offered: give the trials' machines in ResourceConfig");
+  }
+  if (definition.contains("ResourceConfig") && !definition["ResourceConfig"].is_null()) resources(definition, where, out);
   if (definition.contains("Environment") && !definition["Environment"].is_null()) {
     out.environment = environment(definition["Environment"], where + ".Environment");
   }

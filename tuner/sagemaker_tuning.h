@@ -10,9 +10,10 @@
 // RandomSeed; WarmStartConfig (its parents are resolved by the caller); and of the
 // TrainingJobDefinition what a trial on Slurm can honour (TrialDefinition): StaticHyperParameters,
 // AlgorithmSpecification.MetricDefinitions, StoppingCondition's MaxRuntimeInSeconds and
-// MaxPendingTimeInSeconds, Environment. Its AWS resources (TrainingImage, channels, roles, ResourceConfig)
-// are accepted and not read: what a trial runs, and on which machines, is the job spec's
-// (mljob submit) or the user's own loop's (ask/tell). Several TrainingJobDefinitions are refused.
+// MaxPendingTimeInSeconds, Environment, ResourceConfig's InstanceType and InstanceCount. Its AWS
+// resources (TrainingImage, channels, roles) are accepted and not read: what a trial runs is the
+// job spec's (mljob submit) or the user's own loop's (ask/tell). Several TrainingJobDefinitions
+// are refused.
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -119,6 +119,8 @@ TEST(SageMakerTuning, TheTrainingJobDefinitionGivesWhatATrialCanHonour) {
   EXPECT_EQ(spec.trial_definition->metric_definitions, r["TrainingJobDefinition"]["AlgorithmSpecification"]["MetricDefinitions"]);
   EXPECT_EQ(spec.trial_definition->max_runtime_seconds, 3600);
   EXPECT_EQ(spec.trial_definition->max_pending_seconds, 7200);
+  EXPECT_EQ(spec.trial_definition->instance_type, "ml.m5.xlarge");
+  EXPECT_EQ(spec.trial_definition->instance_count, 1);
   EXPECT_EQ(spec.trial_definition->environment,
             (std::map<std::string, std::string>{{"DATA_ROOT", "/scratch/data"}, {"_flag2", "it's \"quoted\""}}));
   EXPECT_FALSE(parse_hyperparameter_spec(request()["HyperParameterTuningJobConfig"], "h").trial_definition);
@@ -147,6 +149,14 @@ TEST(SageMakerTuning, TheTrainingJobDefinitionsRulesNameItsFields) {
   EXPECT_NE(error_with(definition, "${training_job_definition}").find("hyperparameters.TrainingJobDefinition: value '${training_job_definition}': must be an object"),
             std::string::npos);
   EXPECT_NE(error_with("/TrainingJobDefinitions", json::array()).find("give one TrainingJobDefinition"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/ResourceConfig", json{{"InstanceType", "ml.m5.xlarge"}, {"InstanceCount", 0}}).find("ResourceConfig.InstanceCount: value '0': must be a whole number of at least 1"),
+            std::string::npos);
+  EXPECT_NE(error_with(definition + "/ResourceConfig/InstanceGroups", json::array()).find("heterogeneous clusters are not offered"),
+            std::string::npos);
+  EXPECT_NE(error_with(definition + "/ResourceConfig", json{{"InstanceCount", 2}}).find("ResourceConfig.InstanceType: value '': is required"),
+            std::string::npos);
+  EXPECT_NE(error_with(definition + "/HyperParameterTuningResourceConfig", json::object()).find("give the trials' machines in ResourceConfig"),
+            std::string::npos);
   EXPECT_NE(error_with(definition + "/Environment/SM_HPS", "{}").find("Environment.SM_HPS: value '{}': is set for every trial by mljob"),
             std::string::npos);
   EXPECT_NE(error_with(definition + "/Environment/SBATCH_PARTITION", "gpu").find("cannot be replaced"), std::string::npos);
@@ -178,6 +188,8 @@ TEST(SageMakerTuning, TheCorpusRequestsAreRead) {
     ASSERT_TRUE(spec.trial_definition) << name;
     EXPECT_EQ(json(spec.trial_definition->static_hyperparameters), document["TrainingJobDefinition"]["StaticHyperParameters"]) << name;
     EXPECT_EQ(spec.trial_definition->max_runtime_seconds, document["TrainingJobDefinition"]["StoppingCondition"]["MaxRuntimeInSeconds"]) << name;
+    EXPECT_EQ(spec.trial_definition->instance_type, document["TrainingJobDefinition"]["ResourceConfig"]["InstanceType"]) << name;
+    EXPECT_EQ(spec.trial_definition->instance_count, document["TrainingJobDefinition"]["ResourceConfig"]["InstanceCount"]) << name;
     ++read;
   }
   EXPECT_GE(read, 9);

@@ -42,6 +42,30 @@ void add_metric_definitions(nlohmann::json& job, const nlohmann::json& definitio
   }
 }
 
+// ResourceConfig: InstanceCount machines of InstanceType, as a CUSTOM tier (the master and
+// InstanceCount - 1 workers). A job spec that chooses machines too is refused: BASIC, the API's
+// default, is taken as no choice, since a spec without a scaleTier reads as BASIC.
+void set_machines(nlohmann::json& input, const TrialDefinition& definition) {
+  if (definition.instance_type.empty()) return;
+  const std::string field = kDefinitionAt + ".ResourceConfig.InstanceType";
+  for (const char* key : {"masterType", "masterConfig", "workerType", "workerConfig", "workerCount", "parameterServerType",
+                          "parameterServerConfig", "parameterServerCount"}) {
+    if (input.contains(key)) {
+      throw SpecError(field, definition.instance_type, std::string("trainingInput.") + key + " chooses the machines too: give them once");
+    }
+  }
+  if (input.value("scaleTier", "BASIC") != "BASIC") {
+    throw SpecError(field, definition.instance_type,
+                    "trainingInput.scaleTier " + input["scaleTier"].get<std::string>() + " chooses the machines too: give them once");
+  }
+  input["scaleTier"] = "CUSTOM";
+  input["masterType"] = definition.instance_type;
+  if (definition.instance_count > 1) {
+    input["workerType"] = definition.instance_type;
+    input["workerCount"] = std::to_string(definition.instance_count - 1);
+  }
+}
+
 }  // namespace
 
 nlohmann::json trial_hyperparameters(const HyperparameterSpec& spec, const Trial& trial) {
@@ -63,6 +87,7 @@ nlohmann::json trial_job_spec(const nlohmann::json& study_job, const Trial& tria
     add_metric_definitions(job, spec.trial_definition->metric_definitions);
     set_duration(input, "maxRunningTime", spec.trial_definition->max_runtime_seconds, "MaxRuntimeInSeconds");
     set_duration(input, "maxWaitTime", spec.trial_definition->max_pending_seconds, "MaxPendingTimeInSeconds");
+    set_machines(input, *spec.trial_definition);
   }
   for (const auto& argument : SearchSpace::as_arguments(trial.parameters)) args.push_back(argument);
   input["args"] = args;

@@ -55,6 +55,8 @@ TEST(TrialSpec, SageMakersTrainingJobDefinitionShapesEveryTrial) {
   EXPECT_EQ(trial_hyperparameters(spec, trial),
             (nlohmann::json{{"eta", "0.25"}, {"num_round", "100"}, {"objective", "reg:linear"}}));
 
+  // No ResourceConfig: the job spec's machines.
+  EXPECT_FALSE(job["trainingInput"].contains("masterType"));
   auto error_with = [&](nlohmann::json changed) {
     try {
       trial_job_spec(changed, trial, spec);
@@ -72,6 +74,32 @@ TEST(TrialSpec, SageMakersTrainingJobDefinitionShapesEveryTrial) {
   other_regex["MetricDefinitions"][0]["Regex"] = "Loss: (\\S+)";
   EXPECT_NE(error_with(other_regex).find("MetricDefinitions: value 'loss': the job's MetricDefinitions give this metric another Regex"),
             std::string::npos);
+}
+
+TEST(TrialSpec, ResourceConfigGivesTheTrialsMachinesAndRefusesASpecThatChoosesThemToo) {
+  nlohmann::json study = {{"jobId", "s"}, {"trainingInput", {{"scaleTier", "BASIC"}, {"pythonModule", "trainer.task"}}}};
+  HyperparameterSpec spec;
+  spec.trial_definition = TrialDefinition{};
+  spec.trial_definition->instance_type = "ml.p3.2xlarge";
+  spec.trial_definition->instance_count = 3;
+  nlohmann::json input = trial_job_spec(study, Trial{}, spec)["trainingInput"];
+  EXPECT_EQ(input["scaleTier"], "CUSTOM");
+  EXPECT_EQ(input["masterType"], "ml.p3.2xlarge");
+  EXPECT_EQ(input["workerType"], "ml.p3.2xlarge");
+  EXPECT_EQ(input["workerCount"], "2");
+  spec.trial_definition->instance_count = 1;
+  EXPECT_FALSE(trial_job_spec(study, Trial{}, spec)["trainingInput"].contains("workerType"));
+  for (auto [key, value] : {std::pair<const char*, nlohmann::json>{"scaleTier", "STANDARD_1"}, {"masterType", "n1-standard-4"}, {"workerCount", "2"}}) {
+    nlohmann::json chooses = study;
+    chooses["trainingInput"][key] = value;
+    try {
+      trial_job_spec(chooses, Trial{}, spec);
+      ADD_FAILURE() << key << " was taken beside ResourceConfig";
+    } catch (const SpecError& error) {
+      EXPECT_EQ(error.field(), "trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType");
+      EXPECT_NE(error.rule().find("chooses the machines too: give them once"), std::string::npos) << error.what();
+    }
+  }
 }
 
 TEST(TrialOutcome, TheEndedJobsStateAndFinalMetricDecideIt) {

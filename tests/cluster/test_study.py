@@ -375,10 +375,13 @@ class Study(ClusterTestCase):
             with open(os.path.join(self.home, "jobs", trial_job, "hyperparameters.json")) as f:
                 self.assertEqual(json.load(f), {"epochs": "2", "seconds-per-epoch": "1", "x": trial["hyperparameters"]["x"]})
             self.assertEqual(described["trainingInput"]["scheduling"]["maxRunningTime"], "600s")
-        limits = {row.split("|")[1] for row in self.slurm(
+            self.assertEqual((described["trainingInput"]["scaleTier"], described["trainingInput"]["masterType"]), ("CUSTOM", "ml.m5.xlarge"))
+        # The time limit from StoppingCondition, the machine from ResourceConfig (ml.m5.xlarge:
+        # 4 CPUs in the catalog), on each element of the trials' array.
+        allocations = {tuple(row.split("|")[1:]) for row in self.slurm(
             "sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1hour",
-            "--format=Comment,Timelimit").splitlines() if row.startswith(f"mljob:{study_id}_trials:")}
-        self.assertEqual(limits, {"00:10:00"})
+            "--format=Comment,Timelimit,AllocCPUS").splitlines() if row.startswith(f"mljob:{study_id}_trials:")}
+        self.assertEqual(allocations, {("00:10:00", "4")})
         self.assertFalse(os.path.exists("/tmp/mljob-pwned"), "a study's Environment reached a shell")
         # Described in SageMaker's form: the ranges, and the definition as submitted.
         described = json.loads(self.mljob("describe", study_id, "--format", "sagemaker").stdout)
@@ -387,6 +390,15 @@ class Study(ClusterTestCase):
         self.assertEqual(described["TrainingJobDefinition"]["StaticHyperParameters"], {"epochs": "2", "seconds-per-epoch": "1"})
         self.assertEqual(described["HyperParameterTuningJobStatus"], "Completed")
         self.assertIn("HyperParameterTuningEndTime", described)
+
+        # A machine the site's catalog does not offer is refused at submit, in the user's field.
+        with open(self.config, "w") as out:
+            out.write(request.replace("InstanceType: ml.m5.xlarge", "InstanceType: ml.m4.xlarge"))
+        refused = self.unique_id("study_sm_machine")
+        result = self.mljob("submit", "training", refused, "--config", self.config, "--package-path", TRAINER, check=False)
+        self.assertEqual(result.returncode, 2, result)
+        self.assertIn("trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType: value 'ml.m4.xlarge'", result.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", refused)))
 
         # An objective no MetricDefinition declares would leave every trial without its metric:
         # refused at submit, naming the field, with nothing left behind.
