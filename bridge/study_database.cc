@@ -161,8 +161,10 @@ tuner::Study read_study_database(const std::filesystem::path& file) {
 
 void write_study_database(const tuner::Study& study, const std::filesystem::path& file) {
   Database db(file, true);
-  db.exec("PRAGMA journal_mode=WAL");   // readers (describe) never block the controller, nor it them
-  db.exec("PRAGMA synchronous=FULL");   // committed means on disk: a study's history is not redone
+  // A rollback journal, not WAL: the controller runs on a compute node and describe on a login
+  // node, often over NFS, where WAL's shared memory cannot reach. Saves are few and short.
+  db.exec("PRAGMA journal_mode=DELETE");
+  db.exec("PRAGMA synchronous=FULL");  // committed means on disk: a study's history is not redone
   db.exec(kSchema);
   db.exec("BEGIN IMMEDIATE");
   try {

@@ -1,7 +1,9 @@
 // A tuning study's state in SQLite beside the study's job (STUDY_FOLDER/study.db). Every save
-// is one transaction, durable once committed (WAL, synchronous=FULL), so a controller killed at
-// any moment leaves the study as of its last save, and `mljob describe` reads the study while
-// the controller writes it. The tables can be read with sqlite3 too:
+// is one transaction, durable once committed (synchronous=FULL), so a controller killed at any
+// moment leaves the study as of its last save. The journal is a rollback journal, not WAL: the
+// controller writes from a compute node while `mljob describe` reads from a login node, often
+// over NFS, where WAL cannot work; a reader waits out a save (busy timeout). The tables can be
+// read with sqlite3 too:
 //   study        (id = 1, state): the spec, the seed and the optimiser's own state, as the
 //                tuner's JSON (tuner::Study::to_json, without the trials)
 //   trials       a row per trial: state, parameters (JSON), final value and step, times, ...

@@ -32,17 +32,18 @@ class StudyDatabase : public ::testing::Test {
     return tuner::Study(spec, 11);
   }
 
-  // The number of rows of `table` in the file, read with SQLite as any user of sqlite3 would.
-  long long rows(const std::string& table) const {
+  // The first column of the first row `sql` answers, read with SQLite as any user of sqlite3 would.
+  std::string query(const std::string& sql) const {
     sqlite3* db = nullptr;
     sqlite3_open_v2((folder_ / kStudyFile).c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-    sqlite3_stmt* count = nullptr;
-    sqlite3_prepare_v2(db, ("SELECT COUNT(*) FROM " + table).c_str(), -1, &count, nullptr);
-    long long n = sqlite3_step(count) == SQLITE_ROW ? sqlite3_column_int64(count, 0) : -1;
-    sqlite3_finalize(count);
+    sqlite3_stmt* statement = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr);
+    std::string answer = sqlite3_step(statement) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)) : "";
+    sqlite3_finalize(statement);
     sqlite3_close(db);
-    return n;
+    return answer;
   }
+  long long rows(const std::string& table) const { return std::stoll(query("SELECT COUNT(*) FROM " + table)); }
 
   fs::path folder_;
 };
@@ -64,6 +65,10 @@ TEST_F(StudyDatabase, EverySaveReadsBackAsTheSameStudy) {
   EXPECT_EQ(loaded.to_json(), study.to_json());
   EXPECT_EQ(rows("trials"), 3);
   EXPECT_EQ(rows("measurements"), 3);
+  // A rollback journal (WAL's shared memory does not reach across NFS clients): nothing left beside it.
+  EXPECT_EQ(query("PRAGMA journal_mode"), "delete");
+  EXPECT_FALSE(fs::exists(folder_ / "study.db-wal"));
+  EXPECT_FALSE(fs::exists(folder_ / "study.db-journal"));
   // And it goes on exactly as the study it was saved from would.
   EXPECT_EQ(json(loaded.ask(1)[0].parameters), json(study.ask(1)[0].parameters));
 }
