@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "bridge/study_files.h"
+#include "core/test_support.h"
 
 namespace mljob::cli {
 namespace {
@@ -16,13 +17,6 @@ using nlohmann::json;
 
 class StudyDatabase : public ::testing::Test {
  protected:
-  void SetUp() override {
-    folder_ = fs::temp_directory_path() / ("mljob-study-db-" + std::to_string(::getpid()) + "-" +
-                                           ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(folder_);
-    fs::create_directories(folder_);
-  }
-  void TearDown() override { fs::remove_all(folder_); }
 
   static tuner::Study a_study() {
     tuner::HyperparameterSpec spec = tuner::parse_hyperparameter_spec(json{
@@ -45,7 +39,8 @@ class StudyDatabase : public ::testing::Test {
   }
   long long rows(const std::string& table) const { return std::stoll(query("SELECT COUNT(*) FROM " + table)); }
 
-  fs::path folder_;
+  mljob::testing::ScratchFolder scratch_{"mljob-study-db"};
+  const fs::path& folder_ = scratch_.path();
 };
 
 TEST_F(StudyDatabase, EverySaveReadsBackAsTheSameStudy) {

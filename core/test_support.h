@@ -1,10 +1,14 @@
-// Helpers shared by the core's unit tests.
+// Helpers shared by the unit tests (core's, and the tuner's and the bridge's).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <functional>
 #include <string>
+#include <system_error>
 
 #include "core/spec_error.h"
 
@@ -21,5 +25,27 @@ inline void expect_spec_error(const std::function<void()>& action, const std::st
     EXPECT_NE(e.rule().find(rule_part), std::string::npos) << e.what();
   }
 }
+
+// A fresh folder for the running test (named after it and this process), removed with it.
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(const std::string& prefix)
+      : path_(std::filesystem::temp_directory_path() /
+              (prefix + "-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~ScratchFolder() {
+    std::error_code ignored;  // a destructor cannot report; a leftover folder in /tmp is harmless
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
 
 }  // namespace mljob::testing

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/test_support.h"
+
 namespace mljob::tuner {
 namespace {
 
@@ -17,10 +19,6 @@ namespace fs = std::filesystem;
 class StudyCommand : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mljob_study_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
     std::ofstream(dir_ / "job.yaml") << R"(trainingInput:
   scaleTier: BASIC
   hyperparameters:
@@ -32,7 +30,6 @@ class StudyCommand : public ::testing::Test {
       - {parameterName: opt, type: CATEGORICAL, categoricalValues: [adam, sgd]}
 )";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   int run(std::vector<std::string> args, const std::string& input = "") {
     std::istringstream in(input);
@@ -49,7 +46,8 @@ class StudyCommand : public ::testing::Test {
   std::string study() const { return (dir_ / "study.json").string(); }
   std::string spec() const { return (dir_ / "job.yaml").string(); }
 
-  fs::path dir_;
+  mljob::testing::ScratchFolder scratch_{"mljob_study_test"};
+  const fs::path& dir_ = scratch_.path();
   std::ostringstream out_, err_;
 };
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/spec_error.h"
+#include "core/test_support.h"
 
 namespace mljob::tuner {
 namespace {
@@ -92,13 +93,9 @@ TEST(TrialSpec, ResourceConfigGivesTheTrialsMachinesAndRefusesASpecThatChoosesTh
   for (auto [key, value] : {std::pair<const char*, nlohmann::json>{"scaleTier", "STANDARD_1"}, {"masterType", "n1-standard-4"}, {"workerCount", "2"}}) {
     nlohmann::json chooses = study;
     chooses["trainingInput"][key] = value;
-    try {
-      trial_job_spec(chooses, Trial{}, spec);
-      ADD_FAILURE() << key << " was taken beside ResourceConfig";
-    } catch (const SpecError& error) {
-      EXPECT_EQ(error.field(), "trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType");
-      EXPECT_NE(error.rule().find("chooses the machines too: give them once"), std::string::npos) << error.what();
-    }
+    mljob::testing::expect_spec_error([&] { trial_job_spec(chooses, Trial{}, spec); },
+                                      "trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType",
+                                      "chooses the machines too: give them once");
   }
 }
 
