@@ -231,18 +231,18 @@ class Controller {
   bool report_new_values(int trial_id, const JobRecord& record, const std::string& tag) {
     const Trial& trial = study_.trials().at(trial_id - 1);
     long long last_step = trial.measurements.empty() ? -1 : trial.measurements.back().step;
-    bool stop = false;
+    bool reported = false, stop = false;
     for (const auto& value : objective_values(record, tag)) {
       if (value.step <= last_step) continue;
       last_step = value.step;
+      reported = true;
       if ((stop = study_.report(trial_id, value.step, value.value))) break;
     }
-    save_study(study_, folder_);
+    // It ends, for the study, when the rule stops it; its job gets the SIGTERM grace after that.
+    if (stop) study_.set_trial_times(trial_id, "", rfc3339_utc(std::time(nullptr)));
+    if (reported) save_study(study_, folder_);  // one durable save per poll that learnt something
     if (stop) {
       std::cerr << "mljob study: trial " << trial_id << " stopped early at step " << last_step << "\n";
-      // It ends, for the study, when the rule stops it; its job gets the SIGTERM grace after that.
-      study_.set_trial_times(trial_id, "", rfc3339_utc(std::time(nullptr)));
-      save_study(study_, folder_);
       run_process({"scancel", "--signal=TERM", record.slurm_job_id});
       stopping_[trial_id] = std::chrono::steady_clock::now();
     }

@@ -91,7 +91,8 @@ json tuning_job_config(const Study& study) {
 }  // namespace
 
 json sagemaker_tuning_job(const Study& study, const json& study_job) {
-  json out = {{"HyperParameterTuningJobName", study_job.value("jobId", "")},
+  const std::string job_id = study_job.value("jobId", "");
+  json out = {{"HyperParameterTuningJobName", job_id},
               {"HyperParameterTuningJobStatus", tuning_job_status(study_job.value("state", ""))},
               {"HyperParameterTuningJobConfig", tuning_job_config(study)}};
   if (study_job.contains("createTime")) out["CreationTime"] = study_job["createTime"];
@@ -104,7 +105,7 @@ json sagemaker_tuning_job(const Study& study, const json& study_job) {
   out.update(status_counters(study));
   if (const Trial* best = study.best_trial()) {
     out["BestTrainingJob"] = {
-        {"TrainingJobName", trial_job_id(study_job.value("jobId", ""), best->id)},
+        {"TrainingJobName", trial_job_id(job_id, best->id)},
         {"TrainingJobStatus", training_job_status(*best)},
         {"TunedHyperParameters", Study::trial_json(*best)["hyperparameters"]},
         {"ObjectiveStatus", "Succeeded"},

@@ -16,8 +16,11 @@ using nlohmann::json;
 
 constexpr std::size_t kMaxRangesPerKind = 30, kMaxCategoricalValues = 30, kMaxParents = 5;
 
+// Whether `object` gives `key` a value: a field left out and a field set to null read alike.
+bool given(const json& object, const std::string& key) { return object.contains(key) && !object[key].is_null(); }
+
 const json& required(const json& object, const std::string& key, const std::string& at) {
-  if (!object.contains(key) || object[key].is_null()) throw SpecError(at + "." + key, "", "is required");
+  if (!given(object, key)) throw SpecError(at + "." + key, "", "is required");
   return object[key];
 }
 
@@ -29,7 +32,7 @@ const json& object_at(const json& object, const std::string& key, const std::str
 
 std::string one_of(const json& object, const std::string& key, const std::string& at, const std::vector<std::string>& allowed,
                    const std::string& fallback = "") {
-  if (!object.contains(key) || object[key].is_null()) {
+  if (!given(object, key)) {
     if (fallback.empty()) throw SpecError(at + "." + key, "", "is required");
     return fallback;
   }
@@ -126,7 +129,7 @@ std::vector<ParameterSpec> parameter_ranges(const json& config, const std::strin
   std::vector<ParameterSpec> params;
   std::set<std::string> names;
   for (const std::string kind : {"ContinuousParameterRanges", "IntegerParameterRanges", "CategoricalParameterRanges"}) {
-    if (!ranges.contains(kind) || ranges[kind].is_null()) continue;
+    if (!given(ranges, kind)) continue;
     const json& list = ranges[kind];
     if (!list.is_array() || list.size() > kMaxRangesPerKind) throw SpecError(where + "." + kind, shown(list), "must be a list of at most 30 ranges");
     for (std::size_t i = 0; i < list.size(); ++i) {
@@ -225,7 +228,7 @@ constexpr long long kMaxStoppingSeconds = 28LL * 24 * 3600, kMinPendingSeconds =
 constexpr std::size_t kMaxStaticHyperparameters = 100, kMaxHyperparameterValue = 2500;
 
 std::optional<long long> seconds(const json& condition, const std::string& key, const std::string& at, long long minimum) {
-  if (!condition.contains(key) || condition[key].is_null()) return std::nullopt;
+  if (!given(condition, key)) return std::nullopt;
   const json& value = condition[key];
   if (!value.is_number_integer() || value.get<long long>() < minimum || value.get<long long>() > kMaxStoppingSeconds) {
     throw SpecError(at + "." + key, shown(value),
@@ -258,7 +261,7 @@ std::map<std::string, std::string> static_hyperparameters(const json& value, con
 
 json metric_definitions(const json& algorithm, const std::string& at, const std::string& objective_metric,
                         const std::string& objective_at) {
-  if (!algorithm.contains("MetricDefinitions") || algorithm["MetricDefinitions"].is_null()) return json::array();
+  if (!given(algorithm, "MetricDefinitions")) return json::array();
   const json& definitions = algorithm["MetricDefinitions"];
   std::string where = at + ".MetricDefinitions";
   // The same checks as a job's own MetricDefinitions: shape, SageMaker's limits, and every regex compiled.
@@ -337,18 +340,18 @@ TrialDefinition trial_definition(const json& request, const std::string& at, con
     }
   }
   TrialDefinition out;
-  if (definition.contains("StaticHyperParameters") && !definition["StaticHyperParameters"].is_null()) {
+  if (given(definition, "StaticHyperParameters")) {
     out.static_hyperparameters = static_hyperparameters(definition["StaticHyperParameters"], where + ".StaticHyperParameters", spec.params);
   }
   if (definition.contains("HyperParameterTuningResourceConfig")) {
     throw SpecError(where + ".HyperParameterTuningResourceConfig", shown(definition["HyperParameterTuningResourceConfig"]),
                     "is not offered: give the trials' machines in ResourceConfig");
   }
-  if (definition.contains("ResourceConfig") && !definition["ResourceConfig"].is_null()) resources(definition, where, out);
-  if (definition.contains("Environment") && !definition["Environment"].is_null()) {
+  if (given(definition, "ResourceConfig")) resources(definition, where, out);
+  if (given(definition, "Environment")) {
     out.environment = environment(definition["Environment"], where + ".Environment");
   }
-  if (definition.contains("AlgorithmSpecification") && !definition["AlgorithmSpecification"].is_null()) {
+  if (given(definition, "AlgorithmSpecification")) {
     const json& algorithm = object_at(definition, "AlgorithmSpecification", where);
     std::string algorithm_at = where + ".AlgorithmSpecification";
     require_known_keys(algorithm, algorithm_at,
@@ -356,7 +359,7 @@ TrialDefinition trial_definition(const json& request, const std::string& at, con
     out.metric_definitions = metric_definitions(algorithm, algorithm_at, spec.metric_tag,
                                                 at + ".HyperParameterTuningJobConfig.HyperParameterTuningJobObjective.MetricName");
   }
-  if (definition.contains("StoppingCondition") && !definition["StoppingCondition"].is_null()) {
+  if (given(definition, "StoppingCondition")) {
     const json& condition = object_at(definition, "StoppingCondition", where);
     std::string condition_at = where + ".StoppingCondition";
     require_known_keys(condition, condition_at, {"MaxRuntimeInSeconds", "MaxWaitTimeInSeconds", "MaxPendingTimeInSeconds"});
