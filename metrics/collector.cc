@@ -53,7 +53,12 @@ void Collector::poll(bool final) {
   for (auto& dir : event_dirs_) dir.poll(sink, warn_, final);
   if (!options_.hypertune_file.empty()) hypertune_.poll(sink, warn_, final);
   if (!options_.emetrics_path.empty()) emetrics_.poll(sink, warn_, final);
-  db_.commit();
+  if (db_.commit() || !final) return;  // while the job runs, the next poll commits what waits
+  // The last round has no next poll: wait out the readers a little longer before giving up.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (db_.commit()) return;
+  }
+  warn_("the last records could not be stored: readers kept " + metrics_db_path(options_.job_folder).string() + " busy");
 }
 
 }  // namespace mljob::metrics

@@ -1,6 +1,7 @@
 #include "metrics/metrics_store.h"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -78,7 +79,11 @@ struct Selection {
 std::filesystem::path metrics_db_path(const std::filesystem::path& job_folder) { return job_folder / "metrics.db"; }
 
 MetricsDb::MetricsDb(const std::filesystem::path& file, bool writable) : file_(file) {
-  int flags = writable ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) : SQLITE_OPEN_READONLY;
+  // A reader opens the file for writing when it may: a collector killed inside a transaction
+  // (SIGKILL at the end of a time limit) leaves a hot journal, and only a connection that can
+  // write rolls it back; a read-only one would fail until then. It writes nothing else.
+  int flags = writable ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+                       : (::access(file.c_str(), W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
   if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
     std::string message = db_ ? sqlite3_errmsg(db_) : "out of memory";
     sqlite3_close(db_);
@@ -87,8 +92,15 @@ MetricsDb::MetricsDb(const std::filesystem::path& file, bool writable) : file_(f
   }
   sqlite3_busy_timeout(db_, 10000);
   if (writable) {
-    exec("PRAGMA journal_mode=WAL");  // readers never block the collector, nor it them
-    exec("PRAGMA synchronous=NORMAL");  // in WAL mode: durable once committed, even if the collector dies
+    // A rollback journal, not WAL: the collector writes from a compute node while describe,
+    // logs and the study controller read from other hosts, usually over NFS, where WAL's
+    // shared-memory index cannot work. A reader holds its lock only for one query.
+    exec("PRAGMA journal_mode=DELETE");
+    exec("PRAGMA synchronous=FULL");  // committed means on disk, even if the node then fails
+    // Room for a whole block (4 MiB of log, about 10 MiB of pages) in memory: a transaction
+    // that spilled to the file would need the exclusive lock before its commit, and could then
+    // wait on a reader.
+    exec("PRAGMA cache_size=-16384");
     exec(kSchema);
     next_metric_ = next_index("emetrics");
     next_line_ = next_index("loglines");
@@ -183,10 +195,19 @@ void MetricsDb::add(LogLineRecord line) {
   if (rc != SQLITE_DONE) throw StoreError(file_.string() + ": cannot store a log line: " + sqlite3_errmsg(db_));
 }
 
-void MetricsDb::commit() {
-  if (!in_transaction_) return;
-  exec("COMMIT");
+bool MetricsDb::commit() {
+  if (!in_transaction_) return true;
+  int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  // Readers still hold the file past the busy timeout: the transaction stays open and the next
+  // commit tries again with what was added since. Nothing is lost, and collection goes on.
+  if (rc == SQLITE_BUSY) return false;
+  if (rc != SQLITE_OK) throw StoreError(file_.string() + ": cannot commit: " + sqlite3_errmsg(db_));
   in_transaction_ = false;
+  return true;
+}
+
+void MetricsDb::set_busy_timeout(std::chrono::milliseconds timeout) {
+  sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
 }
 
 namespace {

@@ -1,8 +1,10 @@
 // A job's metrics and log lines, stored durably beside the job (JOB_FOLDER/metrics.db, SQLite
-// in WAL mode: one writer, the collector, and any number of readers at the same time).
+// with a rollback journal, so that readers on other hosts of a shared file system work: one
+// writer, the collector, and any number of readers, each holding the file for one query).
 // Records are numbered (rindex) in the order they are added, from 0, per kind.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -40,10 +42,14 @@ class MetricsDb {
   MetricsDb& operator=(const MetricsDb&) = delete;
 
   // Writing (the collector): records get the next rindex; call commit() to make them durable
-  // and visible. Everything added between commits is one transaction.
+  // and visible. Everything added between commits is one transaction. commit() answers false
+  // when readers kept the file past the busy timeout: the records stay in the open transaction
+  // and the next commit() takes them with it.
   void add(const EMetrics& record);
   void add(LogLineRecord line);
-  void commit();
+  bool commit();
+  // How long a commit waits for readers (10 s unless set).
+  void set_busy_timeout(std::chrono::milliseconds timeout);
 
   std::vector<EMetrics> metrics(const RecordQuery& query) const;
   std::vector<LogLineRecord> log_lines(const RecordQuery& query) const;

@@ -1,6 +1,9 @@
 #include "metrics/metrics_store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -107,6 +110,84 @@ TEST_F(MetricsStore, NumberingGoesOnAfterReopening) {
   auto all = MetricsDb(metrics_db_path(folder_), false).metrics({});
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[1].meta.rindex, 1);
+}
+
+
+// A second connection as a reader on another host has it: raw SQLite, so that a test can hold
+// a read transaction open across the writer's commit.
+class RawConnection {
+ public:
+  explicit RawConnection(const fs::path& file) { sqlite3_open_v2(file.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr); }
+  ~RawConnection() { sqlite3_close(db_); }
+  std::string query(const std::string& sql) {
+    std::string answer;
+    sqlite3_exec(db_, sql.c_str(), [](void* out, int, char** values, char**) {
+      *static_cast<std::string*>(out) = values[0] ? values[0] : "";
+      return 0;
+    }, &answer, nullptr);
+    return answer;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+TEST_F(MetricsStore, KeepsARollbackJournalThatWorksAcrossHosts) {
+  {
+    MetricsDb writer(metrics_db_path(folder_), true);
+    writer.add(record("train", 1, 1));
+    writer.commit();
+    // WAL's index is shared memory, which NFS clients on other hosts do not share.
+    EXPECT_EQ(RawConnection(metrics_db_path(folder_)).query("PRAGMA journal_mode"), "delete");
+  }
+  EXPECT_FALSE(fs::exists(folder_ / "metrics.db-wal"));
+  EXPECT_FALSE(fs::exists(folder_ / "metrics.db-shm"));
+  EXPECT_FALSE(fs::exists(folder_ / "metrics.db-journal"));
+}
+
+TEST_F(MetricsStore, ACommitThatAReaderHoldsUpKeepsItsRecordsForTheNext) {
+  MetricsDb writer(metrics_db_path(folder_), true);
+  writer.set_busy_timeout(std::chrono::milliseconds(50));
+  writer.add(record("train", 1, 1));
+  ASSERT_TRUE(writer.commit());
+  RawConnection reader(metrics_db_path(folder_));
+  EXPECT_EQ(reader.query("BEGIN; SELECT COUNT(*) FROM emetrics"), "1");  // holds its read lock
+  writer.add(record("train", 2, 2));
+  EXPECT_FALSE(writer.commit());  // held up: not an error, nothing dropped
+  writer.add(record("train", 3, 3));
+  reader.query("COMMIT");
+  EXPECT_TRUE(writer.commit());
+  auto all = MetricsDb(metrics_db_path(folder_), false).metrics({});
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[2].meta.rindex, 2);
+}
+
+TEST_F(MetricsStore, AReaderRecoversFromACollectorKilledInsideATransaction) {
+  {
+    MetricsDb writer(metrics_db_path(folder_), true);
+    writer.add(record("train", 1, 1));
+    writer.commit();
+  }
+  // The child writes far more than its one-page cache holds, so pages reach the file before
+  // the commit, and dies without one: the file is left with a hot journal, as by SIGKILL.
+  pid_t child = ::fork();
+  if (child == 0) {
+    sqlite3* db = nullptr;
+    sqlite3_open(metrics_db_path(folder_).c_str(), &db);
+    sqlite3_exec(db, "PRAGMA cache_size=1; BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    for (int i = 0; i < 2000; ++i) {
+      std::string sql = "INSERT INTO loglines VALUES (" + std::to_string(100 + i) + ",'j','u',0,'0',randomblob(500))";
+      sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
+    }
+    ::_exit(fs::exists(folder_ / "metrics.db-journal") ? 0 : 3);
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_EQ(WEXITSTATUS(status), 0) << "the child left no journal behind";
+  MetricsDb reader(metrics_db_path(folder_), false);
+  EXPECT_EQ(reader.metrics_count(), 1);
+  EXPECT_EQ(reader.log_line_count(), 0);
+  EXPECT_FALSE(fs::exists(folder_ / "metrics.db-journal"));  // rolled back by the reader
 }
 
 }  // namespace
