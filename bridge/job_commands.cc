@@ -180,13 +180,20 @@ int cancel(const Arguments& args) {
   SlurmClient slurm;
   std::string state = job_resources({record}, slurm).front()["state"];
   if (is_final_state(state)) {
-    // Idempotent: a finished job stays as it ended.
+    // Idempotent: a finished job stays as it ended. A study whose controller ended may still
+    // have trials in Slurm, left for `mljob study resume`: cancelling the study ends them.
+    if (int trials = cancel_trials_of_absent_controller(record, store); trials > 0) {
+      std::cerr << "Study [" << flags.job_id << "] had already ended (" << state << "); cancelled its " << trials
+                << " trial(s) still in Slurm.\n";
+      return kExitOk;
+    }
     std::cerr << "Job [" << flags.job_id << "] has already ended (" << state << "); nothing to cancel.\n";
     return kExitOk;
   }
   record.cancel_requested = true;
   store.save(record);  // first, so describe says CANCELLING from now on
   slurm.cancel(record.slurm_job_id);
+  cancel_trials_of_absent_controller(record, store);
   std::cerr << "Cancelled job [" << flags.job_id << "].\n";
   return kExitOk;
 }

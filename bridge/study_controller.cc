@@ -41,15 +41,25 @@ constexpr std::chrono::seconds kPollInterval{3};
 // How long a trial the stopping rule ended has, after SIGTERM, before it is cancelled outright.
 constexpr std::chrono::seconds kStopGrace{10};
 
-// Set by SIGTERM: Slurm is ending the controller's job (scancel, `mljob cancel`, a time limit).
+// Set by SIGTERM: Slurm is ending the controller's job (scancel, `mljob cancel`, a requeue).
 volatile std::sig_atomic_t terminate_requested = 0;
 void on_terminate(int) { terminate_requested = 1; }
+// Set by SIGUSR1, Slurm's warning that the controller's time limit is near (--signal below).
+volatile std::sig_atomic_t time_limit_near = 0;
+void on_time_limit_warning(int) { time_limit_near = 1; }
+// How long before its time limit Slurm warns the controller: time to requeue itself.
+constexpr int kTimeLimitWarningSeconds = 120;
 
 fs::path own_executable() { return fs::read_symlink("/proc/self/exe"); }
 
-// The controller's batch script: one CPU, running this very mljob binary.
+// The controller's batch script: one CPU, running this very mljob binary. A study can outlive
+// any one run of its controller, so the job is requeueable: Slurm starts it again by itself
+// after a node is lost, and the controller requeues it when warned of its time limit; each run
+// adds to output.log, and continues the study from study.db.
 std::string controller_script(const std::string& job_id) {
   return "#!/bin/bash\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --job-name=mljob-study\n"
+         "#SBATCH --requeue\n#SBATCH --open-mode=append\n"
+         "#SBATCH --signal=B:USR1@" + std::to_string(kTimeLimitWarningSeconds) + "\n"
          "exec " + shell_quote(own_executable().string()) + " study run " + shell_quote(job_id) + "\n";
 }
 
@@ -90,10 +100,30 @@ tuner::HyperparameterSpec trials_spec(const Study& study, const json& study_job)
   return spec;
 }
 
+// Cancels every trial of `study` still in Slurm (running, or pending in a job array), fails it
+// with `reason`, and saves the study.
+int cancel_active_trials(Study& study, const std::string& study_id, const JobStore& store, const std::string& reason) {
+  SlurmClient slurm;
+  int cancelled = 0;
+  for (const auto& trial : study.trials()) {
+    if (trial.state != TrialState::kActive) continue;
+    ++cancelled;
+    if (auto record = store.load(tuner::trial_job_id(study_id, trial.id)); record && !record->slurm_job_id.empty()) {
+      record->cancel_requested = true;
+      store.save(*record);
+      slurm.cancel(record->slurm_job_id);
+    }
+    study.tell_failed(trial.id, reason);
+  }
+  if (cancelled > 0) save_study(study, store.folder_of(study_id));
+  return cancelled;
+}
+
 class Controller {
  public:
-  Controller(std::string job_id, JobStore store)
-      : job_id_(std::move(job_id)), store_(std::move(store)), folder_(store_.folder_of(job_id_)),
+  Controller(std::string job_id, JobStore store, std::string own_slurm_job_id)
+      : job_id_(std::move(job_id)), own_slurm_job_id_(std::move(own_slurm_job_id)), store_(std::move(store)),
+        folder_(store_.folder_of(job_id_)),
         study_(load_study(folder_)), study_job_(json::parse(read_text(folder_ / kStudyJobFile))),
         launcher_(job_id_, store_, study_job_, trials_spec(study_, study_job_)) {}
 
@@ -103,6 +133,7 @@ class Controller {
     }
     while (true) {
       if (terminate_requested) return stop_on_terminate();
+      if (time_limit_near && requeue_before_time_limit()) return kExitOk;
       follow_active_trials();
       finish_stops();
       if (study_.finished()) break;
@@ -114,7 +145,7 @@ class Controller {
     for (auto& [trial_id, since] : stopping_) since = std::chrono::steady_clock::now() - kStopGrace;
     finish_stops();
     // A failed study (maxFailedTrials) runs nothing more: trials waiting in a job array too.
-    if (!study_.failure().empty()) cancel_active_trials("cancelled: the study failed");
+    if (!study_.failure().empty()) cancel_active_trials(study_, job_id_, store_, "cancelled: the study failed");
     std::cout << study_.training_output().dump(2) << std::endl;
     if (!study_.failure().empty()) {
       std::cerr << "mljob study: the study failed: " << study_.failure() << "\n";
@@ -127,31 +158,36 @@ class Controller {
   std::string trial_id(const Trial& trial) const { return tuner::trial_job_id(job_id_, trial.id); }
 
   // `mljob cancel STUDY` (the record says a cancel was asked for) cancels the running trials
-  // with it. Any other end of the controller's job leaves them running: `mljob study resume`
-  // continues the study and collects them.
+  // with it. Any other end of the controller's job leaves them running: a requeued controller,
+  // or `mljob study resume`, continues the study and collects them.
   int stop_on_terminate() {
     auto record = store_.load(job_id_);
     if (!record || !record->cancel_requested) {
-      std::cerr << "mljob study: the controller was stopped; `mljob study resume " << job_id_ << "` continues the study\n";
+      std::cerr << "mljob study: the controller was stopped; if its job was requeued the study continues when Slurm "
+                   "starts it again, otherwise `mljob study resume " << job_id_ << "` continues it\n";
       return kExitFailure;
     }
-    cancel_active_trials("cancelled with the study");
+    cancel_active_trials(study_, job_id_, store_, "cancelled with the study");
     std::cerr << "mljob study: the study was cancelled; its running trials were cancelled with it\n";
     return kExitFailure;
   }
 
-  // Cancels every trial still in Slurm (running, or pending in a job array) and fails it.
-  void cancel_active_trials(const std::string& reason) {
-    for (const auto& trial : study_.trials()) {
-      if (trial.state != TrialState::kActive) continue;
-      if (auto trial_record = store_.load(trial_id(trial)); trial_record && !trial_record->slurm_job_id.empty()) {
-        trial_record->cancel_requested = true;
-        store_.save(*trial_record);
-        slurm_.cancel(trial_record->slurm_job_id);
-      }
-      study_.tell_failed(trial.id, reason);
+  // Slurm warned that the controller's time limit is near: its job goes back in the queue and
+  // its next run continues the study, as after any restart, while the trials run on. False
+  // (and the study goes on until the limit, for `mljob study resume`) when that cannot be done.
+  bool requeue_before_time_limit() {
+    time_limit_near = 0;
+    if (own_slurm_job_id_.empty()) return false;  // not a Slurm job: nothing to requeue
+    try {
+      slurm_.requeue(own_slurm_job_id_);
+    } catch (const std::exception& e) {
+      std::cerr << "mljob study: the controller's time limit is near, and its job could not be requeued (" << e.what()
+                << "); after it ends, `mljob study resume " << job_id_ << "` continues the study\n";
+      return false;
     }
-    save_study(study_, folder_);
+    std::cerr << "mljob study: the controller's time limit is near: its Slurm job " << own_slurm_job_id_
+              << " was requeued, and the study continues when Slurm starts it again\n";
+    return true;
   }
 
   // Bayesian studies ask for as many trials as there are free slots, each time a slot frees.
@@ -265,6 +301,7 @@ class Controller {
   }
 
   std::string job_id_;
+  std::string own_slurm_job_id_;  // empty when not run as a Slurm job
   JobStore store_;
   fs::path folder_;
   Study study_;
@@ -286,12 +323,23 @@ void forget_own_slurm_environment() {
 }
 
 // Held for the controller's life: two controllers of one study would submit its trials twice.
-int lock_study(const fs::path& folder) {
+// -1 when another process holds it.
+int try_lock_study(const fs::path& folder) {
   int fd = ::open((folder / "study.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-  if (fd < 0 || ::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    throw SpecError("JOB_ID", folder.filename().string(), "another controller is running this study");
-  }
+  if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
+  if (fd >= 0) ::close(fd);
+  return -1;
+}
+
+int lock_study(const fs::path& folder) {
+  int fd = try_lock_study(folder);
+  if (fd < 0) throw SpecError("JOB_ID", folder.filename().string(), "another controller is running this study");
   return fd;
+}
+
+std::string environment_value(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
 }
 
 std::string job_id_argument(const Arguments& args, const std::string& usage) {
@@ -353,11 +401,32 @@ int run_study_controller(const Arguments& args) {
   JobStore store = JobStore::from_environment();
   JobRecord record = study_record_or_fail(store, job_id);
   int lock = lock_study(record.folder);
+  std::string own_slurm_job_id = environment_value("SLURM_JOB_ID");
+  if (std::string restarts = environment_value("SLURM_RESTART_COUNT"); !restarts.empty() && restarts != "0") {
+    std::cerr << "mljob study: the controller's job was started again by Slurm (restart " << restarts
+              << "): continuing the study\n";
+  }
   forget_own_slurm_environment();
   std::signal(SIGTERM, on_terminate);
-  int status = Controller(job_id, store).run();
+  std::signal(SIGUSR1, on_time_limit_warning);
+  int status = Controller(job_id, store, own_slurm_job_id).run();
   ::close(lock);
   return status;
+}
+
+int cancel_trials_of_absent_controller(const JobRecord& record, const JobStore& store) {
+  if (!is_study_folder(record.folder)) return 0;
+  int lock = try_lock_study(record.folder);
+  if (lock < 0) return 0;  // its controller runs: on its SIGTERM it cancels them itself
+  try {
+    Study study = load_study(record.folder);
+    int cancelled = cancel_active_trials(study, record.job.at("jobId").get<std::string>(), store, "cancelled with the study");
+    ::close(lock);
+    return cancelled;
+  } catch (...) {
+    ::close(lock);
+    throw;
+  }
 }
 
 int resume_study(const Arguments& args) {

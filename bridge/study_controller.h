@@ -27,4 +27,9 @@ int run_study_controller(const Arguments& args);
 // mljob study resume JOB_ID: submits a new controller for a study whose controller ended.
 int resume_study(const Arguments& args);
 
+// For `mljob cancel` of a study whose controller is not running (queued again after a requeue,
+// or ended): cancels the trials still in Slurm, records them as cancelled, and answers how
+// many. A running controller is left to do it on its SIGTERM (0). Not a study: 0.
+int cancel_trials_of_absent_controller(const JobRecord& record, const JobStore& store);
+
 }  // namespace mljob::cli

@@ -93,4 +93,9 @@ void SlurmClient::cancel(const std::string& job_id) const {
   }
 }
 
+void SlurmClient::requeue(const std::string& job_id) const {
+  ProcessResult result = run_slurm({"scontrol", "requeue", job_id});
+  if (result.exit_code != 0) throw SlurmError("scontrol requeue " + job_id + " failed: " + trim(result.err));
+}
+
 }  // namespace mljob

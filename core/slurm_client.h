@@ -44,6 +44,9 @@ class SlurmClient {
 
   // Asks Slurm to cancel the job (all its components). Cancelling a finished job is fine.
   void cancel(const std::string& job_id) const;
+  // Puts a running batch job back in the queue (`scontrol requeue`): Slurm ends this run, and
+  // starts the job again, same ID, after its requeue delay. Throws when Slurm refuses.
+  void requeue(const std::string& job_id) const;
 };
 
 }  // namespace mljob

@@ -411,6 +411,68 @@ class Study(ClusterTestCase):
                       "TrainingJobDefinition's MetricDefinitions (val_score)", result.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", refused)))
 
+    def requeue_controller_as_its_time_limit_nears(self, study_id):
+        """Sends the controller Slurm's own warning (the USR1 its job asks for with
+        --signal=B:USR1@120) and waits until its job is back in the queue; returns its Slurm ID."""
+        controllers = self.controller_slurm_ids(study_id)
+        self.assertEqual(len(controllers), 1, controllers)
+        self.slurm("scancel", "--signal=USR1", "--batch", controllers[0])
+        deadline = time.time() + 60
+        state = ""
+        while time.time() < deadline:
+            state = self.slurm("squeue", "--noheader", "--jobs", controllers[0], "--format=%T|%r").strip()
+            if state.startswith("PENDING"):
+                break
+            time.sleep(1)
+        self.assertTrue(state.startswith("PENDING"), f"the controller was not requeued: {state!r}")
+        return controllers[0]
+
+    def test_a_controller_warned_of_its_time_limit_requeues_itself_and_the_study_goes_on(self):
+        study_id = self.submit_study(CONFIG.replace("algorithm: RANDOM_SEARCH", "algorithm: ALGORITHM_UNSPECIFIED"),
+                                     "study_requeue")
+        deadline = time.time() + 120
+        while time.time() < deadline and len(self.describe(study_id).get("trainingOutput", {}).get("trials", [])) < 2:
+            time.sleep(1)
+        controller = self.requeue_controller_as_its_time_limit_nears(study_id)
+        # Slurm holds a requeued job back for two minutes; the test does not wait them out.
+        self.slurm("scontrol", "update", f"JobId={controller}", "StartTime=now")
+
+        study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=300)
+        self.assertEqual(study["state"], "SUCCEEDED", study)
+        trials = study["trainingOutput"]["trials"]
+        self.assertEqual(sorted(int(t["trialId"]) for t in trials), list(range(1, MAX_TRIALS + 1)))
+        self.assertTrue(all(t["state"] == "SUCCEEDED" for t in trials), trials)
+        runs = self.trial_runs(study_id)
+        self.assertEqual({trial: len(r) for trial, r in runs.items()}, {str(n): 1 for n in range(1, MAX_TRIALS + 1)},
+                         "a trial ran twice or not at all")
+        # One controller job, run twice: the requeued run is in accounting, and both runs
+        # wrote to the study's output.log.
+        with open(os.path.join(self.home, "jobs", study_id, "job.json")) as f:
+            self.assertEqual(json.load(f)["slurmJobId"], controller)
+        states = self.slurm("sacct", "--duplicates", "--allocations", "--noheader", "--parsable2",
+                            "--format=State", "--jobs", controller).split()
+        self.assertEqual(states, ["REQUEUED", "COMPLETED"], states)
+        log = self.output_of(study_id)
+        self.assertIn(f"its Slurm job {controller} was requeued", log)
+        self.assertIn("started again by Slurm (restart 1): continuing the study", log)
+
+    def test_cancelling_a_study_whose_controller_waits_in_the_queue_cancels_its_trials(self):
+        study_id = self.submit_study(CONFIG.replace('"--epochs=3"', '"--epochs=60"'), "study_cancel_queued")
+        trials = [f"{study_id}_trial_1", f"{study_id}_trial_2"]
+        deadline = time.time() + 120
+        while time.time() < deadline and not all(
+                os.path.exists(os.path.join(self.home, "jobs", t, "job.json")) for t in trials):
+            time.sleep(1)
+        for trial in trials:
+            self.wait_for_state(trial, ["RUNNING"], timeout=60)
+        self.requeue_controller_as_its_time_limit_nears(study_id)  # no controller runs now
+        self.mljob("cancel", study_id)
+        self.wait_for_state(study_id, ["CANCELLED"], timeout=60)
+        for trial in trials + [f"{study_id}_trial_{MAX_TRIALS}"]:
+            self.wait_for_state(trial, ["CANCELLED"], timeout=60)
+        output = self.describe(study_id)["trainingOutput"]
+        self.assertEqual([t.get("errorMessage") for t in output["trials"]], ["cancelled with the study"] * MAX_TRIALS, output)
+
     def test_cancelling_the_study_cancels_its_running_trials(self):
         study_id = self.submit_study(CONFIG.replace('"--epochs=3"', '"--epochs=60"'), "study_cancel")
         trials = [f"{study_id}_trial_1", f"{study_id}_trial_2"]
