@@ -378,10 +378,18 @@ class Study(ClusterTestCase):
             self.assertEqual((described["trainingInput"]["scaleTier"], described["trainingInput"]["masterType"]), ("CUSTOM", "ml.m5.xlarge"))
         # The time limit from StoppingCondition, the machine from ResourceConfig (ml.m5.xlarge:
         # 4 CPUs in the catalog), on each element of the trials' array.
-        allocations = {tuple(row.split("|")[1:]) for row in self.slurm(
-            "sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1hour",
-            "--format=Comment,Timelimit,AllocCPUS").splitlines() if row.startswith(f"mljob:{study_id}_trials:")}
-        self.assertEqual(allocations, {("00:10:00", "4")})
+        # slurmctld hands jobs to slurmdbd in the background (with a backlog after an earlier
+        # test restarted slurmdbd): wait until accounting has both elements.
+        deadline = time.time() + 60
+        while True:
+            rows = [row.split("|")[1:] for row in self.slurm(
+                "sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1hour",
+                "--format=Comment,Timelimit,AllocCPUS").splitlines() if row.startswith(f"mljob:{study_id}_trials:")]
+            if len(rows) >= 2 or time.time() > deadline:
+                break
+            time.sleep(1)
+        self.assertEqual(len(rows), 2, rows)
+        self.assertEqual({tuple(row) for row in rows}, {("00:10:00", "4")})
         self.assertFalse(os.path.exists("/tmp/mljob-pwned"), "a study's Environment reached a shell")
         # Described in SageMaker's form: the ranges, and the definition as submitted.
         described = json.loads(self.mljob("describe", study_id, "--format", "sagemaker").stdout)
@@ -449,8 +457,13 @@ class Study(ClusterTestCase):
         # wrote to the study's output.log.
         with open(os.path.join(self.home, "jobs", study_id, "job.json")) as f:
             self.assertEqual(json.load(f)["slurmJobId"], controller)
-        states = self.slurm("sacct", "--duplicates", "--allocations", "--noheader", "--parsable2",
-                            "--format=State", "--jobs", controller).split()
+        deadline = time.time() + 60  # accounting may lag slurmctld (see below)
+        while True:
+            states = self.slurm("sacct", "--duplicates", "--allocations", "--noheader", "--parsable2",
+                                "--format=State", "--jobs", controller).split()
+            if states == ["REQUEUED", "COMPLETED"] or time.time() > deadline:
+                break
+            time.sleep(1)
         self.assertEqual(states, ["REQUEUED", "COMPLETED"], states)
         log = self.output_of(study_id)
         self.assertIn(f"its Slurm job {controller} was requeued", log)
