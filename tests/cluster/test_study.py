@@ -419,6 +419,19 @@ class Study(ClusterTestCase):
                       "TrainingJobDefinition's MetricDefinitions (val_score)", result.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", refused)))
 
+    def start_long_study(self, prefix):
+        """Submits a random-search study of 60-epoch trials and waits until its first two run;
+        returns (its ID, those two trials' job IDs)."""
+        study_id = self.submit_study(CONFIG.replace('"--epochs=3"', '"--epochs=60"'), prefix)
+        trials = [f"{study_id}_trial_1", f"{study_id}_trial_2"]
+        deadline = time.time() + 120
+        while time.time() < deadline and not all(
+                os.path.exists(os.path.join(self.home, "jobs", t, "job.json")) for t in trials):
+            time.sleep(1)
+        for trial in trials:
+            self.wait_for_state(trial, ["RUNNING"], timeout=60)
+        return study_id, trials
+
     def requeue_controller_as_its_time_limit_nears(self, study_id):
         """Sends the controller Slurm's own warning (the USR1 its job asks for with
         --signal=B:USR1@120) and waits until its job is back in the queue; returns its Slurm ID."""
@@ -470,14 +483,7 @@ class Study(ClusterTestCase):
         self.assertIn("started again by Slurm (restart 1): continuing the study", log)
 
     def test_cancelling_a_study_whose_controller_waits_in_the_queue_cancels_its_trials(self):
-        study_id = self.submit_study(CONFIG.replace('"--epochs=3"', '"--epochs=60"'), "study_cancel_queued")
-        trials = [f"{study_id}_trial_1", f"{study_id}_trial_2"]
-        deadline = time.time() + 120
-        while time.time() < deadline and not all(
-                os.path.exists(os.path.join(self.home, "jobs", t, "job.json")) for t in trials):
-            time.sleep(1)
-        for trial in trials:
-            self.wait_for_state(trial, ["RUNNING"], timeout=60)
+        study_id, trials = self.start_long_study("study_cancel_queued")
         self.requeue_controller_as_its_time_limit_nears(study_id)  # no controller runs now
         self.mljob("cancel", study_id)
         self.wait_for_state(study_id, ["CANCELLED"], timeout=60)
@@ -487,14 +493,7 @@ class Study(ClusterTestCase):
         self.assertEqual([t.get("errorMessage") for t in output["trials"]], ["cancelled with the study"] * MAX_TRIALS, output)
 
     def test_cancelling_the_study_cancels_its_running_trials(self):
-        study_id = self.submit_study(CONFIG.replace('"--epochs=3"', '"--epochs=60"'), "study_cancel")
-        trials = [f"{study_id}_trial_1", f"{study_id}_trial_2"]
-        deadline = time.time() + 120
-        while time.time() < deadline and not all(
-                os.path.exists(os.path.join(self.home, "jobs", t, "job.json")) for t in trials):
-            time.sleep(1)
-        for trial in trials:
-            self.wait_for_state(trial, ["RUNNING"], timeout=60)
+        study_id, trials = self.start_long_study("study_cancel")
         self.mljob("cancel", study_id)
         self.wait_for_state(study_id, ["CANCELLED"], timeout=60)
         # Random search queued all five in one job array: the three still pending go too.
