@@ -78,6 +78,8 @@ std::optional<std::string> g_topology_error;
 BindSettings g_bind;
 std::optional<std::string> g_step_gpus;  // SLURM_STEP_GPUS of the step on this node
 unsigned g_local_task_count = 1;         // the step's tasks on this node (this component)
+// The CPUs the step's tasks start with on this node (see BindingRequest::step_cpus).
+IndexSet g_step_cpus;
 
 // Option values as the option callbacks saw them in sbatch/salloc/srun, so that
 // init_post_opt can check MLJOB_* variables only for options not given.
@@ -276,11 +278,24 @@ std::string working_directory() {
   throw std::runtime_error("getcwd failed: the working directory is longer than 65536 bytes");
 }
 
+// slurmstepd's own CPU affinity, in the thread that forks the tasks: what each task starts
+// with before Slurm's task plugin binds it (the step cgroup's cpuset, where task/cgroup
+// constrains cores). Empty when it cannot be read: tasks then keep CPUs as Slurm left them.
+IndexSet step_cpus(spank_t spank, hwloc_topology_t topology) {
+  try {
+    return current_cpu_binding(topology);
+  } catch (const std::exception& error) {
+    log_info(step_name(spank) + ": the step's CPUs on this node are unknown: " + error.what());
+    return IndexSet();
+  }
+}
+
 // Loads the node's topology for a step that binds (once per step and node). A failure is
 // said to the user once per node and leaves every task on Slurm's allocation.
 void load_step_topology(spank_t spank, const EnvLookup& environment) {
   g_topology.reset();
   g_topology_error.reset();
+  g_step_cpus = IndexSet();
   if (g_bind.policy == BindPolicy::none) return;
   g_step_gpus = environment("SLURM_STEP_GPUS");
   g_local_task_count = spank_item_u32(spank, S_JOB_LOCAL_TASK_COUNT, "S_JOB_LOCAL_TASK_COUNT");
@@ -289,6 +304,7 @@ void load_step_topology(spank_t spank, const EnvLookup& environment) {
   try {
     HwlocTopology hwloc = load_hwloc_topology(g_config.topology_xml, gpus_here);
     NodeTopology node = read_node_topology(hwloc.get());
+    g_step_cpus = step_cpus(spank, hwloc.get());
     g_topology = StepTopology{.hwloc = std::move(hwloc), .node = std::move(node)};
   } catch (const std::exception& error) {
     g_topology_error = error.what();
@@ -384,6 +400,7 @@ void bind_task(spank_t spank, const TaskPlacement& placement, const EnvLookup& e
     BindingRequest request;
     request.policy = g_bind.policy;
     request.allowed_nodes = g_topology->node.nodes;
+    request.step_cpus = g_step_cpus;
     request.task_gpus = environment("SLURM_STEP_GPUS");
     request.step_gpus = g_step_gpus;
     request.local_index = placement.local_index_in_component;
