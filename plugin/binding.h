@@ -30,7 +30,9 @@ struct BindingRequest {
   // there is one GPU per task. Unset or empty: the task has no GPU.
   std::optional<std::string> task_gpus;
   std::optional<std::string> step_gpus;
-  unsigned local_index = 0;  // the task's index among the step's tasks on this node
+  // The task's index among the step's tasks on this node, by which it takes its share:
+  // its LOCAL_RANK when it has one, the others after (StepPlan::local_share_index).
+  unsigned local_index = 0;
   unsigned local_count = 1;  // the step's tasks on this node
 };
 

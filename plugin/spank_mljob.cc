@@ -386,7 +386,8 @@ void set_sagemaker_variables(spank_t spank, const SageMakerJob& job,
 
 // Binds one task's CPUs and memory (--ml-bind), saying what and why when verbose. A
 // binding that cannot be applied is a warning: the task runs, on Slurm's allocation.
-void bind_task(spank_t spank, const TaskPlacement& placement, const EnvLookup& environment) {
+void bind_task(spank_t spank, const TaskPlacement& placement, unsigned share_index,
+               const EnvLookup& environment) {
   if (g_bind.policy == BindPolicy::none && !g_bind.verbose) return;
   const std::string task_name = step_name(spank) + " task " +
                                 std::to_string(placement.global_rank) + " on " + placement.host;
@@ -403,7 +404,7 @@ void bind_task(spank_t spank, const TaskPlacement& placement, const EnvLookup& e
     request.step_cpus = g_step_cpus;
     request.task_gpus = environment("SLURM_STEP_GPUS");
     request.step_gpus = g_step_gpus;
-    request.local_index = placement.local_index_in_component;
+    request.local_index = share_index;  // LOCAL_RANK for torch tasks (StepPlan)
     request.local_count = g_local_task_count;
     try {
       request.allowed_cpus = current_cpu_binding(topology);
@@ -444,7 +445,7 @@ void set_task_variables(spank_t spank) {
   }
   for (const std::string& name : variables.unset) spank_unset_task_variable(spank, name);
   // Bound first, so that SM_NUM_CPUS (without -c) counts the CPUs the task runs on.
-  bind_task(spank, placement, environment);
+  bind_task(spank, placement, plan.local_share_index.at(*global_rank), environment);
   if (plan.sagemaker) set_sagemaker_variables(spank, *plan.sagemaker, placement, environment);
 }
 
