@@ -220,6 +220,17 @@ Binding spread_without_gpus(const NodeTopology& topology, const BindingRequest& 
 
 }  // namespace
 
+std::string applied_binding_text(const Binding& binding,
+                                 const std::optional<std::string>& memory_error) {
+  if (!binding.bind || !memory_error) return binding.reason;
+  // A bound decision's reason is where(binding) + ": " + why.
+  const std::string planned = where(binding);
+  const std::string why = binding.reason.starts_with(planned + ": ")
+                              ? binding.reason.substr(planned.size() + 2)
+                              : binding.reason;
+  return "cpus " + binding.cpus.list() + ", memory not bound (" + *memory_error + "): " + why;
+}
+
 Binding decide_binding(const NodeTopology& topology, const BindingRequest& request) {
   if (request.policy == BindPolicy::none) {
     return keep_allocation(request, "--ml-bind=none");

@@ -56,4 +56,10 @@ struct Binding {
 // of the places holding them.
 Binding decide_binding(const NodeTopology& topology, const BindingRequest& request);
 
+// What the task got once the module applied `binding` (its verbose line, slurmd's log):
+// the decision's reason, or, when the CPUs were bound but the kernel refused the memory
+// binding (`memory_error`), that the CPUs are bound and the memory is not, and why.
+std::string applied_binding_text(const Binding& binding,
+                                 const std::optional<std::string>& memory_error);
+
 }  // namespace mljob::plugin

@@ -160,6 +160,20 @@ TEST_F(Server, FallsBackToTheAllocationAndSaysWhy) {
   EXPECT_EQ(binding.reason, "kept Slurm's allocation (cpus 0-47): --ml-bind=none");
 }
 
+TEST_F(Server, AMemoryBindingTheKernelRefusedIsSaidBesideTheBoundCpus) {
+  const Binding binding = decide_binding(topology, task(topology, 0, 1, "0"));
+  EXPECT_EQ(applied_binding_text(binding, std::nullopt), binding.reason);
+  // The CPUs were bound; "not bound" would be false.
+  EXPECT_EQ(applied_binding_text(binding, "cannot bind the task's memory to NUMA node(s) 1 "
+                                          "(hwloc_set_membind): Operation not permitted"),
+            "cpus 12-23, memory not bound (cannot bind the task's memory to NUMA node(s) 1 "
+            "(hwloc_set_membind): Operation not permitted): closest to its GPU 0 (PCI "
+            "0000:07:00.0) under group 1 (NUMA node 1)");
+  // A kept allocation binds nothing, memory included.
+  const Binding kept = decide_binding(topology, task(topology, 0, 1, "9"));
+  EXPECT_EQ(applied_binding_text(kept, "whatever"), kept.reason);
+}
+
 TEST_F(Server, TasksWithoutGpusSpreadOverNumaNodes) {
   // Two tasks: two NUMA nodes each; eight tasks: three cores each of one NUMA node.
   expect_bound(decide_binding(topology, task(topology, 0, 2)), {"0-23", "0-1"});
