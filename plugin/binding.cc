@@ -141,6 +141,32 @@ Binding bind_to_gpus(const NodeTopology& topology, const BindingRequest& request
                std::string(bind_policy_name(request.policy)) + " to its " + what + share);
 }
 
+// Whether the task runs on the CPUs every task of the step on the node starts with, so
+// that the tasks share them and the spread divides them. Under task/affinity each task's
+// affinity is already its own part of the step's: dividing it again by the task's index
+// would leave it one of its cores.
+bool shares_the_steps_cpus(const BindingRequest& request) {
+  return !request.step_cpus.empty() && request.allowed_cpus == request.step_cpus;
+}
+
+// A GPU-less task with CPUs of its own: they stay; memory goes where they are.
+Binding keep_own_cpus(const BindingRequest& request, const std::vector<const Place*>& usable,
+                      const std::string& kind) {
+  IndexSet nodes;
+  std::vector<std::string> names;
+  for (const Place* place : usable) {
+    nodes |= place->nodes;
+    names.push_back(place->name);
+  }
+  const std::string steps = request.step_cpus.empty()
+                                ? std::string("(the step's are unknown)")
+                                : "of the step's " + request.step_cpus.list();
+  return bound(request, request.allowed_cpus, nodes,
+               "no GPU; Slurm gave it cpus " + request.allowed_cpus.list() + " " + steps +
+                   ": it keeps them, with its memory on the " + kind + " holding them: " +
+                   names_text(names));
+}
+
 Binding spread_without_gpus(const NodeTopology& topology, const BindingRequest& request) {
   std::vector<const Place*> usable;
   for (const Place& place : places_for(topology, request.policy)) {
@@ -150,6 +176,7 @@ Binding spread_without_gpus(const NodeTopology& topology, const BindingRequest& 
   if (usable.empty()) {
     return keep_allocation(request, "no GPU, and no " + kind + " hold its CPUs");
   }
+  if (!shares_the_steps_cpus(request)) return keep_own_cpus(request, usable, kind);
   const std::size_t i = request.local_index;
   const std::size_t k = std::max<std::size_t>(request.local_count, 1);
   const Span span = block_of(i, k, usable.size());
@@ -192,6 +219,17 @@ Binding spread_without_gpus(const NodeTopology& topology, const BindingRequest& 
 }
 
 }  // namespace
+
+std::string applied_binding_text(const Binding& binding,
+                                 const std::optional<std::string>& memory_error) {
+  if (!binding.bind || !memory_error) return binding.reason;
+  // A bound decision's reason is where(binding) + ": " + why.
+  const std::string planned = where(binding);
+  const std::string why = binding.reason.starts_with(planned + ": ")
+                              ? binding.reason.substr(planned.size() + 2)
+                              : binding.reason;
+  return "cpus " + binding.cpus.list() + ", memory not bound (" + *memory_error + "): " + why;
+}
 
 Binding decide_binding(const NodeTopology& topology, const BindingRequest& request) {
   if (request.policy == BindPolicy::none) {

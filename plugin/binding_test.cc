@@ -32,6 +32,7 @@ BindingRequest task(const NodeTopology& topology, unsigned index, unsigned count
   request.step_gpus = step_gpus ? std::move(step_gpus) : request.task_gpus;
   request.local_index = index;
   request.local_count = count;
+  request.step_cpus = topology.cpus;  // task/none or task/cgroup: the tasks share the CPUs
   return request;
 }
 
@@ -159,6 +160,20 @@ TEST_F(Server, FallsBackToTheAllocationAndSaysWhy) {
   EXPECT_EQ(binding.reason, "kept Slurm's allocation (cpus 0-47): --ml-bind=none");
 }
 
+TEST_F(Server, AMemoryBindingTheKernelRefusedIsSaidBesideTheBoundCpus) {
+  const Binding binding = decide_binding(topology, task(topology, 0, 1, "0"));
+  EXPECT_EQ(applied_binding_text(binding, std::nullopt), binding.reason);
+  // The CPUs were bound; "not bound" would be false.
+  EXPECT_EQ(applied_binding_text(binding, "cannot bind the task's memory to NUMA node(s) 1 "
+                                          "(hwloc_set_membind): Operation not permitted"),
+            "cpus 12-23, memory not bound (cannot bind the task's memory to NUMA node(s) 1 "
+            "(hwloc_set_membind): Operation not permitted): closest to its GPU 0 (PCI "
+            "0000:07:00.0) under group 1 (NUMA node 1)");
+  // A kept allocation binds nothing, memory included.
+  const Binding kept = decide_binding(topology, task(topology, 0, 1, "9"));
+  EXPECT_EQ(applied_binding_text(kept, "whatever"), kept.reason);
+}
+
 TEST_F(Server, TasksWithoutGpusSpreadOverNumaNodes) {
   // Two tasks: two NUMA nodes each; eight tasks: three cores each of one NUMA node.
   expect_bound(decide_binding(topology, task(topology, 0, 2)), {"0-23", "0-1"});
@@ -171,11 +186,44 @@ TEST_F(Server, TasksWithoutGpusSpreadOverNumaNodes) {
   }
   // Slurm allocated NUMA nodes 2 and 3 only: the two tasks share those.
   BindingRequest request = task(topology, 0, 2, "");
-  request.allowed_cpus = IndexSet::from_list("24-47");
+  request.allowed_cpus = request.step_cpus = IndexSet::from_list("24-47");
   expect_bound(decide_binding(topology, request), {"24-35", "2"});
   EXPECT_EQ(decide_binding(topology, request).reason,
             "cpus 24-35, memory on node(s) 2: no GPU; local task 0 of 2 spread over the 2 "
             "NUMA nodes holding its CPUs: NUMA node 2");
+}
+
+TEST_F(Server, TasksThatSlurmBoundKeepTheirCpusAndGetTheirMemoryNearThem) {
+  // task/affinity, -n4 -c6 on NUMA nodes 0 and 1 (cpus 0-23): task i has cpus 6i-6i+5.
+  // Spreading would split each task's own six cpus again by its index (one or two cores).
+  for (unsigned rank = 0; rank < 4; ++rank) {
+    SCOPED_TRACE(rank);
+    BindingRequest request = task(topology, rank, 4);
+    request.step_cpus = IndexSet::from_list("0-23");
+    request.allowed_cpus = IndexSet::from_list(std::to_string(6 * rank) + "-" +
+                                               std::to_string(6 * rank + 5));
+    expect_bound(decide_binding(topology, request),
+                 {request.allowed_cpus.list(), std::to_string(rank / 2)});
+  }
+  // Cpus 10-13 straddle NUMA nodes 0 and 1: the task keeps them, memory on both.
+  BindingRequest request = task(topology, 1, 4);
+  request.step_cpus = IndexSet::from_list("0-23");
+  request.allowed_cpus = IndexSet::from_list("10-13");
+  const Binding binding = decide_binding(topology, request);
+  expect_bound(binding, {"10-13", "0-1"});
+  EXPECT_EQ(binding.reason,
+            "cpus 10-13, memory on node(s) 0-1: no GPU; Slurm gave it cpus 10-13 of the "
+            "step's 0-23: it keeps them, with its memory on the NUMA nodes holding them: "
+            "NUMA node 0 + NUMA node 1");
+  // Without the step's cpus the task is not split either.
+  request.step_cpus = IndexSet();
+  expect_bound(decide_binding(topology, request), {"10-13", "0-1"});
+  EXPECT_THAT(decide_binding(topology, request).reason, HasSubstr("(the step's are unknown)"));
+  // A GPU task bound by Slurm is cut to its own cpus near its GPU, as before.
+  request = task(topology, 0, 4, "2", "0,1,2,3");
+  request.step_cpus = IndexSet::from_list("0-23");
+  request.allowed_cpus = IndexSet::from_list("0-5");
+  expect_bound(decide_binding(topology, request), {"0-5", "0"});
 }
 
 // --- the 1-socket, 4-GPU workstation ---------------------------------------------------
@@ -194,6 +242,13 @@ TEST(Workstation, EveryGpuIsLocalToTheOnePackage) {
   const std::vector<std::string> quarters = {"0-3", "4-7", "8-11", "12-15"};
   for (unsigned rank = 0; rank < 4; ++rank) {
     expect_bound(decide_binding(topology, task(topology, rank, 4)), {quarters[rank], "0"});
+  }
+  // srun -n4 -c4 under task/affinity: Slurm already gave each task its quarter, and each
+  // keeps all four of its cores (split again by index, it kept one).
+  for (unsigned rank = 0; rank < 4; ++rank) {
+    BindingRequest request = task(topology, rank, 4);
+    request.allowed_cpus = IndexSet::from_list(quarters[rank]);
+    expect_bound(decide_binding(topology, request), {quarters[rank], "0"});
   }
 }
 

@@ -97,6 +97,45 @@ std::vector<Gpu> gpus_of(hwloc_topology_t topology) {
   throw std::runtime_error(what + ": " + std::strerror(error));
 }
 
+// PCI devices (and the bridges above them) for GPU locality, only when asked; nothing
+// else of the I/O tree, and no caches. OS devices ("card0", "nvidia0", "cuda0", ...) in
+// particular are never kept: gpus_of reads PCI devices only, and hwloc runs its vendor
+// components (gl, cuda, nvml, opencl, rsmi, levelzero) only when OS devices are kept.
+// Those run inside slurmstepd: gl calls XOpenDisplay(":0") .. (":9") with no timeout, so
+// anyone listening on @/tmp/.X11-unix/X0 could stall every step's user_init on the node.
+void keep_only_what_binding_needs(hwloc_topology_t topology, bool with_devices) {
+  const hwloc_type_filter_e pci =
+      with_devices ? HWLOC_TYPE_FILTER_KEEP_IMPORTANT : HWLOC_TYPE_FILTER_KEEP_NONE;
+  if (hwloc_topology_set_io_types_filter(topology, pci) != 0 ||
+      hwloc_topology_set_type_filter(topology, HWLOC_OBJ_OS_DEVICE,
+                                     HWLOC_TYPE_FILTER_KEEP_NONE) != 0 ||
+      hwloc_topology_set_cache_types_filter(topology, HWLOC_TYPE_FILTER_KEEP_NONE) != 0 ||
+      hwloc_topology_set_icache_types_filter(topology, HWLOC_TYPE_FILTER_KEEP_NONE) != 0) {
+    fail("hwloc_topology_set_*_type(s)_filter", errno);
+  }
+}
+
+// hwloc's components that talk to GPU drivers, X servers or vendor runtimes (most ship in
+// libhwloc-plugins, which libhwloc15 recommends). The OS device filter above already keeps
+// them from running; blacklisting them too means a future hwloc, or HWLOC_COMPONENTS in
+// slurmd's environment, cannot bring them back (hwloc 2.9 honours an application's
+// blacklist over that variable).
+constexpr const char* kVendorComponents[] = {"gl", "cuda", "nvml", "opencl", "rsmi",
+                                             "levelzero"};
+
+void leave_out_vendor_components(hwloc_topology_t topology) {
+  for (const char* name : kVendorComponents) {
+    if (hwloc_topology_set_components(topology, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
+                                      name) == 0) {
+      continue;
+    }
+    // EINVAL: hwloc has no such component here (its plugin is not installed).
+    if (errno != EINVAL) {
+      fail(std::string("hwloc_topology_set_components(blacklist ") + name + ")", errno);
+    }
+  }
+}
+
 }  // namespace
 
 NodeTopology read_node_topology(hwloc_topology_t topology) {
@@ -121,14 +160,8 @@ HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path, bo
   hwloc_topology_t raw = nullptr;
   if (hwloc_topology_init(&raw) != 0) fail("hwloc_topology_init", errno);
   HwlocTopology topology(raw);
-  // PCI devices are needed for GPU locality only; caches never. Skipping them is faster.
-  const hwloc_type_filter_e devices =
-      with_devices ? HWLOC_TYPE_FILTER_KEEP_IMPORTANT : HWLOC_TYPE_FILTER_KEEP_NONE;
-  if (hwloc_topology_set_io_types_filter(raw, devices) != 0 ||
-      hwloc_topology_set_cache_types_filter(raw, HWLOC_TYPE_FILTER_KEEP_NONE) != 0 ||
-      hwloc_topology_set_icache_types_filter(raw, HWLOC_TYPE_FILTER_KEEP_NONE) != 0) {
-    fail("hwloc_topology_set_*_types_filter", errno);
-  }
+  keep_only_what_binding_needs(raw, with_devices);
+  leave_out_vendor_components(raw);
   if (xml_path) {
     if (hwloc_topology_set_xml(raw, xml_path->c_str()) != 0) {
       fail("hwloc cannot read the topology file " + *xml_path, errno);

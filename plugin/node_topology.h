@@ -54,8 +54,10 @@ using HwlocTopology = std::unique_ptr<hwloc_topology, HwlocTopologyFree>;
 // Loads the topology of this machine, or of `xml_path` (an hwloc XML file; then hwloc is
 // told that it describes this machine, so that binding through it works). Caches are left
 // out (not needed); PCI devices are kept only `with_devices` (only GPU tasks need them,
-// and discovering them is most of hwloc's work on a real machine). Throws
-// std::runtime_error naming the file and errno.
+// and discovering them is most of hwloc's work on a real machine); OS devices never, and
+// hwloc's vendor components (gl, cuda, nvml, opencl, rsmi, levelzero) are blacklisted:
+// run inside slurmstepd, gl could wait forever for an X server (README.md, "hwloc inside
+// slurmstepd"). Throws std::runtime_error naming the file and errno.
 HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path,
                                   bool with_devices = true);
 

@@ -30,6 +30,7 @@ extern "C" {
 #include "node_topology.h"
 #include "options.h"
 #include "plugin_config.h"
+#include "shared_flag.h"
 #include "slurm_step.h"
 #include "spank_access.h"
 #include "step_plan.h"
@@ -78,6 +79,14 @@ std::optional<std::string> g_topology_error;
 BindSettings g_bind;
 std::optional<std::string> g_step_gpus;  // SLURM_STEP_GPUS of the step on this node
 unsigned g_local_task_count = 1;         // the step's tasks on this node (this component)
+// The CPUs the step's tasks start with on this node (see BindingRequest::step_cpus).
+IndexSet g_step_cpus;
+// Whether the job itself named a binding policy (--ml-bind, MLJOB_BIND): then a task that
+// keeps Slurm's allocation tells the user why, not only slurmd's log.
+bool g_bind_asked = false;
+// Set by the first task of the node that tells the user about its binding (see
+// warn_user_about_binding); made in user_init, before slurmstepd forks the tasks.
+std::optional<SharedFlag> g_binding_warned;
 
 // Option values as the option callbacks saw them in sbatch/salloc/srun, so that
 // init_post_opt can check MLJOB_* variables only for options not given.
@@ -276,12 +285,36 @@ std::string working_directory() {
   throw std::runtime_error("getcwd failed: the working directory is longer than 65536 bytes");
 }
 
+// slurmstepd's own CPU affinity, in the thread that forks the tasks: what each task starts
+// with before Slurm's task plugin binds it (the step cgroup's cpuset, where task/cgroup
+// constrains cores). Empty when it cannot be read: tasks then keep CPUs as Slurm left them.
+IndexSet step_cpus(spank_t spank, hwloc_topology_t topology) {
+  try {
+    return current_cpu_binding(topology);
+  } catch (const std::exception& error) {
+    log_info(step_name(spank) + ": the step's CPUs on this node are unknown: " + error.what());
+    return IndexSet();
+  }
+}
+
+// The flag by which the node's tasks say a binding problem once (warn_user_about_binding).
+void make_binding_warned_flag(spank_t spank) {
+  try {
+    g_binding_warned.emplace();
+  } catch (const std::exception& error) {
+    log_info(step_name(spank) + ": binding warnings come from every task: " + error.what());
+  }
+}
+
 // Loads the node's topology for a step that binds (once per step and node). A failure is
 // said to the user once per node and leaves every task on Slurm's allocation.
 void load_step_topology(spank_t spank, const EnvLookup& environment) {
   g_topology.reset();
   g_topology_error.reset();
+  g_step_cpus = IndexSet();
+  g_binding_warned.reset();
   if (g_bind.policy == BindPolicy::none) return;
+  make_binding_warned_flag(spank);
   g_step_gpus = environment("SLURM_STEP_GPUS");
   g_local_task_count = spank_item_u32(spank, S_JOB_LOCAL_TASK_COUNT, "S_JOB_LOCAL_TASK_COUNT");
   // Without GPUs on this node, no task needs PCI locality: the cheaper discovery will do.
@@ -289,6 +322,7 @@ void load_step_topology(spank_t spank, const EnvLookup& environment) {
   try {
     HwlocTopology hwloc = load_hwloc_topology(g_config.topology_xml, gpus_here);
     NodeTopology node = read_node_topology(hwloc.get());
+    g_step_cpus = step_cpus(spank, hwloc.get());
     g_topology = StepTopology{.hwloc = std::move(hwloc), .node = std::move(node)};
   } catch (const std::exception& error) {
     g_topology_error = error.what();
@@ -328,6 +362,7 @@ void plan_step(spank_t spank) {
   const std::uint32_t job_id = job_id_from_environment(environment);
   const std::string roles_text = settings->roles_text;
   g_bind = resolve_bind(settings->bind, g_config.bind);
+  g_bind_asked = settings->bind && settings->bind->policy.has_value();
   g_step_plan = make_step_plan(std::move(*settings), g_config, std::move(layout), job_id);
   if (g_step_plan->settings.families.sagemaker) {
     add_sagemaker_job(*g_step_plan, environment, spank_environment_entries(spank));
@@ -368,9 +403,50 @@ void set_sagemaker_variables(spank_t spank, const SageMakerJob& job,
   }
 }
 
+// A problem with one task's binding, told to the user once per node: the first task of
+// the node that has one says it; the others' are in their verbose lines and slurmd's log.
+// Without the shared flag (it could not be mapped) every such task says it.
+void warn_user_about_binding(const std::string& message) {
+  if (!g_binding_warned) {
+    warn_user(message);
+  } else if (g_binding_warned->test_and_set()) {
+    warn_user(message + " (said once per node: --ml-bind=verbose shows every task's binding)");
+  }
+}
+
+// Decides and applies one task's binding; returns what it got, for its verbose line.
+std::string bind_with_topology(const std::string& task_name, unsigned share_index,
+                               const EnvLookup& environment) {
+  hwloc_topology_t topology = g_topology->hwloc.get();
+  BindingRequest request;
+  request.policy = g_bind.policy;
+  request.allowed_nodes = g_topology->node.nodes;
+  request.step_cpus = g_step_cpus;
+  request.task_gpus = environment("SLURM_STEP_GPUS");
+  request.step_gpus = g_step_gpus;
+  request.local_index = share_index;  // LOCAL_RANK for torch tasks (StepPlan)
+  request.local_count = g_local_task_count;
+  try {
+    request.allowed_cpus = current_cpu_binding(topology);
+    const Binding binding = decide_binding(g_topology->node, request);
+    const std::optional<std::string> memory_error = apply_binding(topology, binding);
+    if (memory_error) {
+      warn_user_about_binding(task_name + ": " + *memory_error + "; its cpus are bound (" +
+                              binding.cpus.list() + "), its memory is as Slurm left it");
+    } else if (!binding.bind && g_bind_asked) {
+      warn_user_about_binding(task_name + ": " + binding.reason);
+    }
+    return applied_binding_text(binding, memory_error);
+  } catch (const std::exception& error) {
+    warn_user_about_binding(task_name + ": " + error.what() + "; it runs where Slurm put it");
+    return std::string("not bound: ") + error.what();
+  }
+}
+
 // Binds one task's CPUs and memory (--ml-bind), saying what and why when verbose. A
 // binding that cannot be applied is a warning: the task runs, on Slurm's allocation.
-void bind_task(spank_t spank, const TaskPlacement& placement, const EnvLookup& environment) {
+void bind_task(spank_t spank, const TaskPlacement& placement, unsigned share_index,
+               const EnvLookup& environment) {
   if (g_bind.policy == BindPolicy::none && !g_bind.verbose) return;
   const std::string task_name = step_name(spank) + " task " +
                                 std::to_string(placement.global_rank) + " on " + placement.host;
@@ -378,25 +454,10 @@ void bind_task(spank_t spank, const TaskPlacement& placement, const EnvLookup& e
   if (g_bind.policy == BindPolicy::none) {
     outcome = "kept Slurm's allocation: --ml-bind=none";
   } else if (!g_topology) {
+    // The user was told once per node when the topology could not be loaded.
     outcome = "kept Slurm's allocation: no topology (" + g_topology_error.value_or("?") + ")";
   } else {
-    hwloc_topology_t topology = g_topology->hwloc.get();
-    BindingRequest request;
-    request.policy = g_bind.policy;
-    request.allowed_nodes = g_topology->node.nodes;
-    request.task_gpus = environment("SLURM_STEP_GPUS");
-    request.step_gpus = g_step_gpus;
-    request.local_index = placement.local_index_in_component;
-    request.local_count = g_local_task_count;
-    try {
-      request.allowed_cpus = current_cpu_binding(topology);
-      const Binding binding = decide_binding(g_topology->node, request);
-      apply_binding(topology, binding);
-      outcome = binding.reason;
-    } catch (const std::exception& error) {
-      warn_user(task_name + ": " + error.what() + "; it runs where Slurm put it");
-      outcome = std::string("not bound: ") + error.what();
-    }
+    outcome = bind_with_topology(task_name, share_index, environment);
   }
   log_info("bind: " + task_name + ": " + outcome);
   if (g_bind.verbose) slurm_spank_log("mljob: bind: %s: %s", task_name.c_str(), outcome.c_str());
@@ -427,7 +488,7 @@ void set_task_variables(spank_t spank) {
   }
   for (const std::string& name : variables.unset) spank_unset_task_variable(spank, name);
   // Bound first, so that SM_NUM_CPUS (without -c) counts the CPUs the task runs on.
-  bind_task(spank, placement, environment);
+  bind_task(spank, placement, plan.local_share_index.at(*global_rank), environment);
   if (plan.sagemaker) set_sagemaker_variables(spank, *plan.sagemaker, placement, environment);
 }
 

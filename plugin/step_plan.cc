@@ -1,5 +1,6 @@
 #include "step_plan.h"
 
+#include <map>
 #include <stdexcept>
 
 #include "ports.h"
@@ -53,6 +54,57 @@ void check_fits_environment(const std::string& cluster_text) {
       std::to_string(kMaxEnvironmentString) + " bytes; use --ml-env=torch for jobs this large");
 }
 
+// LOCAL_RANK counts the torch tasks of a node, all components together; but each het
+// component is a Slurm job of its own, whose tasks see only its GPUs (CUDA_VISIBLE_DEVICES
+// from 0). Where two components' torch tasks meet on a node, the later component's would
+// get LOCAL_RANKs beyond its GPUs (cuda:2 of 2), and the binding, which shares a
+// component's GPUs among its own tasks, would put them next to other GPUs than they use.
+void check_torch_components_apart(const JobLayout& layout, const TorchWorld& torch) {
+  std::map<std::string, unsigned> component_on_host;  // the first with torch tasks there
+  for (const TaskPlacement& task : layout.tasks()) {
+    if (!torch.for_task(task.global_rank)) continue;
+    const auto [known, added] = component_on_host.try_emplace(task.host, task.component);
+    if (added || known->second == task.component) continue;
+    throw std::invalid_argument(
+        "het components " + std::to_string(known->second) + " and " +
+        std::to_string(task.component) + " both run torch tasks on node " + task.host +
+        ": LOCAL_RANK counts a node's torch tasks, but each component's tasks see only "
+        "that component's GPUs, so LOCAL_RANK would not index them; run the components on "
+        "different nodes, make them one component (e.g. --ml-roles=master:1+worker), or "
+        "leave torch out of --ml-env");
+  }
+}
+
+std::vector<unsigned> local_share_indexes(const JobLayout& layout, const TorchWorld& torch,
+                                          bool torch_variables) {
+  std::vector<unsigned> indexes;
+  indexes.reserve(layout.total_tasks());
+  for (const TaskPlacement& task : layout.tasks()) {
+    indexes.push_back(task.local_index_in_component);
+  }
+  if (!torch_variables) return indexes;
+  // Tasks in global rank order, so a node's tasks of one component are consecutive:
+  // number the torch tasks of each (component, node) by LOCAL_RANK, then the others.
+  const std::vector<TaskPlacement>& tasks = layout.tasks();
+  for (std::size_t first = 0; first < tasks.size();) {
+    std::size_t end = first;
+    while (end < tasks.size() && tasks[end].component == tasks[first].component &&
+           tasks[end].node_in_component == tasks[first].node_in_component) {
+      ++end;
+    }
+    unsigned next_other = 0;  // after the torch tasks
+    for (std::size_t t = first; t < end; ++t) {
+      if (torch.for_task(tasks[t].global_rank)) ++next_other;
+    }
+    for (std::size_t t = first; t < end; ++t) {
+      const auto& variables = torch.for_task(tasks[t].global_rank);
+      indexes[t] = variables ? variables->local_rank : next_other++;
+    }
+    first = end;
+  }
+  return indexes;
+}
+
 void add_torch_variables(const StepPlan& plan, unsigned global_rank, TaskEnvironment& out) {
   const auto& torch = plan.torch.for_task(global_rank);
   if (!torch) {
@@ -84,6 +136,9 @@ StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLay
   std::string cluster_text = cluster.dump();
   if (settings.families.tf) check_fits_environment(cluster_text);
   TorchWorld torch(roles, addresses);
+  if (settings.families.torch) check_torch_components_apart(layout, torch);
+  std::vector<unsigned> share_indexes =
+      local_share_indexes(layout, torch, settings.families.torch);
   return StepPlan{
       .settings = std::move(settings),
       .job_id = job_id,
@@ -94,6 +149,7 @@ StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLay
       .cluster = std::move(cluster),
       .cluster_text = std::move(cluster_text),
       .torch = std::move(torch),
+      .local_share_index = std::move(share_indexes),
       .sagemaker = std::nullopt,
   };
 }

@@ -32,12 +32,20 @@ struct StepPlan {
   nlohmann::ordered_json cluster;      // TF_CONFIG's "cluster"
   std::string cluster_text;            // CLUSTER_SPEC
   TorchWorld torch;
+  // By global rank: the index by which the task takes its share of its node's GPUs (or of
+  // its CPUs, without GPUs) among its component's tasks there (BindingRequest::local_index).
+  // With the torch variables it is the task's LOCAL_RANK, so the task bound near GPU i is
+  // the one that uses cuda:LOCAL_RANK = i; the node's other tasks (ps, evaluators) follow
+  // in SLURM_LOCALID order. Without them it is SLURM_LOCALID.
+  std::vector<unsigned> local_share_index;
   std::optional<SageMakerJob> sagemaker;  // set by add_sagemaker_job
 };
 
 // Validates the settings against the layout and computes the plan. Throws
 // std::invalid_argument with the reason: roles that do not fit the components, more
-// than kPortStride tasks on one node, a TF_CONFIG too large for the environment.
+// than kPortStride tasks on one node, a TF_CONFIG too large for the environment, torch
+// tasks of two het components on one node (their LOCAL_RANK could not index the GPUs
+// each component sees).
 StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLayout layout,
                         std::uint32_t job_id);
 

@@ -5,6 +5,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -209,6 +210,80 @@ TEST(StepPlan, CoordinatorHostWithoutAMaster) {
   StepPlan plan = three_component_plan(settings_for("ps,evaluator,ps"));
   add_sagemaker_job(plan, test_support::lookup_in({}), {});
   EXPECT_EQ(plan.sagemaker->master_host, "m1");  // the first host, as SageMaker does
+}
+
+// --- which share of the node's GPUs each task takes ---------------------------------
+
+StepPlan one_node_plan(const std::string& roles, unsigned tasks) {
+  return make_step_plan(settings_for(roles), PluginConfig{},
+                        JobLayout({ComponentNodes{{"n1"}, {tasks}}}), 1234);
+}
+
+// The share index of every torch task is its LOCAL_RANK: with one GPU per task, the task
+// bound near GPU i is the one that opens cuda:LOCAL_RANK = i.
+void expect_share_is_local_rank(const StepPlan& plan) {
+  ASSERT_EQ(plan.local_share_index.size(), plan.layout.total_tasks());
+  for (unsigned rank = 0; rank < plan.layout.total_tasks(); ++rank) {
+    const auto variables = variables_of(task_environment(plan, rank));
+    if (!variables.contains("LOCAL_RANK")) continue;
+    EXPECT_EQ(std::to_string(plan.local_share_index[rank]), variables.at("LOCAL_RANK"))
+        << "rank " << rank;
+  }
+}
+
+TEST(StepPlan, EachTorchTaskTakesTheGpuShareOfItsLocalRank) {
+  // Block order: the share index is SLURM_LOCALID, within each component.
+  StepPlan plan = three_component_plan();
+  EXPECT_EQ(plan.local_share_index, (std::vector<unsigned>{0, 0, 1, 0, 1, 0, 1, 2}));
+  expect_share_is_local_rank(plan);
+  // A parameter server first on the node: the workers are LOCAL_RANK 0-2 and take shares
+  // 0-2 (by SLURM_LOCALID they took 1-3), the ps takes the last.
+  plan = one_node_plan("ps:1+worker", 4);
+  EXPECT_EQ(plan.local_share_index, (std::vector<unsigned>{3, 0, 1, 2}));
+  expect_share_is_local_rank(plan);
+  // The master last on its node is still LOCAL_RANK 0 (torch rank 0).
+  plan = one_node_plan("worker:2+master", 3);
+  EXPECT_EQ(plan.local_share_index, (std::vector<unsigned>{1, 2, 0}));
+  expect_share_is_local_rank(plan);
+  plan = one_node_plan("chief:1+evaluator:1+worker", 4);
+  EXPECT_EQ(plan.local_share_index, (std::vector<unsigned>{0, 3, 1, 2}));
+  expect_share_is_local_rank(plan);
+}
+
+TEST(StepPlan, WithoutTorchVariablesTheShareIsTheLocalId) {
+  JobSettings tf_only = settings_for("ps:1+worker");
+  tf_only.families = EnvFamilies{.tf = true, .torch = false, .sagemaker = false};
+  const StepPlan plan = make_step_plan(std::move(tf_only), PluginConfig{},
+                                       JobLayout({ComponentNodes{{"n1"}, {4}}}), 1234);
+  EXPECT_EQ(plan.local_share_index, (std::vector<unsigned>{0, 1, 2, 3}));
+}
+
+// Het components 0 (one task) and 1 (two tasks on n1, two on n2) sharing node n1.
+JobLayout shared_node_layout() {
+  return JobLayout({ComponentNodes{{"n1"}, {1}}, ComponentNodes{{"n1", "n2"}, {2, 2}}});
+}
+
+TEST(StepPlan, TorchTasksOfTwoComponentsOnOneNodeAreRefused) {
+  // Component 1's workers on n1 would be LOCAL_RANK 1 and 2 with two GPUs of their own.
+  EXPECT_THAT(
+      [] {
+        make_step_plan(settings_for("master,worker"), PluginConfig{}, shared_node_layout(), 7);
+      },
+      ThrowsMessage<std::invalid_argument>(
+          HasSubstr("het components 0 and 1 both run torch tasks on node n1: LOCAL_RANK")));
+}
+
+TEST(StepPlan, ComponentsMayShareANodeWhenOnlyOneRunsTorchTasksThere) {
+  // Parameter servers are not in the torch world: the workers are LOCAL_RANK 0 and 1.
+  StepPlan plan =
+      make_step_plan(settings_for("ps,worker"), PluginConfig{}, shared_node_layout(), 7);
+  EXPECT_EQ(plan.local_share_index, (std::vector<unsigned>{0, 0, 1, 0, 1}));
+  expect_share_is_local_rank(plan);
+  // Without the torch variables there is no LOCAL_RANK to contradict.
+  JobSettings tf_only = settings_for("master,worker");
+  tf_only.families = EnvFamilies{.tf = true, .torch = false, .sagemaker = false};
+  plan = make_step_plan(std::move(tf_only), PluginConfig{}, shared_node_layout(), 7);
+  EXPECT_EQ(plan.local_share_index, (std::vector<unsigned>{0, 0, 1, 0, 1}));
 }
 
 TEST(StepPlan, RankOutsideThePlan) {

@@ -26,17 +26,18 @@ IndexSet current_cpu_binding(hwloc_topology_t topology) {
   return cpus;
 }
 
-void apply_binding(hwloc_topology_t topology, const Binding& binding) {
-  if (!binding.bind) return;
+std::optional<std::string> apply_binding(hwloc_topology_t topology, const Binding& binding) {
+  if (!binding.bind) return std::nullopt;
   if (hwloc_set_cpubind(topology, binding.cpus.get(), HWLOC_CPUBIND_THREAD) != 0) {
     fail("cannot bind the task to cpus " + binding.cpus.list() + " (hwloc_set_cpubind)");
   }
-  if (binding.nodes.empty()) return;
+  if (binding.nodes.empty()) return std::nullopt;
   if (hwloc_set_membind(topology, binding.nodes.get(), HWLOC_MEMBIND_BIND,
                         HWLOC_MEMBIND_THREAD | HWLOC_MEMBIND_BYNODESET) != 0) {
-    fail("cannot bind the task's memory to NUMA node(s) " + binding.nodes.list() +
-         " (hwloc_set_membind)");
+    return "cannot bind the task's memory to NUMA node(s) " + binding.nodes.list() +
+           " (hwloc_set_membind): " + std::strerror(errno);
   }
+  return std::nullopt;
 }
 
 }  // namespace mljob::plugin

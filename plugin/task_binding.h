@@ -3,6 +3,9 @@
 // slurmstepd's forked task before exec; both settings are inherited by the program.
 #pragma once
 
+#include <optional>
+#include <string>
+
 #include <hwloc.h>
 
 #include "binding.h"
@@ -16,8 +19,9 @@ IndexSet current_cpu_binding(hwloc_topology_t topology);
 
 // Binds the calling thread (the task, single-threaded after fork) to binding.cpus and,
 // when binding.nodes is not empty, its memory to those NUMA nodes (HWLOC_MEMBIND_BIND).
-// Throws std::runtime_error naming the call, the set and errno's text; the CPU binding
-// stays if only the memory binding fails.
-void apply_binding(hwloc_topology_t topology, const Binding& binding);
+// Throws std::runtime_error naming the call, the set and errno's text when the CPU binding
+// fails (then nothing was changed). A memory binding that fails after it is returned, as
+// such a text: the CPUs stay bound. nullopt: all that was asked is done.
+std::optional<std::string> apply_binding(hwloc_topology_t topology, const Binding& binding);
 
 }  // namespace mljob::plugin

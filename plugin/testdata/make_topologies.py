@@ -120,15 +120,16 @@ def server_2s_4numa_8gpu():
 
 def workstation_1s_4gpu():
     """1 socket, 1 NUMA node, 16 cores (no SMT), 4 GPUs under the package, plus the CPU's
-    integrated graphics."""
+    integrated graphics. Each display device has its DRM OS device (card0-card4), as
+    hwloc's Linux discovery reports them: the plugin must leave them out (node_topology_test)."""
     w = Writer()
     root, m = machine(w, range(16), [0], "1-socket 4-GPU workstation")
     p = w.obj(m, "Package", range(16), [0], os_index=0)
     w.numa(p, 0, range(16), gib=128)
     w.cores(p, [0], 0, 16)
-    w.pci(p, 0x00, *INTEL_IGPU)
-    for bus in (0x01, 0x21, 0x41, 0x61):
-        w.pci(p, bus, *NVIDIA_RTX)
+    w.pci(p, 0x00, *INTEL_IGPU, name="card0")
+    for card, bus in enumerate((0x01, 0x21, 0x41, 0x61), start=1):
+        w.pci(p, bus, *NVIDIA_RTX, name=f"card{card}")
     return root
 
 
