@@ -66,7 +66,7 @@ std::string controller_script(const std::string& job_id) {
 std::string submit_controller(const JobStore& store, const std::string& job_id) {
   fs::path folder = store.folder_of(job_id);
   fs::path script = folder / "controller.sbatch";
-  std::ofstream(script) << controller_script(job_id);
+  write_atomically(script, controller_script(job_id));
   SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id};
   return SlurmClient{}.submit(sbatch_arguments(submit, script.string()));
 }

@@ -14,6 +14,7 @@
 #include "bridge/metrics_declarations.h"
 #include "bridge/study_controller.h"
 #include "core/batch_script.h"
+#include "core/files.h"
 #include "core/fit_check.h"
 #include "core/inventory_cache.h"
 #include "core/job_state.h"
@@ -313,9 +314,9 @@ PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, cons
     }
     SlurmPlan plan = plan_job(job, catalog, context);
     plan.step_wrapper = collector_wrapper(folder);
-    std::ofstream(folder / metrics::kDeclarationsFile) << metric_declarations(job).dump(2) << "\n";
+    write_atomically(folder / metrics::kDeclarationsFile, metric_declarations(job).dump(2) + "\n");
     fs::path script = folder / "job.sbatch";
-    std::ofstream(script) << render_batch_script(plan);
+    write_atomically(script, render_batch_script(plan));
     SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
     JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder};
     return {std::move(record), std::move(plan), script, submit};

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <system_error>
 
+#include "core/files.h"
 #include "core/spec_error.h"
 
 namespace mljob {
@@ -64,14 +65,7 @@ void JobStore::release(const std::string& job_id) const {
 }
 
 void JobStore::save(const JobRecord& record) const {
-  fs::path target = record.folder / kRecordFile;
-  fs::path temporary = record.folder / (std::string(kRecordFile) + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << to_json(record).dump(2) << "\n";
-    if (!out) throw std::runtime_error("cannot write " + temporary.string());
-  }
-  fs::rename(temporary, target);
+  write_atomically(record.folder / kRecordFile, to_json(record).dump(2) + "\n");
 }
 
 JobStore::Lock::~Lock() {

@@ -36,7 +36,8 @@ class JobStore {
   // Removes a reserved folder after a failed submission: nothing half-done is left.
   void release(const std::string& job_id) const;
 
-  void save(const JobRecord& record) const;  // atomically (write, then rename)
+  // Atomically (write, then rename); throws, the record as it was, when it cannot be written.
+  void save(const JobRecord& record) const;
 
   // An exclusive lock on one job's record, for read-modify-write (flock; released on scope exit).
   class Lock {

@@ -142,6 +142,7 @@ Attempt try_once(const std::string& url, const fs::path& target, const FetchLimi
 
   CURLcode code = lib.easy_perform(handle);
   out.close();
+  if (code == CURLE_OK && !out) return {false, true, "cannot write " + target.string()};  // a full disk, at the last flush
   long status = 0;
   lib.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   std::string limit_text = "is larger than the limit of " + human_bytes(limits.max_bytes) + " (MLJOB_PACKAGE_MAX_BYTES)";
