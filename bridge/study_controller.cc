@@ -22,6 +22,7 @@
 #include "core/process.h"
 #include "core/slurm_client.h"
 #include "core/spec_error.h"
+#include "core/validation.h"
 #include "metrics/metrics_store.h"
 #include "metrics/plot.h"  // record_step
 #include "tuner/hyperparameter_spec.h"
@@ -358,6 +359,11 @@ JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id)
 // The study named by resumePreviousJobId or a warm start's parent (at `field`), which must be
 // one of the user's studies.
 Study previous_study(const JobStore& store, const std::string& job_id, const std::string& field) {
+  try {
+    check_job_id(job_id, field);  // a name, not a path: "../x" is no study of the user's
+  } catch (const SpecError& error) {
+    throw SpecError(field, job_id, "must name one of your tuning studies (it is not a job ID: " + error.rule() + ")");
+  }
   auto record = store.load(job_id);
   if (!record || !is_study_folder(record->folder)) throw SpecError(field, job_id, "must name one of your tuning studies");
   return load_study(record->folder);

@@ -11,6 +11,7 @@
 
 #include "core/files.h"
 #include "core/spec_error.h"
+#include "core/validation.h"
 
 namespace mljob {
 namespace {
@@ -37,6 +38,15 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
   return record;
 }
 
+bool is_job_id(const std::string& name) {
+  try {
+    check_job_id(name);
+    return true;
+  } catch (const SpecError&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 JobStore::JobStore(fs::path root) : root_(std::move(root)) {}
@@ -47,7 +57,12 @@ JobStore JobStore::from_environment() {
   return JobStore(fs::path(user_home && *user_home ? user_home : "/tmp") / ".mljob");
 }
 
-fs::path JobStore::folder_of(const std::string& job_id) const { return root_ / "jobs" / job_id; }
+// A job ID becomes a path only once it is known to be one: "/tmp/x" or "../../y" would
+// otherwise name a folder outside the store.
+fs::path JobStore::folder_of(const std::string& job_id) const {
+  check_job_id(job_id, "JOB_ID");
+  return root_ / "jobs" / job_id;
+}
 
 fs::path JobStore::reserve(const std::string& job_id) const {
   fs::create_directories(root_ / "jobs");
@@ -103,8 +118,9 @@ std::vector<JobRecord> JobStore::load_all() const {
   std::vector<JobRecord> records;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(root_ / "jobs", error)) {
-    if (!entry.is_directory()) continue;
-    if (auto record = load(entry.path().filename().string())) records.push_back(std::move(*record));
+    std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || !is_job_id(name)) continue;  // not a job's folder (lost+found, ...)
+    if (auto record = load(name)) records.push_back(std::move(*record));
   }
   return records;
 }

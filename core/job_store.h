@@ -29,6 +29,8 @@ class JobStore {
   static JobStore from_environment();
 
   const std::filesystem::path& root() const { return root_; }
+  // root/jobs/JOB_ID. Every method that takes a job ID goes through it, so a job ID that is
+  // not one ("/tmp/x", "../y") is a SpecError at JOB_ID, never a path outside the store.
   std::filesystem::path folder_of(const std::string& job_id) const;
 
   // Creates the job's folder; fails with SpecError if the job ID is already used.

@@ -20,15 +20,6 @@ constexpr std::array kAcceleratorTypes = {"NVIDIA_TESLA_K80", "NVIDIA_TESLA_P100
 bool is_letter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
 
-void validate_job_id(const std::string& id) {
-  if (id.empty()) throw SpecError("jobId", id, "is required");
-  if (id.size() > kMaxJobIdLength) throw SpecError("jobId", id, "must be at most 128 characters");
-  if (!is_letter(id[0])) throw SpecError("jobId", id, "must start with a letter");
-  if (!std::all_of(id.begin(), id.end(), is_word_char)) {
-    throw SpecError("jobId", id, "may contain only letters, digits and underscores");
-  }
-}
-
 // Google Cloud label rules: keys start with a lowercase letter; keys and values use lowercase
 // letters, digits, '_' and '-', at most 63 characters.
 void validate_labels(const std::map<std::string, std::string>& labels) {
@@ -60,6 +51,15 @@ void validate_accelerator(const std::optional<AcceleratorConfig>& config, const 
 
 }  // namespace
 
+void check_job_id(const std::string& id, const std::string& field) {
+  if (id.empty()) throw SpecError(field, id, "is required");
+  if (id.size() > kMaxJobIdLength) throw SpecError(field, id, "must be at most " + std::to_string(kMaxJobIdLength) + " characters");
+  if (!is_letter(id[0])) throw SpecError(field, id, "must start with a letter");
+  if (!std::all_of(id.begin(), id.end(), is_word_char)) {
+    throw SpecError(field, id, "may contain only letters, digits and underscores");
+  }
+}
+
 std::vector<std::string> apply_api_defaults(Job& job) {
   std::vector<std::string> filled;
   if (job.training_input.scale_tier.empty()) {
@@ -70,7 +70,7 @@ std::vector<std::string> apply_api_defaults(Job& job) {
 }
 
 void validate_job(const Job& job) {
-  validate_job_id(job.job_id);
+  check_job_id(job.job_id);
   validate_labels(job.labels);
   const TrainingInput& in = job.training_input;
   const std::string at = "trainingInput";

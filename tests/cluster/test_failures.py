@@ -2,6 +2,7 @@
 import json
 import os
 import subprocess
+import tempfile
 import time
 import unittest
 
@@ -48,6 +49,18 @@ class Failures(ClusterTestCase):
             self.assertIn(expected, result.stderr)
         self.assertEqual(os.listdir(os.path.join(self.home, "jobs")) if os.path.isdir(os.path.join(self.home, "jobs")) else [], [])
         self.assertEqual(self.slurm("squeue", "--noheader", "--format=%i"), before)
+
+    def test_job_ids_that_are_paths_reach_no_folder(self):
+        outside = tempfile.mkdtemp(prefix="mljob-outside-")
+        os.makedirs(os.path.join(self.home, "jobs"), exist_ok=True)
+        relative = os.path.relpath(outside, os.path.join(self.home, "jobs"))
+        for args in (["update", outside, "--update-labels", "a=b"], ["update", relative, "--update-labels", "a=b"],
+                     ["cancel", "../../y"], ["describe", relative], ["study", "resume", relative]):
+            result = self.mljob(*args, check=False)
+            self.assertEqual(result.returncode, 2, f"{args}: {result.stderr}")
+            self.assertRegex(result.stderr, r"^mljob: error: JOB_ID: value '.*': must start with a letter", args)
+        self.assertEqual(os.listdir(outside), [])  # no job.lock, no job.json written there
+        os.rmdir(outside)
 
     def test_job_ids_are_unique(self):
         job_id = self.unique_id("dup")
