@@ -12,6 +12,10 @@ namespace {
 constexpr std::size_t kMaxJobIdLength = 128;
 constexpr std::size_t kMaxPackageUris = 100;
 constexpr std::size_t kMaxLabelLength = 63;
+// Bounds that keep every count a Slurm option can carry (an int) far from overflowing, sums
+// included; the fit check then refuses what the cluster cannot hold.
+constexpr std::int64_t kMaxReplicaCount = 10000;     // workers, or parameter servers, of one job
+constexpr std::int64_t kMaxAcceleratorCount = 64;    // accelerators of one replica
 constexpr std::array kScaleTiers = {"BASIC", "STANDARD_1", "PREMIUM_1", "BASIC_GPU", "BASIC_TPU", "CUSTOM"};
 constexpr std::array kAcceleratorTypes = {"NVIDIA_TESLA_K80", "NVIDIA_TESLA_P100", "NVIDIA_TESLA_V100",
                                           "NVIDIA_TESLA_P4",  "NVIDIA_TESLA_T4",   "NVIDIA_TESLA_A100",
@@ -44,9 +48,16 @@ void validate_accelerator(const std::optional<AcceleratorConfig>& config, const 
   if (!config) return;
   if (config->count <= 0)
     throw SpecError(field + ".count", std::to_string(config->count), "must be at least 1");
+  if (config->count > kMaxAcceleratorCount)
+    throw SpecError(field + ".count", std::to_string(config->count), "must be at most " + std::to_string(kMaxAcceleratorCount));
   if (std::find(kAcceleratorTypes.begin(), kAcceleratorTypes.end(), config->type) == kAcceleratorTypes.end()) {
     throw SpecError(field + ".type", config->type, "is not an AI Platform accelerator type");
   }
+}
+
+void validate_replica_count(std::int64_t count, const std::string& field) {
+  if (count < 0) throw SpecError(field, std::to_string(count), "must not be negative");
+  if (count > kMaxReplicaCount) throw SpecError(field, std::to_string(count), "must be at most " + std::to_string(kMaxReplicaCount));
 }
 
 }  // namespace
@@ -81,9 +92,8 @@ void validate_job(const Job& job) {
                     "must be one of BASIC, STANDARD_1, PREMIUM_1, BASIC_GPU, BASIC_TPU, CUSTOM");
   }
   bool custom = in.scale_tier == "CUSTOM";
-  if (in.worker_count < 0) throw SpecError(at + ".workerCount", std::to_string(in.worker_count), "must not be negative");
-  if (in.parameter_server_count < 0)
-    throw SpecError(at + ".parameterServerCount", std::to_string(in.parameter_server_count), "must not be negative");
+  validate_replica_count(in.worker_count, at + ".workerCount");
+  validate_replica_count(in.parameter_server_count, at + ".parameterServerCount");
   if (custom && in.master_type.empty()) throw SpecError(at + ".masterType", "", "is required when scaleTier is CUSTOM");
   if (!custom) {
     for (const auto& [field, value] : {std::pair{"masterType", in.master_type}, {"workerType", in.worker_type},
