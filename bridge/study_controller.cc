@@ -395,7 +395,7 @@ void submit_study(const Job& job, const JobStore& store) {
     save_study(study, folder);
     JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder};
     record.slurm_job_id = submit_controller(store, job.job_id);
-    store.save(record);
+    save_or_cancel(store, record);
   } catch (...) {
     store.release(job.job_id);
     throw;
@@ -446,7 +446,7 @@ int resume_study(const Arguments& args) {
                                           resource.value("state", "") + "; resume a study whose controller ended");
   }
   record.slurm_job_id = submit_controller(store, job_id);
-  store.save(record);
+  save_or_cancel(store, record);  // else the record still names the controller that ended
   std::cerr << "Study [" << job_id << "] resumed: controller is Slurm job " << record.slurm_job_id << ".\n";
   return kExitOk;
 }

@@ -351,6 +351,23 @@ CheckedSubmission check_submission(const Arguments& args) {
 
 }  // namespace
 
+void save_or_cancel(const JobStore& store, const JobRecord& record) {
+  try {
+    store.save(record);
+  } catch (const std::exception& error) {
+    const std::string& id = record.slurm_job_id;
+    std::string outcome;
+    try {
+      SlurmClient{}.cancel(id);
+      outcome = "so its Slurm job " + id + " was cancelled: nothing runs without a record";
+    } catch (const std::exception& cancel_error) {
+      outcome = "and its Slurm job " + id + " could not be cancelled either (" + cancel_error.what() +
+                "): cancel it with `scancel " + id + "`";
+    }
+    throw std::runtime_error("the job's record could not be saved (" + std::string(error.what()) + "), " + outcome);
+  }
+}
+
 SlurmPlan plan_training(const Arguments& args) {
   CheckedSubmission checked = check_submission(args);
   fs::path folder = JobStore::from_environment().folder_of(checked.job.job_id);
@@ -411,7 +428,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
     PreparedJob prepared = prepare_job_folder(job, catalog, store, flags.package_path);
     try {
       prepared.record.slurm_job_id = slurm.submit(sbatch_arguments(prepared.submit, prepared.script.string()));
-      store.save(prepared.record);
+      save_or_cancel(store, prepared.record);
     } catch (...) {
       store.release(job.job_id);
       throw;

@@ -6,7 +6,7 @@ import tempfile
 import time
 import unittest
 
-from harness import CLUSTER, ClusterTestCase
+from harness import CLUSTER, TRAINER, ClusterTestCase
 
 
 class Failures(ClusterTestCase):
@@ -61,6 +61,27 @@ class Failures(ClusterTestCase):
             self.assertRegex(result.stderr, r"^mljob: error: JOB_ID: value '.*': must start with a letter", args)
         self.assertEqual(os.listdir(outside), [])  # no job.lock, no job.json written there
         os.rmdir(outside)
+
+    def test_a_record_that_cannot_be_saved_cancels_the_job(self):
+        job_id = self.unique_id("nodisk")
+        # Labels are in the record only: it is the one file over the limit (the catalog cache is
+        # written by the dry run first, and the staged trainer and job.sbatch are a few KB).
+        labels = {f"k{i:04d}": "v" * 60 for i in range(600)}
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as config:
+            json.dump({"labels": labels, "trainingInput": {"scaleTier": "BASIC", "pythonModule": "trainer.task",
+                                                           "args": ["--epochs", "600", "--sleep", "1"]}}, config)
+            config.flush()
+            args = ("submit", "training", job_id, "--config", config.name, "--package-path", TRAINER)
+            self.mljob(*args, "--dry-run")
+            result = self.mljob_on_a_full_disk(32 * 1024, *args)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("the job's record could not be saved (cannot write", result.stderr)
+        self.assertRegex(result.stderr, r"so its Slurm job \d+ was cancelled: nothing runs without a record")
+        self.assertEqual(os.listdir(os.path.join(self.home, "jobs")), [])
+        deadline = time.time() + 30
+        while self.slurm_states_named(job_id) != ["CANCELLED"] and time.time() < deadline:
+            time.sleep(0.5)
+        self.assertEqual(self.slurm_states_named(job_id), ["CANCELLED"])
 
     def test_job_ids_are_unique(self):
         job_id = self.unique_id("dup")
