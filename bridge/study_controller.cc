@@ -369,9 +369,21 @@ Study previous_study(const JobStore& store, const std::string& job_id, const std
   return load_study(record->folder);
 }
 
-}  // namespace
+// Every trial is a job of its own, "<study>_trial_<n>" up to the study's last trial: each of
+// those IDs must be a valid job ID, so the study's own must leave room for the suffix.
+void check_trial_job_ids(const std::string& study_id, std::size_t last_trial) {
+  std::string last = tuner::trial_job_id(study_id, static_cast<int>(std::max<std::size_t>(last_trial, 1)));
+  if (last.size() <= kMaxJobIdLength) return;
+  std::size_t suffix = last.size() - study_id.size();
+  throw SpecError("jobId", study_id,
+                  "is too long for a study of " + std::to_string(last_trial) + " trials: each trial is a job <jobId>_trial_<n>, "
+                  "whose ID must be at most " + std::to_string(kMaxJobIdLength) + " characters, so a study's job ID must be "
+                  "at most " + std::to_string(kMaxJobIdLength - suffix) + " characters here");
+}
 
-void submit_study(const Job& job, const JobStore& store) {
+// The study the spec describes, continued from resumePreviousJobId and warm-started from its
+// parents, which must be studies of the user's; its trials' job IDs checked.
+Study new_study(const Job& job, const JobStore& store) {
   tuner::HyperparameterSpec spec =
       tuner::parse_hyperparameter_spec(job.training_input.hyperparameters, "trainingInput.hyperparameters");
   // The seed: SageMaker's RandomSeed if given, else the job ID's hash, so a study is
@@ -388,6 +400,16 @@ void submit_study(const Job& job, const JobStore& store) {
       study.warm_start_from(previous_study(store, parent, field), parent, spec.warm_start->type, field);
     }
   }
+  check_trial_job_ids(job.job_id, study.trials().size() + study.trials_left());
+  return study;
+}
+
+}  // namespace
+
+void check_study(const Job& job, const JobStore& store) { new_study(job, store); }
+
+void submit_study(const Job& job, const JobStore& store) {
+  Study study = new_study(job, store);
   fs::path folder = store.reserve(job.job_id);
   try {
     json job_json = to_json(job);

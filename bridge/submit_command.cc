@@ -275,6 +275,15 @@ void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, co
   }
 }
 
+// A study's own checks beyond its job's: its trials' job (above), its packages, which every
+// trial stages itself and so are not staged at submit, and its trials' job IDs (check_study).
+void check_study_job(const Job& study_job, const tiers::TierCatalog& catalog, const PlanContext& context,
+                     const JobStore& store, const std::string& package_path) {
+  check_trial_job(study_job, catalog, context);
+  check_packages(package_path, study_job.training_input.package_uris);
+  check_study(study_job, store);
+}
+
 SubmitFlags parse_flags(const Arguments& args) {
   SubmitFlags flags;
   Arguments own = args;
@@ -402,7 +411,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   SlurmClient slurm;
   if (flags.dry_run) {
     SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
-    if (study) check_trial_job(job, catalog, context);
+    if (study) check_study_job(job, catalog, context, store, flags.package_path);
     for (const auto& note : defaulted) std::cout << "# Default: " << note << "\n";
     plan.step_wrapper = collector_wrapper(folder);
     print_plan(plan);
@@ -417,7 +426,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   }
 
   SlurmPlan plan = plan_job(job, catalog, context);  // before reserving: bad specs leave nothing
-  if (study) check_trial_job(job, catalog, context);
+  if (study) check_study_job(job, catalog, context, store, flags.package_path);
   check_fit(job, plan, slurm, InventoryCache(store.root() / "cache", kInventoryMaxAge));
   if (study) {
     // Each trial stages the packages itself: a local package folder is passed on as a path.

@@ -9,7 +9,6 @@
 namespace mljob {
 namespace {
 
-constexpr std::size_t kMaxJobIdLength = 128;
 constexpr std::size_t kMaxPackageUris = 100;
 constexpr std::size_t kMaxLabelLength = 63;
 // Bounds that keep every count a Slurm option can carry (an int) far from overflowing, sums

@@ -50,6 +50,19 @@ class Failures(ClusterTestCase):
         self.assertEqual(os.listdir(os.path.join(self.home, "jobs")) if os.path.isdir(os.path.join(self.home, "jobs")) else [], [])
         self.assertEqual(self.slurm("squeue", "--noheader", "--format=%i"), before)
 
+    def test_a_study_with_a_missing_package_path_is_refused_at_submit(self):
+        # Its trials stage the package themselves: without the check, every trial would fail.
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as config:
+            config.write("trainingInput:\n  scaleTier: BASIC\n  pythonModule: trainer.task\n  hyperparameters:\n"
+                         "    maxTrials: 2\n    params: [{parameterName: u, type: INTEGER, minValue: 1, maxValue: 2}]\n")
+            config.flush()
+            for path, rule in (("/nonexistent", "must be an existing folder"), ("/tmp", "no __init__.py")):
+                result = self.mljob("submit", "training", self.unique_id("study"), "--config", config.name,
+                                    "--package-path", path, check=False)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertRegex(result.stderr, f"^mljob: error: --package-path: value '{path}': .*{rule}")
+        self.assertFalse(os.path.isdir(os.path.join(self.home, "jobs")) and os.listdir(os.path.join(self.home, "jobs")))
+
     def test_job_ids_that_are_paths_reach_no_folder(self):
         outside = tempfile.mkdtemp(prefix="mljob-outside-")
         os.makedirs(os.path.join(self.home, "jobs"), exist_ok=True)
