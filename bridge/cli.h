@@ -46,7 +46,7 @@ SlurmPlan plan_training(const Arguments& args);
 void save_or_cancel(const JobStore& store, const JobRecord& record);
 
 // Runs `command`, turning errors into a message on stderr prefixed by `program` and the exit
-// code of their kind: bad input 2, Slurm or system failure 1.
+// code of their kind: bad input 2, Slurm or system failure 1, interrupted 128 + the signal.
 int run_reporting_errors(const std::string& program, const std::function<int()>& command);
 
 // Polls the job once a second until it has ended and Slurm has accounted every component;

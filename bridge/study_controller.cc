@@ -18,6 +18,7 @@
 #include "bridge/study_files.h"
 #include "bridge/trial_launcher.h"
 #include "core/batch_script.h"
+#include "core/interruption.h"
 #include "core/job_state.h"
 #include "core/process.h"
 #include "core/slurm_client.h"
@@ -416,6 +417,7 @@ void submit_study(const Job& job, const JobStore& store) {
     write_atomically(folder / kStudyJobFile, job_json.dump(2) + "\n");
     save_study(study, folder);
     JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder};
+    throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
     record.slurm_job_id = submit_controller(store, job.job_id);
     save_or_cancel(store, record);
   } catch (...) {

@@ -16,6 +16,7 @@
 #include "core/batch_script.h"
 #include "core/files.h"
 #include "core/fit_check.h"
+#include "core/interruption.h"
 #include "core/inventory_cache.h"
 #include "core/job_state.h"
 #include "core/package_stager.h"
@@ -331,6 +332,7 @@ PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, cons
     return {std::move(record), std::move(plan), script, submit};
   } catch (...) {
     store.release(job.job_id);
+    throw_if_interrupted();  // a Ctrl-C that also stopped tar says so, not "could not be unpacked"
     throw;
   }
 }
@@ -356,6 +358,33 @@ CheckedSubmission check_submission(const Arguments& args) {
   validate_against_catalog(checked.job, checked.catalog);
   check_metric_declarations(checked.job);  // a bad metric regex is refused here, before anything is done
   return checked;
+}
+
+// Reserves the job's (or the study's) folder, fills it, submits it and records it. From the
+// reservation on, a Ctrl-C or SIGTERM undoes what is half-done (core/interruption.h); one that
+// comes once the job is submitted and recorded ends the command after it has said so.
+void submit_and_record(Job& job, bool study, const tiers::TierCatalog& catalog, const JobStore& store,
+                       const SubmitFlags& flags, SubmitOutput output) {
+  InterruptionGuard interruption;
+  if (study) {
+    // Each trial stages the packages itself: a local package folder is passed on as a path.
+    if (!flags.package_path.empty()) job.training_input.package_uris.push_back(fs::absolute(flags.package_path).string());
+    submit_study(job, store);
+    if (output == SubmitOutput::kHuman) std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
+    return;
+  }
+  PreparedJob prepared = prepare_job_folder(job, catalog, store, flags.package_path);
+  try {
+    throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
+    prepared.record.slurm_job_id = SlurmClient{}.submit(sbatch_arguments(prepared.submit, prepared.script.string()));
+    save_or_cancel(store, prepared.record);
+  } catch (...) {
+    store.release(job.job_id);
+    throw;
+  }
+  if (output == SubmitOutput::kHuman) {
+    std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << prepared.record.slurm_job_id << ".\n";
+  }
 }
 
 }  // namespace
@@ -428,24 +457,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   SlurmPlan plan = plan_job(job, catalog, context);  // before reserving: bad specs leave nothing
   if (study) check_study_job(job, catalog, context, store, flags.package_path);
   check_fit(job, plan, slurm, InventoryCache(store.root() / "cache", kInventoryMaxAge));
-  if (study) {
-    // Each trial stages the packages itself: a local package folder is passed on as a path.
-    if (!flags.package_path.empty()) job.training_input.package_uris.push_back(fs::absolute(flags.package_path).string());
-    submit_study(job, store);
-    if (output == SubmitOutput::kHuman) std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
-  } else {
-    PreparedJob prepared = prepare_job_folder(job, catalog, store, flags.package_path);
-    try {
-      prepared.record.slurm_job_id = slurm.submit(sbatch_arguments(prepared.submit, prepared.script.string()));
-      save_or_cancel(store, prepared.record);
-    } catch (...) {
-      store.release(job.job_id);
-      throw;
-    }
-    if (output == SubmitOutput::kHuman) {
-      std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << prepared.record.slurm_job_id << ".\n";
-    }
-  }
+  submit_and_record(job, study, catalog, store, flags, output);
   if (submitted_job_id) *submitted_job_id = job.job_id;
   if (output == SubmitOutput::kSilent) return kExitOk;
   if (output == SubmitOutput::kJobIdOnly) {

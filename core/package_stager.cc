@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/interruption.h"
 #include "core/process.h"
 #include "core/spec_error.h"
 #include "core/text.h"
@@ -190,6 +191,7 @@ class Stager {
 
 std::vector<fs::path> stage_packages(const std::string& package_path, const std::vector<std::string>& package_uris,
                                      const fs::path& package_root, const StagingOptions& options) {
+  throw_if_interrupted();
   fs::create_directories(package_root);
   Stager stager(package_root, options);
   if (!package_path.empty()) {
@@ -197,6 +199,7 @@ std::vector<fs::path> stage_packages(const std::string& package_path, const std:
     stager.add(stage_folder("--package-path", fs::absolute(package_path), package_root));
   }
   for (std::size_t i = 0; i < package_uris.size(); ++i) {
+    throw_if_interrupted();  // between packages: a Ctrl-C stops staging here
     stager.stage_uri("trainingInput.packageUris[" + std::to_string(i) + "]", package_uris[i]);
   }
   return stager.result();

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "core/interruption.h"
 #include "core/process.h"
 #include "core/test_support.h"
 
@@ -121,6 +122,20 @@ TEST_F(PackageStager, CheckingRefusesWhatStagingWouldAndCopiesNothing) {
                              "trainingInput.packageUris[0]", "must be a package folder, a wheel");
   testing::expect_spec_error([&] { check_packages("", {"gs://bucket/p.tar.gz"}); }, "trainingInput.packageUris[0]",
                              "only http and https");
+  EXPECT_FALSE(fs::exists(scratch_ / "staged"));
+}
+
+TEST_F(PackageStager, AnInterruptionStopsStagingBetweenPackages) {
+  write("src/mypkg/__init__.py");
+  auto archive = pack("mypkg.tgz", "src", "mypkg").string();
+  InterruptionGuard guard;
+  std::raise(SIGINT);
+  try {
+    stage({archive});
+    ADD_FAILURE() << "staging went on after SIGINT";
+  } catch (const Interrupted& e) {
+    EXPECT_EQ(e.signal(), SIGINT);
+  }
   EXPECT_FALSE(fs::exists(scratch_ / "staged"));
 }
 

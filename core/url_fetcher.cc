@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/interruption.h"
 #include "core/spec_error.h"
 
 namespace mljob {
@@ -88,8 +89,11 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
   return bytes;
 }
 
+// libcurl's progress callback, called at least once a second: returning non-zero aborts the
+// transfer, which is how a Ctrl-C (core/interruption.h) stops a download.
 int report_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
   auto* transfer = static_cast<Transfer*>(user);
+  if (pending_interruption()) return 1;
   if (transfer->progress && *transfer->progress) (*transfer->progress)(now, total);
   return 0;
 }
@@ -177,10 +181,12 @@ void fetch_url(const std::string& url, const fs::path& target, const FetchLimits
   double backoff = limits.first_backoff_seconds;
   Attempt attempt;
   for (int tried = 1; tried <= limits.attempts; ++tried) {
+    throw_if_interrupted();
     attempt = try_once(url, target, limits, progress);
     if (attempt.ok) return;
     std::error_code ignored;
     fs::remove(target, ignored);  // never leave half a package behind
+    throw_if_interrupted();
     if (attempt.permanent) throw FetchError(attempt.problem, true);
     if (tried < limits.attempts) {
       std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
