@@ -152,6 +152,21 @@ class Injection(ClusterTestCase):
         self.assertEqual(argv[3:3 + len(nasty)], nasty)
         self.assertFalse(os.path.exists("/tmp/mljob-pwned"))
 
+    def test_args_from_a_spec_reach_the_program_as_written(self):
+        # YAML reads these plain scalars as numbers; the API's args are strings, passed on as given.
+        written = ["0x10", "inf", ".nan", "1e3", "007", "True", "1_000", "-0"]
+        job_id = self.unique_id("asis")
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as config:
+            config.write("trainingInput:\n  scaleTier: BASIC\n  pythonModule: trainer.task\n"
+                         f"  args: [--echo-args, --epochs, 1, {', '.join(written)}]\n")
+            config.flush()
+            self.mljob("submit", "training", job_id, "--config", config.name, "--package-path", TRAINER)
+        self.wait_for_state(job_id, {"SUCCEEDED", "FAILED"})
+        lines = [l for l in self.output_of(job_id).splitlines() if "ARGV " in l]
+        self.assertEqual(len(lines), 1, self.output_of(job_id))
+        argv = json.loads(lines[0].split("ARGV ", 1)[1])
+        self.assertEqual(argv[:3 + len(written)], ["--echo-args", "--epochs", "1", *written])
+
 
 if __name__ == "__main__":
     unittest.main()
