@@ -51,10 +51,12 @@ bool is_job_id(const std::string& name) {
 
 JobStore::JobStore(fs::path root) : root_(std::move(root)) {}
 
+// Absolute, so that no path made from it (a script given to sbatch, a folder given to tar)
+// can start with '-' and be read as an option.
 JobStore JobStore::from_environment() {
-  if (const char* home = std::getenv("MLJOB_HOME"); home && *home) return JobStore(home);
+  if (const char* home = std::getenv("MLJOB_HOME"); home && *home) return JobStore(fs::absolute(home));
   const char* user_home = std::getenv("HOME");
-  return JobStore(fs::path(user_home && *user_home ? user_home : "/tmp") / ".mljob");
+  return JobStore(fs::absolute(fs::path(user_home && *user_home ? user_home : "/tmp") / ".mljob"));
 }
 
 // A job ID becomes a path only once it is known to be one: "/tmp/x" or "../../y" would

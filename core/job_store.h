@@ -25,7 +25,7 @@ struct JobRecord {
 class JobStore {
  public:
   explicit JobStore(std::filesystem::path root);
-  // $MLJOB_HOME, else $HOME/.mljob.
+  // $MLJOB_HOME, else $HOME/.mljob, made absolute.
   static JobStore from_environment();
 
   const std::filesystem::path& root() const { return root_; }

@@ -57,5 +57,16 @@ TEST(JobStore, ARecordThatCannotBeWrittenIsAnErrorAndTheOldOneStays) {
   EXPECT_EQ(store.load("job_1")->slurm_job_id, "42");
 }
 
+TEST(JobStore, FromEnvironmentIsAbsolute) {
+  const char* saved = std::getenv("MLJOB_HOME");
+  std::string kept = saved ? saved : "";
+  ::setenv("MLJOB_HOME", "-relative-home", 1);
+  fs::path root = JobStore::from_environment().root();
+  if (saved) ::setenv("MLJOB_HOME", kept.c_str(), 1);
+  else ::unsetenv("MLJOB_HOME");
+  EXPECT_TRUE(root.is_absolute()) << root;
+  EXPECT_EQ(root.filename(), "-relative-home");
+}
+
 }  // namespace
 }  // namespace mljob
