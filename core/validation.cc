@@ -59,6 +59,23 @@ void validate_replica_count(std::int64_t count, const std::string& field) {
   if (count > kMaxReplicaCount) throw SpecError(field, std::to_string(count), "must be at most " + std::to_string(kMaxReplicaCount));
 }
 
+// A NUL byte cannot pass through a path, a command line or a batch script (bash drops it, a
+// path ends at it): the program would get something else than what was written.
+void refuse_nul(const std::string& field, const std::string& value) {
+  if (value.find('\0') == std::string::npos) return;
+  std::string shown;
+  for (char c : value) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
+  throw SpecError(field, shown, "must not contain a NUL byte");
+}
+
+void refuse_nul_bytes(const TrainingInput& in, const std::string& at) {
+  refuse_nul(at + ".pythonModule", in.python_module);
+  refuse_nul(at + ".jobDir", in.job_dir);
+  for (std::size_t i = 0; i < in.args.size(); ++i) refuse_nul(at + ".args[" + std::to_string(i) + "]", in.args[i]);
+  for (std::size_t i = 0; i < in.package_uris.size(); ++i)
+    refuse_nul(at + ".packageUris[" + std::to_string(i) + "]", in.package_uris[i]);
+}
+
 }  // namespace
 
 void check_job_id(const std::string& id, const std::string& field) {
@@ -124,6 +141,7 @@ void validate_job(const Job& job) {
   }
   if (in.python_module.empty())
     throw SpecError(at + ".pythonModule", "", "is required (the module to run, e.g. trainer.task)");
+  refuse_nul_bytes(in, at);
 }
 
 void validate_against_catalog(const Job& job, const tiers::TierCatalog& catalog) {

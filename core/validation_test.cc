@@ -119,5 +119,22 @@ TEST(Validation, CountsHaveUpperBounds) {
   EXPECT_NO_THROW(validate_job(job_from(custom + "  masterConfig: {acceleratorConfig: {count: 64, type: NVIDIA_TESLA_T4}}\n")));
 }
 
+TEST(Validation, NulBytesAreRefusedWhereTheyWouldBeLost) {
+  const std::string ok = "  scaleTier: BASIC\n  pythonModule: t\n";
+  expect_spec_error([&] { validate_job(job_from(ok + "  args: [--a, \"x\\0y\"]\n")); }, "trainingInput.args[1]",
+                    "must not contain a NUL byte");
+  expect_spec_error([&] { validate_job(job_from(ok + "  jobDir: \"/data/\\0run\"\n")); }, "trainingInput.jobDir",
+                    "must not contain a NUL byte");
+  expect_spec_error([&] { validate_job(job_from(ok + "  packageUris: [\"/p\\0.whl\"]\n")); },
+                    "trainingInput.packageUris[0]", "NUL");
+  expect_spec_error([&] { validate_job(job_from("  scaleTier: BASIC\n  pythonModule: \"t\\0x\"\n")); },
+                    "trainingInput.pythonModule", "NUL");
+  try {
+    validate_job(job_from(ok + "  jobDir: \"/a\\0b\"\n"));
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.value(), "/a\\0b");  // shown escaped, not as a raw NUL
+  }
+}
+
 }  // namespace
 }  // namespace mljob
