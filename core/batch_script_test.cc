@@ -106,7 +106,7 @@ TEST(ArrayScript, EachElementRunsItsOwnTrialScriptInItsFolderWithItsEnvironment)
 TEST(BatchScript, AJobDirThatLooksLikeAnOptionIsAFolder) {
   std::filesystem::path root = std::filesystem::temp_directory_path() / ("mljob-jobdir-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(root);
-  for (const std::string& job_dir : {"-Z", "--help", "-p"}) {
+  for (std::string job_dir : {"-Z", "--help", "-p"}) {
     SlurmPlan plan = two_component_plan({});
     plan.job_dir = job_dir;
     std::string script = render_batch_script(plan);

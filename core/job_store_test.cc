@@ -18,7 +18,7 @@ TEST(JobStore, AJobIdThatIsNotOneNeverBecomesAPath) {
   testing::ScratchFolder scratch("mljob-store");
   JobStore store(scratch.path());
   fs::create_directories(scratch.path() / "outside");
-  for (const std::string& id : {"/tmp/x", "../../y", "../outside", "a/b", ".", "..", "", "a b"}) {
+  for (std::string id : {"/tmp/x", "../../y", "../outside", "a/b", ".", "..", "", "a b"}) {
     expect_spec_error([&] { store.folder_of(id); }, "JOB_ID", "");
     expect_spec_error([&] { store.load(id); }, "JOB_ID", "");
     expect_spec_error([&] { store.lock(id); }, "JOB_ID", "");
