@@ -40,8 +40,13 @@ PreparedJob prepare_training(const Arguments& args);
 // The plan `mljob submit training ARGS` would make, without preparing or submitting anything.
 SlurmPlan plan_training(const Arguments& args);
 
+// Saves the record of a job Slurm has just accepted. When it cannot be written (a full disk, a
+// quota), the job is cancelled, since no mljob command could find it without its record, and
+// the error says so (or, where Slurm refuses the cancel too, which job to cancel by hand).
+void save_or_cancel(const JobStore& store, const JobRecord& record);
+
 // Runs `command`, turning errors into a message on stderr prefixed by `program` and the exit
-// code of their kind: bad input 2, Slurm or system failure 1.
+// code of their kind: bad input 2, Slurm or system failure 1, interrupted 128 + the signal.
 int run_reporting_errors(const std::string& program, const std::function<int()>& command);
 
 // Polls the job once a second until it has ended and Slurm has accounted every component;

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "bridge/cli.h"
+#include "core/interruption.h"
 #include "core/slurm_client.h"
 #include "core/spec_error.h"
 #include "tiers/catalog_loader.h"
@@ -13,6 +14,10 @@ int run_reporting_errors(const std::string& program, const std::function<int()>&
   } catch (const SpecError& e) {
     std::cerr << program << ": error: " << e.what() << "\n";
     return kExitBadInput;
+  } catch (const Interrupted& e) {
+    // Thrown only where what was begun has been undone (core/interruption.h).
+    std::cerr << program << ": " << e.what() << ": nothing was submitted\n";
+    return 128 + e.signal();
   } catch (const tiers::CatalogError& e) {
     std::cerr << program << ": error in the tier catalog: " << e.what() << "\n";
     return kExitBadInput;

@@ -18,10 +18,12 @@
 #include "bridge/study_files.h"
 #include "bridge/trial_launcher.h"
 #include "core/batch_script.h"
+#include "core/interruption.h"
 #include "core/job_state.h"
 #include "core/process.h"
 #include "core/slurm_client.h"
 #include "core/spec_error.h"
+#include "core/validation.h"
 #include "metrics/metrics_store.h"
 #include "metrics/plot.h"  // record_step
 #include "tuner/hyperparameter_spec.h"
@@ -66,7 +68,7 @@ std::string controller_script(const std::string& job_id) {
 std::string submit_controller(const JobStore& store, const std::string& job_id) {
   fs::path folder = store.folder_of(job_id);
   fs::path script = folder / "controller.sbatch";
-  std::ofstream(script) << controller_script(job_id);
+  write_atomically(script, controller_script(job_id));
   SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id};
   return SlurmClient{}.submit(sbatch_arguments(submit, script.string()));
 }
@@ -358,14 +360,31 @@ JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id)
 // The study named by resumePreviousJobId or a warm start's parent (at `field`), which must be
 // one of the user's studies.
 Study previous_study(const JobStore& store, const std::string& job_id, const std::string& field) {
+  try {
+    check_job_id(job_id, field);  // a name, not a path: "../x" is no study of the user's
+  } catch (const SpecError& error) {
+    throw SpecError(field, job_id, "must name one of your tuning studies (it is not a job ID: " + error.rule() + ")");
+  }
   auto record = store.load(job_id);
   if (!record || !is_study_folder(record->folder)) throw SpecError(field, job_id, "must name one of your tuning studies");
   return load_study(record->folder);
 }
 
-}  // namespace
+// Every trial is a job of its own, "<study>_trial_<n>" up to the study's last trial: each of
+// those IDs must be a valid job ID, so the study's own must leave room for the suffix.
+void check_trial_job_ids(const std::string& study_id, std::size_t last_trial) {
+  std::string last = tuner::trial_job_id(study_id, static_cast<int>(std::max<std::size_t>(last_trial, 1)));
+  if (last.size() <= kMaxJobIdLength) return;
+  std::size_t suffix = last.size() - study_id.size();
+  throw SpecError("jobId", study_id,
+                  "is too long for a study of " + std::to_string(last_trial) + " trials: each trial is a job <jobId>_trial_<n>, "
+                  "whose ID must be at most " + std::to_string(kMaxJobIdLength) + " characters, so a study's job ID must be "
+                  "at most " + std::to_string(kMaxJobIdLength - suffix) + " characters here");
+}
 
-void submit_study(const Job& job, const JobStore& store) {
+// The study the spec describes, continued from resumePreviousJobId and warm-started from its
+// parents, which must be studies of the user's; its trials' job IDs checked.
+Study new_study(const Job& job, const JobStore& store) {
   tuner::HyperparameterSpec spec =
       tuner::parse_hyperparameter_spec(job.training_input.hyperparameters, "trainingInput.hyperparameters");
   // The seed: SageMaker's RandomSeed if given, else the job ID's hash, so a study is
@@ -382,14 +401,25 @@ void submit_study(const Job& job, const JobStore& store) {
       study.warm_start_from(previous_study(store, parent, field), parent, spec.warm_start->type, field);
     }
   }
+  check_trial_job_ids(job.job_id, study.trials().size() + study.trials_left());
+  return study;
+}
+
+}  // namespace
+
+void check_study(const Job& job, const JobStore& store) { new_study(job, store); }
+
+void submit_study(const Job& job, const JobStore& store) {
+  Study study = new_study(job, store);
   fs::path folder = store.reserve(job.job_id);
   try {
     json job_json = to_json(job);
     write_atomically(folder / kStudyJobFile, job_json.dump(2) + "\n");
     save_study(study, folder);
     JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder};
+    throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
     record.slurm_job_id = submit_controller(store, job.job_id);
-    store.save(record);
+    save_or_cancel(store, record);
   } catch (...) {
     store.release(job.job_id);
     throw;
@@ -440,7 +470,7 @@ int resume_study(const Arguments& args) {
                                           resource.value("state", "") + "; resume a study whose controller ended");
   }
   record.slurm_job_id = submit_controller(store, job_id);
-  store.save(record);
+  save_or_cancel(store, record);  // else the record still names the controller that ended
   std::cerr << "Study [" << job_id << "] resumed: controller is Slurm job " << record.slurm_job_id << ".\n";
   return kExitOk;
 }

@@ -18,6 +18,10 @@
 
 namespace mljob::cli {
 
+// What submit_study checks before it reserves anything: the studies resumePreviousJobId and a
+// warm start name are the user's, and every trial's job ID (<jobId>_trial_<n>) is valid.
+void check_study(const Job& job, const JobStore& store);
+
 // Reserves the study's folder, writes its spec and its initial study file, submits the
 // controller and saves the record. Throws (leaving nothing behind) on failure.
 void submit_study(const Job& job, const JobStore& store);

@@ -17,17 +17,6 @@ std::string read_text(const fs::path& file) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-void write_atomically(const fs::path& file, const std::string& text) {
-  fs::path temporary = file;
-  temporary += ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + temporary.string());
-  }
-  fs::rename(temporary, file);
-}
-
 tuner::Study load_study(const fs::path& folder) {
   if (!fs::exists(folder / kStudyFile) && fs::exists(folder / kStudyJsonFile)) {
     return tuner::Study::from_json(nlohmann::json::parse(read_text(folder / kStudyJsonFile)));

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <string>
 
+#include "core/files.h"  // write_atomically
 #include "tuner/study.h"
 
 namespace mljob::cli {
@@ -16,8 +17,6 @@ inline constexpr const char* kStudyJsonFile = "study.json";
 inline constexpr const char* kStudyJobFile = "study_job.json";
 
 std::string read_text(const std::filesystem::path& file);
-// Written beside the target and renamed over it, so a crash never leaves half a file.
-void write_atomically(const std::filesystem::path& file, const std::string& text);
 
 tuner::Study load_study(const std::filesystem::path& folder);
 void save_study(const tuner::Study& study, const std::filesystem::path& folder);

@@ -14,7 +14,9 @@
 #include "bridge/metrics_declarations.h"
 #include "bridge/study_controller.h"
 #include "core/batch_script.h"
+#include "core/files.h"
 #include "core/fit_check.h"
+#include "core/interruption.h"
 #include "core/inventory_cache.h"
 #include "core/job_state.h"
 #include "core/package_stager.h"
@@ -274,6 +276,15 @@ void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, co
   }
 }
 
+// A study's own checks beyond its job's: its trials' job (above), its packages, which every
+// trial stages itself and so are not staged at submit, and its trials' job IDs (check_study).
+void check_study_job(const Job& study_job, const tiers::TierCatalog& catalog, const PlanContext& context,
+                     const JobStore& store, const std::string& package_path) {
+  check_trial_job(study_job, catalog, context);
+  check_packages(package_path, study_job.training_input.package_uris);
+  check_study(study_job, store);
+}
+
 SubmitFlags parse_flags(const Arguments& args) {
   SubmitFlags flags;
   Arguments own = args;
@@ -313,14 +324,15 @@ PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, cons
     }
     SlurmPlan plan = plan_job(job, catalog, context);
     plan.step_wrapper = collector_wrapper(folder);
-    std::ofstream(folder / metrics::kDeclarationsFile) << metric_declarations(job).dump(2) << "\n";
+    write_atomically(folder / metrics::kDeclarationsFile, metric_declarations(job).dump(2) + "\n");
     fs::path script = folder / "job.sbatch";
-    std::ofstream(script) << render_batch_script(plan);
+    write_atomically(script, render_batch_script(plan));
     SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
     JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder};
     return {std::move(record), std::move(plan), script, submit};
   } catch (...) {
     store.release(job.job_id);
+    throw_if_interrupted();  // a Ctrl-C that also stopped tar says so, not "could not be unpacked"
     throw;
   }
 }
@@ -348,7 +360,51 @@ CheckedSubmission check_submission(const Arguments& args) {
   return checked;
 }
 
+// Reserves the job's (or the study's) folder, fills it, submits it and records it. From the
+// reservation on, a Ctrl-C or SIGTERM undoes what is half-done (core/interruption.h); one that
+// comes once the job is submitted and recorded ends the command after it has said so.
+void submit_and_record(Job& job, bool study, const tiers::TierCatalog& catalog, const JobStore& store,
+                       const SubmitFlags& flags, SubmitOutput output) {
+  InterruptionGuard interruption;
+  if (study) {
+    // Each trial stages the packages itself: a local package folder is passed on as a path.
+    if (!flags.package_path.empty()) job.training_input.package_uris.push_back(fs::absolute(flags.package_path).string());
+    submit_study(job, store);
+    if (output == SubmitOutput::kHuman) std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
+    return;
+  }
+  PreparedJob prepared = prepare_job_folder(job, catalog, store, flags.package_path);
+  try {
+    throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
+    prepared.record.slurm_job_id = SlurmClient{}.submit(sbatch_arguments(prepared.submit, prepared.script.string()));
+    save_or_cancel(store, prepared.record);
+  } catch (...) {
+    store.release(job.job_id);
+    throw;
+  }
+  if (output == SubmitOutput::kHuman) {
+    std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << prepared.record.slurm_job_id << ".\n";
+  }
+}
+
 }  // namespace
+
+void save_or_cancel(const JobStore& store, const JobRecord& record) {
+  try {
+    store.save(record);
+  } catch (const std::exception& error) {
+    const std::string& id = record.slurm_job_id;
+    std::string outcome;
+    try {
+      SlurmClient{}.cancel(id);
+      outcome = "so its Slurm job " + id + " was cancelled: nothing runs without a record";
+    } catch (const std::exception& cancel_error) {
+      outcome = "and its Slurm job " + id + " could not be cancelled either (" + cancel_error.what() +
+                "): cancel it with `scancel " + id + "`";
+    }
+    throw std::runtime_error("the job's record could not be saved (" + std::string(error.what()) + "), " + outcome);
+  }
+}
 
 SlurmPlan plan_training(const Arguments& args) {
   CheckedSubmission checked = check_submission(args);
@@ -384,7 +440,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   SlurmClient slurm;
   if (flags.dry_run) {
     SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
-    if (study) check_trial_job(job, catalog, context);
+    if (study) check_study_job(job, catalog, context, store, flags.package_path);
     for (const auto& note : defaulted) std::cout << "# Default: " << note << "\n";
     plan.step_wrapper = collector_wrapper(folder);
     print_plan(plan);
@@ -399,26 +455,9 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   }
 
   SlurmPlan plan = plan_job(job, catalog, context);  // before reserving: bad specs leave nothing
-  if (study) check_trial_job(job, catalog, context);
+  if (study) check_study_job(job, catalog, context, store, flags.package_path);
   check_fit(job, plan, slurm, InventoryCache(store.root() / "cache", kInventoryMaxAge));
-  if (study) {
-    // Each trial stages the packages itself: a local package folder is passed on as a path.
-    if (!flags.package_path.empty()) job.training_input.package_uris.push_back(fs::absolute(flags.package_path).string());
-    submit_study(job, store);
-    if (output == SubmitOutput::kHuman) std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
-  } else {
-    PreparedJob prepared = prepare_job_folder(job, catalog, store, flags.package_path);
-    try {
-      prepared.record.slurm_job_id = slurm.submit(sbatch_arguments(prepared.submit, prepared.script.string()));
-      store.save(prepared.record);
-    } catch (...) {
-      store.release(job.job_id);
-      throw;
-    }
-    if (output == SubmitOutput::kHuman) {
-      std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << prepared.record.slurm_job_id << ".\n";
-    }
-  }
+  submit_and_record(job, study, catalog, store, flags, output);
   if (submitted_job_id) *submitted_job_id = job.job_id;
   if (output == SubmitOutput::kSilent) return kExitOk;
   if (output == SubmitOutput::kJobIdOnly) {

@@ -76,7 +76,8 @@ std::string render_batch_script(const SlurmPlan& plan) {
     script << "# The site's setup for this runtime version (from the tier catalog):\n";
     script << plan.runtime_setup << "\n";
   }
-  script << "mkdir -p " << shell_quote(plan.job_dir) << "\n";
+  // "--": a jobDir such as "-Z" is a folder's name, not an option of mkdir.
+  script << "mkdir -p -- " << shell_quote(plan.job_dir) << "\n";
   // The plugin derives SageMaker's SM_MODEL_DIR / SM_OUTPUT_DATA_DIR from it.
   script << "export MLJOB_JOB_DIR=" << shell_quote(plan.job_dir) << "\n";
   // One step over every component runs every replica; --kill-on-bad-exit ends the others
@@ -105,8 +106,8 @@ std::string render_array_script(const SlurmPlan& plan, const std::string& job_na
   for (const auto& element : elements) {
     script << "  " << element.index << ")\n";
     for (const auto& [name, value] : element.environment) script << "    export " << name << "=" << shell_quote(value) << "\n";
-    script << "    cd " << shell_quote(element.folder) << "\n";
-    script << "    exec /bin/bash " << shell_quote(element.script) << " ;;\n";
+    script << "    cd -- " << shell_quote(element.folder) << "\n";
+    script << "    exec /bin/bash -- " << shell_quote(element.script) << " ;;\n";
   }
   script << "  *) echo \"mljob: array task ${SLURM_ARRAY_TASK_ID:-?} is none of this array's trials\" >&2; exit 1 ;;\n";
   script << "esac\n";

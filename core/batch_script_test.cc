@@ -102,6 +102,25 @@ TEST(ArrayScript, EachElementRunsItsOwnTrialScriptInItsFolderWithItsEnvironment)
   std::filesystem::remove_all(root);
 }
 
+// The script's mkdir line, run by bash: a jobDir that looks like an option is still a folder.
+TEST(BatchScript, AJobDirThatLooksLikeAnOptionIsAFolder) {
+  std::filesystem::path root = std::filesystem::temp_directory_path() / ("mljob-jobdir-test-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(root);
+  for (std::string job_dir : {"-Z", "--help", "-p"}) {
+    SlurmPlan plan = two_component_plan({});
+    plan.job_dir = job_dir;
+    std::string script = render_batch_script(plan);
+    auto start = script.find("\nmkdir ");
+    ASSERT_NE(start, std::string::npos) << script;
+    std::string line = script.substr(start + 1, script.find('\n', start + 1) - start - 1);
+    EXPECT_EQ(line, "mkdir -p -- '" + job_dir + "'");
+    ProcessResult result = run_process({"bash", "-c", "cd " + shell_quote(root.string()) + " && " + line});
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    EXPECT_TRUE(std::filesystem::is_directory(root / job_dir)) << job_dir;
+  }
+  std::filesystem::remove_all(root);
+}
+
 TEST(SbatchArguments, NoShellInvolved) {
   auto argv = sbatch_arguments({"/a b/out.log", "/a b", "mljob:x"}, "/a b/job.sbatch");
   EXPECT_EQ(argv, (std::vector<std::string>{"sbatch", "--parsable", "--output=/a b/out.log", "--chdir=/a b",

@@ -9,7 +9,9 @@
 #include <fstream>
 #include <system_error>
 
+#include "core/files.h"
 #include "core/spec_error.h"
+#include "core/validation.h"
 
 namespace mljob {
 namespace {
@@ -36,17 +38,33 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
   return record;
 }
 
+bool is_job_id(const std::string& name) {
+  try {
+    check_job_id(name);
+    return true;
+  } catch (const SpecError&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 JobStore::JobStore(fs::path root) : root_(std::move(root)) {}
 
+// Absolute, so that no path made from it (a script given to sbatch, a folder given to tar)
+// can start with '-' and be read as an option.
 JobStore JobStore::from_environment() {
-  if (const char* home = std::getenv("MLJOB_HOME"); home && *home) return JobStore(home);
+  if (const char* home = std::getenv("MLJOB_HOME"); home && *home) return JobStore(fs::absolute(home));
   const char* user_home = std::getenv("HOME");
-  return JobStore(fs::path(user_home && *user_home ? user_home : "/tmp") / ".mljob");
+  return JobStore(fs::absolute(fs::path(user_home && *user_home ? user_home : "/tmp") / ".mljob"));
 }
 
-fs::path JobStore::folder_of(const std::string& job_id) const { return root_ / "jobs" / job_id; }
+// A job ID becomes a path only once it is known to be one: "/tmp/x" or "../../y" would
+// otherwise name a folder outside the store.
+fs::path JobStore::folder_of(const std::string& job_id) const {
+  check_job_id(job_id, "JOB_ID");
+  return root_ / "jobs" / job_id;
+}
 
 fs::path JobStore::reserve(const std::string& job_id) const {
   fs::create_directories(root_ / "jobs");
@@ -64,14 +82,7 @@ void JobStore::release(const std::string& job_id) const {
 }
 
 void JobStore::save(const JobRecord& record) const {
-  fs::path target = record.folder / kRecordFile;
-  fs::path temporary = record.folder / (std::string(kRecordFile) + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << to_json(record).dump(2) << "\n";
-    if (!out) throw std::runtime_error("cannot write " + temporary.string());
-  }
-  fs::rename(temporary, target);
+  write_atomically(record.folder / kRecordFile, to_json(record).dump(2) + "\n");
 }
 
 JobStore::Lock::~Lock() {
@@ -109,8 +120,9 @@ std::vector<JobRecord> JobStore::load_all() const {
   std::vector<JobRecord> records;
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(root_ / "jobs", error)) {
-    if (!entry.is_directory()) continue;
-    if (auto record = load(entry.path().filename().string())) records.push_back(std::move(*record));
+    std::string name = entry.path().filename().string();
+    if (!entry.is_directory() || !is_job_id(name)) continue;  // not a job's folder (lost+found, ...)
+    if (auto record = load(name)) records.push_back(std::move(*record));
   }
   return records;
 }

@@ -25,10 +25,12 @@ struct JobRecord {
 class JobStore {
  public:
   explicit JobStore(std::filesystem::path root);
-  // $MLJOB_HOME, else $HOME/.mljob.
+  // $MLJOB_HOME, else $HOME/.mljob, made absolute.
   static JobStore from_environment();
 
   const std::filesystem::path& root() const { return root_; }
+  // root/jobs/JOB_ID. Every method that takes a job ID goes through it, so a job ID that is
+  // not one ("/tmp/x", "../y") is a SpecError at JOB_ID, never a path outside the store.
   std::filesystem::path folder_of(const std::string& job_id) const;
 
   // Creates the job's folder; fails with SpecError if the job ID is already used.
@@ -36,7 +38,8 @@ class JobStore {
   // Removes a reserved folder after a failed submission: nothing half-done is left.
   void release(const std::string& job_id) const;
 
-  void save(const JobRecord& record) const;  // atomically (write, then rename)
+  // Atomically (write, then rename); throws, the record as it was, when it cannot be written.
+  void save(const JobRecord& record) const;
 
   // An exclusive lock on one job's record, for read-modify-write (flock; released on scope exit).
   class Lock {

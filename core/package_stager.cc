@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/interruption.h"
 #include "core/process.h"
 #include "core/spec_error.h"
 #include "core/text.h"
@@ -34,12 +35,49 @@ std::string url_file_name(const std::string& url) {
   return slash == std::string::npos ? "" : path.substr(slash + 1);
 }
 
-fs::path stage_folder(const std::string& field, const fs::path& source, const fs::path& package_root) {
+constexpr const char* kKinds =
+    "must be a package folder, a wheel (.whl) or an sdist / tarball (.tar.gz, .tgz, .tar.bz2, .tar.xz, .tar, .zip)";
+
+bool is_package_file_name(const std::string& name) { return ends_with(name, ".whl") || !archive_suffix(name).empty(); }
+
+// The folder itself, without a trailing slash: "pkg/" is the package "pkg".
+fs::path package_folder(const fs::path& source) {
   fs::path normalized = source.lexically_normal();
   if (normalized.filename().empty()) normalized = normalized.parent_path();
-  if (!fs::exists(normalized / "__init__.py")) {
+  return normalized;
+}
+
+void require_package_folder(const std::string& field, const fs::path& source) {
+  if (!fs::exists(package_folder(source) / "__init__.py")) {
     throw SpecError(field, source.string(), "must be a Python package folder (it has no __init__.py)");
   }
+}
+
+void require_fetchable_url(const std::string& field, const std::string& uri) {
+  std::string scheme = uri.substr(0, uri.find("://"));
+  if (scheme != "http" && scheme != "https") {
+    throw SpecError(field, uri, "only http and https URLs can be fetched here (copy a " + scheme +
+                                    ":// package to a local path or a web server)");
+  }
+  if (!is_package_file_name(url_file_name(uri))) throw SpecError(field, uri, kKinds);
+}
+
+// What can be told of a package without copying or fetching it.
+void check_package(const std::string& field, const std::string& uri) {
+  if (is_url(uri)) return require_fetchable_url(field, uri);
+  if (fs::is_directory(uri)) return require_package_folder(field, fs::absolute(uri));
+  if (!fs::is_regular_file(uri)) throw SpecError(field, uri, "no such file or folder");
+  if (!is_package_file_name(fs::path(uri).filename().string())) throw SpecError(field, uri, kKinds);
+}
+
+void check_package_path(const std::string& package_path) {
+  if (!fs::is_directory(package_path)) throw SpecError("--package-path", package_path, "must be an existing folder");
+  require_package_folder("--package-path", fs::absolute(package_path));
+}
+
+fs::path stage_folder(const std::string& field, const fs::path& source, const fs::path& package_root) {
+  require_package_folder(field, source);
+  fs::path normalized = package_folder(source);
   fs::path target = package_root / normalized.filename();
   if (fs::exists(target)) throw SpecError(field, source.string(), "a package of the same name is already staged");
   fs::copy(normalized, target, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
@@ -98,9 +136,9 @@ class Stager {
   }
 
   void stage_uri(const std::string& field, const std::string& uri) {
+    check_package(field, uri);
     if (is_url(uri)) return stage_url(field, uri);
     if (fs::is_directory(uri)) return add(stage_folder(field, fs::absolute(uri), root_));
-    if (!fs::is_regular_file(uri)) throw SpecError(field, uri, "no such file or folder");
     std::string name = fs::path(uri).filename().string();
     fs::path local = claim(field, uri, root_ / "downloads" / name);
     fs::copy_file(uri, local);
@@ -111,13 +149,7 @@ class Stager {
 
  private:
   void stage_url(const std::string& field, const std::string& uri) {
-    std::string scheme = uri.substr(0, uri.find("://"));
-    if (scheme != "http" && scheme != "https") {
-      throw SpecError(field, uri, "only http and https URLs can be fetched here (copy a " + scheme +
-                                      ":// package to a local path or a web server)");
-    }
     std::string name = url_file_name(uri);
-    if (!ends_with(name, ".whl") && archive_suffix(name).empty()) throw SpecError(field, uri, kKinds);
     fs::path local = claim(field, uri, root_ / "downloads" / name);
     FetchProgress progress = options_.progress_for ? options_.progress_for(name) : FetchProgress{};
     try {
@@ -150,8 +182,6 @@ class Stager {
     return target;
   }
 
-  static constexpr const char* kKinds =
-      "must be a package folder, a wheel (.whl) or an sdist / tarball (.tar.gz, .tgz, .tar.bz2, .tar.xz, .tar, .zip)";
   fs::path root_;
   const StagingOptions& options_;
   std::vector<fs::path> python_path_;
@@ -161,16 +191,25 @@ class Stager {
 
 std::vector<fs::path> stage_packages(const std::string& package_path, const std::vector<std::string>& package_uris,
                                      const fs::path& package_root, const StagingOptions& options) {
+  throw_if_interrupted();
   fs::create_directories(package_root);
   Stager stager(package_root, options);
   if (!package_path.empty()) {
-    if (!fs::is_directory(package_path)) throw SpecError("--package-path", package_path, "must be an existing folder");
+    check_package_path(package_path);
     stager.add(stage_folder("--package-path", fs::absolute(package_path), package_root));
   }
   for (std::size_t i = 0; i < package_uris.size(); ++i) {
+    throw_if_interrupted();  // between packages: a Ctrl-C stops staging here
     stager.stage_uri("trainingInput.packageUris[" + std::to_string(i) + "]", package_uris[i]);
   }
   return stager.result();
+}
+
+void check_packages(const std::string& package_path, const std::vector<std::string>& package_uris) {
+  if (!package_path.empty()) check_package_path(package_path);
+  for (std::size_t i = 0; i < package_uris.size(); ++i) {
+    check_package("trainingInput.packageUris[" + std::to_string(i) + "]", package_uris[i]);
+  }
 }
 
 }  // namespace mljob

@@ -32,4 +32,10 @@ std::vector<std::filesystem::path> stage_packages(const std::string& package_pat
                                                   const std::filesystem::path& package_root,
                                                   const StagingOptions& options = {});
 
+// What stage_packages checks of each package before it copies or fetches anything (a folder
+// is a package, a file or URL is of a kind it stages, a URL is http or https, a local file
+// exists), with the same SpecErrors. For a study, whose trials stage the packages themselves:
+// a package no trial could stage is refused at submit, not in every trial.
+void check_packages(const std::string& package_path, const std::vector<std::string>& package_uris);
+
 }  // namespace mljob

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "core/interruption.h"
 #include "core/process.h"
 #include "core/test_support.h"
 
@@ -102,6 +103,40 @@ TEST_F(PackageStager, TheSameFileTwiceIsRefused) {
   write("src/mypkg/__init__.py");
   auto archive = pack("mypkg.tgz", "src", "mypkg").string();
   testing::expect_spec_error([&] { stage({archive, archive}); }, "trainingInput.packageUris[1]", "already staged");
+}
+
+TEST_F(PackageStager, CheckingRefusesWhatStagingWouldAndCopiesNothing) {
+  write("src/mypkg/__init__.py");
+  write("src/notapkg/readme.txt");
+  write("notes.txt", "x");
+  auto archive = pack("mypkg.tgz", "src", "mypkg").string();
+  EXPECT_NO_THROW(check_packages((scratch_ / "src" / "mypkg").string(),
+                                 {archive, (scratch_ / "src" / "mypkg").string(), "https://example.invalid/p-1.0.tar.gz"}));
+  testing::expect_spec_error([&] { check_packages((scratch_ / "absent").string(), {}); }, "--package-path",
+                             "must be an existing folder");
+  testing::expect_spec_error([&] { check_packages((scratch_ / "src" / "notapkg").string(), {}); }, "--package-path",
+                             "no __init__.py");
+  testing::expect_spec_error([&] { check_packages("", {archive, (scratch_ / "absent.tgz").string()}); },
+                             "trainingInput.packageUris[1]", "no such file");
+  testing::expect_spec_error([&] { check_packages("", {(scratch_ / "notes.txt").string()}); },
+                             "trainingInput.packageUris[0]", "must be a package folder, a wheel");
+  testing::expect_spec_error([&] { check_packages("", {"gs://bucket/p.tar.gz"}); }, "trainingInput.packageUris[0]",
+                             "only http and https");
+  EXPECT_FALSE(fs::exists(scratch_ / "staged"));
+}
+
+TEST_F(PackageStager, AnInterruptionStopsStagingBetweenPackages) {
+  write("src/mypkg/__init__.py");
+  auto archive = pack("mypkg.tgz", "src", "mypkg").string();
+  InterruptionGuard guard;
+  std::raise(SIGINT);
+  try {
+    stage({archive});
+    ADD_FAILURE() << "staging went on after SIGINT";
+  } catch (const Interrupted& e) {
+    EXPECT_EQ(e.signal(), SIGINT);
+  }
+  EXPECT_FALSE(fs::exists(scratch_ / "staged"));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "core/planner.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <stdexcept>
 
@@ -14,31 +15,46 @@ namespace {
 struct Replica {
   std::string role;
   std::string field;  // where it came from, for messages
+  std::string count_field;
   std::string machine_type;
   int count = 0;
   std::optional<tiers::AcceleratorRequest> accelerator;
 };
 
-std::optional<tiers::AcceleratorRequest> from_config(const ReplicaConfig& config) {
+// A count from the spec as the int Slurm's options carry: validation bounds them far below
+// INT_MAX; this keeps a plan from ever wrapping one (4294967297 workers as 1) if it did not.
+int as_count(std::int64_t count, const std::string& field) {
+  if (count < 0 || count > std::numeric_limits<int>::max()) {
+    throw SpecError(field, std::to_string(count), "must be between 0 and " + std::to_string(std::numeric_limits<int>::max()));
+  }
+  return static_cast<int>(count);
+}
+
+std::optional<tiers::AcceleratorRequest> from_config(const ReplicaConfig& config, const std::string& field) {
   if (!config.accelerator_config) return std::nullopt;
   return tiers::AcceleratorRequest{config.accelerator_config->type,
-                                   static_cast<int>(config.accelerator_config->count)};
+                                   as_count(config.accelerator_config->count, field + ".acceleratorConfig.count")};
 }
 
 std::vector<Replica> resolve_replicas(const TrainingInput& in, const tiers::TierCatalog& catalog) {
   if (in.scale_tier == "CUSTOM") {
-    return {{"master", "trainingInput.masterType", in.master_type, 1, from_config(in.master_config)},
-            {"worker", "trainingInput.workerType", in.worker_type, static_cast<int>(in.worker_count), from_config(in.worker_config)},
-            {"ps", "trainingInput.parameterServerType", in.parameter_server_type,
-             static_cast<int>(in.parameter_server_count), from_config(in.parameter_server_config)}};
+    const std::string at = "trainingInput.";
+    return {{"master", at + "masterType", at + "masterType", in.master_type, 1, from_config(in.master_config, at + "masterConfig")},
+            {"worker", at + "workerType", at + "workerCount", in.worker_type, as_count(in.worker_count, at + "workerCount"),
+             from_config(in.worker_config, at + "workerConfig")},
+            {"ps", at + "parameterServerType", at + "parameterServerCount", in.parameter_server_type,
+             as_count(in.parameter_server_count, at + "parameterServerCount"),
+             from_config(in.parameter_server_config, at + "parameterServerConfig")}};
   }
   const tiers::ScaleTier* tier = catalog.scale_tier(in.scale_tier);
   if (!tier) throw SpecError("trainingInput.scaleTier", in.scale_tier, "is not offered at this site");
   std::string field = "scaleTiers." + in.scale_tier;
-  return {{"master", field + ".master", tier->master.machine_type, tier->master.count, tier->master.accelerator},
-          {"worker", field + ".worker", tier->worker.machine_type, tier->worker.count, tier->worker.accelerator},
-          {"ps", field + ".parameterServer", tier->parameter_server.machine_type, tier->parameter_server.count,
-           tier->parameter_server.accelerator}};
+  return {{"master", field + ".master", field + ".master.count", tier->master.machine_type, tier->master.count,
+           tier->master.accelerator},
+          {"worker", field + ".worker", field + ".worker.count", tier->worker.machine_type, tier->worker.count,
+           tier->worker.accelerator},
+          {"ps", field + ".parameterServer", field + ".parameterServer.count", tier->parameter_server.machine_type,
+           tier->parameter_server.count, tier->parameter_server.accelerator}};
 }
 
 // The time limit of one replica type: scheduling.maxRunningTime when given (checked against
@@ -102,12 +118,24 @@ bool same_shape(const SlurmComponent& a, const SlurmComponent& b) {
 // The components of a het job never share a node, so k components need k nodes. Replicas of
 // the same shape that follow each other share one component (a per-rank role map tells the
 // plugin which rank is which), so small jobs fit on few nodes.
-std::vector<SlurmComponent> merge_same_shapes(std::vector<SlurmComponent> components) {
+// The tasks of two merged components, refused where their sum would not fit Slurm's int.
+int merged_tasks(const SlurmComponent& into, const SlurmComponent& added, const std::string& field) {
+  int tasks = 0;
+  if (__builtin_add_overflow(into.tasks, added.tasks, &tasks)) {
+    throw SpecError(field, std::to_string(added.tasks),
+                    "with the " + std::to_string(into.tasks) + " replicas of the same shape before it, more tasks than one "
+                    "Slurm component can have (" + std::to_string(std::numeric_limits<int>::max()) + ")");
+  }
+  return tasks;
+}
+
+// `components`: each with the field its replicas came from, for messages.
+std::vector<SlurmComponent> merge_same_shapes(std::vector<std::pair<std::string, SlurmComponent>> components) {
   std::vector<SlurmComponent> merged;
-  for (auto& component : components) {
+  for (auto& [field, component] : components) {
     if (!merged.empty() && same_shape(merged.back(), component)) {
+      merged.back().tasks = merged_tasks(merged.back(), component, field);
       merged.back().roles.insert(merged.back().roles.end(), component.roles.begin(), component.roles.end());
-      merged.back().tasks += component.tasks;
     } else {
       merged.push_back(std::move(component));
     }
@@ -179,9 +207,9 @@ SlurmPlan plan_job(const Job& job, const tiers::TierCatalog& catalog, const Plan
   plan.job_dir = in.job_dir.empty() ? context.job_dir : in.job_dir;
   plan.python_path = context.python_path;
 
-  std::vector<SlurmComponent> components;
+  std::vector<std::pair<std::string, SlurmComponent>> components;
   for (const Replica& replica : resolve_replicas(in, catalog)) {
-    if (replica.count > 0) components.push_back(component_for(replica, catalog, in.scheduling));
+    if (replica.count > 0) components.emplace_back(replica.count_field, component_for(replica, catalog, in.scheduling));
   }
   plan.components = merge_same_shapes(std::move(components));
   plan.deadline_seconds = deadline_for(plan.components, in.scheduling);

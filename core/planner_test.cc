@@ -124,5 +124,29 @@ TEST(PlannerScheduling, CatalogDefaultTimeWhenNotAsked) {
   EXPECT_EQ(plan.deadline_seconds, 60 + 4 * 3600);
 }
 
+// Counts reach Slurm as ints: one past INT_MAX must be refused, never wrapped (4294967297
+// workers as 1, 2^31 GPUs as a negative count), even in a plan made without validation.
+TEST(Planner, CountsThatDoNotFitAnIntAreRefusedNotWrapped) {
+  const std::string custom = "  scaleTier: CUSTOM\n  masterType: n1-standard-4\n  pythonModule: t\n  workerType: n1-standard-8\n";
+  testing::expect_spec_error([&] { plan_for(custom + "  workerCount: 4294967297\n"); }, "trainingInput.workerCount",
+                             "between 0 and 2147483647");
+  testing::expect_spec_error([&] { plan_for(custom + "  workerCount: 1\n  parameterServerType: n1-standard-8\n"
+                                                     "  parameterServerCount: -1\n"); },
+                             "trainingInput.parameterServerCount", "between 0 and");
+  testing::expect_spec_error(
+      [&] { plan_for(custom + "  workerCount: 1\n  workerConfig: {acceleratorConfig: {count: 2147483648, type: NVIDIA_TESLA_T4}}\n"); },
+      "trainingInput.workerConfig.acceleratorConfig.count", "between 0 and 2147483647");
+}
+
+TEST(Planner, MergingSameShapesNeverOverflowsTheTaskCount) {
+  // The master and 2^31-1 workers of its shape would be 2^31 tasks in one component.
+  testing::expect_spec_error(
+      [] {
+        plan_for("  scaleTier: CUSTOM\n  masterType: n1-standard-4\n  workerType: n1-standard-4\n"
+                 "  workerCount: 2147483647\n  pythonModule: t\n");
+      },
+      "trainingInput.workerCount", "more tasks than one Slurm component can have");
+}
+
 }  // namespace
 }  // namespace mljob

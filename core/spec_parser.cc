@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "core/durations.h"
@@ -34,23 +35,41 @@ json scalar_to_json(const YAML::Node& node) {
   return text;
 }
 
+// A scalar exactly as the document writes it (null stays null, to be refused as not a string).
+json scalar_as_written(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() != "!" && (text == "~" || text == "null" || text == "Null" || text == "NULL")) return nullptr;
+  return text;
+}
+
+// The lists and maps of a job spec whose items the API defines as strings. Their scalars are
+// kept as written: read as numbers, `0x10`, `1e3` and `inf` would reach the trainer as 16.0,
+// 1000.0 and null.
+const std::set<std::string> kStringItems = {"trainingInput.args", "trainingInput.packageUris", "labels"};
+
 // Json: nlohmann::json (keys sorted) or nlohmann::ordered_json (keys in the document's order).
+// `path`: where the node is (dotted); `as_written`: its scalars stay text (see kStringItems).
 template <typename Json>
-Json node_to_json(const YAML::Node& node) {
+Json node_to_json(const YAML::Node& node, const std::set<std::string>& string_items, const std::string& path = "",
+                  bool as_written = false) {
+  bool items_as_written = string_items.contains(path);
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
       return nullptr;
     case YAML::NodeType::Scalar:
-      return scalar_to_json(node);
+      return as_written ? scalar_as_written(node) : scalar_to_json(node);
     case YAML::NodeType::Sequence: {
       Json out = Json::array();
-      for (const auto& item : node) out.push_back(node_to_json<Json>(item));
+      for (const auto& item : node) out.push_back(node_to_json<Json>(item, string_items, path + "[]", items_as_written));
       return out;
     }
     case YAML::NodeType::Map: {
       Json out = Json::object();
-      for (const auto& item : node) out[item.first.as<std::string>()] = node_to_json<Json>(item.second);
+      for (const auto& item : node) {
+        std::string key = item.first.as<std::string>();
+        out[key] = node_to_json<Json>(item.second, string_items, path.empty() ? key : path + "." + key, items_as_written);
+      }
       return out;
     }
   }
@@ -58,9 +77,9 @@ Json node_to_json(const YAML::Node& node) {
 }
 
 template <typename Json>
-Json yaml_to(const std::string& text, const std::string& source_name) {
+Json yaml_to(const std::string& text, const std::string& source_name, const std::set<std::string>& string_items = {}) {
   try {
-    return node_to_json<Json>(YAML::Load(text));
+    return node_to_json<Json>(YAML::Load(text), string_items);
   } catch (const YAML::Exception& e) {
     throw SpecError(source_name, "(file)", std::string("is not valid YAML or JSON: ") + e.what());
   }
@@ -144,11 +163,10 @@ std::vector<std::string> read_string_list(const json& object, const char* key, c
   std::string field = where + "." + key;
   if (!value.is_array()) throw SpecError(field, short_text(value), "must be a list of strings");
   for (std::size_t i = 0; i < value.size(); ++i) {
-    // Arguments like `--epochs=2` or `5` are read by YAML as numbers; the program gets text.
+    // Plain scalars such as `5` or `0x10` arrive as written (kStringItems): the program gets them as text.
     const json& item = value[i];
-    if (item.is_string()) out.push_back(item.get<std::string>());
-    else if (item.is_number() || item.is_boolean()) out.push_back(item.dump());
-    else throw SpecError(field + "[" + std::to_string(i) + "]", short_text(item), "must be a string");
+    if (!item.is_string()) throw SpecError(field + "[" + std::to_string(i) + "]", short_text(item), "must be a string");
+    out.push_back(item.get<std::string>());
   }
   return out;
 }
@@ -247,9 +265,8 @@ std::map<std::string, std::string> read_labels(const json& root) {
   if (!root.contains("labels") || root["labels"].is_null()) return labels;
   require_object(root["labels"], "labels");
   for (const auto& [key, value] : root["labels"].items()) {
-    if (value.is_string()) labels[key] = value.get<std::string>();
-    else if (value.is_number() || value.is_boolean()) labels[key] = value.dump();
-    else throw SpecError("labels." + key, short_text(value), "must be a string");
+    if (!value.is_string()) throw SpecError("labels." + key, short_text(value), "must be a string");
+    labels[key] = value.get<std::string>();  // `010` as written (kStringItems), not 10
   }
   return labels;
 }
@@ -278,7 +295,7 @@ nlohmann::ordered_json yaml_text_to_ordered_json(const std::string& text, const 
 }
 
 Job parse_job_spec(const std::string& text, const std::string& source_name) {
-  json root = yaml_text_to_json(text, source_name);
+  json root = yaml_to<json>(text, source_name, kStringItems);
   if (root.is_null()) root = json::object();  // an empty file: everything from flags
   require_object(root, "(top level)");
   // Output-only fields of a Job resource are accepted (a describe can be fed back) and ignored.

@@ -120,5 +120,26 @@ TEST(SpecParserScheduling, BadValuesNameTheField) {
                              "trainingInput.scheduling.maxRunnigTime", "did you mean 'maxRunningTime'");
 }
 
+// The API's args are strings, and gcloud passes them on as given: YAML's reading of a plain
+// scalar as a number must not change what the trainer gets (0x10 is not 16.0, inf is not null).
+TEST(SpecParser, ArgsReachTheTrainerAsWritten) {
+  Job job = parse_job_spec(
+      "trainingInput:\n  args: [0x10, inf, .inf, -.Inf, nan, .NaN, 1e3, 1.50, 007, true, True, -0, 1_000, 0o17, '5']\n", "t");
+  EXPECT_EQ(job.training_input.args, (std::vector<std::string>{"0x10", "inf", ".inf", "-.Inf", "nan", ".NaN", "1e3", "1.50",
+                                                               "007", "true", "True", "-0", "1_000", "0o17", "5"}));
+  Job from_json = parse_job_spec(R"({"trainingInput": {"args": [1e400, 5, 1.0, -2.50E+3], "packageUris": ["a.whl"]}})", "api.json");
+  EXPECT_EQ(from_json.training_input.args, (std::vector<std::string>{"1e400", "5", "1.0", "-2.50E+3"}));
+  expect_spec_error([] { parse_job_spec("trainingInput: {args: [--a, ~]}\n", "t"); }, "trainingInput.args[1]", "must be a string");
+  expect_spec_error([] { parse_job_spec("trainingInput: {args: [--a, null]}\n", "t"); }, "trainingInput.args[1]", "must be a string");
+  // Elsewhere numbers stay numbers.
+  EXPECT_EQ(parse_job_spec("trainingInput: {workerCount: 3}\n", "t").training_input.worker_count, 3);
+}
+
+TEST(SpecParser, LabelValuesAreTakenAsWritten) {
+  Job job = parse_job_spec("labels: {version: 010, flag: true}\ntrainingInput: {scaleTier: BASIC}\n", "t");
+  EXPECT_EQ(job.labels.at("version"), "010");
+  EXPECT_EQ(job.labels.at("flag"), "true");
+}
+
 }  // namespace
 }  // namespace mljob

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/interruption.h"
 #include "core/spec_error.h"
 
 namespace mljob {
@@ -88,8 +89,11 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
   return bytes;
 }
 
+// libcurl's progress callback, called at least once a second: returning non-zero aborts the
+// transfer, which is how a Ctrl-C (core/interruption.h) stops a download.
 int report_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
   auto* transfer = static_cast<Transfer*>(user);
+  if (pending_interruption()) return 1;
   if (transfer->progress && *transfer->progress) (*transfer->progress)(now, total);
   return 0;
 }
@@ -142,6 +146,7 @@ Attempt try_once(const std::string& url, const fs::path& target, const FetchLimi
 
   CURLcode code = lib.easy_perform(handle);
   out.close();
+  if (code == CURLE_OK && !out) return {false, true, "cannot write " + target.string()};  // a full disk, at the last flush
   long status = 0;
   lib.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   std::string limit_text = "is larger than the limit of " + human_bytes(limits.max_bytes) + " (MLJOB_PACKAGE_MAX_BYTES)";
@@ -176,10 +181,12 @@ void fetch_url(const std::string& url, const fs::path& target, const FetchLimits
   double backoff = limits.first_backoff_seconds;
   Attempt attempt;
   for (int tried = 1; tried <= limits.attempts; ++tried) {
+    throw_if_interrupted();
     attempt = try_once(url, target, limits, progress);
     if (attempt.ok) return;
     std::error_code ignored;
     fs::remove(target, ignored);  // never leave half a package behind
+    throw_if_interrupted();
     if (attempt.permanent) throw FetchError(attempt.problem, true);
     if (tried < limits.attempts) {
       std::this_thread::sleep_for(std::chrono::duration<double>(backoff));

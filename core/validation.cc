@@ -9,9 +9,12 @@
 namespace mljob {
 namespace {
 
-constexpr std::size_t kMaxJobIdLength = 128;
 constexpr std::size_t kMaxPackageUris = 100;
 constexpr std::size_t kMaxLabelLength = 63;
+// Bounds that keep every count a Slurm option can carry (an int) far from overflowing, sums
+// included; the fit check then refuses what the cluster cannot hold.
+constexpr std::int64_t kMaxReplicaCount = 10000;     // workers, or parameter servers, of one job
+constexpr std::int64_t kMaxAcceleratorCount = 64;    // accelerators of one replica
 constexpr std::array kScaleTiers = {"BASIC", "STANDARD_1", "PREMIUM_1", "BASIC_GPU", "BASIC_TPU", "CUSTOM"};
 constexpr std::array kAcceleratorTypes = {"NVIDIA_TESLA_K80", "NVIDIA_TESLA_P100", "NVIDIA_TESLA_V100",
                                           "NVIDIA_TESLA_P4",  "NVIDIA_TESLA_T4",   "NVIDIA_TESLA_A100",
@@ -19,15 +22,6 @@ constexpr std::array kAcceleratorTypes = {"NVIDIA_TESLA_K80", "NVIDIA_TESLA_P100
 
 bool is_letter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
-
-void validate_job_id(const std::string& id) {
-  if (id.empty()) throw SpecError("jobId", id, "is required");
-  if (id.size() > kMaxJobIdLength) throw SpecError("jobId", id, "must be at most 128 characters");
-  if (!is_letter(id[0])) throw SpecError("jobId", id, "must start with a letter");
-  if (!std::all_of(id.begin(), id.end(), is_word_char)) {
-    throw SpecError("jobId", id, "may contain only letters, digits and underscores");
-  }
-}
 
 // Google Cloud label rules: keys start with a lowercase letter; keys and values use lowercase
 // letters, digits, '_' and '-', at most 63 characters.
@@ -53,12 +47,45 @@ void validate_accelerator(const std::optional<AcceleratorConfig>& config, const 
   if (!config) return;
   if (config->count <= 0)
     throw SpecError(field + ".count", std::to_string(config->count), "must be at least 1");
+  if (config->count > kMaxAcceleratorCount)
+    throw SpecError(field + ".count", std::to_string(config->count), "must be at most " + std::to_string(kMaxAcceleratorCount));
   if (std::find(kAcceleratorTypes.begin(), kAcceleratorTypes.end(), config->type) == kAcceleratorTypes.end()) {
     throw SpecError(field + ".type", config->type, "is not an AI Platform accelerator type");
   }
 }
 
+void validate_replica_count(std::int64_t count, const std::string& field) {
+  if (count < 0) throw SpecError(field, std::to_string(count), "must not be negative");
+  if (count > kMaxReplicaCount) throw SpecError(field, std::to_string(count), "must be at most " + std::to_string(kMaxReplicaCount));
+}
+
+// A NUL byte cannot pass through a path, a command line or a batch script (bash drops it, a
+// path ends at it): the program would get something else than what was written.
+void refuse_nul(const std::string& field, const std::string& value) {
+  if (value.find('\0') == std::string::npos) return;
+  std::string shown;
+  for (char c : value) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
+  throw SpecError(field, shown, "must not contain a NUL byte");
+}
+
+void refuse_nul_bytes(const TrainingInput& in, const std::string& at) {
+  refuse_nul(at + ".pythonModule", in.python_module);
+  refuse_nul(at + ".jobDir", in.job_dir);
+  for (std::size_t i = 0; i < in.args.size(); ++i) refuse_nul(at + ".args[" + std::to_string(i) + "]", in.args[i]);
+  for (std::size_t i = 0; i < in.package_uris.size(); ++i)
+    refuse_nul(at + ".packageUris[" + std::to_string(i) + "]", in.package_uris[i]);
+}
+
 }  // namespace
+
+void check_job_id(const std::string& id, const std::string& field) {
+  if (id.empty()) throw SpecError(field, id, "is required");
+  if (id.size() > kMaxJobIdLength) throw SpecError(field, id, "must be at most " + std::to_string(kMaxJobIdLength) + " characters");
+  if (!is_letter(id[0])) throw SpecError(field, id, "must start with a letter");
+  if (!std::all_of(id.begin(), id.end(), is_word_char)) {
+    throw SpecError(field, id, "may contain only letters, digits and underscores");
+  }
+}
 
 std::vector<std::string> apply_api_defaults(Job& job) {
   std::vector<std::string> filled;
@@ -70,7 +97,7 @@ std::vector<std::string> apply_api_defaults(Job& job) {
 }
 
 void validate_job(const Job& job) {
-  validate_job_id(job.job_id);
+  check_job_id(job.job_id);
   validate_labels(job.labels);
   const TrainingInput& in = job.training_input;
   const std::string at = "trainingInput";
@@ -81,9 +108,8 @@ void validate_job(const Job& job) {
                     "must be one of BASIC, STANDARD_1, PREMIUM_1, BASIC_GPU, BASIC_TPU, CUSTOM");
   }
   bool custom = in.scale_tier == "CUSTOM";
-  if (in.worker_count < 0) throw SpecError(at + ".workerCount", std::to_string(in.worker_count), "must not be negative");
-  if (in.parameter_server_count < 0)
-    throw SpecError(at + ".parameterServerCount", std::to_string(in.parameter_server_count), "must not be negative");
+  validate_replica_count(in.worker_count, at + ".workerCount");
+  validate_replica_count(in.parameter_server_count, at + ".parameterServerCount");
   if (custom && in.master_type.empty()) throw SpecError(at + ".masterType", "", "is required when scaleTier is CUSTOM");
   if (!custom) {
     for (const auto& [field, value] : {std::pair{"masterType", in.master_type}, {"workerType", in.worker_type},
@@ -115,6 +141,7 @@ void validate_job(const Job& job) {
   }
   if (in.python_module.empty())
     throw SpecError(at + ".pythonModule", "", "is required (the module to run, e.g. trainer.task)");
+  refuse_nul_bytes(in, at);
 }
 
 void validate_against_catalog(const Job& job, const tiers::TierCatalog& catalog) {

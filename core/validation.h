@@ -16,6 +16,12 @@ namespace mljob {
 // gcloud merges with flags) rely on that. Returns the fields it filled, for --dry-run to show.
 std::vector<std::string> apply_api_defaults(Job& job);
 
+inline constexpr std::size_t kMaxJobIdLength = 128;
+
+// The API's job ID rule: a letter, then letters, digits and underscores, at most 128 characters.
+// A SpecError at `field` otherwise. Every job ID that names a folder passes it first.
+void check_job_id(const std::string& id, const std::string& field = "jobId");
+
 // Rules that need nothing but the job itself (job ID syntax, unions, counts, labels...).
 void validate_job(const Job& job);
 

@@ -102,5 +102,39 @@ TEST(Validation, CustomContainersAreRefusedNotRunAsPython) {
   testing::expect_spec_error([&] { validate_job(job); }, "trainingInput.masterConfig.imageUri", "custom containers");
 }
 
+TEST(Validation, CountsHaveUpperBounds) {
+  const std::string custom = "  scaleTier: CUSTOM\n  masterType: m\n  pythonModule: t\n";
+  expect_spec_error([&] { validate_job(job_from(custom + "  workerType: w\n  workerCount: 4294967297\n")); },
+                    "trainingInput.workerCount", "must be at most 10000");
+  expect_spec_error([&] { validate_job(job_from(custom + "  workerType: w\n  workerCount: 10001\n")); },
+                    "trainingInput.workerCount", "must be at most 10000");
+  EXPECT_NO_THROW(validate_job(job_from(custom + "  workerType: w\n  workerCount: 10000\n")));
+  expect_spec_error([&] { validate_job(job_from(custom + "  parameterServerType: p\n  parameterServerCount: 2147483648\n")); },
+                    "trainingInput.parameterServerCount", "must be at most 10000");
+  expect_spec_error([&] { validate_job(job_from(custom + "  parameterServerType: p\n  parameterServerCount: -1\n")); },
+                    "trainingInput.parameterServerCount", "must not be negative");
+  expect_spec_error(
+      [&] { validate_job(job_from(custom + "  masterConfig: {acceleratorConfig: {count: 2147483648, type: NVIDIA_TESLA_T4}}\n")); },
+      "trainingInput.masterConfig.acceleratorConfig.count", "must be at most 64");
+  EXPECT_NO_THROW(validate_job(job_from(custom + "  masterConfig: {acceleratorConfig: {count: 64, type: NVIDIA_TESLA_T4}}\n")));
+}
+
+TEST(Validation, NulBytesAreRefusedWhereTheyWouldBeLost) {
+  const std::string ok = "  scaleTier: BASIC\n  pythonModule: t\n";
+  expect_spec_error([&] { validate_job(job_from(ok + "  args: [--a, \"x\\0y\"]\n")); }, "trainingInput.args[1]",
+                    "must not contain a NUL byte");
+  expect_spec_error([&] { validate_job(job_from(ok + "  jobDir: \"/data/\\0run\"\n")); }, "trainingInput.jobDir",
+                    "must not contain a NUL byte");
+  expect_spec_error([&] { validate_job(job_from(ok + "  packageUris: [\"/p\\0.whl\"]\n")); },
+                    "trainingInput.packageUris[0]", "NUL");
+  expect_spec_error([&] { validate_job(job_from("  scaleTier: BASIC\n  pythonModule: \"t\\0x\"\n")); },
+                    "trainingInput.pythonModule", "NUL");
+  try {
+    validate_job(job_from(ok + "  jobDir: \"/a\\0b\"\n"));
+  } catch (const SpecError& e) {
+    EXPECT_EQ(e.value(), "/a\\0b");  // shown escaped, not as a raw NUL
+  }
+}
+
 }  // namespace
 }  // namespace mljob

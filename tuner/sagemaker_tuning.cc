@@ -288,6 +288,19 @@ bool reserved_variable(const std::string& name) {
   return false;
 }
 
+// Variables bash keeps for itself. The trial's batch script (and a job array's, which
+// `export`s each trial's Environment) runs in bash: exporting a read-only one (UID, EUID, PPID,
+// SHELLOPTS, BASHOPTS, BASH_VERSINFO) fails, and the trial with it; bash sets the others
+// itself (RANDOM, SECONDS, PWD, ...) or reads them to change how the script runs (BASH_ENV,
+// IFS, ...), so the trainer would not get the value given.
+bool bash_variable(const std::string& name) {
+  static const std::set<std::string> kBashNames = {
+      "BASH", "BASHOPTS", "BASHPID", "SHELLOPTS", "UID", "EUID", "PPID", "GROUPS", "RANDOM", "SRANDOM",
+      "SECONDS", "LINENO", "EPOCHSECONDS", "EPOCHREALTIME", "FUNCNAME", "HISTCMD", "DIRSTACK", "PIPESTATUS",
+      "OPTIND", "OPTERR", "SHLVL", "PWD", "OLDPWD", "IFS", "PS4", "COMP_WORDBREAKS"};
+  return name.rfind("BASH_", 0) == 0 || kBashNames.contains(name);
+}
+
 // SageMaker's Environment: up to 100 variables, names [A-Za-z_][A-Za-z0-9_]* of at most 512
 // characters, values of at most 512.
 std::map<std::string, std::string> environment(const json& value, const std::string& at) {
@@ -300,7 +313,15 @@ std::map<std::string, std::string> environment(const json& value, const std::str
     if (reserved_variable(name)) {
       throw SpecError(at + "." + name, shown(item), "is set for every trial by mljob, its plugin or Slurm, and cannot be replaced");
     }
+    if (bash_variable(name)) {
+      throw SpecError(at + "." + name, shown(item),
+                      "is a variable bash keeps for itself (read-only, or set or read by bash, which runs each trial's "
+                      "batch script), so it cannot be given to the trainer");
+    }
     if (!item.is_string() || item.get<std::string>().size() > 512) throw SpecError(at + "." + name, shown(item), "must be a string of at most 512 characters");
+    if (item.get<std::string>().find('\0') != std::string::npos) {
+      throw SpecError(at + "." + name, "(a value with a NUL byte)", "must not contain a NUL byte (a variable's value ends at it)");
+    }
     out[name] = item.get<std::string>();
   }
   return out;

@@ -164,6 +164,13 @@ TEST(SageMakerTuning, TheTrainingJobDefinitionsRulesNameItsFields) {
   EXPECT_NE(error_with(definition + "/Environment/1DATA", "x").find("must match [A-Za-z_][A-Za-z0-9_]*"), std::string::npos);
   EXPECT_NE(error_with(definition + "/Environment/DATA-ROOT", "x").find("must match"), std::string::npos);
   EXPECT_NE(error_with(definition + "/Environment/DATA", 3).find("Environment.DATA: value '3': must be a string"), std::string::npos);
+  // bash's own: read-only (an export of them fails every array element), or set or read by bash.
+  for (const char* name : {"UID", "EUID", "PPID", "SHELLOPTS", "BASHOPTS", "BASH_VERSINFO", "BASH_ENV", "BASHPID", "RANDOM",
+                           "SECONDS", "PWD", "IFS", "SHLVL", "OPTIND"}) {
+    EXPECT_NE(error_with(definition + "/Environment/" + name, "1").find(std::string("Environment.") + name + ": value '1': is a variable bash keeps for itself"),
+              std::string::npos) << name;
+  }
+  EXPECT_NE(error_with(definition + "/Environment/DATA", std::string("a\0b", 3)).find("must not contain a NUL byte"), std::string::npos);
 }
 
 TEST(SageMakerTuning, TheCorpusRequestsAreRead) {

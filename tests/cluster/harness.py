@@ -3,7 +3,9 @@ binary, and helpers to wait for jobs. Nothing here is mocked: these tests submit
 the cluster that contrib/cluster/mljob-cluster runs."""
 import json
 import os
+import resource
 import shlex
+import signal
 import subprocess
 import tempfile
 import time
@@ -50,6 +52,20 @@ class ClusterTestCase(unittest.TestCase):
         if check and result.returncode != 0:
             self.fail(f"mljob {' '.join(args)} exited {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}")
         return result
+
+    def mljob_on_a_full_disk(self, largest_file, *args):
+        """mljob as on a disk with room for no file over `largest_file` bytes: RLIMIT_FSIZE, with
+        SIGXFSZ ignored, so that a write past it fails (EFBIG) as a write to a full disk does."""
+        def limit_file_size():
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (largest_file, resource.getrlimit(resource.RLIMIT_FSIZE)[1]))
+        return subprocess.run([MLJOB, *args], env=self.env, capture_output=True, text=True, timeout=300,
+                              preexec_fn=limit_file_size, restore_signals=False)
+
+    def slurm_states_named(self, name):
+        """The states slurmctld has for jobs named `name` (finished ones for MinJobAge too)."""
+        out = self.slurm("squeue", "--noheader", "--states=all", f"--name={name}", "--format=%T")
+        return out.split()
 
     def slurm(self, *args):
         return subprocess.run(list(args), env=self.env, capture_output=True, text=True, check=True, timeout=60).stdout

@@ -2,10 +2,11 @@
 import json
 import os
 import subprocess
+import tempfile
 import time
 import unittest
 
-from harness import CLUSTER, ClusterTestCase
+from harness import CLUSTER, TRAINER, ClusterTestCase
 
 
 class Failures(ClusterTestCase):
@@ -48,6 +49,52 @@ class Failures(ClusterTestCase):
             self.assertIn(expected, result.stderr)
         self.assertEqual(os.listdir(os.path.join(self.home, "jobs")) if os.path.isdir(os.path.join(self.home, "jobs")) else [], [])
         self.assertEqual(self.slurm("squeue", "--noheader", "--format=%i"), before)
+
+    def test_a_study_with_a_missing_package_path_is_refused_at_submit(self):
+        # Its trials stage the package themselves: without the check, every trial would fail.
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as config:
+            config.write("trainingInput:\n  scaleTier: BASIC\n  pythonModule: trainer.task\n  hyperparameters:\n"
+                         "    maxTrials: 2\n    params: [{parameterName: u, type: INTEGER, minValue: 1, maxValue: 2}]\n")
+            config.flush()
+            for path, rule in (("/nonexistent", "must be an existing folder"), ("/tmp", "no __init__.py")):
+                result = self.mljob("submit", "training", self.unique_id("study"), "--config", config.name,
+                                    "--package-path", path, check=False)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertRegex(result.stderr, f"^mljob: error: --package-path: value '{path}': .*{rule}")
+        self.assertFalse(os.path.isdir(os.path.join(self.home, "jobs")) and os.listdir(os.path.join(self.home, "jobs")))
+
+    def test_job_ids_that_are_paths_reach_no_folder(self):
+        outside = tempfile.mkdtemp(prefix="mljob-outside-")
+        os.makedirs(os.path.join(self.home, "jobs"), exist_ok=True)
+        relative = os.path.relpath(outside, os.path.join(self.home, "jobs"))
+        for args in (["update", outside, "--update-labels", "a=b"], ["update", relative, "--update-labels", "a=b"],
+                     ["cancel", "../../y"], ["describe", relative], ["study", "resume", relative]):
+            result = self.mljob(*args, check=False)
+            self.assertEqual(result.returncode, 2, f"{args}: {result.stderr}")
+            self.assertRegex(result.stderr, r"^mljob: error: JOB_ID: value '.*': must start with a letter", args)
+        self.assertEqual(os.listdir(outside), [])  # no job.lock, no job.json written there
+        os.rmdir(outside)
+
+    def test_a_record_that_cannot_be_saved_cancels_the_job(self):
+        job_id = self.unique_id("nodisk")
+        # Labels are in the record only: it is the one file over the limit (the catalog cache is
+        # written by the dry run first, and the staged trainer and job.sbatch are a few KB).
+        labels = {f"k{i:04d}": "v" * 60 for i in range(600)}
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as config:
+            json.dump({"labels": labels, "trainingInput": {"scaleTier": "BASIC", "pythonModule": "trainer.task",
+                                                           "args": ["--epochs", "600", "--sleep", "1"]}}, config)
+            config.flush()
+            args = ("submit", "training", job_id, "--config", config.name, "--package-path", TRAINER)
+            self.mljob(*args, "--dry-run")
+            result = self.mljob_on_a_full_disk(32 * 1024, *args)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("the job's record could not be saved (cannot write", result.stderr)
+        self.assertRegex(result.stderr, r"so its Slurm job \d+ was cancelled: nothing runs without a record")
+        self.assertEqual(os.listdir(os.path.join(self.home, "jobs")), [])
+        deadline = time.time() + 30
+        while self.slurm_states_named(job_id) != ["CANCELLED"] and time.time() < deadline:
+            time.sleep(0.5)
+        self.assertEqual(self.slurm_states_named(job_id), ["CANCELLED"])
 
     def test_job_ids_are_unique(self):
         job_id = self.unique_id("dup")
@@ -104,6 +151,21 @@ class Injection(ClusterTestCase):
         self.assertEqual(argv[:3], ["--echo-args", "--epochs", "1"])
         self.assertEqual(argv[3:3 + len(nasty)], nasty)
         self.assertFalse(os.path.exists("/tmp/mljob-pwned"))
+
+    def test_args_from_a_spec_reach_the_program_as_written(self):
+        # YAML reads these plain scalars as numbers; the API's args are strings, passed on as given.
+        written = ["0x10", "inf", ".nan", "1e3", "007", "True", "1_000", "-0"]
+        job_id = self.unique_id("asis")
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as config:
+            config.write("trainingInput:\n  scaleTier: BASIC\n  pythonModule: trainer.task\n"
+                         f"  args: [--echo-args, --epochs, 1, {', '.join(written)}]\n")
+            config.flush()
+            self.mljob("submit", "training", job_id, "--config", config.name, "--package-path", TRAINER)
+        self.wait_for_state(job_id, {"SUCCEEDED", "FAILED"})
+        lines = [l for l in self.output_of(job_id).splitlines() if "ARGV " in l]
+        self.assertEqual(len(lines), 1, self.output_of(job_id))
+        argv = json.loads(lines[0].split("ARGV ", 1)[1])
+        self.assertEqual(argv[:3 + len(written)], ["--echo-args", "--epochs", "1", *written])
 
 
 if __name__ == "__main__":

@@ -4,17 +4,20 @@ has: 404s, 503s that pass, 503s that do not, bodies over the limit, a redirect t
 import http.server
 import os
 import shutil
+import signal
 import subprocess
 import tarfile
 import tempfile
 import threading
+import time
 
-from harness import TRAINER, ClusterTestCase
+from harness import MLJOB, TRAINER, ClusterTestCase
 
 
 class PackageServer(http.server.BaseHTTPRequestHandler):
     root = None
     tries = {}
+    released = threading.Event()  # ends the stalls of /stall/
 
     def log_message(self, *args):  # keep the test output clean
         pass
@@ -42,6 +45,13 @@ class PackageServer(http.server.BaseHTTPRequestHandler):
         elif kind == "unsized":  # no Content-Length: the limit must hold while bytes arrive
             self.close_connection = True
             self.send_file(name, with_length=False)
+        elif kind == "stall":  # a download that stops half-way, as over a slow link
+            self.send_response(200)
+            self.send_header("Content-Length", str(10_000_000))
+            self.end_headers()
+            self.wfile.write(b"\0" * 65536)
+            self.wfile.flush()
+            PackageServer.released.wait(60)
         elif kind == "to-file":
             self.send_response(302)
             self.send_header("Location", "file:///etc/hostname")
@@ -71,6 +81,7 @@ class Packages(ClusterTestCase):
 
     @classmethod
     def tearDownClass(cls):
+        PackageServer.released.set()
         cls.server.shutdown()
         shutil.rmtree(cls.served)
 
@@ -124,6 +135,27 @@ class Packages(ClusterTestCase):
 
     def test_a_redirect_to_a_local_file_is_not_followed(self):
         self.assert_refused(f"{self.base}/to-file/trainer-0.1.tar.gz", 2, "could not be fetched")
+
+    def test_an_interrupted_submit_leaves_nothing_behind(self):
+        """Ctrl-C or SIGTERM while a package downloads: the folder goes, nothing is submitted."""
+        for sig, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+            job_id = self.unique_id("interrupted")
+            path = f"/stall/{job_id}/trainer-0.1.tar.gz"
+            submit = subprocess.Popen([MLJOB, "submit", "training", job_id, "--scale-tier", "BASIC", "--module-name",
+                                       "trainer.task", "--packages", self.base + path],
+                                      env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            deadline = time.time() + 60
+            while path not in PackageServer.tries and time.time() < deadline and submit.poll() is None:
+                time.sleep(0.1)
+            time.sleep(0.5)  # bytes arrived: staging is under way
+            self.assertTrue(os.path.isdir(os.path.join(self.home, "jobs", job_id)), "the download never started")
+            submit.send_signal(sig)
+            out, err = submit.communicate(timeout=30)
+            self.assertEqual(submit.returncode, status, err)
+            self.assertEqual(out, "")
+            self.assertIn(f"mljob: interrupted by {sig.name}: nothing was submitted", err)
+            self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", job_id)), "an interrupted submit left its folder")
+            self.assertEqual(self.slurm_states_named(job_id), [])
 
     def test_cloud_storage_urls_say_what_to_do(self):
         self.assert_refused("gs://bucket/trainer-0.1.tar.gz", 2, "only http and https")

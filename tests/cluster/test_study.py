@@ -419,6 +419,36 @@ class Study(ClusterTestCase):
                       "TrainingJobDefinition's MetricDefinitions (val_score)", result.stderr)
         self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", refused)))
 
+    def test_a_study_whose_record_cannot_be_saved_cancels_its_controller(self):
+        # Labels are in the study's spec and in its record, one level deeper there: 3000 of
+        # them make the record the one file over a limit between the two sizes, which a study
+        # submitted first (and cancelled) measures.
+        labels = "".join(f"  k{i:04d}: {'v' * 60}\n" for i in range(3000))
+        config = "labels:\n" + labels + CONFIG
+        measured = self.submit_study(config, "study_nodisk")
+        folder = os.path.join(self.home, "jobs", measured)
+        sizes = {name: os.path.getsize(os.path.join(folder, name)) for name in ("study_job.json", "job.json", "study.db")}
+        self.mljob("cancel", measured)
+        limit = (sizes["study_job.json"] + sizes["job.json"]) // 2
+        self.assertLess(max(sizes["study_job.json"], sizes["study.db"]), limit, sizes)
+
+        study_id = self.unique_id("study_nodisk")
+        result = self.mljob_on_a_full_disk(limit, "submit", "training", study_id, "--config", self.config,
+                                           "--package-path", TRAINER)
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("the job's record could not be saved (cannot write", result.stderr)
+        self.assertRegex(result.stderr, r"so its Slurm job \d+ was cancelled: nothing runs without a record")
+        self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", study_id)))
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            out = self.slurm("squeue", "--noheader", "--states=all", "--format=%T|%k")
+            states = [line.split("|")[0] for line in out.splitlines() if line.split("|")[-1] == f"mljob:{study_id}"]
+            if states == ["CANCELLED"]:
+                break
+            time.sleep(0.5)
+        self.assertEqual(states, ["CANCELLED"], "the controller of a study without a record was not cancelled")
+        self.wait_for_state(measured, ["CANCELLED"], timeout=60)
+
     def start_long_study(self, prefix):
         """Submits a random-search study of 60-epoch trials and waits until its first two run;
         returns (its ID, those two trials' job IDs)."""
