@@ -13,6 +13,10 @@ run_packages=(
   slurm-wlm slurmdbd slurmrestd slurm-wlm-jwt-plugin munge mariadb-server mariadb-client hwloc python3
   procps iproute2 jq
   tar gzip bzip2 xz-utils   # unpacking sdists and tarballs given as packageUris
+  # hwloc's optional components (gl, opencl, nvml, ...): libhwloc15 recommends them, so most
+  # compute nodes have them, and the plugin's test that discovery inside slurmstepd never waits
+  # for an X server needs the gl component to be there (plugin/README.md, "hwloc inside slurmstepd").
+  libhwloc-plugins
 )
 # Python from Debian only (PyPI is not reachable): PyTorch for the real all_reduce check of the
 # plugin, Optuna for the tuner's baseline, protobuf and crcmod for an independent TensorBoard
