@@ -42,9 +42,12 @@ TEST(TrialSpec, SageMakersTrainingJobDefinitionShapesEveryTrial) {
                           {"MetricDefinitions", {{{"Name", "loss"}, {"Regex", "loss=([0-9.]+)"}}}}};
   HyperparameterSpec spec;
   spec.metric_tag = "rmse";
-  spec.trial_definition = TrialDefinition{{{"num_round", "100"}, {"objective", "reg:linear"}},
-                                          {{{"Name", "rmse"}, {"Regex", "rmse=([0-9.]+)"}}, {{"Name", "loss"}, {"Regex", "loss=([0-9.]+)"}}},
-                                          3600, 7200};
+  TrialDefinition definition;
+  definition.static_hyperparameters = {{"num_round", "100"}, {"objective", "reg:linear"}};
+  definition.metric_definitions = {{{"Name", "rmse"}, {"Regex", "rmse=([0-9.]+)"}}, {{"Name", "loss"}, {"Regex", "loss=([0-9.]+)"}}};
+  definition.max_runtime_seconds = 3600;
+  definition.max_pending_seconds = 7200;
+  spec.trial_definition = definition;
   Trial trial;
   trial.id = 1;
   trial.parameters["eta"] = 0.25;
