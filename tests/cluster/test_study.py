@@ -485,8 +485,11 @@ class Study(ClusterTestCase):
         while time.time() < deadline and len(self.describe(study_id).get("trainingOutput", {}).get("trials", [])) < 2:
             time.sleep(1)
         controller = self.requeue_controller_as_its_time_limit_nears(study_id)
-        # Slurm holds a requeued job back for two minutes; the test does not wait them out.
-        self.slurm("scontrol", "update", f"JobId={controller}", "StartTime=now")
+        # Slurm holds a requeued job back for two minutes; the test does not wait them out, but
+        # lets a few seconds pass: started again within the second its first run was killed, the
+        # job would meet that run's revoked credential on the node ("Killing non-startable batch
+        # job: Job credential revoked") and fail, which is what the hold is there to prevent.
+        self.slurm("scontrol", "update", f"JobId={controller}", "StartTime=now+5")
 
         study = self.wait_for_state(study_id, ["SUCCEEDED", "FAILED", "CANCELLED"], timeout=300)
         self.assertEqual(study["state"], "SUCCEEDED", study)
