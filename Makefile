@@ -1,6 +1,9 @@
 # A thin, friendly front over CMake and the local cluster. The real build is CMakeLists.txt.
 BUILD ?= build
 JOBS  ?= $(shell nproc)
+# The conformance corpus of real job specs, not part of the repository: its suite runs when
+# this folder exists (it does beside the project in CI) and `make test` says so when it does not.
+CONFORMANCE ?= $(abspath ../shared/conformance)
 CLUSTER = contrib/cluster/mljob-cluster
 
 .PHONY: all build deps test unit-test cluster-test demo install cluster-up cluster-down cluster-status clean
@@ -8,7 +11,7 @@ CLUSTER = contrib/cluster/mljob-cluster
 all: build
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLJOB_CONFORMANCE_DIR=$(CONFORMANCE)
 
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -20,7 +23,8 @@ deps:
 # Every test: unit tests, then the integration tests against a real local Slurm cluster
 # (started if none is up). Fails if any test fails or is skipped.
 test: deps build
-	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j 1
+	@cd $(BUILD) && status=0 && ctest --output-on-failure --no-tests=error -j 1 || status=$$?; \
+	  echo "make test: $$(cat conformance-suite.txt)"; exit $$status
 
 unit-test: build
 	cd $(BUILD) && ctest --output-on-failure -L unit

@@ -19,53 +19,6 @@ std::vector<EMetrics> run(LogExtractor& extractor, const std::vector<std::string
   return out;
 }
 
-// A Caffe training log as glog writes it: three test phases and the training iterations between.
-std::vector<std::string> caffe_log() {
-  std::vector<std::string> lines = {"I0704 12:10:40.000001  1234 caffe.cpp:218] Starting Optimization"};
-  const double accuracy[] = {0.1135, 0.9712, 0.9843};
-  const double loss[] = {2.3096, 0.0891, 0.0487};
-  for (int phase = 0; phase < 3; ++phase) {
-    int iteration = phase * 500;
-    std::string stamp = "I0704 12:1" + std::to_string(phase) + ":41.12345" + std::to_string(phase);
-    lines.push_back(stamp + "  1234 solver.cpp:330] Iteration " + std::to_string(iteration) + ", Testing net (#0)");
-    lines.push_back(stamp + "  1234 solver.cpp:397]     Test net output #0: accuracy = " + std::to_string(accuracy[phase]).substr(0, 6));
-    lines.push_back(stamp + "  1234 solver.cpp:397]     Test net output #1: loss = " + std::to_string(loss[phase]).substr(0, 6) + " (* 1 = " +
-                    std::to_string(loss[phase]).substr(0, 6) + " loss)");
-    for (int step = 0; step < 5; ++step) {
-      int it = iteration + step * 100;
-      lines.push_back(stamp + "  1234 solver.cpp:218] Iteration " + std::to_string(it) + " (0 iter/s, 0.5s/100 iters), loss = 0.5");
-      lines.push_back(stamp + "  1234 solver.cpp:237]     Train net output #0: loss = 0.5 (* 1 = 0.5 loss)");
-      lines.push_back(stamp + "  1234 sgd_solver.cpp:105] Iteration " + std::to_string(it) + ", lr = 0.01");
-    }
-  }
-  return lines;
-}
-
-TEST(FfdlExtractor, TheCaffeExampleExtractsTheTestAccuracySeries) {
-  std::ifstream in(std::filesystem::path(MLJOB_SOURCE_DIR) /
-                   "../shared/conformance/ffdl/extracted/AISphere-ffdl-cli/README.train-printout.caffe-regex_extractor.json");
-  FfdlSpec spec = parse_ffdl_spec(json::parse(in)["EvaluationMetrics"], "EvaluationMetrics", nullptr);
-  auto extractor = make_ffdl_extractor(spec);
-  auto records = run(*extractor, caffe_log());
-  std::vector<std::string> test_accuracy, test_iterations;
-  int train = 0;
-  for (const auto& record : records) {
-    if (record.grouplabel == "test") {
-      test_accuracy.push_back(record.values.at("accuracy").text);
-      test_iterations.push_back(record.etimes.at("iteration").text);
-      EXPECT_EQ(record.values.at("accuracy").type, ValueType::kFloat);
-      EXPECT_EQ(record.etimes.at("glog").text.substr(0, 5), "I0704");
-    } else if (record.grouplabel == "train") {
-      ++train;
-      EXPECT_EQ(record.values.at("loss").text, "0.5");
-      EXPECT_EQ(record.values.at("learning-rate").text, "0.01");
-    }
-  }
-  EXPECT_EQ(test_accuracy, (std::vector<std::string>{"0.1135", "0.9712", "0.9843"}));
-  EXPECT_EQ(test_iterations, (std::vector<std::string>{"0", "500", "1000"}));
-  EXPECT_EQ(train, 15);
-}
-
 TEST(FfdlExtractor, EachReplicaHasItsOwnWindow) {
   FfdlSpec spec = parse_ffdl_spec(
       json{{"type", "regex_extractor"}, {"line_lookahead", 2},

@@ -15,10 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string conformance(const std::string& relative) {
-  return (std::filesystem::path(MLJOB_SOURCE_DIR) / "../shared/conformance" / relative).string();
-}
-
 json read_json(const std::string& path) {
   std::ifstream in(path);
   return json::parse(in);
@@ -32,34 +28,6 @@ std::pair<std::string, std::string> spec_error_of(const std::function<void()>& a
     return {e.field(), e.what()};
   }
   return {"", ""};
-}
-
-TEST(MetricsSpec, TheCaffeExampleFromFfdlsCliIsUnderstood) {
-  json manifest = read_json(conformance("ffdl/extracted/AISphere-ffdl-cli/README.train-printout.caffe-regex_extractor.json"));
-  FfdlSpec spec = parse_ffdl_spec(manifest["EvaluationMetrics"], "EvaluationMetrics", nullptr);
-  EXPECT_EQ(spec.type, "regex_extractor");
-  EXPECT_EQ(spec.line_lookahead, 4);
-  ASSERT_EQ(spec.groups.size(), 2u);
-  EXPECT_EQ(spec.groups[0].name, "test");
-  EXPECT_EQ(spec.groups[0].meta_time, "$glogstamp");
-  EXPECT_EQ(spec.groups[0].values.size(), 2u);
-  EXPECT_EQ(spec.groups[0].etimes.size(), 2u);
-}
-
-TEST(MetricsSpec, EveryFfdlManifestInTheCorpusParses) {
-  int parsed = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(conformance("ffdl"))) {
-    if (entry.path().extension() != ".yml" && entry.path().extension() != ".yaml") continue;
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    json manifest = yaml_text_to_json(text.str(), entry.path().string());
-    if (!manifest.contains("evaluation_metrics")) continue;
-    std::vector<std::string> warnings;
-    EXPECT_NO_THROW(parse_ffdl_spec(manifest["evaluation_metrics"], "evaluation_metrics", &warnings)) << entry.path();
-    ++parsed;
-  }
-  EXPECT_GE(parsed, 10);
 }
 
 TEST(MetricsSpec, SynonymsAndBadTypes) {
@@ -85,23 +53,6 @@ TEST(MetricsSpec, ACaptureReferenceMustNameACapture) {
   EXPECT_EQ(spec_error_of([&] { parse_ffdl_spec(em, "em", nullptr); }).first, "em.groups.g.scalars.loss.value");
 }
 
-TEST(MetricsSpec, SageMakerDefinitionsFromTheCorpusAndTheirLimits) {
-  json definitions = read_json(conformance("sagemaker/extracted/aws-docs/training-metrics.MetricDefinitions.json"));
-  auto parsed = parse_metric_definitions(definitions, "MetricDefinitions", nullptr);
-  ASSERT_EQ(parsed.size(), 2u);
-  EXPECT_EQ(parsed[1].name, "validation:error");
-
-  json many = json::array();
-  for (int i = 0; i < 41; ++i) many.push_back({{"Name", "m" + std::to_string(i)}, {"Regex", "m=(\\d+)"}});
-  EXPECT_EQ(spec_error_of([&] { parse_metric_definitions(many, "MetricDefinitions", nullptr); }).first, "MetricDefinitions");
-  auto [field, message] = spec_error_of(
-      [] { parse_metric_definitions(json::array({{{"Name", "a"}, {"Regex", "(x)\\1"}}}), "MetricDefinitions", nullptr); });
-  EXPECT_EQ(field, "MetricDefinitions[0].Regex");
-  EXPECT_NE(message.find("'\\1'"), std::string::npos) << message;
-  EXPECT_EQ(spec_error_of([] { parse_metric_definitions(json::array({{{"Nme", "a"}, {"Regex", "x"}}}), "M", nullptr); }).first,
-            "M[0].Nme");
-}
-
 TEST(MetricsSpec, APlaceholderWithoutGroupIsAcceptedWithAWarning) {
   std::vector<std::string> warnings;
   parse_metric_definitions(json::array({{{"Name", "base_metric"}, {"Regex", "<><><><><><>"}}}), "M", &warnings);
@@ -114,6 +65,18 @@ TEST(MetricsSpec, TheDefaultAppliesWhenNothingReadsTheLogs) {
   EXPECT_TRUE(parse_metrics_spec(json{{"evaluation_metrics", {{"type", "tensorboard"}}}}).uses_default_extractor());
   EXPECT_FALSE(parse_metrics_spec(json{{"MetricDefinitions", json::array({{{"Name", "a"}, {"Regex", "a=(.*)"}}})}})
                    .uses_default_extractor());
+}
+
+TEST(MetricsSpec, SageMakerDefinitionsHaveTheirLimits) {
+  json many = json::array();
+  for (int i = 0; i < 41; ++i) many.push_back({{"Name", "m" + std::to_string(i)}, {"Regex", "m=(\\d+)"}});
+  EXPECT_EQ(spec_error_of([&] { parse_metric_definitions(many, "MetricDefinitions", nullptr); }).first, "MetricDefinitions");
+  auto [field, message] = spec_error_of(
+      [] { parse_metric_definitions(json::array({{{"Name", "a"}, {"Regex", "(x)\\1"}}}), "MetricDefinitions", nullptr); });
+  EXPECT_EQ(field, "MetricDefinitions[0].Regex");
+  EXPECT_NE(message.find("'\\1'"), std::string::npos) << message;
+  EXPECT_EQ(spec_error_of([] { parse_metric_definitions(json::array({{{"Nme", "a"}, {"Regex", "x"}}}), "M", nullptr); }).first,
+            "M[0].Nme");
 }
 
 }  // namespace
