@@ -52,7 +52,7 @@ class Failures(ClusterTestCase):
 
     def test_a_study_with_a_missing_package_path_is_refused_at_submit(self):
         # Its trials stage the package themselves: without the check, every trial would fail.
-        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as config:
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=self.scratch()) as config:
             config.write("trainingInput:\n  scaleTier: BASIC\n  pythonModule: trainer.task\n  hyperparameters:\n"
                          "    maxTrials: 2\n    params: [{parameterName: u, type: INTEGER, minValue: 1, maxValue: 2}]\n")
             config.flush()
@@ -64,7 +64,7 @@ class Failures(ClusterTestCase):
         self.assertFalse(os.path.isdir(os.path.join(self.home, "jobs")) and os.listdir(os.path.join(self.home, "jobs")))
 
     def test_job_ids_that_are_paths_reach_no_folder(self):
-        outside = tempfile.mkdtemp(prefix="mljob-outside-")
+        outside = self.scratch("mljob-outside-")
         os.makedirs(os.path.join(self.home, "jobs"), exist_ok=True)
         relative = os.path.relpath(outside, os.path.join(self.home, "jobs"))
         for args in (["update", outside, "--update-labels", "a=b"], ["update", relative, "--update-labels", "a=b"],
@@ -80,7 +80,7 @@ class Failures(ClusterTestCase):
         # Labels are in the record only: it is the one file over the limit (the catalog cache is
         # written by the dry run first, and the staged trainer and job.sbatch are a few KB).
         labels = {f"k{i:04d}": "v" * 60 for i in range(600)}
-        with tempfile.NamedTemporaryFile("w", suffix=".json") as config:
+        with tempfile.NamedTemporaryFile("w", suffix=".json", dir=self.scratch()) as config:
             json.dump({"labels": labels, "trainingInput": {"scaleTier": "BASIC", "pythonModule": "trainer.task",
                                                            "args": ["--epochs", "600", "--sleep", "1"]}}, config)
             config.flush()
@@ -156,7 +156,7 @@ class Injection(ClusterTestCase):
         # YAML reads these plain scalars as numbers; the API's args are strings, passed on as given.
         written = ["0x10", "inf", ".nan", "1e3", "007", "True", "1_000", "-0"]
         job_id = self.unique_id("asis")
-        with tempfile.NamedTemporaryFile("w", suffix=".yaml") as config:
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=self.scratch()) as config:
             config.write("trainingInput:\n  scaleTier: BASIC\n  pythonModule: trainer.task\n"
                          f"  args: [--echo-args, --epochs, 1, {', '.join(written)}]\n")
             config.flush()

@@ -3,9 +3,9 @@ error naming the field, the value and the rule, and nothing submitted or left be
 import os
 import re
 
-from harness import ROOT, TRAINER, ClusterTestCase
+from harness import FIXTURES, TRAINER, ClusterTestCase
 
-CORPUS = os.path.join(ROOT, "tests", "specs", "malformed")
+CORPUS = os.path.join(FIXTURES, "tests", "specs", "malformed")
 
 
 def expectations(path):

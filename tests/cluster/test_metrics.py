@@ -77,7 +77,7 @@ FFDL_CONFIG = textwrap.dedent('''
 class Metrics(ClusterTestCase):
     def setUp(self):
         super().setUp()
-        self.work = tempfile.mkdtemp(prefix="mljob-metrics-test-")
+        self.work = self.scratch("mljob-metrics-test-")
         self.addCleanup(shutil.rmtree, self.work, ignore_errors=True)
         package = os.path.join(self.work, "metrics_trainer")
         os.makedirs(package)

@@ -141,8 +141,8 @@ class Packages(ClusterTestCase):
         for sig, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
             job_id = self.unique_id("interrupted")
             path = f"/stall/{job_id}/trainer-0.1.tar.gz"
-            submit = subprocess.Popen([MLJOB, "submit", "training", job_id, "--scale-tier", "BASIC", "--module-name",
-                                       "trainer.task", "--packages", self.base + path],
+            submit = subprocess.Popen(self.user_argv([MLJOB, "submit", "training", job_id, "--scale-tier", "BASIC",
+                                                      "--module-name", "trainer.task", "--packages", self.base + path]),
                                       env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             deadline = time.time() + 60
             while path not in PackageServer.tries and time.time() < deadline and submit.poll() is None:

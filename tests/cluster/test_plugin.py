@@ -17,7 +17,7 @@ import unittest
 import uuid
 import xml.etree.ElementTree as ET
 
-from harness import ROOT, ClusterTestCase
+from harness import FIXTURES, ClusterTestCase
 
 # Job states after which squeue's answer no longer changes.
 FINISHED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
@@ -49,7 +49,7 @@ with open(os.path.join(sys.argv[1], os.environ["SLURM_PROCID"] + ".json"), "w") 
 '''
 
 # The PyTorch check (etc/examples/torch_allreduce): package folder and its parent.
-TORCH_PACKAGE = os.path.join(ROOT, "etc", "examples", "torch_allreduce")
+TORCH_PACKAGE = os.path.join(FIXTURES, "etc", "examples", "torch_allreduce")
 ALLREDUCE = re.compile(r"ALLREDUCE rank=(\d+) world=(\d+) sum=(\d+) expected=(\d+) role=(\S+)")
 
 
@@ -80,7 +80,7 @@ class PluginOnTheCluster(ClusterTestCase):
             if (name in PLUGIN_VARIABLES or name.startswith("MLJOB_CHANNEL_")
                     or (name.startswith("SLURM_") and name != "SLURM_CONF")):
                 del self.env[name]
-        self.work = tempfile.mkdtemp(prefix="mljob-plugin-test-")
+        self.work = self.scratch("mljob-plugin-test-")
         self.addCleanup(shutil.rmtree, self.work, ignore_errors=True)
         self.show_task = os.path.join(self.work, "show_task.py")
         with open(self.show_task, "w") as script:
@@ -97,8 +97,8 @@ class PluginOnTheCluster(ClusterTestCase):
             out.write(script)
         output = os.path.join(self.work, f"{name}.out")
         result = subprocess.run(
-            ["sbatch", "--parsable", f"--output={output}", f"--chdir={self.work}",
-             f"--job-name=plugin_{name}", "--time=5", *options, path],
+            self.user_argv(["sbatch", "--parsable", f"--output={output}", f"--chdir={self.work}",
+                            f"--job-name=plugin_{name}", "--time=5", *options, path]),
             env=env or self.env, capture_output=True, text=True, timeout=60)
         return result, output
 

@@ -13,9 +13,9 @@ import textwrap
 import time
 import unittest
 
-from harness import ClusterTestCase, ROOT
+from harness import FIXTURES, ClusterTestCase
 
-TRAINER = os.path.join(ROOT, "etc", "examples", "hptrainer")
+TRAINER = os.path.join(FIXTURES, "etc", "examples", "hptrainer")
 MAX_TRIALS = 5
 
 CONFIG = textwrap.dedent(f'''
@@ -41,7 +41,7 @@ def expected_objective(x):
 class Study(ClusterTestCase):
     def setUp(self):
         super().setUp()
-        self.work = tempfile.mkdtemp(prefix="mljob-study-test-")
+        self.work = self.scratch("mljob-study-test-")
         self.addCleanup(shutil.rmtree, self.work, ignore_errors=True)
         self.config = os.path.join(self.work, "study.yaml")
         with open(self.config, "w") as out:

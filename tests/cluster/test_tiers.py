@@ -5,7 +5,7 @@ import json
 import os
 import unittest
 
-from harness import ROOT, ClusterTestCase
+from harness import FIXTURES, ClusterTestCase
 
 
 class Tiers(ClusterTestCase):
@@ -39,10 +39,10 @@ class Tiers(ClusterTestCase):
         self.assertIn("ROLE worker:1", self.output_of(job_id))
 
     def test_tiers_check_against_the_cluster(self):
-        good = self.mljob("tiers", "check", os.path.join(ROOT, "contrib", "cluster", "tiers.yaml"))
+        good = self.mljob("tiers", "check", os.path.join(FIXTURES, "contrib", "cluster", "tiers.yaml"))
         self.assertIn("0 problem(s)", good.stdout)
         # The stock catalog asks for K80s and P4s, which this cluster does not have.
-        bad = self.mljob("tiers", "check", os.path.join(ROOT, "etc", "tiers.yaml"), check=False)
+        bad = self.mljob("tiers", "check", os.path.join(FIXTURES, "etc", "tiers.yaml"), check=False)
         self.assertEqual(bad.returncode, 1)
         self.assertIn("PROBLEM accelerator type NVIDIA_TESLA_K80: GRES type 'k80' is on no node", bad.stdout)
         self.assertIn("PROBLEM scale tier BASIC_GPU", bad.stdout)

@@ -131,7 +131,7 @@ class LabScripts(ClusterTestCase):
     """mljob-submit, as a lab script calls it: stdin closed, no terminal."""
 
     def submit(self, *args):
-        return subprocess.run([MLJOB_SUBMIT, *args], env=self.env, capture_output=True, text=True,
+        return subprocess.run(self.user_argv([MLJOB_SUBMIT, *args]), env=self.env, capture_output=True, text=True,
                               stdin=subprocess.DEVNULL, timeout=300)
 
     def test_prints_only_the_job_id_and_waits(self):
@@ -178,9 +178,9 @@ class SlurmctldInProcess(ClusterTestCase):
         if squeue:
             env["SQUEUE_FEDERATION"] = "1"
         else:  # no squeue to run: libslurm must answer (sacct stays, for the list's accounting)
-            env["PATH"] = tempfile.mkdtemp(prefix="mljob-no-squeue-")
+            env["PATH"] = self.scratch("mljob-no-squeue-")
             os.symlink(shutil.which("sacct", path=self.env["PATH"]), os.path.join(env["PATH"], "sacct"))
-        result = subprocess.run([MLJOB, *args, "--format", "json"], env=env, capture_output=True, text=True,
+        result = subprocess.run(self.user_argv([MLJOB, *args, "--format", "json"]), env=env, capture_output=True, text=True,
                                 timeout=60)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stderr, "")
