@@ -6,22 +6,26 @@
 #include <iostream>
 
 #include "bridge/cli.h"
+#include "bridge/output_tail.h"
+#include "core/job_store.h"
 #include "core/spec_error.h"
 
 namespace {
 
 using namespace mljob;
 
-constexpr const char* kUsage = R"(usage: mljob-submit [--wait] [--format text|json] JOB_ID [mljob submit training flags] [-- ARGS]
+constexpr const char* kUsage = R"(usage: mljob-submit [--wait] [--stream-logs] [--format text|json] JOB_ID [mljob submit training flags] [-- ARGS]
 
 Submits a training job like `mljob submit training` and prints only its job ID on stdout
 (--format json: one JSON line). With --wait it then waits for the job to end (on a terminal,
 state changes are shown on stderr) and exits 0 only if it SUCCEEDED; with --format json it
-prints the final Job resource. Exit status: 0 ok, 1 failed job or Slurm failure, 2 bad input.
+prints the final Job resource. --stream-logs waits as --wait does and copies the job's output
+to stderr as it grows. Exit status: 0 ok, 1 failed job or Slurm failure, 2 bad input.
 )";
 
 struct WrapperFlags {
   bool wait = false;
+  bool stream_logs = false;  // stdout stays the job ID's: the logs go to stderr
   std::string format = "text";
   cli::Arguments rest;
 };
@@ -34,6 +38,8 @@ WrapperFlags parse(const std::vector<std::string>& argv) {
     if (!user_args && arg == "--") user_args = true;
     if (!user_args && arg == "--wait") {
       flags.wait = true;
+    } else if (!user_args && arg == "--stream-logs") {
+      flags.wait = flags.stream_logs = true;
     } else if (!user_args && arg == "--format" && i + 1 < argv.size()) {
       flags.format = argv[++i];
     } else if (!user_args && arg.rfind("--format=", 0) == 0) {
@@ -46,14 +52,18 @@ WrapperFlags parse(const std::vector<std::string>& argv) {
   return flags;
 }
 
-int wait_and_report(const std::string& job_id, const std::string& format) {
+int wait_and_report(const std::string& job_id, const WrapperFlags& flags) {
   bool terminal = ::isatty(STDERR_FILENO) != 0;
   std::string last_state;
+  cli::OutputTail output(JobStore::from_environment().folder_of(job_id) / "output.log");
   nlohmann::json job = cli::wait_for_end(job_id, [&](const nlohmann::json& resource) {
     std::string state = resource.value("state", "");
     if (terminal && state != last_state) std::cerr << "mljob-submit: " << job_id << " " << state << std::endl;
     last_state = state;
+    if (flags.stream_logs) output.print_new(std::cerr);
   });
+  if (flags.stream_logs) output.print_new(std::cerr);
+  const std::string& format = flags.format;
   if (format == "json") std::cout << job.dump() << std::endl;
   if (job["state"] != "SUCCEEDED") {
     std::cerr << "mljob-submit: " << job_id << " ended " << job["state"].get<std::string>();
@@ -78,7 +88,7 @@ int run(const std::vector<std::string>& argv) {
   std::string job_id;
   int status = cli::submit_training(flags.rest, output, &job_id);
   if (status != cli::kExitOk || !flags.wait) return status;
-  return wait_and_report(job_id, flags.format);
+  return wait_and_report(job_id, flags);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "bridge/cli.h"
+#include "bridge/output_tail.h"
 #include "bridge/command_line.h"
 #include "bridge/job_view.h"
 #include "bridge/metrics_declarations.h"
@@ -204,18 +205,9 @@ namespace {
 
 // Waits for the job to end, printing its output as it grows. Exit 0 only on SUCCEEDED.
 int stream_until_done(const JobStore& store, const std::string& job_id) {
-  fs::path output = store.folder_of(job_id) / "output.log";
-  std::streamoff printed = 0;
-  auto print_new_output = [&] {
-    std::ifstream in(output, std::ios::binary);
-    if (!in) return;
-    in.seekg(printed);
-    std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    printed += static_cast<std::streamoff>(chunk.size());
-    std::cout << chunk << std::flush;
-  };
-  nlohmann::json resource = wait_for_end(job_id, [&](const nlohmann::json&) { print_new_output(); });
-  print_new_output();
+  OutputTail output(store.folder_of(job_id) / "output.log");
+  nlohmann::json resource = wait_for_end(job_id, [&](const nlohmann::json&) { output.print_new(std::cout); });
+  output.print_new(std::cout);
   std::string state = resource["state"];
   std::cerr << "Job [" << job_id << "] ended: " << state;
   if (resource.contains("errorMessage")) std::cerr << ": " << resource["errorMessage"].get<std::string>();

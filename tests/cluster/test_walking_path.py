@@ -10,7 +10,7 @@ import unittest
 
 import subprocess
 
-from harness import MLJOB, MLJOB_SUBMIT, TRAINER, ClusterTestCase
+from harness import FIXTURES, MLJOB, MLJOB_SUBMIT, TRAINER, ClusterTestCase
 
 
 class WalkingPath(ClusterTestCase):
@@ -158,8 +158,62 @@ class LabScripts(ClusterTestCase):
         result = self.submit("--format=json", job_id, "--scale-tier", "BASIC", "--module-name", "trainer.task",
                              "--package-path", TRAINER)
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(json.loads(result.stdout), {"jobId": job_id, "state": "QUEUED"})
+        job = json.loads(result.stdout)  # the Job resource, as describe gives it
+        self.assertEqual((job["jobId"], job["state"]), (job_id, "QUEUED"))
+        self.assertEqual(job["trainingInput"]["scaleTier"], "BASIC")
         self.wait_for_state(job_id, {"SUCCEEDED"})
+
+    def test_a_study_waits_and_reports_every_trial(self):
+        """A tuning study through mljob-submit: its controller runs mljob (mljob-submit has no
+        `study` command), and --wait --format json gives the study's resource once every trial ran."""
+        config = os.path.join(self.scratch(), "study.yaml")
+        with open(config, "w") as out:
+            out.write("trainingInput:\n  scaleTier: BASIC\n  pythonModule: hptrainer.task\n"
+                      "  args: [--epochs=2, --seconds-per-epoch=0]\n  hyperparameters:\n    goal: MAXIMIZE\n"
+                      "    hyperparameterMetricTag: objective\n    maxTrials: 3\n    maxParallelTrials: 3\n"
+                      "    algorithm: RANDOM_SEARCH\n"
+                      "    params: [{parameterName: x, type: DOUBLE, minValue: 0.0, maxValue: 1.0}]\n")
+        study_id = self.unique_id("labstudy")
+        result = self.submit("--wait", "--format", "json", study_id, "--config", config,
+                             "--package-path", os.path.join(FIXTURES, "etc", "examples", "hptrainer"))
+        self.assertEqual(result.returncode, 0, result.stderr + self.output_of(study_id))
+        study = json.loads(result.stdout)
+        self.assertEqual((study["jobId"], study["state"]), (study_id, "SUCCEEDED"))
+        trials = study["trainingOutput"]["trials"]
+        self.assertEqual(sorted(int(t["trialId"]) for t in trials), [1, 2, 3], study)
+        self.assertTrue(all(t["state"] == "SUCCEEDED" for t in trials), trials)
+        self.assertEqual(study["trainingOutput"]["completedTrialCount"], "3")
+        script = open(os.path.join(self.home, "jobs", study_id, "controller.sbatch")).read()
+        self.assertRegex(script, r"\nexec '[^']*/mljob' study run ")
+
+    def test_stream_logs_go_to_stderr_and_stdout_keeps_the_job_id(self):
+        job_id = self.unique_id("labstream")
+        result = self.submit("--stream-logs", job_id, "--scale-tier", "BASIC", "--module-name", "trainer.task",
+                             "--package-path", TRAINER, "--", "--epochs", "2")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout, job_id + "\n")
+        self.assertIn("master:0 done", result.stderr)
+        failed = self.submit("--stream-logs", "--format", "json", self.unique_id("labstreamfail"), "--scale-tier",
+                             "BASIC", "--module-name", "trainer.task", "--package-path", TRAINER, "--", "--fail")
+        self.assertEqual(failed.returncode, 1, failed.stderr)
+        self.assertEqual(json.loads(failed.stdout)["state"], "FAILED")
+        refused = self.submit("--dry-run", self.unique_id("labdry"), "--scale-tier", "BASIC", "--module-name", "t")
+        self.assertEqual(refused.returncode, 2, refused.stderr)
+        self.assertIn("--dry-run", refused.stderr)
+
+    def test_a_cancelled_job_exits_1(self):
+        job_id = self.unique_id("labcancel")
+        waiting = subprocess.Popen(self.user_argv([MLJOB_SUBMIT, "--wait", "--format", "json", job_id, "--scale-tier",
+                                                   "BASIC", "--module-name", "trainer.task", "--package-path", TRAINER,
+                                                   "--", "--epochs", "600", "--sleep", "1"]),
+                                   env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        self.wait_for_state(job_id, {"RUNNING"})
+        self.mljob("cancel", job_id)
+        out, err = waiting.communicate(timeout=120)
+        self.assertEqual(waiting.returncode, 1, err)
+        self.assertEqual(json.loads(out)["state"], "CANCELLED")
+        self.assertIn(f"mljob-submit: {job_id} ended CANCELLED", err)
 
     def test_bad_input_is_exit_2(self):
         result = self.submit("bad-id", "--scale-tier", "BASIC", "--module-name", "t")
