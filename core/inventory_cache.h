@@ -2,6 +2,8 @@
 // (a lab script's loop, a tuning study) do not each pay for one. The fit check accepts a plan on
 // a cached answer but never refuses one on it: a refusal is always confirmed on a fresh answer,
 // so a stale cache can cost at most what no check costs (a job that waits), never a false "no".
+// It is read and written only while it is the user's own and no one else may write it
+// (core/files.h, read_cache_file): another user's answer could make a plan look as if it fits.
 #pragma once
 
 #include <chrono>
@@ -19,15 +21,18 @@ class InventoryCache {
   // (SLURM_CONF), so that users of several clusters never mix them.
   InventoryCache(const std::filesystem::path& folder, std::chrono::seconds max_age);
 
-  // The cached inventory if it is younger than max_age and readable; nullopt otherwise.
+  // The cached inventory if it is younger than max_age, readable and trusted; nullopt otherwise.
   std::optional<ClusterInventory> load_fresh() const;
 
-  // Keeps `sinfo_output` (written whole, then renamed). A cache: failures are ignored.
+  // Keeps `sinfo_output` (written whole, then renamed, mode 0600). A cache: failures are
+  // ignored, and an untrusted cache folder is left as it is.
   void save(const std::string& sinfo_output) const;
 
   const std::filesystem::path& file() const { return file_; }
 
  private:
+  std::filesystem::path folder_;
+  std::string name_;
   std::filesystem::path file_;
   std::chrono::seconds max_age_;
 };

@@ -53,6 +53,23 @@ TEST_F(InventoryCacheTest, EachSlurmConfigurationHasItsOwnFile) {
   EXPECT_FALSE(b.load_fresh());
 }
 
+// Another user's answer could make a plan look as if it fits: a cache folder or file that
+// others may write is neither read nor written.
+TEST_F(InventoryCacheTest, ACacheOthersMayWriteIsIgnored) {
+  InventoryCache cache(folder_, std::chrono::seconds(60));
+  cache.save(sinfo_);
+  fs::permissions(cache.file(), fs::perms::group_write, fs::perm_options::add);
+  EXPECT_FALSE(cache.load_fresh());
+
+  fs::permissions(cache.file(), fs::perms::group_write, fs::perm_options::remove);
+  ASSERT_TRUE(cache.load_fresh());
+  fs::permissions(folder_, fs::perms::others_write, fs::perm_options::add);
+  EXPECT_FALSE(cache.load_fresh());
+  fs::remove(cache.file());
+  cache.save(sinfo_);
+  EXPECT_FALSE(fs::exists(cache.file()));
+}
+
 TEST_F(InventoryCacheTest, AnUnwritableFolderIsNoError) {
   InventoryCache cache("/proc/mljob-cannot-write-here", std::chrono::seconds(60));
   EXPECT_NO_THROW(cache.save(sinfo_));

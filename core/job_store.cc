@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <system_error>
 
@@ -38,6 +40,13 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
   return record;
 }
 
+// $MLJOB_HOME, else $HOME/.mljob.
+fs::path store_path_from_environment() {
+  if (const char* home = std::getenv("MLJOB_HOME"); home && *home) return home;
+  if (const char* user_home = std::getenv("HOME"); user_home && *user_home) return fs::path(user_home) / ".mljob";
+  throw SpecError("MLJOB_HOME", "", "is not set, and neither is HOME: set MLJOB_HOME to a folder of your own for your job records");
+}
+
 bool is_job_id(const std::string& name) {
   try {
     check_job_id(name);
@@ -53,10 +62,26 @@ JobStore::JobStore(fs::path root) : root_(std::move(root)) {}
 
 // Absolute, so that no path made from it (a script given to sbatch, a folder given to tar)
 // can start with '-' and be read as an option.
+// No fallback to a folder every user shares (/tmp/.mljob): there, another user could create
+// the store first and own it.
 JobStore JobStore::from_environment() {
-  if (const char* home = std::getenv("MLJOB_HOME"); home && *home) return JobStore(fs::absolute(home));
-  const char* user_home = std::getenv("HOME");
-  return JobStore(fs::absolute(fs::path(user_home && *user_home ? user_home : "/tmp") / ".mljob"));
+  JobStore store(fs::absolute(store_path_from_environment()));
+  store.require_private();
+  return store;
+}
+
+void JobStore::require_private() const {
+  struct stat status {};
+  if (::stat(root_.c_str(), &status) != 0) {
+    if (errno == ENOENT) return;
+    throw SpecError("MLJOB_HOME", root_.string(), std::string("cannot be read: ") + std::strerror(errno));
+  }
+  if (!S_ISDIR(status.st_mode)) throw SpecError("MLJOB_HOME", root_.string(), "is not a folder");
+  if (auto why = why_not_own(status)) {
+    throw SpecError("MLJOB_HOME", root_.string(),
+                    *why + ": a store shared by several users would let each rewrite the others' job scripts; "
+                           "use a store of your own (each user's MLJOB_HOME, e.g. the default ~/.mljob)");
+  }
 }
 
 // A job ID becomes a path only once it is known to be one: "/tmp/x" or "../../y" would
@@ -67,11 +92,22 @@ fs::path JobStore::folder_of(const std::string& job_id) const {
 }
 
 fs::path JobStore::reserve(const std::string& job_id) const {
-  fs::create_directories(root_ / "jobs");
   fs::path folder = folder_of(job_id);
-  // create_directory is atomic: of two submissions with one ID, exactly one wins.
-  if (!fs::create_directory(folder)) {
-    throw SpecError("jobId", job_id, "is already used by one of your jobs (" + folder.string() + "); job IDs must be unique");
+  create_private_folders(root_);
+  require_private();
+  make_private_folder(root_ / "jobs");  // narrowed if an older mljob made it wider: it guards every job's folder
+  // mkdir is atomic: of two submissions with one ID, exactly one wins. Its mode is chmod's,
+  // not what the umask leaves of 0700.
+  if (::mkdir(folder.c_str(), kPrivateFolderMode) != 0) {
+    if (errno == EEXIST) {
+      throw SpecError("jobId", job_id, "is already used by one of your jobs (" + folder.string() + "); job IDs must be unique");
+    }
+    throw std::system_error(errno, std::generic_category(), "cannot create " + folder.string());
+  }
+  if (::chmod(folder.c_str(), kPrivateFolderMode) != 0) {
+    int error = errno;
+    ::rmdir(folder.c_str());
+    throw std::system_error(error, std::generic_category(), "cannot make " + folder.string() + " private");
   }
   return folder;
 }
@@ -93,7 +129,7 @@ JobStore::Lock JobStore::lock(const std::string& job_id) const {
   fs::path folder = folder_of(job_id);
   if (!fs::is_directory(folder)) throw SpecError("JOB_ID", job_id, "no such job among yours (in " + root_.string() + ")");
   fs::path file = folder / "job.lock";
-  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, kPrivateFileMode);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + file.string());
   while (::flock(fd, LOCK_EX) != 0) {
     if (errno != EINTR) {

@@ -1,8 +1,12 @@
 #include "core/job_store.h"
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "core/test_support.h"
+
+#include <optional>
 
 namespace mljob {
 namespace {
@@ -55,6 +59,81 @@ TEST(JobStore, ARecordThatCannotBeWrittenIsAnErrorAndTheOldOneStays) {
     EXPECT_THROW(store.save(record), std::runtime_error);
   }
   EXPECT_EQ(store.load("job_1")->slurm_job_id, "42");
+}
+
+mode_t mode_of(const fs::path& path) {
+  struct stat status {};
+  EXPECT_EQ(::stat(path.c_str(), &status), 0) << path;
+  return status.st_mode & 07777;
+}
+
+// Sets an environment variable (or unsets it: nullptr) for the test's scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) saved_ = old;
+    if (value) ::setenv(name, value, 1);
+    else ::unsetenv(name);
+  }
+  ~ScopedEnv() {
+    if (saved_) ::setenv(name_.c_str(), saved_->c_str(), 1);
+    else ::unsetenv(name_.c_str());
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> saved_;
+};
+
+TEST(JobStore, FoldersAndRecordsAreTheOwnersAloneWhateverTheUmask) {
+  testing::ScratchFolder scratch("mljob-store");
+  for (mode_t mask : {mode_t{0}, mode_t{022}}) {
+    mode_t saved = ::umask(mask);
+    JobStore store(scratch.path() / ("home-" + std::to_string(mask)));
+    fs::path folder = store.reserve("job_1");
+    store.save(record_in(folder, "job_1"));
+    store.lock("job_1");
+    ::umask(saved);
+    EXPECT_EQ(mode_of(store.root()), 0700u) << "umask " << mask;
+    EXPECT_EQ(mode_of(store.root() / "jobs"), 0700u) << "umask " << mask;
+    EXPECT_EQ(mode_of(folder), 0700u) << "umask " << mask;
+    EXPECT_EQ(mode_of(folder / "job.json"), 0600u) << "umask " << mask;
+    EXPECT_EQ(mode_of(folder / "job.lock"), 0600u) << "umask " << mask;
+  }
+}
+
+// A store an older mljob made under umask 022: its jobs/ guards every job's folder.
+TEST(JobStore, AWiderJobsFolderIsNarrowedOnTheNextReservation) {
+  testing::ScratchFolder scratch("mljob-store");
+  fs::create_directories(scratch.path() / "jobs" / "old_job");
+  fs::permissions(scratch.path() / "jobs", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                               fs::perms::others_read | fs::perms::others_exec);
+  JobStore(scratch.path()).reserve("job_1");
+  EXPECT_EQ(mode_of(scratch.path() / "jobs"), 0700u);
+}
+
+TEST(JobStore, AStoreOthersMayWriteIsRefused) {
+  testing::ScratchFolder scratch("mljob-store");
+  fs::path home = scratch.path() / "shared";
+  fs::create_directory(home);
+  ScopedEnv env("MLJOB_HOME", home.c_str());
+  fs::permissions(home, fs::perms::owner_all | fs::perms::group_all);
+  expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "is writable by group");
+  expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "would let each rewrite the others' job scripts");
+  expect_spec_error([&] { JobStore(home).reserve("job_1"); }, "MLJOB_HOME", "is writable by group");
+  fs::permissions(home, fs::perms::owner_all | fs::perms::others_all);
+  expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "is writable by every user");
+  EXPECT_FALSE(fs::exists(home / "jobs"));
+  fs::permissions(home, fs::perms::owner_all);
+  EXPECT_EQ(JobStore::from_environment().root(), home);
+}
+
+TEST(JobStore, ThereIsNoSharedStoreWhenHomeIsUnset) {
+  ScopedEnv no_store("MLJOB_HOME", nullptr);
+  ScopedEnv no_home("HOME", nullptr);
+  expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "neither is HOME");
 }
 
 TEST(JobStore, FromEnvironmentIsAbsolute) {

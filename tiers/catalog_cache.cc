@@ -1,13 +1,10 @@
 #include "tiers/catalog_cache.h"
 
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
-#include <fstream>
-#include <sstream>
-
+#include "core/files.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::tiers {
@@ -100,41 +97,24 @@ bool files_unchanged(const json& files) {
   return true;
 }
 
-fs::path cache_file(const fs::path& folder, const fs::path& catalog) {
+std::string cache_name(const fs::path& catalog) {
   char name[48];
   std::snprintf(name, sizeof name, "tiers-%016zx.json", std::hash<std::string>{}(catalog.string()));
-  return folder / name;
+  return name;
 }
 
-std::optional<TierCatalog> read_cache(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
+// Only an entry the user's own and writable by no one else is read (core/files.h): its
+// runtimes' `setup` lines go into job.sbatch, which runs as the user.
+std::optional<TierCatalog> read_cache(const fs::path& folder, const std::string& name) {
+  std::optional<CacheFile> cached = read_cache_file(folder, name);
+  if (!cached) return std::nullopt;
   try {
-    json entry = json::parse(text.str());
+    json entry = json::parse(cached->text);
     if (entry.value("format", 0) != kCacheFormat || !files_unchanged(entry.at("files"))) return std::nullopt;
     return catalog_from_json(entry.at("catalog"));
   } catch (const json::exception&) {
     return std::nullopt;  // a damaged cache is no cache
   }
-}
-
-void write_cache(const fs::path& file, const json& entry) {
-  std::error_code error;
-  fs::create_directories(file.parent_path(), error);
-  fs::path temporary = file;
-  temporary += "." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary);
-    out << entry.dump();
-    if (!out) {
-      fs::remove(temporary, error);
-      return;
-    }
-  }
-  fs::rename(temporary, file, error);
-  if (error) fs::remove(temporary, error);
 }
 
 }  // namespace
@@ -185,15 +165,16 @@ TierCatalog load_catalog_cached(const fs::path& file, const fs::path& cache_fold
   std::error_code error;
   fs::path absolute = fs::absolute(file, error);
   if (error) return load_catalog(file);
-  fs::path entry_file = cache_file(cache_folder, absolute);
-  if (auto cached = read_cache(entry_file)) return *cached;
+  std::string entry_name = cache_name(absolute);
+  if (auto cached = read_cache(cache_folder, entry_name)) return *cached;
 
   std::vector<fs::path> files;
   TierCatalog catalog = load_catalog(absolute, &files);
   json identities = json::array();
   for (const auto& read : files) identities.push_back(file_identity(read));
   if (!recently_changed(identities, settle)) {
-    write_cache(entry_file, {{"format", kCacheFormat}, {"files", identities}, {"catalog", catalog_to_json(catalog)}});
+    json entry = {{"format", kCacheFormat}, {"files", identities}, {"catalog", catalog_to_json(catalog)}};
+    write_cache_file(cache_folder, entry_name, entry.dump());
   }
   return catalog;
 }

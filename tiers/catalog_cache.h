@@ -3,7 +3,9 @@
 // a fresh process (most of it its first use), which was the largest part of what `mljob submit`
 // adds to sbatch (docs/benchmarks.md). The cache is used only while every file the catalog was
 // read from (the file and those it extends) is unchanged: same device, inode, size, and
-// modification and change times to the nanosecond. Anything else reads the YAML again.
+// modification and change times to the nanosecond. Anything else reads the YAML again. An
+// entry is read or written only while it and its folder are the user's own and writable by no
+// one else (core/files.h): a runtime's `setup` line from it is pasted into job.sbatch.
 #pragma once
 
 #include <chrono>

