@@ -1,5 +1,6 @@
 #include "hostlist.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -7,11 +8,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test_heap_meter.h"
+
 namespace mljob::plugin {
 namespace {
 
 using Hosts = std::vector<std::string>;
 using ::testing::HasSubstr;
+using test_support::measure_heap;
 
 std::string error_of(const std::string& list) {
   try {
@@ -115,6 +119,81 @@ TEST(Hostlist, MessagesQuoteAtMost256BytesOfTheList) {
   const std::string message = error_of(list);
   EXPECT_THAT(message, HasSubstr("\"" + std::string(256, 'a') + "...\" (1002 bytes)"));
   EXPECT_LT(message.size(), 400u);
+}
+
+// What a refusal may take from the heap: the message and a few small vectors, nothing
+// that grows with the value or with what it would expand to.
+constexpr std::size_t kRefusalHeapBytes = 64 * 1024;
+
+// A zero-padded low bound sets the width of every number of its range. 100000 zeros once
+// made slurmstepd build 65536 names of 100 KB each (6.5 GB) before the length check ran.
+TEST(HostlistMemory, ZeroPaddedBoundsAreRefusedBeforeAnythingIsExpanded) {
+  const std::string zeros(100000, '0');
+  for (const std::string& list :
+       {"n[" + zeros + "1-65536]", "n[" + zeros + "1]", "n[1-3," + zeros + "7-9]",
+        "a[1-2]-b[" + zeros + "1-65536]", "n[" + zeros + "1-65536],m[1-2]",
+        std::string(kMaxHostNameLength - 3, 'n') + "[0001-0002]"}) {
+    std::string message;
+    const auto use = measure_heap(kMaxExpansionHeapBytes, [&] { message = error_of(list); });
+    EXPECT_FALSE(use.over_budget) << list.size();
+    EXPECT_THAT(message, HasSubstr("a name would be longer than 255 characters"));
+    EXPECT_LE(use.peak_bytes, kRefusalHeapBytes) << message;
+  }
+}
+
+// The widest number a name can hold is still accepted: the bound is on the name, not on
+// the padding itself.
+TEST(HostlistMemory, PaddingUpToTheNameLengthIsAccepted) {
+  const std::string stem(kMaxHostNameLength - 200, 'n');
+  const Hosts hosts = expand_hostlist(stem + "[" + std::string(199, '0') + "1-3]");
+  ASSERT_EQ(hosts.size(), 3u);
+  EXPECT_EQ(hosts[2], stem + std::string(199, '0') + "3");
+}
+
+// The documented bound (hostlist.h), measured on the largest lists that are accepted:
+// 65536 names of 255 characters each, made every way the grammar allows, and on lists
+// refused only at their last name.
+TEST(HostlistMemory, TheLargestExpansionsStayWithinTheDocumentedHeapBound) {
+  const std::string stem(kMaxHostNameLength - 9, 'x');
+  std::string plain_names;
+  for (std::size_t i = 0; i < kMaxExpandedHosts; ++i) {
+    plain_names += (i ? "," : "") + std::string(kMaxHostNameLength - 5, 'p') +
+                   std::to_string(10000 + i);
+  }
+  std::string singles = std::string(kMaxHostNameLength - 5, 's') + "[";
+  for (std::size_t i = 0; i < kMaxExpandedHosts; ++i) singles += (i ? "," : "") + std::to_string(10000 + i);
+  singles += "]";
+  const std::vector<std::string> largest = {
+      stem + "[000000001-000065536]",
+      std::string(kMaxHostNameLength - 200, 'z') + "[" + std::string(199, '0') + "1-65536]",
+      std::string(kMaxHostNameLength - 8, 'g') + "[01-16][01-16][01-16][01-16]",
+      stem + "[000000001-000032768]," + stem + "[000032769-000065536]",
+      plain_names,
+      singles,
+  };
+  for (const std::string& list : largest) {
+    std::size_t names = 0;
+    std::size_t longest = 0;
+    const auto use = measure_heap(kMaxExpansionHeapBytes, [&] {
+      const Hosts hosts = expand_hostlist(list);
+      names = hosts.size();
+      for (const std::string& host : hosts) longest = std::max(longest, host.size());
+    });
+    EXPECT_FALSE(use.over_budget) << list.substr(0, 300);
+    EXPECT_EQ(names, kMaxExpandedHosts) << list.substr(0, 300);
+    EXPECT_EQ(longest, kMaxHostNameLength) << list.substr(0, 300);
+    EXPECT_LE(use.peak_bytes, kMaxExpansionHeapBytes) << list.substr(0, 300);
+    // The names alone take 65536 x 256 bytes: the measure does see the expansion.
+    EXPECT_GE(use.peak_bytes, kMaxExpandedHosts * (kMaxHostNameLength + 1)) << list.substr(0, 300);
+  }
+  for (const std::string& list : {stem + "[000000001-000065536],m", plain_names + ",m",
+                                  stem + "[000000001-000065536]" + std::string(10, 'y')}) {
+    std::string message;
+    const auto use = measure_heap(kMaxExpansionHeapBytes, [&] { message = error_of(list); });
+    EXPECT_FALSE(use.over_budget) << message;
+    EXPECT_NE(message, "no error");
+    EXPECT_LE(use.peak_bytes, kMaxExpansionHeapBytes) << message;
+  }
 }
 
 }  // namespace

@@ -26,6 +26,7 @@
 #include "slurm_step.h"
 #include "tasks_per_node.h"
 #include "test_environment.h"
+#include "test_heap_meter.h"
 
 namespace mljob::plugin {
 namespace {
@@ -186,6 +187,8 @@ TEST(Robustness, HostListParser) {
                                           "n[4294967296]",
                                           "n[18446744073709551616]",
                                           "n[000000000000000000000000001-2]",
+                                          "n[" + std::string(100000, '0') + "1-65536]",
+                                          "n[1-2]-m[" + std::string(100000, '0') + "1]",
                                           "a[1-300][1-300]",
                                           "a[1-256],b[1-256][1-256]",
                                           "n[5-3]",
@@ -225,19 +228,24 @@ TEST(Robustness, HostListParser) {
       "01", "9",     "10",        "007",   "65535", "999999999", "1000000000", "x",
       ".",  "[1-3]", "[0-65535]", "[1,2]", " ",     "\xff"};
   const auto inputs = inputs_for(generator, adversarial, valid, tokens, "n0123456789[]-,x.-\t");
+  const auto check_hosts = [](const std::vector<std::string>& hosts, const std::string& in) {
+    ASSERT_FALSE(hosts.empty()) << shown(in);
+    ASSERT_LE(hosts.size(), kMaxExpandedHosts) << shown(in);
+    for (const std::string& host : hosts) {
+      ASSERT_FALSE(host.empty()) << shown(in);
+      ASSERT_LE(host.size(), kMaxHostNameLength) << shown(in);
+      ASSERT_EQ(host.find_first_of("[],"), std::string::npos) << shown(in);
+    }
+  };
   int parsed = 0;
   for (const std::string& input : inputs) {
-    parsed += parses_or_refuses("expand_hostlist", input, expand_hostlist,
-                                [](const std::vector<std::string>& hosts, const std::string& in) {
-                                  ASSERT_FALSE(hosts.empty()) << shown(in);
-                                  ASSERT_LE(hosts.size(), kMaxExpandedHosts) << shown(in);
-                                  for (const std::string& host : hosts) {
-                                    ASSERT_FALSE(host.empty()) << shown(in);
-                                    ASSERT_LE(host.size(), kMaxHostNameLength) << shown(in);
-                                    ASSERT_EQ(host.find_first_of("[],"), std::string::npos)
-                                        << shown(in);
-                                  }
-                                });
+    // Within its documented heap bound, accepted or refused (an allocation beyond it
+    // throws std::bad_alloc, which parses_or_refuses reports).
+    const auto heap = test_support::measure_heap(kMaxExpansionHeapBytes, [&] {
+      parsed += parses_or_refuses("expand_hostlist", input, expand_hostlist, check_hosts);
+    });
+    EXPECT_FALSE(heap.over_budget) << shown(input);
+    EXPECT_LE(heap.peak_bytes, kMaxExpansionHeapBytes) << shown(input);
   }
   expect_both_outcomes("expand_hostlist", parsed, static_cast<int>(inputs.size()));
 }
