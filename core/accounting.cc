@@ -29,6 +29,17 @@ void set_job_id(AccountingRecord& record, const std::string& text) {
   if (plus != std::string::npos) record.het_component = std::stoi(record.job_id.substr(plus + 1));
 }
 
+// sacct's State of a cancelled job names who cancelled it: "CANCELLED by 1001".
+std::optional<std::uint32_t> cancelling_uid(const std::string& state) {
+  const std::string prefix = "CANCELLED by ";
+  if (state.rfind(prefix, 0) != 0) return std::nullopt;
+  std::string uid = state.substr(prefix.size());
+  if (uid.empty() || uid.size() > 10 || uid.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+  std::uint64_t value = std::stoull(uid);
+  if (value > std::numeric_limits<std::uint32_t>::max()) return std::nullopt;
+  return static_cast<std::uint32_t>(value);
+}
+
 }  // namespace
 
 std::optional<double> billing_of(const std::string& tres) {
@@ -206,6 +217,7 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
     set_job_id(record, fields[0]);
     record.name = fields[1];
     record.state = fields[2].substr(0, fields[2].find(' '));
+    record.cancelled_by = cancelling_uid(fields[2]);
     auto colon = fields[3].find(':');
     if (colon != std::string::npos) {
       record.exit_code = std::stoi(fields[3].substr(0, colon));

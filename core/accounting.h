@@ -22,6 +22,7 @@ struct AccountingRecord {
   std::string step;           // "" for the allocation; "batch", "extern" or a step number
   std::string name;
   std::string state;          // first word only: "CANCELLED by 0" -> "CANCELLED"
+  std::optional<std::uint32_t> cancelled_by;  // "CANCELLED by 1001": the UID that cancelled it (sacct only)
   int exit_code = 0;
   int exit_signal = 0;
   std::optional<std::int64_t> submit_time, start_time, end_time;  // seconds since the epoch

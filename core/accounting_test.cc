@@ -57,6 +57,18 @@ TEST(Accounting, PendingTimesAreUnknownAndStepsAreKept) {
   EXPECT_EQ(records[1].comment, "a|b");
 }
 
+TEST(Accounting, WhoCancelledAJobIsKept) {
+  auto records = parse_accounting(
+      "8|k|CANCELLED by 1001|0:15|1763780000|1763780001|1763780009|8|billing=2|\n"
+      "8.batch|batch|CANCELLED|0:15|1763780000|1763780001|1763780009|8|cpu=2|\n"
+      "9|k|FAILED|1:0|1763780000|1763780001|1763780009|8|billing=2|\n");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].state, "CANCELLED");
+  EXPECT_EQ(records[0].cancelled_by, 1001u);
+  EXPECT_EQ(records[1].cancelled_by, std::nullopt);  // a step's state names nobody
+  EXPECT_EQ(records[2].cancelled_by, std::nullopt);
+}
+
 }  // namespace
 }  // namespace mljob
 

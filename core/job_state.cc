@@ -1,9 +1,14 @@
 #include "core/job_state.h"
 
+#include <pwd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <map>
+#include <mutex>
 #include <set>
+#include <vector>
 
 namespace mljob {
 namespace {
@@ -79,7 +84,38 @@ std::vector<std::string> failures(const std::vector<AccountingRecord>& allocatio
   return problems;
 }
 
+// "alice (uid 1001)", or "uid 1001" for a UID this machine cannot name. Remembered: a list of
+// many cancelled jobs asks for the same few users, and a directory service can be slow.
+std::string user_called(std::uint32_t uid) {
+  static std::mutex guard;
+  static std::map<std::uint32_t, std::string> known;
+  std::lock_guard lock(guard);
+  if (auto found = known.find(uid); found != known.end()) return found->second;
+  passwd entry{};
+  passwd* found = nullptr;
+  std::vector<char> buffer(16384);
+  std::string name = "uid " + std::to_string(uid);
+  if (::getpwuid_r(static_cast<uid_t>(uid), &entry, buffer.data(), buffer.size(), &found) == 0 && found) {
+    name = std::string(found->pw_name) + " (" + name + ")";
+  }
+  return known[uid] = name;
+}
+
+// Who cancelled the job and when, as far as Slurm knows: accounting names the UID that
+// cancelled it; the record knows whether its owner asked mljob to.
+std::string cancellation(const AccountingRecord& master, bool cancel_requested) {
+  std::string message = "Job cancelled";
+  if (master.cancelled_by) message += " by user " + user_called(*master.cancelled_by);
+  else if (cancel_requested) message += " by the user";
+  if (master.end_time) message += " at " + rfc3339_utc(*master.end_time);
+  return message;
+}
+
 }  // namespace
+
+std::string cancel_requested_message() {
+  return "Job cancellation requested by the user; Slurm is ending the job";
+}
 
 bool every_component_accounted(const std::vector<AccountingRecord>& records, std::size_t components) {
   std::set<int> with_allocation, with_step;
@@ -137,7 +173,10 @@ JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector
     status.consumed_ml_units = consumed_ml_units(allocations, now.value_or(std::time(nullptr)));
   }
 
-  std::vector<std::string> problems = failures(allocations, steps, component_roles);
+  std::vector<std::string> problems;
+  if (status.state == "CANCELLED") problems.push_back(cancellation(master, cancel_requested));
+  if (status.state == "CANCELLING") problems.push_back(cancel_requested_message());
+  for (auto& failure : failures(allocations, steps, component_roles)) problems.push_back(std::move(failure));
   // A failed job always says why, even when no replica's own record explains it.
   if (status.state == "FAILED" && problems.empty()) problems.push_back(explain(master, "The " + role_of(component_roles, master.het_component)));
   for (const auto& problem : problems) {

@@ -28,6 +28,8 @@ std::optional<double> consumed_ml_units(const std::vector<AccountingRecord>& all
 // `records`: the accounting records of one job (allocations and steps), any order.
 // `component_roles[i]`: a readable name for component i ("master", "4 workers").
 // `cancel_requested`: the user asked to cancel; a job still running is then CANCELLING.
+// A CANCELLING or CANCELLED job's errorMessage says who cancelled it (accounting's "CANCELLED by
+// UID", as a user name) and when, as far as Slurm knows.
 // `now`: the clock for running jobs' elapsed time (defaults to the current time).
 JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector<std::string>& component_roles,
                         bool cancel_requested, std::optional<std::int64_t> now = std::nullopt);
@@ -39,6 +41,10 @@ JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector
 // every one of `components` has its allocation and a training step in `records`, and no
 // training step is still shown running (its end, with the exit status, not yet written).
 bool every_component_accounted(const std::vector<AccountingRecord>& records, std::size_t components);
+
+// errorMessage of a job the user asked to cancel that Slurm has not ended yet (CANCELLING): the
+// API says a cancelling or cancelled job's message gives the reason.
+std::string cancel_requested_message();
 
 // True for states that will not change any more.
 bool is_final_state(const std::string& state);

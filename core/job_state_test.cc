@@ -91,6 +91,26 @@ TEST(JobState, CancellingThenCancelled) {
   EXPECT_EQ(derive_status({component(0, "CANCELLED")}, kRoles, true).state, "CANCELLED");
 }
 
+TEST(JobState, ACancelledJobSaysWhoCancelledItAndWhen) {
+  // As sacct records it: "CANCELLED by 0" on the allocation.
+  AccountingRecord by_root = component(0, "CANCELLED");
+  by_root.cancelled_by = 0;
+  EXPECT_EQ(derive_status({by_root}, kRoles, false).error_message, "Job cancelled by user root (uid 0) at 1970-01-01T00:02:30Z.");
+  AccountingRecord by_unknown = by_root;
+  by_unknown.cancelled_by = 3999999999u;  // no such user here
+  EXPECT_EQ(derive_status({by_unknown}, kRoles, true).error_message, "Job cancelled by user uid 3999999999 at 1970-01-01T00:02:30Z.");
+  // slurmctld's record names nobody; the job record knows its owner asked for it.
+  EXPECT_EQ(derive_status({component(0, "CANCELLED")}, kRoles, true).error_message, "Job cancelled by the user at 1970-01-01T00:02:30Z.");
+  AccountingRecord no_end = component(0, "CANCELLED");
+  no_end.end_time.reset();
+  EXPECT_EQ(derive_status({no_end}, kRoles, false).error_message, "Job cancelled.");
+
+  auto running = component(0, "RUNNING");
+  running.end_time.reset();
+  EXPECT_EQ(derive_status({running}, kRoles, true).error_message, cancel_requested_message() + ".");
+  EXPECT_EQ(derive_status({running}, kRoles, false).error_message, "");
+}
+
 TEST(JobState, QueuedAndUnknown) {
   EXPECT_EQ(derive_status({component(0, "PENDING")}, kRoles, false).state, "QUEUED");
   EXPECT_EQ(derive_status({}, kRoles, false).state, "STATE_UNSPECIFIED");
