@@ -9,6 +9,7 @@
 
 #include "core/durations.h"
 #include "core/spec_error.h"
+#include "core/validation.h"
 
 namespace mljob {
 namespace {
@@ -171,6 +172,19 @@ std::vector<std::string> read_string_list(const json& object, const char* key, c
   return out;
 }
 
+// What a replica's config may say that a replica on Slurm cannot use: said, not dropped silently.
+const std::vector<std::pair<std::string, std::string>> kUnusedReplicaFields = {
+    {"tpuTfVersion", "mljob runs no TPUs (it names the runtime of a TPU replica in a custom container)"},
+    {"diskConfig", "a replica uses the disks of the node Slurm gives it"},
+    {"containerCommand", "it is for a custom container (imageUri), which mljob does not run"},
+    {"containerArgs", "it is for a custom container (imageUri), which mljob does not run"}};
+
+void warn_unused_replica_fields(const json& config, const std::string& at) {
+  for (const auto& [key, why] : kUnusedReplicaFields) {
+    if (config.contains(key) && !config[key].is_null()) warn_ignored({at + "." + key, short_text(config[key]), why});
+  }
+}
+
 ReplicaConfig read_replica_config(const json& object, const char* key, const std::string& where) {
   ReplicaConfig config;
   if (!object.contains(key) || object[key].is_null()) return config;
@@ -188,6 +202,7 @@ ReplicaConfig read_replica_config(const json& object, const char* key, const std
     config.accelerator_config = AcceleratorConfig{read_int64(acc, "count", acc_at), read_string(acc, "type", acc_at)};
   }
   config.image_uri = read_string(value, "imageUri", at);
+  warn_unused_replica_fields(value, at);
   return config;
 }
 

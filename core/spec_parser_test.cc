@@ -127,5 +127,22 @@ TEST(SpecParser, LabelValuesAreTakenAsWritten) {
   EXPECT_EQ(job.labels.at("flag"), "true");
 }
 
+
+TEST(SpecParser, ReplicaFieldsASlurmJobCannotUseAreSaidNotDroppedSilently) {
+  ::testing::internal::CaptureStderr();
+  Job job = parse_job_spec(R"(
+trainingInput:
+  scaleTier: CUSTOM
+  masterType: n1-standard-8
+  workerConfig: {tpuTfVersion: '2.11-parser-test', diskConfig: {bootDiskSizeGb: 200}}
+)", "test");
+  std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(job.training_input.master_type, "n1-standard-8");
+  EXPECT_NE(said.find("mljob: warning: trainingInput.workerConfig.tpuTfVersion: value '2.11-parser-test': ignored: mljob runs no TPUs"),
+            std::string::npos) << said;
+  EXPECT_NE(said.find("mljob: warning: trainingInput.workerConfig.diskConfig: value '{\"bootDiskSizeGb\":200}': ignored: "),
+            std::string::npos) << said;
+}
+
 }  // namespace
 }  // namespace mljob

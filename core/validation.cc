@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <mutex>
+#include <set>
 
 #include "core/spec_error.h"
 
@@ -76,7 +78,69 @@ void refuse_nul_bytes(const TrainingInput& in, const std::string& at) {
     refuse_nul(at + ".packageUris[" + std::to_string(i) + "]", in.package_uris[i]);
 }
 
+// A kept field that asks for something: not null, false, zero or empty.
+bool asks_for_something(const nlohmann::json& value) {
+  if (value.is_null() || value == false || value == 0 || value == "0") return false;
+  if (value.is_string() || value.is_object() || value.is_array()) return !value.empty();
+  return true;
+}
+
+std::string shown(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+
+// Why each field that mljob keeps only to give back (core/spec_parser.cc) has no effect.
+const std::vector<std::pair<std::string, std::string>> kKeptOnlyFields = {
+    {"evaluatorType", "mljob runs no evaluator replicas"},
+    {"evaluatorConfig", "mljob runs no evaluator replicas"},
+    {"evaluatorCount", "mljob runs no evaluator replicas"},
+    {"encryptionConfig", "mljob manages no encryption keys: the job's files are the cluster's"},
+    {"network", "the job runs on the cluster's own network"},
+    {"serviceAccount", "the job runs as the Slurm user who submitted it"},
+    {"enableWebAccess", "mljob opens no web shells into a job (srun --overlap --jobid reaches a running one)"}};
+
+// runtimeVersion and pythonVersion choose an environment through the catalog's runtimes:
+// section ("RUNTIME/PYTHON", then "RUNTIME", then "default"); one that chose nothing there is
+// ignored. No environment at all is the planner's refusal, not a warning.
+void add_unmapped_runtime(const TrainingInput& in, const tiers::TierCatalog& catalog, std::vector<IgnoredField>& out) {
+  const tiers::RuntimeEnvironment* runtime = catalog.runtime(in.runtime_version, in.python_version);
+  if (!runtime || !runtime->refusal.empty()) return;
+  std::string runs_in = "the job runs in the catalog's '" + runtime->key + "' environment (" + runtime->python + "; " + catalog.source + ")";
+  if (!in.runtime_version.empty() && runtime->key == "default") {
+    out.push_back({"trainingInput.runtimeVersion", in.runtime_version,
+                   "the tier catalog's runtimes: section has no entry for it, so " + runs_in});
+  }
+  if (!in.python_version.empty() && runtime->key != in.runtime_version + "/" + in.python_version) {
+    std::string entry = (in.runtime_version.empty() ? "RUNTIME" : in.runtime_version) + "/" + in.python_version;
+    out.push_back({"trainingInput.pythonVersion", in.python_version,
+                   "the tier catalog's runtimes: section has no entry '" + entry + "', so " + runs_in});
+  }
+}
+
 }  // namespace
+
+std::vector<IgnoredField> ignored_fields(const Job& job, const tiers::TierCatalog& catalog) {
+  const TrainingInput& in = job.training_input;
+  std::vector<IgnoredField> out;
+  if (!in.region.empty()) {
+    out.push_back({"trainingInput.region", in.region, "a Slurm cluster has no regions: the job runs where Slurm places it"});
+  }
+  add_unmapped_runtime(in, catalog, out);
+  if (in.scheduling.priority) {
+    out.push_back({"trainingInput.scheduling.priority", std::to_string(*in.scheduling.priority),
+                   "on Slurm, priority is the site's policy (QOS, fair share), not the job's to raise"});
+  }
+  for (const auto& [key, why] : kKeptOnlyFields) {
+    if (in.extra.contains(key) && asks_for_something(in.extra[key])) out.push_back({"trainingInput." + key, shown(in.extra[key]), why});
+  }
+  return out;
+}
+
+void warn_ignored(const IgnoredField& ignored, std::ostream& err) {
+  static std::mutex guard;
+  static std::set<std::string> said;
+  std::string message = SpecError(ignored.field, ignored.value, "ignored: " + ignored.why).what();
+  std::lock_guard lock(guard);
+  if (said.insert(message).second) err << "mljob: warning: " << message << "\n";
+}
 
 void check_job_id(const std::string& id, const std::string& field) {
   if (id.empty()) throw SpecError(field, id, "is required");
@@ -144,7 +208,9 @@ void validate_job(const Job& job) {
   refuse_nul_bytes(in, at);
 }
 
-void validate_against_catalog(const Job& job, const tiers::TierCatalog& catalog) {
+namespace {
+
+void check_machine_types(const Job& job, const tiers::TierCatalog& catalog) {
   const TrainingInput& in = job.training_input;
   const std::string at = "trainingInput";
   if (in.scale_tier != "CUSTOM") {
@@ -179,6 +245,13 @@ void validate_against_catalog(const Job& job, const tiers::TierCatalog& catalog)
                       "is not offered at this site");
     }
   }
+}
+
+}  // namespace
+
+void validate_against_catalog(const Job& job, const tiers::TierCatalog& catalog) {
+  check_machine_types(job, catalog);
+  for (const auto& ignored : ignored_fields(job, catalog)) warn_ignored(ignored);
 }
 
 }  // namespace mljob

@@ -2,6 +2,7 @@
 // is submitted. Each violation is a SpecError naming the field, the value and the rule.
 #pragma once
 
+#include <iostream>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,23 @@ void check_job_id(const std::string& id, const std::string& field = "jobId");
 void validate_job(const Job& job);
 
 // Rules that need the site's catalog: machine types legacy vs Compute Engine, accelerators.
+// Then says on stderr what the job sets that will have no effect here (ignored_fields), so that
+// nothing the user wrote is dropped without a word.
 void validate_against_catalog(const Job& job, const tiers::TierCatalog& catalog);
+
+// A field mljob accepts (and keeps, for describe) but does not act on, and why.
+struct IgnoredField {
+  std::string field, value, why;
+};
+
+// What the job sets that has no effect at this site: region, a runtimeVersion or pythonVersion
+// that the catalog's runtimes: section maps to no environment of its own (the job then runs in
+// a broader one), scheduling.priority, and the fields kept only to be given back (evaluators,
+// encryptionConfig, network, serviceAccount, enableWebAccess).
+std::vector<IgnoredField> ignored_fields(const Job& job, const tiers::TierCatalog& catalog);
+
+// "mljob: warning: FIELD: value 'VALUE': ignored: WHY" on `err`, once per process for each
+// message: a spec is read several times on its way to Slurm (a study's trials too).
+void warn_ignored(const IgnoredField& ignored, std::ostream& err = std::cerr);
 
 }  // namespace mljob

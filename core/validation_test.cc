@@ -1,5 +1,7 @@
 #include "core/validation.h"
 
+#include <sstream>
+
 #include "core/spec_parser.h"
 #include "core/test_support.h"
 #include "tiers/catalog_loader.h"
@@ -134,6 +136,62 @@ TEST(Validation, NulBytesAreRefusedWhereTheyWouldBeLost) {
   } catch (const SpecError& e) {
     EXPECT_EQ(e.value(), "/a\\0b");  // shown escaped, not as a raw NUL
   }
+}
+
+
+std::vector<std::string> ignored_messages(const Job& job, const tiers::TierCatalog& catalog) {
+  std::vector<std::string> out;
+  for (const auto& ignored : ignored_fields(job, catalog)) out.push_back(ignored.field + ": value '" + ignored.value + "': " + ignored.why);
+  return out;
+}
+
+TEST(IgnoredFields, RegionAndTheFieldsKeptOnlyToBeGivenBackAreSaid) {
+  Job job = job_from("  scaleTier: BASIC\n  pythonModule: t\n  region: us-central1\n  scheduling: {priority: 700}\n"
+                     "  serviceAccount: robot@example.com\n  evaluatorCount: '0'\n  enableWebAccess: false\n");
+  auto said = ignored_messages(job, catalog());
+  ASSERT_EQ(said.size(), 3u) << ::testing::PrintToString(said);
+  EXPECT_EQ(said[0].rfind("trainingInput.region: value 'us-central1': a Slurm cluster has no regions", 0), 0u) << said[0];
+  EXPECT_EQ(said[1].rfind("trainingInput.scheduling.priority: value '700': ", 0), 0u) << said[1];
+  EXPECT_EQ(said[2].rfind("trainingInput.serviceAccount: value 'robot@example.com': ", 0), 0u) << said[2];
+  // Asking for nothing (no evaluators, no web access) is not worth a warning.
+  EXPECT_TRUE(ignored_fields(job_from("  scaleTier: BASIC\n  pythonModule: t\n  evaluatorCount: 0\n"), catalog()).empty());
+  EXPECT_EQ(ignored_fields(job_from("  scaleTier: BASIC\n  pythonModule: t\n  evaluatorCount: 2\n"), catalog()).front().field,
+            "trainingInput.evaluatorCount");
+}
+
+TEST(IgnoredFields, ARuntimeOrPythonVersionTheCatalogDoesNotMapIsSaid) {
+  Job job = job_from("  scaleTier: BASIC\n  pythonModule: t\n  runtimeVersion: '2.11'\n  pythonVersion: '3.7'\n");
+  auto said = ignored_messages(job, catalog());  // etc/tiers.yaml maps only `default`
+  ASSERT_EQ(said.size(), 2u) << ::testing::PrintToString(said);
+  EXPECT_NE(said[0].find("trainingInput.runtimeVersion: value '2.11': the tier catalog's runtimes: section has no entry for it, "
+                         "so the job runs in the catalog's 'default' environment (python3"), std::string::npos) << said[0];
+  EXPECT_NE(said[1].find("trainingInput.pythonVersion: value '3.7': the tier catalog's runtimes: section has no entry '2.11/3.7'"),
+            std::string::npos) << said[1];
+
+  tiers::TierCatalog site = catalog();
+  site.runtimes["2.11"] = {"2.11", "/opt/tf211/bin/python", "", ""};
+  said = ignored_messages(job, site);  // the runtime is mapped; its Python version is not
+  ASSERT_EQ(said.size(), 1u) << ::testing::PrintToString(said);
+  EXPECT_NE(said[0].find("runs in the catalog's '2.11' environment (/opt/tf211/bin/python"), std::string::npos) << said[0];
+  site.runtimes["2.11/3.7"] = {"2.11/3.7", "/opt/tf211-py37/bin/python", "", ""};
+  EXPECT_TRUE(ignored_fields(job, site).empty());
+
+  // A refused runtime is the planner's error, not a warning.
+  site.runtimes["default"].refusal = "pick a runtime";
+  EXPECT_TRUE(ignored_fields(job_from("  scaleTier: BASIC\n  pythonModule: t\n  runtimeVersion: '1.0'\n"), site).empty());
+}
+
+TEST(IgnoredFields, EachWarningIsSaidOnceOnStderrBySubmitsCatalogCheck) {
+  std::ostringstream err;
+  IgnoredField ignored{"trainingInput.region", "warned-once-region", "a Slurm cluster has no regions"};
+  warn_ignored(ignored, err);
+  warn_ignored(ignored, err);  // a study's trials read the same spec again
+  EXPECT_EQ(err.str(), "mljob: warning: trainingInput.region: value 'warned-once-region': ignored: a Slurm cluster has no regions\n");
+
+  ::testing::internal::CaptureStderr();
+  validate_against_catalog(job_from("  scaleTier: BASIC\n  pythonModule: t\n  region: europe-west4-catalog-check\n"), catalog());
+  std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(said.find("mljob: warning: trainingInput.region: value 'europe-west4-catalog-check': ignored: "), std::string::npos) << said;
 }
 
 }  // namespace
