@@ -5,6 +5,7 @@
 
 #include "core/spec_error.h"
 #include "core/spec_parser.h"
+#include "core/validation.h"
 #include "tuner/json_fields.h"
 #include "tuner/sagemaker_tuning.h"
 
@@ -65,6 +66,16 @@ void refuse_present(const json& object, const std::string& key, const std::strin
   }
 }
 
+// The API: "If type==DISCRETE, feasible_points must be provided, and {min_value, max_value}
+// will be ignored." Accepted as the service does, and said, since they decide nothing.
+void warn_range_ignored(const json& object, const std::string& at) {
+  for (const char* key : {"minValue", "maxValue"}) {
+    if (object.contains(key) && !object[key].is_null()) {
+      warn_ignored({at + "." + key, shown(object[key]), "a DISCRETE parameter takes only its discreteValues"});
+    }
+  }
+}
+
 const std::vector<std::pair<std::string, ParameterType>> kTypes = {
     {"DOUBLE", ParameterType::kDouble}, {"INTEGER", ParameterType::kInteger},
     {"CATEGORICAL", ParameterType::kCategorical}, {"DISCRETE", ParameterType::kDiscrete}};
@@ -72,8 +83,10 @@ const std::vector<std::pair<std::string, ParameterType>> kTypes = {
 const std::vector<std::pair<std::string, ScaleType>> kScales = {
     {"NONE", ScaleType::kLinear}, {"UNIT_LINEAR_SCALE", ScaleType::kLinear},
     {"UNIT_LOG_SCALE", ScaleType::kLog}, {"UNIT_REVERSE_LOG_SCALE", ScaleType::kReverseLog}};
-const std::vector<std::pair<std::string, Goal>> kGoals = {{"MAXIMIZE", Goal::kMaximize},
-                                                          {"MINIMIZE", Goal::kMinimize}};
+// GOAL_TYPE_UNSPECIFIED is the API's zero value, which it defines as MAXIMIZE; listed first so
+// that a spec prints back as MAXIMIZE.
+const std::vector<std::pair<std::string, Goal>> kGoals = {
+    {"GOAL_TYPE_UNSPECIFIED", Goal::kMaximize}, {"MAXIMIZE", Goal::kMaximize}, {"MINIMIZE", Goal::kMinimize}};
 const std::vector<std::pair<std::string, Algorithm>> kAlgorithms = {
     {"ALGORITHM_UNSPECIFIED", Algorithm::kBayesian}, {"GRID_SEARCH", Algorithm::kGridSearch},
     {"RANDOM_SEARCH", Algorithm::kRandomSearch}};
@@ -173,7 +186,8 @@ ParameterSpec read_parameter(const json& object, const std::string& at) {
       read_categorical_values(object, at, param);
       break;
     case ParameterType::kDiscrete:
-      for (const char* key : {"minValue", "maxValue", "categoricalValues"}) refuse_present(object, key, at, type_name);
+      refuse_present(object, "categoricalValues", at, type_name);
+      warn_range_ignored(object, at);
       read_discrete_values(object, at, param);
       break;
   }

@@ -160,6 +160,25 @@ TEST(HyperparameterSpec, DiscreteAndCategoricalRules) {
   expect_error(spec_with({categorical}), p0 + ".scaleType", "UNIT_LOG_SCALE", "not allowed for a CATEGORICAL");
 }
 
+TEST(HyperparameterSpec, GoalTypeUnspecifiedIsMaximizeAsTheApiDefinesIt) {
+  HyperparameterSpec spec = parse_hyperparameter_spec(spec_with({a_double()}, {{"goal", "GOAL_TYPE_UNSPECIFIED"}}));
+  EXPECT_EQ(spec.goal, Goal::kMaximize);
+  EXPECT_EQ(to_json(spec)["goal"], "MAXIMIZE");
+}
+
+TEST(HyperparameterSpec, ADiscreteParametersMinAndMaxAreIgnoredAsTheApiSaysAndTheUserIsTold) {
+  json discrete = {{"parameterName", "b"}, {"type", "DISCRETE"}, {"discreteValues", {16, 32, 64}},
+                   {"minValue", 16}, {"maxValue", 4096}};
+  ::testing::internal::CaptureStderr();
+  HyperparameterSpec spec = parse_hyperparameter_spec(spec_with({discrete}));
+  std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(spec.params[0].discrete_values, (std::vector<double>{16, 32, 64}));
+  EXPECT_EQ(to_json(spec)["params"][0].contains("maxValue"), false);  // decides nothing, so not kept
+  EXPECT_NE(said.find("mljob: warning: trainingInput.hyperparameters.params[0].maxValue: value '4096': ignored: "
+                      "a DISCRETE parameter takes only its discreteValues"), std::string::npos) << said;
+  EXPECT_NE(said.find("params[0].minValue: value '16': ignored"), std::string::npos) << said;
+}
+
 TEST(HyperparameterSpec, GridSearchRefusesDoubleParameters) {
   json integer = {{"parameterName", "n"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 4}};
   expect_error(spec_with({integer, a_double()}, {{"algorithm", "GRID_SEARCH"}}), std::string(kAt) + ".params[1].type",
