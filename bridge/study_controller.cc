@@ -102,8 +102,8 @@ tuner::HyperparameterSpec trials_spec(const Study& study, const json& study_job)
   return spec;
 }
 
-// Cancels every trial of `study` still in Slurm (running, or pending in a job array), fails it
-// with `reason`, and saves the study.
+// Cancels every trial of `study` still in Slurm (running, or pending in a job array), ends it
+// CANCELLED with `reason` (the study stopped it: not a failure of the trial), and saves the study.
 int cancel_active_trials(Study& study, const std::string& study_id, const JobStore& store, const std::string& reason) {
   SlurmClient slurm;
   int cancelled = 0;
@@ -115,7 +115,7 @@ int cancel_active_trials(Study& study, const std::string& study_id, const JobSto
       store.save(*record);
       slurm.cancel(record->slurm_job_id);
     }
-    study.tell_failed(trial.id, reason);
+    study.tell_cancelled(trial.id, reason);
   }
   if (cancelled > 0) save_study(study, store.folder_of(study_id));
   return cancelled;

@@ -17,11 +17,13 @@ std::string tuning_job_status(const std::string& job_state) {
 }
 
 // A trial's TrainingJobStatus: a trial the stopping rule ended is "Stopped", as SageMaker
-// reports trials its early stopping ended.
+// reports trials its early stopping ended, and so is one the study cancelled (with itself, or
+// because it failed), as SageMaker stops a tuning job's training jobs when it stops.
 std::string training_job_status(const Trial& trial) {
   switch (trial.state) {
     case TrialState::kActive: return "InProgress";
     case TrialState::kFailed: return "Failed";
+    case TrialState::kCancelled: return "Stopped";
     case TrialState::kSucceeded: return trial.stopped_early ? "Stopped" : "Completed";
   }
   return "InProgress";
@@ -29,18 +31,80 @@ std::string training_job_status(const Trial& trial) {
 
 std::string objective_type(const Study& study) { return study.spec().goal == Goal::kMaximize ? "Maximize" : "Minimize"; }
 
+// Both counters cover "the training jobs that this tuning job launched": never the trials it
+// took over from a parent (a warm start, resumePreviousJobId), which ran in another job.
 json status_counters(const Study& study) {
-  int completed = 0, in_progress = 0, failed = 0, stopped = 0, objective_succeeded = 0;
+  int completed = 0, in_progress = 0, failed = 0, stopped = 0, objective_succeeded = 0, objective_failed = 0;
   for (const auto& trial : study.trials()) {
-    if (!trial.is_own()) continue;  // a TransferLearning parent's trial
+    if (!study.ran(trial)) continue;
     std::string status = training_job_status(trial);
     completed += status == "Completed", in_progress += status == "InProgress", failed += status == "Failed",
         stopped += status == "Stopped";
     objective_succeeded += trial.final_value.has_value();
+    // Ended without an objective value: failed, or stopped before it reported one.
+    objective_failed += status != "InProgress" && !trial.final_value.has_value();
   }
   return {{"TrainingJobStatusCounters",
            {{"Completed", completed}, {"InProgress", in_progress}, {"RetryableError", 0}, {"NonRetryableError", failed}, {"Stopped", stopped}}},
-          {"ObjectiveStatusCounters", {{"Succeeded", objective_succeeded}, {"Pending", in_progress}, {"Failed", failed}}}};
+          {"ObjectiveStatusCounters", {{"Succeeded", objective_succeeded}, {"Pending", in_progress}, {"Failed", objective_failed}}}};
+}
+
+bool better(const Study& study, const Trial& a, const Trial& b) {
+  bool maximize = study.spec().goal == Goal::kMaximize;
+  return maximize ? *a.final_value > *b.final_value : *a.final_value < *b.final_value;
+}
+
+// The best succeeded trial among those `counts` takes, if any.
+template <typename Predicate>
+const Trial* best_where(const Study& study, Predicate counts) {
+  const Trial* best = nullptr;
+  for (const auto& trial : study.trials()) {
+    if (trial.state != TrialState::kSucceeded || !trial.final_value || !counts(trial)) continue;
+    if (best == nullptr || better(study, trial, *best)) best = &trial;
+  }
+  return best;
+}
+
+// "tune_1_trial_3" -> "tune_1": the tuning job that ran a parent's trial.
+std::string tuning_job_of(const std::string& training_job) {
+  auto suffix = training_job.rfind("_trial_");
+  return suffix == std::string::npos ? training_job : training_job.substr(0, suffix);
+}
+
+// HyperParameterTrainingJobSummary of a trial: this study's, or (parent_job set) the parent's
+// training job whose result it is.
+json training_job_summary(const Study& study, const Trial& trial, const std::string& study_name) {
+  std::string name = study.ran(trial) || trial.parent_job.empty() ? trial_job_id(study_name, trial.id) : trial.parent_job;
+  json summary = {{"TrainingJobName", name},
+                  {"TuningJobName", study.ran(trial) ? study_name : tuning_job_of(name)},
+                  {"TrainingJobStatus", training_job_status(trial)},
+                  {"TunedHyperParameters", Study::trial_json(trial)["hyperparameters"]},
+                  {"ObjectiveStatus", "Succeeded"},
+                  {"FinalHyperParameterTuningJobObjectiveMetric",
+                   {{"Type", objective_type(study)}, {"MetricName", study.spec().metric_tag}, {"Value", *trial.final_value}}}};
+  if (!trial.start_time.empty()) summary["TrainingStartTime"] = trial.start_time;
+  if (!trial.end_time.empty()) summary["TrainingEndTime"] = trial.end_time;
+  return summary;
+}
+
+// Whether the study's first trials measured the same thing as its own: an
+// IdenticalDataAndAlgorithm warm start (SageMaker then reports an OverallBestTrainingJob over
+// them and its own), or AI Platform's resumePreviousJobId, which continues the same study.
+bool parents_measured_the_same(const Study& study, const json& request) {
+  if (!study.spec().resume_previous_job_id.empty()) return true;
+  if (!request.is_object() || !request.contains("WarmStartConfig")) return false;
+  std::string type = request["WarmStartConfig"].value("WarmStartType", "");
+  return type == "IdenticalDataAndAlgorithm" || type == "IDENTICAL_DATA_AND_ALGORITHM";
+}
+
+void add_best_training_jobs(json& out, const Study& study, const json& request, const std::string& study_name) {
+  // BestTrainingJob: the best of the training jobs this tuning job launched, never a parent's.
+  if (const Trial* best = best_where(study, [&](const Trial& trial) { return study.ran(trial); })) {
+    out["BestTrainingJob"] = training_job_summary(study, *best, study_name);
+  }
+  if (!parents_measured_the_same(study, request)) return;
+  auto counts = [&](const Trial& trial) { return study.ran(trial) || !trial.parent_job.empty(); };
+  if (const Trial* overall = best_where(study, counts)) out["OverallBestTrainingJob"] = training_job_summary(study, *overall, study_name);
 }
 
 // SageMaker writes range bounds as strings; whole numbers without a decimal point.
@@ -103,19 +167,7 @@ json sagemaker_tuning_job(const Study& study, const json& study_job) {
     if (request.is_object() && request.contains(key)) out[key] = request[key];
   }
   out.update(status_counters(study));
-  if (const Trial* best = study.best_trial()) {
-    out["BestTrainingJob"] = {
-        {"TrainingJobName", trial_job_id(job_id, best->id)},
-        {"TrainingJobStatus", training_job_status(*best)},
-        {"TunedHyperParameters", Study::trial_json(*best)["hyperparameters"]},
-        {"ObjectiveStatus", "Succeeded"},
-        {"FinalHyperParameterTuningJobObjectiveMetric",
-         {{"Type", objective_type(study)},
-          {"MetricName", study.spec().metric_tag},
-          {"Value", *best->final_value}}}};
-    if (!best->start_time.empty()) out["BestTrainingJob"]["TrainingStartTime"] = best->start_time;
-    if (!best->end_time.empty()) out["BestTrainingJob"]["TrainingEndTime"] = best->end_time;
-  }
+  add_best_training_jobs(out, study, request, job_id);
   if (!study.failure().empty()) out["FailureReason"] = study.failure();
   return out;
 }

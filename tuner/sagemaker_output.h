@@ -2,7 +2,10 @@
 // --format sagemaker`): DescribeHyperParameterTuningJob's status, its config (the ranges
 // included; a DISCRETE parameter, which SageMaker lacks, as a categorical range of its values),
 // TrainingJobStatusCounters, ObjectiveStatusCounters, BestTrainingJob, the times, and the
-// TrainingJobDefinition and WarmStartConfig as submitted. Pure: the study and its job in, JSON out.
+// TrainingJobDefinition and WarmStartConfig as submitted. As SageMaker's, the counters and
+// BestTrainingJob cover only the training jobs this study ran; after an IdenticalDataAndAlgorithm
+// warm start (or AI Platform's resumePreviousJobId) OverallBestTrainingJob is the best of those
+// and its parents' trials. Pure: the study and its job in, JSON out.
 #pragma once
 
 #include <string>

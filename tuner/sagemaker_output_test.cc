@@ -37,6 +37,92 @@ TEST(SageMakerOutput, CountersAndTheBestTrainingJob) {
   EXPECT_EQ(sagemaker_tuning_job(study, json{{"state", "CANCELLED"}})["HyperParameterTuningJobStatus"], "Stopped");
 }
 
+TEST(SageMakerOutput, TrialsCancelledWithTheStudyAreStoppedNotErrors) {
+  Study study(parse_hyperparameter_spec(json{{"maxTrials", 3}, {"maxParallelTrials", 3},
+      {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}), 1);
+  study.ask(3);
+  study.tell(1, 0.4);
+  study.tell_cancelled(2, "cancelled with the study");
+  study.tell_cancelled(3, "cancelled with the study");
+  json out = sagemaker_tuning_job(study, json{{"jobId", "s3"}, {"state", "CANCELLED"}});
+  EXPECT_EQ(out["TrainingJobStatusCounters"],
+            (json{{"Completed", 1}, {"InProgress", 0}, {"RetryableError", 0}, {"NonRetryableError", 0}, {"Stopped", 2}}));
+  // Stopped before they reported a value: their objective was never evaluated.
+  EXPECT_EQ(out["ObjectiveStatusCounters"], (json{{"Succeeded", 1}, {"Pending", 0}, {"Failed", 2}}));
+}
+
+// A parent study "tune_1" of three trials (x = its value), its best trial 3 (0.9, MAXIMIZE).
+Study parent_study() {
+  Study parent(parse_hyperparameter_spec(json{{"maxTrials", 3}, {"maxParallelTrials", 3}, {"algorithm", "GRID_SEARCH"},
+      {"params", {{{"parameterName", "x"}, {"type", "DISCRETE"}, {"discreteValues", {0.1, 0.5, 0.9}}}}}}), 1);
+  for (const auto& trial : parent.ask(3)) parent.tell(trial.id, trial.parameters["x"].get<double>());
+  return parent;
+}
+
+const char* kWarmStartRequest = R"j({
+  "HyperParameterTuningJobConfig": {
+    "Strategy": "Random",
+    "HyperParameterTuningJobObjective": {"Type": "Maximize", "MetricName": "training/hptuning/metric"},
+    "ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 2},
+    "ParameterRanges": {"ContinuousParameterRanges": [{"Name": "x", "MinValue": "0", "MaxValue": "1"}]}},
+  "WarmStartConfig": {"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "tune_1"}],
+                      "WarmStartType": "IdenticalDataAndAlgorithm"}})j";
+
+TEST(SageMakerOutput, AWarmStartedStudyCountsAndBestsOnlyItsOwnTrainingJobsItsParentsBestIsOverallBest) {
+  json request = json::parse(kWarmStartRequest);
+  Study study(parse_hyperparameter_spec(request), 2);
+  study.warm_start_from(parent_study(), "tune_1", WarmStartType::kIdenticalDataAndAlgorithm, "WarmStartConfig");
+  auto own = study.ask(2);
+  ASSERT_EQ(own.size(), 2u);
+  EXPECT_EQ(own[0].id, 4);  // after the parent's three
+  study.tell(own[0].id, 0.6);
+  study.tell_failed(own[1].id, "crashed");
+  json out = sagemaker_tuning_job(study, json{{"jobId", "tune_2"}, {"state", "SUCCEEDED"}, {"trainingInput", {{"hyperparameters", request}}}});
+  // "the training jobs that this tuning job launched": two, not five.
+  EXPECT_EQ(out["TrainingJobStatusCounters"],
+            (json{{"Completed", 1}, {"InProgress", 0}, {"RetryableError", 0}, {"NonRetryableError", 1}, {"Stopped", 0}}));
+  EXPECT_EQ(out["ObjectiveStatusCounters"], (json{{"Succeeded", 1}, {"Pending", 0}, {"Failed", 1}}));
+  EXPECT_EQ(out["BestTrainingJob"]["TrainingJobName"], "tune_2_trial_4");
+  EXPECT_EQ(out["BestTrainingJob"]["TuningJobName"], "tune_2");
+  // The parent's trial 3 (0.9) beats the study's own 0.6: named by the job that ran it.
+  EXPECT_EQ(out["OverallBestTrainingJob"]["TrainingJobName"], "tune_1_trial_3");
+  EXPECT_EQ(out["OverallBestTrainingJob"]["TuningJobName"], "tune_1");
+  EXPECT_EQ(out["OverallBestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"], 0.9);
+  // The same after the study has been saved and read back.
+  EXPECT_EQ(sagemaker_tuning_job(Study::from_json(json::parse(study.to_json().dump())),
+                                 json{{"jobId", "tune_2"}, {"state", "SUCCEEDED"}, {"trainingInput", {{"hyperparameters", request}}}}),
+            out);
+
+  // TransferLearning's parents measured other data: no overall best over them.
+  request["WarmStartConfig"]["WarmStartType"] = "TransferLearning";
+  EXPECT_FALSE(sagemaker_tuning_job(study, json{{"jobId", "tune_2"}, {"trainingInput", {{"hyperparameters", request}}}})
+                   .contains("OverallBestTrainingJob"));
+}
+
+TEST(SageMakerOutput, AStudyWhoseOwnTrialsAllFailedHasNoBestTrainingJobWhateverItsParentsDid) {
+  json request = json::parse(kWarmStartRequest);
+  Study study(parse_hyperparameter_spec(request), 2);
+  study.warm_start_from(parent_study(), "tune_1", WarmStartType::kIdenticalDataAndAlgorithm, "WarmStartConfig");
+  for (const auto& trial : study.ask(2)) study.tell_failed(trial.id, "crashed");
+  json out = sagemaker_tuning_job(study, json{{"jobId", "tune_2"}, {"trainingInput", {{"hyperparameters", request}}}});
+  EXPECT_FALSE(out.contains("BestTrainingJob"));  // no trial of tune_2 ran to a result
+  EXPECT_EQ(out["OverallBestTrainingJob"]["TrainingJobName"], "tune_1_trial_3");
+}
+
+TEST(SageMakerOutput, AResumedStudysCarriedOverTrialsAreNotItsTrainingJobs) {
+  HyperparameterSpec spec = parse_hyperparameter_spec(json{{"maxTrials", 1}, {"resumePreviousJobId", "tune_1"},
+      {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}});
+  Study study(spec, 3);
+  study.continue_from(parent_study(), "tune_1");
+  auto own = study.ask(1);
+  ASSERT_EQ(own.size(), 1u);
+  study.tell(own[0].id, 0.3);
+  json out = sagemaker_tuning_job(study, json{{"jobId", "tune_2"}});
+  EXPECT_EQ(out["TrainingJobStatusCounters"]["Completed"], 1);
+  EXPECT_EQ(out["BestTrainingJob"]["TrainingJobName"], "tune_2_trial_4");  // tune_2_trial_1..3 never ran
+  EXPECT_EQ(out["OverallBestTrainingJob"]["TrainingJobName"], "tune_1_trial_3");
+}
+
 TEST(SageMakerOutput, RangesOfEveryTypeAndWhatWasSubmittedInSageMakersForm) {
   json request = json::parse(R"j({
     "HyperParameterTuningJobConfig": {

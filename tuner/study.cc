@@ -7,20 +7,25 @@
 
 #include "core/spec_error.h"
 #include "tuner/bayesian_optimizer.h"
+#include "tuner/trial_spec.h"
 
 namespace mljob::tuner {
 namespace {
 
 using nlohmann::json;
 
-const std::vector<std::pair<std::string, TrialState>> kStates = {
-    {"ACTIVE", TrialState::kActive}, {"SUCCEEDED", TrialState::kSucceeded}, {"FAILED", TrialState::kFailed}};
+// The API's Job states that a trial takes (HyperparameterOutput.state).
+const std::vector<std::pair<std::string, TrialState>> kStates = {{"RUNNING", TrialState::kActive},
+                                                                 {"SUCCEEDED", TrialState::kSucceeded},
+                                                                 {"FAILED", TrialState::kFailed},
+                                                                 {"CANCELLED", TrialState::kCancelled}};
 
 TrialState state_from_string(const std::string& name) {
+  if (name == "ACTIVE") return TrialState::kActive;  // how study files written before said RUNNING
   for (const auto& [text, state] : kStates) {
     if (text == name) return state;
   }
-  throw SpecError("trials[].state", name, "must be ACTIVE, SUCCEEDED or FAILED");
+  throw SpecError("trials[].state", name, "must be RUNNING, SUCCEEDED, FAILED or CANCELLED");
 }
 
 // An AI Platform trial gets its hyperparameters as strings (HyperparameterOutput's map).
@@ -38,7 +43,7 @@ std::string to_string(TrialState state) {
   for (const auto& [text, member] : kStates) {
     if (member == state) return text;
   }
-  return "ACTIVE";
+  return "RUNNING";
 }
 
 Study::Study(HyperparameterSpec spec, std::uint64_t seed)
@@ -120,8 +125,9 @@ std::vector<Trial> Study::create_trials(std::size_t count) {
 }
 
 void Study::continue_from(const Study& previous, const std::string& previous_job_id) {
-  warm_start_from(previous, previous_job_id, WarmStartType::kIdenticalDataAndAlgorithm,
-                  "trainingInput.hyperparameters.resumePreviousJobId");
+  // AI Platform resumes the same study: the trials carried over stay its own, listed.
+  take_over_trials(previous, previous_job_id, WarmStartType::kIdenticalDataAndAlgorithm,
+                   "trainingInput.hyperparameters.resumePreviousJobId", false);
 }
 
 namespace {
@@ -137,6 +143,11 @@ std::vector<std::string> sorted_names(const HyperparameterSpec& spec) {
 
 std::size_t Study::warm_start_from(const Study& parent, const std::string& parent_name, WarmStartType type,
                                    const std::string& field) {
+  return take_over_trials(parent, parent_name, type, field, true);
+}
+
+std::size_t Study::take_over_trials(const Study& parent, const std::string& parent_name, WarmStartType type,
+                                    const std::string& field, bool knowledge_only) {
   if (std::any_of(trials_.begin(), trials_.end(), [](const Trial& trial) { return trial.state == TrialState::kActive; }) ||
       static_cast<int>(trials_.size()) != resumed_trials_) {
     throw SpecError(field, parent_name, "can only seed a study that has not asked for trials yet");
@@ -167,7 +178,9 @@ std::size_t Study::warm_start_from(const Study& parent, const std::string& paren
     if (!usable) continue;
     trial.id = static_cast<int>(trials_.size()) + 1;
     trial.error_message.clear();
-    if (!identical) trial.transferred_from = parent_name;
+    if (knowledge_only) trial.transferred_from = parent_name;
+    // A trial the parent took over itself names the job that ran it, not the parent's number.
+    if (trial.parent_job.empty()) trial.parent_job = trial_job_id(parent_name, old.id);
     trials_.push_back(std::move(trial));
     ++taken;
   }
@@ -199,6 +212,12 @@ void Study::tell_failed(int trial_id, const std::string& reason) {
   trial.state = TrialState::kFailed;
   trial.error_message = reason.empty() ? "the trial failed" : reason;
   check_failures();
+}
+
+void Study::tell_cancelled(int trial_id, const std::string& reason) {
+  Trial& trial = active_trial(trial_id, "trialId");
+  trial.state = TrialState::kCancelled;
+  trial.error_message = reason.empty() ? "the trial was cancelled" : reason;
 }
 
 bool Study::set_trial_times(int trial_id, const std::string& start_time, const std::string& end_time) {
@@ -296,6 +315,12 @@ json Study::to_json() const {
   }
   if (!failure_.empty()) state["failure"] = failure_;
   if (resumed_trials_ > 0) state["resumedTrials"] = resumed_trials_;
+  // Beside the trials, not in them: a trial's stored fields are fixed (bridge/study_database.cc).
+  json parent_jobs = json::object();
+  for (const auto& trial : trials_) {
+    if (!trial.parent_job.empty()) parent_jobs[std::to_string(trial.id)] = trial.parent_job;
+  }
+  if (!parent_jobs.empty()) state["parentJobs"] = parent_jobs;
   return state;
 }
 
@@ -337,6 +362,14 @@ Study Study::from_json(const json& state) {
   }
   study.failure_ = state.value("failure", "");
   study.resumed_trials_ = state.value("resumedTrials", 0);
+  const json parent_jobs = state.value("parentJobs", json::object());
+  for (const auto& [id, job] : parent_jobs.items()) {
+    int trial_id = std::stoi(id);
+    if (trial_id < 1 || trial_id > static_cast<int>(study.trials_.size())) {
+      throw SpecError("parentJobs", id, "is not a trial of this study");
+    }
+    study.trials_[static_cast<std::size_t>(trial_id - 1)].parent_job = job.get<std::string>();
+  }
   return study;
 }
 
@@ -353,12 +386,12 @@ json Study::training_output() const {
     return a_done && loss(*a->final_value) < loss(*b->final_value);
   });
   json trials = json::array();
-  int completed = 0;
+  int completed = 0;  // the API: "trials that completed successfully"
   for (const Trial* trial : order) {
     json out = trial_json(*trial);
     out.erase("parameters");
     trials.push_back(out);
-    if (trial->state != TrialState::kActive) ++completed;
+    if (trial->state == TrialState::kSucceeded) ++completed;
   }
   json output = {{"isHyperparameterTuningJob", true},
                  {"completedTrialCount", std::to_string(completed)},

@@ -18,7 +18,10 @@
 
 namespace mljob::tuner {
 
-enum class TrialState { kActive, kSucceeded, kFailed };
+// A trial's state, shown as the API's Job states (HyperparameterOutput.state): RUNNING from the
+// moment the study hands it out until its result is told, then SUCCEEDED (stopped early too),
+// FAILED, or CANCELLED (cancelled with its study, or because the study failed).
+enum class TrialState { kActive, kSucceeded, kFailed, kCancelled };
 
 // One intermediate objective value as the trial reported it (not yet turned into a loss).
 struct ReportedValue {
@@ -38,10 +41,15 @@ struct Trial {
   // When the trial's job started and ended (RFC 3339), as the controller saw them on Slurm;
   // empty where unknown (not started yet, or a study driven through ask/tell).
   std::string start_time, end_time;
-  // Set on a trial copied from a TransferLearning warm start's parent: measured on other data,
-  // it informs the model but is not one of this study's trials (not listed, never the best).
+  // Set on a trial copied from a parent of SageMaker's warm start (either type), to the parent's
+  // name: it informs the model only and is not one of this study's trials (not listed or
+  // counted, never its best), as SageMaker keeps a tuning job's parents' training jobs out of
+  // its own. (An IdenticalDataAndAlgorithm parent's best can be the OverallBestTrainingJob.)
   std::string transferred_from;
   bool is_own() const { return transferred_from.empty(); }
+  // The training job of an earlier study this trial's result came from ("old_trial_3"), for a
+  // trial taken over by resumePreviousJobId or a warm start; empty for a trial this study ran.
+  std::string parent_job;
 };
 
 class Study {
@@ -65,14 +73,17 @@ class Study {
   void continue_from(const Study& previous, const std::string& previous_job_id);
   // SageMaker's warm start from one parent (call once per parent, before any ask), its rules
   // checked at `field`: the same objective metric; IdenticalDataAndAlgorithm also the same
-  // hyperparameter names, and its trials count as this study's (listed, may be the best);
-  // TransferLearning takes the parent trials that have a value for every hyperparameter of this
-  // study (others dropped), as knowledge only. Parent trials outside this study's ranges are
-  // left out in both cases. Returns how many trials were taken.
+  // hyperparameter names; TransferLearning takes the parent trials that have a value for every
+  // hyperparameter of this study (others dropped). Either way the parent's trials inform the
+  // optimiser only: they are not this study's (transferred_from). Parent trials outside this
+  // study's ranges are left out. Returns how many trials were taken.
   std::size_t warm_start_from(const Study& parent, const std::string& parent_name, WarmStartType type, const std::string& field);
   // The final objective value of an active trial (`step`: the training step it was taken at).
   void tell(int trial_id, double value, std::optional<long long> step = std::nullopt);
   void tell_failed(int trial_id, const std::string& reason);
+  // An active trial cancelled by the study itself (cancelled with it, or because it failed): not
+  // a failure of the trial, so not counted against maxFailedTrials.
+  void tell_cancelled(int trial_id, const std::string& reason);
   // Records when the trial's job started and ended; an empty one (not known) leaves what the
   // study holds. True when that changed.
   bool set_trial_times(int trial_id, const std::string& start_time, const std::string& end_time);
@@ -89,12 +100,19 @@ class Study {
   const HyperparameterSpec& spec() const { return spec_; }
   // The best succeeded trial, if any.
   const Trial* best_trial() const;
+  // Whether this study ran the trial, rather than taking it over from an earlier study
+  // (resumePreviousJobId, a warm start): the study's first trials are those it took over.
+  bool ran(const Trial& trial) const { return trial.id > resumed_trials_; }
   // TrainingOutput as AI Platform defines it for a tuning job: trials best first.
   nlohmann::json training_output() const;
   static nlohmann::json trial_json(const Trial& trial);
 
  private:
   Trial& active_trial(int trial_id, const std::string& field);
+  // The parent's succeeded trials in this study's ranges become its first trials; as
+  // `knowledge_only` (a warm start) they are marked as the parent's, not this study's.
+  std::size_t take_over_trials(const Study& parent, const std::string& parent_name, WarmStartType type,
+                               const std::string& field, bool knowledge_only);
   double loss(double value) const { return spec_.goal == Goal::kMaximize ? -value : value; }
   std::vector<Assignment> propose(std::size_t count);
   std::vector<Trial> create_trials(std::size_t count);

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "core/spec_error.h"
@@ -173,8 +174,41 @@ TEST(Study, TrainingOutputPutsTheBestTrialFirst) {
   EXPECT_EQ(output["completedTrialCount"], "2");
   EXPECT_EQ(output["trials"][0]["trialId"], "2");
   EXPECT_EQ(output["trials"][1]["trialId"], "1");
-  EXPECT_EQ(output["trials"][2]["state"], "ACTIVE");
+  EXPECT_EQ(output["trials"][2]["state"], "RUNNING");
   EXPECT_TRUE(output["trials"][0]["hyperparameters"]["n"].is_string());
+}
+
+TEST(Study, CompletedTrialCountCountsOnlyTrialsThatSucceededAndEveryStateIsAnApiJobState) {
+  Study study(spec_from({{"maxTrials", 4}, {"maxParallelTrials", 4}}), 1);
+  study.ask(4);
+  study.tell(1, 0.2);
+  study.tell_failed(2, "crashed");
+  study.tell_cancelled(3, "cancelled with the study");
+  json output = study.training_output();
+  EXPECT_EQ(output["completedTrialCount"], "1");  // "trials that completed successfully"
+  std::map<std::string, std::string> states;
+  for (const auto& trial : output["trials"]) states[trial["trialId"]] = trial["state"];
+  EXPECT_EQ(states, (std::map<std::string, std::string>{{"1", "SUCCEEDED"}, {"2", "FAILED"}, {"3", "CANCELLED"}, {"4", "RUNNING"}}));
+  EXPECT_EQ(output["trials"][2]["errorMessage"], "cancelled with the study");
+  Study reloaded = Study::from_json(json::parse(study.to_json().dump()));
+  EXPECT_EQ(reloaded.trials()[2].state, TrialState::kCancelled);
+  EXPECT_EQ(reloaded.training_output(), output);
+}
+
+TEST(Study, ACancelledTrialIsNotAFailureOfTheStudy) {
+  Study study(spec_from({{"maxTrials", 3}, {"maxParallelTrials", 3}, {"maxFailedTrials", 1}}), 1);
+  study.ask(3);
+  study.tell_cancelled(1, "cancelled with the study");
+  EXPECT_TRUE(study.failure().empty());
+  EXPECT_THROW(study.tell(1, 0.5), SpecError);  // it has ended
+}
+
+TEST(Study, AStudyFileThatSaysActiveStillLoads) {
+  Study study(spec_from({}), 1);
+  study.ask(1);
+  json state = study.to_json();
+  state["trials"][0]["state"] = "ACTIVE";  // as mljob wrote running trials before
+  EXPECT_EQ(Study::from_json(state).trials()[0].state, TrialState::kActive);
 }
 
 TEST(Study, TrialTimesAreKeptShownAndNeverForgotten) {
@@ -220,6 +254,9 @@ TEST(Study, ContinuingAStudyStartsFromItsSucceededTrialsAndRunsMaxTrialsMore) {
   ASSERT_EQ(resumed.trials().size(), 3u);  // the failed trial is not carried over
   EXPECT_EQ(resumed.trials()[1].parameters, trials[2].parameters);
   EXPECT_EQ(resumed.trials()[1].id, 2);
+  EXPECT_EQ(resumed.trials()[1].parent_job, "old_study_trial_3");  // the job that ran it
+  EXPECT_FALSE(resumed.ran(resumed.trials()[1]));
+  EXPECT_TRUE(resumed.trials()[1].is_own());  // AI Platform continues the same study: listed
   EXPECT_EQ(resumed.best_trial()->final_value, 0.2);
   auto fresh = resumed.ask(10);
   ASSERT_EQ(fresh.size(), 3u);  // maxTrials counts the new trials
@@ -231,7 +268,7 @@ TEST(Study, ContinuingAStudyStartsFromItsSucceededTrialsAndRunsMaxTrialsMore) {
   EXPECT_EQ(reloaded.trials().size(), 6u);
 }
 
-TEST(Study, WarmStartIdenticalDataTakesTheParentsTrialsInRangeAsItsOwn) {
+TEST(Study, WarmStartIdenticalDataTakesTheParentsTrialsInRangeAsKnowledgeOnly) {
   Study parent(spec_from({{"maxTrials", 3}, {"maxParallelTrials", 3}}), 5);
   auto trials = parent.ask(3);
   for (const auto& trial : trials) parent.tell(trial.id, objective(trial.parameters));
@@ -244,7 +281,26 @@ TEST(Study, WarmStartIdenticalDataTakesTheParentsTrialsInRangeAsItsOwn) {
   for (const auto& trial : trials) in_range += trial.parameters["x"].get<double>() <= 0;
   EXPECT_EQ(child.warm_start_from(parent, "p1", WarmStartType::kIdenticalDataAndAlgorithm, "f"), in_range);
   EXPECT_EQ(child.trials().size(), in_range);
-  EXPECT_EQ(child.ask(5).size(), 1u);  // maxParallelTrials 1 (default); maxTrials counts new trials
+  // They never ran in this study: not listed, not counted, never its best (SageMaker's rule).
+  EXPECT_TRUE(child.training_output()["trials"].empty());
+  EXPECT_EQ(child.training_output()["completedTrialCount"], "0");
+  EXPECT_EQ(child.best_trial(), nullptr);
+  if (in_range > 0) {
+    EXPECT_FALSE(child.ran(child.trials()[0]));
+    EXPECT_EQ(child.trials()[0].transferred_from, "p1");
+    EXPECT_EQ(child.trials()[0].parent_job.rfind("p1_trial_", 0), 0u) << child.trials()[0].parent_job;
+  }
+  auto fresh = child.ask(5);
+  ASSERT_EQ(fresh.size(), 1u);  // maxParallelTrials 1 (default); maxTrials counts new trials
+  EXPECT_TRUE(child.ran(fresh[0]));
+  child.tell(fresh[0].id, 5.0);
+  EXPECT_EQ(child.best_trial()->id, fresh[0].id);  // even if a parent's trial did better
+  json output = child.training_output();
+  ASSERT_EQ(output["trials"].size(), 1u);
+  EXPECT_EQ(output["trials"][0]["trialId"], std::to_string(fresh[0].id));
+  EXPECT_EQ(output["completedTrialCount"], "1");
+  Study reloaded = Study::from_json(json::parse(child.to_json().dump()));
+  for (std::size_t i = 0; i < in_range; ++i) EXPECT_EQ(reloaded.trials()[i].parent_job, child.trials()[i].parent_job);
 }
 
 TEST(Study, WarmStartTransferLearningInformsTheModelButListsOnlyTheStudysOwnTrials) {
