@@ -6,8 +6,12 @@
 #include <iostream>
 #include <map>
 
+#include "bridge/metrics_view.h"
+#include "bridge/study_files.h"
+#include "bridge/study_views.h"
 #include "core/job_filter.h"
 #include "core/job_state.h"
+#include "tuner/trial_spec.h"
 
 namespace mljob::cli {
 
@@ -102,19 +106,61 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient&
   return answer;
 }
 
+// The records of a study's trials, each a job of its own (STUDY_trial_N); none for a job that
+// is not a study. Trials a study took over from another (resumed, warm-started) never ran under
+// its name and have no record here.
+std::vector<JobRecord> trial_records(const JobRecord& record) {
+  if (record.folder.empty() || !is_study_folder(record.folder)) return {};
+  std::vector<JobRecord> trials;
+  try {
+    JobStore store(record.folder.parent_path().parent_path());  // the record's own store: ROOT/jobs/ID
+    std::string study_id = record.job.value("jobId", "");
+    const tuner::Study study = load_study(record.folder);
+    for (const auto& trial : study.trials()) {
+      if (auto found = store.load(tuner::trial_job_id(study_id, trial.id)); found && !found->slurm_job_id.empty()) {
+        trials.push_back(std::move(*found));
+      }
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "mljob: warning: study " << record.job.value("jobId", "") << ": its trials' ML units are left out ("
+              << e.what() << ")\n";
+  }
+  return trials;
+}
+
+// Each Slurm job ID once, in the order first seen.
+void add_slurm_ids(const std::vector<JobRecord>& records, std::vector<std::string>& ids) {
+  for (const auto& record : records) {
+    if (!record.slurm_job_id.empty() && std::find(ids.begin(), ids.end(), record.slurm_job_id) == ids.end()) {
+      ids.push_back(record.slurm_job_id);
+    }
+  }
+}
+
+// A study's consumedMLUnits are its controller's and every trial's: each trial is a Slurm job
+// of its own, and the tuning job is what the user ran.
+std::optional<double> with_trial_units(std::optional<double> units, const std::vector<JobRecord>& trials, RecordsByJob& by_job) {
+  for (const auto& trial : trials) {
+    auto trial_units = derive_status(by_job[trial.slurm_job_id], trial.component_roles, trial.cancel_requested).consumed_ml_units;
+    if (trial_units) units = units.value_or(0) + *trial_units;
+  }
+  return units;
+}
+
 }  // namespace
 
 std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmClient& slurm,
                                           RecordsByJob* records_used) {
+  std::vector<std::vector<JobRecord>> trials;  // of each record that is a study
   std::vector<std::string> ids;
-  for (const auto& record : records) {
-    if (!record.slurm_job_id.empty()) ids.push_back(record.slurm_job_id);
-  }
+  add_slurm_ids(records, ids);
+  for (const auto& record : records) add_slurm_ids(trials.emplace_back(trial_records(record)), ids);
   bool accounting_down = false;
-  RecordsByJob by_job = job_records(ids, slurm, accounting_down);
+  RecordsByJob by_job = job_records(ids, slurm, accounting_down);  // one query for the jobs and the trials
 
   std::vector<nlohmann::json> resources;
-  for (const auto& record : records) {
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const JobRecord& record = records[i];
     nlohmann::json job = record.job;
     JobStatus status = derive_status(by_job[record.slurm_job_id], record.component_roles, record.cancel_requested);
     if (by_job[record.slurm_job_id].empty()) {
@@ -124,8 +170,10 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
       } else {
         // Submitted moments ago: accounting has not heard of it yet.
         status.state = record.cancel_requested ? "CANCELLING" : "QUEUED";
+        if (record.cancel_requested) status.error_message = cancel_requested_message() + ".";
       }
     }
+    status.consumed_ml_units = with_trial_units(status.consumed_ml_units, trials[i], by_job);
     if (status.create_time) job["createTime"] = rfc3339_utc(*status.create_time);
     if (status.start_time) job["startTime"] = rfc3339_utc(*status.start_time);
     if (status.end_time) job["endTime"] = rfc3339_utc(*status.end_time);
@@ -141,6 +189,13 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   }
   if (records_used) *records_used = std::move(by_job);
   return resources;
+}
+
+nlohmann::json job_resource(const JobRecord& record, const SlurmClient& slurm) {
+  nlohmann::json resource = job_resources({record}, slurm).front();
+  add_metric_outputs(resource, record);
+  add_study_output(resource, record);
+  return resource;
 }
 
 }  // namespace mljob::cli

@@ -15,8 +15,13 @@ namespace mljob::cli {
 
 // `records_used`, if given, receives the Slurm records each answer was derived from, by Slurm
 // job ID, so a caller can judge them without asking Slurm again.
+// A study's consumedMLUnits are its controller's and its trials' together.
 std::vector<nlohmann::json> job_resources(
     const std::vector<JobRecord>& records, const SlurmClient& slurm,
     std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr);
+
+// One job's resource as `mljob describe` answers it: job_resources' answer with the metrics the
+// job reported (finalMetric, bridge/metrics_view.h) and, for a study, its trials best first.
+nlohmann::json job_resource(const JobRecord& record, const SlurmClient& slurm);
 
 }  // namespace mljob::cli
