@@ -1,4 +1,4 @@
-// The Job resource as describe and list answer it, against a fake Slurm: scripts named
+// The Job resource as describe, list and submit answer it, against a fake Slurm: scripts named
 // sbatch, squeue, sacct and sinfo first on PATH, printing what each test sets, and libslurm
 // left out (SLURM_CONF empty), so that every question goes to those commands.
 #include "bridge/job_view.h"
@@ -42,6 +42,20 @@ class ScopedEnvironment {
  private:
   std::string name_;
   std::optional<std::string> saved_;
+};
+
+// Everything std::cout receives while alive.
+class CapturedStdout {
+ public:
+  CapturedStdout() : saved_(std::cout.rdbuf(text_.rdbuf())) {}
+  ~CapturedStdout() { std::cout.rdbuf(saved_); }
+  CapturedStdout(const CapturedStdout&) = delete;
+  CapturedStdout& operator=(const CapturedStdout&) = delete;
+  std::string text() const { return text_.str(); }
+
+ private:
+  std::ostringstream text_;
+  std::streambuf* saved_;
 };
 
 class FakeSlurm : public ::testing::Test {
@@ -125,6 +139,47 @@ TEST_F(FakeSlurm, ACancelledJobsErrorMessageSaysWhoCancelledIt) {
   json cancelling = job_resources({asked}, SlurmClient{}).front();
   EXPECT_EQ(cancelling["state"], "CANCELLING");
   EXPECT_EQ(cancelling["errorMessage"], cancel_requested_message() + ".");
+}
+
+// What `mljob submit training ARGS` (or mljob-submit's `output`) prints on stdout.
+std::string submitted(const Arguments& args, SubmitOutput output = SubmitOutput::kHuman) {
+  CapturedStdout captured;
+  EXPECT_EQ(submit_training(args, output), kExitOk);
+  return captured.text();
+}
+
+Arguments submit_args(const std::string& job_id, std::vector<std::string> more = {}) {
+  Arguments args = {job_id, "--module-name", "trainer.task", "--tiers", std::string(MLJOB_SOURCE_DIR) + "/etc/tiers.yaml"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+TEST_F(FakeSlurm, SubmitInJsonPrintsTheJobResourceAsDescribeDoes) {
+  answer("squeue", "4242|N/A|N/A|job|PENDING|1763780000|N/A|N/A|cpu=4|4242|\n");
+  // mljob-submit --format json: one line, the Job resource.
+  std::string line = submitted(submit_args("lab_job"), SubmitOutput::kJson);
+  ASSERT_EQ(line.find('\n'), line.size() - 1) << line;
+  json job = json::parse(line);
+  EXPECT_EQ(job["jobId"], "lab_job");
+  EXPECT_EQ(job["state"], "QUEUED");
+  EXPECT_EQ(job["trainingInput"]["pythonModule"], "trainer.task");
+  EXPECT_EQ(job["slurmJobId"], "4242");
+  EXPECT_TRUE(job.contains("etag") && job.contains("createTime")) << job.dump();
+  EXPECT_EQ(job, job_resource(*store_.load("lab_job"), SlurmClient{}));
+
+  // mljob submit training --format json|yaml: the same resource, as describe prints it.
+  json described = json::parse(submitted(submit_args("cli_job", {"--format", "json"})));
+  EXPECT_EQ(described, job_resource(*store_.load("cli_job"), SlurmClient{}));
+  EXPECT_NE(submitted(submit_args("yaml_job", {"--format", "yaml"})).find("pythonModule: \"trainer.task\""), std::string::npos);
+  // Without --format, gcloud's short form.
+  EXPECT_EQ(submitted(submit_args("short_job")), "jobId: short_job\nstate: QUEUED\n");
+}
+
+TEST_F(FakeSlurm, SubmitFormatIsYamlOrJsonAndOnlyWhereAResourceIsSubmitted) {
+  mljob::testing::expect_spec_error([] { submit_training(submit_args("x1", {"--format", "xml"})); }, "--format", "one of yaml, json");
+  mljob::testing::expect_spec_error([] { submit_training(submit_args("x2", {"--format", "json", "--dry-run"})); }, "--format",
+                                    "--dry-run does not submit");
+  EXPECT_FALSE(fs::exists(store_.root() / "jobs" / "x1"));
 }
 
 }  // namespace

@@ -17,10 +17,11 @@ using namespace mljob;
 constexpr const char* kUsage = R"(usage: mljob-submit [--wait] [--stream-logs] [--format text|json] JOB_ID [mljob submit training flags] [-- ARGS]
 
 Submits a training job like `mljob submit training` and prints only its job ID on stdout
-(--format json: one JSON line). With --wait it then waits for the job to end (on a terminal,
-state changes are shown on stderr) and exits 0 only if it SUCCEEDED; with --format json it
-prints the final Job resource. --stream-logs waits as --wait does and copies the job's output
-to stderr as it grows. Exit status: 0 ok, 1 failed job or Slurm failure, 2 bad input.
+(--format json: the Job resource as `mljob describe --format json` gives it, on one line).
+With --wait it then waits for the job to end (on a terminal, state changes are shown on
+stderr) and exits 0 only if it SUCCEEDED; with --format json it prints the final Job resource.
+--stream-logs waits as --wait does and copies the job's output to stderr as it grows.
+Exit status: 0 ok, 1 failed job or Slurm failure, 2 bad input.
 )";
 
 struct WrapperFlags {

@@ -44,6 +44,7 @@ struct SubmitFlags {
   std::vector<std::string> packages;
   std::optional<std::int64_t> worker_count, parameter_server_count;
   bool dry_run = false, stream_logs = false, async = false, use_chief = false;
+  std::string format;  // --format yaml|json: the submitted Job resource; empty: gcloud's short form
   std::vector<std::string> user_args;
   bool has_user_args = false;
 };
@@ -74,6 +75,7 @@ po::options_description submit_options(SubmitFlags& f) {
       ("stream-logs", po::bool_switch(&f.stream_logs), "wait for the job, printing its output; exit 0 only if it SUCCEEDED")
       ("async", po::bool_switch(&f.async), "return once submitted (the default)")
       ("dry-run", po::bool_switch(&f.dry_run), "print the plan and the batch script; submit nothing")
+      ("format", po::value(&f.format), "yaml or json: print the submitted Job resource, as describe does")
       ("tiers", po::value(&f.tiers_file), "tier catalog file (default: $MLJOB_TIERS, then /etc/mljob/tiers.yaml)");
   return options;
 }
@@ -414,12 +416,35 @@ PreparedJob prepare_training(const Arguments& args) {
   return prepare_job_folder(job, checked.catalog, store, checked.flags.package_path);
 }
 
+namespace {
+
+// --format prints the Job resource that was submitted; a dry run submits none, and
+// --stream-logs prints the job's output instead.
+void check_submit_format(const SubmitFlags& flags) {
+  if (flags.format.empty()) return;
+  require_format(flags.format, {"yaml", "json"});
+  if (flags.dry_run || flags.stream_logs) {
+    throw SpecError("--format", flags.format, std::string("prints the submitted Job resource, which ") +
+                                                  (flags.dry_run ? "--dry-run does not submit" : "--stream-logs replaces with the job's output"));
+  }
+}
+
+// The Job resource of a job just submitted, as `mljob describe` answers it (state from Slurm).
+nlohmann::json described_job(const JobStore& store, const std::string& job_id) {
+  auto record = store.load(job_id);
+  if (!record) throw std::runtime_error("the record of job " + job_id + " disappeared");
+  return job_resource(*record, SlurmClient{});
+}
+
+}  // namespace
+
 int submit_training(const Arguments& args, SubmitOutput output, std::string* submitted_job_id) {
   CheckedSubmission checked = check_submission(args);
   const SubmitFlags& flags = checked.flags;
   if (output != SubmitOutput::kHuman && (flags.dry_run || flags.stream_logs)) {
     throw SpecError(flags.dry_run ? "--dry-run" : "--stream-logs", "", "is for `mljob submit training`; mljob-submit only submits (use --wait)");
   }
+  check_submit_format(flags);
   Job& job = checked.job;
   const tiers::TierCatalog& catalog = checked.catalog;
   const std::vector<std::string>& defaulted = checked.defaulted;
@@ -457,10 +482,14 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
     return kExitOk;
   }
   if (output == SubmitOutput::kJson) {
-    std::cout << nlohmann::json{{"jobId", job.job_id}, {"state", "QUEUED"}}.dump() << std::endl;
+    std::cout << described_job(store, job.job_id).dump() << std::endl;  // one line: the Job resource
     return kExitOk;
   }
   if (flags.stream_logs) return stream_until_done(store, job.job_id);
+  if (!flags.format.empty()) {
+    print_formatted(described_job(store, job.job_id), flags.format);
+    return kExitOk;
+  }
   std::cerr << "Your job is still active. You may view the status of your job with the command\n\n  $ mljob describe "
             << job.job_id << "\n\n";
   std::cout << "jobId: " << job.job_id << "\nstate: QUEUED\n";
