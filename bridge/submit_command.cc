@@ -370,8 +370,13 @@ void submit_and_record(Job& job, bool study, const tiers::TierCatalog& catalog, 
   PreparedJob prepared = prepare_job_folder(job, catalog, store, flags.package_path);
   try {
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
-    prepared.record.slurm_job_id = SlurmClient{}.submit(sbatch_arguments(prepared.submit, prepared.script.string()));
+    // A comment of this submission's own: if sbatch's answer is lost, the job is found by it.
+    SubmitOptions marked = prepared.submit;
+    marked.comment = unique_comment(marked.comment);
+    prepared.record.slurm_job_id = SlurmClient{}.submit_marked(sbatch_arguments(marked, prepared.script.string()));
     save_or_cancel(store, prepared.record);
+  } catch (const SubmissionUnknown&) {
+    throw;  // Slurm may hold the job: its folder stays, for its output (the message says so)
   } catch (...) {
     store.release(job.job_id);
     throw;

@@ -134,7 +134,8 @@ std::optional<std::int64_t> slurmctld_time(std::int64_t value) {
 
 }  // namespace
 
-QueueSelection::QueueSelection(const std::vector<std::string>& job_ids) {
+QueueSelection::QueueSelection(const std::vector<std::string>& job_ids, std::optional<std::uint32_t> owner)
+    : owner_(owner) {
   std::set<std::uint32_t> asked;
   for (const auto& id : job_ids) {
     if (id.empty()) continue;  // squeue's strtok skips an empty item of the list
@@ -151,7 +152,7 @@ QueueSelection::QueueSelection(const std::vector<std::string>& job_ids) {
 }
 
 bool QueueSelection::selects(const QueuedJob& job) const {
-  if (!valid_ || job.job_id == 0) return false;
+  if (!valid_ || job.job_id == 0 || (owner_ && job.user_id != *owner_)) return false;
   if (jobs_.contains(job.job_id) || (job.array_job_id != 0 && jobs_.contains(job.array_job_id))) return true;
   if (job.het_job_id != 0 && jobs_.contains(job.het_job_id)) return true;
   if (job.het_job_id != 0) {

@@ -60,6 +60,7 @@ inline constexpr std::uint32_t kSlurmInfinite = 0xffffffff;
 // fields of libslurm's job_info_t that squeue prints for kQueueFormat, as plain values.
 struct QueuedJob {
   std::uint32_t job_id = 0;
+  std::uint32_t user_id = 0;     // the submitter's uid
   std::uint32_t het_job_id = 0;  // 0: not a het job component
   std::uint32_t het_job_offset = 0;
   std::uint32_t array_job_id = 0;  // 0: not an array task
@@ -78,10 +79,11 @@ struct QueuedJob {
 // is given, or the task ARRAY_TASK for "ARRAY_TASK" IDs. As squeue, any ID that is not a
 // positive number ("Invalid job id") selects nothing at all. "N_M" also selects the array's
 // own record while task M still pends in it unsplit (as squeue does); that record then
-// stands for task M.
+// stands for task M. With an `owner`, only that user's jobs (as `squeue --me`): a job ID in a
+// record names no one else's job.
 class QueueSelection {
  public:
-  explicit QueueSelection(const std::vector<std::string>& job_ids);
+  explicit QueueSelection(const std::vector<std::string>& job_ids, std::optional<std::uint32_t> owner = std::nullopt);
   bool selects(const QueuedJob& job) const;
   // The tasks asked for by "N_M" IDs that `job`, an array's own record, still holds unsplit.
   std::vector<std::uint32_t> unsplit_tasks(const QueuedJob& job) const;
@@ -91,6 +93,7 @@ class QueueSelection {
 
  private:
   bool valid_ = true;
+  std::optional<std::uint32_t> owner_;
   std::set<std::uint32_t> jobs_;
   std::set<std::pair<std::uint32_t, std::uint32_t>> tasks_;  // (array job, task)
   std::uint32_t single_job_ = 0;

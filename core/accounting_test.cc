@@ -229,6 +229,18 @@ TEST(QueuedJobs, GiveTheRecordsSqueueGives) {
   expect_same_records(records, parse_queue(fixture("squeue_het_running.txt")));
 }
 
+TEST(QueuedJobs, AnOwnerTakesOnlyTheirJobsAsSqueueMe) {
+  QueuedJob mine, theirs;
+  mine.job_id = 7;
+  mine.user_id = 1001;
+  theirs.job_id = 8;
+  theirs.user_id = 1002;
+  auto records = queued_records({mine, theirs}, QueueSelection({"7", "8"}, 1001), 0);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].job_id, "7");
+  EXPECT_EQ(queued_records({mine, theirs}, QueueSelection({"7", "8"}), 0).size(), 2u);
+}
+
 TEST(QueuedJobs, EndTimesAsSqueuePrintsThem) {
   QueuedJob job;
   job.job_id = 7;

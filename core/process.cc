@@ -81,8 +81,15 @@ void drain(Pipe& out_pipe, Pipe& err_pipe, ProcessResult& result) {
 
 }  // namespace
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env) {
+ProcessResult run_process(const std::vector<std::string>& argv, const std::map<std::string, std::string>& extra_env,
+                          const ProcessOptions& options) {
   Pipe out_pipe, err_pipe;
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  if (options.own_process_group) {
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);  // a new group, led by the child
+  }
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -94,8 +101,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
   auto c_args = as_c_array(args);
   auto c_env = as_c_array(env);
   pid_t pid = -1;
-  int rc = ::posix_spawnp(&pid, c_args[0], &actions, nullptr, c_args.data(), c_env.data());
+  int rc = ::posix_spawnp(&pid, c_args[0], &actions, &attributes, c_args.data(), c_env.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
   if (rc != 0) throw std::system_error(rc, std::generic_category(), "cannot run '" + argv.at(0) + "'");
 
   out_pipe.close_write();

@@ -1,9 +1,10 @@
 // The one place that runs Slurm's commands. Everything else gets values from here.
 #pragma once
 
-#include <stdexcept>
-#include <optional>
+#include <chrono>
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,18 +18,55 @@ class SlurmError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// sbatch's answer was lost (it timed out, or died) and whether slurmctld accepted the job could
+// not be told: the caller keeps the job's folder, which such a job would write into.
+class SubmissionUnknown : public SlurmError {
+ public:
+  using SlurmError::SlurmError;
+};
+
+// `base` ("mljob:JOB_ID") with a token of this submission's own appended ("mljob:JOB_ID:3f0c..."),
+// so that a lookup by comment finds this submission's job and no earlier one of the same ID
+// (a job whose folder was removed while it still ran, or one from another store).
+std::string unique_comment(const std::string& base);
+
+// The base IDs ("123" of "123+1") of the jobs in `squeue --format=%i|%k` output whose comment is
+// exactly `comment`, lowest first.
+std::vector<std::string> job_ids_with_comment(const std::string& squeue_output, const std::string& comment);
+
+// Whether a failed sbatch may have lost slurmctld's answer rather than been refused: it timed
+// out or lost the connection after sending, was killed, or printed no job ID. Such a job may
+// exist.
+bool answer_may_be_lost(int exit_code, const std::string& stderr_text);
+
 class SlurmClient {
  public:
   // Runs `sbatch` with these arguments (argv[0] included) and returns the job ID. `environment`
-  // is added to sbatch's own environment only, which sbatch passes on to the job.
+  // is added to sbatch's own environment only, which sbatch passes on to the job. sbatch runs
+  // in a process group of its own, so a Ctrl-C at the terminal does not kill it halfway: the
+  // caller (under an InterruptionGuard) finishes the submission, then honours the signal.
   std::string submit(const std::vector<std::string>& sbatch_argv,
                      const std::map<std::string, std::string>& environment = {}) const;
 
-  // One sacct call for any number of jobs: each component's allocation and its steps.
+  // As submit, for an argv whose --comment is this submission's alone (unique_comment). When
+  // sbatch fails in a way that may have lost slurmctld's answer (answer_may_be_lost: "Socket
+  // timed out" after the job was accepted, sbatch killed), the user's jobs are looked up by
+  // that comment (squeue --me), looking again for a few seconds: the job found is returned
+  // (several: the lowest is kept, the others cancelled), as if sbatch had said so. When none
+  // is found, or squeue cannot answer, throws SubmissionUnknown, naming the comment: the
+  // caller must keep the job's folder. A plain refusal throws SlurmError.
+  std::string submit_marked(const std::vector<std::string>& sbatch_argv,
+                            const std::map<std::string, std::string>& environment = {}) const;
+  // The pauses before submit_marked's lookups (tests shorten them).
+  void set_lookup_pauses(std::vector<std::chrono::milliseconds> pauses) { lookup_pauses_ = std::move(pauses); }
+
+  // One sacct call for any number of jobs: each component's allocation and its steps, the
+  // user's own jobs only (sacct shows every user's jobs when asked by ID, unless told --user).
   std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const;
 
   // slurmctld's view of the jobs it still holds: live jobs, and finished ones for MinJobAge
-  // seconds. Unknown IDs are simply absent. One libslurm call in-process (core/slurm_library.h),
+  // seconds, the user's own only (another user's job ID in a record reads as unknown). Unknown
+  // IDs are simply absent. One libslurm call in-process (core/slurm_library.h),
   // or one squeue call where libslurm cannot answer.
   std::vector<AccountingRecord> queue(const std::vector<std::string>& job_ids) const;
   // Readies queue()'s libslurm before other threads start: it sets SLURM_CONF as it starts.
@@ -47,6 +85,14 @@ class SlurmClient {
   // Puts a running batch job back in the queue (`scontrol requeue`): Slurm ends this run, and
   // starts the job again, same ID, after its requeue delay. Throws when Slurm refuses.
   void requeue(const std::string& job_id) const;
+
+ private:
+  // The user's jobs carrying `comment`; nullopt when squeue failed (its message in `error`).
+  std::optional<std::vector<std::string>> jobs_with_comment(const std::string& comment, std::string& error) const;
+  std::string keep_one(const std::vector<std::string>& found, const std::string& sbatch_error) const;
+
+  std::vector<std::chrono::milliseconds> lookup_pauses_ = {std::chrono::milliseconds(0), std::chrono::seconds(1),
+                                                           std::chrono::seconds(2), std::chrono::seconds(4)};
 };
 
 }  // namespace mljob

@@ -92,6 +92,7 @@ bool unreachable(int error) {
 QueuedJob queued_job(const slurm_job_info_t& job, const SlurmFunctions& slurm) {
   QueuedJob queued;
   queued.job_id = job.job_id;
+  queued.user_id = job.user_id;
   queued.het_job_id = job.het_job_id;
   queued.het_job_offset = job.het_job_offset;
   queued.array_job_id = job.array_job_id;
