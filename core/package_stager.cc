@@ -1,6 +1,9 @@
 #include "core/package_stager.h"
 
 #include <algorithm>
+#include <charconv>
+#include <limits>
+#include <sstream>
 
 #include "core/interruption.h"
 #include "core/process.h"
@@ -115,16 +118,87 @@ fs::path import_root(const std::string& field, const std::string& uri, const fs:
                   "package folder with __init__.py)");
 }
 
+// What an archive unpacks to: bytes of its files, and its entries (files, folders, links).
+struct UnpackedSize {
+  std::int64_t bytes = 0;
+  std::int64_t entries = 0;
+};
+
+bool is_zip(const fs::path& archive) { return ends_with(archive.string(), ".zip"); }
+
+// Sizes past any bound, added without overflowing: a listing may claim anything.
+constexpr std::int64_t kTooMany = std::numeric_limits<std::int64_t>::max();
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) { return a > kTooMany - b ? kTooMany : a + b; }
+
+// Sizes from `tar -tv --numeric-owner` in the C locale: "MODE UID/GID SIZE DATE TIME NAME", one
+// line an entry (tar escapes a newline in a name); a device's "MAJOR,MINOR" counts no bytes.
+UnpackedSize tar_listing_size(const std::string& listing) {
+  UnpackedSize size;
+  std::istringstream lines(listing);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string mode, owner, bytes;
+    if (!(fields >> mode >> owner >> bytes)) continue;
+    ++size.entries;
+    std::int64_t value = 0;
+    auto [end, error] = std::from_chars(bytes.data(), bytes.data() + bytes.size(), value);
+    if (error == std::errc::result_out_of_range) value = kTooMany;
+    else if (error != std::errc() || end != bytes.data() + bytes.size()) value = 0;  // a device's "MAJOR,MINOR"
+    size.bytes = saturating_add(size.bytes, value);
+  }
+  return size;
+}
+
+// The archive's own listing, read by the program that unpacks it, before anything is written:
+// zipfile stops each member at the size its directory gives, which is what is counted here.
+UnpackedSize listed_size(const std::string& field, const std::string& uri, const fs::path& archive) {
+  std::vector<std::string> argv;
+  if (is_zip(archive)) {
+    argv = {"python3", "-c",
+            "import sys, zipfile\n"
+            "with zipfile.ZipFile(sys.argv[1]) as z:\n"
+            "    members = z.infolist()\n"
+            "    print(sum(m.file_size for m in members), len(members))\n",
+            archive.string()};
+  } else {
+    argv = {"tar", "-tvf", archive.string(), "--numeric-owner"};
+  }
+  ProcessResult result = run_process(argv, {{"LC_ALL", "C"}});
+  if (result.exit_code != 0) {
+    throw SpecError(field, uri, "could not be unpacked: " + trim(result.err.empty() ? result.out : result.err));
+  }
+  if (!is_zip(archive)) return tar_listing_size(result.out);
+  UnpackedSize size;
+  if (!(std::istringstream(result.out) >> size.bytes >> size.entries)) size = {kTooMany, kTooMany};  // unreadable: not unpacked
+  return size;
+}
+
+// What was written: every entry under `folder`, the bytes of its regular files (links not followed).
+UnpackedSize written_size(const fs::path& folder) {
+  UnpackedSize size;
+  for (const auto& entry : fs::recursive_directory_iterator(folder)) {
+    ++size.entries;
+    if (entry.is_regular_file() && !entry.is_symlink()) size.bytes += static_cast<std::int64_t>(entry.file_size());
+  }
+  return size;
+}
+
 // Unpacks with the system's tar (or Python's zipfile), argv only: no shell sees the names.
 void unpack(const std::string& field, const std::string& uri, const fs::path& archive, const fs::path& into) {
   fs::create_directories(into);
   std::vector<std::string> argv;
-  if (ends_with(archive.string(), ".zip")) argv = {"python3", "-m", "zipfile", "-e", archive.string(), into.string()};
+  if (is_zip(archive)) argv = {"python3", "-m", "zipfile", "-e", archive.string(), into.string()};
   else argv = {"tar", "-xf", archive.string(), "-C", into.string(), "--no-same-owner", "--no-same-permissions"};
   ProcessResult result = run_process(argv);
   if (result.exit_code != 0) {
     throw SpecError(field, uri, "could not be unpacked: " + trim(result.err.empty() ? result.out : result.err));
   }
+}
+
+// Removes what staging an archive left, on the way out of a refusal.
+void remove_all_of(const std::vector<fs::path>& leftovers) {
+  std::error_code ignored;
+  for (const auto& path : leftovers) fs::remove_all(path, ignored);
 }
 
 class Stager {
@@ -172,8 +246,39 @@ class Stager {
     std::string suffix = archive_suffix(name);
     if (suffix.empty()) throw SpecError(field, uri, kKinds);
     fs::path unpacked = root_ / "unpacked" / name.substr(0, name.size() - suffix.size());
-    unpack(field, uri, local, unpacked);
+    unpack_within_bounds(field, uri, local, unpacked);
     add(import_root(field, uri, unpacked));
+  }
+
+  // Refused on the archive's listing before anything is written, and checked again on what was
+  // written; a refusal leaves neither the archive nor anything of it.
+  void unpack_within_bounds(const std::string& field, const std::string& uri, const fs::path& local,
+                            const fs::path& unpacked) {
+    try {
+      require_within_bounds(field, uri, listed_size(field, uri, local));
+      unpack(field, uri, local, unpacked);
+      UnpackedSize written = written_size(unpacked);
+      require_within_bounds(field, uri, written);
+      unpacked_ = {saturating_add(unpacked_.bytes, written.bytes), saturating_add(unpacked_.entries, written.entries)};
+    } catch (...) {
+      remove_all_of({local, unpacked});
+      throw;
+    }
+  }
+
+  void require_within_bounds(const std::string& field, const std::string& uri, const UnpackedSize& adding) const {
+    std::int64_t bytes = saturating_add(unpacked_.bytes, adding.bytes);
+    std::int64_t entries = saturating_add(unpacked_.entries, adding.entries);
+    std::string so_far = unpacked_.entries ? ", with the packages before it," : "";
+    if (bytes > options_.limits.max_bytes) {
+      throw SpecError(field, uri, "unpacks" + so_far + " to " + std::to_string(bytes) + " bytes, more than the " +
+                                      std::to_string(options_.limits.max_bytes) +
+                                      " a job's packages may unpack to in all (MLJOB_PACKAGE_MAX_BYTES)");
+    }
+    if (entries > options_.max_unpacked_entries) {
+      throw SpecError(field, uri, "unpacks" + so_far + " to " + std::to_string(entries) + " files and folders, more than the " +
+                                      std::to_string(options_.max_unpacked_entries) + " a job's packages may unpack to in all");
+    }
   }
 
   fs::path claim(const std::string& field, const std::string& uri, const fs::path& target) {
@@ -185,6 +290,7 @@ class Stager {
   fs::path root_;
   const StagingOptions& options_;
   std::vector<fs::path> python_path_;
+  UnpackedSize unpacked_;  // by the archives staged so far
 };
 
 }  // namespace

@@ -15,6 +15,10 @@ struct StagingOptions {
   FetchLimits limits;
   // A progress reporter for one download, by file name; empty: no progress shown.
   std::function<FetchProgress(const std::string& name)> progress_for;
+  // What one job's archives may unpack to in all: limits.max_bytes bytes (the same
+  // MLJOB_PACKAGE_MAX_BYTES that bounds a download) and this many files and folders. A small
+  // archive can unpack to gigabytes or millions of files (a "zip bomb") on a shared disk.
+  std::int64_t max_unpacked_entries = 100000;
 };
 
 // Copies or downloads each package into `package_root` and returns the entries to put on
@@ -24,7 +28,10 @@ struct StagingOptions {
 //  - a wheel (.whl): pure-Python wheels import from the zip as it is;
 //  - an sdist or a tarball (.tar.gz, .tgz, .tar.bz2, .tar.xz, .tar, .zip): unpacked; the
 //    project root (or its src/ folder) of an sdist, or the folder holding a tarred package,
-//    goes on the path.
+//    goes on the path. An archive is listed before it is unpacked (by tar itself, or Python's
+//    zipfile, which unpack it), and one that would take what the job has unpacked past the
+//    bounds of StagingOptions is refused with nothing of it left; what was written is counted
+//    again after unpacking, in case a listing and its unpacking disagree.
 // Anything else is refused with a SpecError naming the field and the value; a download that
 // fails for good is a SpecError too, one that fails after its retries a FetchError.
 std::vector<std::filesystem::path> stage_packages(const std::string& package_path,

@@ -36,8 +36,29 @@ class PackageStager : public ::testing::Test {
     return out;
   }
 
-  std::vector<fs::path> stage(const std::vector<std::string>& uris) {
-    return stage_packages("", uris, scratch_ / "staged");
+  std::vector<fs::path> stage(const std::vector<std::string>& uris, const StagingOptions& options = {}) {
+    return stage_packages("", uris, scratch_ / "staged", options);
+  }
+
+  // A package folder scratch/src/NAME with a file of `bytes` zeros (which compress to nearly
+  // nothing) and `files` more small files.
+  void bomb(const std::string& name, std::size_t bytes, int files = 0) {
+    write("src/" + name + "/__init__.py");
+    write("src/" + name + "/zeros", std::string(bytes, '\0'));
+    for (int i = 0; i < files; ++i) write("src/" + name + "/f" + std::to_string(i) + ".py");
+  }
+
+  // Nothing of a refused archive is left: neither its copy nor anything unpacked.
+  void expect_nothing_left_of(const std::string& archive_name, const std::string& unpacked_name) {
+    EXPECT_FALSE(fs::exists(scratch_ / "staged" / "downloads" / archive_name));
+    EXPECT_FALSE(fs::exists(scratch_ / "staged" / "unpacked" / unpacked_name));
+  }
+
+  static StagingOptions bounded(std::int64_t bytes, std::int64_t entries = 100000) {
+    StagingOptions options;
+    options.limits.max_bytes = bytes;
+    options.max_unpacked_entries = entries;
+    return options;
   }
 
   fs::path scratch_;
@@ -80,6 +101,58 @@ TEST_F(PackageStager, CorruptArchiveIsRefusedWithTarsReason) {
   write("junk.tar.gz", "this is not gzip");
   testing::expect_spec_error([&] { stage({(scratch_ / "junk.tar.gz").string()}); }, "trainingInput.packageUris[0]",
                              "could not be unpacked");
+}
+
+constexpr std::size_t kMiB = 1 << 20;
+
+// 4 MiB of zeros in a tarball of a few KiB: refused on tar's own listing, before tar writes
+// anything (were it unpacked, the file size limit would make tar fail, "File too large").
+TEST_F(PackageStager, ATarBombIsRefusedBeforeItIsUnpackedAndLeavesNothing) {
+  bomb("bomb", 4 * kMiB);
+  auto archive = pack("bomb.tar.gz", "src", "bomb");
+  ASSERT_LT(fs::file_size(archive), 64 * 1024u);
+  testing::FileSizeLimit disk(2 * kMiB);
+  testing::expect_spec_error([&] { stage({archive.string()}, bounded(kMiB)); }, "trainingInput.packageUris[0]",
+                             "more than the 1048576 a job's packages may unpack to in all (MLJOB_PACKAGE_MAX_BYTES)");
+  expect_nothing_left_of("bomb.tar.gz", "bomb");
+}
+
+TEST_F(PackageStager, AZipBombIsRefusedAndLeavesNothing) {
+  fs::path archive = scratch_ / "zbomb.zip";
+  ASSERT_EQ(run_process({"python3", "-c",
+                         "import sys, zipfile\n"
+                         "with zipfile.ZipFile(sys.argv[1], 'w', zipfile.ZIP_DEFLATED) as z:\n"
+                         "    z.writestr('zbomb/__init__.py', '')\n"
+                         "    z.writestr('zbomb/zeros', bytes(4 << 20))\n",
+                         archive.string()})
+                .exit_code,
+            0);
+  ASSERT_LT(fs::file_size(archive), 64 * 1024u);
+  testing::FileSizeLimit disk(2 * kMiB);
+  testing::expect_spec_error([&] { stage({archive.string()}, bounded(kMiB)); }, "trainingInput.packageUris[0]",
+                             "(MLJOB_PACKAGE_MAX_BYTES)");
+  expect_nothing_left_of("zbomb.zip", "zbomb");
+}
+
+TEST_F(PackageStager, TooManyFilesAreRefusedAndLeaveNothing) {
+  bomb("many", 0, 50);
+  auto archive = pack("many.tgz", "src", "many");
+  testing::expect_spec_error([&] { stage({archive.string()}, bounded(kMiB, 20)); }, "trainingInput.packageUris[0]",
+                             "files and folders, more than the 20 a job's packages may unpack to in all");
+  expect_nothing_left_of("many.tgz", "many");
+  EXPECT_NO_THROW(stage({archive.string()}, bounded(kMiB, 60)));  // 50 files, 2 more and the folder
+}
+
+// The bound is on all a job's packages unpack to, not on each: two halves of a bomb are one.
+TEST_F(PackageStager, TheBoundIsOnAllOfAJobsPackages) {
+  bomb("half_a", 600 * 1024);
+  bomb("half_b", 600 * 1024);
+  auto a = pack("half_a.tgz", "src", "half_a"), b = pack("half_b.tgz", "src", "half_b");
+  EXPECT_NO_THROW(stage({a.string()}, bounded(kMiB)));
+  fs::remove_all(scratch_ / "staged");
+  testing::expect_spec_error([&] { stage({a.string(), b.string()}, bounded(kMiB)); }, "trainingInput.packageUris[1]",
+                             "unpacks, with the packages before it, to");
+  expect_nothing_left_of("half_b.tgz", "half_b");
 }
 
 TEST_F(PackageStager, OnlyHttpAndHttpsAreFetched) {
