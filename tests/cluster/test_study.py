@@ -182,7 +182,8 @@ class Study(ClusterTestCase):
         ''')
         study_id, study = self.run_study(config, "study_stop", timeout=300)
         output = study["trainingOutput"]
-        self.assertEqual(output["completedTrialCount"], "10")
+        # The API counts the trials that completed successfully: the crashed one is not among them.
+        self.assertEqual(output["completedTrialCount"], "9")
         trials = {float(t["hyperparameters"]["x"]): t for t in output["trials"]}
         self.assertEqual(sorted(trials), xs)
         self.assertEqual(float(output["trials"][0]["hyperparameters"]["x"]), 0.3, "the best trial is not first")
@@ -251,6 +252,7 @@ class Study(ClusterTestCase):
         by_id = {t["trialId"]: t for t in output["trials"]}
         self.assertEqual(by_id["1"]["state"], "FAILED", output)
         self.assertEqual(by_id["2"].get("errorMessage"), "cancelled: the study failed", output)
+        self.assertEqual(by_id["2"]["state"], "CANCELLED", output)
         self.assertTrue(output["errorMessage"].endswith("maxFailedTrials is 1): trials 1"), output["errorMessage"])
         self.wait_for_state(f"{study_id}_trial_2", ["CANCELLED"], timeout=30)
         self.assertIn("crashing on purpose", self.output_of(f"{study_id}_trial_1"))
@@ -311,12 +313,15 @@ class Study(ClusterTestCase):
                       WarmStartType: IdenticalDataAndAlgorithm
                       ParentHyperParameterTuningJobs: [{{HyperParameterTuningJobName: {first}}}]
             '''), "study_warm", timeout=180)
+        # The parents' two trials seed the optimiser; the study lists and counts only its own.
         trials = {t["trialId"]: t for t in study["trainingOutput"]["trials"]}
-        self.assertEqual(sorted(trials), ["1", "2", "3"])
-        self.assertEqual((trials["1"]["hyperparameters"]["x"], trials["2"]["hyperparameters"]["x"]), ("0.1", "0.2"))
+        self.assertEqual(sorted(trials), ["3"])
+        self.assertEqual(study["trainingOutput"]["completedTrialCount"], "1")
         self.assertEqual(sorted(self.trial_runs(warm)), ["3"])
         sagemaker = json.loads(self.mljob("describe", warm, "--format", "sagemaker").stdout)
         self.assertEqual(sagemaker["HyperParameterTuningJobConfig"]["Strategy"], "Random")
+        self.assertEqual(sagemaker["BestTrainingJob"]["TrainingJobName"], f"{warm}_trial_3")
+        self.assertTrue(sagemaker["OverallBestTrainingJob"]["TrainingJobName"].startswith(f"{first}_trial_"), sagemaker)
 
         # A study that names no study of the user's is refused at submit, with nothing left.
         with open(self.config, "w") as out:
@@ -524,6 +529,7 @@ class Study(ClusterTestCase):
             self.wait_for_state(trial, ["CANCELLED"], timeout=60)
         output = self.describe(study_id)["trainingOutput"]
         self.assertEqual([t.get("errorMessage") for t in output["trials"]], ["cancelled with the study"] * MAX_TRIALS, output)
+        self.assertEqual({t["state"] for t in output["trials"]}, {"CANCELLED"}, output)
 
     def test_cancelling_the_study_cancels_its_running_trials(self):
         study_id, trials = self.start_long_study("study_cancel")
@@ -535,11 +541,21 @@ class Study(ClusterTestCase):
         deadline = time.time() + 30
         while time.time() < deadline:
             output = self.describe(study_id)["trainingOutput"]
-            if all(t["state"] == "FAILED" for t in output["trials"]):
+            if all(t["state"] == "CANCELLED" for t in output["trials"]):
                 break
             time.sleep(1)
         # All five: the two running and the three queued in the study's job array.
         self.assertEqual([t.get("errorMessage") for t in output["trials"]], ["cancelled with the study"] * MAX_TRIALS, output)
+        self.assertEqual({t["state"] for t in output["trials"]}, {"CANCELLED"}, output)
+        # SageMaker's counters: trials cancelled with their study were Stopped, not failed.
+        counters = json.loads(self.mljob("describe", study_id, "--format", "sagemaker").stdout)[
+            "TrainingJobStatusCounters"]
+        self.assertEqual((counters["Stopped"], counters["NonRetryableError"]), (MAX_TRIALS, 0), counters)
+        # And the study's ML units include its trials'.
+        study_units = float(self.describe(study_id)["trainingOutput"]["consumedMLUnits"])
+        trial_units = sum(float(self.describe(t).get("trainingOutput", {}).get("consumedMLUnits", 0))
+                          for t in trials)
+        self.assertGreaterEqual(study_units + 1e-6, trial_units)
 
 
 if __name__ == "__main__":
