@@ -3,11 +3,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "log_text.h"
+
 namespace mljob::plugin {
 namespace {
 
 [[noreturn]] void fail(std::string_view source, std::string_view text, const std::string& what) {
-  throw std::invalid_argument(std::string(source) + "=\"" + std::string(text) + "\": " + what);
+  throw std::invalid_argument(std::string(source) + "=" + log_quoted(text) + ": " + what);
 }
 
 std::optional<BindPolicy> policy_named(std::string_view word) {
@@ -34,7 +36,7 @@ BindRequest parse_bind_request(std::string_view text, std::string_view source) {
       if (request.policy) fail(source, text, "more than one binding policy");
       request.policy = policy;
     } else {
-      fail(source, text, "unknown word \"" + std::string(word) + "\" " + kAllowed);
+      fail(source, text, "unknown word " + log_quoted(word) + " " + kAllowed);
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;

@@ -8,13 +8,17 @@
 #include "options.h"
 #include "plugin_config.h"
 #include "test_environment.h"
+#include "test_messages.h"
 
 namespace mljob::plugin {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
+using test_support::hostile_value;
+using test_support::is_one_safe_line;
 using test_support::lookup_in;
+using test_support::message_of;
 
 TEST(BindRequest, PoliciesAndVerbose) {
   EXPECT_EQ(parse_bind_request("closest", "--ml-bind"),
@@ -83,6 +87,14 @@ TEST(BindRequest, PlugstackArguments) {
   std::vector<std::string_view> bad = {"bind=tight"};
   EXPECT_THAT([&] { parse_plugin_arguments(bad); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("unknown word \"tight\"")));
+}
+
+TEST(BindRequest, MessagesShowAHostileValueOnOneShortLine) {
+  const std::string message =
+      message_of([] { parse_bind_request("numa,\n" + hostile_value(), "MLJOB_BIND"); });
+  EXPECT_TRUE(is_one_safe_line(message, 1024));
+  EXPECT_THAT(message, HasSubstr(R"(MLJOB_BIND="numa,\nbad\nslurmstepd: error: forged line)"));
+  EXPECT_THAT(message, HasSubstr(R"(unknown word "\nbad\nslurmstepd)"));
 }
 
 }  // namespace

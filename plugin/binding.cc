@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "log_text.h"
+
 namespace mljob::plugin {
 namespace {
 
@@ -34,8 +36,8 @@ std::vector<unsigned> parse_gpu_list(const std::string& text) {
     const char* last = text.data() + comma;
     const auto [stop, error] = std::from_chars(first, last, index);
     if (first == last || error != std::errc{} || stop != last) {
-      throw std::invalid_argument("SLURM_STEP_GPUS=\"" + text.substr(0, 256) +
-                                  "\" is not a list of GPU indexes");
+      throw std::invalid_argument("SLURM_STEP_GPUS=" + log_quoted(text) +
+                                  " is not a list of GPU indexes");
     }
     gpus.push_back(index);
     start = comma + 1;

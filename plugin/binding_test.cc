@@ -9,12 +9,16 @@
 #include <gtest/gtest.h>
 
 #include "node_topology.h"
+#include "test_messages.h"
 
 namespace mljob::plugin {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
+using test_support::hostile_value;
+using test_support::is_one_safe_line;
+using test_support::message_of;
 
 NodeTopology topology_from(const std::string& file) {
   const HwlocTopology loaded = load_hwloc_topology(std::string(MLJOB_PLUGIN_TESTDATA "/") + file);
@@ -152,6 +156,12 @@ TEST_F(Server, FallsBackToTheAllocationAndSaysWhy) {
   binding = decide_binding(topology, task(topology, 0, 1, "0,x"));
   EXPECT_FALSE(binding.bind);
   EXPECT_THAT(binding.reason, HasSubstr("SLURM_STEP_GPUS=\"0,x\" is not a list of GPU indexes"));
+
+  // The reason reaches the user's output (--ml-bind=verbose) and slurmd's log.
+  binding = decide_binding(topology, task(topology, 0, 1, "0\n" + hostile_value()));
+  EXPECT_FALSE(binding.bind);
+  EXPECT_TRUE(is_one_safe_line(binding.reason, 1024));
+  EXPECT_THAT(binding.reason, HasSubstr(R"(SLURM_STEP_GPUS="0\nbad\nslurmstepd: error: forged)"));
 
   request = task(topology, 0, 1, "0");
   request.policy = BindPolicy::none;
@@ -310,6 +320,7 @@ TEST(IndexSet, ListsAndSetOperations) {
   EXPECT_EQ(a.indexes(), (std::vector<unsigned>{0, 1, 2, 3, 8}));
   EXPECT_TRUE(IndexSet().empty());
   EXPECT_THROW(IndexSet::from_list("zero"), std::invalid_argument);
+  EXPECT_TRUE(is_one_safe_line(message_of([] { IndexSet::from_list(hostile_value()); }), 1024));
   IndexSet copy = a;
   copy = IndexSet::of({1});
   EXPECT_EQ(a.list(), "0-3,8");
@@ -322,6 +333,13 @@ TEST(NodeTopologyFile, WithoutDevicesThereAreNoGpusButTheSameCpus) {
   EXPECT_TRUE(topology.gpus.empty());
   EXPECT_EQ(topology.numa_nodes.size(), 4u);
   EXPECT_EQ(topology.cpus.list(), "0-47");
+}
+
+TEST(NodeTopologyFile, AMissingFileIsNamedOnOneLine) {
+  const std::string path = "/nonexistent/top\nology-" + std::string(5000, 'x');
+  const std::string message = message_of([&] { load_hwloc_topology(path); });
+  EXPECT_TRUE(is_one_safe_line(message, 1024));
+  EXPECT_THAT(message, HasSubstr(R"("/nonexistent/top\nology-xxx)"));
 }
 
 TEST(NodeTopologyFile, AMissingFileIsAnErrorNamingIt) {

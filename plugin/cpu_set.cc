@@ -4,6 +4,8 @@
 #include <new>
 #include <stdexcept>
 
+#include "log_text.h"
+
 namespace mljob::plugin {
 namespace {
 
@@ -35,7 +37,7 @@ IndexSet IndexSet::from_list(std::string_view text) {
   const std::string copy(text);  // hwloc wants a NUL-terminated string
   if (hwloc_bitmap_list_sscanf(set.bitmap_.get(), copy.c_str()) != 0 ||
       hwloc_bitmap_weight(set.get()) < 0) {
-    throw std::invalid_argument("\"" + copy + "\" is not a list of indexes such as 0-3,8");
+    throw std::invalid_argument(log_quoted(text) + " is not a list of indexes such as 0-3,8");
   }
   return set;
 }

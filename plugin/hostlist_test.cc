@@ -9,12 +9,15 @@
 #include <gtest/gtest.h>
 
 #include "test_heap_meter.h"
+#include "test_messages.h"
 
 namespace mljob::plugin {
 namespace {
 
 using Hosts = std::vector<std::string>;
 using ::testing::HasSubstr;
+using test_support::hostile_value;
+using test_support::is_one_safe_line;
 using test_support::measure_heap;
 
 std::string error_of(const std::string& list) {
@@ -114,6 +117,16 @@ TEST(Hostlist, RefusesNamesBeyondTheLengthLimit) {
   EXPECT_THAT(error_of(groups), HasSubstr("longer than 255"));
 }
 
+TEST(Hostlist, MessagesShowHostileTextOnOneShortLine) {
+  EXPECT_THAT(error_of("n[1-2]\nslurmstepd: error: forged"),
+              HasSubstr(R"(host list "n[1-2]\nslurmstepd: error: forged": contains white space)"));
+  for (const std::string& list :
+       {hostile_value(), "n[1-" + std::string(100000, 'x') + "\x1b]",
+        "n[" + std::string(100000, '9') + "]", "n[2-1" + std::string(100000, '\r') + "]"}) {
+    EXPECT_TRUE(is_one_safe_line(error_of(list), 1024));
+  }
+}
+
 TEST(Hostlist, MessagesQuoteAtMost256BytesOfTheList) {
   const std::string list = std::string(1000, 'a') + ",,";
   const std::string message = error_of(list);
@@ -161,7 +174,9 @@ TEST(HostlistMemory, TheLargestExpansionsStayWithinTheDocumentedHeapBound) {
                    std::to_string(10000 + i);
   }
   std::string singles = std::string(kMaxHostNameLength - 5, 's') + "[";
-  for (std::size_t i = 0; i < kMaxExpandedHosts; ++i) singles += (i ? "," : "") + std::to_string(10000 + i);
+  for (std::size_t i = 0; i < kMaxExpandedHosts; ++i) {
+    singles += (i ? "," : "") + std::to_string(10000 + i);
+  }
   singles += "]";
   const std::vector<std::string> largest = {
       stem + "[000000001-000065536]",

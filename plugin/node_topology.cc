@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "log_text.h"
+
 namespace mljob::plugin {
 namespace {
 
@@ -164,7 +166,7 @@ HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path, bo
   leave_out_vendor_components(raw);
   if (xml_path) {
     if (hwloc_topology_set_xml(raw, xml_path->c_str()) != 0) {
-      fail("hwloc cannot read the topology file " + *xml_path, errno);
+      fail("hwloc cannot read the topology file " + log_quoted(*xml_path), errno);
     }
     // The administrator's file describes this machine: let hwloc bind through it.
     if (hwloc_topology_set_flags(raw, HWLOC_TOPOLOGY_FLAG_IS_THISSYSTEM) != 0) {
@@ -172,7 +174,7 @@ HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path, bo
     }
   }
   if (hwloc_topology_load(raw) != 0) {
-    fail(xml_path ? "hwloc cannot load the topology file " + *xml_path
+    fail(xml_path ? "hwloc cannot load the topology file " + log_quoted(*xml_path)
                   : std::string("hwloc cannot discover this machine's topology"),
          errno);
   }

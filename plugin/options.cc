@@ -3,11 +3,13 @@
 #include <charconv>
 #include <stdexcept>
 
+#include "log_text.h"
+
 namespace mljob::plugin {
 namespace {
 
 [[noreturn]] void fail(std::string_view source, std::string_view text, const std::string& what) {
-  throw std::invalid_argument(std::string(source) + "=\"" + std::string(text) + "\": " + what);
+  throw std::invalid_argument(std::string(source) + "=" + log_quoted(text) + ": " + what);
 }
 
 // The value of an option if given, else of its environment variable, with the name of
@@ -47,7 +49,7 @@ EnvFamilies parse_env_families(std::string_view text, std::string_view source) {
       families = EnvFamilies{};
     } else {
       fail(source, text,
-           "unknown family \"" + std::string(family) + "\" (allowed: tf, torch, sagemaker, all)");
+           "unknown family " + log_quoted(family) + " (allowed: tf, torch, sagemaker, all)");
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;

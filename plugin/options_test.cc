@@ -7,13 +7,18 @@
 #include <gtest/gtest.h>
 
 #include "test_environment.h"
+#include "test_messages.h"
 
 namespace mljob::plugin {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
+using test_support::hostile_value;
+using test_support::is_one_safe_line;
 using test_support::lookup_in;
+using test_support::message_of;
+using test_support::Variables;
 
 TEST(JobSettings, NothingGivenMeansTheJobDidNotOptIn) {
   EXPECT_FALSE(resolve_job_settings(OptionValues{}, lookup_in({})).has_value());
@@ -125,6 +130,26 @@ TEST(UseChief, Parsing) {
   for (const char* yes : {"1", "true", "yes", "on"}) EXPECT_TRUE(parse_use_chief(yes, "X"));
   for (const char* no : {"", "0", "false", "no", "off"}) EXPECT_FALSE(parse_use_chief(no, "X"));
   EXPECT_THROW(parse_use_chief("2", "X"), std::invalid_argument);
+}
+
+// These messages reach the user's terminal and slurmd's log: a value with a newline, 100 KB
+// long, comes out escaped and cut, on one short line.
+TEST(JobSettings, MessagesShowAHostileValueOnOneShortLine) {
+  for (const char* variable :
+       {"MLJOB_ROLES", "MLJOB_PORT", "MLJOB_ENV", "MLJOB_USE_CHIEF", "MLJOB_BIND"}) {
+    Variables variables{{"MLJOB_ROLES", "master"}};
+    variables[variable] = hostile_value();
+    const std::string message =
+        message_of([&] { resolve_job_settings(OptionValues{}, lookup_in(variables)); });
+    EXPECT_TRUE(is_one_safe_line(message, 1024)) << variable;
+    EXPECT_THAT(message, HasSubstr(variable));
+    EXPECT_THAT(message, HasSubstr(R"("bad\nslurmstepd: error: forged line xxx)")) << variable;
+  }
+  OptionValues options;
+  options.roles = "master";
+  options.env = "tf,\ntorch";
+  EXPECT_THAT(message_of([&] { resolve_job_settings(options, lookup_in({})); }),
+              HasSubstr(R"(--ml-env="tf,\ntorch": unknown family "\ntorch")"));
 }
 
 }  // namespace

@@ -4,12 +4,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "log_text.h"
+
 namespace mljob::plugin {
 namespace {
 
 [[noreturn]] void fail(std::string_view argument, const std::string& what) {
-  throw std::invalid_argument("plugstack.conf argument \"" + std::string(argument) + "\": " +
-                              what);
+  throw std::invalid_argument("plugstack.conf argument " + log_quoted(argument) + ": " + what);
 }
 
 unsigned parse_number(std::string_view argument, std::string_view digits, unsigned low,

@@ -7,11 +7,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test_messages.h"
+
 namespace mljob::plugin {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
+using test_support::is_one_safe_line;
+using test_support::message_of;
 
 PluginConfig parse(std::vector<std::string_view> arguments) {
   return parse_plugin_arguments(arguments);
@@ -47,6 +51,13 @@ TEST(PluginConfig, RefusesUnknownAndMalformedArguments) {
               ThrowsMessage<std::invalid_argument>(HasSubstr("log must be error, info or debug")));
   EXPECT_THAT([] { parse({"port_base=65500"}); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("too few for one job's block")));
+}
+
+TEST(PluginConfig, MessagesShowAnArgumentOnOneShortLine) {
+  const std::string argument = "topology=relative\n" + std::string(8192, 'x');
+  const std::string message = message_of([&] { parse({argument}); });
+  EXPECT_TRUE(is_one_safe_line(message, 1024));
+  EXPECT_THAT(message, HasSubstr(R"(plugstack.conf argument "topology=relative\nxxx)"));
 }
 
 }  // namespace

@@ -2,8 +2,9 @@
 // slurmstepd, as root): thousands of random, mutated and adversarial strings, from a fixed
 // seed so that every run sees the same inputs. Each parser must either return a result
 // that keeps its documented bounds or throw std::invalid_argument (the plugin's error
-// type, which becomes a message to the user); any other exception, a crash, or a sanitizer
-// finding (plugin_unit_tests_sanitized) fails the test. CTest's timeout catches a hang.
+// type, which becomes a message to the user: one line of printable ASCII, at most
+// kMaxLogLineBytes); any other exception, a crash, or a sanitizer finding
+// (plugin_unit_tests_sanitized) fails the test. CTest's timeout catches a hang.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -27,6 +28,7 @@
 #include "tasks_per_node.h"
 #include "test_environment.h"
 #include "test_heap_meter.h"
+#include "test_messages.h"
 
 namespace mljob::plugin {
 namespace {
@@ -142,6 +144,8 @@ bool parses_or_refuses(std::string_view parser, const std::string& input, Parse 
     return true;
   } catch (const std::invalid_argument& refused) {
     EXPECT_NE(std::string_view(refused.what()), "") << parser << " " << shown(input);
+    // The refusal becomes a message to the user and slurmd's log: one bounded line.
+    EXPECT_TRUE(test_support::is_one_safe_line(refused.what())) << parser << " " << shown(input);
     return false;
   } catch (const std::exception& other) {
     ADD_FAILURE() << parser << " threw " << typeid(other).name() << " (" << other.what()

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "log_text.h"
+
 namespace mljob::plugin {
 namespace {
 
@@ -19,7 +21,7 @@ constexpr std::array kRoleNames{
 constexpr std::string_view kAllowedRoles = "master, chief, worker, ps, evaluator";
 
 [[noreturn]] void fail(std::string_view text, const std::string& what) {
-  throw std::invalid_argument("ml-roles \"" + std::string(text) + "\": " + what);
+  throw std::invalid_argument("ml-roles " + log_quoted(text) + ": " + what);
 }
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -38,8 +40,8 @@ Role parse_role(std::string_view name, std::string_view whole) {
     if (name == role_text) return role;
   }
   if (name.empty()) fail(whole, "a role name is missing (empty entry or stray separator)");
-  fail(whole, "unknown role \"" + std::string(name) + "\" (allowed: " +
-                  std::string(kAllowedRoles) + ")");
+  fail(whole, "unknown role " + log_quoted(name) + " (allowed: " + std::string(kAllowedRoles) +
+                  ")");
 }
 
 unsigned parse_task_count(std::string_view digits, std::string_view segment,
@@ -48,8 +50,8 @@ unsigned parse_task_count(std::string_view digits, std::string_view segment,
   const char* end = digits.data() + digits.size();
   auto [stop, error] = std::from_chars(digits.data(), end, count);
   if (digits.empty() || error != std::errc{} || stop != end || count == 0 || count > 65535) {
-    fail(whole, "in \"" + std::string(segment) +
-                    "\", the task count must be a whole number from 1 to 65535");
+    fail(whole, "in " + log_quoted(segment) +
+                    ", the task count must be a whole number from 1 to 65535");
   }
   return count;
 }
@@ -71,9 +73,9 @@ ComponentRoles parse_component(std::string_view component, std::string_view whol
   }
   for (std::size_t i = 0; i + 1 < segments.size(); ++i) {
     if (!parsed.segments[i].task_count) {
-      fail(whole, "in \"" + std::string(component) + "\", \"" + std::string(segments[i]) +
-                      "\" needs a task count (e.g. \"" + std::string(segments[i]) +
-                      ":1\"): only the last role of a component may take the rest");
+      fail(whole, "in " + log_quoted(component) + ", " + log_quoted(segments[i]) +
+                      " needs a task count (e.g. " + log_quoted(std::string(segments[i]) + ":1") +
+                      "): only the last role of a component may take the rest");
     }
   }
   return parsed;
@@ -112,7 +114,7 @@ bool is_coordinator(Role role) { return role == Role::master || role == Role::ch
 
 RoleMap parse_role_map(std::string_view text) {
   if (text.empty()) fail(text, "is empty (example: master,worker,ps)");
-  if (text.size() > 4096) fail(text.substr(0, 64), "is longer than 4096 characters");
+  if (text.size() > 4096) fail(text, "is longer than 4096 characters");
   RoleMap map;
   for (std::string_view component : split(text, ',')) {
     if (map.size() == kMaxComponents) {

@@ -7,10 +7,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test_messages.h"
+
 namespace mljob::plugin {
 namespace {
 
 using ::testing::HasSubstr;
+using test_support::hostile_value;
+using test_support::is_one_safe_line;
 
 std::string parse_error(const std::string& text) {
   try {
@@ -152,6 +156,17 @@ TEST(Roles, Names) {
   EXPECT_EQ(role_name(Role::ps), "ps");
   EXPECT_TRUE(is_coordinator(Role::chief));
   EXPECT_FALSE(is_coordinator(Role::worker));
+}
+
+TEST(RoleMap, MessagesShowHostileTextOnOneShortLine) {
+  const std::string forged = "master,worker\nslurmstepd-n1 error forged";
+  EXPECT_THAT(parse_error(forged),
+              HasSubstr(R"(unknown role "worker\nslurmstepd-n1 error forged")"));
+  for (const std::string& text :
+       {forged, hostile_value(), "master," + std::string(4000, 'w') + "\r",
+        "master:1+" + std::string(4000, 'w') + "\x1b+worker"}) {
+    EXPECT_TRUE(is_one_safe_line(parse_error(text), 1500)) << text.size();
+  }
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "environment_limits.h"
+#include "log_text.h"
 
 namespace mljob::plugin {
 namespace {
@@ -21,17 +22,6 @@ constexpr std::size_t kMaxChannelWarnings = 8;
 // (a path, a job name): they are replaced by U+FFFD rather than failing the task.
 std::string json_text(const Json& value) {
   return value.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-// Environment text quoted for a message: at most 64 bytes, control bytes as '?'.
-std::string quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text.substr(0, 64)) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += (byte < 0x20 || byte == 0x7f) ? '?' : c;
-  }
-  if (text.size() > 64) out += "...";
-  return out + "\"";
 }
 
 // The deepest nesting of arrays and objects in JSON text (brackets inside strings do not
@@ -149,9 +139,9 @@ Hyperparameters parse_hyperparameters(std::optional<std::string_view> text) {
                   " levels deep");
   }
   Json parsed = Json::parse(text->begin(), text->end(), nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return refuse("=" + quoted(*text) + " is not valid JSON");
+  if (parsed.is_discarded()) return refuse("=" + log_quoted(*text) + " is not valid JSON");
   if (!parsed.is_object()) {
-    return refuse("=" + quoted(*text) + " is a JSON " + std::string(parsed.type_name()) +
+    return refuse("=" + log_quoted(*text) + " is a JSON " + std::string(parsed.type_name()) +
                   ", not an object");
   }
   result.values = std::move(parsed);
@@ -182,23 +172,23 @@ Channels channels_from_environment(std::span<const std::string_view> entries) {
   for (const auto& [variable, path] : candidates) {
     const std::string_view name = variable.substr(kChannelVariablePrefix.size());
     if (!valid_channel_name(name)) {
-      warn(quoted(variable) + " ignored: a channel name is 1 to " +
+      warn(log_quoted(variable) + " ignored: a channel name is 1 to " +
            std::to_string(kMaxChannelNameLength) +
            " letters, digits, '.', '-' or '_' (as in MLJOB_CHANNEL_TRAINING)");
       continue;
     }
     if (path.empty()) {
-      warn(std::string(variable) + " ignored: it is empty (the channel's directory)");
+      warn(log_printable(variable) + " ignored: it is empty (the channel's directory)");
       continue;
     }
     const std::string channel = lower(name);
     if (auto clash = taken.find(channel); clash != taken.end()) {
-      warn(std::string(variable) + " ignored: " + std::string(clash->second) +
-           " already names channel \"" + channel + "\"");
+      warn(log_printable(variable) + " ignored: " + log_printable(clash->second) +
+           " already names channel " + log_quoted(channel));
       continue;
     }
     if (result.channels.size() == kMaxChannels) {
-      warn(std::string(variable) + " and the following channels ignored: more than " +
+      warn(log_printable(variable) + " and the following channels ignored: more than " +
            std::to_string(kMaxChannels) + " channels");
       break;
     }
@@ -238,7 +228,7 @@ CpuCount cpus_of_task(std::optional<std::string_view> cpus_per_task, unsigned af
     if (!cpus_per_task->empty() && error == std::errc{} && stop == end && value >= 1) {
       return {value, std::nullopt};
     }
-    warning = "SLURM_CPUS_PER_TASK=" + quoted(*cpus_per_task) +
+    warning = "SLURM_CPUS_PER_TASK=" + log_quoted(*cpus_per_task) +
               " is not a whole number >= 1; SM_NUM_CPUS counts the task's CPUs instead";
   }
   if (affinity_cpus > 0) return {affinity_cpus, warning};

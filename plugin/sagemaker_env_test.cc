@@ -12,10 +12,13 @@
 
 #include "environment_limits.h"
 #include "test_environment.h"
+#include "test_messages.h"
 
 namespace mljob::plugin {
 namespace {
 
+using test_support::hostile_value;
+using test_support::is_one_safe_line;
 using test_support::lookup_in;
 using test_support::Variables;
 using ::testing::ElementsAre;
@@ -160,6 +163,27 @@ TEST(SageMakerDevices, CpusFromSlurmElseTheAffinityMask) {
   const CpuCount unknown = cpus_of_task(std::nullopt, 0);
   EXPECT_EQ(unknown.count, 1u);
   EXPECT_THAT(*unknown.warning, HasSubstr("could not be counted"));
+}
+
+// The warnings reach the user's output: what the job's environment holds is shown escaped.
+TEST(SageMakerWarnings, ShowHostileValuesEscapedOnOneShortLine) {
+  const std::string value = hostile_value();
+  const CpuCount cpus = cpus_of_task(value, 3);
+  ASSERT_TRUE(cpus.warning.has_value());
+  EXPECT_TRUE(is_one_safe_line(*cpus.warning, 1024));
+  EXPECT_THAT(*cpus.warning, HasSubstr(R"(SLURM_CPUS_PER_TASK="bad\nslurmstepd: error: forged)"));
+
+  const Hyperparameters hps = parse_hyperparameters("{\n" + value.substr(0, 60000));
+  ASSERT_TRUE(hps.warning.has_value());
+  EXPECT_TRUE(is_one_safe_line(*hps.warning, 1024));
+  EXPECT_THAT(*hps.warning, HasSubstr(R"(MLJOB_HPS="{\nbad\nslurmstepd: error: forged)"));
+
+  const std::string entry = "MLJOB_CHANNEL_x\x1b]2;" + std::string(5000, 't') + "=/data";
+  const std::vector<std::string_view> entries = {entry};
+  const Channels channels = channels_from_environment(entries);
+  ASSERT_EQ(channels.warnings.size(), 1u);
+  EXPECT_TRUE(is_one_safe_line(channels.warnings[0], 1024));
+  EXPECT_THAT(channels.warnings[0], HasSubstr(R"("MLJOB_CHANNEL_x\x1b]2;ttt)"));
 }
 
 // --- the job and its tasks -----------------------------------------------------------

@@ -6,14 +6,16 @@
 #include <stdexcept>
 
 #include "hostlist.h"
+#include "log_text.h"
 #include "roles.h"
 #include "tasks_per_node.h"
 
 namespace mljob::plugin {
 namespace {
 
-std::string quoted(const std::string& name, const std::string& value) {
-  return name + "=\"" + value + "\"";
+// NAME="VALUE" for a message; the value is the job's, so it is escaped and cut.
+std::string variable_text(const std::string& name, const std::string& value) {
+  return name + "=" + log_quoted(value);
 }
 
 std::string required(const EnvLookup& environment, const std::string& name,
@@ -52,8 +54,9 @@ ComponentNodes read_component(const std::string& nodes_name, const std::string& 
   };
   if (component.hosts.size() != component.tasks_per_node.size()) {
     throw std::invalid_argument(
-        quoted(nodes_name, nodes_value) + " names " + std::to_string(component.hosts.size()) +
-        " nodes but " + quoted(tasks_name, tasks_value) + " gives counts for " +
+        variable_text(nodes_name, nodes_value) + " names " +
+        std::to_string(component.hosts.size()) + " nodes but " +
+        variable_text(tasks_name, tasks_value) + " gives counts for " +
         std::to_string(component.tasks_per_node.size()));
   }
   return component;
@@ -61,7 +64,8 @@ ComponentNodes read_component(const std::string& nodes_name, const std::string& 
 
 // A node of the merged step list not found in the components' lists.
 [[noreturn]] void unknown_step_node(const std::string& host, const std::string& step_nodes) {
-  throw std::invalid_argument("SLURM_STEP_NODELIST=\"" + step_nodes + "\" names node " + host +
+  throw std::invalid_argument(variable_text("SLURM_STEP_NODELIST", step_nodes) + " names node " +
+                              log_printable(host) +
                               " more often than the SLURM_JOB_NODELIST_HET_GROUP_n list it");
 }
 
@@ -150,7 +154,7 @@ std::optional<std::uint32_t> number_from_environment(const EnvLookup& environmen
   const char* end = value->data() + value->size();
   auto [stop, error] = std::from_chars(value->data(), end, number);
   if (value->empty() || error != std::errc{} || stop != end) {
-    throw std::invalid_argument(quoted(name, *value) + " is not a whole number");
+    throw std::invalid_argument(variable_text(name, *value) + " is not a whole number");
   }
   return number;
 }
@@ -217,7 +221,7 @@ void verify_node_placement(const JobLayout& layout, const ObservedNode& observed
   throw std::invalid_argument(
       "Slurm starts tasks " + rank_list(observed.ranks_in_component) + " of het component " +
       std::to_string(observed.component) + " on its node " +
-      std::to_string(observed.node_in_component) + " (" + host +
+      std::to_string(observed.node_in_component) + " (" + log_printable(host) +
       "), but block distribution puts tasks " + rank_list(expected) +
       " there; mljob needs the default block distribution (no -m cyclic/plane/arbitrary)");
 }
@@ -236,9 +240,9 @@ void verify_task_placement(const TaskPlacement& expected, const ObservedTask& ob
     return;
   }
   throw std::invalid_argument(
-      "task " + std::to_string(expected.global_rank) + " runs on " + observed.node_name +
-      " as local task " + std::to_string(observed.local_id) +
-      ", but block distribution puts it on " + expected.host + " as local task " +
+      "task " + std::to_string(expected.global_rank) + " runs on " +
+      log_printable(observed.node_name) + " as local task " + std::to_string(observed.local_id) +
+      ", but block distribution puts it on " + log_printable(expected.host) + " as local task " +
       std::to_string(expected.local_index_in_component) +
       "; mljob needs the default block distribution (no -m cyclic/plane/arbitrary)");
 }

@@ -8,13 +8,17 @@
 #include <gtest/gtest.h>
 
 #include "test_environment.h"
+#include "test_messages.h"
 
 namespace mljob::plugin {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
+using test_support::hostile_value;
+using test_support::is_one_safe_line;
 using test_support::lookup_in;
+using test_support::message_of;
 using test_support::Variables;
 using Counts = std::vector<unsigned>;
 using Hosts = std::vector<std::string>;
@@ -257,6 +261,39 @@ TEST(TaskPlacementCheck, RefusesOtherDistributions) {
                   "task 2 is task 0 of its het component, but the layout read from "
                   "SLURM_STEP_* and SLURM_JOB_NODELIST_HET_GROUP_n makes it task 1 of "
                   "component 1")));
+}
+
+// What slurmstepd's environment holds is the job's: the user may set any SLURM_* variable
+// (and slurmrestd jobs any variable at all). The messages naming them stay one short line.
+TEST(StepShape, MessagesShowHostileVariablesOnOneShortLine) {
+  for (const char* name : {"SLURM_HET_SIZE", "SLURM_STEP_NODELIST", "SLURM_STEP_TASKS_PER_NODE",
+                           "SLURM_JOB_NODELIST_HET_GROUP_1", "SLURM_STEP_NUM_TASKS"}) {
+    Variables variables = three_component_step();
+    variables[name] = hostile_value();
+    const std::string message =
+        message_of([&] { step_shape_from_environment(lookup_in(variables)); });
+    EXPECT_TRUE(is_one_safe_line(message, 1024)) << name;
+    EXPECT_THAT(message, HasSubstr(R"("bad\nslurmstepd: error: forged line xxx)")) << name;
+  }
+  // Node lists that parse but do not agree: both are quoted, and the node named.
+  Variables variables = three_component_step();
+  variables["SLURM_STEP_NODELIST"] = "m1,p1,w[1-2]," + std::string(200, 'z') + "\r\x1b!";
+  variables["SLURM_STEP_TASKS_PER_NODE"] = "1,3,2(x3)";
+  std::string message = message_of([&] { step_shape_from_environment(lookup_in(variables)); });
+  EXPECT_TRUE(is_one_safe_line(message, 1024));
+  EXPECT_THAT(message, HasSubstr(R"(names node zzz)"));
+  EXPECT_THAT(message, HasSubstr(R"(zzz\r\x1b! more often)"));
+  variables["SLURM_STEP_TASKS_PER_NODE"] = "1,3,2(x2)";
+  message = message_of([&] { step_shape_from_environment(lookup_in(variables)); });
+  EXPECT_TRUE(is_one_safe_line(message, 1024));
+}
+
+TEST(TaskPlacementCheck, MessagesShowAHostileNodeNameOnOneShortLine) {
+  const JobLayout layout = layout_of(three_component_step());
+  const std::string message = message_of(
+      [&] { verify_task_placement(layout.task(2), ObservedTask{hostile_value(), 1, 1}); });
+  EXPECT_TRUE(is_one_safe_line(message, 1024));
+  EXPECT_THAT(message, HasSubstr(R"(task 2 runs on bad\nslurmstepd: error: forged line xxx)"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "log_text.h"
 #include "ports.h"
 #include "tf_config.h"
 
@@ -19,7 +20,7 @@ void check_tasks_per_host(const JobLayout& layout) {
     if (task.local_index_on_host == kPortStride) {
       throw std::invalid_argument(
           "more than " + std::to_string(kPortStride) + " tasks of this job run on node " +
-          task.host + " (" + std::to_string(layout.max_tasks_on_one_host()) +
+          log_printable(task.host) + " (" + std::to_string(layout.max_tasks_on_one_host()) +
           " in all); mljob gives each job a block of " + std::to_string(kPortStride) +
           " ports per node, one per task");
     }
@@ -67,7 +68,8 @@ void check_torch_components_apart(const JobLayout& layout, const TorchWorld& tor
     if (added || known->second == task.component) continue;
     throw std::invalid_argument(
         "het components " + std::to_string(known->second) + " and " +
-        std::to_string(task.component) + " both run torch tasks on node " + task.host +
+        std::to_string(task.component) + " both run torch tasks on node " +
+        log_printable(task.host) +
         ": LOCAL_RANK counts a node's torch tasks, but each component's tasks see only "
         "that component's GPUs, so LOCAL_RANK would not index them; run the components on "
         "different nodes, make them one component (e.g. --ml-roles=master:1+worker), or "

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "test_environment.h"
+#include "test_messages.h"
 
 namespace mljob::plugin {
 namespace {
@@ -18,6 +19,8 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
+using test_support::is_one_safe_line;
+using test_support::message_of;
 
 // 1 master on m1; 4 workers on w1, w2 (two each); 3 ps on p1; job 1234, default ports:
 // 1234 mod 156 = 142, so every node's block starts at 20000 + 142 * 64 = 29088.
@@ -167,6 +170,22 @@ TEST(StepPlan, RefusesMoreThan64TasksOnOneNode) {
       [&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, crowded, 7); },
       ThrowsMessage<std::invalid_argument>(
           HasSubstr("more than 64 tasks of this job run on node n1 (65 in all)")));
+}
+
+// Host names come from Slurm's variables, which the job's environment can set: one with a
+// carriage return or a terminal escape is shown escaped.
+TEST(StepPlan, MessagesShowHostNamesEscaped) {
+  const std::string host = "n1\r\x1b]2;title\x07";
+  JobLayout crowded({ComponentNodes{{host}, {1}}, ComponentNodes{{host}, {64}}});
+  const std::string message = message_of(
+      [&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, crowded, 7); });
+  EXPECT_TRUE(is_one_safe_line(message));
+  EXPECT_THAT(message, HasSubstr(R"(run on node n1\r\x1b]2;title\x07 (65 in all))"));
+  JobLayout shared({ComponentNodes{{host}, {1}}, ComponentNodes{{host}, {2}}});
+  const std::string torch_message = message_of(
+      [&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, shared, 7); });
+  EXPECT_TRUE(is_one_safe_line(torch_message));
+  EXPECT_THAT(torch_message, HasSubstr(R"(torch tasks on node n1\r\x1b]2;title\x07:)"));
 }
 
 TEST(StepPlan, RefusesATfConfigTooLargeForTheEnvironment) {

@@ -1,4 +1,6 @@
 #include "tasks_per_node.h"
+
+#include "log_text.h"
 #include "parse_error.h"
 
 #include <charconv>
@@ -17,8 +19,7 @@ unsigned parse_count(std::string_view digits, unsigned maximum, std::string_view
   const char* end = digits.data() + digits.size();
   auto [stop, error] = std::from_chars(digits.data(), end, value);
   if (digits.empty() || error != std::errc{} || stop != end || value > maximum) {
-    fail(whole, "\"" + std::string(digits) + "\" is not a count from 0 to " +
-                    std::to_string(maximum));
+    fail(whole, log_quoted(digits) + " is not a count from 0 to " + std::to_string(maximum));
   }
   return value;
 }
@@ -32,11 +33,11 @@ void append_entry(std::string_view entry, std::string_view whole, std::vector<un
   if (open != std::string_view::npos) {
     const std::string_view repeat = entry.substr(open);  // "(x3)"
     if (repeat.size() < 4 || repeat.substr(0, 2) != "(x" || repeat.back() != ')') {
-      fail(whole, "\"" + std::string(entry) + "\" is not of the form COUNT(xREPEATS)");
+      fail(whole, log_quoted(entry) + " is not of the form COUNT(xREPEATS)");
     }
     repetitions = parse_count(repeat.substr(2, repeat.size() - 3),
                               static_cast<unsigned>(kMaxNodesPerList), whole);
-    if (repetitions == 0) fail(whole, "\"" + std::string(entry) + "\" repeats zero times");
+    if (repetitions == 0) fail(whole, log_quoted(entry) + " repeats zero times");
   }
   if (repetitions > kMaxNodesPerList - counts.size()) {
     fail(whole, "describes more than " + std::to_string(kMaxNodesPerList) + " nodes");

@@ -7,11 +7,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "test_messages.h"
+
 namespace mljob::plugin {
 namespace {
 
 using Counts = std::vector<unsigned>;
 using ::testing::HasSubstr;
+using test_support::hostile_value;
+using test_support::is_one_safe_line;
 
 std::string error_of(const std::string& text) {
   try {
@@ -49,6 +53,14 @@ TEST(TasksPerNode, RefusesMalformedText) {
 TEST(TasksPerNode, RefusesMoreNodesThanTheLimit) {
   EXPECT_THAT(error_of("1(x65536),1"), HasSubstr("more than 65536 nodes"));
   EXPECT_EQ(expand_tasks_per_node("1(x65536)").size(), kMaxNodesPerList);
+}
+
+TEST(TasksPerNode, MessagesShowHostileTextOnOneShortLine) {
+  EXPECT_THAT(error_of("2,x\n"), HasSubstr(R"(tasks-per-node list "2,x\n": "x\n" is not a count)"));
+  for (const std::string& text : {hostile_value(), "1(x" + std::string(100000, '\n') + ")",
+                                  "1," + std::string(100000, '7')}) {
+    EXPECT_TRUE(is_one_safe_line(error_of(text), 1024));
+  }
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <exception>
 #include <string>
 #include <string_view>
 
@@ -34,6 +35,17 @@ inline ::testing::AssertionResult is_one_safe_line(std::string_view message,
     }
   }
   return ::testing::AssertionSuccess();
+}
+
+// The message of what `work` throws; "no error" when it throws nothing.
+template <typename Work>
+std::string message_of(Work work) {
+  try {
+    work();
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+  return "no error";
 }
 
 }  // namespace mljob::plugin::test_support
