@@ -6,6 +6,9 @@
 //   - every spank_* return code is checked (spank_access.h);
 //   - every failure is reported with slurm_error (the user sees it in the step's or the
 //     submission's output) and a non-zero return, never silently;
+//   - every message goes to Slurm through log_line (one line, at most 4096 bytes), and the
+//     values in it that come from the job, its user or its environment through log_quoted
+//     or log_printable (log_text.h): they could hold newlines or be a megabyte long;
 //   - no file is opened but the hwloc topology file the administrator names in
 //     plugstack.conf (read as the job's user), nothing runs without bound (see the limits
 //     in the logic).
@@ -27,6 +30,7 @@ extern "C" {
 }
 
 #include "binding.h"
+#include "log_text.h"
 #include "node_topology.h"
 #include "options.h"
 #include "plugin_config.h"
@@ -92,16 +96,41 @@ std::optional<SharedFlag> g_binding_warned;
 // init_post_opt can check MLJOB_* variables only for options not given.
 OptionValues g_command_line;
 
-void log_error(const std::string& message) { slurm_error("mljob: %s", message.c_str()); }
+// The plugin's only calls into Slurm's logging. Each message goes out as one bounded line
+// (log_line). They are called from catch blocks, so they take a view (nothing allocated at
+// the call) and never throw: a message that cannot be formatted (no memory) is replaced by
+// a fixed one rather than let an exception out of the handler and into Slurm's C code.
+void log_to(void (*log)(const char* format, ...), std::string_view message) noexcept {
+  try {
+    log("mljob: %s", log_line(message).c_str());
+  } catch (...) {
+    log("mljob: %s", "(a message could not be formatted: out of memory)");
+  }
+}
 
-void log_info(const std::string& message) {
-  if (g_config.log != LogLevel::error) slurm_info("mljob: %s", message.c_str());
+void log_error(std::string_view message) noexcept { log_to(slurm_error, message); }
+
+void log_info(std::string_view message) noexcept {
+  if (g_config.log != LogLevel::error) log_to(slurm_info, message);
 }
 
 // Debug messages go out at info level when log=debug, so they reach slurmd's log
 // without raising slurmd's own debug level.
-void log_debug(const std::string& message) {
-  if (g_config.log == LogLevel::debug) slurm_info("mljob: %s", message.c_str());
+void log_debug(std::string_view message) noexcept {
+  if (g_config.log == LogLevel::debug) log_to(slurm_info, message);
+}
+
+// A message the user sees in the step's output (slurm_spank_log: error level, without
+// "error:").
+void tell_user(std::string_view message) noexcept { log_to(slurm_spank_log, message); }
+
+// How much of a variable's value log=debug shows: enough for the TF_CONFIG of a few dozen
+// tasks, within one log line.
+constexpr std::size_t kMaxDebugValueBytes = 2048;
+
+void log_variable_set(unsigned global_rank, const std::string& name, const std::string& value) {
+  log_debug("task " + std::to_string(global_rank) + ": " + name + "=" +
+            log_quoted(value, kMaxDebugValueBytes));
 }
 
 // --- options ------------------------------------------------------------------------
@@ -253,9 +282,7 @@ std::string component_list(const std::vector<unsigned>& components) {
 }
 
 // A warning the user sees in the step's output, without failing anything.
-void warn_user(const std::string& message) {
-  slurm_spank_log("mljob: warning: %s", message.c_str());
-}
+void warn_user(const std::string& message) { tell_user("warning: " + message); }
 
 // The number of CPUs this process may run on (sched_getaffinity); 0 when unknown.
 unsigned affinity_cpu_count() {
@@ -345,9 +372,8 @@ void plan_step(spank_t spank) {
   if (const std::vector<unsigned> idle = shape.idle_components(); !idle.empty()) {
     // Said to the user too (slurm_spank_log: error level without "error:"), so that
     // nobody wonders why a step has no TF_CONFIG.
-    slurm_spank_log("mljob: %s runs no task in het component(s) %s: a helper step, "
-                    "started without ML variables",
-                    step_name(spank).c_str(), component_list(idle).c_str());
+    tell_user(step_name(spank) + " runs no task in het component(s) " + component_list(idle) +
+              ": a helper step, started without ML variables");
     return;
   }
   const unsigned component =
@@ -375,7 +401,7 @@ void plan_step(spank_t spank) {
     }
   }
   load_step_topology(spank, environment);
-  log_info(step_name(spank) + ": roles " + roles_text + ", " +
+  log_info(step_name(spank) + ": roles " + log_printable(roles_text) + ", " +
            std::to_string(g_step_plan->layout.total_tasks()) + " tasks in " +
            std::to_string(g_step_plan->layout.component_count()) + " component(s), cluster " +
            g_step_plan->cluster_text);
@@ -399,7 +425,7 @@ void set_sagemaker_variables(spank_t spank, const SageMakerJob& job,
   if (needs_working_directory(job)) task.working_directory = working_directory();
   for (const auto& [name, value] : sagemaker_variables(job, task)) {
     spank_set_task_variable(spank, name, value);
-    log_debug("task " + std::to_string(placement.global_rank) + ": " + name + "=" + value);
+    log_variable_set(placement.global_rank, name, value);
   }
 }
 
@@ -449,7 +475,8 @@ void bind_task(spank_t spank, const TaskPlacement& placement, unsigned share_ind
                const EnvLookup& environment) {
   if (g_bind.policy == BindPolicy::none && !g_bind.verbose) return;
   const std::string task_name = step_name(spank) + " task " +
-                                std::to_string(placement.global_rank) + " on " + placement.host;
+                                std::to_string(placement.global_rank) + " on " +
+                                log_printable(placement.host);
   std::string outcome;
   if (g_bind.policy == BindPolicy::none) {
     outcome = "kept Slurm's allocation: --ml-bind=none";
@@ -460,7 +487,7 @@ void bind_task(spank_t spank, const TaskPlacement& placement, unsigned share_ind
     outcome = bind_with_topology(task_name, share_index, environment);
   }
   log_info("bind: " + task_name + ": " + outcome);
-  if (g_bind.verbose) slurm_spank_log("mljob: bind: %s: %s", task_name.c_str(), outcome.c_str());
+  if (g_bind.verbose) tell_user("bind: " + task_name + ": " + outcome);
 }
 
 // task_init's work for one task.
@@ -484,7 +511,7 @@ void set_task_variables(spank_t spank) {
   const TaskEnvironment variables = task_environment(plan, *global_rank);
   for (const auto& [name, value] : variables.set) {
     spank_set_task_variable(spank, name, value);
-    log_debug("task " + std::to_string(*global_rank) + ": " + name + "=" + value);
+    log_variable_set(*global_rank, name, value);
   }
   for (const std::string& name : variables.unset) spank_unset_task_variable(spank, name);
   // Bound first, so that SM_NUM_CPUS (without -c) counts the CPUs the task runs on.
@@ -500,7 +527,8 @@ int guarded(const char* entry_point, Work work) {
   } catch (const std::exception& error) {
     log_error(error.what());
   } catch (...) {
-    log_error(std::string("unexpected error in ") + entry_point);
+    // Formatted by Slurm, not with std::string: nothing here may throw.
+    slurm_error("mljob: unexpected error in %s", entry_point);
   }
   return kFailure;
 }
