@@ -6,6 +6,7 @@
 #include <string>
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -25,12 +26,28 @@ constexpr const char* kSchema = R"sql(
     PRIMARY KEY (trial_id, position));
 )sql";
 
+// Whether this process may roll back a save that was interrupted: that rewrites the file and
+// deletes its journal, which takes the right to write both the file and its folder.
+bool may_roll_back(const std::filesystem::path& file) {
+  std::filesystem::path folder = file.has_parent_path() ? file.parent_path() : ".";
+  return ::access(file.c_str(), W_OK) == 0 && ::access(folder.c_str(), W_OK) == 0;
+}
+
+// A reader opens the file for writing when it may, as metrics.db's readers do: a controller
+// killed inside a save (SIGKILL at its time limit, a lost node) leaves a hot journal, and only
+// a connection that can write rolls it back; a read-only one fails (SQLITE_READONLY_ROLLBACK)
+// until then, and describe, report, cancel, resume and the requeued controller with it.
+// Reading writes nothing else.
+int open_flags(const std::filesystem::path& file, bool writable) {
+  if (writable) return SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  return may_roll_back(file) ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY;
+}
+
 // One open database, closed on every path out; each failure names the file and SQLite's reason.
 class Database {
  public:
   Database(const std::filesystem::path& file, bool writable) : file_(file) {
-    int flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
-    if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) != SQLITE_OK) fail("cannot be opened");
+    if (sqlite3_open_v2(file.c_str(), &db_, open_flags(file, writable), nullptr) != SQLITE_OK) fail("cannot be opened");
     sqlite3_busy_timeout(db_, 10000);  // the controller's transaction is short: wait it out
   }
   ~Database() { sqlite3_close(db_); }
@@ -56,6 +73,12 @@ class Database {
   }
 
   [[noreturn]] void fail(const std::string& what) const {
+    if (db_ && sqlite3_extended_errcode(db_) == SQLITE_READONLY_ROLLBACK) {
+      // SQLite's own words ("attempt to write a readonly database") would not say why.
+      throw std::runtime_error("study database " + file_.string() + " cannot be read: a save of it was interrupted, and "
+                               "only a process that may write it and its folder can roll that save back (the study's "
+                               "owner, with any mljob study command)");
+    }
     throw std::runtime_error("study database " + file_.string() + " " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
   }
 

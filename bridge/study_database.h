@@ -1,6 +1,7 @@
 // A tuning study's state in SQLite beside the study's job (STUDY_FOLDER/study.db). Every save
 // is one transaction, durable once committed (synchronous=FULL), so a controller killed at any
-// moment leaves the study as of its last save. The journal is a rollback journal, not WAL: the
+// moment leaves the study as of its last save: the next open, a reader's too, rolls back the
+// save it was killed in (its hot journal). The journal is a rollback journal, not WAL: the
 // controller writes from a compute node while `mljob describe` reads from a login node, often
 // over NFS, where WAL cannot work; a reader waits out a save (busy timeout). The tables can be
 // read with sqlite3 too:

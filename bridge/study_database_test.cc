@@ -1,5 +1,9 @@
 #include "bridge/study_database.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 
@@ -14,6 +18,64 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+
+// A VFS over the default one that kills the process (SIGKILL) at its first write to a main
+// database file. A save writes the database only inside its COMMIT, once the rollback journal
+// holds the old pages and is synced: a process killed there leaves the hot journal that a
+// controller killed during a save (its time limit's SIGKILL, a lost node) leaves.
+namespace kill_in_commit {
+
+sqlite3_vfs* real_vfs = nullptr;
+
+// Our file, with the real VFS's file right behind it.
+struct File {
+  sqlite3_file base;
+  bool main_database;
+};
+sqlite3_file* real(sqlite3_file* file) { return reinterpret_cast<sqlite3_file*>(reinterpret_cast<File*>(file) + 1); }
+
+int close(sqlite3_file* f) { return real(f)->pMethods->xClose(real(f)); }
+int read(sqlite3_file* f, void* data, int n, sqlite3_int64 at) { return real(f)->pMethods->xRead(real(f), data, n, at); }
+int write(sqlite3_file* f, const void* data, int n, sqlite3_int64 at) {
+  if (reinterpret_cast<File*>(f)->main_database) ::raise(SIGKILL);
+  return real(f)->pMethods->xWrite(real(f), data, n, at);
+}
+int truncate(sqlite3_file* f, sqlite3_int64 size) { return real(f)->pMethods->xTruncate(real(f), size); }
+int sync(sqlite3_file* f, int flags) { return real(f)->pMethods->xSync(real(f), flags); }
+int file_size(sqlite3_file* f, sqlite3_int64* size) { return real(f)->pMethods->xFileSize(real(f), size); }
+int lock(sqlite3_file* f, int level) { return real(f)->pMethods->xLock(real(f), level); }
+int unlock(sqlite3_file* f, int level) { return real(f)->pMethods->xUnlock(real(f), level); }
+int check_reserved(sqlite3_file* f, int* out) { return real(f)->pMethods->xCheckReservedLock(real(f), out); }
+int file_control(sqlite3_file* f, int op, void* arg) { return real(f)->pMethods->xFileControl(real(f), op, arg); }
+int sector_size(sqlite3_file* f) { return real(f)->pMethods->xSectorSize(real(f)); }
+int device_characteristics(sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristics(real(f)); }
+
+// Version 1: no shared memory (no WAL here) and no memory mapping; version 2's and 3's left null.
+const sqlite3_io_methods kMethods = {
+    1, close, read, write, truncate, sync, file_size, lock, unlock, check_reserved, file_control, sector_size,
+    device_characteristics, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+
+int open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
+  auto* ours = reinterpret_cast<File*>(file);
+  ours->main_database = (flags & SQLITE_OPEN_MAIN_DB) != 0;
+  int rc = real_vfs->xOpen(real_vfs, name, real(file), flags, out_flags);
+  ours->base.pMethods = real(file)->pMethods ? &kMethods : nullptr;  // closed through us, as SQLite requires
+  return rc;
+}
+
+// Makes the killing VFS the default: for a child process, which it ends.
+void install() {
+  static sqlite3_vfs vfs;
+  real_vfs = sqlite3_vfs_find(nullptr);
+  vfs = *real_vfs;
+  vfs.iVersion = 1;
+  vfs.szOsFile = static_cast<int>(sizeof(File)) + real_vfs->szOsFile;
+  vfs.zName = "kill-in-commit";
+  vfs.xOpen = open;
+  sqlite3_vfs_register(&vfs, 1);
+}
+
+}  // namespace kill_in_commit
 
 class StudyDatabase : public ::testing::Test {
  protected:
@@ -38,6 +100,29 @@ class StudyDatabase : public ::testing::Test {
     return answer;
   }
   long long rows(const std::string& table) const { return std::stoll(query("SELECT COUNT(*) FROM " + table)); }
+
+  // Saves `study` in a child process that is killed inside the save's commit, and checks that
+  // it left what such a kill leaves: a hot journal beside an unchanged database.
+  void save_killed_in_commit(const tuner::Study& study) const {
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      kill_in_commit::install();
+      try {
+        save_study(study, folder_);
+      } catch (...) {
+      }
+      ::_exit(3);  // not reached: the commit writes the database
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the save was not killed in its commit: " << status;
+    fs::path journal = folder_ / (std::string(kStudyFile) + "-journal");
+    ASSERT_TRUE(fs::exists(journal));
+    char first = 0;
+    std::ifstream(journal, std::ios::binary).read(&first, 1);
+    ASSERT_NE(first, 0) << "the journal is not hot (its header was never synced)";
+  }
 
   mljob::testing::ScratchFolder scratch_{"mljob-study-db"};
   const fs::path& folder_ = scratch_.path();
@@ -66,6 +151,38 @@ TEST_F(StudyDatabase, EverySaveReadsBackAsTheSameStudy) {
   EXPECT_FALSE(fs::exists(folder_ / "study.db-journal"));
   // And it goes on exactly as the study it was saved from would.
   EXPECT_EQ(json(loaded.ask(1)[0].parameters), json(study.ask(1)[0].parameters));
+}
+
+TEST_F(StudyDatabase, AReaderAfterASaveKilledInItsCommitSeesTheLastCommittedStudy) {
+  tuner::Study study = a_study();
+  study.ask(3);
+  study.tell(1, 0.4, 30);
+  save_study(study, folder_);
+  json committed = study.to_json();
+  long long committed_measurements = rows("measurements");
+  study.report(2, 10, 0.7);
+  study.tell_failed(3, "crashed");
+  save_killed_in_commit(study);
+  // describe, report, cancel and a requeued controller all read the study first: each rolls
+  // the interrupted save back, and sees the study as last committed.
+  EXPECT_EQ(load_study(folder_).to_json(), committed);
+  EXPECT_FALSE(fs::exists(folder_ / "study.db-journal"));
+  EXPECT_EQ(rows("measurements"), committed_measurements);  // and so does any reader after it, sqlite3 included
+  EXPECT_EQ(load_study(folder_).to_json(), committed);
+  save_study(study, folder_);  // the controller then saves on as before
+  EXPECT_EQ(load_study(folder_).to_json(), study.to_json());
+}
+
+TEST_F(StudyDatabase, AWriterAfterASaveKilledInItsCommitSavesOverIt) {
+  tuner::Study study = a_study();
+  study.ask(2);
+  save_study(study, folder_);
+  study.tell(1, 0.2, 5);
+  save_killed_in_commit(study);
+  study.tell(2, 0.3, 5);
+  save_study(study, folder_);
+  EXPECT_FALSE(fs::exists(folder_ / "study.db-journal"));
+  EXPECT_EQ(load_study(folder_).to_json(), study.to_json());
 }
 
 TEST_F(StudyDatabase, AStudyOfAnEarlierMljobInStudyJsonIsReadThenReplaced) {
