@@ -176,6 +176,9 @@ int cancel(const Arguments& args) {
   CommonFlags flags;
   if (!parse_common(args, "mljob cancel JOB_ID", true, flags)) return kExitOk;
   JobStore store = JobStore::from_environment();
+  // Read, decide and write as one step, as update and `study resume` do: a resume that saved
+  // its new controller's ID meanwhile would otherwise be overwritten with the old one.
+  JobStore::Lock lock = store.lock(flags.job_id);
   JobRecord record = load_or_fail(store, flags.job_id);
   SlurmClient slurm;
   std::string state = job_resources({record}, slurm).front()["state"];

@@ -102,6 +102,19 @@ tuner::HyperparameterSpec trials_spec(const Study& study, const json& study_job)
   return spec;
 }
 
+// Records the cancel request in the trial's job record, under the record's lock as every
+// writer of a record takes it (`mljob cancel` or `update` of the trial could run meanwhile),
+// then cancels its Slurm job.
+void cancel_trial_job(const JobStore& store, const std::string& trial_job_id, const SlurmClient& slurm) {
+  if (!fs::is_directory(store.folder_of(trial_job_id))) return;  // never prepared
+  JobStore::Lock lock = store.lock(trial_job_id);
+  auto record = store.load(trial_job_id);
+  if (!record || record->slurm_job_id.empty()) return;
+  record->cancel_requested = true;
+  store.save(*record);
+  slurm.cancel(record->slurm_job_id);
+}
+
 // Cancels every trial of `study` still in Slurm (running, or pending in a job array), ends it
 // CANCELLED with `reason` (the study stopped it: not a failure of the trial), and saves the study.
 int cancel_active_trials(Study& study, const std::string& study_id, const JobStore& store, const std::string& reason) {
@@ -110,11 +123,7 @@ int cancel_active_trials(Study& study, const std::string& study_id, const JobSto
   for (const auto& trial : study.trials()) {
     if (trial.state != TrialState::kActive) continue;
     ++cancelled;
-    if (auto record = store.load(tuner::trial_job_id(study_id, trial.id)); record && !record->slurm_job_id.empty()) {
-      record->cancel_requested = true;
-      store.save(*record);
-      slurm.cancel(record->slurm_job_id);
-    }
+    cancel_trial_job(store, tuner::trial_job_id(study_id, trial.id), slurm);
     study.tell_cancelled(trial.id, reason);
   }
   if (cancelled > 0) save_study(study, store.folder_of(study_id));
