@@ -6,18 +6,14 @@
 #include <fstream>
 #include <random>
 
+#include "metrics/test_support.h"
+
 namespace mljob::metrics {
 namespace {
 
 using nlohmann::json;
 
-std::vector<EMetrics> run(LogExtractor& extractor, const std::vector<std::string>& lines, int rank = 0) {
-  LineBatch batch;
-  for (const auto& line : lines) batch.add(line, rank);
-  std::vector<EMetrics> out;
-  extractor.process(batch, [&](EMetrics&& record) { out.push_back(std::move(record)); });
-  return out;
-}
+using testing::run;
 
 TEST(FfdlExtractor, EachReplicaHasItsOwnWindow) {
   FfdlSpec spec = parse_ffdl_spec(

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/spec_error.h"
+#include "tuner/test_support.h"
 
 namespace mljob::tuner {
 namespace {
@@ -34,14 +35,7 @@ json request() {
   })");
 }
 
-std::string error_of(const json& value) {
-  try {
-    parse_hyperparameter_spec(value, "hyperparameters");
-  } catch (const SpecError& error) {
-    return error.what();
-  }
-  return "";
-}
+std::string error_of(const json& value) { return testing::spec_error_of(value); }
 
 // The error for request() with the field at `pointer` set to `value` ("" if none).
 std::string error_with(const std::string& pointer, const json& value) {

@@ -161,6 +161,11 @@ class ClusterTestCase(unittest.TestCase):
         return subprocess.run(self.user_argv(args), env=self.env, capture_output=True, text=True, check=True,
                               timeout=60).stdout
 
+    def as_admin(self, *args):
+        """A Slurm command as the cluster's administrator (root): only for what a user may not do
+        and a test must, such as draining every node."""
+        return subprocess.run(list(args), env=self.env, capture_output=True, text=True, check=True, timeout=60).stdout
+
     def describe(self, job_id):
         return json.loads(self.mljob("describe", job_id, "--format", "json").stdout)
 

@@ -11,7 +11,7 @@ import tempfile
 import threading
 import time
 
-from harness import MLJOB, TRAINER, ClusterTestCase
+from harness import MLJOB, TRAINER, ClusterTestCase, user_folder
 
 
 class PackageServer(http.server.BaseHTTPRequestHandler):
@@ -63,7 +63,7 @@ class PackageServer(http.server.BaseHTTPRequestHandler):
 class Packages(ClusterTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.served = tempfile.mkdtemp(prefix="mljob-served-")
+        cls.served = user_folder("mljob-served-")  # also handed to mljob as local files
         # An sdist of the example trainer, shaped as `python3 setup.py sdist` makes it.
         project = os.path.join(cls.served, "build", "trainer-0.1")
         shutil.copytree(TRAINER, os.path.join(project, "trainer"))

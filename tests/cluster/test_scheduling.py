@@ -8,7 +8,7 @@ from harness import ClusterTestCase
 
 class Scheduling(ClusterTestCase):
     def config(self, text):
-        handle, path = tempfile.mkstemp(suffix=".yaml", dir=self.home)
+        handle, path = tempfile.mkstemp(suffix=".yaml", dir=self.scratch())
         with os.fdopen(handle, "w") as config:
             config.write(text)
         return path
@@ -30,7 +30,7 @@ class Scheduling(ClusterTestCase):
 
     def test_a_job_that_cannot_start_within_max_wait_time_is_removed(self):
         # Every node drained: nothing can start, so the deadline removes the job.
-        self.slurm("scontrol", "update", "nodename=n[1-6]", "state=drain", "reason=mljob-test-max-wait-time")
+        self.as_admin("scontrol", "update", "nodename=n[1-6]", "state=drain", "reason=mljob-test-max-wait-time")
         try:
             job_id = self.unique_id("wait")
             config = self.config("trainingInput:\n  scaleTier: BASIC\n"
@@ -38,7 +38,7 @@ class Scheduling(ClusterTestCase):
             self.submit_example(job_id, "--config", config)
             job = self.wait_for_state(job_id, {"SUCCEEDED", "FAILED", "CANCELLED"}, timeout=120)
         finally:
-            self.slurm("scontrol", "update", "nodename=n[1-6]", "state=resume")
+            self.as_admin("scontrol", "update", "nodename=n[1-6]", "state=resume")
         self.assertEqual(job["state"], "FAILED")
         self.assertNotIn("startTime", job)
         self.assertIn("could not start within its maximum wait time (scheduling.maxWaitTime)", job["errorMessage"])

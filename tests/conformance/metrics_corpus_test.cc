@@ -13,25 +13,19 @@
 #include "metrics/log_extractor.h"
 #include "metrics/metrics_spec.h"
 #include "metrics/python_regex.h"
+#include "metrics/test_support.h"
 #include "tests/conformance/corpus.h"
 
 namespace mljob::metrics {
 namespace {
 
+using mljob::metrics::testing::run;
 using mljob::testing::corpus_path;
 using nlohmann::json;
 
 json read_json(const std::filesystem::path& path) {
   std::ifstream in(path);
   return json::parse(in);
-}
-
-std::vector<EMetrics> run(LogExtractor& extractor, const std::vector<std::string>& lines, int rank = 0) {
-  LineBatch batch;
-  for (const auto& line : lines) batch.add(line, rank);
-  std::vector<EMetrics> out;
-  extractor.process(batch, [&](EMetrics&& record) { out.push_back(std::move(record)); });
-  return out;
 }
 
 // A Caffe training log as glog writes it: three test phases and the training iterations between.

@@ -9,6 +9,7 @@
 #include "core/spec_error.h"
 #include "tests/conformance/corpus.h"
 #include "tuner/sagemaker_tuning.h"
+#include "tuner/test_support.h"
 
 namespace mljob::tuner {
 namespace {
@@ -16,14 +17,7 @@ namespace {
 using mljob::testing::corpus_path;
 using nlohmann::json;
 
-std::string error_of(const json& value) {
-  try {
-    parse_hyperparameter_spec(value, "hyperparameters");
-  } catch (const SpecError& error) {
-    return error.what();
-  }
-  return "";
-}
+std::string error_of(const json& value) { return testing::spec_error_of(value); }
 
 TEST(SageMakerTuning, TheCorpusRequestsAreRead) {
   std::filesystem::path folder = corpus_path("sagemaker/extracted/amazon-sagemaker-examples");
