@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "bridge/job_view.h"
@@ -226,18 +227,38 @@ class Controller {
 
   // A trial recorded as active but with no job record: the controller stopped between its
   // intent and the end of its submission. Submitted to Slurm already: it cannot be adopted
-  // (its record is lost), so it is cancelled and failed; otherwise it is submitted now.
+  // (its record is lost), so it is cancelled (if it still runs) and failed, its folder kept;
+  // submitted again only when neither slurmctld nor accounting has a job of it
+  // (decide_unrecorded_trial), since that removes its folder and would run it twice.
   void recover_unrecorded(const Trial& trial) {
     std::string name = trial_id(trial);
     if (!fs::exists(store_.folder_of(name))) return submit_trials({trial});
-    auto running = launcher_.slurm_jobs_of_trial(trial.id);
-    if (running.empty()) {
-      store_.release(name);
-      return submit_trials({trial});
+    TrialJobSightings seen = launcher_.find_trial_jobs(trial.id);
+    switch (decide_unrecorded_trial(seen)) {
+      case UnrecordedTrialStep::kWait:
+        if (waiting_.insert(trial.id).second) {
+          std::cerr << "mljob study: trial " << trial.id << " has no job record, and Slurm did not say whether it has a "
+                    << "job of it (" << seen.unanswered << "): asking again at every poll\n";
+        }
+        return;
+      case UnrecordedTrialStep::kSubmit:
+        waiting_.erase(trial.id);
+        store_.release(name);
+        return submit_trials({trial});
+      case UnrecordedTrialStep::kCancelAndFail:
+        for (const auto& id : *seen.slurmctld) slurm_.cancel(id);
+        return fail_unrecorded(trial, "its Slurm job " + seen.slurmctld->front() +
+                                          " was cancelled (if it still ran) rather than run without a record");
+      case UnrecordedTrialStep::kFailAsRun:
+        return fail_unrecorded(trial, "its Slurm job " + seen.accounting->front() +
+                                          " ran without a record (Slurm accounting has it), and is not run again");
     }
-    for (const auto& id : running) slurm_.cancel(id);
-    study_.tell_failed(trial.id, "the controller stopped while submitting it; its Slurm job " + running.front() +
-                                     " was cancelled rather than run without a record");
+  }
+
+  void fail_unrecorded(const Trial& trial, const std::string& what_became_of_its_job) {
+    waiting_.erase(trial.id);
+    study_.tell_failed(trial.id, "the controller stopped while submitting it; " + what_became_of_its_job + "; its folder " +
+                                     store_.folder_of(trial_id(trial)).string() + " keeps what it wrote");
     save_study(study_, folder_);
   }
 
@@ -319,6 +340,7 @@ class Controller {
   json study_job_;
   SlurmClient slurm_;
   std::map<int, std::chrono::steady_clock::time_point> stopping_;
+  std::set<int> waiting_;  // trials without a record that Slurm has not yet said anything of
   TrialLauncher launcher_;
 };
 

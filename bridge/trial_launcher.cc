@@ -1,7 +1,11 @@
 #include "bridge/trial_launcher.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <sstream>
 
@@ -9,6 +13,7 @@
 #include "bridge/study_files.h"
 #include "core/batch_script.h"
 #include "core/process.h"
+#include "core/text.h"
 #include "tuner/trial_spec.h"
 
 namespace mljob::cli {
@@ -42,7 +47,97 @@ TrialLauncher::Failure not_submitted(int trial_id, const std::exception& error) 
   return {trial_id, std::string("the trial could not be submitted: ") + error.what()};
 }
 
+// "123" of "123", "123+1" (a het job's component), "456_4" and "456_[4-6%2]" (array elements).
+std::string leading_job_id(const std::string& id) { return id.substr(0, id.find_first_of("+_")); }
+
+// How far apart the clocks of the controller's node, the file server and slurmdbd may be:
+// munge refuses credentials between clocks further apart than its TTL (300 s by default), so
+// a working cluster keeps them closer than this.
+constexpr std::time_t kClockSkewMargin = 600;
+
+// When the trial's folder was prepared, less the margin, as sacct reads a time: every job of
+// it was submitted after. Bounded so that jobs of an earlier study with the same job ID (its
+// folder since removed) are not taken for this one's.
+std::string accounting_since(const fs::path& trial_folder) {
+  struct stat status{};
+  std::time_t prepared = std::time(nullptr);
+  // job.sbatch is written once, before sbatch; the folder itself changes while the job runs.
+  if (::stat((trial_folder / "job.sbatch").c_str(), &status) == 0 || ::stat(trial_folder.c_str(), &status) == 0) {
+    prepared = status.st_mtime;
+  }
+  std::time_t since = prepared - kClockSkewMargin;
+  std::tm local{};
+  ::localtime_r(&since, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local);
+  return text;
+}
+
+// The job IDs in a lookup's output, or nullopt (and why, in `unanswered`) when it failed.
+std::optional<std::vector<std::string>> listed_jobs(const std::vector<std::string>& command, const std::string& study_id,
+                                                    int trial_id, std::string& unanswered) {
+  try {
+    ProcessResult result = run_process(command);
+    if (result.exit_code == 0) return trial_jobs_listed(result.out, study_id, trial_id);
+    unanswered += (unanswered.empty() ? "" : "; ") + command.front() + " failed: " + trim(result.err);
+  } catch (const std::exception& error) {
+    unanswered += (unanswered.empty() ? "" : "; ") + command.front() + " could not be run: " + error.what();
+  }
+  return std::nullopt;
+}
+
 }  // namespace
+
+UnrecordedTrialStep decide_unrecorded_trial(const TrialJobSightings& seen) {
+  if (!seen.slurmctld) return UnrecordedTrialStep::kWait;
+  if (!seen.slurmctld->empty()) return UnrecordedTrialStep::kCancelAndFail;
+  // Gone from slurmctld (or never there): only accounting can tell a job that ended more than
+  // MinJobAge ago from one that was never submitted, and until it answers, nothing is undone.
+  if (!seen.accounting) return UnrecordedTrialStep::kWait;
+  return seen.accounting->empty() ? UnrecordedTrialStep::kSubmit : UnrecordedTrialStep::kFailAsRun;
+}
+
+// --all is about partitions (hidden ones included), not users: --user keeps to the user's own
+// jobs. --states=all: ended jobs slurmctld still holds too.
+std::vector<std::string> trial_queue_query(uid_t user) {
+  return {"squeue", "--noheader", "--all", "--states=all", "--user=" + std::to_string(user), "--format=%i|%k"};
+}
+
+// sacct cannot select by comment: it selects by the job names a trial's job can have (its own
+// job ID, or its array's "<study>_trials"), and the comment is read from what it prints.
+std::vector<std::string> trial_accounting_query(uid_t user, const std::string& study_id, int trial_id,
+                                                const std::string& since) {
+  return {"sacct",
+          "--noheader",
+          "--parsable2",
+          "--allocations",
+          "--user=" + std::to_string(user),
+          "--starttime=" + since,
+          "--name=" + tuner::trial_job_id(study_id, trial_id) + "," + study_id + "_trials",
+          "--format=JobID,Comment"};
+}
+
+std::vector<std::string> trial_jobs_listed(const std::string& listing, const std::string& study_id, int trial_id) {
+  std::string own = "mljob:" + tuner::trial_job_id(study_id, trial_id);
+  std::string array_prefix = "mljob:" + study_id + "_trials:";
+  std::vector<std::string> ids;
+  std::istringstream lines(listing);
+  for (std::string line; std::getline(lines, line);) {
+    auto bar = line.find('|');
+    if (bar == std::string::npos) continue;
+    std::string id = leading_job_id(line.substr(0, bar)), comment = line.substr(bar + 1);
+    if (id.empty()) continue;
+    if (comment == own) ids.push_back(id);
+    if (comment.rfind(array_prefix, 0) != 0) continue;
+    std::istringstream listed(comment.substr(array_prefix.size()));
+    for (std::string item; std::getline(listed, item, ',');) {
+      if (item == std::to_string(trial_id)) ids.push_back(id + "_" + item);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
 
 struct TrialLauncher::PreparedTrial {
   Trial trial;
@@ -171,27 +266,14 @@ void TrialLauncher::give_back(const std::vector<PreparedTrial>& prepared, const 
   }
 }
 
-std::vector<std::string> TrialLauncher::slurm_jobs_of_trial(int trial_id) const {
-  ProcessResult result = run_process({"squeue", "--noheader", "--all", "--format=%F|%k"});
-  if (result.exit_code != 0) throw SlurmError("squeue failed: " + result.err);
-  std::string own = "mljob:" + tuner::trial_job_id(study_id_, trial_id);
-  std::string array_prefix = "mljob:" + study_id_ + "_trials:";
-  std::vector<std::string> ids;
-  std::istringstream lines(result.out);
-  for (std::string line; std::getline(lines, line);) {
-    auto bar = line.find('|');
-    if (bar == std::string::npos) continue;
-    std::string id = line.substr(0, bar), comment = line.substr(bar + 1);
-    if (comment == own) ids.push_back(id);
-    if (comment.rfind(array_prefix, 0) != 0) continue;
-    std::istringstream listed(comment.substr(array_prefix.size()));
-    for (std::string item; std::getline(listed, item, ',');) {
-      if (item == std::to_string(trial_id)) ids.push_back(id + "_" + item);
-    }
-  }
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  return ids;
+TrialJobSightings TrialLauncher::find_trial_jobs(int trial_id) const {
+  TrialJobSightings seen;
+  uid_t user = ::getuid();
+  seen.slurmctld = listed_jobs(trial_queue_query(user), study_id_, trial_id, seen.unanswered);
+  fs::path folder = store_.folder_of(tuner::trial_job_id(study_id_, trial_id));
+  seen.accounting = listed_jobs(trial_accounting_query(user, study_id_, trial_id, accounting_since(folder)), study_id_,
+                                trial_id, seen.unanswered);
+  return seen;
 }
 
 }  // namespace mljob::cli

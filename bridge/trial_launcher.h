@@ -6,6 +6,8 @@
 // decides which trials to run; this file only runs them.
 #pragma once
 
+#include <sys/types.h>
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -19,6 +21,37 @@
 #include "tuner/study.h"
 
 namespace mljob::cli {
+
+// A trial recorded as active whose job record is missing: its controller stopped after it
+// reserved the trial's folder and before it saved the record, so its Slurm job, if sbatch took
+// one, is known only by the comment mljob gave it ("mljob:<trial job>", or its array's
+// "mljob:<study>_trials:4,5,6"). Where that job was found (Slurm job IDs; nullopt: that part
+// of Slurm did not answer):
+struct TrialJobSightings {
+  std::optional<std::vector<std::string>> slurmctld;   // live jobs, and ended ones for MinJobAge
+  std::optional<std::vector<std::string>> accounting;  // every job since the trial was prepared
+  std::string unanswered;                              // why a part did not answer, for the user
+};
+enum class UnrecordedTrialStep {
+  kSubmit,         // no part of Slurm has a job of it: its folder is released and it is submitted
+  kCancelAndFail,  // slurmctld holds its job: cancelled (if still running), the trial failed
+  kFailAsRun,      // only accounting has its job, which ran and left slurmctld: the trial is
+                   // failed, its folder (output, metrics) kept; it is never run twice
+  kWait,           // a part of Slurm did not answer: nothing is done until the next poll
+};
+// Submits again only when slurmctld and accounting both answered that no job of it exists.
+UnrecordedTrialStep decide_unrecorded_trial(const TrialJobSightings& seen);
+
+// The lookups of a trial's Slurm jobs by comment, each limited to `user`'s own jobs: a job of
+// another user's that carries the same comment is not the trial's.
+std::vector<std::string> trial_queue_query(uid_t user);
+// `since`: a time as sacct reads it (YYYY-MM-DDTHH:MM:SS, local), before the trial's submission.
+std::vector<std::string> trial_accounting_query(uid_t user, const std::string& study_id, int trial_id,
+                                                const std::string& since);
+// The Slurm job IDs of trial `trial_id` in a listing of "JOBID|COMMENT" lines (squeue's
+// "%i|%k", sacct's JobID,Comment): a job of its own (a het job by its leading ID), or its
+// element "<array>_<trial>" of an array whose comment lists it. Sorted, without repeats.
+std::vector<std::string> trial_jobs_listed(const std::string& listing, const std::string& study_id, int trial_id);
 
 class TrialLauncher {
  public:
@@ -38,9 +71,9 @@ class TrialLauncher {
   // Slurm's MaxArraySize (`scontrol show config`): array indices, the trial IDs, stay below it.
   long max_array_size();
 
-  // The Slurm jobs slurmctld holds for a trial: a job of its own (comment "mljob:<trial job>")
-  // or its element of an array whose comment lists it ("mljob:<study>_trials:4,5,6").
-  std::vector<std::string> slurm_jobs_of_trial(int trial_id) const;
+  // The Slurm jobs of a trial whose record is missing, as slurmctld and accounting know them
+  // (see TrialJobSightings), the user's own only.
+  TrialJobSightings find_trial_jobs(int trial_id) const;
 
  private:
   struct PreparedTrial;

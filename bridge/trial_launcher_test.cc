@@ -1,0 +1,85 @@
+#include "bridge/trial_launcher.h"
+
+#include <algorithm>
+
+#include <gtest/gtest.h>
+
+namespace mljob::cli {
+namespace {
+
+using Ids = std::vector<std::string>;
+using Step = UnrecordedTrialStep;
+
+Step decide(std::optional<Ids> slurmctld, std::optional<Ids> accounting) {
+  return decide_unrecorded_trial({std::move(slurmctld), std::move(accounting), ""});
+}
+
+bool has(const std::vector<std::string>& argv, const std::string& word) {
+  return std::find(argv.begin(), argv.end(), word) != argv.end();
+}
+
+TEST(UnrecordedTrial, IsSubmittedAgainOnlyWhenSlurmctldAndAccountingBothHaveNoJobOfIt) {
+  EXPECT_EQ(decide(Ids{}, Ids{}), Step::kSubmit);  // the controller stopped before sbatch
+}
+
+TEST(UnrecordedTrial, WhoseJobSlurmctldHoldsIsCancelledAndFailed) {
+  EXPECT_EQ(decide(Ids{"456_4"}, Ids{}), Step::kCancelAndFail);
+  EXPECT_EQ(decide(Ids{"456_4"}, Ids{"456_4"}), Step::kCancelAndFail);
+  EXPECT_EQ(decide(Ids{"123"}, std::nullopt), Step::kCancelAndFail);
+}
+
+TEST(UnrecordedTrial, WhoseJobLeftSlurmctldButIsInAccountingRanAndIsNeverRunTwice) {
+  // Ended more than MinJobAge ago: slurmctld has forgotten it, accounting has not. Submitting
+  // it again would remove its folder (output, metrics) and run it a second time.
+  EXPECT_EQ(decide(Ids{}, Ids{"456_4"}), Step::kFailAsRun);
+}
+
+TEST(UnrecordedTrial, WaitsWhileAnyPartOfSlurmThatMustBeAskedDoesNotAnswer) {
+  EXPECT_EQ(decide(Ids{}, std::nullopt), Step::kWait);  // slurmdbd down: not released, asked again next poll
+  EXPECT_EQ(decide(std::nullopt, Ids{}), Step::kWait);
+  EXPECT_EQ(decide(std::nullopt, std::nullopt), Step::kWait);
+}
+
+TEST(TrialLookups, AskSlurmctldForTheUsersOwnJobsOnly) {
+  auto squeue = trial_queue_query(1234);
+  EXPECT_EQ(squeue.front(), "squeue");
+  EXPECT_TRUE(has(squeue, "--user=1234"));
+  EXPECT_TRUE(has(squeue, "--states=all"));  // ended jobs slurmctld still holds count too
+  EXPECT_TRUE(has(squeue, "--format=%i|%k"));
+}
+
+TEST(TrialLookups, AskAccountingForTheUsersOwnJobsOnlyByTheNamesATrialsJobCanHave) {
+  auto sacct = trial_accounting_query(1234, "tune", 4, "2026-11-22T09:00:00");
+  EXPECT_EQ(sacct.front(), "sacct");
+  EXPECT_TRUE(has(sacct, "--user=1234"));
+  EXPECT_FALSE(has(sacct, "--allusers"));
+  EXPECT_FALSE(has(sacct, "-a"));
+  EXPECT_TRUE(has(sacct, "--starttime=2026-11-22T09:00:00"));
+  EXPECT_TRUE(has(sacct, "--name=tune_trial_4,tune_trials"));  // alone, or an element of the study's array
+  EXPECT_TRUE(has(sacct, "--allocations"));
+  EXPECT_TRUE(has(sacct, "--parsable2"));
+  EXPECT_TRUE(has(sacct, "--format=JobID,Comment"));
+}
+
+TEST(TrialLookups, FindTheTrialsJobsByTheirCommentInEitherListing) {
+  // squeue's "%i|%k" and sacct's JobID,Comment: a het job's components, array elements split
+  // off and still pending in the array's record, and other trials' and studies' jobs.
+  std::string listing =
+      "123+0|mljob:tune_trial_4\n"
+      "123+1|mljob:tune_trial_4\n"
+      "130|mljob:tune_trial_40\n"
+      "131|mljob:tune2_trial_4\n"
+      "456_3|mljob:tune_trials:3,4,5\n"
+      "456_[4-5%2]|mljob:tune_trials:3,4,5\n"
+      "460_[7]|mljob:tune_trials:6,7\n"
+      "470_4|mljob:tune2_trials:4\n"
+      "480|a comment | with bars\n"
+      "no bar at all\n";
+  EXPECT_EQ(trial_jobs_listed(listing, "tune", 4), (Ids{"123", "456_4"}));
+  EXPECT_EQ(trial_jobs_listed(listing, "tune", 7), (Ids{"460_7"}));
+  EXPECT_EQ(trial_jobs_listed(listing, "tune", 9), Ids{});
+  EXPECT_EQ(trial_jobs_listed("", "tune", 4), Ids{});
+}
+
+}  // namespace
+}  // namespace mljob::cli
