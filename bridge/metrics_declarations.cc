@@ -1,9 +1,9 @@
 #include "bridge/metrics_declarations.h"
 
-#include <unistd.h>
-
 #include <iostream>
+#include <stdexcept>
 
+#include "bridge/sibling_program.h"
 #include "core/spec_error.h"
 
 namespace mljob::cli {
@@ -30,14 +30,13 @@ metrics::MetricsSpec check_metric_declarations(const Job& job) {
 }
 
 std::vector<std::string> collector_wrapper(const fs::path& job_folder) {
-  std::error_code error;
-  fs::path self = fs::read_symlink("/proc/self/exe", error);
-  fs::path collector = self.parent_path() / "mljob-collect";
-  if (error || ::access(collector.c_str(), X_OK) != 0) {
-    std::cerr << "mljob: warning: " << collector.string() << " not found: this job's metrics will not be collected\n";
+  try {
+    return {sibling_program("mljob-collect").string(), "--job-folder", job_folder.string(), "--"};
+  } catch (const std::runtime_error& error) {
+    // The job can still run: only its metrics are lost, so this is said and not refused.
+    std::cerr << "mljob: warning: " << error.what() << ": this job's metrics will not be collected\n";
     return {};
   }
-  return {collector.string(), "--job-folder", job_folder.string(), "--"};
 }
 
 }  // namespace mljob::cli

@@ -21,8 +21,8 @@ nlohmann::ordered_json metric_declarations(const Job& job);
 // warnings worth showing go to stderr.
 metrics::MetricsSpec check_metric_declarations(const Job& job);
 
-// The words that run the training step under mljob-collect (installed beside mljob), or
-// nothing, with a warning, when it is not there.
+// The words that run the training step under mljob-collect, the one beside the running
+// program (bridge/sibling_program.h), or nothing, with a warning, when it is not there.
 std::vector<std::string> collector_wrapper(const std::filesystem::path& job_folder);
 
 }  // namespace mljob::cli

@@ -16,6 +16,7 @@
 
 #include "bridge/job_view.h"
 #include "bridge/metrics_view.h"
+#include "bridge/sibling_program.h"
 #include "bridge/study_files.h"
 #include "bridge/trial_launcher.h"
 #include "core/batch_script.h"
@@ -53,23 +54,10 @@ void on_time_limit_warning(int) { time_limit_near = 1; }
 // How long before its time limit Slurm warns the controller: time to requeue itself.
 constexpr int kTimeLimitWarningSeconds = 120;
 
-fs::path own_executable() { return fs::read_symlink("/proc/self/exe"); }
-
-// The controller's batch script: one CPU, running this very mljob binary. A study can outlive
-// any one run of its controller, so the job is requeueable: Slurm starts it again by itself
-// after a node is lost, and the controller requeues it when warned of its time limit; each run
-// adds to output.log, and continues the study from study.db.
-std::string controller_script(const std::string& job_id) {
-  return "#!/bin/bash\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --job-name=mljob-study\n"
-         "#SBATCH --requeue\n#SBATCH --open-mode=append\n"
-         "#SBATCH --signal=B:USR1@" + std::to_string(kTimeLimitWarningSeconds) + "\n"
-         "exec " + shell_quote(own_executable().string()) + " study run " + shell_quote(job_id) + "\n";
-}
-
 std::string submit_controller(const JobStore& store, const std::string& job_id) {
   fs::path folder = store.folder_of(job_id);
   fs::path script = folder / "controller.sbatch";
-  write_atomically(script, controller_script(job_id));
+  write_atomically(script, controller_script(job_id, store.root(), sibling_program("mljob")));
   SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id};
   return SlurmClient{}.submit(sbatch_arguments(submit, script.string()));
 }
@@ -137,7 +125,7 @@ class Controller {
       : job_id_(std::move(job_id)), own_slurm_job_id_(std::move(own_slurm_job_id)), store_(std::move(store)),
         folder_(store_.folder_of(job_id_)),
         study_(load_study(folder_)), study_job_(json::parse(read_text(folder_ / kStudyJobFile))),
-        launcher_(job_id_, store_, study_job_, trials_spec(study_, study_job_)) {}
+        launcher_(job_id_, store_, study_job_, trials_spec(study_, study_job_), read_study_settings(folder_).tiers_file) {}
 
   int run() {
     for (const auto& trial : study_.trials()) {
@@ -436,16 +424,41 @@ Study new_study(const Job& job, const JobStore& store) {
   return study;
 }
 
+// A local package (no "://") is a path from the folder submit ran in, but the controller and
+// its trials run in the study's folder: each is recorded absolute, as --package-path is.
+Job with_absolute_local_packages(Job job) {
+  for (auto& uri : job.training_input.package_uris) {
+    if (uri.find("://") == std::string::npos) uri = fs::absolute(uri).string();
+  }
+  return job;
+}
+
 }  // namespace
 
-void check_study(const Job& job, const JobStore& store) { new_study(job, store); }
+std::string controller_script(const std::string& job_id, const fs::path& mljob_home, const fs::path& mljob_program) {
+  return "#!/bin/bash\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --job-name=mljob-study\n"
+         "#SBATCH --requeue\n#SBATCH --open-mode=append\n"
+         "#SBATCH --signal=B:USR1@" + std::to_string(kTimeLimitWarningSeconds) + "\n"
+         "export MLJOB_HOME=" + shell_quote(fs::absolute(mljob_home).string()) + "\n"
+         "exec " + shell_quote(mljob_program.string()) + " study run " + shell_quote(job_id) + "\n";
+}
 
-void submit_study(const Job& job, const JobStore& store) {
+void check_study(const Job& job, const JobStore& store) {
+  // The controller runs `mljob study run`, and each trial's values reach the study through
+  // mljob-collect: both must be there whichever program (mljob, mljob-submit) submits.
+  sibling_program("mljob");
+  sibling_program("mljob-collect");
+  new_study(job, store);
+}
+
+void submit_study(const Job& submitted, const JobStore& store, const fs::path& tiers_file) {
+  Job job = with_absolute_local_packages(submitted);
   Study study = new_study(job, store);
   fs::path folder = store.reserve(job.job_id);
   try {
     json job_json = to_json(job);
     write_atomically(folder / kStudyJobFile, job_json.dump(2) + "\n");
+    write_study_settings({tiers_file.empty() ? fs::path() : fs::absolute(tiers_file)}, folder);
     save_study(study, folder);
     JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder};
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission

@@ -18,13 +18,26 @@
 
 namespace mljob::cli {
 
-// What submit_study checks before it reserves anything: the studies resumePreviousJobId and a
-// warm start name are the user's, and every trial's job ID (<jobId>_trial_<n>) is valid.
+// What submit_study checks before it reserves anything: the programs a study runs (mljob,
+// mljob-collect) are beside this one, the studies resumePreviousJobId and a warm start name
+// are the user's, and every trial's job ID (<jobId>_trial_<n>) is valid.
 void check_study(const Job& job, const JobStore& store);
 
-// Reserves the study's folder, writes its spec and its initial study file, submits the
-// controller and saves the record. Throws (leaving nothing behind) on failure.
-void submit_study(const Job& job, const JobStore& store);
+// Reserves the study's folder, writes its spec (local packageUris made absolute), its settings
+// (`tiers_file`, the catalog submit checked it with, made absolute: study_files.h) and its
+// initial study file, submits the controller and saves the record. Throws (leaving nothing
+// behind) on failure.
+void submit_study(const Job& job, const JobStore& store, const std::filesystem::path& tiers_file);
+
+// The controller's batch script: one CPU, running `mljob_program study run JOB_ID` with
+// MLJOB_HOME set to the store's absolute root, since the job starts in the study's folder (a
+// relative MLJOB_HOME from submit would name another store there). `mljob_program` is the
+// mljob beside the submitting program (bridge/sibling_program.h): mljob-submit has no `study`
+// command. A study can outlive any one run of its controller, so the job is requeueable: Slurm
+// starts it again by itself after a node is lost, and the controller requeues it when warned
+// of its time limit; each run adds to output.log, and continues the study from study.db.
+std::string controller_script(const std::string& job_id, const std::filesystem::path& mljob_home,
+                              const std::filesystem::path& mljob_program);
 
 // mljob study run JOB_ID: the controller loop (runs inside the controller's Slurm job).
 int run_study_controller(const Arguments& args);

@@ -29,6 +29,20 @@ void save_study(const tuner::Study& study, const fs::path& folder) {
   fs::remove(folder / kStudyJsonFile);  // one place holds the state from now on
 }
 
+void write_study_settings(const StudySettings& settings, const fs::path& folder) {
+  nlohmann::json out = nlohmann::json::object();
+  if (!settings.tiers_file.empty()) out["tiersFile"] = settings.tiers_file.string();
+  write_atomically(folder / kStudySettingsFile, out.dump(2) + "\n");
+}
+
+StudySettings read_study_settings(const fs::path& folder) {
+  fs::path file = folder / kStudySettingsFile;
+  if (!fs::exists(file)) return {};
+  nlohmann::json in = nlohmann::json::parse(read_text(file), nullptr, false);
+  if (!in.is_object()) throw std::runtime_error("the study's settings " + file.string() + " are damaged (not a JSON object)");
+  return {in.value("tiersFile", "")};
+}
+
 bool is_study_folder(const fs::path& folder) {
   return fs::exists(folder / kStudyFile) || fs::exists(folder / kStudyJsonFile);
 }

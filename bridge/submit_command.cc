@@ -363,7 +363,7 @@ void submit_and_record(Job& job, bool study, const tiers::TierCatalog& catalog, 
   if (study) {
     // Each trial stages the packages itself: a local package folder is passed on as a path.
     if (!flags.package_path.empty()) job.training_input.package_uris.push_back(fs::absolute(flags.package_path).string());
-    submit_study(job, store);
+    submit_study(job, store, tiers::effective_catalog_path(flags.tiers_file));  // its trials use the same catalog
     if (output == SubmitOutput::kHuman) std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
     return;
   }

@@ -88,6 +88,13 @@ std::optional<std::vector<std::string>> listed_jobs(const std::vector<std::strin
 
 }  // namespace
 
+std::vector<std::string> trial_submit_arguments(const std::string& job_id, const fs::path& spec_file,
+                                                const fs::path& tiers_file) {
+  std::vector<std::string> args = {job_id, "--config", spec_file.string()};
+  if (!tiers_file.empty()) args.insert(args.end(), {"--tiers", tiers_file.string()});
+  return args;
+}
+
 UnrecordedTrialStep decide_unrecorded_trial(const TrialJobSightings& seen) {
   if (!seen.slurmctld) return UnrecordedTrialStep::kWait;
   if (!seen.slurmctld->empty()) return UnrecordedTrialStep::kCancelAndFail;
@@ -145,14 +152,16 @@ struct TrialLauncher::PreparedTrial {
   std::string hyperparameters;  // SageMaker's form: every value a string, as JSON
 };
 
-TrialLauncher::TrialLauncher(std::string study_id, JobStore store, json study_job, tuner::HyperparameterSpec spec)
-    : study_id_(std::move(study_id)), store_(std::move(store)), study_job_(std::move(study_job)), spec_(std::move(spec)) {}
+TrialLauncher::TrialLauncher(std::string study_id, JobStore store, json study_job, tuner::HyperparameterSpec spec,
+                             fs::path tiers_file)
+    : study_id_(std::move(study_id)), store_(std::move(store)), study_job_(std::move(study_job)), spec_(std::move(spec)),
+      tiers_file_(std::move(tiers_file)) {}
 
 bool TrialLauncher::trials_fit_in_an_array() {
   if (!fit_in_an_array_) {
     fs::path spec = study_folder() / "trial_template.json";
     write_atomically(spec, tuner::trial_job_spec(study_job_, Trial{}, spec_).dump(2) + "\n");
-    SlurmPlan plan = plan_training({tuner::trial_job_id(study_id_, 0), "--config", spec.string()});
+    SlurmPlan plan = plan_training(trial_submit_arguments(tuner::trial_job_id(study_id_, 0), spec, tiers_file_));
     fit_in_an_array_ = fits_an_array(plan);
   }
   return *fit_in_an_array_;
@@ -197,7 +206,7 @@ std::vector<TrialLauncher::Failure> TrialLauncher::submit(const std::vector<Tria
 TrialLauncher::PreparedTrial TrialLauncher::prepare(const Trial& trial) {
   fs::path spec = study_folder() / ("trial_" + std::to_string(trial.id) + ".json");
   write_atomically(spec, tuner::trial_job_spec(study_job_, trial, spec_).dump(2) + "\n");
-  PreparedJob job = prepare_training({tuner::trial_job_id(study_id_, trial.id), "--config", spec.string()});
+  PreparedJob job = prepare_training(trial_submit_arguments(tuner::trial_job_id(study_id_, trial.id), spec, tiers_file_));
   std::string hyperparameters = tuner::trial_hyperparameters(spec_, trial).dump();
   try {
     write_atomically(job.record.folder / "hyperparameters.json", hyperparameters + "\n");

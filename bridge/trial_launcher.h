@@ -22,6 +22,12 @@
 
 namespace mljob::cli {
 
+// The arguments of `mljob submit training` that prepare the trial job `job_id` from its spec
+// file, with the tier catalog the study was submitted with (empty: the environment's, as for
+// a study submitted before mljob recorded it).
+std::vector<std::string> trial_submit_arguments(const std::string& job_id, const std::filesystem::path& spec_file,
+                                                const std::filesystem::path& tiers_file);
+
 // A trial recorded as active whose job record is missing: its controller stopped after it
 // reserved the trial's folder and before it saved the record, so its Slurm job, if sbatch took
 // one, is known only by the comment mljob gave it ("mljob:<trial job>", or its array's
@@ -55,7 +61,9 @@ std::vector<std::string> trial_jobs_listed(const std::string& listing, const std
 
 class TrialLauncher {
  public:
-  TrialLauncher(std::string study_id, JobStore store, nlohmann::json study_job, tuner::HyperparameterSpec spec);
+  // `tiers_file`: the catalog the study was submitted with (see trial_submit_arguments).
+  TrialLauncher(std::string study_id, JobStore store, nlohmann::json study_job, tuner::HyperparameterSpec spec,
+                std::filesystem::path tiers_file);
 
   // A trial that could not be submitted, and why; its folder has been given back.
   struct Failure {
@@ -88,6 +96,7 @@ class TrialLauncher {
   JobStore store_;
   nlohmann::json study_job_;
   tuner::HyperparameterSpec spec_;
+  std::filesystem::path tiers_file_;
   SlurmClient slurm_;
   std::optional<bool> fit_in_an_array_;
   std::optional<long> max_array_size_;

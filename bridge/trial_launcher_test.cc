@@ -81,5 +81,12 @@ TEST(TrialLookups, FindTheTrialsJobsByTheirCommentInEitherListing) {
   EXPECT_EQ(trial_jobs_listed("", "tune", 4), Ids{});
 }
 
+TEST(TrialLookups, PrepareEachTrialWithTheCatalogTheStudyWasSubmittedWith) {
+  EXPECT_EQ(trial_submit_arguments("tune_trial_3", "/s/trial_3.json", "/site/tiers.yaml"),
+            (Ids{"tune_trial_3", "--config", "/s/trial_3.json", "--tiers", "/site/tiers.yaml"}));
+  // A study submitted before the catalog was recorded: the environment's, as before.
+  EXPECT_EQ(trial_submit_arguments("tune_trial_3", "/s/trial_3.json", ""), (Ids{"tune_trial_3", "--config", "/s/trial_3.json"}));
+}
+
 }  // namespace
 }  // namespace mljob::cli
