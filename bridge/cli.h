@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,12 @@ SlurmPlan plan_training(const Arguments& args);
 // quota), the job is cancelled, since no mljob command could find it without its record, and
 // the error says so (or, where Slurm refuses the cancel too, which job to cancel by hand).
 void save_or_cancel(const JobStore& store, const JobRecord& record);
+// Thrown by save_or_cancel when the cancel failed too: the job may still run and write into
+// its folder, so the caller keeps the folder.
+class UncancelledJobWithoutRecord : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // Runs `command`, turning errors into a message on stderr prefixed by `program` and the exit
 // code of their kind: bad input 2, Slurm or system failure 1, interrupted 128 + the signal.

@@ -464,6 +464,8 @@ void submit_study(const Job& submitted, const JobStore& store, const fs::path& t
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
     record.slurm_job_id = submit_controller(store, job.job_id);
     save_or_cancel(store, record);
+  } catch (const UncancelledJobWithoutRecord&) {
+    throw;  // the controller may run: its folder stays (the message says so)
   } catch (...) {
     store.release(job.job_id);
     throw;

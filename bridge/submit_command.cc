@@ -377,6 +377,8 @@ void submit_and_record(Job& job, bool study, const tiers::TierCatalog& catalog, 
     save_or_cancel(store, prepared.record);
   } catch (const SubmissionUnknown&) {
     throw;  // Slurm may hold the job: its folder stays, for its output (the message says so)
+  } catch (const UncancelledJobWithoutRecord&) {
+    throw;  // the job may run: its folder stays, for its output (the message says so)
   } catch (...) {
     store.release(job.job_id);
     throw;
@@ -393,15 +395,15 @@ void save_or_cancel(const JobStore& store, const JobRecord& record) {
     store.save(record);
   } catch (const std::exception& error) {
     const std::string& id = record.slurm_job_id;
-    std::string outcome;
+    std::string what = "the job's record could not be saved (" + std::string(error.what()) + "), ";
     try {
       SlurmClient{}.cancel(id);
-      outcome = "so its Slurm job " + id + " was cancelled: nothing runs without a record";
     } catch (const std::exception& cancel_error) {
-      outcome = "and its Slurm job " + id + " could not be cancelled either (" + cancel_error.what() +
-                "): cancel it with `scancel " + id + "`";
+      throw UncancelledJobWithoutRecord(what + "and its Slurm job " + id + " could not be cancelled either (" +
+                                        cancel_error.what() + "): cancel it with `scancel " + id + "`; its folder " +
+                                        record.folder.string() + " is kept for its output");
     }
-    throw std::runtime_error("the job's record could not be saved (" + std::string(error.what()) + "), " + outcome);
+    throw std::runtime_error(what + "so its Slurm job " + id + " was cancelled: nothing runs without a record");
   }
 }
 
