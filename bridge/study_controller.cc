@@ -346,7 +346,7 @@ void forget_own_slurm_environment() {
 // Held for the controller's life: two controllers of one study would submit its trials twice.
 // -1 when another process holds it.
 int try_lock_study(const fs::path& folder) {
-  int fd = ::open((folder / "study.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+  int fd = ::open((folder / "study.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
   if (fd >= 0) ::close(fd);
   return -1;

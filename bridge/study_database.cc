@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/files.h"
+
 namespace mljob::cli {
 namespace {
 
@@ -47,6 +49,7 @@ int open_flags(const std::filesystem::path& file, bool writable) {
 class Database {
  public:
   Database(const std::filesystem::path& file, bool writable) : file_(file) {
+    if (writable) create_private_file(file);  // 0600 whatever the umask: it holds the trials' values
     if (sqlite3_open_v2(file.c_str(), &db_, open_flags(file, writable), nullptr) != SQLITE_OK) fail("cannot be opened");
     sqlite3_busy_timeout(db_, 10000);  // the controller's transaction is short: wait it out
   }

@@ -1,5 +1,6 @@
 #include "bridge/study_database.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -151,6 +152,15 @@ TEST_F(StudyDatabase, EverySaveReadsBackAsTheSameStudy) {
   EXPECT_FALSE(fs::exists(folder_ / "study.db-journal"));
   // And it goes on exactly as the study it was saved from would.
   EXPECT_EQ(json(loaded.ask(1)[0].parameters), json(study.ask(1)[0].parameters));
+}
+
+TEST_F(StudyDatabase, IsTheOwnersAloneWhateverTheUmask) {
+  mode_t saved = ::umask(0);
+  save_study(a_study(), folder_);
+  ::umask(saved);
+  struct stat status {};
+  ASSERT_EQ(::stat((folder_ / "study.db").c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 07777, 0600u);  // it holds every trial's hyperparameters
 }
 
 TEST_F(StudyDatabase, AReaderAfterASaveKilledInItsCommitSeesTheLastCommittedStudy) {

@@ -160,6 +160,17 @@ void make_private_folder(const fs::path& folder) {
   }
 }
 
+void create_private_file(const fs::path& file) {
+  // O_EXCL: only a file made here is set to 0600 (fchmod, since the umask narrows open's mode);
+  // it also refuses to follow a link planted where the file would be.
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, kPrivateFileMode);
+  if (fd < 0 && errno == EEXIST) return;
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot create " + file.string());
+  int failed = ::fchmod(fd, kPrivateFileMode) != 0 ? errno : 0;
+  ::close(fd);
+  if (failed) throw std::system_error(failed, std::generic_category(), "cannot make " + file.string() + " private");
+}
+
 std::optional<std::string> why_not_own(const struct stat& status, uid_t user) {
   if (status.st_uid != user) return "belongs to user " + user_name(status.st_uid);
   if (status.st_mode & S_IWOTH) return std::string("is writable by every user");

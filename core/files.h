@@ -36,6 +36,12 @@ bool create_private_folders(const std::filesystem::path& folder);
 // for folders that are mljob's own (jobs/ of a store). Throws std::system_error naming it.
 void make_private_folder(const std::filesystem::path& folder);
 
+// Creates `file` empty with mode 0600 if it does not exist (an existing file is left as it is),
+// so that a file another library then opens and fills (SQLite's study.db and metrics.db, whose
+// journals take the database's mode) is its owner's alone whatever the umask. Throws
+// std::system_error naming the file on failure.
+void create_private_file(const std::filesystem::path& file);
+
 // Why a file or folder with this status is not `user`'s alone: "belongs to user 'bob'", "is
 // writable by group 'lab'", "is writable by every user"; nullopt when `user` owns it and no one
 // else may write it. Only writing matters here: what may be trusted is what no one else could

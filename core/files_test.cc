@@ -75,6 +75,24 @@ TEST(WriteAtomically, TheFileIsTheOwnersAloneWhateverTheUmask) {
   }
 }
 
+TEST(PrivateFile, IsCreated0600WhateverTheUmaskAndAnExistingOneIsLeftAlone) {
+  testing::ScratchFolder scratch("mljob-files");
+  for (mode_t mask : {mode_t{0}, mode_t{022}, mode_t{0277}}) {
+    Umask umask(mask);
+    fs::path file = scratch.path() / ("study-" + std::to_string(mask) + ".db");
+    create_private_file(file);
+    EXPECT_EQ(mode_of(file), 0600u) << "umask " << std::oct << mask;
+    EXPECT_EQ(contents(file), "");
+  }
+  fs::path existing = scratch.path() / "metrics.db";
+  std::ofstream(existing) << "kept";
+  fs::permissions(existing, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+  create_private_file(existing);
+  EXPECT_EQ(contents(existing), "kept");
+  EXPECT_EQ(mode_of(existing), 0640u);
+  EXPECT_THROW(create_private_file(scratch.path() / "no-such-folder" / "x.db"), std::system_error);
+}
+
 TEST(WriteAtomically, ATemporaryLeftBehindWithAWideModeIsNarrowed) {
   testing::ScratchFolder scratch("mljob-files");
   fs::path file = scratch.path() / "job.sbatch";

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/files.h"
+
 namespace mljob::metrics {
 namespace {
 
@@ -82,6 +84,7 @@ MetricsDb::MetricsDb(const std::filesystem::path& file, bool writable) : file_(f
   // A reader opens the file for writing when it may: a collector killed inside a transaction
   // (SIGKILL at the end of a time limit) leaves a hot journal, and only a connection that can
   // write rolls it back; a read-only one would fail until then. It writes nothing else.
+  if (writable) create_private_file(file);  // 0600 whatever the umask: it holds the job's metrics
   int flags = writable ? (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
                        : (::access(file.c_str(), W_OK) == 0 ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY);
   if (sqlite3_open_v2(file.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
