@@ -96,7 +96,9 @@ class TwoUsers(ClusterTestCase):
             self.assertEqual(snapshot(os.path.join(self.home, "jobs", name)), before[name], f"{name} changed")
         self.mljob("cancel", job_id)
         self.mljob("cancel", study_id)
-        self.assertEqual(self.wait_for_state(job_id, {"CANCELLED"})["state"], "CANCELLED")
+        cancelled = self.wait_for_state(job_id, {"CANCELLED"})
+        # errorMessage says why a job was cancelled, and by whom: Alice, not Bob.
+        self.assertIn(f"cancelled by user {USER}", cancelled.get("errorMessage", ""), cancelled)
         self.wait_for_state(study_id, {"CANCELLED"})
 
     def test_one_job_id_for_two_users_names_two_jobs(self):

@@ -67,6 +67,13 @@ class WalkingPath(ClusterTestCase):
         self.assertEqual(len(rows), 1)
         self.assertIn("ROLE master:0", self.output_of(job_id))
 
+    def test_fields_the_cluster_does_not_act_on_are_said(self):
+        # region has no meaning on one Slurm cluster: accepted, as gcloud takes it, and said.
+        job_id = self.unique_id("region")
+        result = self.submit_example(job_id, "--scale-tier", "BASIC", "--region", "us-central1")
+        self.assertIn("mljob: warning: trainingInput.region: value 'us-central1': ignored", result.stderr)
+        self.assertEqual(self.wait_for_state(job_id, {"SUCCEEDED", "FAILED"})["state"], "SUCCEEDED")
+
 
 class Operations(ClusterTestCase):
     def test_list_filters_and_pages(self):
