@@ -32,20 +32,27 @@ std::string cloud_state(const std::string& slurm_state) {
   return "STATE_UNSPECIFIED";
 }
 
+// "was" for "The master", "were" for "The 4 workers" (a role of several replicas).
+std::string was(const std::string& who) {
+  std::size_t digits = who.find_first_of("0123456789");
+  bool several = digits == 4 && who.compare(4, 2, "1 ") != 0;  // "The N ...", N not 1
+  return several ? " were " : " was ";
+}
+
 // Slurm's reasons, said plainly.
 std::string explain(const AccountingRecord& r, const std::string& who) {
   const std::string& s = r.state;
-  if (s == "TIMEOUT") return who + " reached its time limit and was stopped";
+  if (s == "TIMEOUT") return who + " reached its time limit and" + was(who) + "stopped";
   if (s == "NODE_FAIL") return who + " failed because a node it ran on failed";
   if (s == "OUT_OF_MEMORY") return who + " ran out of memory (it used more than its machine type allows)";
-  if (s == "PREEMPTED") return who + " was preempted by a higher-priority job";
+  if (s == "PREEMPTED") return who + was(who) + "preempted by a higher-priority job";
   if (s == "BOOT_FAIL") return who + " could not start: a node failed to boot";
   if (s == "DEADLINE" && !r.start_time) {
     return "The job was removed before it started: it could not start within its maximum wait time "
            "(scheduling.maxWaitTime)";
   }
   if (s == "DEADLINE") return who + " did not finish before its deadline (scheduling.maxWaitTime + maxRunningTime)";
-  if (r.exit_signal != 0) return who + " was killed by signal " + std::to_string(r.exit_signal);
+  if (r.exit_signal != 0) return who + was(who) + "killed by signal " + std::to_string(r.exit_signal);
   // slurmctld's records (used while accounting catches up) carry no exit code.
   if (r.exit_code == 0) return who + " failed";
   return who + " exited with status " + std::to_string(r.exit_code);
@@ -80,6 +87,22 @@ std::vector<std::string> failures(const std::vector<AccountingRecord>& allocatio
     if (failed_step) problems.push_back(explain(*failed_step, who));
     else if (!ran_steps && failed_state(allocation.state)) problems.push_back(explain(allocation, who));
     else if (failed_state(allocation.state) && allocation.state != "FAILED") problems.push_back(explain(allocation, who));
+  }
+  return problems;
+}
+
+// The replicas whose steps Slurm cancelled in a job that failed. srun's --kill-on-bad-exit
+// cancels a step as soon as one of its tasks fails; when the step's other tasks were still
+// running, accounting keeps the step as CANCELLED by the signal and the failing task's exit
+// status is lost. Such a step is then the only trace of where the job failed, better than the
+// batch script's status, which every component's allocation repeats.
+std::vector<std::string> cancelled_replicas(const std::vector<AccountingRecord>& steps,
+                                            const std::vector<std::string>& component_roles) {
+  std::vector<std::string> problems;
+  std::set<int> named;
+  for (const auto& step : steps) {
+    if (step.state != "CANCELLED" || !named.insert(step.het_component).second) continue;
+    problems.push_back(explain(step, "The " + role_of(component_roles, step.het_component)));
   }
   return problems;
 }
@@ -177,6 +200,7 @@ JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector
   if (status.state == "CANCELLED") problems.push_back(cancellation(master, cancel_requested));
   if (status.state == "CANCELLING") problems.push_back(cancel_requested_message());
   for (auto& failure : failures(allocations, steps, component_roles)) problems.push_back(std::move(failure));
+  if (status.state == "FAILED" && problems.empty()) problems = cancelled_replicas(steps, component_roles);
   // A failed job always says why, even when no replica's own record explains it.
   if (status.state == "FAILED" && problems.empty()) problems.push_back(explain(master, "The " + role_of(component_roles, master.het_component)));
   for (const auto& problem : problems) {

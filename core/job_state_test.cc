@@ -46,6 +46,23 @@ TEST(JobState, RecordedWorkerFailureBlamesOnlyTheWorkers) {
   EXPECT_EQ(status.error_message, "The 4 workers exited with status 3.");
 }
 
+TEST(JobState, AWorkerStepCancelledByItsFailureIsNamedNotTheMaster) {
+  // Seen on the local cluster: two workers exited 3 while the other two still started, srun
+  // cancelled the workers' step (0:15), and every allocation repeats the batch script's 15.
+  auto step = [](int index, const std::string& state, int signal) {
+    AccountingRecord r = component(index, state);
+    r.job_id += ".0";
+    r.step = "0";
+    r.exit_signal = signal;
+    return r;
+  };
+  auto status = derive_status({component(0, "FAILED", 15), step(0, "COMPLETED", 0), component(1, "FAILED", 15),
+                               step(1, "CANCELLED", 15), component(2, "FAILED", 15), step(2, "COMPLETED", 0)},
+                              kRoles, false);
+  EXPECT_EQ(status.state, "FAILED");
+  EXPECT_EQ(status.error_message, "The 4 workers were killed by signal 15.");
+}
+
 TEST(JobState, OneRowBeforeTheComponentsAreAccounted) {
   // Slurm 22.05 first records an ended het job as one plain row.
   AccountingRecord only = component(0, "COMPLETED");
