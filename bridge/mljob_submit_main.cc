@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "bridge/cli.h"
+#include "bridge/job_view.h"
 #include "bridge/output_tail.h"
 #include "core/job_store.h"
 #include "core/spec_error.h"
@@ -64,8 +65,11 @@ int wait_and_report(const std::string& job_id, const WrapperFlags& flags) {
     if (flags.stream_logs) output.print_new(std::cerr);
   });
   if (flags.stream_logs) output.print_new(std::cerr);
-  const std::string& format = flags.format;
-  if (format == "json") std::cout << job.dump() << std::endl;
+  if (flags.format == "json") {
+    // The Job resource as describe gives it: a study's trials and a job's metrics included.
+    auto record = JobStore::from_environment().load(job_id);
+    std::cout << (record ? cli::job_resource(*record, SlurmClient{}) : job).dump() << std::endl;
+  }
   if (job["state"] != "SUCCEEDED") {
     std::cerr << "mljob-submit: " << job_id << " ended " << job["state"].get<std::string>();
     if (job.contains("errorMessage")) std::cerr << ": " << job["errorMessage"].get<std::string>();

@@ -78,9 +78,13 @@ def cluster_environment(user=USER):
     return env
 
 
+# By its path: a test may give the user a PATH without it.
+SETPRIV = shutil.which("setpriv") or "/usr/bin/setpriv"
+
+
 def as_user(argv, user=USER):
     """`argv` run as `user`: their uid, primary group and supplementary groups, nothing of root's."""
-    return ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--", *argv]
+    return [SETPRIV, f"--reuid={user}", f"--regid={user}", "--init-groups", "--", *argv]
 
 
 def user_folder(prefix, user=USER):

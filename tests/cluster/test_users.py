@@ -7,6 +7,7 @@ import os
 import pwd
 import stat
 import subprocess
+import time
 
 from harness import MLJOB, OTHER_USER, TRAINER, USER, ClusterTestCase, as_user, cluster_environment, user_folder
 
@@ -97,7 +98,12 @@ class TwoUsers(ClusterTestCase):
         self.mljob("cancel", job_id)
         self.mljob("cancel", study_id)
         cancelled = self.wait_for_state(job_id, {"CANCELLED"})
-        # errorMessage says why a job was cancelled, and by whom: Alice, not Bob.
+        # errorMessage says why a job was cancelled, and by whom (Alice, not Bob) once accounting
+        # has the job's end: slurmctld's first answer does not say who.
+        deadline = time.time() + 60
+        while "by user" not in cancelled.get("errorMessage", "") and time.time() < deadline:
+            time.sleep(1)
+            cancelled = self.describe(job_id)
         self.assertIn(f"cancelled by user {USER}", cancelled.get("errorMessage", ""), cancelled)
         self.wait_for_state(study_id, {"CANCELLED"})
 

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import unittest
 
 import subprocess
@@ -200,8 +201,10 @@ class LabScripts(ClusterTestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout, job_id + "\n")
         self.assertIn("master:0 done", result.stderr)
+        # A trainer that fails at once (its argument parser refuses the epochs).
         failed = self.submit("--stream-logs", "--format", "json", self.unique_id("labstreamfail"), "--scale-tier",
-                             "BASIC", "--module-name", "trainer.task", "--package-path", TRAINER, "--", "--fail")
+                             "BASIC", "--module-name", "trainer.task", "--package-path", TRAINER, "--",
+                             "--epochs", "many")
         self.assertEqual(failed.returncode, 1, failed.stderr)
         self.assertEqual(json.loads(failed.stdout)["state"], "FAILED")
         refused = self.submit("--dry-run", self.unique_id("labdry"), "--scale-tier", "BASIC", "--module-name", "t")
@@ -215,6 +218,9 @@ class LabScripts(ClusterTestCase):
                                                    "--", "--epochs", "600", "--sleep", "1"]),
                                    env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60  # until the submit has made the job's record
+        while not os.path.exists(os.path.join(self.home, "jobs", job_id, "job.json")) and time.time() < deadline:
+            time.sleep(0.2)
         self.wait_for_state(job_id, {"RUNNING"})
         self.mljob("cancel", job_id)
         out, err = waiting.communicate(timeout=120)
