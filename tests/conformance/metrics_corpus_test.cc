@@ -102,7 +102,7 @@ TEST(MetricsSpec, EveryFfdlManifestInTheCorpusParses) {
   EXPECT_GE(parsed, 10);
 }
 
-TEST(MetricsSpec, SageMakerDefinitionsFromTheCorpusAndTheirLimits) {
+TEST(MetricsSpec, SageMakerDefinitionsFromTheCorpus) {
   json definitions = read_json(corpus_path("sagemaker/extracted/aws-docs/training-metrics.MetricDefinitions.json"));
   auto parsed = parse_metric_definitions(definitions, "MetricDefinitions", nullptr);
   ASSERT_EQ(parsed.size(), 2u);
