@@ -25,25 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Sets an environment variable for the life of the object, then puts back what was there.
-class ScopedEnvironment {
- public:
-  ScopedEnvironment(std::string name, const std::string& value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) saved_ = old;
-    ::setenv(name_.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnvironment() {
-    if (saved_) ::setenv(name_.c_str(), saved_->c_str(), 1);
-    else ::unsetenv(name_.c_str());
-  }
-  ScopedEnvironment(const ScopedEnvironment&) = delete;
-  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> saved_;
-};
-
 // Everything std::cout receives while alive.
 class CapturedStdout {
  public:
@@ -90,9 +71,9 @@ class FakeSlurm : public ::testing::Test {
 
   mljob::testing::ScratchFolder scratch_{"mljob-job-view"};
   fs::path bin_ = scratch_.path() / "bin";
-  ScopedEnvironment path_{"PATH", bin_.string() + ":" + std::getenv("PATH")};
-  ScopedEnvironment home_{"MLJOB_HOME", (scratch_.path() / "home").string()};
-  ScopedEnvironment no_libslurm_{"SLURM_CONF", ""};  // libslurm unused: squeue answers for slurmctld
+  testing::ScopedVariable path_{"PATH", bin_.string() + ":" + std::getenv("PATH")};
+  testing::ScopedVariable home_{"MLJOB_HOME", (scratch_.path() / "home").string()};
+  testing::ScopedVariable no_libslurm_{"SLURM_CONF", ""};  // libslurm unused: squeue answers for slurmctld
   JobStore store_ = JobStore::from_environment();
 
  private:

@@ -11,27 +11,9 @@
 #include <optional>
 #include <string>
 
+#include "core/test_support.h"
+
 namespace mljob::testing {
-
-// Sets (or, with nullopt, unsets) an environment variable while alive.
-class ScopedVariable {
- public:
-  ScopedVariable(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) saved_ = old;
-    if (value) ::setenv(name_.c_str(), value->c_str(), 1);
-    else ::unsetenv(name_.c_str());
-  }
-  ~ScopedVariable() {
-    if (saved_) ::setenv(name_.c_str(), saved_->c_str(), 1);
-    else ::unsetenv(name_.c_str());
-  }
-  ScopedVariable(const ScopedVariable&) = delete;
-  ScopedVariable& operator=(const ScopedVariable&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> saved_;
-};
 
 // Runs the test in `folder` while alive, as a user who ran mljob there.
 class ScopedWorkingFolder {

@@ -67,25 +67,6 @@ mode_t mode_of(const fs::path& path) {
   return status.st_mode & 07777;
 }
 
-// Sets an environment variable (or unsets it: nullptr) for the test's scope.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) saved_ = old;
-    if (value) ::setenv(name, value, 1);
-    else ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (saved_) ::setenv(name_.c_str(), saved_->c_str(), 1);
-    else ::unsetenv(name_.c_str());
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  std::string name_;
-  std::optional<std::string> saved_;
-};
 
 TEST(JobStore, FoldersAndRecordsAreTheOwnersAloneWhateverTheUmask) {
   testing::ScratchFolder scratch("mljob-store");
@@ -118,7 +99,7 @@ TEST(JobStore, AStoreOthersMayWriteIsRefused) {
   testing::ScratchFolder scratch("mljob-store");
   fs::path home = scratch.path() / "shared";
   fs::create_directory(home);
-  ScopedEnv env("MLJOB_HOME", home.c_str());
+  testing::ScopedVariable env("MLJOB_HOME", home.string());
   fs::permissions(home, fs::perms::owner_all | fs::perms::group_all);
   expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "is writable by group");
   expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "would let each rewrite the others' job scripts");
@@ -131,8 +112,8 @@ TEST(JobStore, AStoreOthersMayWriteIsRefused) {
 }
 
 TEST(JobStore, ThereIsNoSharedStoreWhenHomeIsUnset) {
-  ScopedEnv no_store("MLJOB_HOME", nullptr);
-  ScopedEnv no_home("HOME", nullptr);
+  testing::ScopedVariable no_store("MLJOB_HOME", std::nullopt);
+  testing::ScopedVariable no_home("HOME", std::nullopt);
   expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "neither is HOME");
 }
 

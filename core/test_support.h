@@ -9,13 +9,35 @@
 #include <csignal>
 
 #include <filesystem>
+#include <cstdlib>
 #include <functional>
+#include <optional>
 #include <string>
 #include <system_error>
 
 #include "core/spec_error.h"
 
 namespace mljob::testing {
+
+// Sets (or, with nullopt, unsets) an environment variable while alive.
+class ScopedVariable {
+ public:
+  ScopedVariable(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
+    if (const char* old = std::getenv(name_.c_str())) saved_ = old;
+    if (value) ::setenv(name_.c_str(), value->c_str(), 1);
+    else ::unsetenv(name_.c_str());
+  }
+  ~ScopedVariable() {
+    if (saved_) ::setenv(name_.c_str(), saved_->c_str(), 1);
+    else ::unsetenv(name_.c_str());
+  }
+  ScopedVariable(const ScopedVariable&) = delete;
+  ScopedVariable& operator=(const ScopedVariable&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> saved_;
+};
 
 // Asserts that `action` throws a SpecError for `field` whose rule mentions `rule_part`.
 inline void expect_spec_error(const std::function<void()>& action, const std::string& field,
