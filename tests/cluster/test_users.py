@@ -32,8 +32,10 @@ def snapshot(folder):
     for path, _, names in os.walk(folder):
         for name in names:
             full = os.path.join(path, name)
-            if name in ("output.log", "metrics.db", "metrics.db-journal") or "/package/" in full:
-                continue  # written by the running job itself
+            # Written by the running job and by the study's controller as its trials report.
+            if name in ("output.log", "metrics.db", "metrics.db-journal", "study.db", "study.db-journal") \
+                    or "__pycache__" in full:
+                continue
             with open(full, "rb") as f:
                 files[os.path.relpath(full, folder)] = (f.read(), os.stat(full).st_mtime_ns)
     return files
