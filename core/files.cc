@@ -70,11 +70,8 @@ void write_private(int folder_fd, const fs::path& name, const std::string& text,
 std::string temporary_name(const fs::path& file) { return file.filename().string() + ".tmp." + std::to_string(::getpid()); }
 
 std::string user_name(uid_t uid) {
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) return "'" + std::string(found->pw_name) + "'";
-  return std::to_string(uid);
+  auto name = account_name(uid);
+  return name ? "'" + *name + "'" : std::to_string(uid);
 }
 
 std::string group_name(gid_t gid) {
@@ -169,6 +166,14 @@ void create_private_file(const fs::path& file) {
   int failed = ::fchmod(fd, kPrivateFileMode) != 0 ? errno : 0;
   ::close(fd);
   if (failed) throw std::system_error(failed, std::generic_category(), "cannot make " + file.string() + " private");
+}
+
+std::optional<std::string> account_name(uid_t uid) {
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) return std::string(found->pw_name);
+  return std::nullopt;
 }
 
 std::optional<std::string> why_not_own(const struct stat& status, uid_t user) {

@@ -42,6 +42,9 @@ void make_private_folder(const std::filesystem::path& folder);
 // std::system_error naming the file on failure.
 void create_private_file(const std::filesystem::path& file);
 
+// The name of the account with this UID, or nullopt where this machine cannot name it.
+std::optional<std::string> account_name(uid_t uid);
+
 // Why a file or folder with this status is not `user`'s alone: "belongs to user 'bob'", "is
 // writable by group 'lab'", "is writable by every user"; nullopt when `user` owns it and no one
 // else may write it. Only writing matters here: what may be trusted is what no one else could

@@ -1,7 +1,5 @@
 #include "core/job_state.h"
 
-#include <pwd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <ctime>
@@ -9,6 +7,8 @@
 #include <mutex>
 #include <set>
 #include <vector>
+
+#include "core/files.h"
 
 namespace mljob {
 namespace {
@@ -114,13 +114,8 @@ std::string user_called(std::uint32_t uid) {
   static std::map<std::uint32_t, std::string> known;
   std::lock_guard lock(guard);
   if (auto found = known.find(uid); found != known.end()) return found->second;
-  passwd entry{};
-  passwd* found = nullptr;
-  std::vector<char> buffer(16384);
   std::string name = "uid " + std::to_string(uid);
-  if (::getpwuid_r(static_cast<uid_t>(uid), &entry, buffer.data(), buffer.size(), &found) == 0 && found) {
-    name = std::string(found->pw_name) + " (" + name + ")";
-  }
+  if (auto account = account_name(static_cast<uid_t>(uid))) name = *account + " (" + name + ")";
   return known[uid] = name;
 }
 

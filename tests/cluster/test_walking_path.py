@@ -191,7 +191,8 @@ class LabScripts(ClusterTestCase):
         self.assertEqual(sorted(int(t["trialId"]) for t in trials), [1, 2, 3], study)
         self.assertTrue(all(t["state"] == "SUCCEEDED" for t in trials), trials)
         self.assertEqual(study["trainingOutput"]["completedTrialCount"], "3")
-        script = open(os.path.join(self.home, "jobs", study_id, "controller.sbatch")).read()
+        with open(os.path.join(self.home, "jobs", study_id, "controller.sbatch")) as controller:
+            script = controller.read()
         self.assertRegex(script, r"\nexec '[^']*/mljob' study run ")
 
     def test_stream_logs_go_to_stderr_and_stdout_keeps_the_job_id(self):
