@@ -63,6 +63,23 @@ TEST(JobState, AWorkerStepCancelledByItsFailureIsNamedNotTheMaster) {
   EXPECT_EQ(status.error_message, "The 4 workers were killed by signal 15.");
 }
 
+TEST(JobState, EveryStepSrunCutShortIsNamedInComponentOrder) {
+  // Seen in CI: the workers failed and srun's --kill-on-bad-exit cancelled the parameter
+  // servers' part of the step too; accounting keeps 0:15 for both and no task's own status, so
+  // both are named, workers first, and the master (which ended by itself) is not.
+  auto step = [](int index, const std::string& state, int signal) {
+    AccountingRecord r = component(index, state);
+    r.job_id += ".0";
+    r.step = "0";
+    r.exit_signal = signal;
+    return r;
+  };
+  auto status = derive_status({component(0, "FAILED", 15), step(0, "COMPLETED", 0), component(1, "FAILED", 15),
+                               step(1, "CANCELLED", 15), component(2, "FAILED", 15), step(2, "CANCELLED", 15)},
+                              kRoles, false);
+  EXPECT_EQ(status.error_message, "The 4 workers were killed by signal 15; The 3 ps were killed by signal 15.");
+}
+
 TEST(JobState, OneRowBeforeTheComponentsAreAccounted) {
   // Slurm 22.05 first records an ended het job as one plain row.
   AccountingRecord only = component(0, "COMPLETED");
