@@ -71,7 +71,7 @@ int check_tiers(const std::string& catalog_file);
 
 // Prints `value` as YAML (default) or JSON.
 void print_formatted(const nlohmann::json& value, const std::string& format);
-// Throws SpecError on --format unless `format` is one of `allowed`.
+// Throws InputError on --format unless `format` is one of `allowed`.
 void require_format(const std::string& format, const std::vector<std::string>& allowed);
 // One row per job: id, state, times, ML units and error, in aligned columns.
 void print_job_table(const std::vector<nlohmann::json>& jobs);

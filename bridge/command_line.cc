@@ -1,6 +1,6 @@
 #include "bridge/command_line.h"
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob::cli {
 
@@ -19,7 +19,7 @@ po::variables_map parse_command_line(const Arguments& args, const po::options_de
     po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
     po::notify(vm);
   } catch (const po::error& e) {
-    throw SpecError("command line", "", e.what());
+    throw InputError("command line", "", e.what());
   }
   return vm;
 }

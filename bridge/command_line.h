@@ -11,7 +11,7 @@ namespace mljob::cli {
 
 // Parses `args` against `flags` (a command's options, as --help shows them). With `job_id`,
 // one positional argument is accepted and stored there. A malformed command line is a
-// SpecError (exit 2); whether the JOB_ID is required is left to the caller.
+// InputError (exit 2); whether the JOB_ID is required is left to the caller.
 boost::program_options::variables_map parse_command_line(const Arguments& args,
                                                          const boost::program_options::options_description& flags,
                                                          std::string* job_id);

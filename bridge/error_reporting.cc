@@ -1,9 +1,9 @@
 #include <iostream>
 
 #include "bridge/cli.h"
-#include "core/interruption.h"
+#include "base/interruption.h"
 #include "core/slurm_client.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::cli {
@@ -11,11 +11,11 @@ namespace mljob::cli {
 int run_reporting_errors(const std::string& program, const std::function<int()>& command) {
   try {
     return command();
-  } catch (const SpecError& e) {
+  } catch (const InputError& e) {
     std::cerr << program << ": error: " << e.what() << "\n";
     return kExitBadInput;
   } catch (const Interrupted& e) {
-    // Thrown only where what was begun has been undone (core/interruption.h).
+    // Thrown only where what was begun has been undone (base/interruption.h).
     std::cerr << program << ": " << e.what() << ": nothing was submitted\n";
     return 128 + e.signal();
   } catch (const tiers::CatalogError& e) {

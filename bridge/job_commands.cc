@@ -17,7 +17,7 @@
 #include "core/job_state.h"
 #include "core/spec_parser.h"
 #include "core/validation.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob::cli {
 namespace {
@@ -44,14 +44,14 @@ bool parse_common(const Arguments& args, const std::string& usage, bool wants_jo
     std::cout << options << "\n";
     return false;
   }
-  if (wants_job_id && flags.job_id.empty()) throw SpecError("JOB_ID", "", "is required");
+  if (wants_job_id && flags.job_id.empty()) throw InputError("JOB_ID", "", "is required");
   require_format(flags.format, formats);
   return true;
 }
 
 JobRecord load_or_fail(const JobStore& store, const std::string& job_id) {
   auto record = store.load(job_id);
-  if (!record) throw SpecError("JOB_ID", job_id, "no such job among yours (in " + store.root().string() + ")");
+  if (!record) throw InputError("JOB_ID", job_id, "no such job among yours (in " + store.root().string() + ")");
   return *record;
 }
 
@@ -67,7 +67,7 @@ int describe(const Arguments& args) {
   if (flags.format == "sagemaker") {
     // A study as SageMaker's DescribeHyperParameterTuningJob shows it, in JSON.
     auto sagemaker = sagemaker_study_output(resource, record);
-    if (!sagemaker) throw SpecError("--format", "sagemaker", "is for tuning studies; " + flags.job_id + " is a single training job");
+    if (!sagemaker) throw InputError("--format", "sagemaker", "is for tuning studies; " + flags.job_id + " is a single training job");
     std::cout << sagemaker->dump(2) << "\n";
     return kExitOk;
   }
@@ -95,13 +95,13 @@ int list(const Arguments& args) {
     return kExitOk;
   }
   require_format(format, {"table", "yaml", "json"});
-  if (limit < 0) throw SpecError("--limit", std::to_string(limit), "must not be negative");
-  if (page_size < 0) throw SpecError("--page-size", std::to_string(page_size), "must not be negative");
+  if (limit < 0) throw InputError("--limit", std::to_string(limit), "must not be negative");
+  if (page_size < 0) throw InputError("--page-size", std::to_string(page_size), "must not be negative");
   // The token is the position of the page's first job in the sorted, filtered list.
   std::size_t first = 0;
   if (!page_token.empty()) {
     if (page_token.find_first_not_of("0123456789") != std::string::npos || page_token.size() > 9)
-      throw SpecError("--page-token", page_token, "is not a token that mljob list gave out");
+      throw InputError("--page-token", page_token, "is not a token that mljob list gave out");
     first = std::stoul(page_token);
   }
   JobFilter filter = JobFilter::parse(filter_text);
@@ -142,16 +142,16 @@ int update(const Arguments& args) {
     std::cout << options << "\n";
     return kExitOk;
   }
-  if (job_id.empty()) throw SpecError("JOB_ID", "", "is required");
+  if (job_id.empty()) throw InputError("JOB_ID", "", "is required");
   if (update_labels.empty() && remove_labels.empty())
-    throw SpecError("--update-labels", "", "give --update-labels or --remove-labels (nothing to update)");
+    throw InputError("--update-labels", "", "give --update-labels or --remove-labels (nothing to update)");
 
   JobStore store = JobStore::from_environment();
   JobStore::Lock lock = store.lock(job_id);  // read, compare and write as one step
   JobRecord record = load_or_fail(store, job_id);
   std::string current = job_etag(record.job);
   if (!etag.empty() && etag != current) {
-    throw SpecError("--etag", etag, "is stale: the job changed since it was read (its etag is now " + current +
+    throw InputError("--etag", etag, "is stale: the job changed since it was read (its etag is now " + current +
                                         "); describe it again and retry");
   }
   nlohmann::json& labels = record.job["labels"];
@@ -161,7 +161,7 @@ int update(const Arguments& args) {
   std::istringstream updates(update_labels);
   for (std::string item; std::getline(updates, item, ',');) {
     auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) throw SpecError("--update-labels", update_labels, "must be KEY=VALUE,...");
+    if (eq == std::string::npos || eq == 0) throw InputError("--update-labels", update_labels, "must be KEY=VALUE,...");
     labels[item.substr(0, eq)] = item.substr(eq + 1);
   }
   if (labels.empty()) record.job.erase("labels");

@@ -9,7 +9,7 @@
 
 #include "bridge/cli.h"
 #include "bridge/test_environment.h"
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob::cli {
 namespace {

@@ -15,7 +15,7 @@
 #include "bridge/cli.h"
 #include "bridge/study_files.h"
 #include "core/job_state.h"
-#include "core/test_support.h"
+#include "base/test_support.h"
 #include "tuner/hyperparameter_spec.h"
 #include "tuner/study.h"
 
@@ -157,8 +157,8 @@ TEST_F(FakeSlurm, SubmitInJsonPrintsTheJobResourceAsDescribeDoes) {
 }
 
 TEST_F(FakeSlurm, SubmitFormatIsYamlOrJsonAndOnlyWhereAResourceIsSubmitted) {
-  mljob::testing::expect_spec_error([] { submit_training(submit_args("x1", {"--format", "xml"})); }, "--format", "one of yaml, json");
-  mljob::testing::expect_spec_error([] { submit_training(submit_args("x2", {"--format", "json", "--dry-run"})); }, "--format",
+  mljob::testing::expect_input_error([] { submit_training(submit_args("x1", {"--format", "xml"})); }, "--format", "one of yaml, json");
+  mljob::testing::expect_input_error([] { submit_training(submit_args("x2", {"--format", "json", "--dry-run"})); }, "--format",
                                     "--dry-run does not submit");
   EXPECT_FALSE(fs::exists(store_.root() / "jobs" / "x1"));
 }

@@ -13,7 +13,7 @@
 #include "bridge/command_line.h"
 #include "bridge/job_view.h"
 #include "core/job_state.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob::cli {
 namespace {
@@ -65,8 +65,8 @@ LogFlags parse(const Arguments& args) {
     std::cout << options << "\n";
     std::exit(kExitOk);
   }
-  if (flags.job_id.empty()) throw SpecError("JOB_ID", "", "is required");
-  if (vm.count("tail") && flags.tail < 0) throw SpecError("--tail", std::to_string(flags.tail), "must not be negative");
+  if (flags.job_id.empty()) throw InputError("JOB_ID", "", "is required");
+  if (vm.count("tail") && flags.tail < 0) throw InputError("--tail", std::to_string(flags.tail), "must not be negative");
   return flags;
 }
 
@@ -85,7 +85,7 @@ int stream_logs(const Arguments& args) {
   }
   JobStore store = JobStore::from_environment();
   auto record = store.load(flags.job_id);
-  if (!record) throw SpecError("JOB_ID", flags.job_id, "no such job among yours (in " + store.root().string() + ")");
+  if (!record) throw InputError("JOB_ID", flags.job_id, "no such job among yours (in " + store.root().string() + ")");
   std::ifstream log(record->folder / "output.log");
 
   // What is there now: kept to the last --tail lines (memory bounded by N, not by the log).

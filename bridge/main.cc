@@ -5,7 +5,7 @@
 #include "bridge/cli.h"
 #include "bridge/study_controller.h"
 #include "bridge/study_views.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "tuner/study_command.h"
 
 namespace {
@@ -53,7 +53,7 @@ int dispatch(const std::vector<std::string>& argv) {
   cli::Arguments rest(argv.begin() + 1, argv.end());
   if (command == "submit") {
     if (rest.empty() || rest[0] != "training") {
-      throw SpecError("submit", rest.empty() ? "" : rest[0], "only 'mljob submit training JOB_ID ...' is supported");
+      throw InputError("submit", rest.empty() ? "" : rest[0], "only 'mljob submit training JOB_ID ...' is supported");
     }
     return cli::submit_training(cli::Arguments(rest.begin() + 1, rest.end()));
   }
@@ -62,7 +62,7 @@ int dispatch(const std::vector<std::string>& argv) {
       {"study", study},
       {"report", cli::report_study}};
   auto found = commands.find(command);
-  if (found == commands.end()) throw SpecError("command", command, "is not an mljob command (see mljob --help)");
+  if (found == commands.end()) throw InputError("command", command, "is not an mljob command (see mljob --help)");
   return found->second(rest);
 }
 

@@ -15,9 +15,9 @@
 #include "bridge/job_view.h"
 #include "bridge/metrics_view.h"
 #include "core/job_state.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "metrics/metrics_store.h"
-#include "metrics/plot.h"
+#include "report/plot.h"
 
 namespace mljob::cli {
 namespace {
@@ -33,7 +33,7 @@ std::int64_t parse_time_ms(const std::string& text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return std::stoll(text) * 1000;
   std::tm parts{};
   const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
-  if (!rest) throw SpecError("--since", text, "must be an RFC 3339 time (2024-05-01T12:00:00Z) or seconds since the epoch");
+  if (!rest) throw InputError("--since", text, "must be an RFC 3339 time (2024-05-01T12:00:00Z) or seconds since the epoch");
   std::int64_t ms = static_cast<std::int64_t>(timegm(&parts)) * 1000;
   if (*rest == '.') {
     double fraction = std::strtod(rest, const_cast<char**>(&rest));
@@ -45,7 +45,7 @@ std::int64_t parse_time_ms(const std::string& text) {
   if (std::sscanf(rest, "%c%2d:%2d", &sign, &hours, &minutes) == 3 && (sign == '+' || sign == '-')) {
     return ms - (sign == '+' ? 1 : -1) * (hours * 3600 + minutes * 60) * 1000LL;
   }
-  throw SpecError("--since", text, "needs a time zone: Z or an offset such as +02:00");
+  throw InputError("--since", text, "needs a time zone: Z or an offset such as +02:00");
 }
 
 struct PagingFlags {
@@ -64,17 +64,17 @@ RecordQuery query_from(const po::variables_map& vm, const PagingFlags& flags) {
   if (vm.count("pos")) query.pos = vm["pos"].as<std::int64_t>();
   if (vm.count("limit")) {
     query.limit = vm["limit"].as<std::int64_t>();
-    if (*query.limit < 0) throw SpecError("--limit", std::to_string(*query.limit), "must not be negative");
+    if (*query.limit < 0) throw InputError("--limit", std::to_string(*query.limit), "must not be negative");
   }
   if (!flags.since.empty()) query.since_ms = parse_time_ms(flags.since);
   return query;
 }
 
 JobRecord load_job(const std::string& job_id) {
-  if (job_id.empty()) throw SpecError("JOB_ID", "", "is required");
+  if (job_id.empty()) throw InputError("JOB_ID", "", "is required");
   JobStore store = JobStore::from_environment();
   auto record = store.load(job_id);
-  if (!record) throw SpecError("JOB_ID", job_id, "no such job among yours (in " + store.root().string() + ")");
+  if (!record) throw InputError("JOB_ID", job_id, "no such job among yours (in " + store.root().string() + ")");
   return *record;
 }
 
@@ -153,10 +153,10 @@ int metrics_command(const Arguments& args) {
     return kExitOk;
   }
   if (flags.format != "table" && flags.format != "json" && flags.format != "csv") {
-    throw SpecError("--format", flags.format, "must be table, json or csv");
+    throw InputError("--format", flags.format, "must be table, json or csv");
   }
   bool svg = plot.ends_with(".svg"), html = plot.ends_with(".html") || plot.ends_with(".htm");
-  if (!plot.empty() && !svg && !html) throw SpecError("--plot", plot, "must name a .svg or .html file");
+  if (!plot.empty() && !svg && !html) throw InputError("--plot", plot, "must name a .svg or .html file");
   RecordQuery query = query_from(vm, flags);
   query.group = group;
   JobRecord record = load_job(flags.job_id);
@@ -167,10 +167,10 @@ int metrics_command(const Arguments& args) {
     print_metrics(records, flags.format);
     return kExitOk;
   }
-  auto panels = metrics::panels_from_records(records);
+  auto panels = report::panels_from_records(records);
   std::string title = "mljob job " + flags.job_id + (group.empty() ? "" : " (group " + group + ")");
   std::ofstream out(plot);
-  out << (svg ? metrics::render_svg(panels, title) : metrics::render_html(panels, title));
+  out << (svg ? report::render_svg(panels, title) : report::render_html(panels, title));
   if (!out) throw std::runtime_error("cannot write " + plot);
   std::cerr << "Wrote " << plot << ": " << panels.size() << " metric(s) from " << records.size() << " record(s)\n";
   return kExitOk;
@@ -191,7 +191,7 @@ int logs_command(const Arguments& args) {
     std::cout << options << "\n";
     return kExitOk;
   }
-  if (flags.format != "text" && flags.format != "json") throw SpecError("--format", flags.format, "must be text or json");
+  if (flags.format != "text" && flags.format != "json") throw InputError("--format", flags.format, "must be text or json");
   RecordQuery query = query_from(vm, flags);
   query.subid = replica;
   JobRecord record = load_job(flags.job_id);

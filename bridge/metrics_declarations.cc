@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "bridge/sibling_program.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob::cli {
 
@@ -16,7 +16,7 @@ nlohmann::ordered_json metric_declarations(const Job& job) {
   if (hyperparameters.is_object() && hyperparameters.contains("hyperparameterMetricTag")) {
     const auto& tag = hyperparameters["hyperparameterMetricTag"];
     if (!tag.is_string()) {
-      throw SpecError("trainingInput.hyperparameters.hyperparameterMetricTag", tag.dump(), "must be a string");
+      throw InputError("trainingInput.hyperparameters.hyperparameterMetricTag", tag.dump(), "must be a string");
     }
     out["hyperparameterMetricTag"] = tag;
   }

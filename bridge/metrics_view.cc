@@ -6,7 +6,7 @@
 
 #include "core/job_state.h"
 #include "metrics/collector.h"
-#include "metrics/plot.h"
+#include "report/plot.h"
 
 namespace mljob::cli {
 namespace {
@@ -115,7 +115,7 @@ std::string objective_sparkline(const JobRecord& record) {
   if (values.empty()) return "";
   char last[32];
   std::snprintf(last, sizeof last, "%.6g", values.back());
-  std::string line = "objective " + name + ": " + metrics::sparkline(values) + " " + last;
+  std::string line = "objective " + name + ": " + report::sparkline(values) + " " + last;
   if (auto step = metrics::record_step(records.back())) line += " (step " + std::to_string(static_cast<long long>(*step)) + ")";
   return line;
 }

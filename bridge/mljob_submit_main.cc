@@ -9,7 +9,7 @@
 #include "bridge/job_view.h"
 #include "bridge/output_tail.h"
 #include "core/job_store.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace {
 
@@ -50,7 +50,7 @@ WrapperFlags parse(const std::vector<std::string>& argv) {
       flags.rest.push_back(arg);
     }
   }
-  if (flags.format != "text" && flags.format != "json") throw SpecError("--format", flags.format, "must be text or json");
+  if (flags.format != "text" && flags.format != "json") throw InputError("--format", flags.format, "must be text or json");
   return flags;
 }
 

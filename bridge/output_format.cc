@@ -5,8 +5,8 @@
 #include <iostream>
 
 #include "bridge/cli.h"
-#include "core/spec_error.h"
-#include "core/text.h"
+#include "base/input_error.h"
+#include "base/text.h"
 
 namespace mljob::cli {
 namespace {
@@ -52,7 +52,7 @@ void print_formatted(const nlohmann::json& value, const std::string& format) {
   } else if (format == "yaml" || format.empty()) {
     std::cout << to_yaml(value) << "\n";
   } else {
-    throw SpecError("--format", format, "must be yaml or json");
+    throw InputError("--format", format, "must be yaml or json");
   }
 }
 
@@ -62,7 +62,7 @@ void require_format(const std::string& format, const std::vector<std::string>& a
     if (name == format) return;
     listed += (listed.empty() ? "" : ", ") + name;
   }
-  throw SpecError("--format", format, "must be one of " + listed);
+  throw InputError("--format", format, "must be one of " + listed);
 }
 
 namespace {

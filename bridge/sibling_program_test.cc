@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "bridge/metrics_declarations.h"
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob::cli {
 namespace {

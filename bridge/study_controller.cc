@@ -20,14 +20,14 @@
 #include "bridge/study_files.h"
 #include "bridge/trial_launcher.h"
 #include "core/batch_script.h"
-#include "core/interruption.h"
+#include "base/interruption.h"
 #include "core/job_state.h"
 #include "core/process.h"
 #include "core/slurm_client.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "core/validation.h"
 #include "metrics/metrics_store.h"
-#include "metrics/plot.h"  // record_step
+#include "metrics/emetrics.h"  // record_step
 #include "tuner/hyperparameter_spec.h"
 #include "tuner/study.h"
 #include "tuner/trial_spec.h"
@@ -354,7 +354,7 @@ int try_lock_study(const fs::path& folder) {
 
 int lock_study(const fs::path& folder) {
   int fd = try_lock_study(folder);
-  if (fd < 0) throw SpecError("JOB_ID", folder.filename().string(), "another controller is running this study");
+  if (fd < 0) throw InputError("JOB_ID", folder.filename().string(), "another controller is running this study");
   return fd;
 }
 
@@ -364,14 +364,14 @@ std::string environment_value(const char* name) {
 }
 
 std::string job_id_argument(const Arguments& args, const std::string& usage) {
-  if (args.size() != 1 || args[0].empty() || args[0][0] == '-') throw SpecError("JOB_ID", args.empty() ? "" : args[0], "usage: " + usage);
+  if (args.size() != 1 || args[0].empty() || args[0][0] == '-') throw InputError("JOB_ID", args.empty() ? "" : args[0], "usage: " + usage);
   return args[0];
 }
 
 JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id) {
   auto record = store.load(job_id);
   if (!record || !is_study_folder(record->folder)) {
-    throw SpecError("JOB_ID", job_id, "is not one of your tuning studies");
+    throw InputError("JOB_ID", job_id, "is not one of your tuning studies");
   }
   return *record;
 }
@@ -381,11 +381,11 @@ JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id)
 Study previous_study(const JobStore& store, const std::string& job_id, const std::string& field) {
   try {
     check_job_id(job_id, field);  // a name, not a path: "../x" is no study of the user's
-  } catch (const SpecError& error) {
-    throw SpecError(field, job_id, "must name one of your tuning studies (it is not a job ID: " + error.rule() + ")");
+  } catch (const InputError& error) {
+    throw InputError(field, job_id, "must name one of your tuning studies (it is not a job ID: " + error.rule() + ")");
   }
   auto record = store.load(job_id);
-  if (!record || !is_study_folder(record->folder)) throw SpecError(field, job_id, "must name one of your tuning studies");
+  if (!record || !is_study_folder(record->folder)) throw InputError(field, job_id, "must name one of your tuning studies");
   return load_study(record->folder);
 }
 
@@ -395,7 +395,7 @@ void check_trial_job_ids(const std::string& study_id, std::size_t last_trial) {
   std::string last = tuner::trial_job_id(study_id, static_cast<int>(std::max<std::size_t>(last_trial, 1)));
   if (last.size() <= kMaxJobIdLength) return;
   std::size_t suffix = last.size() - study_id.size();
-  throw SpecError("jobId", study_id,
+  throw InputError("jobId", study_id,
                   "is too long for a study of " + std::to_string(last_trial) + " trials: each trial is a job <jobId>_trial_<n>, "
                   "whose ID must be at most " + std::to_string(kMaxJobIdLength) + " characters, so a study's job ID must be "
                   "at most " + std::to_string(kMaxJobIdLength - suffix) + " characters here");
@@ -512,7 +512,7 @@ int resume_study(const Arguments& args) {
   JobRecord record = study_record_or_fail(store, job_id);
   json resource = job_resources({record}, SlurmClient{}).front();
   if (!is_final_state(resource.value("state", ""))) {
-    throw SpecError("JOB_ID", job_id, "its controller (Slurm job " + record.slurm_job_id + ") is still " +
+    throw InputError("JOB_ID", job_id, "its controller (Slurm job " + record.slurm_job_id + ") is still " +
                                           resource.value("state", "") + "; resume a study whose controller ended");
   }
   record.slurm_job_id = submit_controller(store, job_id);

@@ -9,7 +9,7 @@
 #include "bridge/test_environment.h"
 #include "core/process.h"
 #include "core/spec_parser.h"
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob::cli {
 namespace {

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/files.h"
+#include "base/files.h"
 
 namespace mljob::cli {
 namespace {

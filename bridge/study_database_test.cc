@@ -12,7 +12,7 @@
 #include <sqlite3.h>
 
 #include "bridge/study_files.h"
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob::cli {
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-#include "core/files.h"  // write_atomically
+#include "base/files.h"  // write_atomically
 #include "tuner/study.h"
 
 namespace mljob::cli {

@@ -5,9 +5,9 @@
 
 #include "bridge/command_line.h"
 #include "bridge/study_files.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "tuner/sagemaker_output.h"
-#include "tuner/study_report.h"
+#include "report/study_report.h"
 
 namespace mljob::cli {
 
@@ -23,13 +23,13 @@ int report_study(const Arguments& args) {
     std::cout << options << "\n";
     return kExitOk;
   }
-  if (job_id.empty()) throw SpecError("JOB_ID", "", "is required: mljob report STUDY_JOB_ID --html FILE");
-  if (html.empty()) throw SpecError("--html", "", "is required: the file to write the report to");
+  if (job_id.empty()) throw InputError("JOB_ID", "", "is required: mljob report STUDY_JOB_ID --html FILE");
+  if (html.empty()) throw InputError("--html", "", "is required: the file to write the report to");
   auto record = JobStore::from_environment().load(job_id);
-  if (!record || !is_study_folder(record->folder)) throw SpecError("JOB_ID", job_id, "is not one of your tuning studies");
+  if (!record || !is_study_folder(record->folder)) throw InputError("JOB_ID", job_id, "is not one of your tuning studies");
   tuner::Study study = load_study(record->folder);
   std::ofstream out(html, std::ios::trunc);
-  out << tuner::render_study_report(study, "mljob study " + job_id);
+  out << report::render_study_report(study, "mljob study " + job_id);
   if (!out.flush()) throw std::runtime_error("cannot write " + html);
   std::cerr << "Wrote " << html << ": " << study.trials().size() << " trial(s) of study " << job_id << "\n";
   return kExitOk;

@@ -12,7 +12,7 @@
 
 namespace mljob::cli {
 
-// mljob report STUDY_JOB_ID --html FILE: the study drawn (tuner/study_report.h).
+// mljob report STUDY_JOB_ID --html FILE: the study drawn (report/study_report.h).
 int report_study(const Arguments& args);
 
 // A study's resource in SageMaker's DescribeHyperParameterTuningJob form (status, counters,

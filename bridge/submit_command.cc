@@ -15,14 +15,14 @@
 #include "bridge/metrics_declarations.h"
 #include "bridge/study_controller.h"
 #include "core/batch_script.h"
-#include "core/files.h"
+#include "base/files.h"
 #include "core/fit_check.h"
-#include "core/interruption.h"
+#include "base/interruption.h"
 #include "core/inventory_cache.h"
 #include "core/job_state.h"
 #include "core/package_stager.h"
 #include "core/planner.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "core/spec_parser.h"
 #include "core/validation.h"
 #include "tiers/catalog_cache.h"
@@ -96,13 +96,13 @@ AcceleratorConfig parse_accelerator(const std::string& flag, const std::string& 
         config.count = std::stoll(value, &used);
         if (used != value.size()) throw std::invalid_argument(value);
       } catch (const std::exception&) {
-        throw SpecError(flag, text, "count must be an integer, as in count=1,type=NVIDIA_TESLA_T4");
+        throw InputError(flag, text, "count must be an integer, as in count=1,type=NVIDIA_TESLA_T4");
       }
     } else {
-      throw SpecError(flag, text, "must be count=N,type=TYPE");
+      throw InputError(flag, text, "must be count=N,type=TYPE");
     }
   }
-  if (config.type.empty()) throw SpecError(flag, text, "needs type=TYPE, as in count=1,type=NVIDIA_TESLA_T4");
+  if (config.type.empty()) throw InputError(flag, text, "needs type=TYPE, as in count=1,type=NVIDIA_TESLA_T4");
   if (config.count == 0) config.count = 1;
   return config;
 }
@@ -113,7 +113,7 @@ std::map<std::string, std::string> parse_labels(const std::string& text) {
   std::string part;
   while (std::getline(parts, part, ',')) {
     auto eq = part.find('=');
-    if (eq == std::string::npos || eq == 0) throw SpecError("--labels", text, "must be KEY=VALUE,...");
+    if (eq == std::string::npos || eq == 0) throw InputError("--labels", text, "must be KEY=VALUE,...");
     labels[part.substr(0, eq)] = part.substr(eq + 1);
   }
   return labels;
@@ -224,7 +224,7 @@ void refuse_if_never_fits(const Job& job, const SlurmPlan& plan, const ClusterIn
   std::string rule = "this job can never start on this cluster: ";
   for (std::size_t i = 0; i < reasons.size(); ++i) rule += (i ? "; " : "") + reasons[i];
   const TrainingInput& in = job.training_input;
-  throw SpecError("trainingInput.scaleTier", in.scale_tier == "CUSTOM" ? "CUSTOM (" + in.master_type + ")" : in.scale_tier, rule);
+  throw InputError("trainingInput.scaleTier", in.scale_tier == "CUSTOM" ? "CUSTOM (" + in.master_type + ")" : in.scale_tier, rule);
 }
 
 // How old a cached `sinfo` answer may be to accept a plan on (see core/inventory_cache.h).
@@ -262,11 +262,11 @@ void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, co
     validate_against_catalog(trial, catalog);
     check_metric_declarations(trial);
     plan_job(trial, catalog, context);
-  } catch (const SpecError& error) {
+  } catch (const InputError& error) {
     // Machines from ResourceConfig are refused in the field the user wrote, not the one made of it.
     bool about_machines = error.field().starts_with("trainingInput.masterType") || error.field().starts_with("trainingInput.workerType");
     if (spec.trial_definition->instance_type.empty() || !about_machines) throw;
-    throw SpecError("trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType", error.value(), error.rule());
+    throw InputError("trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType", error.value(), error.rule());
   }
 }
 
@@ -301,7 +301,7 @@ SubmitFlags parse_flags(const Arguments& args) {
       for (std::string item; std::getline(items, item, ',');) if (!item.empty()) flags.packages.push_back(item);
     }
   }
-  if (flags.job_id.empty()) throw SpecError("JOB_ID", "", "is required: mljob submit training JOB_ID ...");
+  if (flags.job_id.empty()) throw InputError("JOB_ID", "", "is required: mljob submit training JOB_ID ...");
   return flags;
 }
 
@@ -355,7 +355,7 @@ CheckedSubmission check_submission(const Arguments& args) {
 }
 
 // Reserves the job's (or the study's) folder, fills it, submits it and records it. From the
-// reservation on, a Ctrl-C or SIGTERM undoes what is half-done (core/interruption.h); one that
+// reservation on, a Ctrl-C or SIGTERM undoes what is half-done (base/interruption.h); one that
 // comes once the job is submitted and recorded ends the command after it has said so.
 void submit_and_record(Job& job, bool study, const tiers::TierCatalog& catalog, const JobStore& store,
                        const SubmitFlags& flags, SubmitOutput output) {
@@ -416,7 +416,7 @@ SlurmPlan plan_training(const Arguments& args) {
 PreparedJob prepare_training(const Arguments& args) {
   CheckedSubmission checked = check_submission(args);
   Job& job = checked.job;
-  if (is_study(job)) throw SpecError("trainingInput.hyperparameters.params", "", "a job prepared on its own cannot be a study");
+  if (is_study(job)) throw InputError("trainingInput.hyperparameters.params", "", "a job prepared on its own cannot be a study");
   JobStore store = JobStore::from_environment();
   PlanContext context{(store.folder_of(job.job_id) / "job-dir").string(), {}};
   check_fit(job, plan_job(job, checked.catalog, context), SlurmClient{}, InventoryCache(store.root() / "cache", kInventoryMaxAge));
@@ -431,7 +431,7 @@ void check_submit_format(const SubmitFlags& flags) {
   if (flags.format.empty()) return;
   require_format(flags.format, {"yaml", "json"});
   if (flags.dry_run || flags.stream_logs) {
-    throw SpecError("--format", flags.format, std::string("prints the submitted Job resource, which ") +
+    throw InputError("--format", flags.format, std::string("prints the submitted Job resource, which ") +
                                                   (flags.dry_run ? "--dry-run does not submit" : "--stream-logs replaces with the job's output"));
   }
 }
@@ -449,7 +449,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   CheckedSubmission checked = check_submission(args);
   const SubmitFlags& flags = checked.flags;
   if (output != SubmitOutput::kHuman && (flags.dry_run || flags.stream_logs)) {
-    throw SpecError(flags.dry_run ? "--dry-run" : "--stream-logs", "", "is for `mljob submit training`; mljob-submit only submits (use --wait)");
+    throw InputError(flags.dry_run ? "--dry-run" : "--stream-logs", "", "is for `mljob submit training`; mljob-submit only submits (use --wait)");
   }
   check_submit_format(flags);
   Job& job = checked.job;

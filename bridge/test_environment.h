@@ -11,7 +11,7 @@
 #include <optional>
 #include <string>
 
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob::testing {
 

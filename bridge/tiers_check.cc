@@ -6,7 +6,7 @@
 #include "core/fit_check.h"
 #include "core/planner.h"
 #include "core/slurm_client.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::cli {
@@ -25,7 +25,7 @@ Job probe_job(const std::string& scale_tier, const std::string& master_type) {
 std::vector<std::string> check_probe(const Job& job, const tiers::TierCatalog& catalog, const ClusterInventory& cluster) {
   try {
     return reasons_plan_never_fits(plan_job(job, catalog, {"/probe", {}}), cluster);
-  } catch (const SpecError& e) {
+  } catch (const InputError& e) {
     return {e.value() + ": " + e.rule()};
   }
 }

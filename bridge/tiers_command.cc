@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "bridge/cli.h"
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::cli {
@@ -58,7 +58,7 @@ int tiers(const Arguments& args) {
     return args.empty() ? kExitBadInput : kExitOk;
   }
   if (args[0] == "check") return check_tiers(args.size() > 1 ? args[1] : "");
-  if (args[0] != "show") throw SpecError("tiers command", args[0], "must be 'show' or 'check'");
+  if (args[0] != "show") throw InputError("tiers command", args[0], "must be 'show' or 'check'");
   std::string file, format = "yaml";
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--format" && i + 1 < args.size()) format = args[++i];

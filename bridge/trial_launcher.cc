@@ -13,7 +13,7 @@
 #include "bridge/study_files.h"
 #include "core/batch_script.h"
 #include "core/process.h"
-#include "core/text.h"
+#include "base/text.h"
 #include "tuner/trial_spec.h"
 
 namespace mljob::cli {

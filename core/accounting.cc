@@ -1,5 +1,5 @@
 #include "core/accounting.h"
-#include "core/text.h"
+#include "base/text.h"
 
 #include <cctype>
 #include <limits>

@@ -1,5 +1,5 @@
 #include "core/cluster_inventory.h"
-#include "core/text.h"
+#include "base/text.h"
 
 #include <sstream>
 

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "core/files.h"
+#include "base/files.h"
 
 namespace mljob {
 namespace {

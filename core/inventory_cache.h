@@ -3,7 +3,7 @@
 // a cached answer but never refuses one on it: a refusal is always confirmed on a fresh answer,
 // so a stale cache can cost at most what no check costs (a job that waits), never a false "no".
 // It is read and written only while it is the user's own and no one else may write it
-// (core/files.h, read_cache_file): another user's answer could make a plan look as if it fits.
+// (base/files.h, read_cache_file): another user's answer could make a plan look as if it fits.
 #pragma once
 
 #include <chrono>

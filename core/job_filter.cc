@@ -3,7 +3,7 @@
 #include <functional>
 #include <regex>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob {
 namespace {
@@ -46,7 +46,7 @@ JobFilter JobFilter::parse(const std::string& text) {
   for (const auto& part : split_on_and(text)) {
     std::smatch match;
     if (!std::regex_match(part, match, term_pattern)) {
-      throw SpecError("--filter", part,
+      throw InputError("--filter", part,
                       "each term is FIELD=VALUE, FIELD!=VALUE or FIELD:VALUE over state, jobId or labels.KEY, "
                       "joined by AND");
     }

@@ -12,7 +12,7 @@ namespace mljob {
 
 class JobFilter {
  public:
-  // Throws SpecError naming --filter, the term and what is wrong with it.
+  // Throws InputError naming --filter, the term and what is wrong with it.
   static JobFilter parse(const std::string& text);
   bool matches(const nlohmann::json& job_resource) const;
 

@@ -1,6 +1,6 @@
 #include "core/job_filter.h"
 
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob {
 namespace {
@@ -18,8 +18,8 @@ TEST(JobFilter, Terms) {
 }
 
 TEST(JobFilter, BadTermsNameThemselves) {
-  testing::expect_spec_error([] { JobFilter::parse("state=RUNNING AND colour=red"); }, "--filter", "each term is");
-  testing::expect_spec_error([] { JobFilter::parse("state"); }, "--filter", "each term is");
+  testing::expect_input_error([] { JobFilter::parse("state=RUNNING AND colour=red"); }, "--filter", "each term is");
+  testing::expect_input_error([] { JobFilter::parse("state"); }, "--filter", "each term is");
 }
 
 TEST(JobEtag, ChangesWithTheLabelsOnly) {

@@ -8,7 +8,7 @@
 #include <set>
 #include <vector>
 
-#include "core/files.h"
+#include "base/files.h"
 
 namespace mljob {
 namespace {

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <system_error>
 
-#include "core/files.h"
-#include "core/spec_error.h"
+#include "base/files.h"
+#include "base/input_error.h"
 #include "core/validation.h"
 
 namespace mljob {
@@ -44,14 +44,14 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
 fs::path store_path_from_environment() {
   if (const char* home = std::getenv("MLJOB_HOME"); home && *home) return home;
   if (const char* user_home = std::getenv("HOME"); user_home && *user_home) return fs::path(user_home) / ".mljob";
-  throw SpecError("MLJOB_HOME", "", "is not set, and neither is HOME: set MLJOB_HOME to a folder of your own for your job records");
+  throw InputError("MLJOB_HOME", "", "is not set, and neither is HOME: set MLJOB_HOME to a folder of your own for your job records");
 }
 
 bool is_job_id(const std::string& name) {
   try {
     check_job_id(name);
     return true;
-  } catch (const SpecError&) {
+  } catch (const InputError&) {
     return false;
   }
 }
@@ -74,11 +74,11 @@ void JobStore::require_private() const {
   struct stat status {};
   if (::stat(root_.c_str(), &status) != 0) {
     if (errno == ENOENT) return;
-    throw SpecError("MLJOB_HOME", root_.string(), std::string("cannot be read: ") + std::strerror(errno));
+    throw InputError("MLJOB_HOME", root_.string(), std::string("cannot be read: ") + std::strerror(errno));
   }
-  if (!S_ISDIR(status.st_mode)) throw SpecError("MLJOB_HOME", root_.string(), "is not a folder");
+  if (!S_ISDIR(status.st_mode)) throw InputError("MLJOB_HOME", root_.string(), "is not a folder");
   if (auto why = why_not_own(status)) {
-    throw SpecError("MLJOB_HOME", root_.string(),
+    throw InputError("MLJOB_HOME", root_.string(),
                     *why + ": a store shared by several users would let each rewrite the others' job scripts; "
                            "use a store of your own (each user's MLJOB_HOME, e.g. the default ~/.mljob)");
   }
@@ -100,7 +100,7 @@ fs::path JobStore::reserve(const std::string& job_id) const {
   // not what the umask leaves of 0700.
   if (::mkdir(folder.c_str(), kPrivateFolderMode) != 0) {
     if (errno == EEXIST) {
-      throw SpecError("jobId", job_id, "is already used by one of your jobs (" + folder.string() + "); job IDs must be unique");
+      throw InputError("jobId", job_id, "is already used by one of your jobs (" + folder.string() + "); job IDs must be unique");
     }
     throw std::system_error(errno, std::generic_category(), "cannot create " + folder.string());
   }
@@ -127,7 +127,7 @@ JobStore::Lock::~Lock() {
 
 JobStore::Lock JobStore::lock(const std::string& job_id) const {
   fs::path folder = folder_of(job_id);
-  if (!fs::is_directory(folder)) throw SpecError("JOB_ID", job_id, "no such job among yours (in " + root_.string() + ")");
+  if (!fs::is_directory(folder)) throw InputError("JOB_ID", job_id, "no such job among yours (in " + root_.string() + ")");
   fs::path file = folder / "job.lock";
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, kPrivateFileMode);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + file.string());

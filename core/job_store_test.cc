@@ -4,7 +4,7 @@
 
 #include <fstream>
 
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 #include <optional>
 
@@ -12,7 +12,7 @@ namespace mljob {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::expect_spec_error;
+using testing::expect_input_error;
 
 JobRecord record_in(const fs::path& folder, const std::string& job_id) {
   return {{{"jobId", job_id}, {"labels", {{"team", std::string(300, 'v')}}}}, "42", {"master"}, {"master-0"}, false, folder};
@@ -23,13 +23,13 @@ TEST(JobStore, AJobIdThatIsNotOneNeverBecomesAPath) {
   JobStore store(scratch.path());
   fs::create_directories(scratch.path() / "outside");
   for (std::string id : {"/tmp/x", "../../y", "../outside", "a/b", ".", "..", "", "a b"}) {
-    expect_spec_error([&] { store.folder_of(id); }, "JOB_ID", "");
-    expect_spec_error([&] { store.load(id); }, "JOB_ID", "");
-    expect_spec_error([&] { store.lock(id); }, "JOB_ID", "");
-    expect_spec_error([&] { store.reserve(id); }, "JOB_ID", "");
-    expect_spec_error([&] { store.release(id); }, "JOB_ID", "");
+    expect_input_error([&] { store.folder_of(id); }, "JOB_ID", "");
+    expect_input_error([&] { store.load(id); }, "JOB_ID", "");
+    expect_input_error([&] { store.lock(id); }, "JOB_ID", "");
+    expect_input_error([&] { store.reserve(id); }, "JOB_ID", "");
+    expect_input_error([&] { store.release(id); }, "JOB_ID", "");
   }
-  expect_spec_error([&] { store.folder_of("/tmp/x"); }, "JOB_ID", "must start with a letter");
+  expect_input_error([&] { store.folder_of("/tmp/x"); }, "JOB_ID", "must start with a letter");
   EXPECT_TRUE(fs::is_directory(scratch.path() / "outside"));
   EXPECT_FALSE(fs::exists(scratch.path() / "outside" / "job.lock"));
   EXPECT_EQ(store.folder_of("job_1"), scratch.path() / "jobs" / "job_1");
@@ -101,11 +101,11 @@ TEST(JobStore, AStoreOthersMayWriteIsRefused) {
   fs::create_directory(home);
   testing::ScopedVariable env("MLJOB_HOME", home.string());
   fs::permissions(home, fs::perms::owner_all | fs::perms::group_all);
-  expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "is writable by group");
-  expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "would let each rewrite the others' job scripts");
-  expect_spec_error([&] { JobStore(home).reserve("job_1"); }, "MLJOB_HOME", "is writable by group");
+  expect_input_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "is writable by group");
+  expect_input_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "would let each rewrite the others' job scripts");
+  expect_input_error([&] { JobStore(home).reserve("job_1"); }, "MLJOB_HOME", "is writable by group");
   fs::permissions(home, fs::perms::owner_all | fs::perms::others_all);
-  expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "is writable by every user");
+  expect_input_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "is writable by every user");
   EXPECT_FALSE(fs::exists(home / "jobs"));
   fs::permissions(home, fs::perms::owner_all);
   EXPECT_EQ(JobStore::from_environment().root(), home);
@@ -114,7 +114,7 @@ TEST(JobStore, AStoreOthersMayWriteIsRefused) {
 TEST(JobStore, ThereIsNoSharedStoreWhenHomeIsUnset) {
   testing::ScopedVariable no_store("MLJOB_HOME", std::nullopt);
   testing::ScopedVariable no_home("HOME", std::nullopt);
-  expect_spec_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "neither is HOME");
+  expect_input_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "neither is HOME");
 }
 
 TEST(JobStore, FromEnvironmentIsAbsolute) {

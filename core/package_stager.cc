@@ -5,10 +5,10 @@
 #include <limits>
 #include <sstream>
 
-#include "core/interruption.h"
+#include "base/interruption.h"
 #include "core/process.h"
-#include "core/spec_error.h"
-#include "core/text.h"
+#include "base/input_error.h"
+#include "base/text.h"
 
 namespace mljob {
 namespace {
@@ -52,29 +52,29 @@ fs::path package_folder(const fs::path& source) {
 
 void require_package_folder(const std::string& field, const fs::path& source) {
   if (!fs::exists(package_folder(source) / "__init__.py")) {
-    throw SpecError(field, source.string(), "must be a Python package folder (it has no __init__.py)");
+    throw InputError(field, source.string(), "must be a Python package folder (it has no __init__.py)");
   }
 }
 
 void require_fetchable_url(const std::string& field, const std::string& uri) {
   std::string scheme = uri.substr(0, uri.find("://"));
   if (scheme != "http" && scheme != "https") {
-    throw SpecError(field, uri, "only http and https URLs can be fetched here (copy a " + scheme +
+    throw InputError(field, uri, "only http and https URLs can be fetched here (copy a " + scheme +
                                     ":// package to a local path or a web server)");
   }
-  if (!is_package_file_name(url_file_name(uri))) throw SpecError(field, uri, kKinds);
+  if (!is_package_file_name(url_file_name(uri))) throw InputError(field, uri, kKinds);
 }
 
 // What can be told of a package without copying or fetching it.
 void check_package(const std::string& field, const std::string& uri) {
   if (is_url(uri)) return require_fetchable_url(field, uri);
   if (fs::is_directory(uri)) return require_package_folder(field, fs::absolute(uri));
-  if (!fs::is_regular_file(uri)) throw SpecError(field, uri, "no such file or folder");
-  if (!is_package_file_name(fs::path(uri).filename().string())) throw SpecError(field, uri, kKinds);
+  if (!fs::is_regular_file(uri)) throw InputError(field, uri, "no such file or folder");
+  if (!is_package_file_name(fs::path(uri).filename().string())) throw InputError(field, uri, kKinds);
 }
 
 void check_package_path(const std::string& package_path) {
-  if (!fs::is_directory(package_path)) throw SpecError("--package-path", package_path, "must be an existing folder");
+  if (!fs::is_directory(package_path)) throw InputError("--package-path", package_path, "must be an existing folder");
   require_package_folder("--package-path", fs::absolute(package_path));
 }
 
@@ -82,7 +82,7 @@ fs::path stage_folder(const std::string& field, const fs::path& source, const fs
   require_package_folder(field, source);
   fs::path normalized = package_folder(source);
   fs::path target = package_root / normalized.filename();
-  if (fs::exists(target)) throw SpecError(field, source.string(), "a package of the same name is already staged");
+  if (fs::exists(target)) throw InputError(field, source.string(), "a package of the same name is already staged");
   fs::copy(normalized, target, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
   return package_root;
 }
@@ -109,11 +109,11 @@ fs::path import_root(const std::string& field, const std::string& uri, const fs:
   if (is_project_root(top)) {
     if (fs::is_directory(top / "src") && has_importable_code(top / "src")) return top / "src";
     if (has_importable_code(top)) return top;
-    throw SpecError(field, uri, "is a Python project with no package or module at its top or in src/");
+    throw InputError(field, uri, "is a Python project with no package or module at its top or in src/");
   }
   if (top != unpacked && fs::exists(top / "__init__.py")) return unpacked;  // a tarred package folder
   if (top == unpacked && has_importable_code(unpacked)) return unpacked;
-  throw SpecError(field, uri,
+  throw InputError(field, uri,
                   "holds no importable Python code (looked for an sdist's setup.py or pyproject.toml, and for a "
                   "package folder with __init__.py)");
 }
@@ -165,7 +165,7 @@ UnpackedSize listed_size(const std::string& field, const std::string& uri, const
   }
   ProcessResult result = run_process(argv, {{"LC_ALL", "C"}});
   if (result.exit_code != 0) {
-    throw SpecError(field, uri, "could not be unpacked: " + trim(result.err.empty() ? result.out : result.err));
+    throw InputError(field, uri, "could not be unpacked: " + trim(result.err.empty() ? result.out : result.err));
   }
   if (!is_zip(archive)) return tar_listing_size(result.out);
   UnpackedSize size;
@@ -191,7 +191,7 @@ void unpack(const std::string& field, const std::string& uri, const fs::path& ar
   else argv = {"tar", "-xf", archive.string(), "-C", into.string(), "--no-same-owner", "--no-same-permissions"};
   ProcessResult result = run_process(argv);
   if (result.exit_code != 0) {
-    throw SpecError(field, uri, "could not be unpacked: " + trim(result.err.empty() ? result.out : result.err));
+    throw InputError(field, uri, "could not be unpacked: " + trim(result.err.empty() ? result.out : result.err));
   }
 }
 
@@ -229,7 +229,7 @@ class Stager {
     try {
       fetch_url(uri, local, options_.limits, progress);
     } catch (const FetchError& e) {
-      if (e.permanent()) throw SpecError(field, uri, std::string("could not be fetched: ") + e.what());
+      if (e.permanent()) throw InputError(field, uri, std::string("could not be fetched: ") + e.what());
       throw FetchError(field + ": " + uri + ": could not be fetched: " + e.what(), false);
     }
     place(field, uri, local);
@@ -244,7 +244,7 @@ class Stager {
       return add(wheel);
     }
     std::string suffix = archive_suffix(name);
-    if (suffix.empty()) throw SpecError(field, uri, kKinds);
+    if (suffix.empty()) throw InputError(field, uri, kKinds);
     fs::path unpacked = root_ / "unpacked" / name.substr(0, name.size() - suffix.size());
     unpack_within_bounds(field, uri, local, unpacked);
     add(import_root(field, uri, unpacked));
@@ -271,19 +271,19 @@ class Stager {
     std::int64_t entries = saturating_add(unpacked_.entries, adding.entries);
     std::string so_far = unpacked_.entries ? ", with the packages before it," : "";
     if (bytes > options_.limits.max_bytes) {
-      throw SpecError(field, uri, "unpacks" + so_far + " to " + std::to_string(bytes) + " bytes, more than the " +
+      throw InputError(field, uri, "unpacks" + so_far + " to " + std::to_string(bytes) + " bytes, more than the " +
                                       std::to_string(options_.limits.max_bytes) +
                                       " a job's packages may unpack to in all (MLJOB_PACKAGE_MAX_BYTES)");
     }
     if (entries > options_.max_unpacked_entries) {
-      throw SpecError(field, uri, "unpacks" + so_far + " to " + std::to_string(entries) + " files and folders, more than the " +
+      throw InputError(field, uri, "unpacks" + so_far + " to " + std::to_string(entries) + " files and folders, more than the " +
                                       std::to_string(options_.max_unpacked_entries) + " a job's packages may unpack to in all");
     }
   }
 
   fs::path claim(const std::string& field, const std::string& uri, const fs::path& target) {
     fs::create_directories(target.parent_path());
-    if (fs::exists(target)) throw SpecError(field, uri, "a package file of the same name is already staged");
+    if (fs::exists(target)) throw InputError(field, uri, "a package file of the same name is already staged");
     return target;
   }
 

@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "core/interruption.h"
+#include "base/interruption.h"
 #include "core/process.h"
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob {
 namespace {
@@ -94,12 +94,12 @@ TEST_F(PackageStager, TarballOfAPackageFolderAndAZip) {
 TEST_F(PackageStager, ArchivesWithoutPythonCodeAreRefused) {
   write("src/docs/README.txt", "nothing to import\n");
   auto archive = pack("docs.tar.gz", "src", "docs").string();
-  testing::expect_spec_error([&] { stage({archive}); }, "trainingInput.packageUris[0]", "holds no importable Python code");
+  testing::expect_input_error([&] { stage({archive}); }, "trainingInput.packageUris[0]", "holds no importable Python code");
 }
 
 TEST_F(PackageStager, CorruptArchiveIsRefusedWithTarsReason) {
   write("junk.tar.gz", "this is not gzip");
-  testing::expect_spec_error([&] { stage({(scratch_ / "junk.tar.gz").string()}); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { stage({(scratch_ / "junk.tar.gz").string()}); }, "trainingInput.packageUris[0]",
                              "could not be unpacked");
 }
 
@@ -112,7 +112,7 @@ TEST_F(PackageStager, ATarBombIsRefusedBeforeItIsUnpackedAndLeavesNothing) {
   auto archive = pack("bomb.tar.gz", "src", "bomb");
   ASSERT_LT(fs::file_size(archive), 64 * 1024u);
   testing::FileSizeLimit disk(2 * kMiB);
-  testing::expect_spec_error([&] { stage({archive.string()}, bounded(kMiB)); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { stage({archive.string()}, bounded(kMiB)); }, "trainingInput.packageUris[0]",
                              "more than the 1048576 a job's packages may unpack to in all (MLJOB_PACKAGE_MAX_BYTES)");
   expect_nothing_left_of("bomb.tar.gz", "bomb");
 }
@@ -129,7 +129,7 @@ TEST_F(PackageStager, AZipBombIsRefusedAndLeavesNothing) {
             0);
   ASSERT_LT(fs::file_size(archive), 64 * 1024u);
   testing::FileSizeLimit disk(2 * kMiB);
-  testing::expect_spec_error([&] { stage({archive.string()}, bounded(kMiB)); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { stage({archive.string()}, bounded(kMiB)); }, "trainingInput.packageUris[0]",
                              "(MLJOB_PACKAGE_MAX_BYTES)");
   expect_nothing_left_of("zbomb.zip", "zbomb");
 }
@@ -137,7 +137,7 @@ TEST_F(PackageStager, AZipBombIsRefusedAndLeavesNothing) {
 TEST_F(PackageStager, TooManyFilesAreRefusedAndLeaveNothing) {
   bomb("many", 0, 50);
   auto archive = pack("many.tgz", "src", "many");
-  testing::expect_spec_error([&] { stage({archive.string()}, bounded(kMiB, 20)); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { stage({archive.string()}, bounded(kMiB, 20)); }, "trainingInput.packageUris[0]",
                              "files and folders, more than the 20 a job's packages may unpack to in all");
   expect_nothing_left_of("many.tgz", "many");
   EXPECT_NO_THROW(stage({archive.string()}, bounded(kMiB, 60)));  // 50 files, 2 more and the folder
@@ -150,32 +150,32 @@ TEST_F(PackageStager, TheBoundIsOnAllOfAJobsPackages) {
   auto a = pack("half_a.tgz", "src", "half_a"), b = pack("half_b.tgz", "src", "half_b");
   EXPECT_NO_THROW(stage({a.string()}, bounded(kMiB)));
   fs::remove_all(scratch_ / "staged");
-  testing::expect_spec_error([&] { stage({a.string(), b.string()}, bounded(kMiB)); }, "trainingInput.packageUris[1]",
+  testing::expect_input_error([&] { stage({a.string(), b.string()}, bounded(kMiB)); }, "trainingInput.packageUris[1]",
                              "unpacks, with the packages before it, to");
   expect_nothing_left_of("half_b.tgz", "half_b");
 }
 
 TEST_F(PackageStager, OnlyHttpAndHttpsAreFetched) {
-  testing::expect_spec_error([&] { stage({"gs://bucket/trainer-0.1.tar.gz"}); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { stage({"gs://bucket/trainer-0.1.tar.gz"}); }, "trainingInput.packageUris[0]",
                              "only http and https");
-  testing::expect_spec_error([&] { stage({"file:///etc/passwd.tar"}); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { stage({"file:///etc/passwd.tar"}); }, "trainingInput.packageUris[0]",
                              "only http and https");
-  testing::expect_spec_error([&] { stage({"https://example.invalid/trainer.exe"}); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { stage({"https://example.invalid/trainer.exe"}); }, "trainingInput.packageUris[0]",
                              "must be a package folder, a wheel");
 }
 
 TEST_F(PackageStager, MissingAndUnknownLocalFiles) {
-  testing::expect_spec_error([&] { stage({(scratch_ / "absent.tar.gz").string()}); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { stage({(scratch_ / "absent.tar.gz").string()}); }, "trainingInput.packageUris[0]",
                              "no such file");
   write("notes.txt", "x");
-  testing::expect_spec_error([&] { stage({(scratch_ / "notes.txt").string()}); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { stage({(scratch_ / "notes.txt").string()}); }, "trainingInput.packageUris[0]",
                              "must be a package folder, a wheel");
 }
 
 TEST_F(PackageStager, TheSameFileTwiceIsRefused) {
   write("src/mypkg/__init__.py");
   auto archive = pack("mypkg.tgz", "src", "mypkg").string();
-  testing::expect_spec_error([&] { stage({archive, archive}); }, "trainingInput.packageUris[1]", "already staged");
+  testing::expect_input_error([&] { stage({archive, archive}); }, "trainingInput.packageUris[1]", "already staged");
 }
 
 TEST_F(PackageStager, CheckingRefusesWhatStagingWouldAndCopiesNothing) {
@@ -185,15 +185,15 @@ TEST_F(PackageStager, CheckingRefusesWhatStagingWouldAndCopiesNothing) {
   auto archive = pack("mypkg.tgz", "src", "mypkg").string();
   EXPECT_NO_THROW(check_packages((scratch_ / "src" / "mypkg").string(),
                                  {archive, (scratch_ / "src" / "mypkg").string(), "https://example.invalid/p-1.0.tar.gz"}));
-  testing::expect_spec_error([&] { check_packages((scratch_ / "absent").string(), {}); }, "--package-path",
+  testing::expect_input_error([&] { check_packages((scratch_ / "absent").string(), {}); }, "--package-path",
                              "must be an existing folder");
-  testing::expect_spec_error([&] { check_packages((scratch_ / "src" / "notapkg").string(), {}); }, "--package-path",
+  testing::expect_input_error([&] { check_packages((scratch_ / "src" / "notapkg").string(), {}); }, "--package-path",
                              "no __init__.py");
-  testing::expect_spec_error([&] { check_packages("", {archive, (scratch_ / "absent.tgz").string()}); },
+  testing::expect_input_error([&] { check_packages("", {archive, (scratch_ / "absent.tgz").string()}); },
                              "trainingInput.packageUris[1]", "no such file");
-  testing::expect_spec_error([&] { check_packages("", {(scratch_ / "notes.txt").string()}); },
+  testing::expect_input_error([&] { check_packages("", {(scratch_ / "notes.txt").string()}); },
                              "trainingInput.packageUris[0]", "must be a package folder, a wheel");
-  testing::expect_spec_error([&] { check_packages("", {"gs://bucket/p.tar.gz"}); }, "trainingInput.packageUris[0]",
+  testing::expect_input_error([&] { check_packages("", {"gs://bucket/p.tar.gz"}); }, "trainingInput.packageUris[0]",
                              "only http and https");
   EXPECT_FALSE(fs::exists(scratch_ / "staged"));
 }

@@ -5,8 +5,9 @@
 #include <map>
 #include <stdexcept>
 
-#include "core/durations.h"
-#include "core/spec_error.h"
+#include "base/durations.h"
+#include "core/slurm_time.h"
+#include "base/input_error.h"
 
 namespace mljob {
 namespace {
@@ -25,7 +26,7 @@ struct Replica {
 // INT_MAX; this keeps a plan from ever wrapping one (4294967297 workers as 1) if it did not.
 int as_count(std::int64_t count, const std::string& field) {
   if (count < 0 || count > std::numeric_limits<int>::max()) {
-    throw SpecError(field, std::to_string(count), "must be between 0 and " + std::to_string(std::numeric_limits<int>::max()));
+    throw InputError(field, std::to_string(count), "must be between 0 and " + std::to_string(std::numeric_limits<int>::max()));
   }
   return static_cast<int>(count);
 }
@@ -47,7 +48,7 @@ std::vector<Replica> resolve_replicas(const TrainingInput& in, const tiers::Tier
              from_config(in.parameter_server_config, at + "parameterServerConfig")}};
   }
   const tiers::ScaleTier* tier = catalog.scale_tier(in.scale_tier);
-  if (!tier) throw SpecError("trainingInput.scaleTier", in.scale_tier, "is not offered at this site");
+  if (!tier) throw InputError("trainingInput.scaleTier", in.scale_tier, "is not offered at this site");
   std::string field = "scaleTiers." + in.scale_tier;
   return {{"master", field + ".master", field + ".master.count", tier->master.machine_type, tier->master.count,
            tier->master.accelerator},
@@ -67,10 +68,10 @@ std::string time_limit_for(const tiers::MachineType& type, const Scheduling& sch
     try {
       most = parse_slurm_time(type.max_time);
     } catch (const std::invalid_argument&) {
-      throw SpecError("machineTypes." + type.name + ".maxTime", type.max_time, "is not a Slurm time (fix the tier catalog)");
+      throw InputError("machineTypes." + type.name + ".maxTime", type.max_time, "is not a Slurm time (fix the tier catalog)");
     }
     if (most && asked > *most) {
-      throw SpecError("trainingInput.scheduling.maxRunningTime", scheduling.max_running_time,
+      throw InputError("trainingInput.scheduling.maxRunningTime", scheduling.max_running_time,
                       "is longer than this site allows for machine type " + type.name + " (maxTime " +
                           type.max_time + ")");
     }
@@ -81,7 +82,7 @@ std::string time_limit_for(const tiers::MachineType& type, const Scheduling& sch
 SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& catalog,
                              const Scheduling& scheduling) {
   const tiers::MachineType* type = catalog.machine_type(replica.machine_type);
-  if (!type) throw SpecError(replica.field, replica.machine_type, "is not a machine type offered at this site");
+  if (!type) throw InputError(replica.field, replica.machine_type, "is not a machine type offered at this site");
   SlurmComponent component;
   component.roles = {{replica.role, replica.count}};
   component.machine_type = type->name;
@@ -93,7 +94,7 @@ SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& c
   if (accelerator) {
     const tiers::AcceleratorType* gpu = catalog.accelerator_type(accelerator->type);
     if (!gpu) {
-      throw SpecError(replica.field, accelerator->type,
+      throw InputError(replica.field, accelerator->type,
                       "accelerator type is not offered at this site (the tier catalog maps no GRES type to it)");
     }
     component.gpu_type = gpu->gres_type;
@@ -122,7 +123,7 @@ bool same_shape(const SlurmComponent& a, const SlurmComponent& b) {
 int merged_tasks(const SlurmComponent& into, const SlurmComponent& added, const std::string& field) {
   int tasks = 0;
   if (__builtin_add_overflow(into.tasks, added.tasks, &tasks)) {
-    throw SpecError(field, std::to_string(added.tasks),
+    throw InputError(field, std::to_string(added.tasks),
                     "with the " + std::to_string(into.tasks) + " replicas of the same shape before it, more tasks than one "
                     "Slurm component can have (" + std::to_string(std::numeric_limits<int>::max()) + ")");
   }
@@ -156,7 +157,7 @@ std::optional<std::int64_t> deadline_for(const std::vector<SlurmComponent>& comp
     } catch (const std::invalid_argument&) {
     }
     if (!limit) {
-      throw SpecError("trainingInput.scheduling.maxWaitTime", scheduling.max_wait_time,
+      throw InputError("trainingInput.scheduling.maxWaitTime", scheduling.max_wait_time,
                       "needs a time limit: set scheduling.maxRunningTime (machine type " + component.machine_type +
                           " has no bounded defaultTime in the tier catalog)");
     }
@@ -217,10 +218,10 @@ SlurmPlan plan_job(const Job& job, const tiers::TierCatalog& catalog, const Plan
   const tiers::RuntimeEnvironment* runtime = catalog.runtime(in.runtime_version, in.python_version);
   std::string runtime_name = in.runtime_version.empty() ? "default" : in.runtime_version;
   if (!runtime) {
-    throw SpecError("trainingInput.runtimeVersion", runtime_name,
+    throw InputError("trainingInput.runtimeVersion", runtime_name,
                     "no environment is configured for it at this site (tier catalog " + catalog.source + ")");
   }
-  if (!runtime->refusal.empty()) throw SpecError("trainingInput.runtimeVersion", runtime_name, runtime->refusal);
+  if (!runtime->refusal.empty()) throw InputError("trainingInput.runtimeVersion", runtime_name, runtime->refusal);
   plan.python = runtime->python;
   plan.runtime_setup = runtime->setup;
 

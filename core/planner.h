@@ -15,7 +15,7 @@ struct PlanContext {
   std::vector<std::string> python_path;  // the staged packages (see package_stager.h)
 };
 
-// Throws SpecError when the catalog cannot serve the job (a tier or type not offered here).
+// Throws InputError when the catalog cannot serve the job (a tier or type not offered here).
 SlurmPlan plan_job(const Job& job, const tiers::TierCatalog& catalog, const PlanContext& context);
 
 }  // namespace mljob

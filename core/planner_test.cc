@@ -1,7 +1,7 @@
 #include "core/planner.h"
 
 #include "core/spec_parser.h"
-#include "core/test_support.h"
+#include "base/test_support.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob {
@@ -78,7 +78,7 @@ TEST(Planner, EveryStockTierPlans) {
 TEST(Planner, RefusedRuntimeSaysWhy) {
   tiers::TierCatalog catalog = stock_catalog();
   catalog.runtimes["1.15"] = {"1.15", "python3", "", "TensorFlow 1.15 is not installed at this site"};
-  testing::expect_spec_error([&] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  runtimeVersion: '1.15'\n", catalog); },
+  testing::expect_input_error([&] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  runtimeVersion: '1.15'\n", catalog); },
                              "trainingInput.runtimeVersion", "not installed");
 }
 
@@ -102,14 +102,14 @@ TEST(PlannerScheduling, MaxWaitTimeBecomesADeadlineAfterTheLongestLimit) {
 }
 
 TEST(PlannerScheduling, MaxWaitTimeWithoutAnyTimeLimitIsRefused) {
-  testing::expect_spec_error([] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxWaitTime: 60s}\n"); },
+  testing::expect_input_error([] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxWaitTime: 60s}\n"); },
                              "trainingInput.scheduling.maxWaitTime", "needs a time limit");
 }
 
 TEST(PlannerScheduling, LongerThanTheSiteAllowsIsRefused) {
   tiers::TierCatalog catalog = stock_catalog();
   for (auto& [name, type] : catalog.machine_types) type.max_time = "1-00:00:00";
-  testing::expect_spec_error(
+  testing::expect_input_error(
       [&] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxRunningTime: 90000s}\n", catalog); },
       "trainingInput.scheduling.maxRunningTime", "longer than this site allows");
   SlurmPlan plan = plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxRunningTime: 86400s}\n", catalog);
@@ -128,19 +128,19 @@ TEST(PlannerScheduling, CatalogDefaultTimeWhenNotAsked) {
 // workers as 1, 2^31 GPUs as a negative count), even in a plan made without validation.
 TEST(Planner, CountsThatDoNotFitAnIntAreRefusedNotWrapped) {
   const std::string custom = "  scaleTier: CUSTOM\n  masterType: n1-standard-4\n  pythonModule: t\n  workerType: n1-standard-8\n";
-  testing::expect_spec_error([&] { plan_for(custom + "  workerCount: 4294967297\n"); }, "trainingInput.workerCount",
+  testing::expect_input_error([&] { plan_for(custom + "  workerCount: 4294967297\n"); }, "trainingInput.workerCount",
                              "between 0 and 2147483647");
-  testing::expect_spec_error([&] { plan_for(custom + "  workerCount: 1\n  parameterServerType: n1-standard-8\n"
+  testing::expect_input_error([&] { plan_for(custom + "  workerCount: 1\n  parameterServerType: n1-standard-8\n"
                                                      "  parameterServerCount: -1\n"); },
                              "trainingInput.parameterServerCount", "between 0 and");
-  testing::expect_spec_error(
+  testing::expect_input_error(
       [&] { plan_for(custom + "  workerCount: 1\n  workerConfig: {acceleratorConfig: {count: 2147483648, type: NVIDIA_TESLA_T4}}\n"); },
       "trainingInput.workerConfig.acceleratorConfig.count", "between 0 and 2147483647");
 }
 
 TEST(Planner, MergingSameShapesNeverOverflowsTheTaskCount) {
   // The master and 2^31-1 workers of its shape would be 2^31 tasks in one component.
-  testing::expect_spec_error(
+  testing::expect_input_error(
       [] {
         plan_for("  scaleTier: CUSTOM\n  masterType: n1-standard-4\n  workerType: n1-standard-4\n"
                  "  workerCount: 2147483647\n  pythonModule: t\n");

@@ -1,6 +1,6 @@
 #include "core/slurm_client.h"
 #include "core/slurm_config.h"
-#include "core/text.h"
+#include "base/text.h"
 
 #include <unistd.h>
 

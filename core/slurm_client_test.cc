@@ -7,8 +7,8 @@
 #include <optional>
 #include <sstream>
 
-#include "core/interruption.h"
-#include "core/test_support.h"
+#include "base/interruption.h"
+#include "base/test_support.h"
 
 namespace mljob {
 namespace {

@@ -7,8 +7,10 @@
 #include <set>
 #include <sstream>
 
-#include "core/durations.h"
-#include "core/spec_error.h"
+#include "base/durations.h"
+#include "base/input_error.h"
+#include "base/did_you_mean.h"
+#include "base/yaml_json.h"
 #include "core/validation.h"
 
 namespace mljob {
@@ -16,92 +18,10 @@ namespace {
 
 using nlohmann::json;
 
-json scalar_to_json(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  if (node.Tag() == "!") return text;  // quoted: always a string
-  if (text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
-  if (text == "true" || text == "True" || text == "TRUE") return true;
-  if (text == "false" || text == "False" || text == "FALSE") return false;
-  if (!text.empty()) {
-    std::size_t used = 0;
-    try {
-      long long whole = std::stoll(text, &used, 10);
-      if (used == text.size()) return whole;
-      double real = std::stod(text, &used);
-      if (used == text.size()) return real;
-    } catch (const std::exception&) {
-      // not a number: a string
-    }
-  }
-  return text;
-}
-
-// A scalar exactly as the document writes it (null stays null, to be refused as not a string).
-json scalar_as_written(const YAML::Node& node) {
-  const std::string& text = node.Scalar();
-  if (node.Tag() != "!" && (text == "~" || text == "null" || text == "Null" || text == "NULL")) return nullptr;
-  return text;
-}
-
 // The lists and maps of a job spec whose items the API defines as strings. Their scalars are
 // kept as written: read as numbers, `0x10`, `1e3` and `inf` would reach the trainer as 16.0,
 // 1000.0 and null.
 const std::set<std::string> kStringItems = {"trainingInput.args", "trainingInput.packageUris", "labels"};
-
-// Json: nlohmann::json (keys sorted) or nlohmann::ordered_json (keys in the document's order).
-// `path`: where the node is (dotted); `as_written`: its scalars stay text (see kStringItems).
-template <typename Json>
-Json node_to_json(const YAML::Node& node, const std::set<std::string>& string_items, const std::string& path = "",
-                  bool as_written = false) {
-  bool items_as_written = string_items.contains(path);
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Scalar:
-      return as_written ? scalar_as_written(node) : scalar_to_json(node);
-    case YAML::NodeType::Sequence: {
-      Json out = Json::array();
-      for (const auto& item : node) out.push_back(node_to_json<Json>(item, string_items, path + "[]", items_as_written));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      Json out = Json::object();
-      for (const auto& item : node) {
-        std::string key = item.first.as<std::string>();
-        out[key] = node_to_json<Json>(item.second, string_items, path.empty() ? key : path + "." + key, items_as_written);
-      }
-      return out;
-    }
-  }
-  return nullptr;
-}
-
-template <typename Json>
-Json yaml_to(const std::string& text, const std::string& source_name, const std::set<std::string>& string_items = {}) {
-  try {
-    return node_to_json<Json>(YAML::Load(text), string_items);
-  } catch (const YAML::Exception& e) {
-    throw SpecError(source_name, "(file)", std::string("is not valid YAML or JSON: ") + e.what());
-  }
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
-      bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) ==
-                  std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (same ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 std::string join_field(const std::string& where, const std::string& key) {
   return where.empty() ? key : where + "." + key;
@@ -118,18 +38,18 @@ void require_known_keys(const json& object, const std::string& where,
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string rule = "unknown field";
     if (auto guess = did_you_mean(key, known); !guess.empty()) rule += " (did you mean '" + guess + "'?)";
-    throw SpecError(join_field(where, key), short_text(value), rule);
+    throw InputError(join_field(where, key), short_text(value), rule);
   }
 }
 
 void require_object(const json& value, const std::string& where) {
-  if (!value.is_object()) throw SpecError(where, short_text(value), "must be a mapping");
+  if (!value.is_object()) throw InputError(where, short_text(value), "must be a mapping");
 }
 
 std::string read_string(const json& object, const char* key, const std::string& where) {
   if (!object.contains(key) || object[key].is_null()) return {};
   const json& value = object[key];
-  if (!value.is_string()) throw SpecError(join_field(where, key), short_text(value), "must be a string");
+  if (!value.is_string()) throw InputError(join_field(where, key), short_text(value), "must be a string");
   return value.get<std::string>();
 }
 
@@ -148,12 +68,12 @@ std::int64_t read_int64(const json& object, const char* key, const std::string& 
     } catch (const std::exception&) {
     }
   }
-  throw SpecError(field, short_text(value), "must be an integer");
+  throw InputError(field, short_text(value), "must be an integer");
 }
 
 bool read_bool(const json& object, const char* key, const std::string& where) {
   if (!object.contains(key) || object[key].is_null()) return false;
-  if (!object[key].is_boolean()) throw SpecError(where + "." + key, short_text(object[key]), "must be true or false");
+  if (!object[key].is_boolean()) throw InputError(where + "." + key, short_text(object[key]), "must be true or false");
   return object[key].get<bool>();
 }
 
@@ -162,11 +82,11 @@ std::vector<std::string> read_string_list(const json& object, const char* key, c
   if (!object.contains(key) || object[key].is_null()) return out;
   const json& value = object[key];
   std::string field = where + "." + key;
-  if (!value.is_array()) throw SpecError(field, short_text(value), "must be a list of strings");
+  if (!value.is_array()) throw InputError(field, short_text(value), "must be a list of strings");
   for (std::size_t i = 0; i < value.size(); ++i) {
     // Plain scalars such as `5` or `0x10` arrive as written (kStringItems): the program gets them as text.
     const json& item = value[i];
-    if (!item.is_string()) throw SpecError(field + "[" + std::to_string(i) + "]", short_text(item), "must be a string");
+    if (!item.is_string()) throw InputError(field + "[" + std::to_string(i) + "]", short_text(item), "must be a string");
     out.push_back(item.get<std::string>());
   }
   return out;
@@ -224,7 +144,7 @@ Scheduling read_scheduling(const json& object, const std::string& where) {
   if (value.contains("priority") && !value["priority"].is_null()) {
     std::int64_t priority = read_int64(value, "priority", at);
     if (priority < 0 || priority > 1000) {
-      throw SpecError(at + ".priority", std::to_string(priority), "must be between 0 and 1000");
+      throw InputError(at + ".priority", std::to_string(priority), "must be between 0 and 1000");
     }
     scheduling.priority = priority;
   }
@@ -280,7 +200,7 @@ std::map<std::string, std::string> read_labels(const json& root) {
   if (!root.contains("labels") || root["labels"].is_null()) return labels;
   require_object(root["labels"], "labels");
   for (const auto& [key, value] : root["labels"].items()) {
-    if (!value.is_string()) throw SpecError("labels." + key, short_text(value), "must be a string");
+    if (!value.is_string()) throw InputError("labels." + key, short_text(value), "must be a string");
     labels[key] = value.get<std::string>();  // `010` as written (kStringItems), not 10
   }
   return labels;
@@ -288,29 +208,8 @@ std::map<std::string, std::string> read_labels(const json& root) {
 
 }  // namespace
 
-std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const auto& candidate : candidates) {
-    std::size_t distance = edit_distance(word, candidate);
-    if (distance < best_distance) {
-      best_distance = distance;
-      best = candidate;
-    }
-  }
-  return best;
-}
-
-json yaml_text_to_json(const std::string& text, const std::string& source_name) {
-  return yaml_to<json>(text, source_name);
-}
-
-nlohmann::ordered_json yaml_text_to_ordered_json(const std::string& text, const std::string& source_name) {
-  return yaml_to<nlohmann::ordered_json>(text, source_name);
-}
-
 Job parse_job_spec(const std::string& text, const std::string& source_name) {
-  json root = yaml_to<json>(text, source_name, kStringItems);
+  json root = yaml_text_to_json(text, source_name, kStringItems);
   if (root.is_null()) root = json::object();  // an empty file: everything from flags
   require_object(root, "(top level)");
   // Output-only fields of a Job resource are accepted (a describe can be fed back) and ignored.
@@ -323,7 +222,7 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
     std::string rule = root.contains("trainingInput")
                            ? "trainingInput and predictionInput are a union: set only one"
                            : "prediction jobs are not run by mljob; give a trainingInput";
-    throw SpecError("predictionInput", short_text(root["predictionInput"]), rule);
+    throw InputError("predictionInput", short_text(root["predictionInput"]), rule);
   }
   Job job;
   job.job_id = read_string(root, "jobId", "");
@@ -343,7 +242,7 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
 
 Job parse_job_spec_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw SpecError("--config", file.string(), "cannot be read (does the file exist?)");
+  if (!in) throw InputError("--config", file.string(), "cannot be read (does the file exist?)");
   std::ostringstream text;
   text << in.rdbuf();
   return parse_job_spec(text.str(), file.string());

@@ -1,11 +1,11 @@
 #include "core/spec_parser.h"
 
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob {
 namespace {
 
-using testing::expect_spec_error;
+using testing::expect_input_error;
 
 TEST(SpecParser, GcloudConfigShape) {
   Job job = parse_job_spec(R"(
@@ -37,23 +37,23 @@ TEST(SpecParser, ApiJsonWithInt64Strings) {
 }
 
 TEST(SpecParser, UnknownFieldSuggestsTheNearest) {
-  expect_spec_error([] { parse_job_spec("trainingInput:\n  scaleTeir: BASIC\n", "t"); },
+  expect_input_error([] { parse_job_spec("trainingInput:\n  scaleTeir: BASIC\n", "t"); },
                     "trainingInput.scaleTeir", "did you mean 'scaleTier'");
-  expect_spec_error([] { parse_job_spec("trainingInput:\n  masterConfig: {acceleratorConfig: {cuont: 1}}\n", "t"); },
+  expect_input_error([] { parse_job_spec("trainingInput:\n  masterConfig: {acceleratorConfig: {cuont: 1}}\n", "t"); },
                     "trainingInput.masterConfig.acceleratorConfig.cuont", "did you mean 'count'");
 }
 
 TEST(SpecParser, TrainingAndPredictionAreAUnion) {
-  expect_spec_error([] { parse_job_spec("trainingInput: {scaleTier: BASIC}\npredictionInput: {}\n", "t"); },
+  expect_input_error([] { parse_job_spec("trainingInput: {scaleTier: BASIC}\npredictionInput: {}\n", "t"); },
                     "predictionInput", "union");
 }
 
 TEST(SpecParser, TypeErrorsNameTheField) {
-  expect_spec_error([] { parse_job_spec("trainingInput: {workerCount: many}\n", "t"); }, "trainingInput.workerCount",
+  expect_input_error([] { parse_job_spec("trainingInput: {workerCount: many}\n", "t"); }, "trainingInput.workerCount",
                     "integer");
-  expect_spec_error([] { parse_job_spec("trainingInput: {args: [{a: 1}]}\n", "t"); }, "trainingInput.args[0]",
+  expect_input_error([] { parse_job_spec("trainingInput: {args: [{a: 1}]}\n", "t"); }, "trainingInput.args[0]",
                     "string");
-  expect_spec_error([] { parse_job_spec("trainingInput: [1, 2]\n", "t"); }, "trainingInput", "mapping");
+  expect_input_error([] { parse_job_spec("trainingInput: [1, 2]\n", "t"); }, "trainingInput", "mapping");
 }
 
 TEST(SpecParser, MetricDeclarationsAreKeptForTheMetricsChecks) {
@@ -73,13 +73,8 @@ TEST(SpecParser, QuotedNumbersStayStrings) {
   EXPECT_EQ(job.training_input.python_version, "3.7");
 }
 
-TEST(SpecParser, InvalidYamlIsASpecError) {
-  EXPECT_THROW(parse_job_spec("trainingInput: [unclosed\n", "t"), SpecError);
-}
-
-TEST(DidYouMean, OnlyCloseWords) {
-  EXPECT_EQ(did_you_mean("workerCont", {"workerCount", "workerType"}), "workerCount");
-  EXPECT_EQ(did_you_mean("zzzzzz", {"workerCount", "workerType"}), "");
+TEST(SpecParser, InvalidYamlIsAnInputError) {
+  EXPECT_THROW(parse_job_spec("trainingInput: [unclosed\n", "t"), InputError);
 }
 
 }  // namespace
@@ -98,11 +93,11 @@ TEST(SpecParserScheduling, ReadAndGivenBackAsWritten) {
 }
 
 TEST(SpecParserScheduling, BadValuesNameTheField) {
-  testing::expect_spec_error([] { parse_job_spec("trainingInput:\n  scheduling: {maxRunningTime: 2h}\n", "t"); },
+  testing::expect_input_error([] { parse_job_spec("trainingInput:\n  scheduling: {maxRunningTime: 2h}\n", "t"); },
                              "trainingInput.scheduling.maxRunningTime", "duration in seconds");
-  testing::expect_spec_error([] { parse_job_spec("trainingInput:\n  scheduling: {priority: 1001}\n", "t"); },
+  testing::expect_input_error([] { parse_job_spec("trainingInput:\n  scheduling: {priority: 1001}\n", "t"); },
                              "trainingInput.scheduling.priority", "between 0 and 1000");
-  testing::expect_spec_error([] { parse_job_spec("trainingInput:\n  scheduling: {maxRunnigTime: 60s}\n", "t"); },
+  testing::expect_input_error([] { parse_job_spec("trainingInput:\n  scheduling: {maxRunnigTime: 60s}\n", "t"); },
                              "trainingInput.scheduling.maxRunnigTime", "did you mean 'maxRunningTime'");
 }
 
@@ -115,8 +110,8 @@ TEST(SpecParser, ArgsReachTheTrainerAsWritten) {
                                                                "007", "true", "True", "-0", "1_000", "0o17", "5"}));
   Job from_json = parse_job_spec(R"({"trainingInput": {"args": [1e400, 5, 1.0, -2.50E+3], "packageUris": ["a.whl"]}})", "api.json");
   EXPECT_EQ(from_json.training_input.args, (std::vector<std::string>{"1e400", "5", "1.0", "-2.50E+3"}));
-  expect_spec_error([] { parse_job_spec("trainingInput: {args: [--a, ~]}\n", "t"); }, "trainingInput.args[1]", "must be a string");
-  expect_spec_error([] { parse_job_spec("trainingInput: {args: [--a, null]}\n", "t"); }, "trainingInput.args[1]", "must be a string");
+  expect_input_error([] { parse_job_spec("trainingInput: {args: [--a, ~]}\n", "t"); }, "trainingInput.args[1]", "must be a string");
+  expect_input_error([] { parse_job_spec("trainingInput: {args: [--a, null]}\n", "t"); }, "trainingInput.args[1]", "must be a string");
   // Elsewhere numbers stay numbers.
   EXPECT_EQ(parse_job_spec("trainingInput: {workerCount: 3}\n", "t").training_input.worker_count, 3);
 }

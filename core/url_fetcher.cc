@@ -12,8 +12,8 @@
 #include <mutex>
 #include <thread>
 
-#include "core/interruption.h"
-#include "core/spec_error.h"
+#include "base/interruption.h"
+#include "base/input_error.h"
 
 namespace mljob {
 namespace {
@@ -90,7 +90,7 @@ std::size_t write_body(char* data, std::size_t size, std::size_t count, void* us
 }
 
 // libcurl's progress callback, called at least once a second: returning non-zero aborts the
-// transfer, which is how a Ctrl-C (core/interruption.h) stops a download.
+// transfer, which is how a Ctrl-C (base/interruption.h) stops a download.
 int report_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_off_t) {
   auto* transfer = static_cast<Transfer*>(user);
   if (pending_interruption()) return 1;
@@ -169,7 +169,7 @@ FetchLimits fetch_limits_from_environment() {
     std::string value = text;
     bool digits = value.size() <= 18 && value.find_first_not_of("0123456789") == std::string::npos;
     if (!digits || std::stoll(value) <= 0) {
-      throw SpecError("MLJOB_PACKAGE_MAX_BYTES", value, "must be a positive whole number of bytes");
+      throw InputError("MLJOB_PACKAGE_MAX_BYTES", value, "must be a positive whole number of bytes");
     }
     limits.max_bytes = std::stoll(value);
   }

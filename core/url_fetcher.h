@@ -20,7 +20,7 @@ struct FetchLimits {
 };
 
 // The limits from the environment: MLJOB_PACKAGE_MAX_BYTES (bytes, a positive integer).
-// Throws SpecError naming the variable when it is not one.
+// Throws InputError naming the variable when it is not one.
 FetchLimits fetch_limits_from_environment();
 
 // A download that failed for good. `permanent` is true when retrying could not help (a 404, the

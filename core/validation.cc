@@ -6,7 +6,7 @@
 #include <mutex>
 #include <set>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob {
 namespace {
@@ -35,30 +35,30 @@ void validate_labels(const std::map<std::string, std::string>& labels) {
   for (const auto& [key, value] : labels) {
     std::string field = "labels." + key;
     if (key.empty() || !std::islower(static_cast<unsigned char>(key[0])))
-      throw SpecError(field, key, "a label key must start with a lowercase letter");
+      throw InputError(field, key, "a label key must start with a lowercase letter");
     if (key.size() > kMaxLabelLength || value.size() > kMaxLabelLength)
-      throw SpecError(field, value, "label keys and values are at most 63 characters");
+      throw InputError(field, value, "label keys and values are at most 63 characters");
     if (!std::all_of(key.begin(), key.end(), label_char))
-      throw SpecError(field, key, "a label key may contain only lowercase letters, digits, '_' and '-'");
+      throw InputError(field, key, "a label key may contain only lowercase letters, digits, '_' and '-'");
     if (!std::all_of(value.begin(), value.end(), label_char))
-      throw SpecError(field, value, "a label value may contain only lowercase letters, digits, '_' and '-'");
+      throw InputError(field, value, "a label value may contain only lowercase letters, digits, '_' and '-'");
   }
 }
 
 void validate_accelerator(const std::optional<AcceleratorConfig>& config, const std::string& field) {
   if (!config) return;
   if (config->count <= 0)
-    throw SpecError(field + ".count", std::to_string(config->count), "must be at least 1");
+    throw InputError(field + ".count", std::to_string(config->count), "must be at least 1");
   if (config->count > kMaxAcceleratorCount)
-    throw SpecError(field + ".count", std::to_string(config->count), "must be at most " + std::to_string(kMaxAcceleratorCount));
+    throw InputError(field + ".count", std::to_string(config->count), "must be at most " + std::to_string(kMaxAcceleratorCount));
   if (std::find(kAcceleratorTypes.begin(), kAcceleratorTypes.end(), config->type) == kAcceleratorTypes.end()) {
-    throw SpecError(field + ".type", config->type, "is not an AI Platform accelerator type");
+    throw InputError(field + ".type", config->type, "is not an AI Platform accelerator type");
   }
 }
 
 void validate_replica_count(std::int64_t count, const std::string& field) {
-  if (count < 0) throw SpecError(field, std::to_string(count), "must not be negative");
-  if (count > kMaxReplicaCount) throw SpecError(field, std::to_string(count), "must be at most " + std::to_string(kMaxReplicaCount));
+  if (count < 0) throw InputError(field, std::to_string(count), "must not be negative");
+  if (count > kMaxReplicaCount) throw InputError(field, std::to_string(count), "must be at most " + std::to_string(kMaxReplicaCount));
 }
 
 // A NUL byte cannot pass through a path, a command line or a batch script (bash drops it, a
@@ -67,7 +67,7 @@ void refuse_nul(const std::string& field, const std::string& value) {
   if (value.find('\0') == std::string::npos) return;
   std::string shown;
   for (char c : value) shown += c == '\0' ? std::string("\\0") : std::string(1, c);
-  throw SpecError(field, shown, "must not contain a NUL byte");
+  throw InputError(field, shown, "must not contain a NUL byte");
 }
 
 void refuse_nul_bytes(const TrainingInput& in, const std::string& at) {
@@ -134,20 +134,12 @@ std::vector<IgnoredField> ignored_fields(const Job& job, const tiers::TierCatalo
   return out;
 }
 
-void warn_ignored(const IgnoredField& ignored, std::ostream& err) {
-  static std::mutex guard;
-  static std::set<std::string> said;
-  std::string message = SpecError(ignored.field, ignored.value, "ignored: " + ignored.why).what();
-  std::lock_guard lock(guard);
-  if (said.insert(message).second) err << "mljob: warning: " << message << "\n";
-}
-
 void check_job_id(const std::string& id, const std::string& field) {
-  if (id.empty()) throw SpecError(field, id, "is required");
-  if (id.size() > kMaxJobIdLength) throw SpecError(field, id, "must be at most " + std::to_string(kMaxJobIdLength) + " characters");
-  if (!is_letter(id[0])) throw SpecError(field, id, "must start with a letter");
+  if (id.empty()) throw InputError(field, id, "is required");
+  if (id.size() > kMaxJobIdLength) throw InputError(field, id, "must be at most " + std::to_string(kMaxJobIdLength) + " characters");
+  if (!is_letter(id[0])) throw InputError(field, id, "must start with a letter");
   if (!std::all_of(id.begin(), id.end(), is_word_char)) {
-    throw SpecError(field, id, "may contain only letters, digits and underscores");
+    throw InputError(field, id, "may contain only letters, digits and underscores");
   }
 }
 
@@ -166,45 +158,45 @@ void validate_job(const Job& job) {
   const TrainingInput& in = job.training_input;
   const std::string at = "trainingInput";
 
-  if (in.scale_tier.empty()) throw SpecError(at + ".scaleTier", "", "is required");
+  if (in.scale_tier.empty()) throw InputError(at + ".scaleTier", "", "is required");
   if (std::find(kScaleTiers.begin(), kScaleTiers.end(), in.scale_tier) == kScaleTiers.end()) {
-    throw SpecError(at + ".scaleTier", in.scale_tier,
+    throw InputError(at + ".scaleTier", in.scale_tier,
                     "must be one of BASIC, STANDARD_1, PREMIUM_1, BASIC_GPU, BASIC_TPU, CUSTOM");
   }
   bool custom = in.scale_tier == "CUSTOM";
   validate_replica_count(in.worker_count, at + ".workerCount");
   validate_replica_count(in.parameter_server_count, at + ".parameterServerCount");
-  if (custom && in.master_type.empty()) throw SpecError(at + ".masterType", "", "is required when scaleTier is CUSTOM");
+  if (custom && in.master_type.empty()) throw InputError(at + ".masterType", "", "is required when scaleTier is CUSTOM");
   if (!custom) {
     for (const auto& [field, value] : {std::pair{"masterType", in.master_type}, {"workerType", in.worker_type},
                                        {"parameterServerType", in.parameter_server_type}}) {
-      if (!value.empty()) throw SpecError(at + "." + field, value, "may be set only when scaleTier is CUSTOM");
+      if (!value.empty()) throw InputError(at + "." + field, value, "may be set only when scaleTier is CUSTOM");
     }
-    if (in.worker_count) throw SpecError(at + ".workerCount", std::to_string(in.worker_count), "may be set only when scaleTier is CUSTOM");
+    if (in.worker_count) throw InputError(at + ".workerCount", std::to_string(in.worker_count), "may be set only when scaleTier is CUSTOM");
     if (in.parameter_server_count)
-      throw SpecError(at + ".parameterServerCount", std::to_string(in.parameter_server_count), "may be set only when scaleTier is CUSTOM");
+      throw InputError(at + ".parameterServerCount", std::to_string(in.parameter_server_count), "may be set only when scaleTier is CUSTOM");
   }
   if (in.worker_count > 0 && in.worker_type.empty())
-    throw SpecError(at + ".workerType", "", "is required when workerCount is greater than 0");
+    throw InputError(at + ".workerType", "", "is required when workerCount is greater than 0");
   if (in.parameter_server_count > 0 && in.parameter_server_type.empty())
-    throw SpecError(at + ".parameterServerType", "", "is required when parameterServerCount is greater than 0");
+    throw InputError(at + ".parameterServerType", "", "is required when parameterServerCount is greater than 0");
   validate_accelerator(in.master_config.accelerator_config, at + ".masterConfig.acceleratorConfig");
   validate_accelerator(in.worker_config.accelerator_config, at + ".workerConfig.acceleratorConfig");
   validate_accelerator(in.parameter_server_config.accelerator_config, at + ".parameterServerConfig.acceleratorConfig");
   if (in.package_uris.size() > kMaxPackageUris)
-    throw SpecError(at + ".packageUris", std::to_string(in.package_uris.size()) + " entries", "at most 100 package URIs");
+    throw InputError(at + ".packageUris", std::to_string(in.package_uris.size()) + " entries", "at most 100 package URIs");
   // Custom containers need a container runtime on the nodes that mljob does not drive (yet);
   // running the image's Python instead would be a different job, so say so before submitting.
   for (const auto& [field, config] : {std::pair{"masterConfig", &in.master_config}, {"workerConfig", &in.worker_config},
                                       {"parameterServerConfig", &in.parameter_server_config}}) {
     if (!config->image_uri.empty()) {
-      throw SpecError(at + "." + field + ".imageUri", config->image_uri,
+      throw InputError(at + "." + field + ".imageUri", config->image_uri,
                       "custom containers are not run by mljob: give a Python package (--package-path or packageUris) "
                       "and --module-name instead");
     }
   }
   if (in.python_module.empty())
-    throw SpecError(at + ".pythonModule", "", "is required (the module to run, e.g. trainer.task)");
+    throw InputError(at + ".pythonModule", "", "is required (the module to run, e.g. trainer.task)");
   refuse_nul_bytes(in, at);
 }
 
@@ -215,7 +207,7 @@ void check_machine_types(const Job& job, const tiers::TierCatalog& catalog) {
   const std::string at = "trainingInput";
   if (in.scale_tier != "CUSTOM") {
     if (!catalog.scale_tier(in.scale_tier))
-      throw SpecError(at + ".scaleTier", in.scale_tier, "is not offered at this site (tier catalog " + catalog.source + ")");
+      throw InputError(at + ".scaleTier", in.scale_tier, "is not offered at this site (tier catalog " + catalog.source + ")");
     return;
   }
   struct Used { const char* field; const std::string& type; const ReplicaConfig& config; };
@@ -227,21 +219,21 @@ void check_machine_types(const Job& job, const tiers::TierCatalog& catalog) {
   for (const auto& item : used) {
     const tiers::MachineType* type = catalog.machine_type(item.type);
     if (!type) {
-      throw SpecError(at + "." + item.field, item.type,
+      throw InputError(at + "." + item.field, item.type,
                       "is not a machine type offered at this site (see `mljob tiers show`)");
     }
     if (legacy_seen && *legacy_seen != type->legacy) {
-      throw SpecError(at + "." + item.field, item.type,
+      throw InputError(at + "." + item.field, item.type,
                       "master, worker and parameter server types must all be legacy machine types or all Compute Engine machine types");
     }
     legacy_seen = type->legacy;
     std::string config_field = std::string(item.field).substr(0, std::string(item.field).size() - 4) + "Config";
     if (item.config.accelerator_config && type->legacy) {
-      throw SpecError(at + "." + config_field + ".acceleratorConfig", item.config.accelerator_config->type,
+      throw InputError(at + "." + config_field + ".acceleratorConfig", item.config.accelerator_config->type,
                       "acceleratorConfig may be used only with Compute Engine machine types, not the legacy type '" + item.type + "'");
     }
     if (item.config.accelerator_config && !catalog.accelerator_type(item.config.accelerator_config->type)) {
-      throw SpecError(at + "." + config_field + ".acceleratorConfig.type", item.config.accelerator_config->type,
+      throw InputError(at + "." + config_field + ".acceleratorConfig.type", item.config.accelerator_config->type,
                       "is not offered at this site");
     }
   }

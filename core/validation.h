@@ -1,11 +1,12 @@
 // The rules the AI Platform API reference states for a training Job, checked before anything
-// is submitted. Each violation is a SpecError naming the field, the value and the rule.
+// is submitted. Each violation is a InputError naming the field, the value and the rule.
 #pragma once
 
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "base/ignored_field.h"
 #include "core/job.h"
 #include "tiers/catalog.h"
 
@@ -20,7 +21,7 @@ std::vector<std::string> apply_api_defaults(Job& job);
 inline constexpr std::size_t kMaxJobIdLength = 128;
 
 // The API's job ID rule: a letter, then letters, digits and underscores, at most 128 characters.
-// A SpecError at `field` otherwise. Every job ID that names a folder passes it first.
+// A InputError at `field` otherwise. Every job ID that names a folder passes it first.
 void check_job_id(const std::string& id, const std::string& field = "jobId");
 
 // Rules that need nothing but the job itself (job ID syntax, unions, counts, labels...).
@@ -31,19 +32,10 @@ void validate_job(const Job& job);
 // nothing the user wrote is dropped without a word.
 void validate_against_catalog(const Job& job, const tiers::TierCatalog& catalog);
 
-// A field mljob accepts (and keeps, for describe) but does not act on, and why.
-struct IgnoredField {
-  std::string field, value, why;
-};
-
 // What the job sets that has no effect at this site: region, a runtimeVersion or pythonVersion
 // that the catalog's runtimes: section maps to no environment of its own (the job then runs in
 // a broader one), scheduling.priority, and the fields kept only to be given back (evaluators,
 // encryptionConfig, network, serviceAccount, enableWebAccess).
 std::vector<IgnoredField> ignored_fields(const Job& job, const tiers::TierCatalog& catalog);
-
-// "mljob: warning: FIELD: value 'VALUE': ignored: WHY" on `err`, once per process for each
-// message: a spec is read several times on its way to Slurm (a study's trials too).
-void warn_ignored(const IgnoredField& ignored, std::ostream& err = std::cerr);
 
 }  // namespace mljob

@@ -63,4 +63,17 @@ std::int64_t now_ms() {
       .count();
 }
 
+namespace {
+constexpr const char* kStepNames[] = {"step", "global_step", "iteration", "iter", "trainingStep", "epoch", "batch"};
+}  // namespace
+
+std::optional<double> record_step(const EMetrics& record) {
+  for (const char* name : kStepNames) {
+    auto found = record.etimes.find(name);
+    if (found == record.etimes.end()) continue;
+    if (auto value = parse_number(found->second.text)) return value;
+  }
+  return std::nullopt;
+}
+
 }  // namespace mljob::metrics

@@ -50,6 +50,10 @@ struct LogLineRecord {
 // allowed) reads as a finite decimal number.
 std::optional<double> parse_number(std::string_view text);
 
+// The step of a record, from its etimes (step, global_step, iteration, iter, trainingStep,
+// epoch, batch: the first there), if it has one.
+std::optional<double> record_step(const EMetrics& record);
+
 // Milliseconds since the epoch, now.
 std::int64_t now_ms();
 

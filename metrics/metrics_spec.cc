@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "core/spec_error.h"
-#include "core/spec_parser.h"
+#include "base/input_error.h"
+#include "base/did_you_mean.h"
 #include "metrics/ffdl_patterns.h"
 #include "metrics/python_regex.h"
 
@@ -28,7 +28,7 @@ std::string key_form(const std::string& key) {
 // The members of `object` by key form; unknown keys refused with a suggestion.
 std::map<std::string, std::pair<std::string, json>> members(const json& object, const std::string& where,
                                                             const std::vector<std::string>& known) {
-  if (!object.is_object()) throw SpecError(where, text_of(object), "must be a mapping");
+  if (!object.is_object()) throw InputError(where, text_of(object), "must be a mapping");
   std::map<std::string, std::pair<std::string, json>> out;
   for (const auto& [key, value] : object.items()) {
     std::string form = key_form(key);
@@ -36,7 +36,7 @@ std::map<std::string, std::pair<std::string, json>> members(const json& object, 
     if (match == known.end()) {
       std::string rule = "unknown field";
       if (auto guess = did_you_mean(key, known); !guess.empty()) rule += " (did you mean '" + guess + "'?)";
-      throw SpecError(where + "." + key, text_of(value), rule);
+      throw InputError(where + "." + key, text_of(value), rule);
     }
     out[key_form(*match)] = {where + "." + key, value};
   }
@@ -47,20 +47,20 @@ std::string string_member(const std::map<std::string, std::pair<std::string, jso
   auto found = m.find(key_form(key));
   if (found == m.end() || found->second.second.is_null()) return {};
   const auto& [field, value] = found->second;
-  if (!value.is_string()) throw SpecError(field, text_of(value), "must be a string");
+  if (!value.is_string()) throw InputError(field, text_of(value), "must be a string");
   return value.get<std::string>();
 }
 
 std::string canonical_type(const std::string& type, const std::string& field) {
   if (type == "logger" || type == "regex_extractor" || type == "tensorboard" || type == "emetrics_file") return type;
   if (type == "optivist" || type == "file") return "emetrics_file";
-  throw SpecError(field, type, "must be one of logger, regex_extractor, tensorboard, emetrics_file (or optivist, file)");
+  throw InputError(field, type, "must be one of logger, regex_extractor, tensorboard, emetrics_file (or optivist, file)");
 }
 
 std::vector<ValueBinding> read_bindings(const json& value, const std::string& where, const FfdlGroup& group) {
   std::vector<ValueBinding> out;
   if (value.is_null()) return out;
-  if (!value.is_object()) throw SpecError(where, text_of(value), "must be a mapping of name to {type, value}");
+  if (!value.is_object()) throw InputError(where, text_of(value), "must be a mapping of name to {type, value}");
   for (const auto& [key, item] : value.items()) {
     std::string at = where + "." + key;
     auto m = members(item, at, {"type", "value"});
@@ -69,15 +69,15 @@ std::vector<ValueBinding> read_bindings(const json& value, const std::string& wh
     std::string type = string_member(m, "type");
     if (type.empty()) type = "STRING";
     auto parsed = value_type_from_name(type);
-    if (!parsed) throw SpecError(at + ".type", type, "must be STRING, JSONSTRING, INT or FLOAT");
+    if (!parsed) throw InputError(at + ".type", type, "must be STRING, JSONSTRING, INT or FLOAT");
     binding.type = *parsed;
     auto found = m.find("value");
-    if (found == m.end()) throw SpecError(at + ".value", "", "is required ($capture or a literal)");
+    if (found == m.end()) throw InputError(at + ".value", "", "is required ($capture or a literal)");
     binding.value = text_of(found->second.second);
     if (binding.value.starts_with("$")) {
       std::string capture = binding.value.substr(1);
       if (group.compiled && !group.compiled->NamedCapturingGroups().contains(capture)) {
-        throw SpecError(at + ".value", binding.value, "names no capture of the group's regex");
+        throw InputError(at + ".value", binding.value, "names no capture of the group's regex");
       }
     }
     out.push_back(std::move(binding));
@@ -90,12 +90,12 @@ FfdlGroup read_group(const std::string& name, const json& value, const std::stri
   FfdlGroup group;
   group.name = name;
   group.regex = string_member(m, "regex");
-  if (group.regex.empty()) throw SpecError(at + ".regex", "", "is required");
+  if (group.regex.empty()) throw InputError(at + ".regex", "", "is required");
   try {
     group.expanded_regex = expand_ffdl_macros(group.regex);
     group.compiled = compile_python_regex(group.expanded_regex, {.dotall = true, .multiline = true});
   } catch (const RegexError& e) {
-    throw SpecError(at + ".regex", group.regex, "cannot be run: '" + e.part() + "': " + e.reason());
+    throw InputError(at + ".regex", group.regex, "cannot be run: '" + e.part() + "': " + e.reason());
   }
   if (auto meta = m.find("meta"); meta != m.end() && !meta->second.second.is_null()) {
     auto mm = members(meta->second.second, meta->second.first, {"time", "subid"});
@@ -103,7 +103,7 @@ FfdlGroup read_group(const std::string& name, const json& value, const std::stri
     group.meta_subid = string_member(mm, "subid");
   }
   if (m.contains("scalars") && m.contains("values")) {
-    throw SpecError(at + ".values", "", "give scalars or values (the same thing), not both");
+    throw InputError(at + ".values", "", "give scalars or values (the same thing), not both");
   }
   for (const char* key : {"scalars", "values"}) {
     if (auto found = m.find(key); found != m.end()) group.values = read_bindings(found->second.second, found->second.first, group);
@@ -123,14 +123,14 @@ FfdlSpec parse_ffdl_spec(const json& value, const std::string& where, std::vecto
   auto m = members(value, where, {"type", "in", "line_lookahead", "eventTypes", "event_types", "groups", "image_tag"});
   FfdlSpec spec;
   std::string type = string_member(m, "type");
-  if (type.empty()) throw SpecError(where + ".type", "", "is required");
+  if (type.empty()) throw InputError(where + ".type", "", "is required");
   spec.type = canonical_type(type, m.at("type").first);
   spec.in = string_member(m, "in");
   if (auto found = m.find("linelookahead"); found != m.end() && !found->second.second.is_null()) {
     const auto& [field, v] = found->second;
     std::optional<double> number = v.is_number() ? std::optional(v.get<double>()) : parse_number(text_of(v));
     if (!number || *number != static_cast<int>(*number) || *number < 1 || *number > 1000) {
-      throw SpecError(field, text_of(v), "must be a whole number of lines from 1 to 1000");
+      throw InputError(field, text_of(v), "must be a whole number of lines from 1 to 1000");
     }
     spec.line_lookahead = static_cast<int>(*number);
   }
@@ -138,7 +138,7 @@ FfdlSpec parse_ffdl_spec(const json& value, const std::string& where, std::vecto
     auto found = m.find(key);
     if (found == m.end() || found->second.second.is_null()) continue;
     const auto& [field, v] = found->second;
-    if (!v.is_array()) throw SpecError(field, text_of(v), "must be a list");
+    if (!v.is_array()) throw InputError(field, text_of(v), "must be a list");
     for (const auto& item : v) spec.event_types.push_back(text_of(item));
     for (const auto& event_type : spec.event_types) {
       if (event_type != "scalars" && warnings) {
@@ -148,45 +148,45 @@ FfdlSpec parse_ffdl_spec(const json& value, const std::string& where, std::vecto
   }
   if (auto found = m.find("groups"); found != m.end() && !found->second.second.is_null()) {
     const auto& [field, groups] = found->second;
-    if (!groups.is_object()) throw SpecError(field, text_of(groups), "must be a mapping of group name to {regex, ...}");
+    if (!groups.is_object()) throw InputError(field, text_of(groups), "must be a mapping of group name to {regex, ...}");
     for (const auto& [name, group] : groups.items()) spec.groups.push_back(read_group(name, group, field + "." + name));
   }
   if (spec.type == "regex_extractor" && spec.groups.empty()) {
-    throw SpecError(where + ".groups", "", "a regex_extractor needs at least one group");
+    throw InputError(where + ".groups", "", "a regex_extractor needs at least one group");
   }
   return spec;
 }
 
 std::vector<MetricDefinition> parse_metric_definitions(const json& value, const std::string& where,
                                                        std::vector<std::string>* warnings) {
-  if (!value.is_array()) throw SpecError(where, text_of(value), "must be a list of {Name, Regex}");
+  if (!value.is_array()) throw InputError(where, text_of(value), "must be a list of {Name, Regex}");
   if (value.size() > kMaxMetricDefinitions) {
-    throw SpecError(where, std::to_string(value.size()) + " definitions", "at most 40 are allowed (SageMaker's limit)");
+    throw InputError(where, std::to_string(value.size()) + " definitions", "at most 40 are allowed (SageMaker's limit)");
   }
   std::vector<MetricDefinition> out;
   for (std::size_t i = 0; i < value.size(); ++i) {
     std::string at = where + "[" + std::to_string(i) + "]";
-    if (!value[i].is_object()) throw SpecError(at, text_of(value[i]), "must be a mapping {Name, Regex}");
+    if (!value[i].is_object()) throw InputError(at, text_of(value[i]), "must be a mapping {Name, Regex}");
     for (const auto& [key, item] : value[i].items()) {
       if (key != "Name" && key != "Regex") {
         std::string guess = did_you_mean(key, {"Name", "Regex"});
-        throw SpecError(at + "." + key, text_of(item), "unknown field" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
+        throw InputError(at + "." + key, text_of(item), "unknown field" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
       }
     }
     MetricDefinition definition;
     for (auto [key, target, limit] : {std::tuple{"Name", &definition.name, 255}, std::tuple{"Regex", &definition.regex, 500}}) {
       if (!value[i].contains(key) || !value[i][key].is_string()) {
-        throw SpecError(at + "." + key, value[i].contains(key) ? text_of(value[i][key]) : "", "is required and must be a string");
+        throw InputError(at + "." + key, value[i].contains(key) ? text_of(value[i][key]) : "", "is required and must be a string");
       }
       *target = value[i][key].get<std::string>();
       if (target->empty() || target->size() > static_cast<std::size_t>(limit)) {
-        throw SpecError(at + "." + key, *target, "must be 1 to " + std::to_string(limit) + " characters (SageMaker's limit)");
+        throw InputError(at + "." + key, *target, "must be 1 to " + std::to_string(limit) + " characters (SageMaker's limit)");
       }
     }
     try {
       definition.compiled = compile_python_regex(definition.regex);
     } catch (const RegexError& e) {
-      throw SpecError(at + ".Regex", definition.regex, "cannot be run: '" + e.part() + "': " + e.reason());
+      throw InputError(at + ".Regex", definition.regex, "cannot be run: '" + e.part() + "': " + e.reason());
     }
     if (definition.compiled->NumberOfCapturingGroups() == 0 && warnings) {
       warnings->push_back(at + ".Regex: '" + definition.regex +

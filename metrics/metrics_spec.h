@@ -64,7 +64,7 @@ struct MetricsSpec {
 };
 
 // Declarations are read in their written order (ordered_json): FfDL's groups are tried in it.
-// Parse and check, throwing SpecError (field path, value, rule) for anything wrong, a regex
+// Parse and check, throwing InputError (field path, value, rule) for anything wrong, a regex
 // that cannot run quoted with its offending part. `where` is the field path of the value.
 FfdlSpec parse_ffdl_spec(const nlohmann::ordered_json& value, const std::string& where, std::vector<std::string>* warnings);
 std::vector<MetricDefinition> parse_metric_definitions(const nlohmann::ordered_json& value, const std::string& where,

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/files.h"
+#include "base/files.h"
 
 namespace mljob::metrics {
 namespace {

@@ -4,7 +4,7 @@
 
 #include <cstdio>
 #include <ctime>
-#include "core/files.h"
+#include "base/files.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::tiers {
@@ -103,7 +103,7 @@ std::string cache_name(const fs::path& catalog) {
   return name;
 }
 
-// Only an entry the user's own and writable by no one else is read (core/files.h): its
+// Only an entry the user's own and writable by no one else is read (base/files.h): its
 // runtimes' `setup` lines go into job.sbatch, which runs as the user.
 std::optional<TierCatalog> read_cache(const fs::path& folder, const std::string& name) {
   std::optional<CacheFile> cached = read_cache_file(folder, name);

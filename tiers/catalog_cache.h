@@ -5,7 +5,7 @@
 // read from (the file and those it extends) is unchanged: same device, inode, size, and
 // modification and change times to the nanosecond. Anything else reads the YAML again. An
 // entry is read or written only while it and its folder are the user's own and writable by no
-// one else (core/files.h): a runtime's `setup` line from it is pasted into job.sbatch.
+// one else (base/files.h): a runtime's `setup` line from it is pasted into job.sbatch.
 #pragma once
 
 #include <chrono>

@@ -3,9 +3,8 @@
 #include <cmath>
 #include <set>
 
-#include "core/spec_error.h"
-#include "core/spec_parser.h"
-#include "core/validation.h"
+#include "base/input_error.h"
+#include "base/ignored_field.h"
 #include "tuner/json_fields.h"
 #include "tuner/sagemaker_tuning.h"
 
@@ -21,7 +20,7 @@ Enum read_enum(const json& object, const std::string& key, const std::string& at
   std::string field = at + "." + key;
   if (!object.contains(key) || object[key].is_null()) {
     if (fallback) return *fallback;
-    throw SpecError(field, "", "is required");
+    throw InputError(field, "", "is required");
   }
   const json& value = object[key];
   std::string allowed;
@@ -29,40 +28,40 @@ Enum read_enum(const json& object, const std::string& key, const std::string& at
     if (value.is_string() && value.get<std::string>() == name) return member;
     allowed += (allowed.empty() ? "" : ", ") + name;
   }
-  throw SpecError(field, shown(value), "must be one of " + allowed);
+  throw InputError(field, shown(value), "must be one of " + allowed);
 }
 
 int read_count(const json& object, const std::string& key, const std::string& at, int fallback, int minimum) {
   if (!object.contains(key) || object[key].is_null()) return fallback;
   const json& value = object[key];
   std::string field = at + "." + key;
-  if (!value.is_number_integer()) throw SpecError(field, shown(value), "must be an integer");
+  if (!value.is_number_integer()) throw InputError(field, shown(value), "must be an integer");
   long long number = value.get<long long>();
   if (number < minimum || number > 1000000) {
-    throw SpecError(field, shown(value), "must be between " + std::to_string(minimum) + " and 1000000");
+    throw InputError(field, shown(value), "must be between " + std::to_string(minimum) + " and 1000000");
   }
   return static_cast<int>(number);
 }
 
 std::string read_string(const json& object, const std::string& key, const std::string& at, std::string fallback) {
   if (!object.contains(key) || object[key].is_null()) return fallback;
-  if (!object[key].is_string()) throw SpecError(at + "." + key, shown(object[key]), "must be a string");
+  if (!object[key].is_string()) throw InputError(at + "." + key, shown(object[key]), "must be a string");
   return object[key].get<std::string>();
 }
 
 double read_number(const json& object, const std::string& key, const std::string& at) {
   std::string field = at + "." + key;
-  if (!object.contains(key) || object[key].is_null()) throw SpecError(field, "", "is required for this type");
+  if (!object.contains(key) || object[key].is_null()) throw InputError(field, "", "is required for this type");
   const json& value = object[key];
   if (!value.is_number() || !std::isfinite(value.get<double>())) {
-    throw SpecError(field, shown(value), "must be a finite number");
+    throw InputError(field, shown(value), "must be a finite number");
   }
   return value.get<double>();
 }
 
 void refuse_present(const json& object, const std::string& key, const std::string& at, const std::string& type) {
   if (object.contains(key) && !object[key].is_null()) {
-    throw SpecError(at + "." + key, shown(object[key]), "is not allowed for a " + type + " parameter");
+    throw InputError(at + "." + key, shown(object[key]), "is not allowed for a " + type + " parameter");
   }
 }
 
@@ -98,12 +97,12 @@ void read_range(const json& object, const std::string& at, ParameterSpec& param)
     for (const char* key : {"minValue", "maxValue"}) {
       double number = object[key].get<double>();
       if (number != std::floor(number) || std::fabs(number) > 9.0e15) {
-        throw SpecError(at + "." + key, shown(object[key]), "must be an integer for an INTEGER parameter");
+        throw InputError(at + "." + key, shown(object[key]), "must be an integer for an INTEGER parameter");
       }
     }
   }
   if (!(param.min_value < param.max_value)) {
-    throw SpecError(at + ".maxValue", shown(object["maxValue"]),
+    throw InputError(at + ".maxValue", shown(object["maxValue"]),
                     "must be greater than minValue (" + shown(object["minValue"]) + ")");
   }
 }
@@ -112,21 +111,21 @@ void read_discrete_values(const json& object, const std::string& at, ParameterSp
   std::string field = at + ".discreteValues";
   if (!object.contains("discreteValues") || !object["discreteValues"].is_array() ||
       object["discreteValues"].empty()) {
-    throw SpecError(field, object.contains("discreteValues") ? shown(object["discreteValues"]) : "",
+    throw InputError(field, object.contains("discreteValues") ? shown(object["discreteValues"]) : "",
                     "must be a non-empty list of numbers for a DISCRETE parameter");
   }
   const json& values = object["discreteValues"];
   if (values.size() > kMaxDiscreteValues) {
-    throw SpecError(field, std::to_string(values.size()) + " values", "must have at most 1000 values");
+    throw InputError(field, std::to_string(values.size()) + " values", "must have at most 1000 values");
   }
   for (std::size_t i = 0; i < values.size(); ++i) {
     std::string item = field + "[" + std::to_string(i) + "]";
     if (!values[i].is_number() || !std::isfinite(values[i].get<double>())) {
-      throw SpecError(item, shown(values[i]), "must be a finite number");
+      throw InputError(item, shown(values[i]), "must be a finite number");
     }
     double number = values[i].get<double>();
     if (i > 0 && !(number > param.discrete_values.back())) {
-      throw SpecError(item, shown(values[i]), "must be greater than the value before it (discreteValues are strictly increasing)");
+      throw InputError(item, shown(values[i]), "must be greater than the value before it (discreteValues are strictly increasing)");
     }
     param.discrete_values.push_back(number);
   }
@@ -136,15 +135,15 @@ void read_categorical_values(const json& object, const std::string& at, Paramete
   std::string field = at + ".categoricalValues";
   if (!object.contains("categoricalValues") || !object["categoricalValues"].is_array() ||
       object["categoricalValues"].empty()) {
-    throw SpecError(field, object.contains("categoricalValues") ? shown(object["categoricalValues"]) : "",
+    throw InputError(field, object.contains("categoricalValues") ? shown(object["categoricalValues"]) : "",
                     "must be a non-empty list of strings for a CATEGORICAL parameter");
   }
   std::set<std::string> seen;
   const json& values = object["categoricalValues"];
   for (std::size_t i = 0; i < values.size(); ++i) {
     std::string item = field + "[" + std::to_string(i) + "]";
-    if (!values[i].is_string()) throw SpecError(item, shown(values[i]), "must be a string");
-    if (!seen.insert(values[i].get<std::string>()).second) throw SpecError(item, shown(values[i]), "is a duplicate");
+    if (!values[i].is_string()) throw InputError(item, shown(values[i]), "must be a string");
+    if (!seen.insert(values[i].get<std::string>()).second) throw InputError(item, shown(values[i]), "is a duplicate");
     param.categorical_values.push_back(values[i].get<std::string>());
   }
 }
@@ -154,19 +153,19 @@ void check_log_scale(const json& object, const std::string& at, const ParameterS
   bool discrete = param.type == ParameterType::kDiscrete;
   double lowest = discrete ? param.discrete_values.front() : param.min_value;
   if (lowest <= 0) {
-    throw SpecError(at + (discrete ? ".discreteValues[0]" : ".minValue"),
+    throw InputError(at + (discrete ? ".discreteValues[0]" : ".minValue"),
                     shown(discrete ? object["discreteValues"][0] : object["minValue"]),
                     "must be greater than 0: " + to_string(param.scale) + " needs a strictly positive range");
   }
 }
 
 ParameterSpec read_parameter(const json& object, const std::string& at) {
-  if (!object.is_object()) throw SpecError(at, shown(object), "must be an object");
+  if (!object.is_object()) throw InputError(at, shown(object), "must be an object");
   require_known_keys(object, at, {"parameterName", "type", "minValue", "maxValue", "categoricalValues",
                                   "discreteValues", "scaleType"});
   ParameterSpec param;
   param.name = read_string(object, "parameterName", at, "");
-  if (param.name.empty()) throw SpecError(at + ".parameterName", "", "is required and must not be empty");
+  if (param.name.empty()) throw InputError(at + ".parameterName", "", "is required and must not be empty");
   param.type = read_enum<ParameterType>(object, "type", at, kTypes, std::nullopt);
   std::string type_name = to_string(param.type);
   if (param.type == ParameterType::kCategorical) {
@@ -198,7 +197,7 @@ ParameterSpec read_parameter(const json& object, const std::string& at) {
 std::vector<ParameterSpec> read_parameters(const json& value, const std::string& at) {
   std::string field = at + ".params";
   if (!value.contains("params") || !value["params"].is_array() || value["params"].empty()) {
-    throw SpecError(field, value.contains("params") ? shown(value["params"]) : "",
+    throw InputError(field, value.contains("params") ? shown(value["params"]) : "",
                     "must be a non-empty list of parameters");
   }
   std::vector<ParameterSpec> params;
@@ -207,7 +206,7 @@ std::vector<ParameterSpec> read_parameters(const json& value, const std::string&
     std::string item = field + "[" + std::to_string(i) + "]";
     params.push_back(read_parameter(value["params"][i], item));
     if (!names.insert(params.back().name).second) {
-      throw SpecError(item + ".parameterName", params.back().name, "is a duplicate: parameter names must be unique");
+      throw InputError(item + ".parameterName", params.back().name, "is a duplicate: parameter names must be unique");
     }
   }
   return params;
@@ -215,7 +214,7 @@ std::vector<ParameterSpec> read_parameters(const json& value, const std::string&
 
 bool read_bool(const json& object, const std::string& key, const std::string& at) {
   if (!object.contains(key) || object[key].is_null()) return false;
-  if (!object[key].is_boolean()) throw SpecError(at + "." + key, shown(object[key]), "must be true or false");
+  if (!object[key].is_boolean()) throw InputError(at + "." + key, shown(object[key]), "must be true or false");
   return object[key].get<bool>();
 }
 
@@ -239,7 +238,7 @@ std::string to_string(Algorithm algorithm) {
 }
 
 HyperparameterSpec parse_hyperparameter_spec(const json& value, const std::string& at) {
-  if (!value.is_object()) throw SpecError(at, shown(value), "must be an object (a HyperparameterSpec)");
+  if (!value.is_object()) throw InputError(at, shown(value), "must be an object (a HyperparameterSpec)");
   if (is_sagemaker_tuning(value)) return parse_sagemaker_tuning(value, at);
   require_known_keys(value, at, {"goal", "params", "maxTrials", "maxParallelTrials", "maxFailedTrials",
                                  "hyperparameterMetricTag", "resumePreviousJobId",
@@ -253,14 +252,14 @@ HyperparameterSpec parse_hyperparameter_spec(const json& value, const std::strin
     spec.max_failed_trials = read_count(value, "maxFailedTrials", at, 0, 0);
   }
   spec.metric_tag = read_string(value, "hyperparameterMetricTag", at, spec.metric_tag);
-  if (spec.metric_tag.empty()) throw SpecError(at + ".hyperparameterMetricTag", "", "must not be empty");
+  if (spec.metric_tag.empty()) throw InputError(at + ".hyperparameterMetricTag", "", "must not be empty");
   spec.resume_previous_job_id = read_string(value, "resumePreviousJobId", at, "");
   spec.enable_trial_early_stopping = read_bool(value, "enableTrialEarlyStopping", at);
   spec.algorithm = read_enum<Algorithm>(value, "algorithm", at, kAlgorithms, Algorithm::kBayesian);
   if (spec.algorithm == Algorithm::kGridSearch) {
     for (std::size_t i = 0; i < spec.params.size(); ++i) {
       if (spec.params[i].type == ParameterType::kDouble) {
-        throw SpecError(at + ".params[" + std::to_string(i) + "].type", "DOUBLE",
+        throw InputError(at + ".params[" + std::to_string(i) + "].type", "DOUBLE",
                         "GRID_SEARCH needs INTEGER, CATEGORICAL or DISCRETE parameters only (parameter '" +
                             spec.params[i].name + "')");
       }

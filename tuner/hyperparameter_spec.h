@@ -1,6 +1,6 @@
 // AI Platform's HyperparameterSpec: the model of a tuning study, read from the raw JSON that the
 // job spec parser keeps (TrainingInput::hyperparameters) and checked against every rule of the
-// API, so a bad study is refused at submit with a SpecError naming field, value and rule.
+// API, so a bad study is refused at submit with a InputError naming field, value and rule.
 #pragma once
 
 #include <cstdint>
@@ -69,7 +69,7 @@ struct HyperparameterSpec {
 inline constexpr std::size_t kMaxDiscreteValues = 1000;
 
 // Reads and validates `value` (the `hyperparameters` object); `at` is its dotted path for
-// messages, e.g. "trainingInput.hyperparameters". Throws SpecError on the first violated rule.
+// messages, e.g. "trainingInput.hyperparameters". Throws InputError on the first violated rule.
 // SageMaker's tuning job (or its HyperParameterTuningJobConfig) is read too, in its own terms
 // (tuner/sagemaker_tuning.h).
 HyperparameterSpec parse_hyperparameter_spec(const nlohmann::json& value,

@@ -2,8 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "core/spec_error.h"
-#include "core/spec_parser.h"
+#include "base/input_error.h"
 
 namespace mljob::tuner {
 namespace {
@@ -25,7 +24,7 @@ void expect_error(const json& spec, const std::string& field, const std::string&
   try {
     parse_hyperparameter_spec(spec);
     ADD_FAILURE() << "accepted " << spec.dump();
-  } catch (const SpecError& error) {
+  } catch (const InputError& error) {
     EXPECT_EQ(error.field(), field) << error.what();
     EXPECT_EQ(error.value(), value) << error.what();
     EXPECT_NE(error.rule().find(rule_part), std::string::npos) << error.what();
@@ -184,25 +183,6 @@ TEST(HyperparameterSpec, GridSearchRefusesDoubleParameters) {
   expect_error(spec_with({integer, a_double()}, {{"algorithm", "GRID_SEARCH"}}), std::string(kAt) + ".params[1].type",
                "DOUBLE", "GRID_SEARCH needs INTEGER, CATEGORICAL or DISCRETE");
   EXPECT_NO_THROW(parse_hyperparameter_spec(spec_with({integer}, {{"algorithm", "GRID_SEARCH"}})));
-}
-
-TEST(HyperparameterSpec, ReadsWhatTheJobSpecParserKept) {
-  Job job = parse_job_spec(R"(trainingInput:
-  scaleTier: BASIC
-  pythonModule: trainer.task
-  hyperparameters:
-    goal: MINIMIZE
-    maxTrials: 10
-    params:
-      - parameterName: lr
-        type: DOUBLE
-        minValue: 0.0001
-        maxValue: 0.1
-        scaleType: UNIT_LOG_SCALE
-)", "test");
-  HyperparameterSpec spec = parse_hyperparameter_spec(job.training_input.hyperparameters);
-  EXPECT_EQ(spec.max_trials, 10);
-  EXPECT_EQ(spec.params[0].scale, ScaleType::kLog);
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "core/spec_error.h"
-#include "core/spec_parser.h"
+#include "base/input_error.h"
+#include "base/did_you_mean.h"
 
 namespace mljob::tuner {
 
@@ -13,7 +13,7 @@ void require_known_keys(const nlohmann::json& object, const std::string& at, con
   for (const auto& [key, value] : object.items()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string hint = did_you_mean(key, known);
-    throw SpecError(at + "." + key, shown(value),
+    throw InputError(at + "." + key, shown(value),
                     "unknown field" + (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
   }
 }

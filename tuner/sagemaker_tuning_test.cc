@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "tuner/test_support.h"
 
 namespace mljob::tuner {
@@ -35,7 +35,7 @@ json request() {
   })");
 }
 
-std::string error_of(const json& value) { return testing::spec_error_of(value); }
+std::string error_of(const json& value) { return testing::input_error_of(value); }
 
 // The error for request() with the field at `pointer` set to `value` ("" if none).
 std::string error_with(const std::string& pointer, const json& value) {

@@ -5,7 +5,7 @@
 #include <limits>
 #include <sstream>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob::tuner {
 namespace {
@@ -107,26 +107,26 @@ Eigen::VectorXd SearchSpace::encode(const Assignment& assignment) const {
   for (std::size_t p = 0; p < params_.size(); ++p) {
     const ParameterSpec& param = params_[p];
     std::string field = "parameters." + param.name;
-    if (!assignment.is_object() || !assignment.contains(param.name)) throw SpecError(field, "", "is missing");
+    if (!assignment.is_object() || !assignment.contains(param.name)) throw InputError(field, "", "is missing");
     const auto& value = assignment[param.name];
     std::size_t first = first_dimension_[p];
     if (param.type == ParameterType::kCategorical) {
       auto found = std::find(param.categorical_values.begin(), param.categorical_values.end(),
                              value.is_string() ? value.get<std::string>() : std::string("\x01"));
       if (found == param.categorical_values.end()) {
-        throw SpecError(field, describe(value), "must be one of the parameter's categoricalValues");
+        throw InputError(field, describe(value), "must be one of the parameter's categoricalValues");
       }
       point[first + (found - param.categorical_values.begin())] = 1.0;
       continue;
     }
-    if (!value.is_number()) throw SpecError(field, describe(value), "must be a number");
+    if (!value.is_number()) throw InputError(field, describe(value), "must be a number");
     double number = value.get<double>();
     bool inside = param.type == ParameterType::kDiscrete
                       ? std::find(param.discrete_values.begin(), param.discrete_values.end(), number) !=
                             param.discrete_values.end()
                       : number >= param.min_value && number <= param.max_value &&
                             (param.type == ParameterType::kDouble || number == std::floor(number));
-    if (!inside) throw SpecError(field, describe(value), "is outside the parameter's domain");
+    if (!inside) throw InputError(field, describe(value), "is outside the parameter's domain");
     point[first] = to_unit(param, number);
   }
   return point;

@@ -28,7 +28,7 @@ class SearchSpace {
   const std::vector<std::size_t>& parameter_of_dimension() const { return parameter_of_dimension_; }
 
   Assignment decode(const Eigen::VectorXd& point) const;
-  // Throws SpecError if a value is missing or outside the parameter's domain.
+  // Throws InputError if a value is missing or outside the parameter's domain.
   Eigen::VectorXd encode(const Assignment& assignment) const;
   // The point of the valid assignment nearest to `point`: decode, then encode.
   Eigen::VectorXd snap(const Eigen::VectorXd& point) const { return encode(decode(point)); }

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <set>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob::tuner {
 namespace {
@@ -92,11 +92,11 @@ TEST(SearchSpace, CategoricalIsOneHotAndSharesOneParameter) {
 
 TEST(SearchSpace, EncodeRefusesValuesOutsideTheDomain) {
   SearchSpace space({integer_param("n", 1, 10), categorical_param("opt", {"adam"}), discrete_param("b", {1, 2})});
-  EXPECT_THROW(space.encode(json{{"n", 11}, {"opt", "adam"}, {"b", 1}}), SpecError);
-  EXPECT_THROW(space.encode(json{{"n", 2.5}, {"opt", "adam"}, {"b", 1}}), SpecError);
-  EXPECT_THROW(space.encode(json{{"n", 2}, {"opt", "sgd"}, {"b", 1}}), SpecError);
-  EXPECT_THROW(space.encode(json{{"n", 2}, {"opt", "adam"}, {"b", 3}}), SpecError);
-  EXPECT_THROW(space.encode(json{{"n", 2}, {"opt", "adam"}}), SpecError);
+  EXPECT_THROW(space.encode(json{{"n", 11}, {"opt", "adam"}, {"b", 1}}), InputError);
+  EXPECT_THROW(space.encode(json{{"n", 2.5}, {"opt", "adam"}, {"b", 1}}), InputError);
+  EXPECT_THROW(space.encode(json{{"n", 2}, {"opt", "sgd"}, {"b", 1}}), InputError);
+  EXPECT_THROW(space.encode(json{{"n", 2}, {"opt", "adam"}, {"b", 3}}), InputError);
+  EXPECT_THROW(space.encode(json{{"n", 2}, {"opt", "adam"}}), InputError);
   EXPECT_NO_THROW(space.encode(json{{"n", 2}, {"opt", "adam"}, {"b", 2}}));
 }
 

@@ -5,7 +5,7 @@
 #include <limits>
 #include <random>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "tuner/bayesian_optimizer.h"
 #include "tuner/trial_spec.h"
 
@@ -25,7 +25,7 @@ TrialState state_from_string(const std::string& name) {
   for (const auto& [text, state] : kStates) {
     if (text == name) return state;
   }
-  throw SpecError("trials[].state", name, "must be RUNNING, SUCCEEDED, FAILED or CANCELLED");
+  throw InputError("trials[].state", name, "must be RUNNING, SUCCEEDED, FAILED or CANCELLED");
 }
 
 // An AI Platform trial gets its hyperparameters as strings (HyperparameterOutput's map).
@@ -150,15 +150,15 @@ std::size_t Study::take_over_trials(const Study& parent, const std::string& pare
                                     const std::string& field, bool knowledge_only) {
   if (std::any_of(trials_.begin(), trials_.end(), [](const Trial& trial) { return trial.state == TrialState::kActive; }) ||
       static_cast<int>(trials_.size()) != resumed_trials_) {
-    throw SpecError(field, parent_name, "can only seed a study that has not asked for trials yet");
+    throw InputError(field, parent_name, "can only seed a study that has not asked for trials yet");
   }
   if (parent.spec_.metric_tag != spec_.metric_tag) {
-    throw SpecError(field, parent_name, "its objective metric '" + parent.spec_.metric_tag + "' is not this study's '" +
+    throw InputError(field, parent_name, "its objective metric '" + parent.spec_.metric_tag + "' is not this study's '" +
                                             spec_.metric_tag + "': a warm start needs the same objective metric");
   }
   bool identical = type == WarmStartType::kIdenticalDataAndAlgorithm;
   if (identical && sorted_names(parent.spec_) != sorted_names(spec_)) {
-    throw SpecError(field, parent_name, "must name a study over the same hyperparameters as this one (or use TransferLearning)");
+    throw InputError(field, parent_name, "must name a study over the same hyperparameters as this one (or use TransferLearning)");
   }
   std::size_t taken = 0;
   for (const auto& old : parent.trials_) {
@@ -172,7 +172,7 @@ std::size_t Study::take_over_trials(const Study& parent, const std::string& pare
     }
     try {
       if (usable) space_.encode(trial.parameters);  // refuses values outside this study's ranges
-    } catch (const SpecError&) {
+    } catch (const InputError&) {
       usable = false;
     }
     if (!usable) continue;
@@ -190,17 +190,17 @@ std::size_t Study::take_over_trials(const Study& parent, const std::string& pare
 
 Trial& Study::active_trial(int trial_id, const std::string& field) {
   if (trial_id < 1 || trial_id > static_cast<int>(trials_.size())) {
-    throw SpecError(field, std::to_string(trial_id), "is not a trial of this study");
+    throw InputError(field, std::to_string(trial_id), "is not a trial of this study");
   }
   Trial& trial = trials_[static_cast<std::size_t>(trial_id - 1)];
   if (trial.state != TrialState::kActive) {
-    throw SpecError(field, std::to_string(trial_id), "has already ended (" + to_string(trial.state) + ")");
+    throw InputError(field, std::to_string(trial_id), "has already ended (" + to_string(trial.state) + ")");
   }
   return trial;
 }
 
 void Study::tell(int trial_id, double value, std::optional<long long> step) {
-  if (!std::isfinite(value)) throw SpecError("value", std::to_string(value), "must be a finite number");
+  if (!std::isfinite(value)) throw InputError("value", std::to_string(value), "must be a finite number");
   Trial& trial = active_trial(trial_id, "trialId");
   trial.state = TrialState::kSucceeded;
   trial.final_value = value;
@@ -222,7 +222,7 @@ void Study::tell_cancelled(int trial_id, const std::string& reason) {
 
 bool Study::set_trial_times(int trial_id, const std::string& start_time, const std::string& end_time) {
   if (trial_id < 1 || trial_id > static_cast<int>(trials_.size())) {
-    throw SpecError("trialId", std::to_string(trial_id), "is not a trial of this study");
+    throw InputError("trialId", std::to_string(trial_id), "is not a trial of this study");
   }
   Trial& trial = trials_[static_cast<std::size_t>(trial_id - 1)];
   bool changed = false;
@@ -252,7 +252,7 @@ void Study::check_failures() {
 }
 
 bool Study::report(int trial_id, long long step, double value) {
-  if (!std::isfinite(value)) throw SpecError("value", std::to_string(value), "must be a finite number");
+  if (!std::isfinite(value)) throw InputError("value", std::to_string(value), "must be a finite number");
   Trial& trial = active_trial(trial_id, "trialId");
   trial.measurements.push_back({step, value});
   if (!spec_.enable_trial_early_stopping) return false;
@@ -326,7 +326,7 @@ json Study::to_json() const {
 
 Study Study::from_json(const json& state) {
   if (!state.is_object() || !state.contains("spec") || !state.contains("trials") || !state["trials"].is_array()) {
-    throw SpecError("study", state.dump().substr(0, 60), "is not a study file (needs spec and trials)");
+    throw InputError("study", state.dump().substr(0, 60), "is not a study file (needs spec and trials)");
   }
   std::uint64_t seed = state.value("seed", std::uint64_t{0});
   Study study(parse_hyperparameter_spec(state["spec"], "spec"), seed);
@@ -350,7 +350,7 @@ Study Study::from_json(const json& state) {
     trial.end_time = item.value("endTime", "");
     trial.transferred_from = item.value("transferredFrom", "");
     if (trial.id != static_cast<int>(study.trials_.size()) + 1) {
-      throw SpecError("trials[].trialId", std::to_string(trial.id), "must number the trials 1, 2, ... in order");
+      throw InputError("trials[].trialId", std::to_string(trial.id), "must number the trials 1, 2, ... in order");
     }
     study.trials_.push_back(std::move(trial));
   }
@@ -366,7 +366,7 @@ Study Study::from_json(const json& state) {
   for (const auto& [id, job] : parent_jobs.items()) {
     int trial_id = std::stoi(id);
     if (trial_id < 1 || trial_id > static_cast<int>(study.trials_.size())) {
-      throw SpecError("parentJobs", id, "is not a trial of this study");
+      throw InputError("parentJobs", id, "is not a trial of this study");
     }
     study.trials_[static_cast<std::size_t>(trial_id - 1)].parent_job = job.get<std::string>();
   }

@@ -55,7 +55,7 @@ struct Trial {
 class Study {
  public:
   Study(HyperparameterSpec spec, std::uint64_t seed);
-  static Study from_json(const nlohmann::json& state);  // throws SpecError on a malformed state
+  static Study from_json(const nlohmann::json& state);  // throws InputError on a malformed state
   nlohmann::json to_json() const;
 
   // Up to `count` new trials, limited by the free parallel slots and maxTrials left (grid
@@ -69,7 +69,7 @@ class Study {
   bool suggestions_need_results() const { return spec_.algorithm == Algorithm::kBayesian; }
   // Continues `previous` (resumePreviousJobId): its succeeded trials become this study's first
   // trials, so the optimiser starts from what they learned; maxTrials counts the new trials.
-  // Throws SpecError when the two studies do not search the same parameters.
+  // Throws InputError when the two studies do not search the same parameters.
   void continue_from(const Study& previous, const std::string& previous_job_id);
   // SageMaker's warm start from one parent (call once per parent, before any ask), its rules
   // checked at `field`: the same objective metric; IdenticalDataAndAlgorithm also the same

@@ -9,8 +9,8 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
-#include "core/spec_error.h"
-#include "core/spec_parser.h"
+#include "base/input_error.h"
+#include "base/yaml_json.h"
 #include "tuner/study.h"
 
 namespace mljob::tuner {
@@ -21,14 +21,14 @@ using nlohmann::json;
 
 constexpr int kExitOk = 0, kExitFailure = 1, kExitBadInput = 2;
 
-// A system failure (exit 1), as opposed to bad input (SpecError, exit 2).
+// A system failure (exit 1), as opposed to bad input (InputError, exit 2).
 struct SystemError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
 std::string read_text(const std::filesystem::path& file) {
   std::ifstream stream(file);
-  if (!stream) throw SpecError("file", file.string(), "cannot be read");
+  if (!stream) throw InputError("file", file.string(), "cannot be read");
   std::ostringstream text;
   text << stream.rdbuf();
   return text.str();
@@ -41,7 +41,7 @@ HyperparameterSpec read_spec_file(const std::filesystem::path& file) {
   if (document.is_object() && document.contains("trainingInput")) {
     const json& input = document["trainingInput"];
     if (!input.is_object() || !input.contains("hyperparameters")) {
-      throw SpecError("trainingInput.hyperparameters", "", "is required in " + file.string());
+      throw InputError("trainingInput.hyperparameters", "", "is required in " + file.string());
     }
     return parse_hyperparameter_spec(input["hyperparameters"], "trainingInput.hyperparameters");
   }
@@ -53,14 +53,14 @@ Study load_study(const std::filesystem::path& file) {
   try {
     state = json::parse(read_text(file));
   } catch (const json::parse_error& error) {
-    throw SpecError("study", file.string(), std::string("is not valid JSON: ") + error.what());
+    throw InputError("study", file.string(), std::string("is not valid JSON: ") + error.what());
   }
   try {
     return Study::from_json(state);
   } catch (const json::exception& error) {  // a field missing or of the wrong type
-    throw SpecError("study", file.string(), std::string("is not a study file: ") + error.what());
+    throw InputError("study", file.string(), std::string("is not a study file: ") + error.what());
   } catch (const std::logic_error& error) {  // a trialId or step that is not a number
-    throw SpecError("study", file.string(), std::string("is not a study file: ") + error.what());
+    throw InputError("study", file.string(), std::string("is not a study file: ") + error.what());
   }
 }
 
@@ -90,17 +90,17 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
     po::store(po::command_line_parser(args).options(all).positional(position).run(), values);
     po::notify(values);
   } catch (const po::error& error) {
-    throw SpecError("command line", args.empty() ? "" : args.front(), error.what());
+    throw InputError("command line", args.empty() ? "" : args.front(), error.what());
   }
   if (positional != nullptr) {
-    if (!values.count("positional")) throw SpecError("STUDY", "", "the study file is required");
+    if (!values.count("positional")) throw InputError("STUDY", "", "the study file is required");
     *positional = values["positional"].as<std::string>();
   }
   return values;
 }
 
 int trial_id_of(const json& line) {
-  if (!line.contains("trialId")) throw SpecError("trialId", line.dump(), "is required");
+  if (!line.contains("trialId")) throw InputError("trialId", line.dump(), "is required");
   const json& id = line["trialId"];
   if (id.is_number_integer()) return id.get<int>();
   if (id.is_string()) {
@@ -111,12 +111,12 @@ int trial_id_of(const json& line) {
     } catch (const std::exception&) {
     }
   }
-  throw SpecError("trialId", id.dump(), "must be a trial number such as \"3\"");
+  throw InputError("trialId", id.dump(), "must be a trial number such as \"3\"");
 }
 
 double value_of(const json& line) {
   if (!line.contains("value") || !line["value"].is_number()) {
-    throw SpecError("value", line.contains("value") ? line["value"].dump() : "", "must be a number");
+    throw InputError("value", line.contains("value") ? line["value"].dump() : "", "must be a number");
   }
   return line["value"].get<double>();
 }
@@ -124,7 +124,7 @@ double value_of(const json& line) {
 // One line of results: {"trialId", "value"} final; {"trialId", "step", "value"} intermediate
 // (answered with a stop decision) unless "final": true; {"trialId", "failed": true, "reason"}.
 std::optional<json> apply_line(Study& study, const json& line) {
-  if (!line.is_object()) throw SpecError("line", line.dump(), "must be a JSON object");
+  if (!line.is_object()) throw InputError("line", line.dump(), "must be a JSON object");
   int id = trial_id_of(line);
   if (line.value("failed", false)) {
     study.tell_failed(id, line.value("reason", ""));
@@ -133,7 +133,7 @@ std::optional<json> apply_line(Study& study, const json& line) {
   bool intermediate = line.contains("step") && !line.value("final", false);
   std::optional<long long> step;
   if (line.contains("step")) {
-    if (!line["step"].is_number_integer()) throw SpecError("step", line["step"].dump(), "must be an integer");
+    if (!line["step"].is_number_integer()) throw InputError("step", line["step"].dump(), "must be an integer");
     step = line["step"].get<long long>();
   }
   if (intermediate) {
@@ -170,7 +170,7 @@ std::map<std::string, std::string> parent_files(const po::variables_map& values)
   for (const auto& item : values["parent"].as<std::vector<std::string>>()) {
     auto equals = item.find('=');
     if (equals == std::string::npos || equals == 0 || equals + 1 == item.size()) {
-      throw SpecError("--parent", item, "must be NAME=STUDY_FILE (a parent tuning job's name and its study file)");
+      throw InputError("--parent", item, "must be NAME=STUDY_FILE (a parent tuning job's name and its study file)");
     }
     files[item.substr(0, equals)] = item.substr(equals + 1);
   }
@@ -180,14 +180,14 @@ std::map<std::string, std::string> parent_files(const po::variables_map& values)
 // SageMaker's WarmStartConfig: each parent named there is read from its --parent study file.
 void warm_start(Study& study, const HyperparameterSpec& spec, const std::map<std::string, std::string>& files) {
   if (!spec.warm_start) {
-    if (!files.empty()) throw SpecError("--parent", files.begin()->first, "is for a spec with a WarmStartConfig");
+    if (!files.empty()) throw InputError("--parent", files.begin()->first, "is for a spec with a WarmStartConfig");
     return;
   }
   for (std::size_t i = 0; i < spec.warm_start->parents.size(); ++i) {
     const std::string& name = spec.warm_start->parents[i];
     std::string field = "WarmStartConfig.ParentHyperParameterTuningJobs[" + std::to_string(i) + "].HyperParameterTuningJobName";
     auto file = files.find(name);
-    if (file == files.end()) throw SpecError(field, name, "needs its study file: --parent " + name + "=FILE");
+    if (file == files.end()) throw InputError(field, name, "needs its study file: --parent " + name + "=FILE");
     study.warm_start_from(load_study(file->second), name, spec.warm_start->type, field);
   }
 }
@@ -198,7 +198,7 @@ int init(const std::vector<std::string>& args, std::ostream&) {
       "parent", po::value<std::vector<std::string>>()->composing());
   std::string file;
   auto values = parse(args, flags, &file);
-  if (std::filesystem::exists(file)) throw SpecError("STUDY", file, "already exists (a study is never overwritten)");
+  if (std::filesystem::exists(file)) throw InputError("STUDY", file, "already exists (a study is never overwritten)");
   HyperparameterSpec spec = read_spec_file(values["spec"].as<std::string>());
   // --seed, else SageMaker's RandomSeed, else 0.
   std::uint64_t seed = values.count("seed") ? values["seed"].as<std::uint64_t>() : spec.random_seed.value_or(0);
@@ -230,7 +230,7 @@ int tell(const std::vector<std::string>& args, std::istream& in, std::ostream& o
   if (values.count("trial")) {
     json line = {{"trialId", values["trial"].as<int>()}, {"final", true}};
     if (values["failed"].as<bool>()) line["failed"] = true, line["reason"] = values["reason"].as<std::string>();
-    else if (!values.count("value")) throw SpecError("--value", "", "is required with --trial (or --failed)");
+    else if (!values.count("value")) throw InputError("--value", "", "is required with --trial (or --failed)");
     else line["value"] = values["value"].as<double>();
     if (values.count("step")) line["step"] = values["step"].as<long long>();
     apply_line(study, line);
@@ -239,7 +239,7 @@ int tell(const std::vector<std::string>& args, std::istream& in, std::ostream& o
     while (std::getline(in, text)) {
       if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
       json line = json::parse(text, nullptr, false);
-      if (line.is_discarded()) throw SpecError("line", text, "is not valid JSON");
+      if (line.is_discarded()) throw InputError("line", text, "is not valid JSON");
       if (auto answer = apply_line(study, line)) out << answer->dump() << '\n';
     }
   }
@@ -278,7 +278,7 @@ int serve(const std::vector<std::string>& args, std::istream& in, std::ostream& 
   std::optional<std::string> file;
   if (values.count("study")) file = values["study"].as<std::string>();
   if (!values.count("spec") && !(file && std::filesystem::exists(*file))) {
-    throw SpecError("--spec", "", "is required (or --study naming an existing study file)");
+    throw InputError("--spec", "", "is required (or --study naming an existing study file)");
   }
   Study study = file && std::filesystem::exists(*file)
                     ? load_study(*file)
@@ -293,7 +293,7 @@ int serve(const std::vector<std::string>& args, std::istream& in, std::ostream& 
   while (!study.finished() && (out.flush(), std::getline(in, text))) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     json line = json::parse(text, nullptr, false);
-    if (line.is_discarded()) throw SpecError("line", text, "is not valid JSON");
+    if (line.is_discarded()) throw InputError("line", text, "is not valid JSON");
     auto answer = apply_line(study, line);
     if (answer) out << answer->dump() << '\n';
     step();
@@ -327,8 +327,8 @@ int run_study_command(const std::vector<std::string>& args, std::istream& in, st
     if (command == "report") return report(rest, out);
     if (command == "show") return show(rest, out);
     if (command == "serve") return serve(rest, in, out);
-    throw SpecError("command", command, "must be one of init, ask, tell, report, show, serve");
-  } catch (const SpecError& error) {
+    throw InputError("command", command, "must be one of init, ask, tell, report, show, serve");
+  } catch (const InputError& error) {
     out.flush();
     err << "mljob-study: " << error.what() << '\n';
     return kExitBadInput;

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob::tuner {
 namespace {

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob::tuner {
 namespace {
@@ -157,10 +157,10 @@ TEST(Study, TrialsTheRuleStoppedDoNotCountAsCompletedForTheMedian) {
 TEST(Study, TellRefusesUnknownAndEndedTrials) {
   Study study(spec_from({}), 1);
   study.ask(1);
-  EXPECT_THROW(study.tell(2, 1.0), SpecError);
+  EXPECT_THROW(study.tell(2, 1.0), InputError);
   study.tell(1, 1.0);
-  EXPECT_THROW(study.tell(1, 2.0), SpecError);
-  EXPECT_THROW(study.report(1, 3, 2.0), SpecError);
+  EXPECT_THROW(study.tell(1, 2.0), InputError);
+  EXPECT_THROW(study.report(1, 3, 2.0), InputError);
 }
 
 TEST(Study, TrainingOutputPutsTheBestTrialFirst) {
@@ -200,7 +200,7 @@ TEST(Study, ACancelledTrialIsNotAFailureOfTheStudy) {
   study.ask(3);
   study.tell_cancelled(1, "cancelled with the study");
   EXPECT_TRUE(study.failure().empty());
-  EXPECT_THROW(study.tell(1, 0.5), SpecError);  // it has ended
+  EXPECT_THROW(study.tell(1, 0.5), InputError);  // it has ended
 }
 
 TEST(Study, AStudyFileThatSaysActiveStillLoads) {
@@ -223,7 +223,7 @@ TEST(Study, TrialTimesAreKeptShownAndNeverForgotten) {
   json trial = reloaded.training_output()["trials"][0];
   EXPECT_EQ(trial["startTime"], "2026-11-22T09:00:00Z");
   EXPECT_EQ(trial["endTime"], "2026-11-22T09:05:00Z");
-  EXPECT_THROW(study.set_trial_times(7, "x", "y"), SpecError);
+  EXPECT_THROW(study.set_trial_times(7, "x", "y"), InputError);
 }
 
 TEST(Study, RandomAndGridStudiesQueueEveryTrialAtOnceTheBayesianDefaultDoesNot) {
@@ -326,7 +326,7 @@ TEST(Study, WarmStartTransferLearningInformsTheModelButListsOnlyTheStudysOwnTria
 TEST(Study, WarmStartNeedsTheSameObjectiveMetric) {
   Study parent(spec_from({{"hyperparameterMetricTag", "loss"}}), 1);
   Study child(spec_from({{"hyperparameterMetricTag", "accuracy"}}), 2);
-  EXPECT_THROW(child.warm_start_from(parent, "p1", WarmStartType::kTransferLearning, "f"), SpecError);
+  EXPECT_THROW(child.warm_start_from(parent, "p1", WarmStartType::kTransferLearning, "f"), InputError);
 }
 
 TEST(Study, ContinuingAStudyOverOtherParametersIsRefused) {
@@ -335,7 +335,7 @@ TEST(Study, ContinuingAStudyOverOtherParametersIsRefused) {
   try {
     resumed.continue_from(previous, "old_study");
     FAIL() << "a study over other parameters was continued";
-  } catch (const SpecError& error) {
+  } catch (const InputError& error) {
     EXPECT_NE(std::string(error.what()).find("resumePreviousJobId"), std::string::npos) << error.what();
     EXPECT_NE(std::string(error.what()).find("same hyperparameters"), std::string::npos) << error.what();
   }

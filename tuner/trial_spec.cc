@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob::tuner {
 
@@ -21,7 +21,7 @@ void set_duration(nlohmann::json& input, const std::string& key, std::optional<l
   std::string duration = std::to_string(*seconds) + "s";
   nlohmann::json& scheduling = input["scheduling"];
   if (scheduling.is_object() && scheduling.contains(key) && scheduling[key] != duration) {
-    throw SpecError(kDefinitionAt + ".StoppingCondition." + field, std::to_string(*seconds),
+    throw InputError(kDefinitionAt + ".StoppingCondition." + field, std::to_string(*seconds),
                     "trainingInput.scheduling." + key + " says '" + scheduling[key].dump() + "': give only one of them");
   }
   scheduling[key] = duration;
@@ -36,7 +36,7 @@ void add_metric_definitions(nlohmann::json& job, const nlohmann::json& definitio
     if (same_name == all.end()) {
       all.push_back(definition);
     } else if ((*same_name)["Regex"] != definition["Regex"]) {
-      throw SpecError(kDefinitionAt + ".AlgorithmSpecification.MetricDefinitions", definition["Name"].get<std::string>(),
+      throw InputError(kDefinitionAt + ".AlgorithmSpecification.MetricDefinitions", definition["Name"].get<std::string>(),
                       "the job's MetricDefinitions give this metric another Regex: give it once");
     }
   }
@@ -51,11 +51,11 @@ void set_machines(nlohmann::json& input, const TrialDefinition& definition) {
   for (const char* key : {"masterType", "masterConfig", "workerType", "workerConfig", "workerCount", "parameterServerType",
                           "parameterServerConfig", "parameterServerCount"}) {
     if (input.contains(key)) {
-      throw SpecError(field, definition.instance_type, std::string("trainingInput.") + key + " chooses the machines too: give them once");
+      throw InputError(field, definition.instance_type, std::string("trainingInput.") + key + " chooses the machines too: give them once");
     }
   }
   if (input.value("scaleTier", "BASIC") != "BASIC") {
-    throw SpecError(field, definition.instance_type,
+    throw InputError(field, definition.instance_type,
                     "trainingInput.scaleTier " + input["scaleTier"].get<std::string>() + " chooses the machines too: give them once");
   }
   input["scaleTier"] = "CUSTOM";

@@ -21,7 +21,7 @@ std::string trial_job_id(const std::string& study_job_id, int trial_id);
 // hyperparameters reduced to the metric tag, so the trial is one run whose objective the metrics
 // collector names; and the rest of a SageMaker TrainingJobDefinition (spec.trial_definition):
 // its MetricDefinitions added to the job's, its StoppingCondition as the job's scheduling.
-// Throws SpecError where the definition contradicts the job (a metric name with two regexes, two
+// Throws InputError where the definition contradicts the job (a metric name with two regexes, two
 // different time limits).
 nlohmann::json trial_job_spec(const nlohmann::json& study_job, const Trial& trial, const HyperparameterSpec& spec);
 

@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "core/spec_error.h"
-#include "core/test_support.h"
+#include "base/input_error.h"
+#include "base/test_support.h"
 
 namespace mljob::tuner {
 namespace {
@@ -64,7 +64,7 @@ TEST(TrialSpec, SageMakersTrainingJobDefinitionShapesEveryTrial) {
   auto error_with = [&](nlohmann::json changed) {
     try {
       trial_job_spec(changed, trial, spec);
-    } catch (const SpecError& error) {
+    } catch (const InputError& error) {
       return std::string(error.what());
     }
     return std::string();
@@ -96,7 +96,7 @@ TEST(TrialSpec, ResourceConfigGivesTheTrialsMachinesAndRefusesASpecThatChoosesTh
   for (auto [key, value] : {std::pair<const char*, nlohmann::json>{"scaleTier", "STANDARD_1"}, {"masterType", "n1-standard-4"}, {"workerCount", "2"}}) {
     nlohmann::json chooses = study;
     chooses["trainingInput"][key] = value;
-    mljob::testing::expect_spec_error([&] { trial_job_spec(chooses, Trial{}, spec); },
+    mljob::testing::expect_input_error([&] { trial_job_spec(chooses, Trial{}, spec); },
                                       "trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType",
                                       "chooses the machines too: give them once");
   }

@@ -9,7 +9,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "core/spec_parser.h"
+#include "base/yaml_json.h"
 #include "metrics/log_extractor.h"
 #include "metrics/metrics_spec.h"
 #include "metrics/python_regex.h"

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 #include "tests/conformance/corpus.h"
 #include "tuner/sagemaker_tuning.h"
 #include "tuner/test_support.h"
@@ -17,7 +17,7 @@ namespace {
 using mljob::testing::corpus_path;
 using nlohmann::json;
 
-std::string error_of(const json& value) { return testing::spec_error_of(value); }
+std::string error_of(const json& value) { return testing::input_error_of(value); }
 
 TEST(SageMakerTuning, TheCorpusRequestsAreRead) {
   std::filesystem::path folder = corpus_path("sagemaker/extracted/amazon-sagemaker-examples");

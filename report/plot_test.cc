@@ -1,9 +1,13 @@
-#include "metrics/plot.h"
+#include "report/plot.h"
 
 #include <gtest/gtest.h>
 
-namespace mljob::metrics {
+namespace mljob::report {
 namespace {
+
+using metrics::EMetrics;
+using metrics::TypedValue;
+using metrics::ValueType;
 
 EMetrics point(const std::string& group, const std::string& name, const std::string& value, const std::string& step) {
   EMetrics r;
@@ -42,4 +46,4 @@ TEST(Plot, Sparkline) {
 }
 
 }  // namespace
-}  // namespace mljob::metrics
+}  // namespace mljob::report

@@ -6,16 +6,16 @@
 #include <string>
 #include <vector>
 
-#include "metrics/plot.h"
+#include "report/plot.h"
 #include "tuner/study.h"
 
-namespace mljob::tuner {
+namespace mljob::report {
 
 // The panels: "objective per trial" (trials that ran to their end, trials stopped early, the
 // best so far as a line), then one "<parameter> against the objective" panel per parameter
 // (categorical values as named columns; log-scaled parameters on a log axis).
-std::vector<metrics::Panel> study_panels(const Study& study);
+std::vector<Panel> study_panels(const tuner::Study& study);
 
-std::string render_study_report(const Study& study, const std::string& title);
+std::string render_study_report(const tuner::Study& study, const std::string& title);
 
-}  // namespace mljob::tuner
+}  // namespace mljob::report

@@ -9,7 +9,7 @@
 
 #include "metrics/emetrics.h"
 
-namespace mljob::metrics {
+namespace mljob::report {
 
 struct Series {
   std::string group;
@@ -29,7 +29,7 @@ struct Panel {
 // Numeric values of the records as panels (metrics by name, in first-seen order). The x of a
 // point is its record's step (etimes step, global_step, iteration, epoch, ...) if it has one,
 // else the point's position in its series.
-std::vector<Panel> panels_from_records(const std::vector<EMetrics>& records);
+std::vector<Panel> panels_from_records(const std::vector<metrics::EMetrics>& records);
 
 std::string render_svg(const std::vector<Panel>& panels, const std::string& title);
 // The SVG in a page, followed by `body_html` (already HTML: escape what it quotes).
@@ -41,7 +41,4 @@ std::string html_escape(const std::string& text);
 // values win).
 std::string sparkline(const std::vector<double>& values, std::size_t width = 40);
 
-// The step of a record, from its etimes, if it has one.
-std::optional<double> record_step(const EMetrics& record);
-
-}  // namespace mljob::metrics
+}  // namespace mljob::report

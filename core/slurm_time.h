@@ -1,5 +1,5 @@
-// Time spans in the two syntaxes mljob translates between: the API's google.protobuf.Duration
-// JSON form ("7200s", "1.5s") and Slurm's time-limit syntax ("90", "1:30:00", "2-00:00:00").
+// Slurm's time-limit syntax ("90", "1:30:00", "2-00:00:00"): read from a partition's MaxTime,
+// written for sbatch --time. The API's own durations ("7200s") are base/durations.h.
 #pragma once
 
 #include <cstdint>
@@ -7,10 +7,6 @@
 #include <string>
 
 namespace mljob {
-
-// "7200s" -> 7200. Fractions round up to a whole second. Throws SpecError naming `field` when
-// the text is not a positive duration in the API's form.
-std::int64_t parse_api_duration(const std::string& text, const std::string& field);
 
 // Slurm's time syntax (sbatch --time, a partition's MaxTime): "minutes", "minutes:seconds",
 // "hours:minutes:seconds", "days-hours", "days-hours:minutes", "days-hours:minutes:seconds".

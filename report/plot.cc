@@ -1,4 +1,4 @@
-#include "metrics/plot.h"
+#include "report/plot.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,10 +7,13 @@
 #include <map>
 #include <sstream>
 
-namespace mljob::metrics {
+namespace mljob::report {
 namespace {
 
-constexpr const char* kStepNames[] = {"step", "global_step", "iteration", "iter", "trainingStep", "epoch", "batch"};
+using metrics::EMetrics;
+using metrics::parse_number;
+using metrics::record_step;
+
 constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 constexpr double kWidth = 720, kPanelHeight = 240, kLeft = 70, kRight = 130, kTop = 34, kBottom = 36;
 
@@ -118,16 +121,7 @@ void render_panel(std::ostringstream& svg, const Panel& panel, double top) {
 
 }  // namespace
 
-std::optional<double> record_step(const EMetrics& record) {
-  for (const char* name : kStepNames) {
-    auto found = record.etimes.find(name);
-    if (found == record.etimes.end()) continue;
-    if (auto value = parse_number(found->second.text)) return value;
-  }
-  return std::nullopt;
-}
-
-std::vector<Panel> panels_from_records(const std::vector<EMetrics>& records) {
+std::vector<Panel> panels_from_records(const std::vector<metrics::EMetrics>& records) {
   std::vector<Panel> panels;
   std::map<std::string, std::size_t> panel_of;
   for (const auto& record : records) {
@@ -182,4 +176,4 @@ std::string sparkline(const std::vector<double>& values, std::size_t width) {
   return out;
 }
 
-}  // namespace mljob::metrics
+}  // namespace mljob::report

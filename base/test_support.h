@@ -15,7 +15,7 @@
 #include <string>
 #include <system_error>
 
-#include "core/spec_error.h"
+#include "base/input_error.h"
 
 namespace mljob::testing {
 
@@ -39,13 +39,13 @@ class ScopedVariable {
   std::optional<std::string> saved_;
 };
 
-// Asserts that `action` throws a SpecError for `field` whose rule mentions `rule_part`.
-inline void expect_spec_error(const std::function<void()>& action, const std::string& field,
+// Asserts that `action` throws a InputError for `field` whose rule mentions `rule_part`.
+inline void expect_input_error(const std::function<void()>& action, const std::string& field,
                               const std::string& rule_part) {
   try {
     action();
-    ADD_FAILURE() << "expected a SpecError on " << field;
-  } catch (const SpecError& e) {
+    ADD_FAILURE() << "expected a InputError on " << field;
+  } catch (const InputError& e) {
     EXPECT_EQ(e.field(), field) << e.what();
     EXPECT_NE(e.rule().find(rule_part), std::string::npos) << e.what();
   }

@@ -1,13 +1,12 @@
-#include "tuner/study_report.h"
+#include "report/study_report.h"
 
 #include <algorithm>
 #include <sstream>
 
-namespace mljob::tuner {
+namespace mljob::report {
 namespace {
 
-using metrics::Panel;
-using metrics::Series;
+using namespace tuner;  // a report of the tuner's Study, Trial and their states
 
 bool has_result(const Trial& trial) {
   return trial.is_own() && trial.state == TrialState::kSucceeded && trial.final_value.has_value();
@@ -52,7 +51,6 @@ Panel parameter_panel(const Study& study, const ParameterSpec& param) {
 }
 
 std::string trials_table(const Study& study) {
-  using metrics::html_escape;
   std::ostringstream html;
   html << "<h3>Trials, best first</h3>\n<table><tr><th>trial</th><th>state</th><th>" << html_escape(study.spec().metric_tag)
        << "</th><th>step</th>";
@@ -85,8 +83,8 @@ std::vector<Panel> study_panels(const Study& study) {
   return panels;
 }
 
-std::string render_study_report(const Study& study, const std::string& title) {
-  return metrics::render_html(study_panels(study), title, trials_table(study));
+std::string render_study_report(const tuner::Study& study, const std::string& title) {
+  return render_html(study_panels(study), title, trials_table(study));
 }
 
-}  // namespace mljob::tuner
+}  // namespace mljob::report

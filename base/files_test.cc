@@ -1,10 +1,10 @@
-#include "core/files.h"
+#include "base/files.h"
 
 #include <sys/stat.h>
 
 #include <fstream>
 
-#include "core/test_support.h"
+#include "base/test_support.h"
 
 namespace mljob {
 namespace {

@@ -7,9 +7,9 @@
 
 namespace mljob {
 
-class SpecError : public std::runtime_error {
+class InputError : public std::runtime_error {
  public:
-  SpecError(std::string field, std::string value, std::string rule)
+  InputError(std::string field, std::string value, std::string rule)
       : std::runtime_error(format(field, value, rule)),
         field_(std::move(field)), value_(std::move(value)), rule_(std::move(rule)) {}
 

@@ -1,4 +1,4 @@
-#include "core/interruption.h"
+#include "base/interruption.h"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,11 @@
-#include "tuner/study_report.h"
+#include "report/study_report.h"
 
 #include <gtest/gtest.h>
 
-namespace mljob::tuner {
+namespace mljob::report {
 namespace {
+
+using namespace tuner;
 
 using nlohmann::json;
 
@@ -55,4 +57,4 @@ TEST(StudyReport, HtmlHasTheChartsAndTheTrialsBestFirstEscaped) {
 }
 
 }  // namespace
-}  // namespace mljob::tuner
+}  // namespace mljob::report
