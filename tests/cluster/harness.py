@@ -112,6 +112,36 @@ def hand_over(folder, user=USER):
 fixtures()
 
 
+class NotYet:
+    """What a poll_until condition returns while it waits: false, and carrying what it saw, so
+    that a timeout can say so ("last seen: ...") instead of a bare False or None."""
+
+    def __init__(self, seen):
+        self.seen = seen
+
+    def __bool__(self):
+        return False
+
+    def __repr__(self):
+        return repr(self.seen)
+
+
+def poll_until(condition, timeout, interval=1.0, what="the condition"):
+    """Calls `condition` every `interval` seconds until it returns something true, and returns
+    that. It is called at least once, and once more when `timeout` seconds have passed; if it is
+    still false then, the test fails, naming `what` it waited for and the last value it returned
+    (a NotYet's, where the condition wraps what it saw in one). An exception it raises, such as a
+    failed assertion for a state it can never leave, ends the wait at once."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"gave up after {timeout}s waiting for {what}; last seen: {value!r}")
+        time.sleep(interval)
+
+
 class ClusterTestCase(unittest.TestCase):
     """A test with its own MLJOB_HOME, against the running local cluster."""
 
@@ -174,26 +204,22 @@ class ClusterTestCase(unittest.TestCase):
         return json.loads(self.mljob("describe", job_id, "--format", "json").stdout)
 
     def wait_for_state(self, job_id, states, timeout=180):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        def reached():
             job = self.describe(job_id)
-            if job["state"] in states:
-                return job
-            time.sleep(1)
-        self.fail(f"job {job_id} did not reach {states} in {timeout}s; last: {job}")
+            return job if job["state"] in states else NotYet(job)
+        return poll_until(reached, timeout, what=f"job {job_id} to reach {states}")
 
     def wait_for_accounting(self, slurm_job_id, expected_state, components=1, timeout=60):
         """sacct's view of each component once the job has ended there. Slurm 22.05 first
         records an ended het job as one plain row, then (seconds later) a row per component."""
-        deadline = time.time() + timeout
-        while time.time() < deadline:
+        def ended():
             out = self.slurm("sacct", "-j", slurm_job_id, "--allocations", "--noheader", "--parsable2",
                              "--format=JobID,State,AllocTRES")
             rows = [line.split("|") for line in out.splitlines() if line]
             if len(rows) == components and all(row[1].split()[0] == expected_state for row in rows):
                 return rows
-            time.sleep(1)
-        self.fail(f"sacct never showed every component of {slurm_job_id} {expected_state}: {out}")
+            return NotYet(out)
+        return poll_until(ended, timeout, what=f"sacct to show every component of {slurm_job_id} {expected_state}")
 
     def output_of(self, job_id):
         with open(os.path.join(self.home, "jobs", job_id, "output.log"), errors="replace") as log:

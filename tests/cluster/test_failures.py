@@ -3,10 +3,9 @@ import json
 import os
 import subprocess
 import tempfile
-import time
 import unittest
 
-from harness import CLUSTER, TRAINER, ClusterTestCase
+from harness import CLUSTER, TRAINER, ClusterTestCase, NotYet, poll_until
 
 
 class Failures(ClusterTestCase):
@@ -96,10 +95,10 @@ class Failures(ClusterTestCase):
         self.assertIn("the job's record could not be saved (cannot write", result.stderr)
         self.assertRegex(result.stderr, r"so its Slurm job \d+ was cancelled: nothing runs without a record")
         self.assertEqual(os.listdir(os.path.join(self.home, "jobs")), [])
-        deadline = time.time() + 30
-        while self.slurm_states_named(job_id) != ["CANCELLED"] and time.time() < deadline:
-            time.sleep(0.5)
-        self.assertEqual(self.slurm_states_named(job_id), ["CANCELLED"])
+        def cancelled():
+            states = self.slurm_states_named(job_id)
+            return states == ["CANCELLED"] or NotYet(states)
+        poll_until(cancelled, 30, interval=0.5, what=f"Slurm's states for {job_id} to be ['CANCELLED']")
 
     def test_job_ids_are_unique(self):
         job_id = self.unique_id("dup")
@@ -119,10 +118,9 @@ class AccountingDown(ClusterTestCase):
         with open(pid_file) as f:
             os.kill(int(f.read().strip()), 15)
         try:
-            for _ in range(50):  # until slurmdbd has really gone
-                if subprocess.run(["sacct", "-n", "-X", "-j", "1"], env=self.env, capture_output=True).returncode != 0:
-                    break
-                time.sleep(0.2)
+            def slurmdbd_gone():  # sacct fails without it
+                return subprocess.run(["sacct", "-n", "-X", "-j", "1"], env=self.env, capture_output=True).returncode != 0
+            poll_until(slurmdbd_gone, 10, interval=0.2, what="slurmdbd to be gone (sacct to fail)")
             job_id = self.unique_id("nodbd")
             self.submit_example(job_id, "--scale-tier", "BASIC", user_args=("--epochs", "1"))
             finished = self.wait_for_state(job_id, {"SUCCEEDED"}, timeout=60)  # slurmctld knows
@@ -133,14 +131,13 @@ class AccountingDown(ClusterTestCase):
         finally:
             subprocess.run([CLUSTER, "up"], env=self.env, check=True, capture_output=True)
         # Back up: slurmctld hands the records it kept to slurmdbd, and accounting answers again.
-        deadline = time.time() + 60
-        while time.time() < deadline:
+        def answered_by_accounting():
             described = self.mljob("describe", job_id, "--format", "json")
-            if "unavailable" not in described.stderr and json.loads(described.stdout)["state"] == "SUCCEEDED":
-                break
-            time.sleep(1)
-        self.assertNotIn("unavailable", described.stderr)
-        self.assertEqual(json.loads(described.stdout)["state"], "SUCCEEDED")
+            if "unavailable" in described.stderr:
+                return NotYet(described.stderr)
+            state = json.loads(described.stdout)["state"]
+            return state == "SUCCEEDED" or NotYet(state)
+        poll_until(answered_by_accounting, 60, what=f"describe to answer {job_id} SUCCEEDED without 'accounting is unavailable'")
 
 
 class Injection(ClusterTestCase):

@@ -6,12 +6,10 @@ finalMetric. A regex that cannot run is refused at submit."""
 import json
 import os
 import shutil
-import tempfile
 import textwrap
-import time
 import unittest
 
-from harness import ClusterTestCase
+from harness import ClusterTestCase, NotYet, poll_until
 
 TRAINER = textwrap.dedent('''
     """Prints metrics as a SageMaker algorithm would and reports its objective as
@@ -99,16 +97,15 @@ class Metrics(ClusterTestCase):
                    os.path.join(self.work, "metrics_trainer"))
 
         # Live: the first datapoints are there while the job still runs.
-        deadline, live = time.time() + 120, False
-        while time.time() < deadline and not live:
+        def live():
             state = self.describe(job_id)["state"]
             records = self.metrics(job_id, "--group", "sagemaker")
             if records and state == "RUNNING":
-                live = True
-            elif state in ("SUCCEEDED", "FAILED", "CANCELLED"):
-                break
-            time.sleep(0.5)
-        self.assertTrue(live, "no metrics were readable while the job ran")
+                return True
+            if state in ("SUCCEEDED", "FAILED", "CANCELLED"):
+                self.fail(f"no metrics were readable while the job ran (it ended {state})")
+            return NotYet((state, records))
+        poll_until(live, 120, interval=0.5, what="metrics readable while the job runs")
 
         job = self.wait_for_state(job_id, {"SUCCEEDED", "FAILED", "CANCELLED"})
         self.assertEqual(job["state"], "SUCCEEDED", self.output_of(job_id))

@@ -7,11 +7,10 @@ import shutil
 import signal
 import subprocess
 import tarfile
-import tempfile
 import threading
 import time
 
-from harness import MLJOB, TRAINER, ClusterTestCase, user_folder
+from harness import MLJOB, TRAINER, ClusterTestCase, poll_until, user_folder
 
 
 class PackageServer(http.server.BaseHTTPRequestHandler):
@@ -144,9 +143,10 @@ class Packages(ClusterTestCase):
             submit = subprocess.Popen(self.user_argv([MLJOB, "submit", "training", job_id, "--scale-tier", "BASIC",
                                                       "--module-name", "trainer.task", "--packages", self.base + path]),
                                       env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            deadline = time.time() + 60
-            while path not in PackageServer.tries and time.time() < deadline and submit.poll() is None:
-                time.sleep(0.1)
+            # Until the server is asked for the package (or the submit has ended, which the
+            # assertions below catch).
+            poll_until(lambda: path in PackageServer.tries or submit.poll() is not None, 60, interval=0.1,
+                       what=f"the package server to be asked for {path}")
             time.sleep(0.5)  # bytes arrived: staging is under way
             self.assertTrue(os.path.isdir(os.path.join(self.home, "jobs", job_id)), "the download never started")
             submit.send_signal(sig)

@@ -11,13 +11,11 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
-import time
 import unittest
 import uuid
 import xml.etree.ElementTree as ET
 
-from harness import FIXTURES, ClusterTestCase
+from harness import FIXTURES, ClusterTestCase, NotYet, poll_until
 
 # Job states after which squeue's answer no longer changes.
 FINISHED = {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY",
@@ -115,16 +113,10 @@ class PluginOnTheCluster(ClusterTestCase):
 
     def wait_until_finished(self, job_id, timeout):
         """The states of the job's components (one for a job that is not heterogeneous)."""
-        deadline = time.time() + timeout
-        states = []
-        while time.time() < deadline:
-            out = self.slurm("squeue", "--noheader", "--states=all", "--jobs", job_id,
-                             "--format=%T")
-            states = out.split()
-            if states and all(state in FINISHED for state in states):
-                return states
-            time.sleep(0.3)
-        self.fail(f"job {job_id} did not finish in {timeout}s; last states {states}")
+        def finished():
+            states = self.slurm("squeue", "--noheader", "--states=all", "--jobs", job_id, "--format=%T").split()
+            return states if states and all(state in FINISHED for state in states) else NotYet(states)
+        return poll_until(finished, timeout, interval=0.3, what=f"job {job_id} to finish")
 
     def tasks(self, step, count, log):
         """What each task of `step` (a srun_show) saw, by SLURM_PROCID; there must be `count`."""

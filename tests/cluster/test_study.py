@@ -8,12 +8,10 @@ import json
 import os
 import shutil
 import subprocess
-import tempfile
 import textwrap
-import time
 import unittest
 
-from harness import FIXTURES, ClusterTestCase
+from harness import FIXTURES, ClusterTestCase, NotYet, poll_until
 
 TRAINER = os.path.join(FIXTURES, "etc", "examples", "hptrainer")
 MAX_TRIALS = 5
@@ -58,6 +56,13 @@ class Study(ClusterTestCase):
         study_id = self.unique_id(prefix)
         self.mljob("submit", "training", study_id, "--config", self.config, "--package-path", TRAINER)
         return study_id
+
+    def wait_for_trials(self, study_id, count, timeout):
+        """Waits until the study's description lists `count` trials or more."""
+        def listed():
+            trials = self.describe(study_id).get("trainingOutput", {}).get("trials", [])
+            return len(trials) >= count or NotYet(len(trials))
+        poll_until(listed, timeout, what=f"{study_id} to list {count} trials")
 
     def run_study(self, config, prefix, timeout=300):
         """Submits `config` as a study and waits for it to succeed; returns (ID, its resource)."""
@@ -105,9 +110,7 @@ class Study(ClusterTestCase):
         study_id = self.submit_study(CONFIG.replace("algorithm: RANDOM_SEARCH", "algorithm: ALGORITHM_UNSPECIFIED"), "study")
 
         # Kill the controller once some trials are out, then resume it.
-        deadline = time.time() + 120
-        while time.time() < deadline and len(self.describe(study_id).get("trainingOutput", {}).get("trials", [])) < 3:
-            time.sleep(1)
+        self.wait_for_trials(study_id, 3, timeout=120)
         self.assertLess(int(self.describe(study_id)["trainingOutput"]["completedTrialCount"]), MAX_TRIALS,
                         "the study ended before its controller could be killed mid-study")
         controllers = self.controller_slurm_ids(study_id)
@@ -385,14 +388,12 @@ class Study(ClusterTestCase):
         # 4 CPUs in the catalog), on each element of the trials' array.
         # slurmctld hands jobs to slurmdbd in the background (with a backlog after an earlier
         # test restarted slurmdbd): wait until accounting has both elements.
-        deadline = time.time() + 60
-        while True:
+        def trial_rows():
             rows = [row.split("|")[1:] for row in self.slurm(
                 "sacct", "--allusers", "--allocations", "--noheader", "--parsable2", "--starttime=now-1hour",
                 "--format=Comment,Timelimit,AllocCPUS").splitlines() if row.startswith(f"mljob:{study_id}_trials:")]
-            if len(rows) >= 2 or time.time() > deadline:
-                break
-            time.sleep(1)
+            return rows if len(rows) >= 2 else NotYet(rows)
+        rows = poll_until(trial_rows, 60, what=f"accounting to have both elements of {study_id}'s trials")
         self.assertEqual(len(rows), 2, rows)
         self.assertEqual({tuple(row) for row in rows}, {("00:10:00", "4")})
         self.assertFalse(os.path.exists("/tmp/mljob-pwned"), "a study's Environment reached a shell")
@@ -444,14 +445,12 @@ class Study(ClusterTestCase):
         self.assertIn("the job's record could not be saved (cannot write", result.stderr)
         self.assertRegex(result.stderr, r"so its Slurm job \d+ was cancelled: nothing runs without a record")
         self.assertFalse(os.path.exists(os.path.join(self.home, "jobs", study_id)))
-        deadline = time.time() + 30
-        while time.time() < deadline:
+        def controller_cancelled():
             out = self.slurm("squeue", "--noheader", "--states=all", "--format=%T|%k")
             states = [line.split("|")[0] for line in out.splitlines() if line.split("|")[-1] == f"mljob:{study_id}"]
-            if states == ["CANCELLED"]:
-                break
-            time.sleep(0.5)
-        self.assertEqual(states, ["CANCELLED"], "the controller of a study without a record was not cancelled")
+            return states == ["CANCELLED"] or NotYet(states)
+        poll_until(controller_cancelled, 30, interval=0.5,
+                   what="the controller of a study without a record to be cancelled (its states ['CANCELLED'])")
         self.wait_for_state(measured, ["CANCELLED"], timeout=60)
 
     def start_long_study(self, prefix):
@@ -459,10 +458,8 @@ class Study(ClusterTestCase):
         returns (its ID, those two trials' job IDs)."""
         study_id = self.submit_study(CONFIG.replace('"--epochs=3"', '"--epochs=60"'), prefix)
         trials = [f"{study_id}_trial_1", f"{study_id}_trial_2"]
-        deadline = time.time() + 120
-        while time.time() < deadline and not all(
-                os.path.exists(os.path.join(self.home, "jobs", t, "job.json")) for t in trials):
-            time.sleep(1)
+        poll_until(lambda: all(os.path.exists(os.path.join(self.home, "jobs", t, "job.json")) for t in trials), 120,
+                   what=f"the records of {trials}")
         for trial in trials:
             self.wait_for_state(trial, ["RUNNING"], timeout=60)
         return study_id, trials
@@ -473,22 +470,16 @@ class Study(ClusterTestCase):
         controllers = self.controller_slurm_ids(study_id)
         self.assertEqual(len(controllers), 1, controllers)
         self.slurm("scancel", "--signal=USR1", "--batch", controllers[0])
-        deadline = time.time() + 60
-        state = ""
-        while time.time() < deadline:
+        def requeued():
             state = self.slurm("squeue", "--noheader", "--jobs", controllers[0], "--format=%T|%r").strip()
-            if state.startswith("PENDING"):
-                break
-            time.sleep(1)
-        self.assertTrue(state.startswith("PENDING"), f"the controller was not requeued: {state!r}")
+            return state.startswith("PENDING") or NotYet(state)
+        poll_until(requeued, 60, what=f"the controller (Slurm job {controllers[0]}) to be requeued (PENDING)")
         return controllers[0]
 
     def test_a_controller_warned_of_its_time_limit_requeues_itself_and_the_study_goes_on(self):
         study_id = self.submit_study(CONFIG.replace("algorithm: RANDOM_SEARCH", "algorithm: ALGORITHM_UNSPECIFIED"),
                                      "study_requeue")
-        deadline = time.time() + 120
-        while time.time() < deadline and len(self.describe(study_id).get("trainingOutput", {}).get("trials", [])) < 2:
-            time.sleep(1)
+        self.wait_for_trials(study_id, 2, timeout=120)
         controller = self.requeue_controller_as_its_time_limit_nears(study_id)
         # Slurm holds a requeued job back for two minutes; the test does not wait them out, but
         # lets a few seconds pass: started again within the second its first run was killed, the
@@ -508,14 +499,12 @@ class Study(ClusterTestCase):
         # wrote to the study's output.log.
         with open(os.path.join(self.home, "jobs", study_id, "job.json")) as f:
             self.assertEqual(json.load(f)["slurmJobId"], controller)
-        deadline = time.time() + 60  # accounting may lag slurmctld (see below)
-        while True:
+        # Accounting may lag slurmctld (see the SageMaker definition test).
+        def both_runs_accounted():
             states = self.slurm("sacct", "--duplicates", "--allocations", "--noheader", "--parsable2",
                                 "--format=State", "--jobs", controller).split()
-            if states == ["REQUEUED", "COMPLETED"] or time.time() > deadline:
-                break
-            time.sleep(1)
-        self.assertEqual(states, ["REQUEUED", "COMPLETED"], states)
+            return states == ["REQUEUED", "COMPLETED"] or NotYet(states)
+        poll_until(both_runs_accounted, 60, what=f"accounting's states of Slurm job {controller} to be ['REQUEUED', 'COMPLETED']")
         log = self.output_of(study_id)
         self.assertIn(f"its Slurm job {controller} was requeued", log)
         self.assertIn("started again by Slurm (restart 1): continuing the study", log)
@@ -538,12 +527,10 @@ class Study(ClusterTestCase):
         # Random search queued all five in one job array: the three still pending go too.
         for trial in trials + [f"{study_id}_trial_{MAX_TRIALS}"]:
             self.wait_for_state(trial, ["CANCELLED"], timeout=60)
-        deadline = time.time() + 30
-        while time.time() < deadline:
+        def trials_cancelled():
             output = self.describe(study_id)["trainingOutput"]
-            if all(t["state"] == "CANCELLED" for t in output["trials"]):
-                break
-            time.sleep(1)
+            return output if all(t["state"] == "CANCELLED" for t in output["trials"]) else NotYet(output)
+        output = poll_until(trials_cancelled, 30, what=f"every trial of {study_id} to read CANCELLED")
         # All five: the two running and the three queued in the study's job array.
         self.assertEqual([t.get("errorMessage") for t in output["trials"]], ["cancelled with the study"] * MAX_TRIALS, output)
         self.assertEqual({t["state"] for t in output["trials"]}, {"CANCELLED"}, output)

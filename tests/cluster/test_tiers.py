@@ -1,7 +1,6 @@
 """The tier catalog against the real cluster: every tier of the local catalog runs as a real
 job with the resources the catalog promises; `mljob tiers check` tells a good catalog from a
 bad one; a plan that can never start is refused before anything is submitted."""
-import json
 import os
 import unittest
 

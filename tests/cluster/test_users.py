@@ -7,9 +7,9 @@ import os
 import pwd
 import stat
 import subprocess
-import time
 
-from harness import MLJOB, OTHER_USER, TRAINER, USER, ClusterTestCase, as_user, cluster_environment, user_folder
+from harness import (MLJOB, OTHER_USER, TRAINER, USER, ClusterTestCase, NotYet, as_user, cluster_environment, poll_until,
+                     user_folder)
 
 STUDY = """\
 trainingInput:
@@ -102,10 +102,10 @@ class TwoUsers(ClusterTestCase):
         cancelled = self.wait_for_state(job_id, {"CANCELLED"})
         # errorMessage says why a job was cancelled, and by whom (Alice, not Bob) once accounting
         # has the job's end: slurmctld's first answer does not say who.
-        deadline = time.time() + 60
-        while "by user" not in cancelled.get("errorMessage", "") and time.time() < deadline:
-            time.sleep(1)
-            cancelled = self.describe(job_id)
+        def says_who():
+            job = self.describe(job_id)
+            return job if "by user" in job.get("errorMessage", "") else NotYet(job)
+        cancelled = poll_until(says_who, 60, what=f"{job_id}'s errorMessage to say by which user it was cancelled")
         self.assertIn(f"cancelled by user {USER}", cancelled.get("errorMessage", ""), cancelled)
         self.wait_for_state(study_id, {"CANCELLED"})
 

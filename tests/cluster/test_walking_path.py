@@ -5,13 +5,11 @@ import json
 import os
 import re
 import shutil
-import tempfile
-import time
 import unittest
 
 import subprocess
 
-from harness import FIXTURES, MLJOB, MLJOB_SUBMIT, TRAINER, ClusterTestCase
+from harness import FIXTURES, MLJOB, MLJOB_SUBMIT, TRAINER, ClusterTestCase, poll_until
 
 
 class WalkingPath(ClusterTestCase):
@@ -219,9 +217,8 @@ class LabScripts(ClusterTestCase):
                                                    "--", "--epochs", "600", "--sleep", "1"]),
                                    env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
-        deadline = time.time() + 60  # until the submit has made the job's record
-        while not os.path.exists(os.path.join(self.home, "jobs", job_id, "job.json")) and time.time() < deadline:
-            time.sleep(0.2)
+        poll_until(lambda: os.path.exists(os.path.join(self.home, "jobs", job_id, "job.json")), 60, interval=0.2,
+                   what=f"the submit to make {job_id}'s record")
         self.wait_for_state(job_id, {"RUNNING"})
         self.mljob("cancel", job_id)
         out, err = waiting.communicate(timeout=120)
