@@ -11,6 +11,7 @@
 #include "core/batch_script.h"
 #include "core/job_store.h"
 #include "core/plan.h"
+#include "core/slurm_access.h"
 
 namespace mljob::cli {
 
@@ -24,7 +25,7 @@ using Arguments = std::vector<std::string>;  // a command's arguments, without "
 // How submit reports: mljob's human form, or mljob-submit's job ID alone / one JSON line.
 // kSilent prints nothing (the caller reports); `submitted_job_id`, if given, receives the ID.
 enum class SubmitOutput { kHuman, kJobIdOnly, kJson, kSilent };
-int submit_training(const Arguments& args, SubmitOutput output = SubmitOutput::kHuman,
+int submit_training(const Arguments& args, const SlurmAccess& slurm, SubmitOutput output = SubmitOutput::kHuman,
                     std::string* submitted_job_id = nullptr);
 
 // A training job made ready to submit but not yet given to Slurm: the spec checked (as
@@ -37,14 +38,14 @@ struct PreparedJob {
   std::filesystem::path script;
   SubmitOptions submit;
 };
-PreparedJob prepare_training(const Arguments& args);
+PreparedJob prepare_training(const Arguments& args, const SlurmAccess& slurm);
 // The plan `mljob submit training ARGS` would make, without preparing or submitting anything.
 SlurmPlan plan_training(const Arguments& args);
 
 // Saves the record of a job Slurm has just accepted. When it cannot be written (a full disk, a
 // quota), the job is cancelled, since no mljob command could find it without its record, and
 // the error says so (or, where Slurm refuses the cancel too, which job to cancel by hand).
-void save_or_cancel(const JobStore& store, const JobRecord& record);
+void save_or_cancel(const JobStore& store, const JobRecord& record, const SlurmAccess& slurm);
 // Thrown by save_or_cancel when the cancel failed too: the job may still run and write into
 // its folder, so the caller keeps the folder.
 class UncancelledJobWithoutRecord : public std::runtime_error {
@@ -58,16 +59,17 @@ int run_reporting_errors(const std::string& program, const std::function<int()>&
 
 // Polls the job once a second until it has ended and Slurm has accounted every component;
 // `on_poll` sees each Job resource read on the way. Returns the final Job resource.
-nlohmann::json wait_for_end(const std::string& job_id, const std::function<void(const nlohmann::json&)>& on_poll);
-int describe(const Arguments& args);
-int list(const Arguments& args);
-int cancel(const Arguments& args);
+nlohmann::json wait_for_end(const std::string& job_id, const SlurmAccess& slurm,
+                            const std::function<void(const nlohmann::json&)>& on_poll);
+int describe(const Arguments& args, const SlurmAccess& slurm);
+int list(const Arguments& args, const SlurmAccess& slurm);
+int cancel(const Arguments& args, const SlurmAccess& slurm);
 int update(const Arguments& args);
-int stream_logs(const Arguments& args);
+int stream_logs(const Arguments& args, const SlurmAccess& slurm);
 int metrics_command(const Arguments& args);  // mljob metrics (bridge/metrics_command.cc)
-int logs_command(const Arguments& args);     // mljob logs
-int tiers(const Arguments& args);
-int check_tiers(const std::string& catalog_file);
+int logs_command(const Arguments& args, const SlurmAccess& slurm);     // mljob logs
+int tiers(const Arguments& args, const SlurmAccess& slurm);
+int check_tiers(const std::string& catalog_file, const SlurmAccess& slurm);
 
 // Prints `value` as YAML (default) or JSON.
 void print_formatted(const nlohmann::json& value, const std::string& format);

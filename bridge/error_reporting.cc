@@ -2,7 +2,7 @@
 
 #include "bridge/cli.h"
 #include "base/interruption.h"
-#include "core/slurm_client.h"
+#include "core/slurm_commands.h"
 #include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 

@@ -57,12 +57,12 @@ JobRecord load_or_fail(const JobStore& store, const std::string& job_id) {
 
 }  // namespace
 
-int describe(const Arguments& args) {
+int describe(const Arguments& args, const SlurmAccess& slurm) {
   CommonFlags flags;
   if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json|table|sagemaker]", true, flags, {"sagemaker"})) return kExitOk;
   JobStore store = JobStore::from_environment();
   JobRecord record = load_or_fail(store, flags.job_id);
-  nlohmann::json resource = job_resources({record}, SlurmClient{}).front();
+  nlohmann::json resource = job_resources({record}, slurm).front();
   add_metric_outputs(resource, record);  // finalMetric, FinalMetricDataList (bridge/metrics_view.h)
   if (flags.format == "sagemaker") {
     // A study as SageMaker's DescribeHyperParameterTuningJob shows it, in JSON.
@@ -80,7 +80,7 @@ int describe(const Arguments& args) {
   return kExitOk;
 }
 
-int list(const Arguments& args) {
+int list(const Arguments& args, const SlurmAccess& slurm) {
   std::string format = "table", filter_text, page_token;
   int limit = 0, page_size = 0;
   po::options_description options("mljob list [--filter EXPR] [--limit N] [--page-size N] [--page-token T] [--format table|yaml|json]");
@@ -108,7 +108,7 @@ int list(const Arguments& args) {
 
   JobStore store = JobStore::from_environment();
   std::vector<nlohmann::json> jobs;
-  for (auto& job : job_resources(store.load_all(), SlurmClient{})) {
+  for (auto& job : job_resources(store.load_all(), slurm)) {
     if (filter.matches(job)) jobs.push_back(std::move(job));
   }
   std::stable_sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
@@ -172,7 +172,7 @@ int update(const Arguments& args) {
   return kExitOk;
 }
 
-int cancel(const Arguments& args) {
+int cancel(const Arguments& args, const SlurmAccess& slurm) {
   CommonFlags flags;
   if (!parse_common(args, "mljob cancel JOB_ID", true, flags)) return kExitOk;
   JobStore store = JobStore::from_environment();
@@ -180,12 +180,11 @@ int cancel(const Arguments& args) {
   // its new controller's ID meanwhile would otherwise be overwritten with the old one.
   JobStore::Lock lock = store.lock(flags.job_id);
   JobRecord record = load_or_fail(store, flags.job_id);
-  SlurmClient slurm;
   std::string state = job_resources({record}, slurm).front()["state"];
   if (is_final_state(state)) {
     // Idempotent: a finished job stays as it ended. A study whose controller ended may still
     // have trials in Slurm, left for `mljob study resume`: cancelling the study ends them.
-    if (int trials = cancel_trials_of_absent_controller(record, store); trials > 0) {
+    if (int trials = cancel_trials_of_absent_controller(record, store, slurm); trials > 0) {
       std::cerr << "Study [" << flags.job_id << "] had already ended (" << state << "); cancelled its " << trials
                 << " trial(s) still in Slurm.\n";
       return kExitOk;
@@ -196,7 +195,7 @@ int cancel(const Arguments& args) {
   record.cancel_requested = true;
   store.save(record);  // first, so describe says CANCELLING from now on
   slurm.cancel(record.slurm_job_id);
-  cancel_trials_of_absent_controller(record, store);
+  cancel_trials_of_absent_controller(record, store, slurm);
   std::cerr << "Cancelled job [" << flags.job_id << "].\n";
   return kExitOk;
 }

@@ -9,6 +9,7 @@
 
 #include "bridge/cli.h"
 #include "bridge/test_environment.h"
+#include "core/slurm_commands.h"
 #include "base/test_support.h"
 
 namespace mljob::cli {
@@ -46,7 +47,7 @@ echo "$id|N/A|N/A|mljob|RUNNING|1795319746|1795319746|NONE|cpu=1,mem=1G,node=1,b
 };
 
 TEST_F(Cancel, RecordsTheRequestAndCancelsTheSlurmJob) {
-  EXPECT_EQ(cancel({"job_1"}), kExitOk);
+  EXPECT_EQ(cancel({"job_1"}, SlurmCommands{}), kExitOk);
   EXPECT_TRUE(store_.load("job_1")->cancel_requested);
   EXPECT_EQ(cancelled(), "111\n");
 }
@@ -57,7 +58,7 @@ TEST_F(Cancel, WaitsForTheRecordsLockAndDoesNotOverwriteWhatItsHolderSaved) {
   std::optional<JobStore::Lock> held(store_.lock("job_1"));
   std::atomic<bool> done = false;
   std::thread cancelling([&] {
-    cancel({"job_1"});
+    cancel({"job_1"}, SlurmCommands{});
     done = true;
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(500));

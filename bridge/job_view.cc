@@ -67,7 +67,7 @@ std::vector<AccountingRecord> unsplit_element(const std::string& id, const Recor
 // records say which replica failed. Accounting lags slurmctld by a moment, so a job that
 // slurmctld has seen end but accounting has not yet is answered with slurmctld's allocations
 // and the steps accounting already has. If accounting is down, slurmctld's memory is the answer.
-RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmClient& slurm, bool& accounting_down) {
+RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmAccess& slurm, bool& accounting_down) {
   // Many jobs (a list): both queries at once, accounting for every job, since most of a
   // list has ended and the accounting query is the long one. One job (describe, a wait):
   // slurmctld first, and accounting only if the job has ended there.
@@ -149,7 +149,7 @@ std::optional<double> with_trial_units(std::optional<double> units, const std::v
 
 }  // namespace
 
-std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmClient& slurm,
+std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmAccess& slurm,
                                           RecordsByJob* records_used) {
   std::vector<std::vector<JobRecord>> trials;  // of each record that is a study
   std::vector<std::string> ids;
@@ -191,7 +191,7 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   return resources;
 }
 
-nlohmann::json job_resource(const JobRecord& record, const SlurmClient& slurm) {
+nlohmann::json job_resource(const JobRecord& record, const SlurmAccess& slurm) {
   nlohmann::json resource = job_resources({record}, slurm).front();
   add_metric_outputs(resource, record);
   add_study_output(resource, record);

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/job_store.h"
-#include "core/slurm_client.h"
+#include "core/slurm_access.h"
 
 namespace mljob::cli {
 
@@ -17,11 +17,11 @@ namespace mljob::cli {
 // job ID, so a caller can judge them without asking Slurm again.
 // A study's consumedMLUnits are its controller's and its trials' together.
 std::vector<nlohmann::json> job_resources(
-    const std::vector<JobRecord>& records, const SlurmClient& slurm,
+    const std::vector<JobRecord>& records, const SlurmAccess& slurm,
     std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr);
 
 // One job's resource as `mljob describe` answers it: job_resources' answer with the metrics the
 // job reported (finalMetric, bridge/metrics_view.h) and, for a study, its trials best first.
-nlohmann::json job_resource(const JobRecord& record, const SlurmClient& slurm);
+nlohmann::json job_resource(const JobRecord& record, const SlurmAccess& slurm);
 
 }  // namespace mljob::cli

@@ -15,6 +15,7 @@
 #include "bridge/cli.h"
 #include "bridge/study_files.h"
 #include "core/job_state.h"
+#include "core/slurm_commands.h"
 #include "base/test_support.h"
 #include "tuner/hyperparameter_spec.h"
 #include "tuner/study.h"
@@ -100,24 +101,24 @@ TEST_F(FakeSlurm, AStudysConsumedMLUnitsAreItsControllersAndItsTrials) {
   saved_record("s1_trial_2", "102_2");  // an element of a job array
   answer("sacct", sacct_line("100", "COMPLETED", 1, 3600) + sacct_line("101", "COMPLETED", 4, 1800) +
                       sacct_line("102_2", "FAILED", 2, 3600));
-  json resource = job_resources({controller}, SlurmClient{}).front();
+  json resource = job_resources({controller}, SlurmCommands{}).front();
   EXPECT_EQ(resource["state"], "SUCCEEDED");
   // 1 x 1 h (the controller) + 4 x 0.5 h + 2 x 1 h.
   EXPECT_EQ(resource["trainingOutput"]["consumedMLUnits"], 5.0);
 
   // A plain job's units are its own.
-  EXPECT_EQ(job_resources({saved_record("plain", "101")}, SlurmClient{}).front()["trainingOutput"]["consumedMLUnits"], 2.0);
+  EXPECT_EQ(job_resources({saved_record("plain", "101")}, SlurmCommands{}).front()["trainingOutput"]["consumedMLUnits"], 2.0);
 }
 
 TEST_F(FakeSlurm, ACancelledJobsErrorMessageSaysWhoCancelledIt) {
   answer("sacct", "103|job|CANCELLED by 0|0:15|1763780000|1763780000|1763780060|60|billing=1|\n");
-  json resource = job_resources({saved_record("cancelled", "103")}, SlurmClient{}).front();
+  json resource = job_resources({saved_record("cancelled", "103")}, SlurmCommands{}).front();
   EXPECT_EQ(resource["state"], "CANCELLED");
   EXPECT_EQ(resource["errorMessage"], "Job cancelled by user root (uid 0) at 2025-11-22T02:54:20Z.");
 
   JobRecord asked = saved_record("asked", "104");  // Slurm has not heard of it yet
   asked.cancel_requested = true;
-  json cancelling = job_resources({asked}, SlurmClient{}).front();
+  json cancelling = job_resources({asked}, SlurmCommands{}).front();
   EXPECT_EQ(cancelling["state"], "CANCELLING");
   EXPECT_EQ(cancelling["errorMessage"], cancel_requested_message() + ".");
 }
@@ -125,7 +126,7 @@ TEST_F(FakeSlurm, ACancelledJobsErrorMessageSaysWhoCancelledIt) {
 // What `mljob submit training ARGS` (or mljob-submit's `output`) prints on stdout.
 std::string submitted(const Arguments& args, SubmitOutput output = SubmitOutput::kHuman) {
   CapturedStdout captured;
-  EXPECT_EQ(submit_training(args, output), kExitOk);
+  EXPECT_EQ(submit_training(args, SlurmCommands{}, output), kExitOk);
   return captured.text();
 }
 
@@ -146,19 +147,19 @@ TEST_F(FakeSlurm, SubmitInJsonPrintsTheJobResourceAsDescribeDoes) {
   EXPECT_EQ(job["trainingInput"]["pythonModule"], "trainer.task");
   EXPECT_EQ(job["slurmJobId"], "4242");
   EXPECT_TRUE(job.contains("etag") && job.contains("createTime")) << job.dump();
-  EXPECT_EQ(job, job_resource(*store_.load("lab_job"), SlurmClient{}));
+  EXPECT_EQ(job, job_resource(*store_.load("lab_job"), SlurmCommands{}));
 
   // mljob submit training --format json|yaml: the same resource, as describe prints it.
   json described = json::parse(submitted(submit_args("cli_job", {"--format", "json"})));
-  EXPECT_EQ(described, job_resource(*store_.load("cli_job"), SlurmClient{}));
+  EXPECT_EQ(described, job_resource(*store_.load("cli_job"), SlurmCommands{}));
   EXPECT_NE(submitted(submit_args("yaml_job", {"--format", "yaml"})).find("pythonModule: \"trainer.task\""), std::string::npos);
   // Without --format, gcloud's short form.
   EXPECT_EQ(submitted(submit_args("short_job")), "jobId: short_job\nstate: QUEUED\n");
 }
 
 TEST_F(FakeSlurm, SubmitFormatIsYamlOrJsonAndOnlyWhereAResourceIsSubmitted) {
-  mljob::testing::expect_input_error([] { submit_training(submit_args("x1", {"--format", "xml"})); }, "--format", "one of yaml, json");
-  mljob::testing::expect_input_error([] { submit_training(submit_args("x2", {"--format", "json", "--dry-run"})); }, "--format",
+  mljob::testing::expect_input_error([] { submit_training(submit_args("x1", {"--format", "xml"}), SlurmCommands{}); }, "--format", "one of yaml, json");
+  mljob::testing::expect_input_error([] { submit_training(submit_args("x2", {"--format", "json", "--dry-run"}), SlurmCommands{}); }, "--format",
                                     "--dry-run does not submit");
   EXPECT_FALSE(fs::exists(store_.root() / "jobs" / "x1"));
 }

@@ -72,7 +72,7 @@ LogFlags parse(const Arguments& args) {
 
 }  // namespace
 
-int stream_logs(const Arguments& args) {
+int stream_logs(const Arguments& args, const SlurmAccess& slurm) {
   LogFlags flags = parse(args);
   if (!flags.since.empty()) {
     // output.log has no times; the collector's log store (metrics.db) has each line's time,
@@ -81,7 +81,7 @@ int stream_logs(const Arguments& args) {
     if (!flags.all_replicas) delegated.insert(delegated.end(), {"--replica", "0"});
     if (flags.tail >= 0) delegated.insert(delegated.end(), {"--pos", "-" + std::to_string(flags.tail)});
     if (flags.follow) delegated.push_back("--follow");
-    return logs_command(delegated);
+    return logs_command(delegated, slurm);
   }
   JobStore store = JobStore::from_environment();
   auto record = store.load(flags.job_id);
@@ -102,7 +102,6 @@ int stream_logs(const Arguments& args) {
   if (!flags.follow) return kExitOk;
 
   // Follow: read what is appended, a whole line at a time, until the job has ended.
-  SlurmClient slurm;
   std::string partial;
   for (;;) {
     log.clear();

@@ -6,6 +6,7 @@
 #include "bridge/study_controller.h"
 #include "bridge/study_views.h"
 #include "base/input_error.h"
+#include "core/slurm_commands.h"
 #include "tuner/study_command.h"
 
 namespace {
@@ -34,13 +35,13 @@ Run 'mljob COMMAND --help' for a command's flags. Exit status: 0 ok, 1 failure, 
 
 // mljob study init|ask|tell|report|show|serve: the tuner's ask/tell interface (tuner/README.md).
 // mljob study run|resume JOB_ID: the study controller on Slurm (bridge/study_controller.h).
-int study(const cli::Arguments& args) {
-  if (!args.empty() && args[0] == "run") return cli::run_study_controller({args.begin() + 1, args.end()});
-  if (!args.empty() && args[0] == "resume") return cli::resume_study({args.begin() + 1, args.end()});
+int study(const cli::Arguments& args, const SlurmAccess& slurm) {
+  if (!args.empty() && args[0] == "run") return cli::run_study_controller({args.begin() + 1, args.end()}, slurm);
+  if (!args.empty() && args[0] == "resume") return cli::resume_study({args.begin() + 1, args.end()}, slurm);
   return tuner::run_study_command(args, std::cin, std::cout, std::cerr);
 }
 
-int dispatch(const std::vector<std::string>& argv) {
+int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help") {
     std::cout << kUsage;
     return argv.empty() ? cli::kExitBadInput : cli::kExitOk;
@@ -55,20 +56,25 @@ int dispatch(const std::vector<std::string>& argv) {
     if (rest.empty() || rest[0] != "training") {
       throw InputError("submit", rest.empty() ? "" : rest[0], "only 'mljob submit training JOB_ID ...' is supported");
     }
-    return cli::submit_training(cli::Arguments(rest.begin() + 1, rest.end()));
+    return cli::submit_training(cli::Arguments(rest.begin() + 1, rest.end()), slurm);
   }
-  static const std::map<std::string, int (*)(const cli::Arguments&)> commands = {
-      {"describe", cli::describe}, {"list", cli::list}, {"cancel", cli::cancel}, {"update", cli::update}, {"stream-logs", cli::stream_logs}, {"tiers", cli::tiers}, {"metrics", cli::metrics_command}, {"logs", cli::logs_command},
-      {"study", study},
-      {"report", cli::report_study}};
-  auto found = commands.find(command);
-  if (found == commands.end()) throw InputError("command", command, "is not an mljob command (see mljob --help)");
-  return found->second(rest);
+  // Commands that ask Slurm get the one SlurmAccess; the others read only the job store.
+  using WithSlurm = int (*)(const cli::Arguments&, const SlurmAccess&);
+  using StoreOnly = int (*)(const cli::Arguments&);
+  static const std::map<std::string, WithSlurm> with_slurm = {
+      {"describe", cli::describe}, {"list", cli::list},     {"cancel", cli::cancel}, {"stream-logs", cli::stream_logs},
+      {"tiers", cli::tiers},       {"logs", cli::logs_command}, {"study", study}};
+  static const std::map<std::string, StoreOnly> store_only = {
+      {"update", cli::update}, {"metrics", cli::metrics_command}, {"report", cli::report_study}};
+  if (auto found = with_slurm.find(command); found != with_slurm.end()) return found->second(rest, slurm);
+  if (auto found = store_only.find(command); found != store_only.end()) return found->second(rest);
+  throw InputError("command", command, "is not an mljob command (see mljob --help)");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return cli::run_reporting_errors("mljob", [&] { return dispatch(args); });
+  SlurmCommands slurm;  // the one route to Slurm today: its commands (core/slurm_commands.h)
+  return cli::run_reporting_errors("mljob", [&] { return dispatch(args, slurm); });
 }

@@ -176,7 +176,7 @@ int metrics_command(const Arguments& args) {
   return kExitOk;
 }
 
-int logs_command(const Arguments& args) {
+int logs_command(const Arguments& args, const SlurmAccess& slurm) {
   PagingFlags flags;
   flags.format = "text";
   std::string replica;
@@ -223,7 +223,6 @@ int logs_command(const Arguments& args) {
   };
   show(query);
   if (!follow) return kExitOk;
-  SlurmClient slurm;
   for (;;) {
     bool ended = is_final_state(job_resources({record}, slurm).front()["state"].get<std::string>());
     RecordQuery newer;

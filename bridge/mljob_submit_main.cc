@@ -9,6 +9,7 @@
 #include "bridge/job_view.h"
 #include "bridge/output_tail.h"
 #include "core/job_store.h"
+#include "core/slurm_commands.h"
 #include "base/input_error.h"
 
 namespace {
@@ -54,11 +55,11 @@ WrapperFlags parse(const std::vector<std::string>& argv) {
   return flags;
 }
 
-int wait_and_report(const std::string& job_id, const WrapperFlags& flags) {
+int wait_and_report(const std::string& job_id, const WrapperFlags& flags, const SlurmAccess& slurm) {
   bool terminal = ::isatty(STDERR_FILENO) != 0;
   std::string last_state;
   cli::OutputTail output(JobStore::from_environment().folder_of(job_id) / "output.log");
-  nlohmann::json job = cli::wait_for_end(job_id, [&](const nlohmann::json& resource) {
+  nlohmann::json job = cli::wait_for_end(job_id, slurm, [&](const nlohmann::json& resource) {
     std::string state = resource.value("state", "");
     if (terminal && state != last_state) std::cerr << "mljob-submit: " << job_id << " " << state << std::endl;
     last_state = state;
@@ -68,7 +69,7 @@ int wait_and_report(const std::string& job_id, const WrapperFlags& flags) {
   if (flags.format == "json") {
     // The Job resource as describe gives it: a study's trials and a job's metrics included.
     auto record = JobStore::from_environment().load(job_id);
-    std::cout << (record ? cli::job_resource(*record, SlurmClient{}) : job).dump() << std::endl;
+    std::cout << (record ? cli::job_resource(*record, slurm) : job).dump() << std::endl;
   }
   if (job["state"] != "SUCCEEDED") {
     std::cerr << "mljob-submit: " << job_id << " ended " << job["state"].get<std::string>();
@@ -91,9 +92,10 @@ int run(const std::vector<std::string>& argv) {
                 : flags.wait           ? cli::SubmitOutput::kSilent
                                        : cli::SubmitOutput::kJson;
   std::string job_id;
-  int status = cli::submit_training(flags.rest, output, &job_id);
+  SlurmCommands slurm;
+  int status = cli::submit_training(flags.rest, slurm, output, &job_id);
   if (status != cli::kExitOk || !flags.wait) return status;
-  return wait_and_report(job_id, flags);
+  return wait_and_report(job_id, flags, slurm);
 }
 
 }  // namespace

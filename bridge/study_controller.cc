@@ -23,7 +23,7 @@
 #include "base/interruption.h"
 #include "core/job_state.h"
 #include "core/process.h"
-#include "core/slurm_client.h"
+#include "core/slurm_commands.h"
 #include "base/input_error.h"
 #include "core/validation.h"
 #include "metrics/metrics_store.h"
@@ -54,12 +54,12 @@ void on_time_limit_warning(int) { time_limit_near = 1; }
 // How long before its time limit Slurm warns the controller: time to requeue itself.
 constexpr int kTimeLimitWarningSeconds = 120;
 
-std::string submit_controller(const JobStore& store, const std::string& job_id) {
+std::string submit_controller(const JobStore& store, const std::string& job_id, const SlurmAccess& slurm) {
   fs::path folder = store.folder_of(job_id);
   fs::path script = folder / "controller.sbatch";
   write_atomically(script, controller_script(job_id, store.root(), sibling_program("mljob")));
   SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id};
-  return SlurmClient{}.submit(sbatch_arguments(submit, script.string()));
+  return slurm.submit({script, submit, {}});
 }
 
 // Every value of the objective the trial has reported so far, with its step, oldest first.
@@ -94,7 +94,7 @@ tuner::HyperparameterSpec trials_spec(const Study& study, const json& study_job)
 // Records the cancel request in the trial's job record, under the record's lock as every
 // writer of a record takes it (`mljob cancel` or `update` of the trial could run meanwhile),
 // then cancels its Slurm job.
-void cancel_trial_job(const JobStore& store, const std::string& trial_job_id, const SlurmClient& slurm) {
+void cancel_trial_job(const JobStore& store, const std::string& trial_job_id, const SlurmAccess& slurm) {
   if (!fs::is_directory(store.folder_of(trial_job_id))) return;  // never prepared
   JobStore::Lock lock = store.lock(trial_job_id);
   auto record = store.load(trial_job_id);
@@ -106,8 +106,8 @@ void cancel_trial_job(const JobStore& store, const std::string& trial_job_id, co
 
 // Cancels every trial of `study` still in Slurm (running, or pending in a job array), ends it
 // CANCELLED with `reason` (the study stopped it: not a failure of the trial), and saves the study.
-int cancel_active_trials(Study& study, const std::string& study_id, const JobStore& store, const std::string& reason) {
-  SlurmClient slurm;
+int cancel_active_trials(Study& study, const std::string& study_id, const JobStore& store, const std::string& reason,
+                         const SlurmAccess& slurm) {
   int cancelled = 0;
   for (const auto& trial : study.trials()) {
     if (trial.state != TrialState::kActive) continue;
@@ -121,11 +121,11 @@ int cancel_active_trials(Study& study, const std::string& study_id, const JobSto
 
 class Controller {
  public:
-  Controller(std::string job_id, JobStore store, std::string own_slurm_job_id)
-      : job_id_(std::move(job_id)), own_slurm_job_id_(std::move(own_slurm_job_id)), store_(std::move(store)),
+  Controller(std::string job_id, JobStore store, std::string own_slurm_job_id, const SlurmAccess& slurm)
+      : job_id_(std::move(job_id)), own_slurm_job_id_(std::move(own_slurm_job_id)), slurm_(slurm), store_(std::move(store)),
         folder_(store_.folder_of(job_id_)),
         study_(load_study(folder_)), study_job_(json::parse(read_text(folder_ / kStudyJobFile))),
-        launcher_(job_id_, store_, study_job_, trials_spec(study_, study_job_), read_study_settings(folder_).tiers_file) {}
+        launcher_(job_id_, store_, study_job_, trials_spec(study_, study_job_), read_study_settings(folder_).tiers_file, slurm_) {}
 
   int run() {
     for (const auto& trial : study_.trials()) {
@@ -145,7 +145,7 @@ class Controller {
     for (auto& [trial_id, since] : stopping_) since = std::chrono::steady_clock::now() - kStopGrace;
     finish_stops();
     // A failed study (maxFailedTrials) runs nothing more: trials waiting in a job array too.
-    if (!study_.failure().empty()) cancel_active_trials(study_, job_id_, store_, "cancelled: the study failed");
+    if (!study_.failure().empty()) cancel_active_trials(study_, job_id_, store_, "cancelled: the study failed", slurm_);
     std::cout << study_.training_output().dump(2) << std::endl;
     if (!study_.failure().empty()) {
       std::cerr << "mljob study: the study failed: " << study_.failure() << "\n";
@@ -167,7 +167,7 @@ class Controller {
                    "starts it again, otherwise `mljob study resume " << job_id_ << "` continues it\n";
       return kExitFailure;
     }
-    cancel_active_trials(study_, job_id_, store_, "cancelled with the study");
+    cancel_active_trials(study_, job_id_, store_, "cancelled with the study", slurm_);
     std::cerr << "mljob study: the study was cancelled; its running trials were cancelled with it\n";
     return kExitFailure;
   }
@@ -299,7 +299,7 @@ class Controller {
     if (reported) save_study(study_, folder_);  // one durable save per poll that learnt something
     if (stop) {
       std::cerr << "mljob study: trial " << trial_id << " stopped early at step " << last_step << "\n";
-      run_process({"scancel", "--signal=TERM", record.slurm_job_id});
+      slurm_.signal(record.slurm_job_id, "TERM");
       stopping_[trial_id] = std::chrono::steady_clock::now();
     }
     return stop;
@@ -322,11 +322,11 @@ class Controller {
 
   std::string job_id_;
   std::string own_slurm_job_id_;  // empty when not run as a Slurm job
+  const SlurmAccess& slurm_;
   JobStore store_;
   fs::path folder_;
   Study study_;
   json study_job_;
-  SlurmClient slurm_;
   std::map<int, std::chrono::steady_clock::time_point> stopping_;
   std::set<int> waiting_;  // trials without a record that Slurm has not yet said anything of
   TrialLauncher launcher_;
@@ -451,7 +451,7 @@ void check_study(const Job& job, const JobStore& store) {
   new_study(job, store);
 }
 
-void submit_study(const Job& submitted, const JobStore& store, const fs::path& tiers_file) {
+void submit_study(const Job& submitted, const JobStore& store, const fs::path& tiers_file, const SlurmAccess& slurm) {
   Job job = with_absolute_local_packages(submitted);
   Study study = new_study(job, store);
   fs::path folder = store.reserve(job.job_id);
@@ -462,8 +462,8 @@ void submit_study(const Job& submitted, const JobStore& store, const fs::path& t
     save_study(study, folder);
     JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder};
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
-    record.slurm_job_id = submit_controller(store, job.job_id);
-    save_or_cancel(store, record);
+    record.slurm_job_id = submit_controller(store, job.job_id, slurm);
+    save_or_cancel(store, record, slurm);
   } catch (const UncancelledJobWithoutRecord&) {
     throw;  // the controller may run: its folder stays (the message says so)
   } catch (...) {
@@ -472,7 +472,7 @@ void submit_study(const Job& submitted, const JobStore& store, const fs::path& t
   }
 }
 
-int run_study_controller(const Arguments& args) {
+int run_study_controller(const Arguments& args, const SlurmAccess& slurm) {
   std::string job_id = job_id_argument(args, "mljob study run JOB_ID");
   JobStore store = JobStore::from_environment();
   JobRecord record = study_record_or_fail(store, job_id);
@@ -485,18 +485,18 @@ int run_study_controller(const Arguments& args) {
   forget_own_slurm_environment();
   std::signal(SIGTERM, on_terminate);
   std::signal(SIGUSR1, on_time_limit_warning);
-  int status = Controller(job_id, store, own_slurm_job_id).run();
+  int status = Controller(job_id, store, own_slurm_job_id, slurm).run();
   ::close(lock);
   return status;
 }
 
-int cancel_trials_of_absent_controller(const JobRecord& record, const JobStore& store) {
+int cancel_trials_of_absent_controller(const JobRecord& record, const JobStore& store, const SlurmAccess& slurm) {
   if (!is_study_folder(record.folder)) return 0;
   int lock = try_lock_study(record.folder);
   if (lock < 0) return 0;  // its controller runs: on its SIGTERM it cancels them itself
   try {
     Study study = load_study(record.folder);
-    int cancelled = cancel_active_trials(study, record.job.at("jobId").get<std::string>(), store, "cancelled with the study");
+    int cancelled = cancel_active_trials(study, record.job.at("jobId").get<std::string>(), store, "cancelled with the study", slurm);
     ::close(lock);
     return cancelled;
   } catch (...) {
@@ -505,18 +505,18 @@ int cancel_trials_of_absent_controller(const JobRecord& record, const JobStore& 
   }
 }
 
-int resume_study(const Arguments& args) {
+int resume_study(const Arguments& args, const SlurmAccess& slurm) {
   std::string job_id = job_id_argument(args, "mljob study resume JOB_ID");
   JobStore store = JobStore::from_environment();
   auto lock = store.lock(job_id);
   JobRecord record = study_record_or_fail(store, job_id);
-  json resource = job_resources({record}, SlurmClient{}).front();
+  json resource = job_resources({record}, slurm).front();
   if (!is_final_state(resource.value("state", ""))) {
     throw InputError("JOB_ID", job_id, "its controller (Slurm job " + record.slurm_job_id + ") is still " +
                                           resource.value("state", "") + "; resume a study whose controller ended");
   }
-  record.slurm_job_id = submit_controller(store, job_id);
-  save_or_cancel(store, record);  // else the record still names the controller that ended
+  record.slurm_job_id = submit_controller(store, job_id, slurm);
+  save_or_cancel(store, record, slurm);  // else the record still names the controller that ended
   std::cerr << "Study [" << job_id << "] resumed: controller is Slurm job " << record.slurm_job_id << ".\n";
   return kExitOk;
 }

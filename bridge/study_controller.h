@@ -27,7 +27,8 @@ void check_study(const Job& job, const JobStore& store);
 // (`tiers_file`, the catalog submit checked it with, made absolute: study_files.h) and its
 // initial study file, submits the controller and saves the record. Throws (leaving nothing
 // behind) on failure.
-void submit_study(const Job& job, const JobStore& store, const std::filesystem::path& tiers_file);
+void submit_study(const Job& job, const JobStore& store, const std::filesystem::path& tiers_file,
+                  const SlurmAccess& slurm);
 
 // The controller's batch script: one CPU, running `mljob_program study run JOB_ID` with
 // MLJOB_HOME set to the store's absolute root, since the job starts in the study's folder (a
@@ -40,13 +41,13 @@ std::string controller_script(const std::string& job_id, const std::filesystem::
                               const std::filesystem::path& mljob_program);
 
 // mljob study run JOB_ID: the controller loop (runs inside the controller's Slurm job).
-int run_study_controller(const Arguments& args);
+int run_study_controller(const Arguments& args, const SlurmAccess& slurm);
 // mljob study resume JOB_ID: submits a new controller for a study whose controller ended.
-int resume_study(const Arguments& args);
+int resume_study(const Arguments& args, const SlurmAccess& slurm);
 
 // For `mljob cancel` of a study whose controller is not running (queued again after a requeue,
 // or ended): cancels the trials still in Slurm, records them as cancelled, and answers how
 // many. A running controller is left to do it on its SIGTERM (0). Not a study: 0.
-int cancel_trials_of_absent_controller(const JobRecord& record, const JobStore& store);
+int cancel_trials_of_absent_controller(const JobRecord& record, const JobStore& store, const SlurmAccess& slurm);
 
 }  // namespace mljob::cli

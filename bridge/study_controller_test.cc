@@ -8,6 +8,7 @@
 #include "bridge/study_files.h"
 #include "bridge/test_environment.h"
 #include "core/process.h"
+#include "core/slurm_commands.h"
 #include "core/spec_parser.h"
 #include "base/test_support.h"
 
@@ -78,7 +79,7 @@ TEST(SubmitStudy, RecordsThePathsSubmitUsedAbsoluteAndRunsTheMljobBesideIt) {
   ScopedVariable home("MLJOB_HOME", "home");
 
   JobStore store = JobStore::from_environment();
-  submit_study(a_study_job(), store, "site/tiers.yaml");
+  submit_study(a_study_job(), store, "site/tiers.yaml", SlurmCommands{});
 
   fs::path folder = submitted_in / "home" / "jobs" / "tune";
   std::string script = text_of(folder / "controller.sbatch");

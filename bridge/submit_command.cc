@@ -182,11 +182,11 @@ void print_plan(const SlurmPlan& plan) {
 
 }  // namespace
 
-nlohmann::json wait_for_end(const std::string& job_id, const std::function<void(const nlohmann::json&)>& on_poll) {
+nlohmann::json wait_for_end(const std::string& job_id, const SlurmAccess& slurm,
+                            const std::function<void(const nlohmann::json&)>& on_poll) {
   constexpr int kAccountingGraceSeconds = 20;
   int waited_for_accounting = 0;
   JobStore store = JobStore::from_environment();
-  SlurmClient slurm;
   for (;;) {
     auto record = store.load(job_id);
     if (!record) throw std::runtime_error("the record of job " + job_id + " disappeared");
@@ -206,9 +206,9 @@ nlohmann::json wait_for_end(const std::string& job_id, const std::function<void(
 namespace {
 
 // Waits for the job to end, printing its output as it grows. Exit 0 only on SUCCEEDED.
-int stream_until_done(const JobStore& store, const std::string& job_id) {
+int stream_until_done(const JobStore& store, const std::string& job_id, const SlurmAccess& slurm) {
   OutputTail output(store.folder_of(job_id) / "output.log");
-  nlohmann::json resource = wait_for_end(job_id, [&](const nlohmann::json&) { output.print_new(std::cout); });
+  nlohmann::json resource = wait_for_end(job_id, slurm, [&](const nlohmann::json&) { output.print_new(std::cout); });
   output.print_new(std::cout);
   std::string state = resource["state"];
   std::cerr << "Job [" << job_id << "] ended: " << state;
@@ -232,7 +232,7 @@ constexpr std::chrono::seconds kInventoryMaxAge{60};
 
 // Accepts a plan that fits a recent inventory at once; anything else is decided on a fresh one,
 // so that no job is ever refused on stale data.
-void check_fit(const Job& job, const SlurmPlan& plan, const SlurmClient& slurm, const InventoryCache& cache) {
+void check_fit(const Job& job, const SlurmPlan& plan, const SlurmAccess& slurm, const InventoryCache& cache) {
   if (auto cached = cache.load_fresh(); cached && reasons_plan_never_fits(plan, *cached).empty()) return;
   std::string fresh = slurm.inventory_text();
   cache.save(fresh);
@@ -358,12 +358,12 @@ CheckedSubmission check_submission(const Arguments& args) {
 // reservation on, a Ctrl-C or SIGTERM undoes what is half-done (base/interruption.h); one that
 // comes once the job is submitted and recorded ends the command after it has said so.
 void submit_and_record(Job& job, bool study, const tiers::TierCatalog& catalog, const JobStore& store,
-                       const SubmitFlags& flags, SubmitOutput output) {
+                       const SubmitFlags& flags, SubmitOutput output, const SlurmAccess& slurm) {
   InterruptionGuard interruption;
   if (study) {
     // Each trial stages the packages itself: a local package folder is passed on as a path.
     if (!flags.package_path.empty()) job.training_input.package_uris.push_back(fs::absolute(flags.package_path).string());
-    submit_study(job, store, tiers::effective_catalog_path(flags.tiers_file));  // its trials use the same catalog
+    submit_study(job, store, tiers::effective_catalog_path(flags.tiers_file), slurm);  // its trials use the same catalog
     if (output == SubmitOutput::kHuman) std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
     return;
   }
@@ -371,10 +371,10 @@ void submit_and_record(Job& job, bool study, const tiers::TierCatalog& catalog, 
   try {
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
     // A comment of this submission's own: if sbatch's answer is lost, the job is found by it.
-    SubmitOptions marked = prepared.submit;
-    marked.comment = unique_comment(marked.comment);
-    prepared.record.slurm_job_id = SlurmClient{}.submit_marked(sbatch_arguments(marked, prepared.script.string()));
-    save_or_cancel(store, prepared.record);
+    BatchSubmission marked{prepared.script, prepared.submit, {}};
+    marked.options.comment = unique_comment(marked.options.comment);
+    prepared.record.slurm_job_id = slurm.submit_marked(marked);
+    save_or_cancel(store, prepared.record, slurm);
   } catch (const SubmissionUnknown&) {
     throw;  // Slurm may hold the job: its folder stays, for its output (the message says so)
   } catch (const UncancelledJobWithoutRecord&) {
@@ -390,14 +390,14 @@ void submit_and_record(Job& job, bool study, const tiers::TierCatalog& catalog, 
 
 }  // namespace
 
-void save_or_cancel(const JobStore& store, const JobRecord& record) {
+void save_or_cancel(const JobStore& store, const JobRecord& record, const SlurmAccess& slurm) {
   try {
     store.save(record);
   } catch (const std::exception& error) {
     const std::string& id = record.slurm_job_id;
     std::string what = "the job's record could not be saved (" + std::string(error.what()) + "), ";
     try {
-      SlurmClient{}.cancel(id);
+      slurm.cancel(id);
     } catch (const std::exception& cancel_error) {
       throw UncancelledJobWithoutRecord(what + "and its Slurm job " + id + " could not be cancelled either (" +
                                         cancel_error.what() + "): cancel it with `scancel " + id + "`; its folder " +
@@ -413,13 +413,13 @@ SlurmPlan plan_training(const Arguments& args) {
   return plan_job(checked.job, checked.catalog, {(folder / "job-dir").string(), {(folder / "packages").string()}});
 }
 
-PreparedJob prepare_training(const Arguments& args) {
+PreparedJob prepare_training(const Arguments& args, const SlurmAccess& slurm) {
   CheckedSubmission checked = check_submission(args);
   Job& job = checked.job;
   if (is_study(job)) throw InputError("trainingInput.hyperparameters.params", "", "a job prepared on its own cannot be a study");
   JobStore store = JobStore::from_environment();
   PlanContext context{(store.folder_of(job.job_id) / "job-dir").string(), {}};
-  check_fit(job, plan_job(job, checked.catalog, context), SlurmClient{}, InventoryCache(store.root() / "cache", kInventoryMaxAge));
+  check_fit(job, plan_job(job, checked.catalog, context), slurm, InventoryCache(store.root() / "cache", kInventoryMaxAge));
   return prepare_job_folder(job, checked.catalog, store, checked.flags.package_path);
 }
 
@@ -437,15 +437,15 @@ void check_submit_format(const SubmitFlags& flags) {
 }
 
 // The Job resource of a job just submitted, as `mljob describe` answers it (state from Slurm).
-nlohmann::json described_job(const JobStore& store, const std::string& job_id) {
+nlohmann::json described_job(const JobStore& store, const std::string& job_id, const SlurmAccess& slurm) {
   auto record = store.load(job_id);
   if (!record) throw std::runtime_error("the record of job " + job_id + " disappeared");
-  return job_resource(*record, SlurmClient{});
+  return job_resource(*record, slurm);
 }
 
 }  // namespace
 
-int submit_training(const Arguments& args, SubmitOutput output, std::string* submitted_job_id) {
+int submit_training(const Arguments& args, const SlurmAccess& slurm, SubmitOutput output, std::string* submitted_job_id) {
   CheckedSubmission checked = check_submission(args);
   const SubmitFlags& flags = checked.flags;
   if (output != SubmitOutput::kHuman && (flags.dry_run || flags.stream_logs)) {
@@ -461,7 +461,6 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   fs::path folder = store.folder_of(job.job_id);
   PlanContext context{(folder / "job-dir").string(), {(folder / "packages").string()}};
 
-  SlurmClient slurm;
   if (flags.dry_run) {
     SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
     if (study) check_study_job(job, catalog, context, store, flags.package_path);
@@ -481,7 +480,7 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
   SlurmPlan plan = plan_job(job, catalog, context);  // before reserving: bad specs leave nothing
   if (study) check_study_job(job, catalog, context, store, flags.package_path);
   check_fit(job, plan, slurm, InventoryCache(store.root() / "cache", kInventoryMaxAge));
-  submit_and_record(job, study, catalog, store, flags, output);
+  submit_and_record(job, study, catalog, store, flags, output, slurm);
   if (submitted_job_id) *submitted_job_id = job.job_id;
   if (output == SubmitOutput::kSilent) return kExitOk;
   if (output == SubmitOutput::kJobIdOnly) {
@@ -489,12 +488,12 @@ int submit_training(const Arguments& args, SubmitOutput output, std::string* sub
     return kExitOk;
   }
   if (output == SubmitOutput::kJson) {
-    std::cout << described_job(store, job.job_id).dump() << std::endl;  // one line: the Job resource
+    std::cout << described_job(store, job.job_id, slurm).dump() << std::endl;  // one line: the Job resource
     return kExitOk;
   }
-  if (flags.stream_logs) return stream_until_done(store, job.job_id);
+  if (flags.stream_logs) return stream_until_done(store, job.job_id, slurm);
   if (!flags.format.empty()) {
-    print_formatted(described_job(store, job.job_id), flags.format);
+    print_formatted(described_job(store, job.job_id, slurm), flags.format);
     return kExitOk;
   }
   std::cerr << "Your job is still active. You may view the status of your job with the command\n\n  $ mljob describe "

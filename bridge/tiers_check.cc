@@ -5,7 +5,7 @@
 #include "bridge/cli.h"
 #include "core/fit_check.h"
 #include "core/planner.h"
-#include "core/slurm_client.h"
+#include "core/slurm_commands.h"
 #include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 
@@ -32,9 +32,9 @@ std::vector<std::string> check_probe(const Job& job, const tiers::TierCatalog& c
 
 }  // namespace
 
-int check_tiers(const std::string& file) {
+int check_tiers(const std::string& file, const SlurmAccess& slurm) {
   tiers::TierCatalog catalog = tiers::load_catalog(tiers::effective_catalog_path(file));
-  ClusterInventory cluster = SlurmClient{}.inventory();
+  ClusterInventory cluster = slurm.inventory();
   int problems = 0;
   auto report = [&](const std::string& what, const std::vector<std::string>& reasons) {
     for (const auto& reason : reasons) {

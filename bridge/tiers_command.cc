@@ -51,13 +51,13 @@ nlohmann::json catalog_json(const tiers::TierCatalog& catalog) {
 
 }  // namespace
 
-int tiers(const Arguments& args) {
+int tiers(const Arguments& args, const SlurmAccess& slurm) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
     std::cout << "mljob tiers show [FILE] [--format yaml|json]  print the effective tier catalog\n"
                  "mljob tiers check [FILE]                      check it against the live cluster (exit 1 on problems)\n";
     return args.empty() ? kExitBadInput : kExitOk;
   }
-  if (args[0] == "check") return check_tiers(args.size() > 1 ? args[1] : "");
+  if (args[0] == "check") return check_tiers(args.size() > 1 ? args[1] : "", slurm);
   if (args[0] != "show") throw InputError("tiers command", args[0], "must be 'show' or 'check'");
   std::string file, format = "yaml";
   for (std::size_t i = 1; i < args.size(); ++i) {

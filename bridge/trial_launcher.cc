@@ -6,13 +6,13 @@
 #include <algorithm>
 #include <cstdlib>
 #include <ctime>
+#include <functional>
 #include <iostream>
 #include <sstream>
 
 #include "bridge/cli.h"
 #include "bridge/study_files.h"
 #include "core/batch_script.h"
-#include "core/process.h"
 #include "base/text.h"
 #include "tuner/trial_spec.h"
 
@@ -58,30 +58,23 @@ constexpr std::time_t kClockSkewMargin = 600;
 // When the trial's folder was prepared, less the margin, as sacct reads a time: every job of
 // it was submitted after. Bounded so that jobs of an earlier study with the same job ID (its
 // folder since removed) are not taken for this one's.
-std::string accounting_since(const fs::path& trial_folder) {
+std::time_t accounting_since(const fs::path& trial_folder) {
   struct stat status{};
   std::time_t prepared = std::time(nullptr);
   // job.sbatch is written once, before sbatch; the folder itself changes while the job runs.
   if (::stat((trial_folder / "job.sbatch").c_str(), &status) == 0 || ::stat(trial_folder.c_str(), &status) == 0) {
     prepared = status.st_mtime;
   }
-  std::time_t since = prepared - kClockSkewMargin;
-  std::tm local{};
-  ::localtime_r(&since, &local);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local);
-  return text;
+  return prepared - kClockSkewMargin;
 }
 
-// The job IDs in a lookup's output, or nullopt (and why, in `unanswered`) when it failed.
-std::optional<std::vector<std::string>> listed_jobs(const std::vector<std::string>& command, const std::string& study_id,
-                                                    int trial_id, std::string& unanswered) {
+// The trial's job IDs in a listing, or nullopt (and why, in `unanswered`) when Slurm did not answer.
+std::optional<std::vector<std::string>> listed_jobs(const std::function<std::vector<ListedJob>()>& list,
+                                                    const std::string& study_id, int trial_id, std::string& unanswered) {
   try {
-    ProcessResult result = run_process(command);
-    if (result.exit_code == 0) return trial_jobs_listed(result.out, study_id, trial_id);
-    unanswered += (unanswered.empty() ? "" : "; ") + command.front() + " failed: " + trim(result.err);
+    return trial_jobs_listed(list(), study_id, trial_id);
   } catch (const std::exception& error) {
-    unanswered += (unanswered.empty() ? "" : "; ") + command.front() + " could not be run: " + error.what();
+    unanswered += (unanswered.empty() ? "" : "; ") + std::string(error.what());
   }
   return std::nullopt;
 }
@@ -104,35 +97,12 @@ UnrecordedTrialStep decide_unrecorded_trial(const TrialJobSightings& seen) {
   return seen.accounting->empty() ? UnrecordedTrialStep::kSubmit : UnrecordedTrialStep::kFailAsRun;
 }
 
-// --all is about partitions (hidden ones included), not users: --user keeps to the user's own
-// jobs. --states=all: ended jobs slurmctld still holds too.
-std::vector<std::string> trial_queue_query(uid_t user) {
-  return {"squeue", "--noheader", "--all", "--states=all", "--user=" + std::to_string(user), "--format=%i|%k"};
-}
-
-// sacct cannot select by comment: it selects by the job names a trial's job can have (its own
-// job ID, or its array's "<study>_trials"), and the comment is read from what it prints.
-std::vector<std::string> trial_accounting_query(uid_t user, const std::string& study_id, int trial_id,
-                                                const std::string& since) {
-  return {"sacct",
-          "--noheader",
-          "--parsable2",
-          "--allocations",
-          "--user=" + std::to_string(user),
-          "--starttime=" + since,
-          "--name=" + tuner::trial_job_id(study_id, trial_id) + "," + study_id + "_trials",
-          "--format=JobID,Comment"};
-}
-
-std::vector<std::string> trial_jobs_listed(const std::string& listing, const std::string& study_id, int trial_id) {
+std::vector<std::string> trial_jobs_listed(const std::vector<ListedJob>& listing, const std::string& study_id, int trial_id) {
   std::string own = "mljob:" + tuner::trial_job_id(study_id, trial_id);
   std::string array_prefix = "mljob:" + study_id + "_trials:";
   std::vector<std::string> ids;
-  std::istringstream lines(listing);
-  for (std::string line; std::getline(lines, line);) {
-    auto bar = line.find('|');
-    if (bar == std::string::npos) continue;
-    std::string id = leading_job_id(line.substr(0, bar)), comment = line.substr(bar + 1);
+  for (const auto& [listed_id, comment] : listing) {
+    std::string id = leading_job_id(listed_id);
     if (id.empty()) continue;
     if (comment == own) ids.push_back(id);
     if (comment.rfind(array_prefix, 0) != 0) continue;
@@ -153,9 +123,9 @@ struct TrialLauncher::PreparedTrial {
 };
 
 TrialLauncher::TrialLauncher(std::string study_id, JobStore store, json study_job, tuner::HyperparameterSpec spec,
-                             fs::path tiers_file)
+                             fs::path tiers_file, const SlurmAccess& slurm)
     : study_id_(std::move(study_id)), store_(std::move(store)), study_job_(std::move(study_job)), spec_(std::move(spec)),
-      tiers_file_(std::move(tiers_file)) {}
+      tiers_file_(std::move(tiers_file)), slurm_(slurm) {}
 
 bool TrialLauncher::trials_fit_in_an_array() {
   if (!fit_in_an_array_) {
@@ -206,7 +176,7 @@ std::vector<TrialLauncher::Failure> TrialLauncher::submit(const std::vector<Tria
 TrialLauncher::PreparedTrial TrialLauncher::prepare(const Trial& trial) {
   fs::path spec = study_folder() / ("trial_" + std::to_string(trial.id) + ".json");
   write_atomically(spec, tuner::trial_job_spec(study_job_, trial, spec_).dump(2) + "\n");
-  PreparedJob job = prepare_training(trial_submit_arguments(tuner::trial_job_id(study_id_, trial.id), spec, tiers_file_));
+  PreparedJob job = prepare_training(trial_submit_arguments(tuner::trial_job_id(study_id_, trial.id), spec, tiers_file_), slurm_);
   std::string hyperparameters = tuner::trial_hyperparameters(spec_, trial).dump();
   try {
     write_atomically(job.record.folder / "hyperparameters.json", hyperparameters + "\n");
@@ -230,7 +200,7 @@ void TrialLauncher::submit_alone(PreparedTrial& prepared, std::vector<Failure>& 
   try {
     // Given to sbatch alone, which passes its environment on to the job.
     prepared.job.record.slurm_job_id =
-        slurm_.submit(sbatch_arguments(prepared.job.submit, prepared.job.script.string()), environment_of(prepared));
+        slurm_.submit({prepared.job.script, prepared.job.submit, environment_of(prepared)});
   } catch (const std::exception& error) {
     return give_back({prepared}, error, failures);
   }
@@ -255,7 +225,7 @@ void TrialLauncher::submit_array(std::vector<PreparedTrial>& prepared, std::vect
     // Slurm puts the element's index for %a: each element's log lands in its trial's folder.
     fs::path output = study_folder().parent_path() / (study_id_ + "_trial_%a") / "output.log";
     SubmitOptions submit{output.string(), study_folder().string(), array_comment(study_id_, ids)};
-    array_id = slurm_.submit(sbatch_arguments(submit, script.string()));
+    array_id = slurm_.submit({script, submit, {}});
   } catch (const std::exception& error) {
     return give_back(prepared, error, failures);
   }
@@ -277,11 +247,12 @@ void TrialLauncher::give_back(const std::vector<PreparedTrial>& prepared, const 
 
 TrialJobSightings TrialLauncher::find_trial_jobs(int trial_id) const {
   TrialJobSightings seen;
-  uid_t user = ::getuid();
-  seen.slurmctld = listed_jobs(trial_queue_query(user), study_id_, trial_id, seen.unanswered);
-  fs::path folder = store_.folder_of(tuner::trial_job_id(study_id_, trial_id));
-  seen.accounting = listed_jobs(trial_accounting_query(user, study_id_, trial_id, accounting_since(folder)), study_id_,
-                                trial_id, seen.unanswered);
+  seen.slurmctld = listed_jobs([&] { return slurm_.live_jobs(); }, study_id_, trial_id, seen.unanswered);
+  // Accounting by the names a trial's job can have: its own job ID, or its array's.
+  std::vector<std::string> names = {tuner::trial_job_id(study_id_, trial_id), study_id_ + "_trials"};
+  std::time_t since = accounting_since(store_.folder_of(tuner::trial_job_id(study_id_, trial_id)));
+  seen.accounting = listed_jobs([&] { return slurm_.accounted_jobs_named(names, since); }, study_id_, trial_id,
+                                seen.unanswered);
   return seen;
 }
 

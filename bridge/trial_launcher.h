@@ -17,7 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/job_store.h"
-#include "core/slurm_client.h"
+#include "core/slurm_access.h"
 #include "tuner/study.h"
 
 namespace mljob::cli {
@@ -48,22 +48,16 @@ enum class UnrecordedTrialStep {
 // Submits again only when slurmctld and accounting both answered that no job of it exists.
 UnrecordedTrialStep decide_unrecorded_trial(const TrialJobSightings& seen);
 
-// The lookups of a trial's Slurm jobs by comment, each limited to `user`'s own jobs: a job of
-// another user's that carries the same comment is not the trial's.
-std::vector<std::string> trial_queue_query(uid_t user);
-// `since`: a time as sacct reads it (YYYY-MM-DDTHH:MM:SS, local), before the trial's submission.
-std::vector<std::string> trial_accounting_query(uid_t user, const std::string& study_id, int trial_id,
-                                                const std::string& since);
-// The Slurm job IDs of trial `trial_id` in a listing of "JOBID|COMMENT" lines (squeue's
-// "%i|%k", sacct's JobID,Comment): a job of its own (a het job by its leading ID), or its
-// element "<array>_<trial>" of an array whose comment lists it. Sorted, without repeats.
-std::vector<std::string> trial_jobs_listed(const std::string& listing, const std::string& study_id, int trial_id);
+// The Slurm job IDs of trial `trial_id` among listed jobs (SlurmAccess::live_jobs,
+// accounted_jobs_named): a job of its own (a het job by its leading ID), or its element
+// "<array>_<trial>" of an array whose comment lists it. Sorted, without repeats.
+std::vector<std::string> trial_jobs_listed(const std::vector<ListedJob>& listing, const std::string& study_id, int trial_id);
 
 class TrialLauncher {
  public:
   // `tiers_file`: the catalog the study was submitted with (see trial_submit_arguments).
   TrialLauncher(std::string study_id, JobStore store, nlohmann::json study_job, tuner::HyperparameterSpec spec,
-                std::filesystem::path tiers_file);
+                std::filesystem::path tiers_file, const SlurmAccess& slurm);
 
   // A trial that could not be submitted, and why; its folder has been given back.
   struct Failure {
@@ -97,7 +91,7 @@ class TrialLauncher {
   nlohmann::json study_job_;
   tuner::HyperparameterSpec spec_;
   std::filesystem::path tiers_file_;
-  SlurmClient slurm_;
+  const SlurmAccess& slurm_;
   std::optional<bool> fit_in_an_array_;
   std::optional<long> max_array_size_;
 };

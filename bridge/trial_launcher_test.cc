@@ -1,5 +1,7 @@
 #include "bridge/trial_launcher.h"
 
+#include "core/slurm_commands.h"  // parse_listed_jobs: the listings as Slurm prints them
+
 #include <algorithm>
 
 #include <gtest/gtest.h>
@@ -12,10 +14,6 @@ using Step = UnrecordedTrialStep;
 
 Step decide(std::optional<Ids> slurmctld, std::optional<Ids> accounting) {
   return decide_unrecorded_trial({std::move(slurmctld), std::move(accounting), ""});
-}
-
-bool has(const std::vector<std::string>& argv, const std::string& word) {
-  return std::find(argv.begin(), argv.end(), word) != argv.end();
 }
 
 TEST(UnrecordedTrial, IsSubmittedAgainOnlyWhenSlurmctldAndAccountingBothHaveNoJobOfIt) {
@@ -40,27 +38,6 @@ TEST(UnrecordedTrial, WaitsWhileAnyPartOfSlurmThatMustBeAskedDoesNotAnswer) {
   EXPECT_EQ(decide(std::nullopt, std::nullopt), Step::kWait);
 }
 
-TEST(TrialLookups, AskSlurmctldForTheUsersOwnJobsOnly) {
-  auto squeue = trial_queue_query(1234);
-  EXPECT_EQ(squeue.front(), "squeue");
-  EXPECT_TRUE(has(squeue, "--user=1234"));
-  EXPECT_TRUE(has(squeue, "--states=all"));  // ended jobs slurmctld still holds count too
-  EXPECT_TRUE(has(squeue, "--format=%i|%k"));
-}
-
-TEST(TrialLookups, AskAccountingForTheUsersOwnJobsOnlyByTheNamesATrialsJobCanHave) {
-  auto sacct = trial_accounting_query(1234, "tune", 4, "2026-11-22T09:00:00");
-  EXPECT_EQ(sacct.front(), "sacct");
-  EXPECT_TRUE(has(sacct, "--user=1234"));
-  EXPECT_FALSE(has(sacct, "--allusers"));
-  EXPECT_FALSE(has(sacct, "-a"));
-  EXPECT_TRUE(has(sacct, "--starttime=2026-11-22T09:00:00"));
-  EXPECT_TRUE(has(sacct, "--name=tune_trial_4,tune_trials"));  // alone, or an element of the study's array
-  EXPECT_TRUE(has(sacct, "--allocations"));
-  EXPECT_TRUE(has(sacct, "--parsable2"));
-  EXPECT_TRUE(has(sacct, "--format=JobID,Comment"));
-}
-
 TEST(TrialLookups, FindTheTrialsJobsByTheirCommentInEitherListing) {
   // squeue's "%i|%k" and sacct's JobID,Comment: a het job's components, array elements split
   // off and still pending in the array's record, and other trials' and studies' jobs.
@@ -75,10 +52,10 @@ TEST(TrialLookups, FindTheTrialsJobsByTheirCommentInEitherListing) {
       "470_4|mljob:tune2_trials:4\n"
       "480|a comment | with bars\n"
       "no bar at all\n";
-  EXPECT_EQ(trial_jobs_listed(listing, "tune", 4), (Ids{"123", "456_4"}));
-  EXPECT_EQ(trial_jobs_listed(listing, "tune", 7), (Ids{"460_7"}));
-  EXPECT_EQ(trial_jobs_listed(listing, "tune", 9), Ids{});
-  EXPECT_EQ(trial_jobs_listed("", "tune", 4), Ids{});
+  EXPECT_EQ(trial_jobs_listed(parse_listed_jobs(listing), "tune", 4), (Ids{"123", "456_4"}));
+  EXPECT_EQ(trial_jobs_listed(parse_listed_jobs(listing), "tune", 7), (Ids{"460_7"}));
+  EXPECT_EQ(trial_jobs_listed(parse_listed_jobs(listing), "tune", 9), Ids{});
+  EXPECT_EQ(trial_jobs_listed({}, "tune", 4), Ids{});
 }
 
 TEST(TrialLookups, PrepareEachTrialWithTheCatalogTheStudyWasSubmittedWith) {

@@ -289,7 +289,7 @@ TEST(QueuedJobs, SelectedAsSqueueJobsSelects) {
 
 TEST(QueuedJobs, AnInvalidIdSelectsNothingAsSqueueExits) {
   auto jobs = het_running_jobs();
-  // squeue: "Invalid job id" and exit 1, which SlurmClient reads as an empty answer.
+  // squeue: "Invalid job id" and exit 1, which SlurmCommands reads as an empty answer.
   for (const char* bad : {"x", "0", "-365", "365_x"}) {
     QueueSelection selection({"365", bad});
     for (const auto& job : jobs) EXPECT_FALSE(selection.selects(job)) << bad;

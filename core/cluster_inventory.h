@@ -1,5 +1,5 @@
 // What the cluster has: nodes with their partitions, CPUs, memory, GPUs and features, as
-// `sinfo -N` reports them. Parsing is pure; slurm_client.h fetches the text.
+// `sinfo -N` reports them. Parsing is pure; slurm_access.h fetches the text.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 #include "core/slurm_library.h"
 
-#include "core/slurm_client.h"
+#include "core/slurm_commands.h"
 
 #include <dlfcn.h>
 #include <slurm/slurm.h>

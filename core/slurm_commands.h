@@ -1,4 +1,5 @@
-// The one place that runs Slurm's commands. Everything else gets values from here.
+// SlurmAccess by Slurm's commands: sbatch, squeue (or libslurm in-process), sacct, sinfo,
+// scontrol and scancel, run with argv (no shell). The only code that runs them.
 #pragma once
 
 #include <chrono>
@@ -8,27 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "core/accounting.h"
-#include "core/cluster_inventory.h"
+#include <sys/types.h>
+
+#include "core/slurm_access.h"
 
 namespace mljob {
-
-class SlurmError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// sbatch's answer was lost (it timed out, or died) and whether slurmctld accepted the job could
-// not be told: the caller keeps the job's folder, which such a job would write into.
-class SubmissionUnknown : public SlurmError {
- public:
-  using SlurmError::SlurmError;
-};
-
-// `base` ("mljob:JOB_ID") with a token of this submission's own appended ("mljob:JOB_ID:3f0c..."),
-// so that a lookup by comment finds this submission's job and no earlier one of the same ID
-// (a job whose folder was removed while it still ran, or one from another store).
-std::string unique_comment(const std::string& base);
 
 // The base IDs ("123" of "123+1") of the jobs in `squeue --format=%i|%k` output whose comment is
 // exactly `comment`, lowest first.
@@ -39,8 +24,20 @@ std::vector<std::string> job_ids_with_comment(const std::string& squeue_output, 
 // exist.
 bool answer_may_be_lost(int exit_code, const std::string& stderr_text);
 
-class SlurmClient {
+// The commands behind live_jobs and accounted_jobs_named, for `user`. squeue's --all is about
+// partitions (hidden ones included), not users; --states=all keeps ended jobs slurmctld holds.
+// sacct cannot select by comment, so it selects by name and prints the comment.
+std::vector<std::string> live_jobs_query(uid_t user);
+std::vector<std::string> accounting_by_name_query(uid_t user, const std::vector<std::string>& names,
+                                                  const std::string& since);
+// "ID|COMMENT" lines, as both print them, read back; the comment may hold '|' itself.
+std::vector<ListedJob> parse_listed_jobs(const std::string& listing);
+
+class SlurmCommands final : public SlurmAccess {
  public:
+  std::string submit(const BatchSubmission& submission) const override;
+  std::string submit_marked(const BatchSubmission& submission) const override;
+
   // Runs `sbatch` with these arguments (argv[0] included) and returns the job ID. `environment`
   // is added to sbatch's own environment only, which sbatch passes on to the job. sbatch runs
   // in a process group of its own, so a Ctrl-C at the terminal does not kill it halfway: the
@@ -62,29 +59,31 @@ class SlurmClient {
 
   // One sacct call for any number of jobs: each component's allocation and its steps, the
   // user's own jobs only (sacct shows every user's jobs when asked by ID, unless told --user).
-  std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const;
+  std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const override;
 
   // slurmctld's view of the jobs it still holds: live jobs, and finished ones for MinJobAge
   // seconds, the user's own only (another user's job ID in a record reads as unknown). Unknown
   // IDs are simply absent. One libslurm call in-process (core/slurm_library.h),
   // or one squeue call where libslurm cannot answer.
-  std::vector<AccountingRecord> queue(const std::vector<std::string>& job_ids) const;
+  std::vector<AccountingRecord> queue(const std::vector<std::string>& job_ids) const override;
   // Readies queue()'s libslurm before other threads start: it sets SLURM_CONF as it starts.
-  void prepare_queue() const;
+  void prepare_queue() const override;
 
   // The nodes, partitions and GPUs the cluster has (one sinfo call), as sinfo printed them
   // (parse_sinfo_nodes reads it) or parsed.
-  std::string inventory_text() const;
-  ClusterInventory inventory() const;
+  std::string inventory_text() const override;
 
   // A value of slurmctld's configuration (`scontrol show config`), e.g. "MaxArraySize".
-  std::optional<std::string> config_value(const std::string& name) const;
+  std::optional<std::string> config_value(const std::string& name) const override;
 
   // Asks Slurm to cancel the job (all its components). Cancelling a finished job is fine.
-  void cancel(const std::string& job_id) const;
+  std::vector<ListedJob> live_jobs() const override;
+  std::vector<ListedJob> accounted_jobs_named(const std::vector<std::string>& names, std::time_t since) const override;
+  void signal(const std::string& job_id, const std::string& signal_name) const override;
+  void cancel(const std::string& job_id) const override;
   // Puts a running batch job back in the queue (`scontrol requeue`): Slurm ends this run, and
   // starts the job again, same ID, after its requeue delay. Throws when Slurm refuses.
-  void requeue(const std::string& job_id) const;
+  void requeue(const std::string& job_id) const override;
 
  private:
   // The user's jobs carrying `comment`; nullopt when squeue failed (its message in `error`).

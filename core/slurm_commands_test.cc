@@ -1,8 +1,9 @@
-#include "core/slurm_client.h"
+#include "core/slurm_commands.h"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <sstream>
@@ -59,7 +60,7 @@ class FakeSlurm : public ::testing::Test {
 
   testing::ScratchFolder scratch_{"mljob-slurm-client"};
   fs::path bin_ = scratch_.path() / "bin";
-  SlurmClient client_;
+  SlurmCommands client_;
 
  private:
   void save(const std::string& name) {
@@ -197,6 +198,39 @@ TEST(SubmissionComments, WhichFailuresMayHaveLostTheAnswer) {
   EXPECT_TRUE(answer_may_be_lost(0, ""));    // no job ID printed
   EXPECT_FALSE(answer_may_be_lost(1, "sbatch: error: Batch job submission failed: Invalid account"));
   EXPECT_FALSE(answer_may_be_lost(1, "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)"));
+}
+
+bool has(const std::vector<std::string>& argv, const std::string& word) {
+  return std::find(argv.begin(), argv.end(), word) != argv.end();
+}
+
+TEST(JobLookups, AskSlurmctldForTheUsersOwnJobsOnly) {
+  auto squeue = live_jobs_query(1234);
+  EXPECT_EQ(squeue.front(), "squeue");
+  EXPECT_TRUE(has(squeue, "--user=1234"));
+  EXPECT_TRUE(has(squeue, "--states=all"));  // ended jobs slurmctld still holds count too
+  EXPECT_TRUE(has(squeue, "--format=%i|%k"));
+}
+
+TEST(JobLookups, AskAccountingForTheUsersOwnJobsOnlyByName) {
+  auto sacct = accounting_by_name_query(1234, {"tune_trial_4", "tune_trials"}, "2026-11-22T09:00:00");
+  EXPECT_EQ(sacct.front(), "sacct");
+  EXPECT_TRUE(has(sacct, "--user=1234"));
+  EXPECT_FALSE(has(sacct, "--allusers"));
+  EXPECT_FALSE(has(sacct, "-a"));
+  EXPECT_TRUE(has(sacct, "--starttime=2026-11-22T09:00:00"));
+  EXPECT_TRUE(has(sacct, "--name=tune_trial_4,tune_trials"));
+  EXPECT_TRUE(has(sacct, "--allocations"));
+  EXPECT_TRUE(has(sacct, "--parsable2"));
+  EXPECT_TRUE(has(sacct, "--format=JobID,Comment"));
+}
+
+TEST(JobLookups, ListingsAreReadWithCommentsThatHoldBars) {
+  auto jobs = parse_listed_jobs("123+0|mljob:a\n480|a comment | with bars\nno bar at all\n|no id\n");
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[0].job_id, "123+0");
+  EXPECT_EQ(jobs[0].comment, "mljob:a");
+  EXPECT_EQ(jobs[1].comment, "a comment | with bars");
 }
 
 }  // namespace

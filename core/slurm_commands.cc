@@ -1,4 +1,4 @@
-#include "core/slurm_client.h"
+#include "core/slurm_commands.h"
 #include "core/slurm_config.h"
 #include "base/text.h"
 
@@ -102,14 +102,22 @@ bool answer_may_be_lost(int exit_code, const std::string& stderr_text) {
   return false;
 }
 
-std::string SlurmClient::submit(const std::vector<std::string>& sbatch_argv,
+std::string SlurmCommands::submit(const BatchSubmission& submission) const {
+  return submit(sbatch_arguments(submission.options, submission.script.string()), submission.environment);
+}
+
+std::string SlurmCommands::submit_marked(const BatchSubmission& submission) const {
+  return submit_marked(sbatch_arguments(submission.options, submission.script.string()), submission.environment);
+}
+
+std::string SlurmCommands::submit(const std::vector<std::string>& sbatch_argv,
                                 const std::map<std::string, std::string>& environment) const {
   ProcessResult result = run_slurm(sbatch_argv, environment, kShielded);
   if (auto id = printed_job_id(result.out); id && result.exit_code == 0) return *id;
   throw SlurmError(sbatch_failure(result));
 }
 
-std::string SlurmClient::submit_marked(const std::vector<std::string>& sbatch_argv,
+std::string SlurmCommands::submit_marked(const std::vector<std::string>& sbatch_argv,
                                        const std::map<std::string, std::string>& environment) const {
   std::string comment = option_value(sbatch_argv, "comment");
   if (comment.empty()) throw std::invalid_argument("submit_marked: the sbatch arguments have no --comment");
@@ -134,7 +142,7 @@ std::string SlurmClient::submit_marked(const std::vector<std::string>& sbatch_ar
                           "folder if there is none");
 }
 
-std::optional<std::vector<std::string>> SlurmClient::jobs_with_comment(const std::string& comment, std::string& error) const {
+std::optional<std::vector<std::string>> SlurmCommands::jobs_with_comment(const std::string& comment, std::string& error) const {
   ProcessResult result = run_slurm({"squeue", "--me", "--noheader", "--states=all", "--format=%i|%k"}, {}, kShielded);
   if (result.exit_code != 0) {
     error = "squeue failed: " + trim(result.err);
@@ -145,7 +153,7 @@ std::optional<std::vector<std::string>> SlurmClient::jobs_with_comment(const std
 
 // The job Slurm accepted though sbatch failed. Two with one comment (sbatch's own retry was
 // accepted twice): the first is kept, the others cancelled, so that one job writes the folder.
-std::string SlurmClient::keep_one(const std::vector<std::string>& found, const std::string& sbatch_error) const {
+std::string SlurmCommands::keep_one(const std::vector<std::string>& found, const std::string& sbatch_error) const {
   std::cerr << "mljob: " << sbatch_error << "; but Slurm had accepted the job, as " << found.front() << ": it is kept\n";
   for (std::size_t i = 1; i < found.size(); ++i) {
     try {
@@ -159,7 +167,7 @@ std::string SlurmClient::keep_one(const std::vector<std::string>& found, const s
   return found.front();
 }
 
-std::vector<AccountingRecord> SlurmClient::accounting(const std::vector<std::string>& job_ids) const {
+std::vector<AccountingRecord> SlurmCommands::accounting(const std::vector<std::string>& job_ids) const {
   if (job_ids.empty()) return {};
   // Epoch times need no time-zone guessing. Steps are asked for too: in a het job the batch
   // script's exit status is given to every component, and only the steps say which failed.
@@ -171,7 +179,7 @@ std::vector<AccountingRecord> SlurmClient::accounting(const std::vector<std::str
   return parse_accounting(result.out);
 }
 
-std::vector<AccountingRecord> SlurmClient::queue(const std::vector<std::string>& job_ids) const {
+std::vector<AccountingRecord> SlurmCommands::queue(const std::vector<std::string>& job_ids) const {
   if (job_ids.empty()) return {};
   // In-process through libslurm when it can answer (a describe then costs one RPC, not a
   // squeue process); squeue otherwise, with the same fields (see QueuedJob).
@@ -186,23 +194,22 @@ std::vector<AccountingRecord> SlurmClient::queue(const std::vector<std::string>&
   return parse_queue(result.out);
 }
 
-void SlurmClient::prepare_queue() const { prepare_slurm_library(); }
+void SlurmCommands::prepare_queue() const { prepare_slurm_library(); }
 
-std::string SlurmClient::inventory_text() const {
+std::string SlurmCommands::inventory_text() const {
   ProcessResult result = run_slurm({"sinfo", "--noheader", "--Node", "--format", kSinfoNodeFormat});
   if (result.exit_code != 0) throw SlurmError("sinfo failed: " + trim(result.err));
   return result.out;
 }
 
-ClusterInventory SlurmClient::inventory() const { return parse_sinfo_nodes(inventory_text()); }
 
-std::optional<std::string> SlurmClient::config_value(const std::string& name) const {
+std::optional<std::string> SlurmCommands::config_value(const std::string& name) const {
   ProcessResult result = run_slurm({"scontrol", "show", "config"});
   if (result.exit_code != 0) throw SlurmError("scontrol show config failed: " + trim(result.err));
   return slurm_config_value(result.out, name);
 }
 
-void SlurmClient::cancel(const std::string& job_id) const {
+void SlurmCommands::cancel(const std::string& job_id) const {
   ProcessResult result = run_slurm({"scancel", job_id}, {}, kShielded);
   if (result.exit_code != 0) {
     std::string message = trim(result.err);
@@ -212,9 +219,53 @@ void SlurmClient::cancel(const std::string& job_id) const {
   }
 }
 
-void SlurmClient::requeue(const std::string& job_id) const {
+void SlurmCommands::requeue(const std::string& job_id) const {
   ProcessResult result = run_slurm({"scontrol", "requeue", job_id});
   if (result.exit_code != 0) throw SlurmError("scontrol requeue " + job_id + " failed: " + trim(result.err));
+}
+
+std::vector<std::string> live_jobs_query(uid_t user) {
+  return {"squeue", "--noheader", "--all", "--states=all", "--user=" + std::to_string(user), "--format=%i|%k"};
+}
+
+std::vector<std::string> accounting_by_name_query(uid_t user, const std::vector<std::string>& names,
+                                                  const std::string& since) {
+  std::string joined;
+  for (const auto& name : names) joined += (joined.empty() ? "" : ",") + name;
+  return {"sacct", "--noheader", "--parsable2", "--allocations", "--user=" + std::to_string(user),
+          "--starttime=" + since, "--name=" + joined, "--format=JobID,Comment"};
+}
+
+std::vector<ListedJob> parse_listed_jobs(const std::string& listing) {
+  std::vector<ListedJob> jobs;
+  std::istringstream lines(listing);
+  for (std::string line; std::getline(lines, line);) {
+    auto bar = line.find('|');
+    if (bar == std::string::npos || bar == 0) continue;
+    jobs.push_back({line.substr(0, bar), line.substr(bar + 1)});
+  }
+  return jobs;
+}
+
+std::vector<ListedJob> SlurmCommands::live_jobs() const {
+  ProcessResult result = run_slurm(live_jobs_query(::getuid()));
+  if (result.exit_code != 0) throw SlurmError("squeue failed: " + trim(result.err));
+  return parse_listed_jobs(result.out);
+}
+
+std::vector<ListedJob> SlurmCommands::accounted_jobs_named(const std::vector<std::string>& names, std::time_t since) const {
+  std::tm local{};
+  ::localtime_r(&since, &local);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local);  // sacct reads local time
+  ProcessResult result = run_slurm(accounting_by_name_query(::getuid(), names, text));
+  if (result.exit_code != 0) throw SlurmError("sacct failed: " + trim(result.err));
+  return parse_listed_jobs(result.out);
+}
+
+void SlurmCommands::signal(const std::string& job_id, const std::string& signal_name) const {
+  ProcessResult result = run_slurm({"scancel", "--signal=" + signal_name, job_id}, {}, kShielded);
+  if (result.exit_code != 0) throw SlurmError("scancel --signal=" + signal_name + " " + job_id + " failed: " + trim(result.err));
 }
 
 }  // namespace mljob
