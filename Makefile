@@ -5,13 +5,18 @@ JOBS  ?= $(shell nproc)
 # this folder exists (it does beside the project in CI) and `make test` says so when it does not.
 CONFORMANCE ?= $(abspath ../shared/conformance)
 CLUSTER = contrib/cluster/mljob-cluster
+# Warnings are errors in builds made here (and so in CI): the supported compiler is Debian 12's
+# GCC. WERROR=OFF for another compiler whose new warnings should not stop the build.
+WERROR ?= ON
+# The sanitized build of the unit tests (make sanitized-test).
+SANITIZED_BUILD ?= build-sanitized
 
-.PHONY: all build deps test unit-test cluster-test demo install cluster-up cluster-down cluster-status clean
+.PHONY: all build deps test unit-test sanitized-test cluster-test demo install cluster-up cluster-down cluster-status clean
 
 all: build
 
 $(BUILD)/CMakeCache.txt:
-	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLJOB_CONFORMANCE_DIR=$(CONFORMANCE)
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLJOB_CONFORMANCE_DIR=$(CONFORMANCE) -DMLJOB_WERROR=$(WERROR)
 
 build: $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
@@ -28,6 +33,13 @@ test: deps build
 
 unit-test: build
 	cd $(BUILD) && ctest --output-on-failure -L unit
+
+# Every unit test built and run under AddressSanitizer and UndefinedBehaviorSanitizer, in a
+# build of its own (a sanitized plugin cannot be loaded by slurmd, so no cluster tests here).
+sanitized-test: deps
+	cmake -S . -B $(SANITIZED_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMLJOB_SANITIZE=address,undefined -DMLJOB_WERROR=$(WERROR)
+	cmake --build $(SANITIZED_BUILD) -j $(JOBS)
+	cd $(SANITIZED_BUILD) && ctest --output-on-failure -L unit -LE cluster
 
 cluster-test: build
 	cd $(BUILD) && ctest --output-on-failure -L cluster

@@ -39,12 +39,12 @@ class ScopedVariable {
   std::optional<std::string> saved_;
 };
 
-// Asserts that `action` throws a InputError for `field` whose rule mentions `rule_part`.
+// Asserts that `action` throws an InputError for `field` whose rule mentions `rule_part`.
 inline void expect_input_error(const std::function<void()>& action, const std::string& field,
                               const std::string& rule_part) {
   try {
     action();
-    ADD_FAILURE() << "expected a InputError on " << field;
+    ADD_FAILURE() << "expected an InputError on " << field;
   } catch (const InputError& e) {
     EXPECT_EQ(e.field(), field) << e.what();
     EXPECT_NE(e.rule().find(rule_part), std::string::npos) << e.what();

@@ -47,7 +47,7 @@ int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
     return argv.empty() ? cli::kExitBadInput : cli::kExitOk;
   }
   if (argv[0] == "--version") {
-    std::cout << "mljob 0.1.0\n";
+    std::cout << "mljob " << MLJOB_VERSION << "\n";  // PROJECT_VERSION (CMakeLists.txt)
     return cli::kExitOk;
   }
   const std::string& command = argv[0];

@@ -17,7 +17,7 @@ namespace mljob::cli {
 // {evaluation_metrics, MetricDefinitions, hyperparameterMetricTag}, those the job has.
 nlohmann::ordered_json metric_declarations(const Job& job);
 
-// Parses and checks them (a regex that cannot run is a InputError with its part quoted);
+// Parses and checks them (a regex that cannot run is an InputError with its part quoted);
 // warnings worth showing go to stderr.
 metrics::MetricsSpec check_metric_declarations(const Job& job);
 

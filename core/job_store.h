@@ -30,19 +30,19 @@ struct JobRecord {
 class JobStore {
  public:
   explicit JobStore(std::filesystem::path root);
-  // $MLJOB_HOME, else $HOME/.mljob, made absolute. A InputError at MLJOB_HOME when neither
+  // $MLJOB_HOME, else $HOME/.mljob, made absolute. An InputError at MLJOB_HOME when neither
   // variable is set (there is no shared fallback such as /tmp), or when the store exists and
   // is not the user's own (see require_private).
   static JobStore from_environment();
 
-  // Throws a InputError at MLJOB_HOME when the store's folder belongs to another user or a
+  // Throws an InputError at MLJOB_HOME when the store's folder belongs to another user or a
   // group or everyone may write it: a store shared by several users would let each rewrite
   // the others' job scripts. A store that does not exist yet passes (reserve creates it).
   void require_private() const;
 
   const std::filesystem::path& root() const { return root_; }
   // root/jobs/JOB_ID. Every method that takes a job ID goes through it, so a job ID that is
-  // not one ("/tmp/x", "../y") is a InputError at JOB_ID, never a path outside the store.
+  // not one ("/tmp/x", "../y") is an InputError at JOB_ID, never a path outside the store.
   std::filesystem::path folder_of(const std::string& job_id) const;
 
   // Creates the job's folder (mode 0700; the store and jobs/ too, 0700, if missing, and jobs/

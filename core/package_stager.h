@@ -32,8 +32,8 @@ struct StagingOptions {
 //    zipfile, which unpack it), and one that would take what the job has unpacked past the
 //    bounds of StagingOptions is refused with nothing of it left; what was written is counted
 //    again after unpacking, in case a listing and its unpacking disagree.
-// Anything else is refused with a InputError naming the field and the value; a download that
-// fails for good is a InputError too, one that fails after its retries a FetchError.
+// Anything else is refused with an InputError naming the field and the value; a download that
+// fails for good is an InputError too, one that fails after its retries a FetchError.
 std::vector<std::filesystem::path> stage_packages(const std::string& package_path,
                                                   const std::vector<std::string>& package_uris,
                                                   const std::filesystem::path& package_root,

@@ -1,5 +1,5 @@
 // The rules the AI Platform API reference states for a training Job, checked before anything
-// is submitted. Each violation is a InputError naming the field, the value and the rule.
+// is submitted. Each violation is an InputError naming the field, the value and the rule.
 #pragma once
 
 #include <iostream>
@@ -21,7 +21,7 @@ std::vector<std::string> apply_api_defaults(Job& job);
 inline constexpr std::size_t kMaxJobIdLength = 128;
 
 // The API's job ID rule: a letter, then letters, digits and underscores, at most 128 characters.
-// A InputError at `field` otherwise. Every job ID that names a folder passes it first.
+// An InputError at `field` otherwise. Every job ID that names a folder passes it first.
 void check_job_id(const std::string& id, const std::string& field = "jobId");
 
 // Rules that need nothing but the job itself (job ID syntax, unions, counts, labels...).

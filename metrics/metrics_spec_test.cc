@@ -14,12 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-json read_json(const std::string& path) {
-  std::ifstream in(path);
-  return json::parse(in);
-}
-
-// The field a InputError names for `action`, and its message.
+// The field an InputError names for `action`, and its message.
 std::pair<std::string, std::string> input_error_of(const std::function<void()>& action) {
   try {
     action();

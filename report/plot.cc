@@ -130,7 +130,12 @@ std::vector<Panel> panels_from_records(const std::vector<metrics::EMetrics>& rec
       auto number = parse_number(value.text);
       if (!number) continue;
       auto [it, added] = panel_of.try_emplace(name, panels.size());
-      if (added) panels.push_back(Panel{name, step ? "step" : "record", {}});
+      if (added) {
+        Panel panel;
+        panel.metric = name;
+        panel.x_label = step ? "step" : "record";
+        panels.push_back(std::move(panel));
+      }
       Panel& panel = panels[it->second];
       auto series = std::find_if(panel.series.begin(), panel.series.end(), [&](const Series& s) { return s.group == record.grouplabel; });
       if (series == panel.series.end()) series = panel.series.insert(panel.series.end(), Series{record.grouplabel, {}});

@@ -1,6 +1,6 @@
 // AI Platform's HyperparameterSpec: the model of a tuning study, read from the raw JSON that the
 // job spec parser keeps (TrainingInput::hyperparameters) and checked against every rule of the
-// API, so a bad study is refused at submit with a InputError naming field, value and rule.
+// API, so a bad study is refused at submit with an InputError naming field, value and rule.
 #pragma once
 
 #include <cstdint>

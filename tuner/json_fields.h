@@ -1,5 +1,5 @@
 // Small readers of JSON spec fields shared by the tuner's spec parsers (AI Platform's
-// HyperparameterSpec, SageMaker's tuning job config): each failure is a InputError naming the
+// HyperparameterSpec, SageMaker's tuning job config): each failure is an InputError naming the
 // field's dotted path, the value and the rule.
 #pragma once
 

@@ -1,7 +1,7 @@
 // SageMaker's tuning job, as CreateHyperParameterTuningJob takes it: the whole request
 // (HyperParameterTuningJobConfig, WarmStartConfig, ...) or the HyperParameterTuningJobConfig
 // alone, read into the tuner's HyperparameterSpec. Every rule is checked in SageMaker's own
-// terms: a InputError names the SageMaker field, the value and the rule.
+// terms: an InputError names the SageMaker field, the value and the rule.
 //
 // What it maps: Strategy Bayesian | Random | Grid (Hyperband is refused); the objective's Type
 // and MetricName (the metric tag); ResourceLimits' MaxNumberOfTrainingJobs and
