@@ -21,6 +21,15 @@ AccountingRecord component(int index, const std::string& state, int exit_code = 
   return r;
 }
 
+// The training step (ID+N.0) of component `index`, ended by `signal` (0: by itself).
+AccountingRecord step(int index, const std::string& state, int signal) {
+  AccountingRecord r = component(index, state);
+  r.job_id += ".0";
+  r.step = "0";
+  r.exit_signal = signal;
+  return r;
+}
+
 const std::vector<std::string> kRoles = {"master", "4 workers", "3 ps"};
 
 TEST(JobState, MasterDecides) {
@@ -49,13 +58,6 @@ TEST(JobState, RecordedWorkerFailureBlamesOnlyTheWorkers) {
 TEST(JobState, AWorkerStepCancelledByItsFailureIsNamedNotTheMaster) {
   // Seen on the local cluster: two workers exited 3 while the other two still started, srun
   // cancelled the workers' step (0:15), and every allocation repeats the batch script's 15.
-  auto step = [](int index, const std::string& state, int signal) {
-    AccountingRecord r = component(index, state);
-    r.job_id += ".0";
-    r.step = "0";
-    r.exit_signal = signal;
-    return r;
-  };
   auto status = derive_status({component(0, "FAILED", 15), step(0, "COMPLETED", 0), component(1, "FAILED", 15),
                                step(1, "CANCELLED", 15), component(2, "FAILED", 15), step(2, "COMPLETED", 0)},
                               kRoles, false);
@@ -67,13 +69,6 @@ TEST(JobState, EveryStepSrunCutShortIsNamedInComponentOrder) {
   // Seen in CI: the workers failed and srun's --kill-on-bad-exit cancelled the parameter
   // servers' part of the step too; accounting keeps 0:15 for both and no task's own status, so
   // both are named, workers first, and the master (which ended by itself) is not.
-  auto step = [](int index, const std::string& state, int signal) {
-    AccountingRecord r = component(index, state);
-    r.job_id += ".0";
-    r.step = "0";
-    r.exit_signal = signal;
-    return r;
-  };
   auto status = derive_status({component(0, "FAILED", 15), step(0, "COMPLETED", 0), component(1, "FAILED", 15),
                                step(1, "CANCELLED", 15), component(2, "FAILED", 15), step(2, "CANCELLED", 15)},
                               kRoles, false);
