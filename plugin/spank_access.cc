@@ -3,6 +3,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "slurm_step.h"
+
 namespace mljob::plugin {
 namespace {
 
@@ -78,6 +80,18 @@ int spank_task_local_id(spank_t spank) {
   const spank_err_t error = spank_get_item(spank, S_TASK_ID, &value);
   if (error != ESPANK_SUCCESS) throw spank_failure("spank_get_item(S_TASK_ID)", error);
   return value;
+}
+
+std::string step_name(spank_t spank) {
+  const std::uint32_t component_job_id = spank_item_u32(spank, S_JOB_ID, "S_JOB_ID");
+  const std::uint32_t step_id = spank_item_u32(spank, S_JOB_STEPID, "S_JOB_STEPID");
+  const auto leader_job_id = number_from_environment(spank_environment(spank), "SLURM_JOB_ID");
+  const std::uint32_t job_id = leader_job_id.value_or(component_job_id);
+  std::string name = "job " + std::to_string(job_id) + " step " + std::to_string(step_id);
+  if (job_id != component_job_id) {
+    name += " (het component job " + std::to_string(component_job_id) + ")";
+  }
+  return name;
 }
 
 std::optional<std::string> spank_option_value(spank_t spank, spank_option& option) {

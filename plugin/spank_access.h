@@ -36,6 +36,11 @@ std::vector<unsigned> spank_local_task_ranks(spank_t spank);
 // spank_get_item(S_TASK_ID): the task's local id.
 int spank_task_local_id(spank_t spank);
 
+// "job 41 step 0", or for a het component "job 41 step 0 (het component job 42)": how
+// every message of slurmstepd names the step. The user knows the het job by its leader's id
+// (SLURM_JOB_ID); Slurm's item S_JOB_ID is the component's own.
+std::string step_name(spank_t spank);
+
 // spank_option_getopt: the option's argument (empty for flags) when the user gave it,
 // nullopt when not.
 std::optional<std::string> spank_option_value(spank_t spank, spank_option& option);
