@@ -19,9 +19,12 @@ struct PluginContext {
   // sbatch, salloc, srun: the options as the option callbacks saw them, so that
   // init_post_opt checks MLJOB_* variables only for the options not given.
   OptionValues command_line;
-  // slurmstepd: what user_init decided for the step on this node. Empty before user_init,
-  // and when user_init could not even make it (then every task is refused).
+  // slurmstepd: what user_init decided for the step on this node. Empty before user_init
+  // (task_init then has nothing to do) and when user_init could not even make it.
   std::optional<StepState> step;
+  // user_init could not make `step` (no memory): every task is refused, rather than run
+  // without the variables its job asked for.
+  bool step_unprepared = false;
 };
 
 // The process's one context. The SPANK callbacks that carry no user data (the option

@@ -112,7 +112,10 @@ extern "C" {
   return guarded("slurm_spank_user_init", [&] {
     if (!is_slurmstepd(spank_context())) return kSuccess;
     PluginContext& context = plugin_context();
-    prepare_step(spank, context.config, context.step.emplace());
+    context.step_unprepared = true;  // until the step is made: a throw below leaves it so
+    StepState& step = context.step.emplace();
+    context.step_unprepared = false;
+    prepare_step(spank, context.config, step);
     return kSuccess;
   });
 }
@@ -121,14 +124,15 @@ extern "C" {
 [[gnu::visibility("default")]] int slurm_spank_task_init(spank_t spank, int, char**) {
   return guarded("slurm_spank_task_init", [&] {
     if (!is_slurmstepd(spank_context())) return kSuccess;
-    const std::optional<StepState>& step = plugin_context().step;
-    if (!step) {
+    const PluginContext& context = plugin_context();
+    if (context.step_unprepared) {
       // user_init failed before it could even record the step (its error is logged):
       // running the task without its variables would be a silent failure.
       log_error("task not started: the step could not be prepared (see the error above)");
       return kFailure;
     }
-    return start_task(spank, *step) ? kSuccess : kFailure;
+    if (!context.step) return kSuccess;  // no user_init in this process: nothing decided
+    return start_task(spank, *context.step) ? kSuccess : kFailure;
   });
 }
 
