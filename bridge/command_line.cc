@@ -2,7 +2,7 @@
 
 #include "base/input_error.h"
 
-namespace mljob::cli {
+namespace mljob::bridge {
 
 namespace po = boost::program_options;
 
@@ -24,4 +24,4 @@ po::variables_map parse_command_line(const Arguments& args, const po::options_de
   return vm;
 }
 
-}  // namespace mljob::cli
+}  // namespace mljob::bridge

@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "bridge/cli.h"
+#include "bridge/command.h"
 
-namespace mljob::cli {
+namespace mljob::bridge {
 
 // Parses `args` against `flags` (a command's options, as --help shows them). With `job_id`,
 // one positional argument is accepted and stored there. A malformed command line is a
@@ -16,4 +16,4 @@ boost::program_options::variables_map parse_command_line(const Arguments& args,
                                                          const boost::program_options::options_description& flags,
                                                          std::string* job_id);
 
-}  // namespace mljob::cli
+}  // namespace mljob::bridge

@@ -1,12 +1,12 @@
 #include <iostream>
 
-#include "bridge/cli.h"
+#include "bridge/command.h"
 #include "base/interruption.h"
 #include "core/slurm_commands.h"
 #include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 
-namespace mljob::cli {
+namespace mljob::bridge {
 
 int run_reporting_errors(const std::string& program, const std::function<int()>& command) {
   try {
@@ -30,4 +30,4 @@ int run_reporting_errors(const std::string& program, const std::function<int()>&
   }
 }
 
-}  // namespace mljob::cli
+}  // namespace mljob::bridge

@@ -2,12 +2,20 @@
 #include <iostream>
 #include <map>
 
-#include "bridge/cli.h"
-#include "bridge/study_controller.h"
-#include "bridge/study_views.h"
 #include "base/input_error.h"
+#include "bridge/cancel_command.h"
+#include "bridge/command.h"
+#include "bridge/describe_command.h"
+#include "bridge/list_command.h"
+#include "bridge/logs_command.h"
+#include "bridge/metrics_command.h"
+#include "bridge/report_command.h"
+#include "bridge/stream_logs_command.h"
+#include "bridge/study_command.h"
+#include "bridge/submit_command.h"
+#include "bridge/tiers_command.h"
+#include "bridge/update_command.h"
 #include "core/slurm_commands.h"
-#include "tuner/study_command.h"
 
 namespace {
 
@@ -33,39 +41,31 @@ Commands:
 Run 'mljob COMMAND --help' for a command's flags. Exit status: 0 ok, 1 failure, 2 bad input.
 )";
 
-// mljob study init|ask|tell|report|show|serve: the tuner's ask/tell interface (tuner/README.md).
-// mljob study run|resume JOB_ID: the study controller on Slurm (bridge/study_controller.h).
-int study(const cli::Arguments& args, const SlurmAccess& slurm) {
-  if (!args.empty() && args[0] == "run") return cli::run_study_controller({args.begin() + 1, args.end()}, slurm);
-  if (!args.empty() && args[0] == "resume") return cli::resume_study({args.begin() + 1, args.end()}, slurm);
-  return tuner::run_study_command(args, std::cin, std::cout, std::cerr);
-}
-
 int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h" || argv[0] == "help") {
     std::cout << kUsage;
-    return argv.empty() ? cli::kExitBadInput : cli::kExitOk;
+    return argv.empty() ? bridge::kExitBadInput : bridge::kExitOk;
   }
   if (argv[0] == "--version") {
     std::cout << "mljob " << MLJOB_VERSION << "\n";  // PROJECT_VERSION (CMakeLists.txt)
-    return cli::kExitOk;
+    return bridge::kExitOk;
   }
   const std::string& command = argv[0];
-  cli::Arguments rest(argv.begin() + 1, argv.end());
+  bridge::Arguments rest(argv.begin() + 1, argv.end());
   if (command == "submit") {
     if (rest.empty() || rest[0] != "training") {
       throw InputError("submit", rest.empty() ? "" : rest[0], "only 'mljob submit training JOB_ID ...' is supported");
     }
-    return cli::submit_training(cli::Arguments(rest.begin() + 1, rest.end()), slurm);
+    return bridge::submit_training(bridge::Arguments(rest.begin() + 1, rest.end()), slurm);
   }
   // Commands that ask Slurm get the one SlurmAccess; the others read only the job store.
-  using WithSlurm = int (*)(const cli::Arguments&, const SlurmAccess&);
-  using StoreOnly = int (*)(const cli::Arguments&);
+  using WithSlurm = int (*)(const bridge::Arguments&, const SlurmAccess&);
+  using StoreOnly = int (*)(const bridge::Arguments&);
   static const std::map<std::string, WithSlurm> with_slurm = {
-      {"describe", cli::describe}, {"list", cli::list},     {"cancel", cli::cancel}, {"stream-logs", cli::stream_logs},
-      {"tiers", cli::tiers},       {"logs", cli::logs_command}, {"study", study}};
+      {"describe", bridge::describe}, {"list", bridge::list},     {"cancel", bridge::cancel}, {"stream-logs", bridge::stream_logs},
+      {"tiers", bridge::tiers},       {"logs", bridge::logs_command}, {"study", bridge::study_command}};
   static const std::map<std::string, StoreOnly> store_only = {
-      {"update", cli::update}, {"metrics", cli::metrics_command}, {"report", cli::report_study}};
+      {"update", bridge::update}, {"metrics", bridge::metrics_command}, {"report", bridge::report_study}};
   if (auto found = with_slurm.find(command); found != with_slurm.end()) return found->second(rest, slurm);
   if (auto found = store_only.find(command); found != store_only.end()) return found->second(rest);
   throw InputError("command", command, "is not an mljob command (see mljob --help)");
@@ -76,5 +76,5 @@ int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   SlurmCommands slurm;  // the one route to Slurm today: its commands (core/slurm_commands.h)
-  return cli::run_reporting_errors("mljob", [&] { return dispatch(args, slurm); });
+  return bridge::run_reporting_errors("mljob", [&] { return dispatch(args, slurm); });
 }

@@ -5,8 +5,10 @@
 
 #include <iostream>
 
-#include "bridge/cli.h"
-#include "bridge/job_view.h"
+#include "bridge/command.h"
+#include "bridge/submit_command.h"
+#include "jobs/job_waiting.h"
+#include "study/study_resources.h"
 #include "bridge/output_tail.h"
 #include "core/job_store.h"
 #include "core/slurm_commands.h"
@@ -30,7 +32,7 @@ struct WrapperFlags {
   bool wait = false;
   bool stream_logs = false;  // stdout stays the job ID's: the logs go to stderr
   std::string format = "text";
-  cli::Arguments rest;
+  bridge::Arguments rest;
 };
 
 WrapperFlags parse(const std::vector<std::string>& argv) {
@@ -58,8 +60,8 @@ WrapperFlags parse(const std::vector<std::string>& argv) {
 int wait_and_report(const std::string& job_id, const WrapperFlags& flags, const SlurmAccess& slurm) {
   bool terminal = ::isatty(STDERR_FILENO) != 0;
   std::string last_state;
-  cli::OutputTail output(JobStore::from_environment().folder_of(job_id) / "output.log");
-  nlohmann::json job = cli::wait_for_end(job_id, slurm, [&](const nlohmann::json& resource) {
+  bridge::OutputTail output(JobStore::from_environment().folder_of(job_id) / "output.log");
+  nlohmann::json job = jobs::wait_for_end(job_id, slurm, [&](const nlohmann::json& resource) {
     std::string state = resource.value("state", "");
     if (terminal && state != last_state) std::cerr << "mljob-submit: " << job_id << " " << state << std::endl;
     last_state = state;
@@ -69,32 +71,32 @@ int wait_and_report(const std::string& job_id, const WrapperFlags& flags, const 
   if (flags.format == "json") {
     // The Job resource as describe gives it: a study's trials and a job's metrics included.
     auto record = JobStore::from_environment().load(job_id);
-    std::cout << (record ? cli::job_resource(*record, slurm) : job).dump() << std::endl;
+    std::cout << (record ? study::described_job(*record, slurm) : job).dump() << std::endl;
   }
   if (job["state"] != "SUCCEEDED") {
     std::cerr << "mljob-submit: " << job_id << " ended " << job["state"].get<std::string>();
     if (job.contains("errorMessage")) std::cerr << ": " << job["errorMessage"].get<std::string>();
     std::cerr << "\n";
-    return cli::kExitFailure;
+    return bridge::kExitFailure;
   }
-  return cli::kExitOk;
+  return bridge::kExitOk;
 }
 
 int run(const std::vector<std::string>& argv) {
   if (argv.empty() || argv[0] == "--help" || argv[0] == "-h") {
     std::cout << kUsage;
-    return argv.empty() ? cli::kExitBadInput : cli::kExitOk;
+    return argv.empty() ? bridge::kExitBadInput : bridge::kExitOk;
   }
   WrapperFlags flags = parse(argv);
   // Text: the job ID at once, even with --wait, so a script can log it. JSON: one document,
   // the final Job resource when waiting.
-  auto output = flags.format == "text" ? cli::SubmitOutput::kJobIdOnly
-                : flags.wait           ? cli::SubmitOutput::kSilent
-                                       : cli::SubmitOutput::kJson;
+  auto output = flags.format == "text" ? bridge::SubmitOutput::kJobIdOnly
+                : flags.wait           ? bridge::SubmitOutput::kSilent
+                                       : bridge::SubmitOutput::kJson;
   std::string job_id;
   SlurmCommands slurm;
-  int status = cli::submit_training(flags.rest, slurm, output, &job_id);
-  if (status != cli::kExitOk || !flags.wait) return status;
+  int status = bridge::submit_training(flags.rest, slurm, output, &job_id);
+  if (status != bridge::kExitOk || !flags.wait) return status;
   return wait_and_report(job_id, flags, slurm);
 }
 
@@ -102,5 +104,5 @@ int run(const std::vector<std::string>& argv) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return cli::run_reporting_errors("mljob-submit", [&] { return run(args); });
+  return bridge::run_reporting_errors("mljob-submit", [&] { return run(args); });
 }

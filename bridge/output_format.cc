@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <iostream>
 
-#include "bridge/cli.h"
+#include "bridge/output_format.h"
 #include "base/input_error.h"
 #include "base/text.h"
 
-namespace mljob::cli {
+namespace mljob::bridge {
 namespace {
 
 void emit(YAML::Emitter& out, const nlohmann::json& value) {
@@ -123,4 +123,4 @@ void print_job_table(const std::vector<nlohmann::json>& jobs) {
   }
 }
 
-}  // namespace mljob::cli
+}  // namespace mljob::bridge

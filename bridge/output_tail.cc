@@ -4,7 +4,7 @@
 #include <iterator>
 #include <string>
 
-namespace mljob::cli {
+namespace mljob::bridge {
 
 void OutputTail::print_new(std::ostream& out) {
   std::ifstream in(file_, std::ios::binary);
@@ -15,4 +15,4 @@ void OutputTail::print_new(std::ostream& out) {
   out << chunk << std::flush;
 }
 
-}  // namespace mljob::cli
+}  // namespace mljob::bridge

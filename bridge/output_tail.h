@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <ostream>
 
-namespace mljob::cli {
+namespace mljob::bridge {
 
 class OutputTail {
  public:
@@ -20,4 +20,4 @@ class OutputTail {
   std::streamoff printed_ = 0;
 };
 
-}  // namespace mljob::cli
+}  // namespace mljob::bridge

@@ -2,14 +2,15 @@
 // every scale tier is planned exactly as a submission would be, then fit-checked.
 #include <iostream>
 
-#include "bridge/cli.h"
+#include "bridge/tiers_check.h"
+#include "bridge/command.h"
 #include "core/fit_check.h"
 #include "core/planner.h"
 #include "core/slurm_commands.h"
 #include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 
-namespace mljob::cli {
+namespace mljob::bridge {
 namespace {
 
 Job probe_job(const std::string& scale_tier, const std::string& master_type) {
@@ -64,4 +65,4 @@ int check_tiers(const std::string& file, const SlurmAccess& slurm) {
   return problems ? kExitFailure : kExitOk;
 }
 
-}  // namespace mljob::cli
+}  // namespace mljob::bridge

@@ -1,11 +1,13 @@
 // mljob tiers show [FILE]: the effective tier catalog, as the planner sees it.
 #include <iostream>
 
-#include "bridge/cli.h"
+#include "bridge/tiers_command.h"
+#include "bridge/tiers_check.h"
+#include "bridge/output_format.h"
 #include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 
-namespace mljob::cli {
+namespace mljob::bridge {
 namespace {
 
 nlohmann::json accelerator_json(const std::optional<tiers::AcceleratorRequest>& a) {
@@ -69,4 +71,4 @@ int tiers(const Arguments& args, const SlurmAccess& slurm) {
   return kExitOk;
 }
 
-}  // namespace mljob::cli
+}  // namespace mljob::bridge

@@ -38,7 +38,7 @@ struct TrialOutcome {
 };
 
 // `resource`: the trial job's Job resource once its state is final, with finalMetric added
-// from its metrics (bridge/metrics_view.h). A SUCCEEDED job that never reported `metric_tag`
+// from its metrics (jobs/metrics_view.h). A SUCCEEDED job that never reported `metric_tag`
 // is a failed trial, as the API says.
 TrialOutcome trial_outcome(const nlohmann::json& resource, const std::string& metric_tag);
 

@@ -18,8 +18,9 @@ ALLOWED = {
     "metrics": {"base", "metrics"},
     "tuner": {"base", "metrics", "tuner"},
     "report": {"base", "metrics", "tuner", "report"},
-    "study": {"base", "tiers", "core", "metrics", "tuner", "report", "study"},
-    "bridge": {"base", "tiers", "core", "metrics", "tuner", "report", "study", "bridge"},
+    "jobs": {"base", "tiers", "core", "metrics", "tuner", "report", "jobs"},
+    "study": {"base", "tiers", "core", "metrics", "tuner", "report", "jobs", "study"},
+    "bridge": {"base", "tiers", "core", "metrics", "tuner", "report", "jobs", "study", "bridge"},
     # The SPANK plugin stands apart: slurmd loads it, and it links nothing of the rest.
     "plugin": {"plugin"},
 }
@@ -41,7 +42,7 @@ def edges_of(root: pathlib.Path):
 
 def main() -> int:
     root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).resolve().parents[2])
-    missing = [c for c in ALLOWED if not (root / c).is_dir() and c != "study"]
+    missing = [c for c in ALLOWED if not (root / c).is_dir()]
     if missing:
         print(f"check_layers: no folder {', '.join(missing)} under {root}", file=sys.stderr)
         return 2

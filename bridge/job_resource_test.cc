@@ -1,0 +1,170 @@
+// The Job resource as describe, list and submit answer it, against a fake Slurm: scripts named
+// sbatch, squeue, sacct and sinfo first on PATH, printing what each test sets, and libslurm
+// left out (SLURM_CONF empty), so that every question goes to those commands.
+// The Job resource as the commands answer it: a study's units and trials, submit's --format.
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+#include <sstream>
+
+#include "bridge/command.h"
+#include "bridge/submit_command.h"
+#include "study/study_resources.h"
+#include "study/study_files.h"
+#include "core/job_state.h"
+#include "core/slurm_commands.h"
+#include "base/test_support.h"
+#include "tuner/hyperparameter_spec.h"
+#include "tuner/study.h"
+
+namespace mljob::bridge {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// Everything std::cout receives while alive.
+class CapturedStdout {
+ public:
+  CapturedStdout() : saved_(std::cout.rdbuf(text_.rdbuf())) {}
+  ~CapturedStdout() { std::cout.rdbuf(saved_); }
+  CapturedStdout(const CapturedStdout&) = delete;
+  CapturedStdout& operator=(const CapturedStdout&) = delete;
+  std::string text() const { return text_.str(); }
+
+ private:
+  std::ostringstream text_;
+  std::streambuf* saved_;
+};
+
+class FakeSlurm : public ::testing::Test {
+ protected:
+  FakeSlurm() {
+    fs::create_directories(bin_);
+    for (const char* command : {"squeue", "sacct", "sinfo"}) {
+      write_script(command, "cat '" + (scratch_.path() / (std::string(command) + ".out")).string() + "' 2>/dev/null; exit 0");
+    }
+    write_script("sbatch", "echo 4242");
+    answer("sinfo", read(fs::path(MLJOB_SOURCE_DIR) / "core/testdata/sinfo_nodes.txt"));
+  }
+
+  // What the fake `command` prints from now on.
+  void answer(const std::string& command, const std::string& output) const {
+    std::ofstream(scratch_.path() / (command + ".out")) << output;
+  }
+
+  static std::string read(const fs::path& file) {
+    std::ostringstream text;
+    text << std::ifstream(file).rdbuf();
+    return text.str();
+  }
+
+  // A job record of the store, as submit leaves it.
+  JobRecord saved_record(const std::string& job_id, const std::string& slurm_job_id) const {
+    JobRecord record{json{{"jobId", job_id}, {"trainingInput", {{"scaleTier", "BASIC"}, {"pythonModule", "t"}}}},
+                     slurm_job_id, {"master"}, {"master-0"}, false, store_.reserve(job_id)};
+    store_.save(record);
+    return record;
+  }
+
+  mljob::testing::ScratchFolder scratch_{"mljob-job-view"};
+  fs::path bin_ = scratch_.path() / "bin";
+  testing::ScopedVariable path_{"PATH", bin_.string() + ":" + std::getenv("PATH")};
+  testing::ScopedVariable home_{"MLJOB_HOME", (scratch_.path() / "home").string()};
+  testing::ScopedVariable no_libslurm_{"SLURM_CONF", ""};  // libslurm unused: squeue answers for slurmctld
+  JobStore store_ = JobStore::from_environment();
+
+ private:
+  void write_script(const std::string& name, const std::string& body) const {
+    fs::path script = bin_ / name;
+    std::ofstream(script) << "#!/bin/sh\n" << body << "\n";
+    fs::permissions(script, fs::perms::owner_all);
+  }
+};
+
+// sacct's line for an allocation (kAccountingFormat), epoch times, `seconds` long.
+std::string sacct_line(const std::string& id, const std::string& state, double billing, int seconds) {
+  return id + "|job|" + state + "|0:0|1763780000|1763780000|" + std::to_string(1763780000 + seconds) + "|" +
+         std::to_string(seconds) + "|billing=" + std::to_string(billing) + "|\n";
+}
+
+TEST_F(FakeSlurm, AStudysConsumedMLUnitsAreItsControllersAndItsTrials) {
+  tuner::Study study(tuner::parse_hyperparameter_spec(json{{"maxTrials", 3}, {"maxParallelTrials", 3},
+      {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}), 1);
+  study.ask(3);  // trial 3 is not in Slurm yet: no record, nothing consumed
+  JobRecord controller = saved_record("s1", "100");
+  study::save_study(study, controller.folder);
+  saved_record("s1_trial_1", "101");
+  saved_record("s1_trial_2", "102_2");  // an element of a job array
+  answer("sacct", sacct_line("100", "COMPLETED", 1, 3600) + sacct_line("101", "COMPLETED", 4, 1800) +
+                      sacct_line("102_2", "FAILED", 2, 3600));
+  json resource = study::job_resources({controller}, SlurmCommands{}).front();
+  EXPECT_EQ(resource["state"], "SUCCEEDED");
+  // 1 x 1 h (the controller) + 4 x 0.5 h + 2 x 1 h.
+  EXPECT_EQ(resource["trainingOutput"]["consumedMLUnits"], 5.0);
+
+  // A plain job's units are its own.
+  EXPECT_EQ(study::job_resources({saved_record("plain", "101")}, SlurmCommands{}).front()["trainingOutput"]["consumedMLUnits"], 2.0);
+}
+
+TEST_F(FakeSlurm, ACancelledJobsErrorMessageSaysWhoCancelledIt) {
+  answer("sacct", "103|job|CANCELLED by 0|0:15|1763780000|1763780000|1763780060|60|billing=1|\n");
+  json resource = study::job_resources({saved_record("cancelled", "103")}, SlurmCommands{}).front();
+  EXPECT_EQ(resource["state"], "CANCELLED");
+  EXPECT_EQ(resource["errorMessage"], "Job cancelled by user root (uid 0) at 2025-11-22T02:54:20Z.");
+
+  JobRecord asked = saved_record("asked", "104");  // Slurm has not heard of it yet
+  asked.cancel_requested = true;
+  json cancelling = study::job_resources({asked}, SlurmCommands{}).front();
+  EXPECT_EQ(cancelling["state"], "CANCELLING");
+  EXPECT_EQ(cancelling["errorMessage"], cancel_requested_message() + ".");
+}
+
+// What `mljob submit training ARGS` (or mljob-submit's `output`) prints on stdout.
+std::string submitted(const Arguments& args, SubmitOutput output = SubmitOutput::kHuman) {
+  CapturedStdout captured;
+  EXPECT_EQ(submit_training(args, SlurmCommands{}, output), kExitOk);
+  return captured.text();
+}
+
+Arguments submit_args(const std::string& job_id, std::vector<std::string> more = {}) {
+  Arguments args = {job_id, "--module-name", "trainer.task", "--tiers", std::string(MLJOB_SOURCE_DIR) + "/etc/tiers.yaml"};
+  args.insert(args.end(), more.begin(), more.end());
+  return args;
+}
+
+TEST_F(FakeSlurm, SubmitInJsonPrintsTheJobResourceAsDescribeDoes) {
+  answer("squeue", "4242|N/A|N/A|job|PENDING|1763780000|N/A|N/A|cpu=4|4242|\n");
+  // mljob-submit --format json: one line, the Job resource.
+  std::string line = submitted(submit_args("lab_job"), SubmitOutput::kJson);
+  ASSERT_EQ(line.find('\n'), line.size() - 1) << line;
+  json job = json::parse(line);
+  EXPECT_EQ(job["jobId"], "lab_job");
+  EXPECT_EQ(job["state"], "QUEUED");
+  EXPECT_EQ(job["trainingInput"]["pythonModule"], "trainer.task");
+  EXPECT_EQ(job["slurmJobId"], "4242");
+  EXPECT_TRUE(job.contains("etag") && job.contains("createTime")) << job.dump();
+  EXPECT_EQ(job, study::described_job(*store_.load("lab_job"), SlurmCommands{}));
+
+  // mljob submit training --format json|yaml: the same resource, as describe prints it.
+  json described = json::parse(submitted(submit_args("cli_job", {"--format", "json"})));
+  EXPECT_EQ(described, study::described_job(*store_.load("cli_job"), SlurmCommands{}));
+  EXPECT_NE(submitted(submit_args("yaml_job", {"--format", "yaml"})).find("pythonModule: \"trainer.task\""), std::string::npos);
+  // Without --format, gcloud's short form.
+  EXPECT_EQ(submitted(submit_args("short_job")), "jobId: short_job\nstate: QUEUED\n");
+}
+
+TEST_F(FakeSlurm, SubmitFormatIsYamlOrJsonAndOnlyWhereAResourceIsSubmitted) {
+  mljob::testing::expect_input_error([] { submit_training(submit_args("x1", {"--format", "xml"}), SlurmCommands{}); }, "--format", "one of yaml, json");
+  mljob::testing::expect_input_error([] { submit_training(submit_args("x2", {"--format", "json", "--dry-run"}), SlurmCommands{}); }, "--format",
+                                    "--dry-run does not submit");
+  EXPECT_FALSE(fs::exists(store_.root() / "jobs" / "x1"));
+}
+
+}  // namespace
+}  // namespace mljob::bridge

@@ -1,0 +1,70 @@
+#include "bridge/list_command.h"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <iostream>
+
+#include "base/input_error.h"
+#include "bridge/command_line.h"
+#include "bridge/output_format.h"
+#include "core/job_filter.h"
+#include "core/job_store.h"
+#include "study/study_resources.h"
+
+namespace mljob::bridge {
+
+namespace po = boost::program_options;
+
+int list(const Arguments& args, const SlurmAccess& slurm) {
+  std::string format = "table", filter_text, page_token;
+  int limit = 0, page_size = 0;
+  po::options_description options("mljob list [--filter EXPR] [--limit N] [--page-size N] [--page-token T] [--format table|yaml|json]");
+  options.add_options()("help,h", "show this help")("format", po::value(&format), "table (default), yaml or json")(
+      "filter", po::value(&filter_text), "e.g. state=RUNNING AND labels.team=vision (=, != or : over state, jobId, labels.KEY)")(
+      "limit", po::value(&limit), "list at most N jobs in all")(
+      "page-size", po::value(&page_size), "jobs per page; the output then carries nextPageToken")(
+      "page-token", po::value(&page_token), "the nextPageToken of the previous page");
+  po::variables_map vm = parse_command_line(args, options, nullptr);
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  require_format(format, {"table", "yaml", "json"});
+  if (limit < 0) throw InputError("--limit", std::to_string(limit), "must not be negative");
+  if (page_size < 0) throw InputError("--page-size", std::to_string(page_size), "must not be negative");
+  // The token is the position of the page's first job in the sorted, filtered list.
+  std::size_t first = 0;
+  if (!page_token.empty()) {
+    if (page_token.find_first_not_of("0123456789") != std::string::npos || page_token.size() > 9)
+      throw InputError("--page-token", page_token, "is not a token that mljob list gave out");
+    first = std::stoul(page_token);
+  }
+  JobFilter filter = JobFilter::parse(filter_text);
+
+  JobStore store = JobStore::from_environment();
+  std::vector<nlohmann::json> jobs;
+  for (auto& job : study::job_resources(store.load_all(), slurm)) {
+    if (filter.matches(job)) jobs.push_back(std::move(job));
+  }
+  std::stable_sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
+    return a.value("createTime", std::string()) > b.value("createTime", std::string());  // newest first
+  });
+  if (limit > 0 && jobs.size() > static_cast<std::size_t>(limit)) jobs.resize(limit);
+  std::size_t end = page_size > 0 ? std::min(jobs.size(), first + page_size) : jobs.size();
+  std::vector<nlohmann::json> page(jobs.begin() + std::min(first, jobs.size()), jobs.begin() + std::max(end, std::min(first, jobs.size())));
+  std::string next_token = end < jobs.size() ? std::to_string(end) : "";
+
+  if (format != "table") {
+    // The API's ListJobsResponse: {jobs, nextPageToken}.
+    nlohmann::json out = {{"jobs", page}};
+    if (!next_token.empty()) out["nextPageToken"] = next_token;
+    print_formatted(out, format);
+    return kExitOk;
+  }
+  print_job_table(page);
+  if (!next_token.empty()) std::cout << "nextPageToken: " << next_token << "\n";
+  return kExitOk;
+}
+
+}  // namespace mljob::bridge

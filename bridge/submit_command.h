@@ -1,0 +1,18 @@
+// mljob submit training JOB_ID [flags] [-- USER_ARGS...]: gcloud ai-platform jobs submit
+// training, on Slurm; mljob-submit's submission too.
+#pragma once
+
+#include <string>
+
+#include "bridge/command.h"
+#include "core/slurm_access.h"
+
+namespace mljob::bridge {
+
+// How submit reports: mljob's human form, or mljob-submit's job ID alone / one JSON line.
+// kSilent prints nothing (the caller reports); `submitted_job_id`, if given, receives the ID.
+enum class SubmitOutput { kHuman, kJobIdOnly, kJson, kSilent };
+int submit_training(const Arguments& args, const SlurmAccess& slurm, SubmitOutput output = SubmitOutput::kHuman,
+                    std::string* submitted_job_id = nullptr);
+
+}  // namespace mljob::bridge

@@ -1,0 +1,174 @@
+#include "jobs/job_view.h"
+
+#include <algorithm>
+#include <cmath>
+#include <future>
+#include <iostream>
+#include <map>
+
+#include "jobs/metrics_view.h"
+#include "core/job_filter.h"
+#include "core/job_state.h"
+
+namespace mljob::jobs {
+
+namespace {
+
+using RecordsByJob = std::map<std::string, std::vector<AccountingRecord>>;
+
+RecordsByJob group(std::vector<AccountingRecord> records) {
+  RecordsByJob by_job;
+  for (auto& record : records) by_job[record.base_job_id].push_back(std::move(record));
+  return by_job;
+}
+
+bool still_running(const std::vector<AccountingRecord>& queued) {
+  return !queued.empty() && !is_final_state(derive_status(queued, {}, false).state);
+}
+
+bool accounted_as_ended(const std::vector<AccountingRecord>& records) {
+  for (const auto& record : records) {
+    if (record.step.empty() && record.end_time && is_final_state(derive_status({record}, {}, false).state)) return true;
+  }
+  return false;
+}
+
+// The IDs to ask accounting for: each job's, and for an element of a job array also the
+// array's own, because an element cancelled (or still held) before Slurm split it off the
+// array's record is accounted only in that record, as "<array>".
+std::vector<std::string> accounting_ids(const std::vector<std::string>& ids) {
+  std::vector<std::string> out = ids;
+  for (const auto& id : ids) {
+    if (std::string array = array_of_element(id); !array.empty() && std::find(out.begin(), out.end(), array) == out.end()) out.push_back(array);
+  }
+  return out;
+}
+
+// An element accounting does not know by its own ID never left the array's record (it was
+// cancelled, say, while still pending): that record's state is the element's.
+std::vector<AccountingRecord> unsplit_element(const std::string& id, const RecordsByJob& accounted) {
+  if (array_of_element(id).empty()) return {};
+  std::vector<AccountingRecord> out;
+  for (const auto& [key, records] : accounted) {
+    if (!array_record_holds(key, id)) continue;
+    for (AccountingRecord record : records) {
+      if (!record.step.empty()) continue;
+      record.job_id = record.base_job_id = id;
+      out.push_back(std::move(record));
+    }
+  }
+  return out;
+}
+
+// slurmctld answers for live jobs (a cheap call); accounting for finished ones, whose step
+// records say which replica failed. Accounting lags slurmctld by a moment, so a job that
+// slurmctld has seen end but accounting has not yet is answered with slurmctld's allocations
+// and the steps accounting already has. If accounting is down, slurmctld's memory is the answer.
+RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmAccess& slurm, bool& accounting_down) {
+  // Many jobs (a list): both queries at once, accounting for every job, since most of a
+  // list has ended and the accounting query is the long one. One job (describe, a wait):
+  // slurmctld first, and accounting only if the job has ended there.
+  std::future<std::vector<AccountingRecord>> all_accounted;
+  if (ids.size() > 1) {
+    slurm.prepare_queue();  // before the thread: libslurm's start sets SLURM_CONF (setenv)
+    all_accounted = std::async(std::launch::async, [&] { return slurm.accounting(accounting_ids(ids)); });
+  }
+  RecordsByJob queued = group(slurm.queue(ids));
+  std::vector<std::string> finished;
+  for (const auto& id : ids) {
+    if (!still_running(queued[id])) finished.push_back(id);
+  }
+  RecordsByJob accounted;
+  try {
+    accounted = group(all_accounted.valid() ? all_accounted.get() : slurm.accounting(accounting_ids(finished)));
+  } catch (const SlurmError& e) {
+    accounting_down = true;
+    std::cerr << "mljob: warning: Slurm accounting is unavailable (" << e.what()
+              << "); answering from slurmctld, which forgets jobs a few minutes after they end\n";
+  }
+  RecordsByJob answer;
+  for (const auto& id : ids) {
+    std::vector<AccountingRecord>& from_ctld = queued[id];
+    std::vector<AccountingRecord>& from_dbd = accounted[id];
+    if (from_dbd.empty()) from_dbd = unsplit_element(id, accounted);
+    if (still_running(from_ctld) || (!from_ctld.empty() && !accounted_as_ended(from_dbd))) {
+      answer[id] = from_ctld;
+      for (auto& record : from_dbd) {
+        if (!record.step.empty()) answer[id].push_back(record);
+      }
+    } else {
+      answer[id] = from_dbd;
+    }
+  }
+  return answer;
+}
+
+// Each Slurm job ID once, in the order first seen.
+void add_slurm_ids(const std::vector<JobRecord>& records, std::vector<std::string>& ids) {
+  for (const auto& record : records) {
+    if (!record.slurm_job_id.empty() && std::find(ids.begin(), ids.end(), record.slurm_job_id) == ids.end()) {
+      ids.push_back(record.slurm_job_id);
+    }
+  }
+}
+
+// A job's consumedMLUnits with those of the jobs that count toward it (a study's trials).
+std::optional<double> with_related_units(std::optional<double> units, const std::vector<JobRecord>& related, RecordsByJob& by_job) {
+  for (const auto& job : related) {
+    auto job_units = derive_status(by_job[job.slurm_job_id], job.component_roles, job.cancel_requested).consumed_ml_units;
+    if (job_units) units = units.value_or(0) + *job_units;
+  }
+  return units;
+}
+
+}  // namespace
+
+std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmAccess& slurm,
+                                          RecordsByJob* records_used, const RelatedJobs& counted_with) {
+  std::vector<std::vector<JobRecord>> related;  // of each record: the jobs whose units count toward it
+  std::vector<std::string> ids;
+  add_slurm_ids(records, ids);
+  for (const auto& record : records) add_slurm_ids(related.emplace_back(counted_with ? counted_with(record) : std::vector<JobRecord>{}), ids);
+  bool accounting_down = false;
+  RecordsByJob by_job = job_records(ids, slurm, accounting_down);  // one query for the jobs and the trials
+
+  std::vector<nlohmann::json> resources;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const JobRecord& record = records[i];
+    nlohmann::json job = record.job;
+    JobStatus status = derive_status(by_job[record.slurm_job_id], record.component_roles, record.cancel_requested);
+    if (by_job[record.slurm_job_id].empty()) {
+      if (accounting_down) {
+        status.state = "STATE_UNSPECIFIED";
+        status.error_message = "Slurm accounting is unavailable and slurmctld no longer holds this job";
+      } else {
+        // Submitted moments ago: accounting has not heard of it yet.
+        status.state = record.cancel_requested ? "CANCELLING" : "QUEUED";
+        if (record.cancel_requested) status.error_message = cancel_requested_message() + ".";
+      }
+    }
+    status.consumed_ml_units = with_related_units(status.consumed_ml_units, related[i], by_job);
+    if (status.create_time) job["createTime"] = rfc3339_utc(*status.create_time);
+    if (status.start_time) job["startTime"] = rfc3339_utc(*status.start_time);
+    if (status.end_time) job["endTime"] = rfc3339_utc(*status.end_time);
+    job["state"] = status.state;
+    if (status.consumed_ml_units) {
+      // Two decimals, as the API shows it: a hundredth of a billing-unit-hour is noise.
+      job["trainingOutput"]["consumedMLUnits"] = std::round(*status.consumed_ml_units * 100.0) / 100.0;
+    }
+    if (!status.error_message.empty()) job["errorMessage"] = status.error_message;
+    job["slurmJobId"] = record.slurm_job_id;
+    job["etag"] = job_etag(job);
+    resources.push_back(std::move(job));
+  }
+  if (records_used) *records_used = std::move(by_job);
+  return resources;
+}
+
+nlohmann::json job_resource(const JobRecord& record, const SlurmAccess& slurm) {
+  nlohmann::json resource = job_resources({record}, slurm).front();
+  add_metric_outputs(resource, record);
+  return resource;
+}
+
+}  // namespace mljob::jobs

@@ -1,0 +1,33 @@
+// The Job resource as describe and list answer it: the record's spec plus state, times and
+// errorMessage derived from Slurm accounting (one sacct call for any number of jobs).
+#pragma once
+
+#include <functional>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/job_store.h"
+#include "core/slurm_access.h"
+
+namespace mljob::jobs {
+
+// The jobs whose consumedMLUnits count toward a record's own (a study's trials: study/).
+using RelatedJobs = std::function<std::vector<JobRecord>(const JobRecord&)>;
+
+// `records_used`, if given, receives the Slurm records each answer was derived from, by Slurm
+// job ID, so a caller can judge them without asking Slurm again. `counted_with` names, for each
+// record, the jobs whose ML units are added to its own; their Slurm records come in the same
+// one query.
+std::vector<nlohmann::json> job_resources(
+    const std::vector<JobRecord>& records, const SlurmAccess& slurm,
+    std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr, const RelatedJobs& counted_with = {});
+
+// One job's resource with the metrics the job reported (finalMetric, jobs/metrics_view.h).
+// The commands answer through study/study_resources.h, which adds a study's trials.
+nlohmann::json job_resource(const JobRecord& record, const SlurmAccess& slurm);
+
+}  // namespace mljob::jobs
