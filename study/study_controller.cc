@@ -81,9 +81,7 @@ using tuner::Study;
 using tuner::Trial;
 using tuner::TrialState;
 
-constexpr std::chrono::seconds kPollInterval{3};
 // How long a trial the stopping rule ended has, after SIGTERM, before it is cancelled outright.
-constexpr std::chrono::seconds kStopGrace{10};
 
 // Set by SIGTERM: Slurm is ending the controller's job (scancel, `mljob cancel`, a requeue).
 volatile std::sig_atomic_t terminate_requested = 0;
@@ -161,15 +159,17 @@ int cancel_active_trials(Study& study, const std::string& study_id, const JobSto
 
 class Controller {
  public:
-  Controller(std::string job_id, JobStore store, std::string own_slurm_job_id, const SlurmAccess& slurm)
-      : job_id_(std::move(job_id)), own_slurm_job_id_(std::move(own_slurm_job_id)), slurm_(slurm), store_(std::move(store)),
+  Controller(std::string job_id, JobStore store, std::string own_slurm_job_id, const SlurmAccess& slurm,
+             ControllerPace pace)
+      : job_id_(std::move(job_id)), own_slurm_job_id_(std::move(own_slurm_job_id)), slurm_(slurm), pace_(pace),
+        store_(std::move(store)),
         folder_(store_.folder_of(job_id_)),
         study_(load_study(folder_)), study_job_(json::parse(read_text(folder_ / kStudyJobFile))),
         launcher_(job_id_, store_, study_job_, trials_spec(study_, study_job_), read_study_settings(folder_).tiers_file, slurm_) {}
 
   int run() {
     for (const auto& trial : study_.trials()) {
-      if (trial.stopped_early) stopping_[trial.id] = std::chrono::steady_clock::now() - kStopGrace;
+      if (trial.stopped_early) stopping_[trial.id] = std::chrono::steady_clock::now() - pace_.stop_grace;
     }
     while (true) {
       if (terminate_requested) return stop_on_terminate();
@@ -178,11 +178,9 @@ class Controller {
       finish_stops();
       if (study_.finished()) break;
       start_new_trials();
-      for (auto slept = std::chrono::seconds(0); slept < kPollInterval && !terminate_requested; slept += std::chrono::seconds(1)) {
-        std::this_thread::sleep_for(std::chrono::seconds(1));
-      }
+      pause_between_polls();
     }
-    for (auto& [trial_id, since] : stopping_) since = std::chrono::steady_clock::now() - kStopGrace;
+    for (auto& [trial_id, since] : stopping_) since = std::chrono::steady_clock::now() - pace_.stop_grace;
     finish_stops();
     // A failed study (maxFailedTrials) runs nothing more: trials waiting in a job array too.
     if (!study_.failure().empty()) cancel_active_trials(study_, job_id_, store_, "cancelled: the study failed", slurm_);
@@ -196,6 +194,16 @@ class Controller {
 
  private:
   std::string trial_id(const Trial& trial) const { return tuner::trial_job_id(job_id_, trial.id); }
+
+  // Sleeps until the next poll, in steps of at most a second, so that a SIGTERM is seen soon.
+  void pause_between_polls() const {
+    using std::chrono::milliseconds;
+    for (milliseconds slept{0}; slept < pace_.poll_interval && !terminate_requested;) {
+      milliseconds step = std::min(milliseconds(1000), pace_.poll_interval - slept);
+      std::this_thread::sleep_for(step);
+      slept += step;
+    }
+  }
 
   // `mljob cancel STUDY` (the record says a cancel was asked for) cancels the running trials
   // with it. Any other end of the controller's job leaves them running: a requeued controller,
@@ -349,7 +357,7 @@ class Controller {
   void finish_stops() {
     auto now = std::chrono::steady_clock::now();
     for (auto it = stopping_.begin(); it != stopping_.end();) {
-      if (now - it->second < kStopGrace) {
+      if (now - it->second < pace_.stop_grace) {
         ++it;
         continue;
       }
@@ -363,6 +371,7 @@ class Controller {
   std::string job_id_;
   std::string own_slurm_job_id_;  // empty when not run as a Slurm job
   const SlurmAccess& slurm_;
+  ControllerPace pace_;
   JobStore store_;
   fs::path folder_;
   Study study_;
@@ -385,18 +394,28 @@ void forget_own_slurm_environment() {
 
 // Held for the controller's life: two controllers of one study would submit its trials twice.
 // -1 when another process holds it.
-int try_lock_study(const fs::path& folder) {
-  int fd = ::open((folder / "study.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-  if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0) return fd;
-  if (fd >= 0) ::close(fd);
-  return -1;
-}
+// The study's lock (study.lock, flock): one controller, or one `mljob cancel` of an absent
+// controller's trials, at a time. Released when this ends, however the holder ends.
+class StudyLock {
+ public:
+  // Takes the lock if no one holds it; held() says whether it did.
+  explicit StudyLock(const fs::path& folder)
+      : fd_(::open((folder / "study.lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600)) {
+    if (fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) != 0) release();
+  }
+  ~StudyLock() { release(); }
+  StudyLock(const StudyLock&) = delete;
+  StudyLock& operator=(const StudyLock&) = delete;
 
-int lock_study(const fs::path& folder) {
-  int fd = try_lock_study(folder);
-  if (fd < 0) throw InputError("JOB_ID", folder.filename().string(), "another controller is running this study");
-  return fd;
-}
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  void release() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  int fd_;
+};
 
 std::string environment_value(const char* name) {
   const char* value = std::getenv(name);
@@ -524,10 +543,11 @@ void submit_study(const Job& submitted, const JobStore& store, const fs::path& t
   }
 }
 
-int run_study_controller(const std::string& job_id, const SlurmAccess& slurm) {
+int run_study_controller(const std::string& job_id, const SlurmAccess& slurm, ControllerPace pace) {
   JobStore store = JobStore::from_environment();
   JobRecord record = study_record_or_fail(store, job_id);
-  int lock = lock_study(record.folder);
+  StudyLock lock(record.folder);
+  if (!lock.held()) throw InputError("JOB_ID", job_id, "another controller is running this study");
   std::string own_slurm_job_id = environment_value("SLURM_JOB_ID");
   if (std::string restarts = environment_value("SLURM_RESTART_COUNT"); !restarts.empty() && restarts != "0") {
     std::cerr << "mljob study: the controller's job was started again by Slurm (restart " << restarts
@@ -536,24 +556,15 @@ int run_study_controller(const std::string& job_id, const SlurmAccess& slurm) {
   forget_own_slurm_environment();
   std::signal(SIGTERM, on_terminate);
   std::signal(SIGUSR1, on_time_limit_warning);
-  int status = Controller(job_id, store, own_slurm_job_id, slurm).run();
-  ::close(lock);
-  return status;
+  return Controller(job_id, store, own_slurm_job_id, slurm, pace).run();
 }
 
 int cancel_trials_of_absent_controller(const JobRecord& record, const JobStore& store, const SlurmAccess& slurm) {
   if (!is_study_folder(record.folder)) return 0;
-  int lock = try_lock_study(record.folder);
-  if (lock < 0) return 0;  // its controller runs: on its SIGTERM it cancels them itself
-  try {
-    Study study = load_study(record.folder);
-    int cancelled = cancel_active_trials(study, record.job.at("jobId").get<std::string>(), store, "cancelled with the study", slurm);
-    ::close(lock);
-    return cancelled;
-  } catch (...) {
-    ::close(lock);
-    throw;
-  }
+  StudyLock lock(record.folder);
+  if (!lock.held()) return 0;  // its controller runs: on its SIGTERM it cancels them itself
+  Study study = load_study(record.folder);
+  return cancel_active_trials(study, record.job.at("jobId").get<std::string>(), store, "cancelled with the study", slurm);
 }
 
 int resume_study(const std::string& job_id, const SlurmAccess& slurm) {

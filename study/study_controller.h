@@ -7,6 +7,7 @@
 // trials already submitted by their deterministic job IDs, so none is submitted twice.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 
@@ -53,8 +54,16 @@ void submit_study(const Job& job, const JobStore& store, const std::filesystem::
 std::string controller_script(const std::string& job_id, const std::filesystem::path& mljob_home,
                               const std::filesystem::path& mljob_program);
 
-// mljob study run JOB_ID: the controller loop (runs inside the controller's Slurm job).
-int run_study_controller(const std::string& job_id, const SlurmAccess& slurm);
+// How often the controller looks at its trials, and how long a trial stopped early gets
+// between SIGTERM and its cancel. Tests shorten both; `mljob study run` uses these.
+struct ControllerPace {
+  std::chrono::milliseconds poll_interval{3000};
+  std::chrono::milliseconds stop_grace{10000};
+};
+
+// mljob study run JOB_ID: the controller loop (runs inside the controller's Slurm job). Returns
+// its exit status: 0 when the study ended with a best trial or was requeued to go on.
+int run_study_controller(const std::string& job_id, const SlurmAccess& slurm, ControllerPace pace = {});
 // mljob study resume JOB_ID: submits a new controller for a study whose controller ended.
 int resume_study(const std::string& job_id, const SlurmAccess& slurm);
 
