@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "base/test_support.h"
 #include "core/process.h"
 
 #include <unistd.h>
@@ -79,7 +80,8 @@ TEST(BatchScript, UserArgumentsCannotAddSbatchLines) {
 TEST(ArrayScript, EachElementRunsItsOwnTrialScriptInItsFolderWithItsEnvironment) {
   SlurmPlan plan = two_component_plan({});
   plan.components.resize(1);
-  std::filesystem::path root = std::filesystem::temp_directory_path() / ("mljob-array-test-" + std::to_string(::getpid()));
+  testing::ScratchFolder scratch("mljob-array");
+  const std::filesystem::path& root = scratch.path();
   std::vector<ArrayElement> elements;
   for (int index : {4, 7}) {
     std::filesystem::path folder = root / ("study_trial_" + std::to_string(index));
@@ -99,13 +101,12 @@ TEST(ArrayScript, EachElementRunsItsOwnTrialScriptInItsFolderWithItsEnvironment)
   ProcessResult stray = run_process({"env", "SLURM_ARRAY_TASK_ID=5", "bash", file.string()});
   EXPECT_NE(stray.exit_code, 0);
   EXPECT_NE(stray.err.find("array task 5 is none of this array's trials"), std::string::npos) << stray.err;
-  std::filesystem::remove_all(root);
 }
 
 // The script's mkdir line, run by bash: a jobDir that looks like an option is still a folder.
 TEST(BatchScript, AJobDirThatLooksLikeAnOptionIsAFolder) {
-  std::filesystem::path root = std::filesystem::temp_directory_path() / ("mljob-jobdir-test-" + std::to_string(::getpid()));
-  std::filesystem::create_directories(root);
+  testing::ScratchFolder scratch("mljob-jobdir");
+  const std::filesystem::path& root = scratch.path();
   for (std::string job_dir : {"-Z", "--help", "-p"}) {
     SlurmPlan plan = two_component_plan({});
     plan.job_dir = job_dir;
@@ -118,7 +119,6 @@ TEST(BatchScript, AJobDirThatLooksLikeAnOptionIsAFolder) {
     EXPECT_EQ(result.exit_code, 0) << result.err;
     EXPECT_TRUE(std::filesystem::is_directory(root / job_dir)) << job_dir;
   }
-  std::filesystem::remove_all(root);
 }
 
 TEST(SbatchArguments, NoShellInvolved) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "base/test_support.h"
+
 #include <algorithm>
 #include <fstream>
 
@@ -11,7 +13,8 @@ namespace {
 namespace fs = std::filesystem;
 
 TEST(HypertuneFileFollower, JsonLinesWithStringOrNumberValues) {
-  fs::path file = fs::temp_directory_path() / ("hypertune_test_" + std::to_string(::getpid()));
+  mljob::testing::ScratchFolder scratch("mljob-hypertune");
+  fs::path file = scratch.path() / "hypertune.json";
   {
     std::ofstream out(file);
     out << R"({"timestamp": 1700000000.5, "trial": "0", "accuracy": "0.75", "global_step": "100", "checkpoint_path": ""})" "\n";
@@ -33,7 +36,6 @@ TEST(HypertuneFileFollower, JsonLinesWithStringOrNumberValues) {
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[1].values.at("accuracy").text, "0.8");
   EXPECT_EQ(records[1].grouplabel, kHypertuneGroup);
-  fs::remove(file);
 }
 
 }  // namespace
@@ -54,8 +56,8 @@ const char* kNamedTypesLine =
     R"("etimes": {"step": {"type": "INT", "value": 20}}, "values": {"loss": {"type": "FLOAT", "value": 0.25}}})";
 
 TEST(EMetricsFileFollower, ReadsFfdlRecordsFromTheLogFolderAndItsSubruns) {
-  fs::path logs = fs::temp_directory_path() / ("emetrics_test_" + std::to_string(::getpid()));
-  fs::remove_all(logs);
+  mljob::testing::ScratchFolder scratch("mljob-emetrics");
+  fs::path logs = scratch.path();
   fs::create_directories(logs / "3");
   {
     std::ofstream out(logs / kEMetricsFileName);
@@ -93,11 +95,11 @@ TEST(EMetricsFileFollower, ReadsFfdlRecordsFromTheLogFolderAndItsSubruns) {
   EXPECT_EQ(records[2].values.at("loss").type, ValueType::kFloat);
   EXPECT_EQ(records[2].values.at("loss").text, "0.25");
   EXPECT_EQ(records[2].etimes.at("step").text, "20");
-  fs::remove_all(logs);
 }
 
 TEST(EMetricsFileFollower, AFileNamedDirectlyAndBadAnyValues) {
-  fs::path file = fs::temp_directory_path() / ("emetrics_file_" + std::to_string(::getpid()) + ".txt");
+  mljob::testing::ScratchFolder scratch("mljob-emetrics-file");
+  fs::path file = scratch.path() / "emetrics.txt";
   std::ofstream(file) << R"({"meta": {}, "grouplabel": "g", "etimes": {}, "values": {"a": {"type": 9, "value": "1"}}})" "\n"
                       << R"({"meta": {}, "grouplabel": "g", "etimes": {}, "values": {"a": 1}})" "\n"
                       << R"({"meta": {"time": null}, "grouplabel": "g", "etimes": {}, "values": {"a": {"type": 1, "value": {"k": [1]}}}})" "\n";
@@ -110,7 +112,6 @@ TEST(EMetricsFileFollower, AFileNamedDirectlyAndBadAnyValues) {
   EXPECT_EQ(records[0].values.at("a").text, R"({"k":[1]})");
   EXPECT_GT(records[0].meta.time_ms, 0);  // no time given: when it was read
   EXPECT_EQ(warnings.size(), 2u);
-  fs::remove(file);
 }
 
 }  // namespace

@@ -1,6 +1,10 @@
 #include "metrics/metrics_store.h"
 
 #include <gtest/gtest.h>
+
+#include <optional>
+
+#include "base/test_support.h"
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,10 +19,10 @@ namespace fs = std::filesystem;
 class MetricsStore : public ::testing::Test {
  protected:
   void SetUp() override {
-    folder_ = fs::temp_directory_path() / ("metrics_store_test_" + std::to_string(::getpid()));
-    fs::create_directories(folder_);
+    scratch_.emplace("mljob-metrics-store");
+    folder_ = scratch_->path();
   }
-  void TearDown() override { fs::remove_all(folder_); }
+  std::optional<mljob::testing::ScratchFolder> scratch_;
   fs::path folder_;
 };
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+
+#include "base/test_support.h"
+
 #include <fstream>
 
 #include "metrics/event_decoder.h"
@@ -25,10 +29,10 @@ std::string frame(const std::string& data) {
 class TempFile : public ::testing::Test {
  protected:
   void SetUp() override {
-    path_ = fs::temp_directory_path() / ("tfrecord_test_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    scratch_.emplace("mljob-tfrecord");
+    path_ = scratch_->path() / "records.tfrecord";
   }
-  void TearDown() override { fs::remove(path_); }
+  std::optional<mljob::testing::ScratchFolder> scratch_;
   void write(const std::string& bytes, bool append = false) {
     std::ofstream out(path_, std::ios::binary | (append ? std::ios::app : std::ios::trunc));
     out << bytes;

@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "base/test_support.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::tiers {
@@ -12,12 +13,6 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
-fs::path fresh_folder(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("mljob-catalog-cache-test-" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 TEST(CatalogCache, TheStockCatalogsSurviveTheRoundTrip) {
   for (const char* file : {"etc/tiers.yaml", "contrib/cluster/tiers.yaml"}) {
@@ -29,7 +24,8 @@ TEST(CatalogCache, TheStockCatalogsSurviveTheRoundTrip) {
 TEST(CatalogCache, EveryFieldSurvivesTheRoundTrip) {
   // Every field set to something other than its default, so that the comparison (all fields,
   // operator== = default) notices any the cache leaves out.
-  fs::path dir = fresh_folder("fields");
+  mljob::testing::ScratchFolder scratch("mljob-catalog-cache-fields");
+  const fs::path& dir = scratch.path();
   std::ofstream(dir / "tiers.yaml") << R"(machineTypes:
   m: {cpus: 3, memory: 5G, accelerator: {type: G, count: 2}, partition: p, constraint: c, qos: q,
       account: a, defaultTime: "1:00:00", maxTime: "2:00:00", legacy: true}
@@ -49,7 +45,8 @@ runtimes:
 }
 
 TEST(CatalogCache, ServesAnUnchangedCatalogAndRereadsAChangedOne) {
-  fs::path dir = fresh_folder("serve");
+  mljob::testing::ScratchFolder scratch("mljob-catalog-cache-serve");
+  const fs::path& dir = scratch.path();
   fs::path cache = dir / "cache";
   std::ofstream(dir / "base.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\nscaleTiers:\n  BASIC: {master: {machineType: m}}\n";
   std::ofstream(dir / "site.yaml") << "extends: base.yaml\nmachineTypes:\n  m: {cpus: 2, memory: 1G}\n";
@@ -80,7 +77,8 @@ TEST(CatalogCache, ServesAnUnchangedCatalogAndRereadsAChangedOne) {
 // have written is not read (it is replaced by a private one), and a cache folder others may
 // write is neither read nor written.
 TEST(CatalogCache, AnEntryOthersMayWriteIsNotUsed) {
-  fs::path dir = fresh_folder("untrusted");
+  mljob::testing::ScratchFolder scratch("mljob-catalog-cache-untrusted");
+  const fs::path& dir = scratch.path();
   fs::path cache = dir / "cache";
   std::ofstream(dir / "tiers.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\nruntimes:\n  default: {setup: \"module load x\"}\n";
   auto setup = [&] { return load_catalog_cached(dir / "tiers.yaml", cache, seconds(0)).runtimes.at("default").setup; };
@@ -112,14 +110,16 @@ TEST(CatalogCache, AnEntryOthersMayWriteIsNotUsed) {
 }
 
 TEST(CatalogCache, AFileChangedMomentsAgoIsNotCached) {
-  fs::path dir = fresh_folder("racy");
+  mljob::testing::ScratchFolder scratch("mljob-catalog-cache-racy");
+  const fs::path& dir = scratch.path();
   std::ofstream(dir / "tiers.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\n";
   load_catalog_cached(dir / "tiers.yaml", dir / "cache");  // the default: 2 s to settle
   EXPECT_FALSE(fs::exists(dir / "cache") && !fs::is_empty(dir / "cache"));
 }
 
 TEST(CatalogCache, ErrorsAreTheLoadersAndNothingIsCached) {
-  fs::path dir = fresh_folder("errors");
+  mljob::testing::ScratchFolder scratch("mljob-catalog-cache-errors");
+  const fs::path& dir = scratch.path();
   std::ofstream(dir / "tiers.yaml") << "scaleTiers:\n  BASIC: {master: {machineType: nope}}\n";
   EXPECT_THROW(load_catalog_cached(dir / "tiers.yaml", dir / "cache", seconds(0)), CatalogError);
   EXPECT_FALSE(fs::exists(dir / "cache"));

@@ -4,17 +4,22 @@
 
 #include <fstream>
 
+#include "base/test_support.h"
+
 namespace mljob::tiers {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path write_temp(const std::string& name, const std::string& text) {
-  fs::path dir = fs::temp_directory_path() / "mljob-tiers-test";
-  fs::create_directories(dir);
-  std::ofstream(dir / name) << text;
-  return dir / name;
-}
+// Writes `text` to `name` in the running test's own scratch folder (removed after the test).
+class CatalogLoaderFiles : public ::testing::Test {
+ protected:
+  fs::path write_temp(const std::string& name, const std::string& text) const {
+    std::ofstream(scratch_.path() / name) << text;
+    return scratch_.path() / name;
+  }
+  mljob::testing::ScratchFolder scratch_{"mljob-tiers"};
+};
 
 TEST(CatalogLoader, DefaultCatalogHasTheDocumentedTiers) {
   TierCatalog catalog = load_catalog(fs::path(MLJOB_SOURCE_DIR) / "etc/tiers.yaml");
@@ -42,7 +47,7 @@ TEST(CatalogLoader, LocalClusterCatalogExtendsTheDefault) {
   EXPECT_NE(catalog.machine_type("n1-standard-4"), nullptr);
 }
 
-TEST(CatalogLoader, UnknownKeyIsNamed) {
+TEST_F(CatalogLoaderFiles, UnknownKeyIsNamed) {
   auto file = write_temp("bad-key.yaml", "machineTypes:\n  x: {cpus: 2, memory: 1G, cpu: 3}\n");
   try {
     load_catalog(file);
@@ -52,17 +57,17 @@ TEST(CatalogLoader, UnknownKeyIsNamed) {
   }
 }
 
-TEST(CatalogLoader, DanglingMachineTypeIsRefused) {
+TEST_F(CatalogLoaderFiles, DanglingMachineTypeIsRefused) {
   auto file = write_temp("dangling.yaml", "scaleTiers:\n  BASIC: {master: {machineType: nope}}\n");
   EXPECT_THROW(load_catalog(file), CatalogError);
 }
 
-TEST(CatalogLoader, SlurmValuesMustBePlainWords) {
+TEST_F(CatalogLoaderFiles, SlurmValuesMustBePlainWords) {
   auto file = write_temp("inject.yaml", "machineTypes:\n  x: {cpus: 1, memory: 1G, partition: \"a\\n#SBATCH --uid=0\"}\n");
   EXPECT_THROW(load_catalog(file), CatalogError);
 }
 
-TEST(CatalogLoader, NullTierRemovesIt) {
+TEST_F(CatalogLoaderFiles, NullTierRemovesIt) {
   auto base = write_temp("base.yaml", "machineTypes:\n  m: {cpus: 1, memory: 1G}\nscaleTiers:\n  BASIC: {master: {machineType: m}}\n");
   auto site = write_temp("site.yaml", "extends: base.yaml\nscaleTiers:\n  BASIC: ~\n");
   EXPECT_EQ(load_catalog(site).scale_tier("BASIC"), nullptr);
