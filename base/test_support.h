@@ -8,8 +8,8 @@
 
 #include <csignal>
 
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -24,12 +24,16 @@ class ScopedVariable {
  public:
   ScopedVariable(std::string name, const std::optional<std::string>& value) : name_(std::move(name)) {
     if (const char* old = std::getenv(name_.c_str())) saved_ = old;
-    if (value) ::setenv(name_.c_str(), value->c_str(), 1);
-    else ::unsetenv(name_.c_str());
+    if (value)
+      ::setenv(name_.c_str(), value->c_str(), 1);
+    else
+      ::unsetenv(name_.c_str());
   }
   ~ScopedVariable() {
-    if (saved_) ::setenv(name_.c_str(), saved_->c_str(), 1);
-    else ::unsetenv(name_.c_str());
+    if (saved_)
+      ::setenv(name_.c_str(), saved_->c_str(), 1);
+    else
+      ::unsetenv(name_.c_str());
   }
   ScopedVariable(const ScopedVariable&) = delete;
   ScopedVariable& operator=(const ScopedVariable&) = delete;
@@ -41,7 +45,7 @@ class ScopedVariable {
 
 // Asserts that `action` throws an InputError for `field` whose rule mentions `rule_part`.
 inline void expect_input_error(const std::function<void()>& action, const std::string& field,
-                              const std::string& rule_part) {
+                               const std::string& rule_part) {
   try {
     action();
     ADD_FAILURE() << "expected an InputError on " << field;
@@ -52,13 +56,18 @@ inline void expect_input_error(const std::function<void()>& action, const std::s
 }
 
 // A fresh folder for the running test (named after it and this process), removed with it.
+// It is its owner's alone (0700, as mkdtemp makes one), whatever the umask: code that refuses
+// a folder others may write (caches, stores) takes it as a user's own. A test fixture may hold
+// one as a member (the running test is known when the fixture is made).
 class ScratchFolder {
  public:
   explicit ScratchFolder(const std::string& prefix)
       : path_(std::filesystem::temp_directory_path() /
-              (prefix + "-" + std::to_string(::getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
+              (prefix + "-" + std::to_string(::getpid()) + "-" +
+               ::testing::UnitTest::GetInstance()->current_test_info()->name())) {
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all);
   }
   ~ScratchFolder() {
     std::error_code ignored;  // a destructor cannot report; a leftover folder in /tmp is harmless

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "base/test_support.h"
+
 namespace mljob {
 namespace {
 
@@ -12,13 +14,8 @@ namespace fs = std::filesystem;
 
 class InventoryCacheTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/mljob-cache-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    folder_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(folder_); }
-  fs::path folder_;
+  testing::ScratchFolder scratch_{"mljob-cache"};
+  const fs::path folder_ = scratch_.path();
   // One node as the cluster's sinfo prints it (kSinfoNodeFormat).
   const std::string sinfo_ = "n1|batch*|96|655360|gpu:v100:8|(null)\n";
 };

@@ -4,8 +4,8 @@
 #include <fstream>
 
 #include "base/interruption.h"
-#include "core/process.h"
 #include "base/test_support.h"
+#include "core/process.h"
 
 namespace mljob {
 namespace {
@@ -14,13 +14,6 @@ namespace fs = std::filesystem;
 
 class PackageStager : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char pattern[] = "/tmp/mljob-stager-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    scratch_ = pattern;
-  }
-  void TearDown() override { fs::remove_all(scratch_); }
-
   void write(const fs::path& relative, const std::string& text = "") {
     fs::create_directories((scratch_ / relative).parent_path());
     std::ofstream(scratch_ / relative) << text;
@@ -30,8 +23,10 @@ class PackageStager : public ::testing::Test {
   fs::path pack(const std::string& archive, const std::string& source, const std::string& entry) {
     fs::path out = scratch_ / archive;
     std::vector<std::string> argv;
-    if (archive.ends_with(".zip")) argv = {"python3", "-m", "zipfile", "-c", out.string(), (scratch_ / source / entry).string()};
-    else argv = {"tar", "-caf", out.string(), "-C", (scratch_ / source).string(), entry};
+    if (archive.ends_with(".zip"))
+      argv = {"python3", "-m", "zipfile", "-c", out.string(), (scratch_ / source / entry).string()};
+    else
+      argv = {"tar", "-caf", out.string(), "-C", (scratch_ / source).string(), entry};
     EXPECT_EQ(run_process(argv).exit_code, 0);
     return out;
   }
@@ -61,7 +56,8 @@ class PackageStager : public ::testing::Test {
     return options;
   }
 
-  fs::path scratch_;
+  testing::ScratchFolder folder_{"mljob-stager"};
+  const fs::path scratch_ = folder_.path();
 };
 
 TEST_F(PackageStager, SdistPutsItsProjectRootOnThePath) {
@@ -94,13 +90,14 @@ TEST_F(PackageStager, TarballOfAPackageFolderAndAZip) {
 TEST_F(PackageStager, ArchivesWithoutPythonCodeAreRefused) {
   write("src/docs/README.txt", "nothing to import\n");
   auto archive = pack("docs.tar.gz", "src", "docs").string();
-  testing::expect_input_error([&] { stage({archive}); }, "trainingInput.packageUris[0]", "holds no importable Python code");
+  testing::expect_input_error([&] { stage({archive}); }, "trainingInput.packageUris[0]",
+                              "holds no importable Python code");
 }
 
 TEST_F(PackageStager, CorruptArchiveIsRefusedWithTarsReason) {
   write("junk.tar.gz", "this is not gzip");
   testing::expect_input_error([&] { stage({(scratch_ / "junk.tar.gz").string()}); }, "trainingInput.packageUris[0]",
-                             "could not be unpacked");
+                              "could not be unpacked");
 }
 
 constexpr std::size_t kMiB = 1 << 20;
@@ -113,7 +110,7 @@ TEST_F(PackageStager, ATarBombIsRefusedBeforeItIsUnpackedAndLeavesNothing) {
   ASSERT_LT(fs::file_size(archive), 64 * 1024u);
   testing::FileSizeLimit disk(2 * kMiB);
   testing::expect_input_error([&] { stage({archive.string()}, bounded(kMiB)); }, "trainingInput.packageUris[0]",
-                             "more than the 1048576 a job's packages may unpack to in all (MLJOB_PACKAGE_MAX_BYTES)");
+                              "more than the 1048576 a job's packages may unpack to in all (MLJOB_PACKAGE_MAX_BYTES)");
   expect_nothing_left_of("bomb.tar.gz", "bomb");
 }
 
@@ -130,7 +127,7 @@ TEST_F(PackageStager, AZipBombIsRefusedAndLeavesNothing) {
   ASSERT_LT(fs::file_size(archive), 64 * 1024u);
   testing::FileSizeLimit disk(2 * kMiB);
   testing::expect_input_error([&] { stage({archive.string()}, bounded(kMiB)); }, "trainingInput.packageUris[0]",
-                             "(MLJOB_PACKAGE_MAX_BYTES)");
+                              "(MLJOB_PACKAGE_MAX_BYTES)");
   expect_nothing_left_of("zbomb.zip", "zbomb");
 }
 
@@ -138,7 +135,7 @@ TEST_F(PackageStager, TooManyFilesAreRefusedAndLeaveNothing) {
   bomb("many", 0, 50);
   auto archive = pack("many.tgz", "src", "many");
   testing::expect_input_error([&] { stage({archive.string()}, bounded(kMiB, 20)); }, "trainingInput.packageUris[0]",
-                             "files and folders, more than the 20 a job's packages may unpack to in all");
+                              "files and folders, more than the 20 a job's packages may unpack to in all");
   expect_nothing_left_of("many.tgz", "many");
   EXPECT_NO_THROW(stage({archive.string()}, bounded(kMiB, 60)));  // 50 files, 2 more and the folder
 }
@@ -150,26 +147,29 @@ TEST_F(PackageStager, TheBoundIsOnAllOfAJobsPackages) {
   auto a = pack("half_a.tgz", "src", "half_a"), b = pack("half_b.tgz", "src", "half_b");
   EXPECT_NO_THROW(stage({a.string()}, bounded(kMiB)));
   fs::remove_all(scratch_ / "staged");
-  testing::expect_input_error([&] { stage({a.string(), b.string()}, bounded(kMiB)); }, "trainingInput.packageUris[1]",
-                             "unpacks, with the packages before it, to");
+  testing::expect_input_error(
+      [&] {
+        stage({a.string(), b.string()}, bounded(kMiB));
+      },
+      "trainingInput.packageUris[1]", "unpacks, with the packages before it, to");
   expect_nothing_left_of("half_b.tgz", "half_b");
 }
 
 TEST_F(PackageStager, OnlyHttpAndHttpsAreFetched) {
   testing::expect_input_error([&] { stage({"gs://bucket/trainer-0.1.tar.gz"}); }, "trainingInput.packageUris[0]",
-                             "only http and https");
+                              "only http and https");
   testing::expect_input_error([&] { stage({"file:///etc/passwd.tar"}); }, "trainingInput.packageUris[0]",
-                             "only http and https");
+                              "only http and https");
   testing::expect_input_error([&] { stage({"https://example.invalid/trainer.exe"}); }, "trainingInput.packageUris[0]",
-                             "must be a package folder, a wheel");
+                              "must be a package folder, a wheel");
 }
 
 TEST_F(PackageStager, MissingAndUnknownLocalFiles) {
   testing::expect_input_error([&] { stage({(scratch_ / "absent.tar.gz").string()}); }, "trainingInput.packageUris[0]",
-                             "no such file");
+                              "no such file");
   write("notes.txt", "x");
   testing::expect_input_error([&] { stage({(scratch_ / "notes.txt").string()}); }, "trainingInput.packageUris[0]",
-                             "must be a package folder, a wheel");
+                              "must be a package folder, a wheel");
 }
 
 TEST_F(PackageStager, TheSameFileTwiceIsRefused) {
@@ -183,18 +183,21 @@ TEST_F(PackageStager, CheckingRefusesWhatStagingWouldAndCopiesNothing) {
   write("src/notapkg/readme.txt");
   write("notes.txt", "x");
   auto archive = pack("mypkg.tgz", "src", "mypkg").string();
-  EXPECT_NO_THROW(check_packages((scratch_ / "src" / "mypkg").string(),
-                                 {archive, (scratch_ / "src" / "mypkg").string(), "https://example.invalid/p-1.0.tar.gz"}));
+  EXPECT_NO_THROW(check_packages((scratch_ / "src" / "mypkg").string(), {archive, (scratch_ / "src" / "mypkg").string(),
+                                                                         "https://example.invalid/p-1.0.tar.gz"}));
   testing::expect_input_error([&] { check_packages((scratch_ / "absent").string(), {}); }, "--package-path",
-                             "must be an existing folder");
+                              "must be an existing folder");
   testing::expect_input_error([&] { check_packages((scratch_ / "src" / "notapkg").string(), {}); }, "--package-path",
-                             "no __init__.py");
-  testing::expect_input_error([&] { check_packages("", {archive, (scratch_ / "absent.tgz").string()}); },
-                             "trainingInput.packageUris[1]", "no such file");
+                              "no __init__.py");
+  testing::expect_input_error(
+      [&] {
+        check_packages("", {archive, (scratch_ / "absent.tgz").string()});
+      },
+      "trainingInput.packageUris[1]", "no such file");
   testing::expect_input_error([&] { check_packages("", {(scratch_ / "notes.txt").string()}); },
-                             "trainingInput.packageUris[0]", "must be a package folder, a wheel");
+                              "trainingInput.packageUris[0]", "must be a package folder, a wheel");
   testing::expect_input_error([&] { check_packages("", {"gs://bucket/p.tar.gz"}); }, "trainingInput.packageUris[0]",
-                             "only http and https");
+                              "only http and https");
   EXPECT_FALSE(fs::exists(scratch_ / "staged"));
 }
 
