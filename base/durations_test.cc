@@ -16,7 +16,7 @@ TEST(ApiDuration, WholeAndFractionalSeconds) {
 TEST(ApiDuration, RefusesWhatTheApiRefuses) {
   for (const char* bad : {"", "s", "7200", "2h", "-5s", "0s", "1.s", "1.1234567891s", "１s", "1e3s", " 5s"}) {
     testing::expect_input_error([&] { parse_api_duration(bad, "trainingInput.scheduling.maxRunningTime"); },
-                               "trainingInput.scheduling.maxRunningTime", "positive duration in seconds");
+                                "trainingInput.scheduling.maxRunningTime", "positive duration in seconds");
   }
 }
 

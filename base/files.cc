@@ -42,7 +42,9 @@ class Descriptor {
   int fd_;
 };
 
-std::string reason(int error) { return std::strerror(error); }
+std::string reason(int error) {
+  return std::strerror(error);
+}
 
 // Writes all of `text`; the errno of the write that failed, or 0.
 int write_all(int fd, const std::string& text) {
@@ -60,14 +62,19 @@ int write_all(int fd, const std::string& text) {
 // folder). O_NOFOLLOW: a link planted there is not written through. fchmod after open: O_TRUNC
 // keeps the mode of a temporary an earlier process left, and the umask takes bits off 0600.
 void write_private(int folder_fd, const fs::path& name, const std::string& text, const fs::path& shown) {
-  Descriptor file(::openat(folder_fd, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, kPrivateFileMode));
+  Descriptor file(
+      ::openat(folder_fd, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, kPrivateFileMode));
   if (!file.valid()) throw std::runtime_error("cannot create " + shown.string() + ": " + reason(errno));
-  if (::fchmod(file.get(), kPrivateFileMode) != 0) throw std::runtime_error("cannot make " + shown.string() + " private: " + reason(errno));
-  if (int error = write_all(file.get(), text)) throw std::runtime_error("cannot write " + shown.string() + ": " + reason(error));
+  if (::fchmod(file.get(), kPrivateFileMode) != 0)
+    throw std::runtime_error("cannot make " + shown.string() + " private: " + reason(errno));
+  if (int error = write_all(file.get(), text))
+    throw std::runtime_error("cannot write " + shown.string() + ": " + reason(error));
   if (int error = file.close()) throw std::runtime_error("cannot write " + shown.string() + ": " + reason(error));
 }
 
-std::string temporary_name(const fs::path& file) { return file.filename().string() + ".tmp." + std::to_string(::getpid()); }
+std::string temporary_name(const fs::path& file) {
+  return file.filename().string() + ".tmp." + std::to_string(::getpid());
+}
 
 std::string user_name(uid_t uid) {
   auto name = account_name(uid);
@@ -78,7 +85,8 @@ std::string group_name(gid_t gid) {
   std::vector<char> buffer(16384);
   group entry{};
   group* found = nullptr;
-  if (::getgrgid_r(gid, &entry, buffer.data(), buffer.size(), &found) == 0 && found) return "'" + std::string(found->gr_name) + "'";
+  if (::getgrgid_r(gid, &entry, buffer.data(), buffer.size(), &found) == 0 && found)
+    return "'" + std::string(found->gr_name) + "'";
   return std::to_string(gid);
 }
 
@@ -116,7 +124,8 @@ std::string read_all(int fd) {
 
 std::chrono::system_clock::time_point time_of(const timespec& when) {
   auto since_epoch = std::chrono::seconds(when.tv_sec) + std::chrono::nanoseconds(when.tv_nsec);
-  return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(since_epoch));
 }
 
 }  // namespace
@@ -140,7 +149,8 @@ bool create_private_folders(const fs::path& folder) {
     built /= part;
     if (part.empty() || part == built.root_path() || part == "." || part == "..") continue;
     created = ::mkdir(built.c_str(), kPrivateFolderMode) == 0;
-    if (!created && errno != EEXIST) throw std::system_error(errno, std::generic_category(), "cannot create " + built.string());
+    if (!created && errno != EEXIST)
+      throw std::system_error(errno, std::generic_category(), "cannot create " + built.string());
     if (created && ::chmod(built.c_str(), kPrivateFolderMode) != 0) {
       throw std::system_error(errno, std::generic_category(), "cannot make " + built.string() + " private");
     }
@@ -211,7 +221,8 @@ void write_cache_file(const fs::path& folder, const std::string& name, const std
   std::string temporary = temporary_name(name);
   try {
     write_private(directory.get(), temporary, text, folder / temporary);
-    if (::renameat(directory.get(), temporary.c_str(), directory.get(), name.c_str()) != 0) throw std::runtime_error("rename");
+    if (::renameat(directory.get(), temporary.c_str(), directory.get(), name.c_str()) != 0)
+      throw std::runtime_error("rename");
   } catch (const std::runtime_error&) {
     ::unlinkat(directory.get(), temporary.c_str(), 0);
   }

@@ -11,15 +11,16 @@ class InputError : public std::runtime_error {
  public:
   InputError(std::string field, std::string value, std::string rule)
       : std::runtime_error(format(field, value, rule)),
-        field_(std::move(field)), value_(std::move(value)), rule_(std::move(rule)) {}
+        field_(std::move(field)),
+        value_(std::move(value)),
+        rule_(std::move(rule)) {}
 
   const std::string& field() const { return field_; }
   const std::string& value() const { return value_; }
   const std::string& rule() const { return rule_; }
 
  private:
-  static std::string format(const std::string& field, const std::string& value,
-                            const std::string& rule) {
+  static std::string format(const std::string& field, const std::string& value, const std::string& rule) {
     std::string shown = value.size() > 80 ? value.substr(0, 77) + "..." : value;
     return field + ": value '" + shown + "': " + rule;
   }

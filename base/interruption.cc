@@ -9,21 +9,26 @@ constexpr int kSignals[3] = {SIGINT, SIGTERM, SIGHUP};
 volatile std::sig_atomic_t pending = 0;
 bool guarded = false;
 
-void record_signal(int signal) { pending = signal; }
+void record_signal(int signal) {
+  pending = signal;
+}
 
 std::string signal_name(int signal) {
   switch (signal) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    case SIGHUP: return "SIGHUP";
-    default: return "signal " + std::to_string(signal);
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGHUP:
+      return "SIGHUP";
+    default:
+      return "signal " + std::to_string(signal);
   }
 }
 
 }  // namespace
 
-Interrupted::Interrupted(int signal)
-    : std::runtime_error("interrupted by " + signal_name(signal)), signal_(signal) {}
+Interrupted::Interrupted(int signal) : std::runtime_error("interrupted by " + signal_name(signal)), signal_(signal) {}
 
 InterruptionGuard::InterruptionGuard() {
   if (guarded) return;
@@ -51,7 +56,9 @@ InterruptionGuard::~InterruptionGuard() {
   if (signal && std::uncaught_exceptions() == exceptions_) std::raise(signal);
 }
 
-int pending_interruption() { return pending; }
+int pending_interruption() {
+  return pending;
+}
 
 void throw_if_interrupted() {
   int signal = pending;

@@ -50,7 +50,9 @@ TEST(Interruption, AGuardEndedByAnErrorLetsTheErrorBeReported) {
 }
 
 volatile std::sig_atomic_t seen = 0;
-void remember(int signal) { seen = signal; }
+void remember(int signal) {
+  seen = signal;
+}
 
 TEST(Interruption, ThePreviousHandlerComesBackAndNestedGuardsActOnce) {
   auto previous = std::signal(SIGHUP, remember);

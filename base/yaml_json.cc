@@ -50,14 +50,16 @@ Json node_to_json(const YAML::Node& node, const std::set<std::string>& string_it
       return as_written ? scalar_as_written(node) : scalar_to_json(node);
     case YAML::NodeType::Sequence: {
       Json out = Json::array();
-      for (const auto& item : node) out.push_back(node_to_json<Json>(item, string_items, path + "[]", items_as_written));
+      for (const auto& item : node)
+        out.push_back(node_to_json<Json>(item, string_items, path + "[]", items_as_written));
       return out;
     }
     case YAML::NodeType::Map: {
       Json out = Json::object();
       for (const auto& item : node) {
         std::string key = item.first.as<std::string>();
-        out[key] = node_to_json<Json>(item.second, string_items, path.empty() ? key : path + "." + key, items_as_written);
+        out[key] =
+            node_to_json<Json>(item.second, string_items, path.empty() ? key : path + "." + key, items_as_written);
       }
       return out;
     }

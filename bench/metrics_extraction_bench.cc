@@ -44,8 +44,12 @@ int main(int argc, char** argv) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  nlohmann::json result = {{"impl", "mljob (RE2)"}, {"bytes", bytes}, {"seconds", seconds},
-                           {"mb_per_s", bytes / seconds / 1e6}, {"datapoints", datapoints}, {"sum", sum},
+  nlohmann::json result = {{"impl", "mljob (RE2)"},
+                           {"bytes", bytes},
+                           {"seconds", seconds},
+                           {"mb_per_s", bytes / seconds / 1e6},
+                           {"datapoints", datapoints},
+                           {"sum", sum},
                            {"max_rss_kib", usage.ru_maxrss}};
   std::cout << result.dump() << "\n";
   return 0;

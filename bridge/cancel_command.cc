@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "bridge/job_flags.h"
-#include "study/study_controller.h"
 #include "core/job_state.h"
+#include "study/study_controller.h"
 #include "study/study_resources.h"
 
 namespace mljob::bridge {

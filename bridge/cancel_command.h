@@ -1,4 +1,5 @@
-// mljob cancel JOB_ID: the cancel recorded first (describe says CANCELLING), then asked of Slurm; a study's trials with it.
+// mljob cancel JOB_ID: the cancel recorded first (describe says CANCELLING), then asked of Slurm; a study's trials with
+// it.
 #pragma once
 
 #include "bridge/command.h"

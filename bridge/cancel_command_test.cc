@@ -7,11 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include "base/test_support.h"
 #include "bridge/cancel_command.h"
 #include "core/job_store.h"
-#include "jobs/test_environment.h"
 #include "core/slurm_commands.h"
-#include "base/test_support.h"
+#include "jobs/test_environment.h"
 
 namespace mljob::bridge {
 namespace {

@@ -14,7 +14,8 @@ namespace mljob::bridge {
 
 int describe(const Arguments& args, const SlurmAccess& slurm) {
   CommonFlags flags;
-  if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json|table|sagemaker]", true, flags, {"sagemaker"})) return kExitOk;
+  if (!parse_common(args, "mljob describe JOB_ID [--format yaml|json|table|sagemaker]", true, flags, {"sagemaker"}))
+    return kExitOk;
   JobStore store = JobStore::from_environment();
   JobRecord record = load_or_fail(store, flags.job_id);
   nlohmann::json resource = study::job_resources({record}, slurm).front();
@@ -22,13 +23,16 @@ int describe(const Arguments& args, const SlurmAccess& slurm) {
   if (flags.format == "sagemaker") {
     // A study as SageMaker's DescribeHyperParameterTuningJob shows it, in JSON.
     auto sagemaker = study::sagemaker_study_output(resource, record);
-    if (!sagemaker) throw InputError("--format", "sagemaker", "is for tuning studies; " + flags.job_id + " is a single training job");
+    if (!sagemaker)
+      throw InputError("--format", "sagemaker", "is for tuning studies; " + flags.job_id + " is a single training job");
     std::cout << sagemaker->dump(2) << "\n";
     return kExitOk;
   }
-  study::add_study_output(resource, record);    // a study's trials, best first (study/study_resources.h)
-  if (flags.format == "table") print_job_table({resource});
-  else print_formatted(resource, flags.format);
+  study::add_study_output(resource, record);  // a study's trials, best first (study/study_resources.h)
+  if (flags.format == "table")
+    print_job_table({resource});
+  else
+    print_formatted(resource, flags.format);
   if (flags.format == "yaml" && ::isatty(STDOUT_FILENO)) {
     if (std::string line = jobs::objective_sparkline(record); !line.empty()) std::cout << "# " << line << "\n";
   }

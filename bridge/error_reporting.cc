@@ -1,9 +1,9 @@
 #include <iostream>
 
-#include "bridge/command.h"
-#include "base/interruption.h"
-#include "core/slurm_commands.h"
 #include "base/input_error.h"
+#include "base/interruption.h"
+#include "bridge/command.h"
+#include "core/slurm_commands.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::bridge {

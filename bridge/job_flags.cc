@@ -19,7 +19,8 @@ bool parse_common(const Arguments& args, const std::string& usage, bool wants_jo
   po::options_description options(usage);
   options.add_options()("help,h", "show this help")(
       "format", po::value(&flags.format),
-      more_formats.empty() ? "yaml (default), json or table" : "yaml (default), json, table, or sagemaker (a study in SageMaker's form)");
+      more_formats.empty() ? "yaml (default), json or table"
+                           : "yaml (default), json, table, or sagemaker (a study in SageMaker's form)");
   po::variables_map vm = parse_command_line(args, options, wants_job_id ? &flags.job_id : nullptr);
   if (vm.count("help")) {
     std::cout << options << "\n";

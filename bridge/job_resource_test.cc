@@ -12,13 +12,13 @@
 #include <optional>
 #include <sstream>
 
+#include "base/test_support.h"
 #include "bridge/command.h"
 #include "bridge/submit_command.h"
-#include "study/study_resources.h"
-#include "study/study_files.h"
 #include "core/job_state.h"
 #include "core/slurm_commands.h"
-#include "base/test_support.h"
+#include "study/study_files.h"
+#include "study/study_resources.h"
 #include "tuner/hyperparameter_spec.h"
 #include "tuner/study.h"
 
@@ -47,7 +47,8 @@ class FakeSlurm : public ::testing::Test {
   FakeSlurm() {
     fs::create_directories(bin_);
     for (const char* command : {"squeue", "sacct", "sinfo"}) {
-      write_script(command, "cat '" + (scratch_.path() / (std::string(command) + ".out")).string() + "' 2>/dev/null; exit 0");
+      write_script(command,
+                   "cat '" + (scratch_.path() / (std::string(command) + ".out")).string() + "' 2>/dev/null; exit 0");
     }
     write_script("sbatch", "echo 4242");
     answer("sinfo", read(fs::path(MLJOB_SOURCE_DIR) / "core/testdata/sinfo_nodes.txt"));
@@ -67,7 +68,11 @@ class FakeSlurm : public ::testing::Test {
   // A job record of the store, as submit leaves it.
   JobRecord saved_record(const std::string& job_id, const std::string& slurm_job_id) const {
     JobRecord record{json{{"jobId", job_id}, {"trainingInput", {{"scaleTier", "BASIC"}, {"pythonModule", "t"}}}},
-                     slurm_job_id, {"master"}, {"master-0"}, false, store_.reserve(job_id)};
+                     slurm_job_id,
+                     {"master"},
+                     {"master-0"},
+                     false,
+                     store_.reserve(job_id)};
     store_.save(record);
     return record;
   }
@@ -94,8 +99,11 @@ std::string sacct_line(const std::string& id, const std::string& state, double b
 }
 
 TEST_F(FakeSlurm, AStudysConsumedMLUnitsAreItsControllersAndItsTrials) {
-  tuner::Study study(tuner::parse_hyperparameter_spec(json{{"maxTrials", 3}, {"maxParallelTrials", 3},
-      {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}), 1);
+  tuner::Study study(tuner::parse_hyperparameter_spec(json{
+                         {"maxTrials", 3},
+                         {"maxParallelTrials", 3},
+                         {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}),
+                     1);
   study.ask(3);  // trial 3 is not in Slurm yet: no record, nothing consumed
   JobRecord controller = saved_record("s1", "100");
   study::save_study(study, controller.folder);
@@ -109,7 +117,9 @@ TEST_F(FakeSlurm, AStudysConsumedMLUnitsAreItsControllersAndItsTrials) {
   EXPECT_EQ(resource["trainingOutput"]["consumedMLUnits"], 5.0);
 
   // A plain job's units are its own.
-  EXPECT_EQ(study::job_resources({saved_record("plain", "101")}, SlurmCommands{}).front()["trainingOutput"]["consumedMLUnits"], 2.0);
+  EXPECT_EQ(study::job_resources({saved_record("plain", "101")}, SlurmCommands{})
+                .front()["trainingOutput"]["consumedMLUnits"],
+            2.0);
 }
 
 TEST_F(FakeSlurm, ACancelledJobsErrorMessageSaysWhoCancelledIt) {
@@ -133,7 +143,8 @@ std::string submitted(const Arguments& args, SubmitOutput output = SubmitOutput:
 }
 
 Arguments submit_args(const std::string& job_id, std::vector<std::string> more = {}) {
-  Arguments args = {job_id, "--module-name", "trainer.task", "--tiers", std::string(MLJOB_SOURCE_DIR) + "/etc/tiers.yaml"};
+  Arguments args = {job_id, "--module-name", "trainer.task", "--tiers",
+                    std::string(MLJOB_SOURCE_DIR) + "/etc/tiers.yaml"};
   args.insert(args.end(), more.begin(), more.end());
   return args;
 }
@@ -154,15 +165,23 @@ TEST_F(FakeSlurm, SubmitInJsonPrintsTheJobResourceAsDescribeDoes) {
   // mljob submit training --format json|yaml: the same resource, as describe prints it.
   json described = json::parse(submitted(submit_args("cli_job", {"--format", "json"})));
   EXPECT_EQ(described, study::described_job(*store_.load("cli_job"), SlurmCommands{}));
-  EXPECT_NE(submitted(submit_args("yaml_job", {"--format", "yaml"})).find("pythonModule: \"trainer.task\""), std::string::npos);
+  EXPECT_NE(submitted(submit_args("yaml_job", {"--format", "yaml"})).find("pythonModule: \"trainer.task\""),
+            std::string::npos);
   // Without --format, gcloud's short form.
   EXPECT_EQ(submitted(submit_args("short_job")), "jobId: short_job\nstate: QUEUED\n");
 }
 
 TEST_F(FakeSlurm, SubmitFormatIsYamlOrJsonAndOnlyWhereAResourceIsSubmitted) {
-  mljob::testing::expect_input_error([] { submit_training(submit_args("x1", {"--format", "xml"}), SlurmCommands{}); }, "--format", "one of yaml, json");
-  mljob::testing::expect_input_error([] { submit_training(submit_args("x2", {"--format", "json", "--dry-run"}), SlurmCommands{}); }, "--format",
-                                    "--dry-run does not submit");
+  mljob::testing::expect_input_error(
+      [] {
+        submit_training(submit_args("x1", {"--format", "xml"}), SlurmCommands{});
+      },
+      "--format", "one of yaml, json");
+  mljob::testing::expect_input_error(
+      [] {
+        submit_training(submit_args("x2", {"--format", "json", "--dry-run"}), SlurmCommands{});
+      },
+      "--format", "--dry-run does not submit");
   EXPECT_FALSE(fs::exists(store_.root() / "jobs" / "x1"));
 }
 

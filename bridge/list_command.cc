@@ -19,11 +19,13 @@ namespace po = boost::program_options;
 int list(const Arguments& args, const SlurmAccess& slurm) {
   std::string format = "table", filter_text, page_token;
   int limit = 0, page_size = 0;
-  po::options_description options("mljob list [--filter EXPR] [--limit N] [--page-size N] [--page-token T] [--format table|yaml|json]");
+  po::options_description options(
+      "mljob list [--filter EXPR] [--limit N] [--page-size N] [--page-token T] [--format table|yaml|json]");
   options.add_options()("help,h", "show this help")("format", po::value(&format), "table (default), yaml or json")(
-      "filter", po::value(&filter_text), "e.g. state=RUNNING AND labels.team=vision (=, != or : over state, jobId, labels.KEY)")(
-      "limit", po::value(&limit), "list at most N jobs in all")(
-      "page-size", po::value(&page_size), "jobs per page; the output then carries nextPageToken")(
+      "filter", po::value(&filter_text),
+      "e.g. state=RUNNING AND labels.team=vision (=, != or : over state, jobId, labels.KEY)")(
+      "limit", po::value(&limit), "list at most N jobs in all")("page-size", po::value(&page_size),
+                                                                "jobs per page; the output then carries nextPageToken")(
       "page-token", po::value(&page_token), "the nextPageToken of the previous page");
   po::variables_map vm = parse_command_line(args, options, nullptr);
   if (vm.count("help")) {
@@ -52,7 +54,8 @@ int list(const Arguments& args, const SlurmAccess& slurm) {
   });
   if (limit > 0 && jobs.size() > static_cast<std::size_t>(limit)) jobs.resize(limit);
   std::size_t end = page_size > 0 ? std::min(jobs.size(), first + page_size) : jobs.size();
-  std::vector<nlohmann::json> page(jobs.begin() + std::min(first, jobs.size()), jobs.begin() + std::max(end, std::min(first, jobs.size())));
+  std::vector<nlohmann::json> page(jobs.begin() + std::min(first, jobs.size()),
+                                   jobs.begin() + std::max(end, std::min(first, jobs.size())));
   std::string next_token = end < jobs.size() ? std::to_string(end) : "";
 
   if (format != "table") {

@@ -19,9 +19,11 @@ int logs_command(const Arguments& args, const SlurmAccess& slurm) {
   flags.format = "text";
   std::string replica;
   bool follow = false;
-  po::options_description options("mljob logs JOB_ID [--since TIME] [--pos N] [--limit N] [--replica RANK] [--follow] [--format text|json]");
+  po::options_description options(
+      "mljob logs JOB_ID [--since TIME] [--pos N] [--limit N] [--replica RANK] [--follow] [--format text|json]");
   add_paging(options, flags);
-  options.add_options()("replica", po::value(&replica), "only the lines of the replica of this task rank (0 is the master)")(
+  options.add_options()("replica", po::value(&replica),
+                        "only the lines of the replica of this task rank (0 is the master)")(
       "follow,f", po::bool_switch(&follow), "keep printing new lines until the job ends")(
       "format", po::value(&flags.format), "text (default) or json (LogLine records)");
   po::variables_map vm = parse_command_line(args, options, &flags.job_id);
@@ -29,7 +31,8 @@ int logs_command(const Arguments& args, const SlurmAccess& slurm) {
     std::cout << options << "\n";
     return kExitOk;
   }
-  if (flags.format != "text" && flags.format != "json") throw InputError("--format", flags.format, "must be text or json");
+  if (flags.format != "text" && flags.format != "json")
+    throw InputError("--format", flags.format, "must be text or json");
   RecordQuery query = query_from(vm, flags);
   query.subid = replica;
   JobRecord record = load_job(flags.job_id);
@@ -37,8 +40,8 @@ int logs_command(const Arguments& args, const SlurmAccess& slurm) {
   auto print = [&](const std::vector<metrics::LogLineRecord>& lines) {
     for (const auto& line : lines) {
       if (flags.format == "json") {
-        std::cout << nlohmann::json{{"meta", meta_json(line.meta)}, {"line", line.line}}.dump(-1, ' ', false,
-                                                                                         nlohmann::json::error_handler_t::replace)
+        std::cout << nlohmann::json{{"meta", meta_json(line.meta)}, {"line", line.line}}.dump(
+                         -1, ' ', false, nlohmann::json::error_handler_t::replace)
                   << "\n";
         continue;
       }

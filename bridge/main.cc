@@ -62,8 +62,9 @@ int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
   using WithSlurm = int (*)(const bridge::Arguments&, const SlurmAccess&);
   using StoreOnly = int (*)(const bridge::Arguments&);
   static const std::map<std::string, WithSlurm> with_slurm = {
-      {"describe", bridge::describe}, {"list", bridge::list},     {"cancel", bridge::cancel}, {"stream-logs", bridge::stream_logs},
-      {"tiers", bridge::tiers},       {"logs", bridge::logs_command}, {"study", bridge::study_command}};
+      {"describe", bridge::describe},       {"list", bridge::list},   {"cancel", bridge::cancel},
+      {"stream-logs", bridge::stream_logs}, {"tiers", bridge::tiers}, {"logs", bridge::logs_command},
+      {"study", bridge::study_command}};
   static const std::map<std::string, StoreOnly> store_only = {
       {"update", bridge::update}, {"metrics", bridge::metrics_command}, {"report", bridge::report_study}};
   if (auto found = with_slurm.find(command); found != with_slurm.end()) return found->second(rest, slurm);

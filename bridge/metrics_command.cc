@@ -9,14 +9,14 @@
 #include <iostream>
 #include <thread>
 
+#include "base/input_error.h"
+#include "bridge/command_line.h"
 #include "bridge/metrics_command.h"
 #include "bridge/output_format.h"
 #include "bridge/record_paging.h"
-#include "bridge/command_line.h"
+#include "core/job_state.h"
 #include "jobs/job_view.h"
 #include "jobs/metrics_view.h"
-#include "core/job_state.h"
-#include "base/input_error.h"
 #include "metrics/metrics_store.h"
 #include "report/plot.h"
 
@@ -46,7 +46,9 @@ void print_metrics(const std::vector<EMetrics>& records, const std::string& form
   if (format == "json") {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& r : records) {
-      out.push_back({{"meta", meta_json(r.meta)}, {"grouplabel", r.grouplabel}, {"etimes", typed_map_json(r.etimes)},
+      out.push_back({{"meta", meta_json(r.meta)},
+                     {"grouplabel", r.grouplabel},
+                     {"etimes", typed_map_json(r.etimes)},
                      {"values", typed_map_json(r.values)}});
     }
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -56,15 +58,16 @@ void print_metrics(const std::vector<EMetrics>& records, const std::string& form
       auto step = metrics::record_step(r);
       for (const auto& [name, value] : r.values) {
         std::cout << r.meta.rindex << "," << jobs::rfc3339_ms(r.meta.time_ms) << "," << csv_field(r.meta.subid) << ","
-                  << csv_field(r.grouplabel) << "," << (step ? std::to_string(static_cast<long long>(*step)) : "") << ","
-                  << csv_field(name) << "," << csv_field(value.text) << "\n";
+                  << csv_field(r.grouplabel) << "," << (step ? std::to_string(static_cast<long long>(*step)) : "")
+                  << "," << csv_field(name) << "," << csv_field(value.text) << "\n";
       }
     }
   } else {
     std::printf("%-8s %-24s %-7s %-12s %-22s %s\n", "RINDEX", "TIME", "REPLICA", "GROUP", "ETIMES", "VALUES");
     for (const auto& r : records) {
-      std::printf("%-8lld %-24s %-7s %-12s %-22s %s\n", static_cast<long long>(r.meta.rindex), jobs::rfc3339_ms(r.meta.time_ms).c_str(),
-                  r.meta.subid.c_str(), r.grouplabel.c_str(), values_text(r.etimes).c_str(), values_text(r.values).c_str());
+      std::printf("%-8lld %-24s %-7s %-12s %-22s %s\n", static_cast<long long>(r.meta.rindex),
+                  jobs::rfc3339_ms(r.meta.time_ms).c_str(), r.meta.subid.c_str(), r.grouplabel.c_str(),
+                  values_text(r.etimes).c_str(), values_text(r.values).c_str());
     }
   }
 }
@@ -76,7 +79,8 @@ int metrics_command(const Arguments& args) {
   flags.format = "table";
   std::string group, plot;
   po::options_description options(
-      "mljob metrics JOB_ID [--group G] [--since TIME] [--pos N] [--limit N] [--format json|csv|table] [--plot FILE.svg|.html]");
+      "mljob metrics JOB_ID [--group G] [--since TIME] [--pos N] [--limit N] [--format json|csv|table] [--plot "
+      "FILE.svg|.html]");
   add_paging(options, flags);
   options.add_options()("group", po::value(&group), "only this group (e.g. train, test)")(
       "format", po::value(&flags.format), "table (default), json or csv")(

@@ -5,20 +5,21 @@
 
 #include <iostream>
 
+#include "base/input_error.h"
 #include "bridge/command.h"
-#include "bridge/submit_command.h"
-#include "jobs/job_waiting.h"
-#include "study/study_resources.h"
 #include "bridge/output_tail.h"
+#include "bridge/submit_command.h"
 #include "core/job_store.h"
 #include "core/slurm_commands.h"
-#include "base/input_error.h"
+#include "jobs/job_waiting.h"
+#include "study/study_resources.h"
 
 namespace {
 
 using namespace mljob;
 
-constexpr const char* kUsage = R"(usage: mljob-submit [--wait] [--stream-logs] [--format text|json] JOB_ID [mljob submit training flags] [-- ARGS]
+constexpr const char* kUsage =
+    R"(usage: mljob-submit [--wait] [--stream-logs] [--format text|json] JOB_ID [mljob submit training flags] [-- ARGS]
 
 Submits a training job like `mljob submit training` and prints only its job ID on stdout
 (--format json: the Job resource as `mljob describe --format json` gives it, on one line).
@@ -53,7 +54,8 @@ WrapperFlags parse(const std::vector<std::string>& argv) {
       flags.rest.push_back(arg);
     }
   }
-  if (flags.format != "text" && flags.format != "json") throw InputError("--format", flags.format, "must be text or json");
+  if (flags.format != "text" && flags.format != "json")
+    throw InputError("--format", flags.format, "must be text or json");
   return flags;
 }
 

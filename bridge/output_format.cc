@@ -4,9 +4,9 @@
 #include <cstdio>
 #include <iostream>
 
-#include "bridge/output_format.h"
 #include "base/input_error.h"
 #include "base/text.h"
+#include "bridge/output_format.h"
 
 namespace mljob::bridge {
 namespace {
@@ -97,9 +97,12 @@ void print_job_table(const std::vector<nlohmann::json>& jobs) {
     const char* title;
     const char* path;
   };
-  const Column columns[] = {{"JOB_ID", "jobId"},         {"STATUS", "state"},
-                            {"CREATED", "createTime"},   {"ENDED", "endTime"},
-                            {"ML_UNITS", "trainingOutput.consumedMLUnits"}, {"ERROR", "errorMessage"}};
+  const Column columns[] = {{"JOB_ID", "jobId"},
+                            {"STATUS", "state"},
+                            {"CREATED", "createTime"},
+                            {"ENDED", "endTime"},
+                            {"ML_UNITS", "trainingOutput.consumedMLUnits"},
+                            {"ERROR", "errorMessage"}};
   std::vector<std::vector<std::string>> rows;
   std::vector<std::size_t> width;
   rows.emplace_back();

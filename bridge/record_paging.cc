@@ -17,7 +17,8 @@ std::int64_t parse_time_ms(const std::string& text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos) return std::stoll(text) * 1000;
   std::tm parts{};
   const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &parts);
-  if (!rest) throw InputError("--since", text, "must be an RFC 3339 time (2024-05-01T12:00:00Z) or seconds since the epoch");
+  if (!rest)
+    throw InputError("--since", text, "must be an RFC 3339 time (2024-05-01T12:00:00Z) or seconds since the epoch");
   std::int64_t ms = static_cast<std::int64_t>(timegm(&parts)) * 1000;
   if (*rest == '.') {
     double fraction = std::strtod(rest, const_cast<char**>(&rest));
@@ -33,7 +34,8 @@ std::int64_t parse_time_ms(const std::string& text) {
 }
 
 void add_paging(po::options_description& options, PagingFlags& flags) {
-  options.add_options()("help,h", "show this help")("since", po::value(&flags.since), "records collected at or after TIME (RFC 3339 or epoch seconds)")(
+  options.add_options()("help,h", "show this help")("since", po::value(&flags.since),
+                                                    "records collected at or after TIME (RFC 3339 or epoch seconds)")(
       "pos", po::value<std::int64_t>(), "start at position N of the selection (negative: from its end)")(
       "limit", po::value<std::int64_t>(), "at most N records");
 }
@@ -65,12 +67,16 @@ std::unique_ptr<MetricsDb> open_db(const JobRecord& record) {
 
 nlohmann::json typed_map_json(const std::map<std::string, metrics::TypedValue>& values) {
   nlohmann::json out = nlohmann::json::object();
-  for (const auto& [key, value] : values) out[key] = {{"type", metrics::value_type_name(value.type)}, {"value", value.text}};
+  for (const auto& [key, value] : values)
+    out[key] = {{"type", metrics::value_type_name(value.type)}, {"value", value.text}};
   return out;
 }
 
 nlohmann::json meta_json(const metrics::Meta& meta) {
-  return {{"training_id", meta.training_id}, {"user_id", meta.user_id}, {"time", meta.time_ms}, {"rindex", meta.rindex},
+  return {{"training_id", meta.training_id},
+          {"user_id", meta.user_id},
+          {"time", meta.time_ms},
+          {"rindex", meta.rindex},
           {"subid", meta.subid}};
 }
 

@@ -9,12 +9,12 @@
 #include <iostream>
 #include <thread>
 
-#include "bridge/stream_logs_command.h"
-#include "bridge/logs_command.h"
-#include "bridge/command_line.h"
-#include "jobs/job_waiting.h"
-#include "core/job_state.h"
 #include "base/input_error.h"
+#include "bridge/command_line.h"
+#include "bridge/logs_command.h"
+#include "bridge/stream_logs_command.h"
+#include "core/job_state.h"
+#include "jobs/job_waiting.h"
 
 namespace mljob::bridge {
 namespace {
@@ -47,9 +47,9 @@ std::optional<std::string> shown(const std::string& line, const JobRecord& recor
   int rank = 0;
   std::string text;
   if (!split_label(line, rank, text)) return all_replicas ? std::optional(line) : std::nullopt;  // Slurm's own lines
-  if (!all_replicas) return rank == 0 ? std::optional(text) : std::nullopt;  // the master is rank 0
+  if (!all_replicas) return rank == 0 ? std::optional(text) : std::nullopt;                      // the master is rank 0
   std::string role = static_cast<std::size_t>(rank) < record.task_roles.size() ? record.task_roles[rank]
-                                                                                 : "task-" + std::to_string(rank);
+                                                                               : "task-" + std::to_string(rank);
   return role + "| " + text;
 }
 
@@ -67,7 +67,8 @@ LogFlags parse(const Arguments& args) {
     std::exit(kExitOk);
   }
   if (flags.job_id.empty()) throw InputError("JOB_ID", "", "is required");
-  if (vm.count("tail") && flags.tail < 0) throw InputError("--tail", std::to_string(flags.tail), "must not be negative");
+  if (vm.count("tail") && flags.tail < 0)
+    throw InputError("--tail", std::to_string(flags.tail), "must not be negative");
   return flags;
 }
 

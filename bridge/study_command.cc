@@ -22,7 +22,8 @@ std::string job_id_argument(const Arguments& args, const std::string& usage) {
 
 int study_command(const Arguments& args, const SlurmAccess& slurm) {
   if (!args.empty() && args[0] == "run") {
-    return study::run_study_controller(job_id_argument({args.begin() + 1, args.end()}, "mljob study run JOB_ID"), slurm);
+    return study::run_study_controller(job_id_argument({args.begin() + 1, args.end()}, "mljob study run JOB_ID"),
+                                       slurm);
   }
   if (!args.empty() && args[0] == "resume") {
     return study::resume_study(job_id_argument({args.begin() + 1, args.end()}, "mljob study resume JOB_ID"), slurm);

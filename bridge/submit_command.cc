@@ -3,8 +3,8 @@
 #include <boost/program_options.hpp>
 
 #include <chrono>
-#include <functional>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -31,8 +31,8 @@ using jobs::check_fit;
 using jobs::collector_wrapper;
 using jobs::component_role_names;
 using jobs::kInventoryMaxAge;
-using jobs::PreparedJob;
 using jobs::prepare_job_folder;
+using jobs::PreparedJob;
 using jobs::refuse_if_never_fits;
 using jobs::save_or_cancel;
 using jobs::UncancelledJobWithoutRecord;
@@ -69,7 +69,6 @@ int stream_until_done(const JobStore& store, const std::string& job_id, const Sl
   return state == "SUCCEEDED" ? kExitOk : kExitFailure;
 }
 
-
 // The spec from the command line, with the API's defaults applied and every rule checked.
 struct CheckedSubmission {
   SubmitFlags flags;
@@ -90,9 +89,12 @@ void submit_and_record(Job& job, bool is_a_study, const tiers::TierCatalog& cata
   InterruptionGuard interruption;
   if (is_a_study) {
     // Each trial stages the packages itself: a local package folder is passed on as a path.
-    if (!flags.package_path.empty()) job.training_input.package_uris.push_back(fs::absolute(flags.package_path).string());
-    study::submit_study(job, store, tiers::effective_catalog_path(flags.tiers_file), slurm);  // its trials use the same catalog
-    if (output == SubmitOutput::kHuman) std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
+    if (!flags.package_path.empty())
+      job.training_input.package_uris.push_back(fs::absolute(flags.package_path).string());
+    study::submit_study(job, store, tiers::effective_catalog_path(flags.tiers_file),
+                        slurm);  // its trials use the same catalog
+    if (output == SubmitOutput::kHuman)
+      std::cerr << "Study [" << job.job_id << "] submitted: its controller runs as a Slurm job.\n";
     return;
   }
   PreparedJob prepared = prepare_job_folder(job, catalog, store, flags.package_path);
@@ -112,7 +114,8 @@ void submit_and_record(Job& job, bool is_a_study, const tiers::TierCatalog& cata
     throw;
   }
   if (output == SubmitOutput::kHuman) {
-    std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << prepared.record.slurm_job_id << ".\n";
+    std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << prepared.record.slurm_job_id
+              << ".\n";
   }
 }
 
@@ -126,8 +129,10 @@ void check_submit_format(const SubmitFlags& flags) {
   if (flags.format.empty()) return;
   require_format(flags.format, {"yaml", "json"});
   if (flags.dry_run || flags.stream_logs) {
-    throw InputError("--format", flags.format, std::string("prints the submitted Job resource, which ") +
-                                                  (flags.dry_run ? "--dry-run does not submit" : "--stream-logs replaces with the job's output"));
+    throw InputError(
+        "--format", flags.format,
+        std::string("prints the submitted Job resource, which ") +
+            (flags.dry_run ? "--dry-run does not submit" : "--stream-logs replaces with the job's output"));
   }
 }
 
@@ -140,12 +145,14 @@ nlohmann::json described_job(const JobStore& store, const std::string& job_id, c
 
 }  // namespace
 
-int submit_training(const Arguments& args, const SlurmAccess& slurm, SubmitOutput output, std::string* submitted_job_id) {
+int submit_training(const Arguments& args, const SlurmAccess& slurm, SubmitOutput output,
+                    std::string* submitted_job_id) {
   CheckedSubmission submission = check_submission(args);
   const SubmitFlags& flags = submission.flags;
   jobs::CheckedJob& checked = submission.checked;
   if (output != SubmitOutput::kHuman && (flags.dry_run || flags.stream_logs)) {
-    throw InputError(flags.dry_run ? "--dry-run" : "--stream-logs", "", "is for `mljob submit training`; mljob-submit only submits (use --wait)");
+    throw InputError(flags.dry_run ? "--dry-run" : "--stream-logs", "",
+                     "is for `mljob submit training`; mljob-submit only submits (use --wait)");
   }
   check_submit_format(flags);
   Job& job = checked.job;

@@ -19,32 +19,34 @@ namespace po = boost::program_options;
 
 po::options_description submit_options(SubmitFlags& f) {
   po::options_description options("mljob submit training JOB_ID [options] [-- USER_ARGS...]");
-  options.add_options()
-      ("help,h", "show this help")
-      ("config", po::value(&f.config), "job spec file (YAML or JSON): trainingInput, labels, jobId, or a whole Job")
-      ("scale-tier", po::value(&f.scale_tier), "BASIC (the default), STANDARD_1, PREMIUM_1, BASIC_GPU, CUSTOM")
-      ("module-name", po::value(&f.module_name), "the Python module to run, e.g. trainer.task")
-      ("package-path", po::value(&f.package_path), "local folder of the Python package to stage")
-      ("packages", po::value<std::vector<std::string>>()->multitoken(), "packages, comma separated: folders, wheels, sdists or tarballs, local or http(s) URLs")
-      ("job-dir", po::value(&f.job_dir), "the folder passed to the program as --job-dir")
-      ("labels", po::value(&f.labels), "labels KEY=VALUE,...")
-      ("runtime-version", po::value(&f.runtime_version), "runtime version (the site maps it to an environment)")
-      ("python-version", po::value(&f.python_version), "Python version")
-      ("region", po::value(&f.region), "recorded for compatibility; Slurm has one region")
-      ("master-machine-type", po::value(&f.master_machine_type), "CUSTOM: the master's machine type")
-      ("master-accelerator", po::value(&f.master_accelerator), "count=N,type=TYPE")
-      ("master-image-uri", po::value(&f.master_image_uri), "container image for the master (refused: mljob runs Python packages)")
-      ("worker-count", po::value<std::int64_t>(), "CUSTOM: number of workers")
-      ("worker-machine-type", po::value(&f.worker_machine_type), "CUSTOM: the workers' machine type")
-      ("worker-accelerator", po::value(&f.worker_accelerator), "count=N,type=TYPE")
-      ("parameter-server-count", po::value<std::int64_t>(), "CUSTOM: number of parameter servers")
-      ("parameter-server-machine-type", po::value(&f.parameter_server_machine_type), "CUSTOM: their machine type")
-      ("use-chief-in-tf-config", po::bool_switch(&f.use_chief), "name the master 'chief' in TF_CONFIG")
-      ("stream-logs", po::bool_switch(&f.stream_logs), "wait for the job, printing its output; exit 0 only if it SUCCEEDED")
-      ("async", po::bool_switch(&f.async), "return once submitted (the default)")
-      ("dry-run", po::bool_switch(&f.dry_run), "print the plan and the batch script; submit nothing")
-      ("format", po::value(&f.format), "yaml or json: print the submitted Job resource, as describe does")
-      ("tiers", po::value(&f.tiers_file), "tier catalog file (default: $MLJOB_TIERS, then /etc/mljob/tiers.yaml)");
+  options.add_options()("help,h", "show this help")(
+      "config", po::value(&f.config), "job spec file (YAML or JSON): trainingInput, labels, jobId, or a whole Job")(
+      "scale-tier", po::value(&f.scale_tier), "BASIC (the default), STANDARD_1, PREMIUM_1, BASIC_GPU, CUSTOM")(
+      "module-name", po::value(&f.module_name), "the Python module to run, e.g. trainer.task")(
+      "package-path", po::value(&f.package_path), "local folder of the Python package to stage")(
+      "packages", po::value<std::vector<std::string>>()->multitoken(),
+      "packages, comma separated: folders, wheels, sdists or tarballs, local or http(s) URLs")(
+      "job-dir", po::value(&f.job_dir), "the folder passed to the program as --job-dir")(
+      "labels", po::value(&f.labels), "labels KEY=VALUE,...")("runtime-version", po::value(&f.runtime_version),
+                                                              "runtime version (the site maps it to an environment)")(
+      "python-version", po::value(&f.python_version), "Python version")(
+      "region", po::value(&f.region), "recorded for compatibility; Slurm has one region")(
+      "master-machine-type", po::value(&f.master_machine_type), "CUSTOM: the master's machine type")(
+      "master-accelerator", po::value(&f.master_accelerator), "count=N,type=TYPE")(
+      "master-image-uri", po::value(&f.master_image_uri),
+      "container image for the master (refused: mljob runs Python packages)")("worker-count", po::value<std::int64_t>(),
+                                                                              "CUSTOM: number of workers")(
+      "worker-machine-type", po::value(&f.worker_machine_type), "CUSTOM: the workers' machine type")(
+      "worker-accelerator", po::value(&f.worker_accelerator), "count=N,type=TYPE")(
+      "parameter-server-count", po::value<std::int64_t>(), "CUSTOM: number of parameter servers")(
+      "parameter-server-machine-type", po::value(&f.parameter_server_machine_type), "CUSTOM: their machine type")(
+      "use-chief-in-tf-config", po::bool_switch(&f.use_chief), "name the master 'chief' in TF_CONFIG")(
+      "stream-logs", po::bool_switch(&f.stream_logs),
+      "wait for the job, printing its output; exit 0 only if it SUCCEEDED")("async", po::bool_switch(&f.async),
+                                                                            "return once submitted (the default)")(
+      "dry-run", po::bool_switch(&f.dry_run), "print the plan and the batch script; submit nothing")(
+      "format", po::value(&f.format), "yaml or json: print the submitted Job resource, as describe does")(
+      "tiers", po::value(&f.tiers_file), "tier catalog file (default: $MLJOB_TIERS, then /etc/mljob/tiers.yaml)");
   return options;
 }
 
@@ -113,8 +115,10 @@ Job job_from_flags(const SubmitFlags& f) {
   override_if(in.parameter_server_type, f.parameter_server_machine_type);
   override_if(in.worker_count, f.worker_count);
   override_if(in.parameter_server_count, f.parameter_server_count);
-  if (!f.master_accelerator.empty()) in.master_config.accelerator_config = parse_accelerator("--master-accelerator", f.master_accelerator);
-  if (!f.worker_accelerator.empty()) in.worker_config.accelerator_config = parse_accelerator("--worker-accelerator", f.worker_accelerator);
+  if (!f.master_accelerator.empty())
+    in.master_config.accelerator_config = parse_accelerator("--master-accelerator", f.master_accelerator);
+  if (!f.worker_accelerator.empty())
+    in.worker_config.accelerator_config = parse_accelerator("--worker-accelerator", f.worker_accelerator);
   if (f.use_chief) in.use_chief_in_tf_config = true;
   if (!f.labels.empty()) {
     for (const auto& [key, value] : parse_labels(f.labels)) job.labels[key] = value;
@@ -139,11 +143,13 @@ SubmitFlags parse_submit_flags(const Arguments& args) {
     std::exit(kExitOk);
   }
   if (vm.count("worker-count")) flags.worker_count = vm["worker-count"].as<std::int64_t>();
-  if (vm.count("parameter-server-count")) flags.parameter_server_count = vm["parameter-server-count"].as<std::int64_t>();
+  if (vm.count("parameter-server-count"))
+    flags.parameter_server_count = vm["parameter-server-count"].as<std::int64_t>();
   if (vm.count("packages")) {
     for (const auto& group : vm["packages"].as<std::vector<std::string>>()) {
       std::istringstream items(group);
-      for (std::string item; std::getline(items, item, ',');) if (!item.empty()) flags.packages.push_back(item);
+      for (std::string item; std::getline(items, item, ',');)
+        if (!item.empty()) flags.packages.push_back(item);
     }
   }
   if (flags.job_id.empty()) throw InputError("JOB_ID", "", "is required: mljob submit training JOB_ID ...");

@@ -13,9 +13,9 @@
 namespace mljob::bridge {
 
 struct SubmitFlags {
-  std::string job_id, config, scale_tier, module_name, package_path, job_dir, labels, runtime_version,
-      python_version, region, master_machine_type, master_accelerator, master_image_uri, worker_machine_type,
-      worker_accelerator, parameter_server_machine_type, tiers_file;
+  std::string job_id, config, scale_tier, module_name, package_path, job_dir, labels, runtime_version, python_version,
+      region, master_machine_type, master_accelerator, master_image_uri, worker_machine_type, worker_accelerator,
+      parameter_server_machine_type, tiers_file;
   std::vector<std::string> packages;
   std::optional<std::int64_t> worker_count, parameter_server_count;
   bool dry_run = false, stream_logs = false, async = false, use_chief = false;

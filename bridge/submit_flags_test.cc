@@ -10,7 +10,9 @@
 namespace mljob::bridge {
 namespace {
 
-Job job_of(const Arguments& args) { return job_from_flags(parse_submit_flags(args)); }
+Job job_of(const Arguments& args) {
+  return job_from_flags(parse_submit_flags(args));
+}
 
 TEST(SubmitFlags, GcloudsFlagsMakeTheJob) {
   Job job = job_of({"lab_1", "--scale-tier", "CUSTOM", "--module-name", "trainer.task", "--master-machine-type",
@@ -38,7 +40,8 @@ TEST(SubmitFlags, FlagsOverrideTheConfigFileAndArgsAfterDashesReplaceIts) {
   Job kept = job_of({"j", "--config", config.string()});
   EXPECT_EQ(kept.training_input.python_module, "from.file");
   EXPECT_EQ(kept.training_input.args, (std::vector<std::string>{"--a", "1"}));
-  Job overridden = job_of({"j", "--config", config.string(), "--module-name", "from.flag", "--labels", "team=vision", "--", "--b"});
+  Job overridden =
+      job_of({"j", "--config", config.string(), "--module-name", "from.flag", "--labels", "team=vision", "--", "--b"});
   EXPECT_EQ(overridden.training_input.python_module, "from.flag");
   EXPECT_EQ(overridden.training_input.scale_tier, "BASIC");
   EXPECT_EQ(overridden.labels.at("team"), "vision");
@@ -46,9 +49,16 @@ TEST(SubmitFlags, FlagsOverrideTheConfigFileAndArgsAfterDashesReplaceIts) {
 }
 
 TEST(SubmitFlags, BadFlagsNameTheFlagValueAndRule) {
-  testing::expect_input_error([] { job_of({"j", "--master-accelerator", "count=two,type=T4"}); }, "--master-accelerator",
-                              "count must be an integer");
-  testing::expect_input_error([] { job_of({"j", "--worker-accelerator", "count=1"}); }, "--worker-accelerator", "needs type=TYPE");
+  testing::expect_input_error(
+      [] {
+        job_of({"j", "--master-accelerator", "count=two,type=T4"});
+      },
+      "--master-accelerator", "count must be an integer");
+  testing::expect_input_error(
+      [] {
+        job_of({"j", "--worker-accelerator", "count=1"});
+      },
+      "--worker-accelerator", "needs type=TYPE");
   testing::expect_input_error([] { job_of({"j", "--labels", "=x"}); }, "--labels", "KEY=VALUE");
   testing::expect_input_error([] { job_of({"--module-name", "t"}); }, "JOB_ID", "is required");
 }

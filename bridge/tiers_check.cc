@@ -2,12 +2,12 @@
 // every scale tier is planned exactly as a submission would be, then fit-checked.
 #include <iostream>
 
-#include "bridge/tiers_check.h"
+#include "base/input_error.h"
 #include "bridge/command.h"
+#include "bridge/tiers_check.h"
 #include "core/fit_check.h"
 #include "core/planner.h"
 #include "core/slurm_commands.h"
-#include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::bridge {
@@ -23,7 +23,8 @@ Job probe_job(const std::string& scale_tier, const std::string& master_type) {
 }
 
 // Problems with one planned probe job, or the planner's own refusal.
-std::vector<std::string> check_probe(const Job& job, const tiers::TierCatalog& catalog, const ClusterInventory& cluster) {
+std::vector<std::string> check_probe(const Job& job, const tiers::TierCatalog& catalog,
+                                     const ClusterInventory& cluster) {
   try {
     return reasons_plan_never_fits(plan_job(job, catalog, {"/probe", {}}), cluster);
   } catch (const InputError& e) {

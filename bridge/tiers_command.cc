@@ -1,10 +1,10 @@
 // mljob tiers show [FILE]: the effective tier catalog, as the planner sees it.
 #include <iostream>
 
-#include "bridge/tiers_command.h"
-#include "bridge/tiers_check.h"
-#include "bridge/output_format.h"
 #include "base/input_error.h"
+#include "bridge/output_format.h"
+#include "bridge/tiers_check.h"
+#include "bridge/tiers_command.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::bridge {
@@ -35,9 +35,12 @@ nlohmann::json catalog_json(const tiers::TierCatalog& catalog) {
     m = {{"cpus", type.cpus}, {"memoryMB", type.memory_mb}};
     if (type.accelerator) m["accelerator"] = accelerator_json(type.accelerator);
     if (type.legacy) m["legacy"] = true;
-    for (const auto& [key, value] : {std::pair{"partition", type.partition}, {"constraint", type.constraint},
-                                     {"qos", type.qos}, {"account", type.account},
-                                     {"defaultTime", type.default_time}, {"maxTime", type.max_time}}) {
+    for (const auto& [key, value] : {std::pair{"partition", type.partition},
+                                     {"constraint", type.constraint},
+                                     {"qos", type.qos},
+                                     {"account", type.account},
+                                     {"defaultTime", type.default_time},
+                                     {"maxTime", type.max_time}}) {
       if (!value.empty()) m[key] = value;
     }
   }
@@ -55,17 +58,21 @@ nlohmann::json catalog_json(const tiers::TierCatalog& catalog) {
 
 int tiers(const Arguments& args, const SlurmAccess& slurm) {
   if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    std::cout << "mljob tiers show [FILE] [--format yaml|json]  print the effective tier catalog\n"
-                 "mljob tiers check [FILE]                      check it against the live cluster (exit 1 on problems)\n";
+    std::cout
+        << "mljob tiers show [FILE] [--format yaml|json]  print the effective tier catalog\n"
+           "mljob tiers check [FILE]                      check it against the live cluster (exit 1 on problems)\n";
     return args.empty() ? kExitBadInput : kExitOk;
   }
   if (args[0] == "check") return check_tiers(args.size() > 1 ? args[1] : "", slurm);
   if (args[0] != "show") throw InputError("tiers command", args[0], "must be 'show' or 'check'");
   std::string file, format = "yaml";
   for (std::size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--format" && i + 1 < args.size()) format = args[++i];
-    else if (args[i].rfind("--format=", 0) == 0) format = args[i].substr(9);
-    else file = args[i];
+    if (args[i] == "--format" && i + 1 < args.size())
+      format = args[++i];
+    else if (args[i].rfind("--format=", 0) == 0)
+      format = args[i].substr(9);
+    else
+      file = args[i];
   }
   print_formatted(catalog_json(tiers::load_catalog(tiers::effective_catalog_path(file))), format);
   return kExitOk;

@@ -21,8 +21,9 @@ namespace po = boost::program_options;
 int update(const Arguments& args) {
   std::string job_id, update_labels, remove_labels, etag;
   po::options_description options("mljob update JOB_ID [--update-labels K=V,...] [--remove-labels K,...] [--etag E]");
-  options.add_options()("help,h", "show this help")("update-labels", po::value(&update_labels), "labels to add or change")(
-      "remove-labels", po::value(&remove_labels), "label keys to remove")(
+  options.add_options()("help,h", "show this help")(
+      "update-labels", po::value(&update_labels), "labels to add or change")("remove-labels", po::value(&remove_labels),
+                                                                             "label keys to remove")(
       "etag", po::value(&etag), "refuse the update unless the job is still at this etag (from describe)");
   po::variables_map vm = parse_command_line(args, options, &job_id);
   if (vm.count("help")) {
@@ -38,8 +39,9 @@ int update(const Arguments& args) {
   JobRecord record = load_or_fail(store, job_id);
   std::string current = job_etag(record.job);
   if (!etag.empty() && etag != current) {
-    throw InputError("--etag", etag, "is stale: the job changed since it was read (its etag is now " + current +
-                                        "); describe it again and retry");
+    throw InputError(
+        "--etag", etag,
+        "is stale: the job changed since it was read (its etag is now " + current + "); describe it again and retry");
   }
   nlohmann::json& labels = record.job["labels"];
   if (!labels.is_object()) labels = nlohmann::json::object();
@@ -54,8 +56,10 @@ int update(const Arguments& args) {
   if (labels.empty()) record.job.erase("labels");
   validate_job(parse_job_spec(record.job.dump(), "the updated job"));  // label rules, as at submit
   store.save(record);
-  print_formatted({{"jobId", job_id}, {"labels", record.job.value("labels", nlohmann::json::object())},
-                   {"etag", job_etag(record.job)}}, "yaml");
+  print_formatted({{"jobId", job_id},
+                   {"labels", record.job.value("labels", nlohmann::json::object())},
+                   {"etag", job_etag(record.job)}},
+                  "yaml");
   return kExitOk;
 }
 

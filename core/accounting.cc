@@ -144,8 +144,10 @@ QueueSelection::QueueSelection(const std::vector<std::string>& job_ids, std::opt
       valid_ = false;
       return;
     }
-    if (requested->task) tasks_.insert({requested->job, *requested->task});
-    else jobs_.insert(requested->job);
+    if (requested->task)
+      tasks_.insert({requested->job, *requested->task});
+    else
+      jobs_.insert(requested->job);
     asked.insert(requested->job);
   }
   if (asked.size() == 1) single_job_ = *asked.begin();
@@ -166,10 +168,12 @@ bool QueueSelection::selects(const QueuedJob& job) const {
 
 std::vector<std::uint32_t> QueueSelection::unsplit_tasks(const QueuedJob& job) const {
   std::vector<std::uint32_t> held;
-  if (!valid_ || job.array_job_id == 0 || job.array_task_id != kSlurmNoValue || job.array_task_list.empty()) return held;
+  if (!valid_ || job.array_job_id == 0 || job.array_task_id != kSlurmNoValue || job.array_task_list.empty())
+    return held;
   std::string record = std::to_string(job.array_job_id) + "_[" + job.array_task_list + "]";
   for (const auto& [array_job, task] : tasks_) {
-    if (array_job == job.array_job_id && array_record_holds(record, std::to_string(array_job) + "_" + std::to_string(task))) {
+    if (array_job == job.array_job_id &&
+        array_record_holds(record, std::to_string(array_job) + "_" + std::to_string(task))) {
       held.push_back(task);
     }
   }
@@ -253,7 +257,8 @@ bool array_record_holds(const std::string& record_id, const std::string& element
     long wanted = std::stol(index);
     for (const auto& item : split(list, ',')) {
       auto dash = item.find('-');
-      long low = std::stol(item.substr(0, dash)), high = dash == std::string::npos ? low : std::stol(item.substr(dash + 1));
+      long low = std::stol(item.substr(0, dash)),
+           high = dash == std::string::npos ? low : std::stol(item.substr(dash + 1));
       if (wanted >= low && wanted <= high) return true;
     }
   } catch (const std::exception&) {

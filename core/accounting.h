@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <optional>
 #include <set>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mljob {
@@ -16,18 +16,18 @@ inline constexpr const char* kAccountingFormat =
     "JobID,JobName,State,ExitCode,Submit,Start,End,ElapsedRaw,AllocTRES,Comment";
 
 struct AccountingRecord {
-  std::string job_id;         // "123+1" for het component 1 of job 123, or "123"
-  std::string base_job_id;    // "123"
-  int het_component = -1;     // -1 for a job that is not heterogeneous
-  std::string step;           // "" for the allocation; "batch", "extern" or a step number
+  std::string job_id;       // "123+1" for het component 1 of job 123, or "123"
+  std::string base_job_id;  // "123"
+  int het_component = -1;   // -1 for a job that is not heterogeneous
+  std::string step;         // "" for the allocation; "batch", "extern" or a step number
   std::string name;
-  std::string state;          // first word only: "CANCELLED by 0" -> "CANCELLED"
+  std::string state;                          // first word only: "CANCELLED by 0" -> "CANCELLED"
   std::optional<std::uint32_t> cancelled_by;  // "CANCELLED by 1001": the UID that cancelled it (sacct only)
   int exit_code = 0;
   int exit_signal = 0;
   std::optional<std::int64_t> submit_time, start_time, end_time;  // seconds since the epoch
-  std::optional<std::int64_t> elapsed_seconds;  // sacct's ElapsedRaw; slurmctld does not give it
-  std::optional<double> billing;                // the allocation's billing TRES (AllocTRES / tres-alloc)
+  std::optional<std::int64_t> elapsed_seconds;                    // sacct's ElapsedRaw; slurmctld does not give it
+  std::optional<double> billing;  // the allocation's billing TRES (AllocTRES / tres-alloc)
   std::string comment;
 };
 

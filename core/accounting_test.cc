@@ -201,8 +201,8 @@ std::vector<QueuedJob> het_running_jobs() {
   plain.end_time = 1795319594;
   plain.tres = "cpu=1,mem=1G,node=1,billing=1";
   return {component(365, 0, "cpu=8,mem=7376M,node=1,billing=8,gres/gpu=1"),
-          component(366, 1, "cpu=32,mem=29504M,node=1,billing=32"), component(367, 2, "cpu=12,mem=45G,node=1,billing=12"),
-          plain};
+          component(366, 1, "cpu=32,mem=29504M,node=1,billing=32"),
+          component(367, 2, "cpu=12,mem=45G,node=1,billing=12"), plain};
 }
 
 void expect_same_records(const std::vector<AccountingRecord>& got, const std::vector<AccountingRecord>& want) {
@@ -253,8 +253,8 @@ TEST(QueuedJobs, EndTimesAsSqueuePrintsThem) {
   EXPECT_EQ(records[0].het_component, -1);
   EXPECT_FALSE(records[0].start_time);  // 0: "N/A"
   EXPECT_FALSE(records[0].end_time);
-  EXPECT_FALSE(records[0].billing);     // no TRES yet
-  job.end_time = kSlurmNoValue;          // "None"
+  EXPECT_FALSE(records[0].billing);  // no TRES yet
+  job.end_time = kSlurmNoValue;      // "None"
   EXPECT_FALSE(queued_records({job}, QueueSelection({"7"}), 200)[0].end_time);
   job.end_time = 300;  // a time limit: the expected end is printed, as squeue does
   EXPECT_EQ(queued_records({job}, QueueSelection({"7"}), 200)[0].end_time, 300);
@@ -294,7 +294,7 @@ TEST(QueuedJobs, AnInvalidIdSelectsNothingAsSqueueExits) {
     QueueSelection selection({"365", bad});
     for (const auto& job : jobs) EXPECT_FALSE(selection.selects(job)) << bad;
   }
-  EXPECT_TRUE(QueueSelection({"365abc"}).selects(jobs[0]));  // strtol's reading: 365
+  EXPECT_TRUE(QueueSelection({"365abc"}).selects(jobs[0]));   // strtol's reading: 365
   EXPECT_TRUE(QueueSelection({"365", ""}).selects(jobs[0]));  // strtok skips the empty item
   EXPECT_EQ(QueueSelection({"365", ""}).single_job(), 365u);
 }

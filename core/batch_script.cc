@@ -55,8 +55,10 @@ void write_sbatch_header(std::ostream& script, const SlurmPlan& plan, const std:
 std::string shell_quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -86,8 +88,7 @@ std::string render_batch_script(const SlurmPlan& plan) {
   for (const auto& word : plan.step_wrapper) script << shell_quote(word) << " ";  // collects metrics while srun runs
   script << "srun";
   if (plan.components.size() > 1) script << " --het-group=0-" << plan.components.size() - 1;
-  script << " --kill-on-bad-exit=1 --label \\\n    "
-         << shell_quote(plan.python);
+  script << " --kill-on-bad-exit=1 --label \\\n    " << shell_quote(plan.python);
   for (const auto& word : plan.program) script << " " << shell_quote(word);
   script << "\n";
   return script.str();
@@ -105,7 +106,8 @@ std::string render_array_script(const SlurmPlan& plan, const std::string& job_na
   script << "\nset -eu\ncase \"${SLURM_ARRAY_TASK_ID:-}\" in\n";
   for (const auto& element : elements) {
     script << "  " << element.index << ")\n";
-    for (const auto& [name, value] : element.environment) script << "    export " << name << "=" << shell_quote(value) << "\n";
+    for (const auto& [name, value] : element.environment)
+      script << "    export " << name << "=" << shell_quote(value) << "\n";
     script << "    cd -- " << shell_quote(element.folder) << "\n";
     script << "    exec /bin/bash -- " << shell_quote(element.script) << " ;;\n";
   }

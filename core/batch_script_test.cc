@@ -50,8 +50,17 @@ TEST(BatchScript, HeterogeneousComponentsAndRoles) {
 
 TEST(ShellQuote, RoundTripsThroughARealShell) {
   // What the script's srun line would give the program, checked with bash itself.
-  const std::vector<std::string> nasty = {"it's", "$(touch /tmp/mljob-pwned)", "`id`", "a\nb", "#SBATCH --uid=0",
-                                          "\"double\"", "ünïcødé ✓", "", "back\\slash", "*", "$HOME"};
+  const std::vector<std::string> nasty = {"it's",
+                                          "$(touch /tmp/mljob-pwned)",
+                                          "`id`",
+                                          "a\nb",
+                                          "#SBATCH --uid=0",
+                                          "\"double\"",
+                                          "ünïcødé ✓",
+                                          "",
+                                          "back\\slash",
+                                          "*",
+                                          "$HOME"};
   for (const auto& word : nasty) {
     ProcessResult result = run_process({"bash", "-c", "printf %s " + shell_quote(word)});
     EXPECT_EQ(result.exit_code, 0);
@@ -87,10 +96,12 @@ TEST(ArrayScript, EachElementRunsItsOwnTrialScriptInItsFolderWithItsEnvironment)
     std::filesystem::path folder = root / ("study_trial_" + std::to_string(index));
     std::filesystem::create_directories(folder);
     std::ofstream(folder / "job.sbatch") << "#!/bin/bash\n#SBATCH --ntasks=1\necho \"$PWD $MLJOB_HPS\"\n";
-    elements.push_back({index, folder.string(), (folder / "job.sbatch").string(), {{"MLJOB_HPS", "{\"x\":\"it's $(id)\"}"}}});
+    elements.push_back(
+        {index, folder.string(), (folder / "job.sbatch").string(), {{"MLJOB_HPS", "{\"x\":\"it's $(id)\"}"}}});
   }
   std::string script = render_array_script(plan, "study_trials", elements, 3);
-  EXPECT_NE(script.find("#SBATCH --job-name=study_trials\n#SBATCH --array=4,7%3\n#SBATCH --ml-roles=master\n"), std::string::npos)
+  EXPECT_NE(script.find("#SBATCH --job-name=study_trials\n#SBATCH --array=4,7%3\n#SBATCH --ml-roles=master\n"),
+            std::string::npos)
       << script;
   EXPECT_EQ(script.find("hetjob"), std::string::npos);
   std::filesystem::path file = root / "array.sbatch";

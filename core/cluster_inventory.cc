@@ -20,8 +20,10 @@ void add_gres(const std::string& text, NodeInfo& node) {
     item = item.substr(0, item.find('('));
     auto fields = split(item, ':');
     if (fields.empty() || fields[0] != "gpu") continue;
-    if (fields.size() == 2) node.gpus_by_type[""] += to_int(fields[1]);
-    else if (fields.size() >= 3) node.gpus_by_type[fields[1]] += to_int(fields[2]);
+    if (fields.size() == 2)
+      node.gpus_by_type[""] += to_int(fields[1]);
+    else if (fields.size() >= 3)
+      node.gpus_by_type[fields[1]] += to_int(fields[2]);
   }
 }
 

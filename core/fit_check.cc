@@ -9,8 +9,8 @@ namespace mljob {
 namespace {
 
 std::string describe_task(const SlurmComponent& c) {
-  std::string text = std::to_string(c.cpus_per_task) + " CPUs and " +
-                     std::to_string(c.memory_per_cpu_mb * c.cpus_per_task) + " MB";
+  std::string text =
+      std::to_string(c.cpus_per_task) + " CPUs and " + std::to_string(c.memory_per_cpu_mb * c.cpus_per_task) + " MB";
   if (c.gpus_per_task) text += " and " + std::to_string(c.gpus_per_task) + " " + c.gpu_type + " GPU(s)";
   return text;
 }
@@ -49,7 +49,8 @@ std::vector<std::size_t> candidate_nodes(const SlurmComponent& c, const ClusterI
 }
 
 // The fewest nodes that can hold all of a component's tasks: the roomiest nodes first.
-int minimum_nodes(const SlurmComponent& c, const std::vector<std::size_t>& candidates, const ClusterInventory& cluster) {
+int minimum_nodes(const SlurmComponent& c, const std::vector<std::size_t>& candidates,
+                  const ClusterInventory& cluster) {
   std::vector<int> capacities;
   for (std::size_t n : candidates) capacities.push_back(tasks_that_fit(c, cluster.nodes[n]));
   std::sort(capacities.rbegin(), capacities.rend());
@@ -67,7 +68,8 @@ int minimum_nodes(const SlurmComponent& c, const std::vector<std::size_t>& candi
 // sufficient, which is what a refusal may rest on.
 bool every_component_gets_its_own_nodes(const std::vector<std::vector<std::size_t>>& candidates) {
   std::map<std::size_t, std::size_t> owner;  // node -> component
-  std::function<bool(std::size_t, std::set<std::size_t>&)> assign = [&](std::size_t component, std::set<std::size_t>& seen) {
+  std::function<bool(std::size_t, std::set<std::size_t>&)> assign = [&](std::size_t component,
+                                                                        std::set<std::size_t>& seen) {
     for (std::size_t node : candidates[component]) {
       if (!seen.insert(node).second) continue;
       auto taken = owner.find(node);
@@ -130,9 +132,10 @@ std::vector<std::string> reasons_plan_never_fits(const SlurmPlan& plan, const Cl
     for (int k = 0; k < needed; ++k) slots.push_back(candidates[i]);
   }
   if (!every_component_gets_its_own_nodes(slots)) {
-    reasons.push_back("the plan's " + std::to_string(plan.components.size()) + " heterogeneous components need " +
-                      std::to_string(nodes_needed) +
-                      " nodes between them (Slurm never puts two components on one node), and fewer nodes can host them");
+    reasons.push_back(
+        "the plan's " + std::to_string(plan.components.size()) + " heterogeneous components need " +
+        std::to_string(nodes_needed) +
+        " nodes between them (Slurm never puts two components on one node), and fewer nodes can host them");
   }
   return reasons;
 }

@@ -101,7 +101,8 @@ TEST(FitCheck, UnknownPartitionAndGpuType) {
   EXPECT_NE(reasons_plan_never_fits(plan, local_cluster())[0].find("GRES type 'k80'"), std::string::npos);
   plan.components = {component("master", 1, 1, 100)};
   plan.components[0].partition = "gpu";
-  EXPECT_NE(reasons_plan_never_fits(plan, local_cluster())[0].find("partition 'gpu' does not exist"), std::string::npos);
+  EXPECT_NE(reasons_plan_never_fits(plan, local_cluster())[0].find("partition 'gpu' does not exist"),
+            std::string::npos);
 }
 
 TEST(FitCheck, FeatureConstraints) {

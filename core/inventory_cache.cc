@@ -35,6 +35,8 @@ std::optional<ClusterInventory> InventoryCache::load_fresh() const {
   }
 }
 
-void InventoryCache::save(const std::string& sinfo_output) const { write_cache_file(folder_, name_, sinfo_output); }
+void InventoryCache::save(const std::string& sinfo_output) const {
+  write_cache_file(folder_, name_, sinfo_output);
+}
 
 }  // namespace mljob

@@ -53,7 +53,7 @@ struct TrainingInput {
   std::string python_version;
   bool use_chief_in_tf_config = false;
   Scheduling scheduling;
-  nlohmann::json hyperparameters;  // HyperparameterSpec, as given (the tuner reads it)
+  nlohmann::json hyperparameters;                   // HyperparameterSpec, as given (the tuner reads it)
   nlohmann::json extra = nlohmann::json::object();  // other known fields, verbatim
 };
 

@@ -47,8 +47,8 @@ JobFilter JobFilter::parse(const std::string& text) {
     std::smatch match;
     if (!std::regex_match(part, match, term_pattern)) {
       throw InputError("--filter", part,
-                      "each term is FIELD=VALUE, FIELD!=VALUE or FIELD:VALUE over state, jobId or labels.KEY, "
-                      "joined by AND");
+                       "each term is FIELD=VALUE, FIELD!=VALUE or FIELD:VALUE over state, jobId or labels.KEY, "
+                       "joined by AND");
     }
     filter.terms_.push_back({match[1], match[2], unquote(match[3])});
   }

@@ -84,9 +84,12 @@ std::vector<std::string> failures(const std::vector<AccountingRecord>& allocatio
       ran_steps = true;
       if (!failed_step && failed_state(step.state)) failed_step = &step;
     }
-    if (failed_step) problems.push_back(explain(*failed_step, who));
-    else if (!ran_steps && failed_state(allocation.state)) problems.push_back(explain(allocation, who));
-    else if (failed_state(allocation.state) && allocation.state != "FAILED") problems.push_back(explain(allocation, who));
+    if (failed_step)
+      problems.push_back(explain(*failed_step, who));
+    else if (!ran_steps && failed_state(allocation.state))
+      problems.push_back(explain(allocation, who));
+    else if (failed_state(allocation.state) && allocation.state != "FAILED")
+      problems.push_back(explain(allocation, who));
   }
   return problems;
 }
@@ -123,8 +126,10 @@ std::string user_called(std::uint32_t uid) {
 // cancelled it; the record knows whether its owner asked mljob to.
 std::string cancellation(const AccountingRecord& master, bool cancel_requested) {
   std::string message = "Job cancelled";
-  if (master.cancelled_by) message += " by user " + user_called(*master.cancelled_by);
-  else if (cancel_requested) message += " by the user";
+  if (master.cancelled_by)
+    message += " by user " + user_called(*master.cancelled_by);
+  else if (cancel_requested)
+    message += " by the user";
   if (master.end_time) message += " at " + rfc3339_utc(*master.end_time);
   return message;
 }
@@ -162,9 +167,12 @@ std::optional<double> consumed_ml_units(const std::vector<AccountingRecord>& all
   for (const auto& allocation : allocations) {
     if (!allocation.billing || !allocation.start_time) continue;
     std::int64_t elapsed = 0;
-    if (allocation.elapsed_seconds) elapsed = *allocation.elapsed_seconds;
-    else if (allocation.end_time && *allocation.end_time <= now) elapsed = *allocation.end_time - *allocation.start_time;
-    else elapsed = now - *allocation.start_time;  // running: slurmctld's end time is the limit
+    if (allocation.elapsed_seconds)
+      elapsed = *allocation.elapsed_seconds;
+    else if (allocation.end_time && *allocation.end_time <= now)
+      elapsed = *allocation.end_time - *allocation.start_time;
+    else
+      elapsed = now - *allocation.start_time;  // running: slurmctld's end time is the limit
     units = units.value_or(0) + *allocation.billing * static_cast<double>(std::max<std::int64_t>(elapsed, 0)) / 3600.0;
   }
   return units;
@@ -175,8 +183,10 @@ JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector
   JobStatus status;
   std::vector<AccountingRecord> allocations, steps;
   for (auto& record : records) {
-    if (record.step.empty()) allocations.push_back(std::move(record));
-    else if (is_training_step(record)) steps.push_back(std::move(record));
+    if (record.step.empty())
+      allocations.push_back(std::move(record));
+    else if (is_training_step(record))
+      steps.push_back(std::move(record));
   }
   if (allocations.empty()) return status;
   std::sort(allocations.begin(), allocations.end(),
@@ -197,7 +207,8 @@ JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector
   for (auto& failure : failures(allocations, steps, component_roles)) problems.push_back(std::move(failure));
   if (status.state == "FAILED" && problems.empty()) problems = cancelled_replicas(steps, component_roles);
   // A failed job always says why, even when no replica's own record explains it.
-  if (status.state == "FAILED" && problems.empty()) problems.push_back(explain(master, "The " + role_of(component_roles, master.het_component)));
+  if (status.state == "FAILED" && problems.empty())
+    problems.push_back(explain(master, "The " + role_of(component_roles, master.het_component)));
   for (const auto& problem : problems) {
     status.error_message += (status.error_message.empty() ? "" : "; ") + problem;
   }

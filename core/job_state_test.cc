@@ -33,7 +33,8 @@ AccountingRecord step(int index, const std::string& state, int signal) {
 const std::vector<std::string> kRoles = {"master", "4 workers", "3 ps"};
 
 TEST(JobState, MasterDecides) {
-  auto status = derive_status({component(1, "COMPLETED"), component(0, "COMPLETED"), component(2, "COMPLETED")}, kRoles, false);
+  auto status =
+      derive_status({component(1, "COMPLETED"), component(0, "COMPLETED"), component(2, "COMPLETED")}, kRoles, false);
   EXPECT_EQ(status.state, "SUCCEEDED");
   EXPECT_EQ(status.error_message, "");
   EXPECT_EQ(*status.create_time, 100);
@@ -41,7 +42,8 @@ TEST(JobState, MasterDecides) {
 }
 
 TEST(JobState, FailedWorkerIsNamed) {
-  auto status = derive_status({component(0, "FAILED", 1), component(1, "FAILED", 3), component(2, "COMPLETED")}, kRoles, false);
+  auto status =
+      derive_status({component(0, "FAILED", 1), component(1, "FAILED", 3), component(2, "COMPLETED")}, kRoles, false);
   EXPECT_EQ(status.state, "FAILED");
   EXPECT_NE(status.error_message.find("The 4 workers exited with status 3"), std::string::npos) << status.error_message;
 }
@@ -103,8 +105,10 @@ TEST(JobState, AccountingCompleteOnlyWithEveryComponentAndStep) {
 }
 
 TEST(JobState, PlainLanguageReasons) {
-  EXPECT_NE(derive_status({component(0, "TIMEOUT")}, kRoles, false).error_message.find("time limit"), std::string::npos);
-  EXPECT_NE(derive_status({component(0, "OUT_OF_MEMORY")}, kRoles, false).error_message.find("out of memory"), std::string::npos);
+  EXPECT_NE(derive_status({component(0, "TIMEOUT")}, kRoles, false).error_message.find("time limit"),
+            std::string::npos);
+  EXPECT_NE(derive_status({component(0, "OUT_OF_MEMORY")}, kRoles, false).error_message.find("out of memory"),
+            std::string::npos);
   EXPECT_NE(derive_status({component(0, "NODE_FAIL")}, kRoles, false).error_message.find("node"), std::string::npos);
 }
 
@@ -124,12 +128,15 @@ TEST(JobState, ACancelledJobSaysWhoCancelledItAndWhen) {
   // As sacct records it: "CANCELLED by 0" on the allocation.
   AccountingRecord by_root = component(0, "CANCELLED");
   by_root.cancelled_by = 0;
-  EXPECT_EQ(derive_status({by_root}, kRoles, false).error_message, "Job cancelled by user root (uid 0) at 1970-01-01T00:02:30Z.");
+  EXPECT_EQ(derive_status({by_root}, kRoles, false).error_message,
+            "Job cancelled by user root (uid 0) at 1970-01-01T00:02:30Z.");
   AccountingRecord by_unknown = by_root;
   by_unknown.cancelled_by = 3999999999u;  // no such user here
-  EXPECT_EQ(derive_status({by_unknown}, kRoles, true).error_message, "Job cancelled by user uid 3999999999 at 1970-01-01T00:02:30Z.");
+  EXPECT_EQ(derive_status({by_unknown}, kRoles, true).error_message,
+            "Job cancelled by user uid 3999999999 at 1970-01-01T00:02:30Z.");
   // slurmctld's record names nobody; the job record knows its owner asked for it.
-  EXPECT_EQ(derive_status({component(0, "CANCELLED")}, kRoles, true).error_message, "Job cancelled by the user at 1970-01-01T00:02:30Z.");
+  EXPECT_EQ(derive_status({component(0, "CANCELLED")}, kRoles, true).error_message,
+            "Job cancelled by the user at 1970-01-01T00:02:30Z.");
   AccountingRecord no_end = component(0, "CANCELLED");
   no_end.end_time.reset();
   EXPECT_EQ(derive_status({no_end}, kRoles, false).error_message, "Job cancelled.");

@@ -44,7 +44,8 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
 fs::path store_path_from_environment() {
   if (const char* home = std::getenv("MLJOB_HOME"); home && *home) return home;
   if (const char* user_home = std::getenv("HOME"); user_home && *user_home) return fs::path(user_home) / ".mljob";
-  throw InputError("MLJOB_HOME", "", "is not set, and neither is HOME: set MLJOB_HOME to a folder of your own for your job records");
+  throw InputError("MLJOB_HOME", "",
+                   "is not set, and neither is HOME: set MLJOB_HOME to a folder of your own for your job records");
 }
 
 bool is_job_id(const std::string& name) {
@@ -79,8 +80,9 @@ void JobStore::require_private() const {
   if (!S_ISDIR(status.st_mode)) throw InputError("MLJOB_HOME", root_.string(), "is not a folder");
   if (auto why = why_not_own(status)) {
     throw InputError("MLJOB_HOME", root_.string(),
-                    *why + ": a store shared by several users would let each rewrite the others' job scripts; "
-                           "use a store of your own (each user's MLJOB_HOME, e.g. the default ~/.mljob)");
+                     *why +
+                         ": a store shared by several users would let each rewrite the others' job scripts; "
+                         "use a store of your own (each user's MLJOB_HOME, e.g. the default ~/.mljob)");
   }
 }
 
@@ -100,7 +102,8 @@ fs::path JobStore::reserve(const std::string& job_id) const {
   // not what the umask leaves of 0700.
   if (::mkdir(folder.c_str(), kPrivateFolderMode) != 0) {
     if (errno == EEXIST) {
-      throw InputError("jobId", job_id, "is already used by one of your jobs (" + folder.string() + "); job IDs must be unique");
+      throw InputError("jobId", job_id,
+                       "is already used by one of your jobs (" + folder.string() + "); job IDs must be unique");
     }
     throw std::system_error(errno, std::generic_category(), "cannot create " + folder.string());
   }
@@ -127,7 +130,8 @@ JobStore::Lock::~Lock() {
 
 JobStore::Lock JobStore::lock(const std::string& job_id) const {
   fs::path folder = folder_of(job_id);
-  if (!fs::is_directory(folder)) throw InputError("JOB_ID", job_id, "no such job among yours (in " + root_.string() + ")");
+  if (!fs::is_directory(folder))
+    throw InputError("JOB_ID", job_id, "no such job among yours (in " + root_.string() + ")");
   fs::path file = folder / "job.lock";
   int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, kPrivateFileMode);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "cannot open " + file.string());

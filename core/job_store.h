@@ -19,7 +19,7 @@
 namespace mljob {
 
 struct JobRecord {
-  nlohmann::json job;                 // the Job resource as submitted (jobId, labels, trainingInput)
+  nlohmann::json job;  // the Job resource as submitted (jobId, labels, trainingInput)
   std::string slurm_job_id;
   std::vector<std::string> component_roles;  // readable role names per het component
   std::vector<std::string> task_roles;       // "master-0", "worker-3", ... by global task rank

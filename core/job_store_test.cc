@@ -15,7 +15,12 @@ namespace fs = std::filesystem;
 using testing::expect_input_error;
 
 JobRecord record_in(const fs::path& folder, const std::string& job_id) {
-  return {{{"jobId", job_id}, {"labels", {{"team", std::string(300, 'v')}}}}, "42", {"master"}, {"master-0"}, false, folder};
+  return {{{"jobId", job_id}, {"labels", {{"team", std::string(300, 'v')}}}},
+          "42",
+          {"master"},
+          {"master-0"},
+          false,
+          folder};
 }
 
 TEST(JobStore, AJobIdThatIsNotOneNeverBecomesAPath) {
@@ -67,7 +72,6 @@ mode_t mode_of(const fs::path& path) {
   return status.st_mode & 07777;
 }
 
-
 TEST(JobStore, FoldersAndRecordsAreTheOwnersAloneWhateverTheUmask) {
   testing::ScratchFolder scratch("mljob-store");
   for (mode_t mask : {mode_t{0}, mode_t{022}}) {
@@ -102,7 +106,8 @@ TEST(JobStore, AStoreOthersMayWriteIsRefused) {
   testing::ScopedVariable env("MLJOB_HOME", home.string());
   fs::permissions(home, fs::perms::owner_all | fs::perms::group_all);
   expect_input_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "is writable by group");
-  expect_input_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "would let each rewrite the others' job scripts");
+  expect_input_error([] { JobStore::from_environment(); }, "MLJOB_HOME",
+                     "would let each rewrite the others' job scripts");
   expect_input_error([&] { JobStore(home).reserve("job_1"); }, "MLJOB_HOME", "is writable by group");
   fs::permissions(home, fs::perms::owner_all | fs::perms::others_all);
   expect_input_error([] { JobStore::from_environment(); }, "MLJOB_HOME", "is writable by every user");
@@ -122,8 +127,10 @@ TEST(JobStore, FromEnvironmentIsAbsolute) {
   std::string kept = saved ? saved : "";
   ::setenv("MLJOB_HOME", "-relative-home", 1);
   fs::path root = JobStore::from_environment().root();
-  if (saved) ::setenv("MLJOB_HOME", kept.c_str(), 1);
-  else ::unsetenv("MLJOB_HOME");
+  if (saved)
+    ::setenv("MLJOB_HOME", kept.c_str(), 1);
+  else
+    ::unsetenv("MLJOB_HOME");
   EXPECT_TRUE(root.is_absolute()) << root;
   EXPECT_EQ(root.filename(), "-relative-home");
 }

@@ -5,10 +5,10 @@
 #include <limits>
 #include <sstream>
 
-#include "base/interruption.h"
-#include "core/process.h"
 #include "base/input_error.h"
+#include "base/interruption.h"
 #include "base/text.h"
+#include "core/process.h"
 
 namespace mljob {
 namespace {
@@ -28,7 +28,9 @@ std::string archive_suffix(const std::string& name) {
   return "";
 }
 
-bool is_url(const std::string& uri) { return uri.find("://") != std::string::npos; }
+bool is_url(const std::string& uri) {
+  return uri.find("://") != std::string::npos;
+}
 
 // The file name a URL names: its path's last part, without query or fragment.
 std::string url_file_name(const std::string& url) {
@@ -41,7 +43,9 @@ std::string url_file_name(const std::string& url) {
 constexpr const char* kKinds =
     "must be a package folder, a wheel (.whl) or an sdist / tarball (.tar.gz, .tgz, .tar.bz2, .tar.xz, .tar, .zip)";
 
-bool is_package_file_name(const std::string& name) { return ends_with(name, ".whl") || !archive_suffix(name).empty(); }
+bool is_package_file_name(const std::string& name) {
+  return ends_with(name, ".whl") || !archive_suffix(name).empty();
+}
 
 // The folder itself, without a trailing slash: "pkg/" is the package "pkg".
 fs::path package_folder(const fs::path& source) {
@@ -59,8 +63,9 @@ void require_package_folder(const std::string& field, const fs::path& source) {
 void require_fetchable_url(const std::string& field, const std::string& uri) {
   std::string scheme = uri.substr(0, uri.find("://"));
   if (scheme != "http" && scheme != "https") {
-    throw InputError(field, uri, "only http and https URLs can be fetched here (copy a " + scheme +
-                                    ":// package to a local path or a web server)");
+    throw InputError(field, uri,
+                     "only http and https URLs can be fetched here (copy a " + scheme +
+                         ":// package to a local path or a web server)");
   }
   if (!is_package_file_name(url_file_name(uri))) throw InputError(field, uri, kKinds);
 }
@@ -90,7 +95,8 @@ fs::path stage_folder(const std::string& field, const fs::path& source, const fs
 bool has_importable_code(const fs::path& root) {
   for (const auto& entry : fs::directory_iterator(root)) {
     if (entry.is_directory() && fs::exists(entry.path() / "__init__.py")) return true;
-    if (entry.is_regular_file() && entry.path().extension() == ".py" && entry.path().filename() != "setup.py") return true;
+    if (entry.is_regular_file() && entry.path().extension() == ".py" && entry.path().filename() != "setup.py")
+      return true;
   }
   return false;
 }
@@ -114,8 +120,8 @@ fs::path import_root(const std::string& field, const std::string& uri, const fs:
   if (top != unpacked && fs::exists(top / "__init__.py")) return unpacked;  // a tarred package folder
   if (top == unpacked && has_importable_code(unpacked)) return unpacked;
   throw InputError(field, uri,
-                  "holds no importable Python code (looked for an sdist's setup.py or pyproject.toml, and for a "
-                  "package folder with __init__.py)");
+                   "holds no importable Python code (looked for an sdist's setup.py or pyproject.toml, and for a "
+                   "package folder with __init__.py)");
 }
 
 // What an archive unpacks to: bytes of its files, and its entries (files, folders, links).
@@ -124,11 +130,15 @@ struct UnpackedSize {
   std::int64_t entries = 0;
 };
 
-bool is_zip(const fs::path& archive) { return ends_with(archive.string(), ".zip"); }
+bool is_zip(const fs::path& archive) {
+  return ends_with(archive.string(), ".zip");
+}
 
 // Sizes past any bound, added without overflowing: a listing may claim anything.
 constexpr std::int64_t kTooMany = std::numeric_limits<std::int64_t>::max();
-std::int64_t saturating_add(std::int64_t a, std::int64_t b) { return a > kTooMany - b ? kTooMany : a + b; }
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) {
+  return a > kTooMany - b ? kTooMany : a + b;
+}
 
 // Sizes from `tar -tv --numeric-owner` in the C locale: "MODE UID/GID SIZE DATE TIME NAME", one
 // line an entry (tar escapes a newline in a name); a device's "MAJOR,MINOR" counts no bytes.
@@ -142,8 +152,10 @@ UnpackedSize tar_listing_size(const std::string& listing) {
     ++size.entries;
     std::int64_t value = 0;
     auto [end, error] = std::from_chars(bytes.data(), bytes.data() + bytes.size(), value);
-    if (error == std::errc::result_out_of_range) value = kTooMany;
-    else if (error != std::errc() || end != bytes.data() + bytes.size()) value = 0;  // a device's "MAJOR,MINOR"
+    if (error == std::errc::result_out_of_range)
+      value = kTooMany;
+    else if (error != std::errc() || end != bytes.data() + bytes.size())
+      value = 0;  // a device's "MAJOR,MINOR"
     size.bytes = saturating_add(size.bytes, value);
   }
   return size;
@@ -169,7 +181,8 @@ UnpackedSize listed_size(const std::string& field, const std::string& uri, const
   }
   if (!is_zip(archive)) return tar_listing_size(result.out);
   UnpackedSize size;
-  if (!(std::istringstream(result.out) >> size.bytes >> size.entries)) size = {kTooMany, kTooMany};  // unreadable: not unpacked
+  if (!(std::istringstream(result.out) >> size.bytes >> size.entries))
+    size = {kTooMany, kTooMany};  // unreadable: not unpacked
   return size;
 }
 
@@ -187,8 +200,10 @@ UnpackedSize written_size(const fs::path& folder) {
 void unpack(const std::string& field, const std::string& uri, const fs::path& archive, const fs::path& into) {
   fs::create_directories(into);
   std::vector<std::string> argv;
-  if (is_zip(archive)) argv = {"python3", "-m", "zipfile", "-e", archive.string(), into.string()};
-  else argv = {"tar", "-xf", archive.string(), "-C", into.string(), "--no-same-owner", "--no-same-permissions"};
+  if (is_zip(archive))
+    argv = {"python3", "-m", "zipfile", "-e", archive.string(), into.string()};
+  else
+    argv = {"tar", "-xf", archive.string(), "-C", into.string(), "--no-same-owner", "--no-same-permissions"};
   ProcessResult result = run_process(argv);
   if (result.exit_code != 0) {
     throw InputError(field, uri, "could not be unpacked: " + trim(result.err.empty() ? result.out : result.err));
@@ -271,13 +286,15 @@ class Stager {
     std::int64_t entries = saturating_add(unpacked_.entries, adding.entries);
     std::string so_far = unpacked_.entries ? ", with the packages before it," : "";
     if (bytes > options_.limits.max_bytes) {
-      throw InputError(field, uri, "unpacks" + so_far + " to " + std::to_string(bytes) + " bytes, more than the " +
-                                      std::to_string(options_.limits.max_bytes) +
-                                      " a job's packages may unpack to in all (MLJOB_PACKAGE_MAX_BYTES)");
+      throw InputError(field, uri,
+                       "unpacks" + so_far + " to " + std::to_string(bytes) + " bytes, more than the " +
+                           std::to_string(options_.limits.max_bytes) +
+                           " a job's packages may unpack to in all (MLJOB_PACKAGE_MAX_BYTES)");
     }
     if (entries > options_.max_unpacked_entries) {
-      throw InputError(field, uri, "unpacks" + so_far + " to " + std::to_string(entries) + " files and folders, more than the " +
-                                      std::to_string(options_.max_unpacked_entries) + " a job's packages may unpack to in all");
+      throw InputError(field, uri,
+                       "unpacks" + so_far + " to " + std::to_string(entries) + " files and folders, more than the " +
+                           std::to_string(options_.max_unpacked_entries) + " a job's packages may unpack to in all");
     }
   }
 

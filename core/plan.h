@@ -33,8 +33,8 @@ struct SlurmPlan {
   std::vector<SlurmComponent> components;
   bool use_chief = false;
   std::string python = "python3";
-  std::string runtime_setup;          // the admin's setup line for this runtime, run verbatim
-  std::vector<std::string> program;   // argv after the interpreter: -m MODULE ARGS --job-dir DIR
+  std::string runtime_setup;             // the admin's setup line for this runtime, run verbatim
+  std::vector<std::string> program;      // argv after the interpreter: -m MODULE ARGS --job-dir DIR
   std::vector<std::string> python_path;  // staged packages, prepended to PYTHONPATH
   std::string job_dir;
   // scheduling.maxWaitTime: Slurm removes the job if it cannot end within this many seconds

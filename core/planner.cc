@@ -6,8 +6,8 @@
 #include <stdexcept>
 
 #include "base/durations.h"
-#include "core/slurm_time.h"
 #include "base/input_error.h"
+#include "core/slurm_time.h"
 
 namespace mljob {
 namespace {
@@ -26,7 +26,8 @@ struct Replica {
 // INT_MAX; this keeps a plan from ever wrapping one (4294967297 workers as 1) if it did not.
 int as_count(std::int64_t count, const std::string& field) {
   if (count < 0 || count > std::numeric_limits<int>::max()) {
-    throw InputError(field, std::to_string(count), "must be between 0 and " + std::to_string(std::numeric_limits<int>::max()));
+    throw InputError(field, std::to_string(count),
+                     "must be between 0 and " + std::to_string(std::numeric_limits<int>::max()));
   }
   return static_cast<int>(count);
 }
@@ -40,9 +41,10 @@ std::optional<tiers::AcceleratorRequest> from_config(const ReplicaConfig& config
 std::vector<Replica> resolve_replicas(const TrainingInput& in, const tiers::TierCatalog& catalog) {
   if (in.scale_tier == "CUSTOM") {
     const std::string at = "trainingInput.";
-    return {{"master", at + "masterType", at + "masterType", in.master_type, 1, from_config(in.master_config, at + "masterConfig")},
-            {"worker", at + "workerType", at + "workerCount", in.worker_type, as_count(in.worker_count, at + "workerCount"),
-             from_config(in.worker_config, at + "workerConfig")},
+    return {{"master", at + "masterType", at + "masterType", in.master_type, 1,
+             from_config(in.master_config, at + "masterConfig")},
+            {"worker", at + "workerType", at + "workerCount", in.worker_type,
+             as_count(in.worker_count, at + "workerCount"), from_config(in.worker_config, at + "workerConfig")},
             {"ps", at + "parameterServerType", at + "parameterServerCount", in.parameter_server_type,
              as_count(in.parameter_server_count, at + "parameterServerCount"),
              from_config(in.parameter_server_config, at + "parameterServerConfig")}};
@@ -68,19 +70,19 @@ std::string time_limit_for(const tiers::MachineType& type, const Scheduling& sch
     try {
       most = parse_slurm_time(type.max_time);
     } catch (const std::invalid_argument&) {
-      throw InputError("machineTypes." + type.name + ".maxTime", type.max_time, "is not a Slurm time (fix the tier catalog)");
+      throw InputError("machineTypes." + type.name + ".maxTime", type.max_time,
+                       "is not a Slurm time (fix the tier catalog)");
     }
     if (most && asked > *most) {
-      throw InputError("trainingInput.scheduling.maxRunningTime", scheduling.max_running_time,
-                      "is longer than this site allows for machine type " + type.name + " (maxTime " +
-                          type.max_time + ")");
+      throw InputError(
+          "trainingInput.scheduling.maxRunningTime", scheduling.max_running_time,
+          "is longer than this site allows for machine type " + type.name + " (maxTime " + type.max_time + ")");
     }
   }
   return slurm_time_limit(asked);
 }
 
-SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& catalog,
-                             const Scheduling& scheduling) {
+SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& catalog, const Scheduling& scheduling) {
   const tiers::MachineType* type = catalog.machine_type(replica.machine_type);
   if (!type) throw InputError(replica.field, replica.machine_type, "is not a machine type offered at this site");
   SlurmComponent component;
@@ -95,7 +97,7 @@ SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& c
     const tiers::AcceleratorType* gpu = catalog.accelerator_type(accelerator->type);
     if (!gpu) {
       throw InputError(replica.field, accelerator->type,
-                      "accelerator type is not offered at this site (the tier catalog maps no GRES type to it)");
+                       "accelerator type is not offered at this site (the tier catalog maps no GRES type to it)");
     }
     component.gpu_type = gpu->gres_type;
     component.gpus_per_task = accelerator->count;
@@ -110,9 +112,8 @@ SlurmComponent component_for(const Replica& replica, const tiers::TierCatalog& c
 
 bool same_shape(const SlurmComponent& a, const SlurmComponent& b) {
   return a.machine_type == b.machine_type && a.cpus_per_task == b.cpus_per_task &&
-         a.memory_per_cpu_mb == b.memory_per_cpu_mb && a.gpu_type == b.gpu_type &&
-         a.gpus_per_task == b.gpus_per_task && a.partition == b.partition &&
-         a.constraint == b.constraint && a.qos == b.qos && a.account == b.account &&
+         a.memory_per_cpu_mb == b.memory_per_cpu_mb && a.gpu_type == b.gpu_type && a.gpus_per_task == b.gpus_per_task &&
+         a.partition == b.partition && a.constraint == b.constraint && a.qos == b.qos && a.account == b.account &&
          a.time_limit == b.time_limit;
 }
 
@@ -124,8 +125,10 @@ int merged_tasks(const SlurmComponent& into, const SlurmComponent& added, const 
   int tasks = 0;
   if (__builtin_add_overflow(into.tasks, added.tasks, &tasks)) {
     throw InputError(field, std::to_string(added.tasks),
-                    "with the " + std::to_string(into.tasks) + " replicas of the same shape before it, more tasks than one "
-                    "Slurm component can have (" + std::to_string(std::numeric_limits<int>::max()) + ")");
+                     "with the " + std::to_string(into.tasks) +
+                         " replicas of the same shape before it, more tasks than one "
+                         "Slurm component can have (" +
+                         std::to_string(std::numeric_limits<int>::max()) + ")");
   }
   return tasks;
 }
@@ -158,8 +161,8 @@ std::optional<std::int64_t> deadline_for(const std::vector<SlurmComponent>& comp
     }
     if (!limit) {
       throw InputError("trainingInput.scheduling.maxWaitTime", scheduling.max_wait_time,
-                      "needs a time limit: set scheduling.maxRunningTime (machine type " + component.machine_type +
-                          " has no bounded defaultTime in the tier catalog)");
+                       "needs a time limit: set scheduling.maxRunningTime (machine type " + component.machine_type +
+                           " has no bounded defaultTime in the tier catalog)");
     }
     longest = std::max(longest, *limit);
   }
@@ -219,7 +222,7 @@ SlurmPlan plan_job(const Job& job, const tiers::TierCatalog& catalog, const Plan
   std::string runtime_name = in.runtime_version.empty() ? "default" : in.runtime_version;
   if (!runtime) {
     throw InputError("trainingInput.runtimeVersion", runtime_name,
-                    "no environment is configured for it at this site (tier catalog " + catalog.source + ")");
+                     "no environment is configured for it at this site (tier catalog " + catalog.source + ")");
   }
   if (!runtime->refusal.empty()) throw InputError("trainingInput.runtimeVersion", runtime_name, runtime->refusal);
   plan.python = runtime->python;

@@ -11,7 +11,7 @@
 namespace mljob {
 
 struct PlanContext {
-  std::string job_dir;      // passed to the program as --job-dir
+  std::string job_dir;                   // passed to the program as --job-dir
   std::vector<std::string> python_path;  // the staged packages (see package_stager.h)
 };
 

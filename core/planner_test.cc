@@ -1,7 +1,7 @@
 #include "core/planner.h"
 
-#include "core/spec_parser.h"
 #include "base/test_support.h"
+#include "core/spec_parser.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob {
@@ -48,18 +48,20 @@ TEST(Planner, LocalClusterStandard1IsThreeComponents) {
 }
 
 TEST(Planner, SameShapeReplicasShareAComponent) {
-  SlurmPlan plan = plan_for("  scaleTier: CUSTOM\n  masterType: n1-standard-8\n  workerType: n1-standard-8\n"
-                            "  workerCount: 2\n  parameterServerType: n1-highmem-2\n  parameterServerCount: 1\n"
-                            "  pythonModule: t\n");
+  SlurmPlan plan = plan_for(
+      "  scaleTier: CUSTOM\n  masterType: n1-standard-8\n  workerType: n1-standard-8\n"
+      "  workerCount: 2\n  parameterServerType: n1-highmem-2\n  parameterServerCount: 1\n"
+      "  pythonModule: t\n");
   ASSERT_EQ(plan.components.size(), 2u);
   EXPECT_EQ(plan.components[0].tasks, 3);
   EXPECT_EQ(plan.ml_roles(), "master:1+worker,ps");
 }
 
 TEST(Planner, AcceleratorsBecomeGpusPerTask) {
-  SlurmPlan plan = plan_for("  scaleTier: CUSTOM\n  masterType: n1-standard-8\n"
-                            "  masterConfig: {acceleratorConfig: {count: 2, type: NVIDIA_TESLA_V100}}\n"
-                            "  pythonModule: t\n");
+  SlurmPlan plan = plan_for(
+      "  scaleTier: CUSTOM\n  masterType: n1-standard-8\n"
+      "  masterConfig: {acceleratorConfig: {count: 2, type: NVIDIA_TESLA_V100}}\n"
+      "  pythonModule: t\n");
   EXPECT_EQ(plan.components[0].gpu_type, "v100");
   EXPECT_EQ(plan.components[0].gpus_per_task, 2);
   SlurmPlan legacy = plan_for("  scaleTier: CUSTOM\n  masterType: complex_model_m_gpu\n  pythonModule: t\n");
@@ -78,8 +80,9 @@ TEST(Planner, EveryStockTierPlans) {
 TEST(Planner, RefusedRuntimeSaysWhy) {
   tiers::TierCatalog catalog = stock_catalog();
   catalog.runtimes["1.15"] = {"1.15", "python3", "", "TensorFlow 1.15 is not installed at this site"};
-  testing::expect_input_error([&] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  runtimeVersion: '1.15'\n", catalog); },
-                             "trainingInput.runtimeVersion", "not installed");
+  testing::expect_input_error(
+      [&] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  runtimeVersion: '1.15'\n", catalog); },
+      "trainingInput.runtimeVersion", "not installed");
 }
 
 }  // namespace
@@ -95,15 +98,17 @@ TEST(PlannerScheduling, MaxRunningTimeIsTheTimeLimitOfEveryComponent) {
 }
 
 TEST(PlannerScheduling, MaxWaitTimeBecomesADeadlineAfterTheLongestLimit) {
-  SlurmPlan plan = plan_for("  scaleTier: BASIC\n  pythonModule: t\n"
-                            "  scheduling: {maxRunningTime: 90s, maxWaitTime: 600s}\n");
+  SlurmPlan plan = plan_for(
+      "  scaleTier: BASIC\n  pythonModule: t\n"
+      "  scheduling: {maxRunningTime: 90s, maxWaitTime: 600s}\n");
   EXPECT_EQ(plan.components[0].time_limit, "0-00:02:00");
   EXPECT_EQ(plan.deadline_seconds, 600 + 120);
 }
 
 TEST(PlannerScheduling, MaxWaitTimeWithoutAnyTimeLimitIsRefused) {
-  testing::expect_input_error([] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxWaitTime: 60s}\n"); },
-                             "trainingInput.scheduling.maxWaitTime", "needs a time limit");
+  testing::expect_input_error(
+      [] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  scheduling: {maxWaitTime: 60s}\n"); },
+      "trainingInput.scheduling.maxWaitTime", "needs a time limit");
 }
 
 TEST(PlannerScheduling, LongerThanTheSiteAllowsIsRefused) {
@@ -127,14 +132,22 @@ TEST(PlannerScheduling, CatalogDefaultTimeWhenNotAsked) {
 // Counts reach Slurm as ints: one past INT_MAX must be refused, never wrapped (4294967297
 // workers as 1, 2^31 GPUs as a negative count), even in a plan made without validation.
 TEST(Planner, CountsThatDoNotFitAnIntAreRefusedNotWrapped) {
-  const std::string custom = "  scaleTier: CUSTOM\n  masterType: n1-standard-4\n  pythonModule: t\n  workerType: n1-standard-8\n";
+  const std::string custom =
+      "  scaleTier: CUSTOM\n  masterType: n1-standard-4\n  pythonModule: t\n  workerType: n1-standard-8\n";
   testing::expect_input_error([&] { plan_for(custom + "  workerCount: 4294967297\n"); }, "trainingInput.workerCount",
-                             "between 0 and 2147483647");
-  testing::expect_input_error([&] { plan_for(custom + "  workerCount: 1\n  parameterServerType: n1-standard-8\n"
-                                                     "  parameterServerCount: -1\n"); },
-                             "trainingInput.parameterServerCount", "between 0 and");
+                              "between 0 and 2147483647");
   testing::expect_input_error(
-      [&] { plan_for(custom + "  workerCount: 1\n  workerConfig: {acceleratorConfig: {count: 2147483648, type: NVIDIA_TESLA_T4}}\n"); },
+      [&] {
+        plan_for(custom +
+                 "  workerCount: 1\n  parameterServerType: n1-standard-8\n"
+                 "  parameterServerCount: -1\n");
+      },
+      "trainingInput.parameterServerCount", "between 0 and");
+  testing::expect_input_error(
+      [&] {
+        plan_for(custom +
+                 "  workerCount: 1\n  workerConfig: {acceleratorConfig: {count: 2147483648, type: NVIDIA_TESLA_T4}}\n");
+      },
       "trainingInput.workerConfig.acceleratorConfig.count", "between 0 and 2147483647");
 }
 
@@ -142,8 +155,9 @@ TEST(Planner, MergingSameShapesNeverOverflowsTheTaskCount) {
   // The master and 2^31-1 workers of its shape would be 2^31 tasks in one component.
   testing::expect_input_error(
       [] {
-        plan_for("  scaleTier: CUSTOM\n  masterType: n1-standard-4\n  workerType: n1-standard-4\n"
-                 "  workerCount: 2147483647\n  pythonModule: t\n");
+        plan_for(
+            "  scaleTier: CUSTOM\n  masterType: n1-standard-4\n  workerType: n1-standard-4\n"
+            "  workerCount: 2147483647\n  pythonModule: t\n");
       },
       "trainingInput.workerCount", "more tasks than one Slurm component can have");
 }

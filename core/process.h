@@ -24,7 +24,6 @@ struct ProcessOptions {
 // `extra_env` is added to (or replaces in) this process's environment for the child only.
 // Throws std::system_error if the program cannot be started at all.
 ProcessResult run_process(const std::vector<std::string>& argv,
-                          const std::map<std::string, std::string>& extra_env = {},
-                          const ProcessOptions& options = {});
+                          const std::map<std::string, std::string>& extra_env = {}, const ProcessOptions& options = {});
 
 }  // namespace mljob

@@ -5,8 +5,8 @@
 // (core/slurm_commands.h).
 #pragma once
 
-#include <filesystem>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -36,7 +36,7 @@ class SubmissionUnknown : public SlurmError {
 // A batch script to give Slurm, as sbatch takes it.
 struct BatchSubmission {
   std::filesystem::path script;
-  SubmitOptions options;                          // output file, working folder, comment
+  SubmitOptions options;                           // output file, working folder, comment
   std::map<std::string, std::string> environment;  // added to what the job inherits
 };
 
@@ -81,7 +81,8 @@ class SlurmAccess {
   // Every job of the user's that slurmctld still holds (ended ones for MinJobAge too).
   virtual std::vector<ListedJob> live_jobs() const = 0;
   // The user's jobs in accounting with one of these names, submitted since `since`, allocations only.
-  virtual std::vector<ListedJob> accounted_jobs_named(const std::vector<std::string>& names, std::time_t since) const = 0;
+  virtual std::vector<ListedJob> accounted_jobs_named(const std::vector<std::string>& names,
+                                                      std::time_t since) const = 0;
 
   // Sends a signal ("TERM") to the job's processes, leaving the job to end on its own.
   virtual void signal(const std::string& job_id, const std::string& signal_name) const = 0;

@@ -1,6 +1,6 @@
 #include "core/slurm_commands.h"
-#include "core/slurm_config.h"
 #include "base/text.h"
+#include "core/slurm_config.h"
 
 #include <unistd.h>
 
@@ -58,7 +58,9 @@ std::string option_value(const std::vector<std::string>& argv, const std::string
 }
 
 // The user's own jobs only, whoever's job IDs a record holds: the uid Slurm's --me means.
-std::string own_user() { return "--user=" + std::to_string(::getuid()); }
+std::string own_user() {
+  return "--user=" + std::to_string(::getuid());
+}
 
 std::string join(const std::vector<std::string>& items, char separator) {
   std::string out;
@@ -111,14 +113,14 @@ std::string SlurmCommands::submit_marked(const BatchSubmission& submission) cons
 }
 
 std::string SlurmCommands::submit(const std::vector<std::string>& sbatch_argv,
-                                const std::map<std::string, std::string>& environment) const {
+                                  const std::map<std::string, std::string>& environment) const {
   ProcessResult result = run_slurm(sbatch_argv, environment, kShielded);
   if (auto id = printed_job_id(result.out); id && result.exit_code == 0) return *id;
   throw SlurmError(sbatch_failure(result));
 }
 
 std::string SlurmCommands::submit_marked(const std::vector<std::string>& sbatch_argv,
-                                       const std::map<std::string, std::string>& environment) const {
+                                         const std::map<std::string, std::string>& environment) const {
   std::string comment = option_value(sbatch_argv, "comment");
   if (comment.empty()) throw std::invalid_argument("submit_marked: the sbatch arguments have no --comment");
   ProcessResult result = run_slurm(sbatch_argv, environment, kShielded);
@@ -131,7 +133,8 @@ std::string SlurmCommands::submit_marked(const std::vector<std::string>& sbatch_
   std::string lookup_error;
   for (auto pause : lookup_pauses_) {
     std::this_thread::sleep_for(pause);
-    if (auto found = jobs_with_comment(comment, lookup_error); found && !found->empty()) return keep_one(*found, failure);
+    if (auto found = jobs_with_comment(comment, lookup_error); found && !found->empty())
+      return keep_one(*found, failure);
   }
   std::string folder = option_value(sbatch_argv, "chdir");
   std::string where = folder.empty() ? "" : "; its folder " + folder + " is kept in case Slurm runs it";
@@ -142,7 +145,8 @@ std::string SlurmCommands::submit_marked(const std::vector<std::string>& sbatch_
                           "folder if there is none");
 }
 
-std::optional<std::vector<std::string>> SlurmCommands::jobs_with_comment(const std::string& comment, std::string& error) const {
+std::optional<std::vector<std::string>> SlurmCommands::jobs_with_comment(const std::string& comment,
+                                                                         std::string& error) const {
   ProcessResult result = run_slurm({"squeue", "--me", "--noheader", "--states=all", "--format=%i|%k"}, {}, kShielded);
   if (result.exit_code != 0) {
     error = "squeue failed: " + trim(result.err);
@@ -154,14 +158,16 @@ std::optional<std::vector<std::string>> SlurmCommands::jobs_with_comment(const s
 // The job Slurm accepted though sbatch failed. Two with one comment (sbatch's own retry was
 // accepted twice): the first is kept, the others cancelled, so that one job writes the folder.
 std::string SlurmCommands::keep_one(const std::vector<std::string>& found, const std::string& sbatch_error) const {
-  std::cerr << "mljob: " << sbatch_error << "; but Slurm had accepted the job, as " << found.front() << ": it is kept\n";
+  std::cerr << "mljob: " << sbatch_error << "; but Slurm had accepted the job, as " << found.front()
+            << ": it is kept\n";
   for (std::size_t i = 1; i < found.size(); ++i) {
     try {
       cancel(found[i]);
       std::cerr << "mljob: Slurm job " << found[i] << " was the same submission accepted twice: cancelled\n";
     } catch (const SlurmError& error) {
-      std::cerr << "mljob: Slurm job " << found[i] << " is the same submission accepted twice and could not be cancelled ("
-                << error.what() << "): cancel it with `scancel " << found[i] << "`\n";
+      std::cerr << "mljob: Slurm job " << found[i]
+                << " is the same submission accepted twice and could not be cancelled (" << error.what()
+                << "): cancel it with `scancel " << found[i] << "`\n";
     }
   }
   return found.front();
@@ -171,9 +177,9 @@ std::vector<AccountingRecord> SlurmCommands::accounting(const std::vector<std::s
   if (job_ids.empty()) return {};
   // Epoch times need no time-zone guessing. Steps are asked for too: in a het job the batch
   // script's exit status is given to every component, and only the steps say which failed.
-  std::vector<std::string> argv = {"sacct", "--noheader", "--parsable2", own_user(),
-                                   "--starttime=1970-01-01", "--format", kAccountingFormat,
-                                   "--jobs", join(job_ids, ',')};
+  std::vector<std::string> argv = {
+      "sacct",    "--noheader",      "--parsable2", own_user(),        "--starttime=1970-01-01",
+      "--format", kAccountingFormat, "--jobs",      join(job_ids, ',')};
   ProcessResult result = run_slurm(argv, {{"SLURM_TIME_FORMAT", "%s"}});
   if (result.exit_code != 0) throw SlurmError("sacct failed: " + trim(result.err));
   return parse_accounting(result.out);
@@ -185,23 +191,24 @@ std::vector<AccountingRecord> SlurmCommands::queue(const std::vector<std::string
   // squeue process); squeue otherwise, with the same fields (see QueuedJob).
   QueueSelection selection(job_ids, ::getuid());
   if (auto jobs = load_queued_jobs(selection)) return queued_records(*jobs, selection, std::time(nullptr));
-  ProcessResult result = run_slurm({"squeue", "--me", "--noheader", "--states=all", "--Format", kQueueFormat, "--jobs",
-                                    join(job_ids, ',')},
-                                   {{"SLURM_TIME_FORMAT", "%s"}});
+  ProcessResult result = run_slurm(
+      {"squeue", "--me", "--noheader", "--states=all", "--Format", kQueueFormat, "--jobs", join(job_ids, ',')},
+      {{"SLURM_TIME_FORMAT", "%s"}});
   // squeue fails when it knows none of the IDs: that is an empty answer, not an error.
   if (result.exit_code != 0 && result.err.find("Invalid job id") != std::string::npos) return {};
   if (result.exit_code != 0) throw SlurmError("squeue failed: " + trim(result.err));
   return parse_queue(result.out);
 }
 
-void SlurmCommands::prepare_queue() const { prepare_slurm_library(); }
+void SlurmCommands::prepare_queue() const {
+  prepare_slurm_library();
+}
 
 std::string SlurmCommands::inventory_text() const {
   ProcessResult result = run_slurm({"sinfo", "--noheader", "--Node", "--format", kSinfoNodeFormat});
   if (result.exit_code != 0) throw SlurmError("sinfo failed: " + trim(result.err));
   return result.out;
 }
-
 
 std::optional<std::string> SlurmCommands::config_value(const std::string& name) const {
   ProcessResult result = run_slurm({"scontrol", "show", "config"});
@@ -214,7 +221,8 @@ void SlurmCommands::cancel(const std::string& job_id) const {
   if (result.exit_code != 0) {
     std::string message = trim(result.err);
     // A job that already ended cannot be cancelled again; that is not an error for us.
-    if (message.find("already completed") != std::string::npos || message.find("Invalid job id") != std::string::npos) return;
+    if (message.find("already completed") != std::string::npos || message.find("Invalid job id") != std::string::npos)
+      return;
     throw SlurmError("scancel failed: " + message);
   }
 }
@@ -232,8 +240,14 @@ std::vector<std::string> accounting_by_name_query(uid_t user, const std::vector<
                                                   const std::string& since) {
   std::string joined;
   for (const auto& name : names) joined += (joined.empty() ? "" : ",") + name;
-  return {"sacct", "--noheader", "--parsable2", "--allocations", "--user=" + std::to_string(user),
-          "--starttime=" + since, "--name=" + joined, "--format=JobID,Comment"};
+  return {"sacct",
+          "--noheader",
+          "--parsable2",
+          "--allocations",
+          "--user=" + std::to_string(user),
+          "--starttime=" + since,
+          "--name=" + joined,
+          "--format=JobID,Comment"};
 }
 
 std::vector<ListedJob> parse_listed_jobs(const std::string& listing) {
@@ -253,7 +267,8 @@ std::vector<ListedJob> SlurmCommands::live_jobs() const {
   return parse_listed_jobs(result.out);
 }
 
-std::vector<ListedJob> SlurmCommands::accounted_jobs_named(const std::vector<std::string>& names, std::time_t since) const {
+std::vector<ListedJob> SlurmCommands::accounted_jobs_named(const std::vector<std::string>& names,
+                                                           std::time_t since) const {
   std::tm local{};
   ::localtime_r(&since, &local);
   char text[32];
@@ -265,7 +280,8 @@ std::vector<ListedJob> SlurmCommands::accounted_jobs_named(const std::vector<std
 
 void SlurmCommands::signal(const std::string& job_id, const std::string& signal_name) const {
   ProcessResult result = run_slurm({"scancel", "--signal=" + signal_name, job_id}, {}, kShielded);
-  if (result.exit_code != 0) throw SlurmError("scancel --signal=" + signal_name + " " + job_id + " failed: " + trim(result.err));
+  if (result.exit_code != 0)
+    throw SlurmError("scancel --signal=" + signal_name + " " + job_id + " failed: " + trim(result.err));
 }
 
 }  // namespace mljob

@@ -36,8 +36,10 @@ class FakeSlurm : public ::testing::Test {
   }
   void TearDown() override {
     for (const auto& [name, value] : saved_) {
-      if (value) ::setenv(name.c_str(), value->c_str(), 1);
-      else ::unsetenv(name.c_str());
+      if (value)
+        ::setenv(name.c_str(), value->c_str(), 1);
+      else
+        ::unsetenv(name.c_str());
     }
   }
 
@@ -70,7 +72,8 @@ class FakeSlurm : public ::testing::Test {
   std::map<std::string, std::optional<std::string>> saved_;
 };
 
-constexpr const char* kTimedOut = "echo 'sbatch: error: Batch job submission failed: Socket timed out on send/recv operation' >&2; exit 1";
+constexpr const char* kTimedOut =
+    "echo 'sbatch: error: Batch job submission failed: Socket timed out on send/recv operation' >&2; exit 1";
 
 TEST_F(FakeSlurm, AccountingAsksForTheUsersOwnJobsOnly) {
   fake("sacct", "exit 0");
@@ -163,7 +166,9 @@ TEST_F(FakeSlurm, ALostAnswerThatSqueueCannotSettleKeepsTheFolder) {
 }
 
 TEST_F(FakeSlurm, ARefusalIsARefusalAndNothingIsLookedUp) {
-  fake("sbatch", "echo 'sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified' >&2; exit 1");
+  fake("sbatch",
+       "echo 'sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified' "
+       ">&2; exit 1");
   fake("squeue", "exit 0");
   try {
     client_.submit_marked(sbatch_argv("mljob:x:mine"));
@@ -171,7 +176,8 @@ TEST_F(FakeSlurm, ARefusalIsARefusalAndNothingIsLookedUp) {
   } catch (const SubmissionUnknown& error) {
     ADD_FAILURE() << error.what();
   } catch (const SlurmError& error) {
-    EXPECT_NE(std::string(error.what()).find("sbatch refused the job: sbatch: error: Batch job submission failed: Invalid account"),
+    EXPECT_NE(std::string(error.what())
+                  .find("sbatch refused the job: sbatch: error: Batch job submission failed: Invalid account"),
               std::string::npos)
         << error.what();
   }
@@ -186,18 +192,22 @@ TEST(SubmissionComments, AreUniqueAndKeepTheirBase) {
 }
 
 TEST(SubmissionComments, JobsAreFoundByTheWholeComment) {
-  std::string listed = "12+0|mljob:x:1\n12+1|mljob:x:1\n9|mljob:x:1\n100|mljob:x:1 \n13|mljob:x:10\n14|mljob:x\nbad line\n";
+  std::string listed =
+      "12+0|mljob:x:1\n12+1|mljob:x:1\n9|mljob:x:1\n100|mljob:x:1 \n13|mljob:x:10\n14|mljob:x\nbad line\n";
   EXPECT_EQ(job_ids_with_comment(listed, "mljob:x:1"), (std::vector<std::string>{"9", "12", "100"}));
   EXPECT_TRUE(job_ids_with_comment(listed, "mljob:y").empty());
 }
 
 TEST(SubmissionComments, WhichFailuresMayHaveLostTheAnswer) {
-  EXPECT_TRUE(answer_may_be_lost(1, "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation"));
-  EXPECT_TRUE(answer_may_be_lost(1, "sbatch: error: Batch job submission failed: Zero Bytes were transmitted or received"));
+  EXPECT_TRUE(
+      answer_may_be_lost(1, "sbatch: error: Batch job submission failed: Socket timed out on send/recv operation"));
+  EXPECT_TRUE(
+      answer_may_be_lost(1, "sbatch: error: Batch job submission failed: Zero Bytes were transmitted or received"));
   EXPECT_TRUE(answer_may_be_lost(130, ""));  // killed
   EXPECT_TRUE(answer_may_be_lost(0, ""));    // no job ID printed
   EXPECT_FALSE(answer_may_be_lost(1, "sbatch: error: Batch job submission failed: Invalid account"));
-  EXPECT_FALSE(answer_may_be_lost(1, "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)"));
+  EXPECT_FALSE(answer_may_be_lost(
+      1, "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)"));
 }
 
 bool has(const std::vector<std::string>& argv, const std::string& word) {

@@ -105,14 +105,18 @@ QueuedJob queued_job(const slurm_job_info_t& job, const SlurmFunctions& slurm) {
   queued.start_time = job.start_time;
   queued.end_time = job.end_time;
   queued.unlimited_time = job.time_limit == INFINITE;
-  if (job.tres_alloc_str) queued.tres = job.tres_alloc_str;
-  else if (job.tres_req_str) queued.tres = job.tres_req_str;
+  if (job.tres_alloc_str)
+    queued.tres = job.tres_alloc_str;
+  else if (job.tres_req_str)
+    queued.tres = job.tres_req_str;
   return queued;
 }
 
 }  // namespace
 
-void prepare_slurm_library() { slurm_functions(); }
+void prepare_slurm_library() {
+  slurm_functions();
+}
 
 std::optional<std::vector<QueuedJob>> load_queued_jobs(const QueueSelection& selection) {
   const SlurmFunctions* slurm = slurm_functions();
@@ -121,9 +125,8 @@ std::optional<std::vector<QueuedJob>> load_queued_jobs(const QueueSelection& sel
   // SHOW_ALL, as squeue asks when given job IDs: jobs in hidden partitions too. SHOW_LOCAL:
   // this cluster only, as squeue's slurm_load_jobs; without it slurm_load_job would first ask
   // slurmctld whether the cluster is in a federation (one more round trip).
-  int rc = selection.single_job() != 0
-               ? slurm->load_job(&answer, selection.single_job(), SHOW_ALL | SHOW_LOCAL)
-               : slurm->load_jobs(0, &answer, SHOW_ALL);
+  int rc = selection.single_job() != 0 ? slurm->load_job(&answer, selection.single_job(), SHOW_ALL | SHOW_LOCAL)
+                                       : slurm->load_jobs(0, &answer, SHOW_ALL);
   if (rc != SLURM_SUCCESS) {
     // An ID slurmctld does not hold (any more) is an empty answer, as it is from squeue.
     int error = slurm->get_errno();

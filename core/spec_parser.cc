@@ -7,9 +7,9 @@
 #include <set>
 #include <sstream>
 
+#include "base/did_you_mean.h"
 #include "base/durations.h"
 #include "base/input_error.h"
-#include "base/did_you_mean.h"
 #include "base/yaml_json.h"
 #include "core/validation.h"
 
@@ -32,8 +32,7 @@ std::string short_text(const json& value) {
 }
 
 // Refuses any key of `object` not in `known`, suggesting the nearest known key.
-void require_known_keys(const json& object, const std::string& where,
-                        const std::vector<std::string>& known) {
+void require_known_keys(const json& object, const std::string& where, const std::vector<std::string>& known) {
   for (const auto& [key, value] : object.items()) {
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string rule = "unknown field";
@@ -86,7 +85,8 @@ std::vector<std::string> read_string_list(const json& object, const char* key, c
   for (std::size_t i = 0; i < value.size(); ++i) {
     // Plain scalars such as `5` or `0x10` arrive as written (kStringItems): the program gets them as text.
     const json& item = value[i];
-    if (!item.is_string()) throw InputError(field + "[" + std::to_string(i) + "]", short_text(item), "must be a string");
+    if (!item.is_string())
+      throw InputError(field + "[" + std::to_string(i) + "]", short_text(item), "must be a string");
     out.push_back(item.get<std::string>());
   }
   return out;
@@ -111,9 +111,8 @@ ReplicaConfig read_replica_config(const json& object, const char* key, const std
   std::string at = where + "." + key;
   const json& value = object[key];
   require_object(value, at);
-  require_known_keys(value, at,
-                     {"acceleratorConfig", "imageUri", "containerCommand", "containerArgs",
-                      "tpuTfVersion", "diskConfig"});
+  require_known_keys(
+      value, at, {"acceleratorConfig", "imageUri", "containerCommand", "containerArgs", "tpuTfVersion", "diskConfig"});
   if (value.contains("acceleratorConfig") && !value["acceleratorConfig"].is_null()) {
     std::string acc_at = at + ".acceleratorConfig";
     const json& acc = value["acceleratorConfig"];
@@ -151,17 +150,37 @@ Scheduling read_scheduling(const json& object, const std::string& where) {
   return scheduling;
 }
 
-const std::vector<std::string> kTrainingInputFields = {
-    "scaleTier", "masterType", "masterConfig", "workerType", "workerConfig", "workerCount",
-    "parameterServerType", "parameterServerConfig", "parameterServerCount", "evaluatorType",
-    "evaluatorConfig", "evaluatorCount", "packageUris", "pythonModule", "args", "hyperparameters",
-    "region", "jobDir", "runtimeVersion", "pythonVersion", "encryptionConfig", "scheduling",
-    "network", "serviceAccount", "useChiefInTfConfig", "enableWebAccess"};
+const std::vector<std::string> kTrainingInputFields = {"scaleTier",
+                                                       "masterType",
+                                                       "masterConfig",
+                                                       "workerType",
+                                                       "workerConfig",
+                                                       "workerCount",
+                                                       "parameterServerType",
+                                                       "parameterServerConfig",
+                                                       "parameterServerCount",
+                                                       "evaluatorType",
+                                                       "evaluatorConfig",
+                                                       "evaluatorCount",
+                                                       "packageUris",
+                                                       "pythonModule",
+                                                       "args",
+                                                       "hyperparameters",
+                                                       "region",
+                                                       "jobDir",
+                                                       "runtimeVersion",
+                                                       "pythonVersion",
+                                                       "encryptionConfig",
+                                                       "scheduling",
+                                                       "network",
+                                                       "serviceAccount",
+                                                       "useChiefInTfConfig",
+                                                       "enableWebAccess"};
 
 // Known fields that mljob keeps but does not act on yet.
-const std::vector<std::string> kPassThroughFields = {
-    "evaluatorType", "evaluatorConfig", "evaluatorCount", "encryptionConfig",
-    "network", "serviceAccount", "enableWebAccess"};
+const std::vector<std::string> kPassThroughFields = {"evaluatorType",    "evaluatorConfig", "evaluatorCount",
+                                                     "encryptionConfig", "network",         "serviceAccount",
+                                                     "enableWebAccess"};
 
 TrainingInput read_training_input(const json& value, const std::string& at) {
   require_object(value, at);
@@ -214,14 +233,12 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
   require_object(root, "(top level)");
   // Output-only fields of a Job resource are accepted (a describe can be fed back) and ignored.
   require_known_keys(root, "",
-                     {"jobId", "labels", "trainingInput", "predictionInput", "createTime",
-                      "startTime", "endTime", "state", "errorMessage", "trainingOutput", "etag",
-                      "jobPosition", "predictionOutput", "slurmJobId", "evaluation_metrics",
-                      "MetricDefinitions"});
+                     {"jobId", "labels", "trainingInput", "predictionInput", "createTime", "startTime", "endTime",
+                      "state", "errorMessage", "trainingOutput", "etag", "jobPosition", "predictionOutput",
+                      "slurmJobId", "evaluation_metrics", "MetricDefinitions"});
   if (root.contains("predictionInput")) {
-    std::string rule = root.contains("trainingInput")
-                           ? "trainingInput and predictionInput are a union: set only one"
-                           : "prediction jobs are not run by mljob; give a trainingInput";
+    std::string rule = root.contains("trainingInput") ? "trainingInput and predictionInput are a union: set only one"
+                                                      : "prediction jobs are not run by mljob; give a trainingInput";
     throw InputError("predictionInput", short_text(root["predictionInput"]), rule);
   }
   Job job;

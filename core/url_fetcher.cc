@@ -12,8 +12,8 @@
 #include <mutex>
 #include <thread>
 
-#include "base/interruption.h"
 #include "base/input_error.h"
+#include "base/interruption.h"
 
 namespace mljob {
 namespace {
@@ -100,8 +100,10 @@ int report_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, cu
 
 std::string human_bytes(std::int64_t bytes) {
   char text[32];
-  if (bytes >= (1 << 20)) std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
-  else std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024);
+  if (bytes >= (1 << 20))
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  else
+    std::snprintf(text, sizeof text, "%.1f KiB", static_cast<double>(bytes) / 1024);
   return text;
 }
 
@@ -112,7 +114,9 @@ struct Attempt {
 };
 
 // 408, 425, 429 and 5xx may pass on a retry; any other HTTP error will not.
-bool retryable_status(long status) { return status == 408 || status == 425 || status == 429 || status >= 500; }
+bool retryable_status(long status) {
+  return status == 408 || status == 425 || status == 429 || status >= 500;
+}
 
 Attempt try_once(const std::string& url, const fs::path& target, const FetchLimits& limits,
                  const FetchProgress& progress) {
@@ -146,10 +150,12 @@ Attempt try_once(const std::string& url, const fs::path& target, const FetchLimi
 
   CURLcode code = lib.easy_perform(handle);
   out.close();
-  if (code == CURLE_OK && !out) return {false, true, "cannot write " + target.string()};  // a full disk, at the last flush
+  if (code == CURLE_OK && !out)
+    return {false, true, "cannot write " + target.string()};  // a full disk, at the last flush
   long status = 0;
   lib.easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
-  std::string limit_text = "is larger than the limit of " + human_bytes(limits.max_bytes) + " (MLJOB_PACKAGE_MAX_BYTES)";
+  std::string limit_text =
+      "is larger than the limit of " + human_bytes(limits.max_bytes) + " (MLJOB_PACKAGE_MAX_BYTES)";
   if (transfer.over_limit || code == CURLE_FILESIZE_EXCEEDED) return {false, true, limit_text};
   if (code == CURLE_UNSUPPORTED_PROTOCOL) return {false, true, "only http and https URLs can be fetched"};
   if (code != CURLE_OK) {
@@ -203,8 +209,10 @@ FetchProgress terminal_progress(const std::string& name) {
     if (total > 0 && percent == last_percent) return;
     last_percent = percent;
     std::string line = "\r  fetching " + name + "  ";
-    if (total > 0) line += std::to_string(percent) + "%  " + human_bytes(received) + " / " + human_bytes(total);
-    else line += human_bytes(received);
+    if (total > 0)
+      line += std::to_string(percent) + "%  " + human_bytes(received) + " / " + human_bytes(total);
+    else
+      line += human_bytes(received);
     if (total > 0 && received >= total) line += "\n";
     std::fputs(line.c_str(), stderr);
   };

@@ -13,9 +13,9 @@ namespace mljob {
 
 struct FetchLimits {
   std::int64_t max_bytes = std::int64_t{1} << 30;  // 1 GiB; MLJOB_PACKAGE_MAX_BYTES overrides
-  int attempts = 3;                                 // tries in all, for transient failures only
+  int attempts = 3;                                // tries in all, for transient failures only
   long connect_timeout_seconds = 20;
-  long stall_timeout_seconds = 60;  // give up when under 1 byte/s for this long
+  long stall_timeout_seconds = 60;     // give up when under 1 byte/s for this long
   double first_backoff_seconds = 1.0;  // doubled after each failed try
 };
 

@@ -15,22 +15,33 @@ constexpr std::size_t kMaxPackageUris = 100;
 constexpr std::size_t kMaxLabelLength = 63;
 // Bounds that keep every count a Slurm option can carry (an int) far from overflowing, sums
 // included; the fit check then refuses what the cluster cannot hold.
-constexpr std::int64_t kMaxReplicaCount = 10000;     // workers, or parameter servers, of one job
-constexpr std::int64_t kMaxAcceleratorCount = 64;    // accelerators of one replica
+constexpr std::int64_t kMaxReplicaCount = 10000;   // workers, or parameter servers, of one job
+constexpr std::int64_t kMaxAcceleratorCount = 64;  // accelerators of one replica
 constexpr std::array kScaleTiers = {"BASIC", "STANDARD_1", "PREMIUM_1", "BASIC_GPU", "BASIC_TPU", "CUSTOM"};
-constexpr std::array kAcceleratorTypes = {"NVIDIA_TESLA_K80", "NVIDIA_TESLA_P100", "NVIDIA_TESLA_V100",
-                                          "NVIDIA_TESLA_P4",  "NVIDIA_TESLA_T4",   "NVIDIA_TESLA_A100",
-                                          "TPU_V2", "TPU_V3", "TPU_V2_POD", "TPU_V3_POD"};
+constexpr std::array kAcceleratorTypes = {"NVIDIA_TESLA_K80",
+                                          "NVIDIA_TESLA_P100",
+                                          "NVIDIA_TESLA_V100",
+                                          "NVIDIA_TESLA_P4",
+                                          "NVIDIA_TESLA_T4",
+                                          "NVIDIA_TESLA_A100",
+                                          "TPU_V2",
+                                          "TPU_V3",
+                                          "TPU_V2_POD",
+                                          "TPU_V3_POD"};
 
-bool is_letter(char c) { return std::isalpha(static_cast<unsigned char>(c)) != 0; }
-bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_'; }
+bool is_letter(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) != 0;
+}
+bool is_word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+}
 
 // Google Cloud label rules: keys start with a lowercase letter; keys and values use lowercase
 // letters, digits, '_' and '-', at most 63 characters.
 void validate_labels(const std::map<std::string, std::string>& labels) {
   auto label_char = [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) ||
-           c == '_' || c == '-';
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_' ||
+           c == '-';
   };
   for (const auto& [key, value] : labels) {
     std::string field = "labels." + key;
@@ -47,10 +58,10 @@ void validate_labels(const std::map<std::string, std::string>& labels) {
 
 void validate_accelerator(const std::optional<AcceleratorConfig>& config, const std::string& field) {
   if (!config) return;
-  if (config->count <= 0)
-    throw InputError(field + ".count", std::to_string(config->count), "must be at least 1");
+  if (config->count <= 0) throw InputError(field + ".count", std::to_string(config->count), "must be at least 1");
   if (config->count > kMaxAcceleratorCount)
-    throw InputError(field + ".count", std::to_string(config->count), "must be at most " + std::to_string(kMaxAcceleratorCount));
+    throw InputError(field + ".count", std::to_string(config->count),
+                     "must be at most " + std::to_string(kMaxAcceleratorCount));
   if (std::find(kAcceleratorTypes.begin(), kAcceleratorTypes.end(), config->type) == kAcceleratorTypes.end()) {
     throw InputError(field + ".type", config->type, "is not an AI Platform accelerator type");
   }
@@ -58,7 +69,8 @@ void validate_accelerator(const std::optional<AcceleratorConfig>& config, const 
 
 void validate_replica_count(std::int64_t count, const std::string& field) {
   if (count < 0) throw InputError(field, std::to_string(count), "must not be negative");
-  if (count > kMaxReplicaCount) throw InputError(field, std::to_string(count), "must be at most " + std::to_string(kMaxReplicaCount));
+  if (count > kMaxReplicaCount)
+    throw InputError(field, std::to_string(count), "must be at most " + std::to_string(kMaxReplicaCount));
 }
 
 // A NUL byte cannot pass through a path, a command line or a batch script (bash drops it, a
@@ -85,7 +97,9 @@ bool asks_for_something(const nlohmann::json& value) {
   return true;
 }
 
-std::string shown(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+std::string shown(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
 
 // Why each field that mljob keeps only to give back (core/spec_parser.cc) has no effect.
 const std::vector<std::pair<std::string, std::string>> kKeptOnlyFields = {
@@ -103,7 +117,8 @@ const std::vector<std::pair<std::string, std::string>> kKeptOnlyFields = {
 void add_unmapped_runtime(const TrainingInput& in, const tiers::TierCatalog& catalog, std::vector<IgnoredField>& out) {
   const tiers::RuntimeEnvironment* runtime = catalog.runtime(in.runtime_version, in.python_version);
   if (!runtime || !runtime->refusal.empty()) return;
-  std::string runs_in = "the job runs in the catalog's '" + runtime->key + "' environment (" + runtime->python + "; " + catalog.source + ")";
+  std::string runs_in = "the job runs in the catalog's '" + runtime->key + "' environment (" + runtime->python + "; " +
+                        catalog.source + ")";
   if (!in.runtime_version.empty() && runtime->key == "default") {
     out.push_back({"trainingInput.runtimeVersion", in.runtime_version,
                    "the tier catalog's runtimes: section has no entry for it, so " + runs_in});
@@ -121,7 +136,8 @@ std::vector<IgnoredField> ignored_fields(const Job& job, const tiers::TierCatalo
   const TrainingInput& in = job.training_input;
   std::vector<IgnoredField> out;
   if (!in.region.empty()) {
-    out.push_back({"trainingInput.region", in.region, "a Slurm cluster has no regions: the job runs where Slurm places it"});
+    out.push_back(
+        {"trainingInput.region", in.region, "a Slurm cluster has no regions: the job runs where Slurm places it"});
   }
   add_unmapped_runtime(in, catalog, out);
   if (in.scheduling.priority) {
@@ -129,14 +145,16 @@ std::vector<IgnoredField> ignored_fields(const Job& job, const tiers::TierCatalo
                    "on Slurm, priority is the site's policy (QOS, fair share), not the job's to raise"});
   }
   for (const auto& [key, why] : kKeptOnlyFields) {
-    if (in.extra.contains(key) && asks_for_something(in.extra[key])) out.push_back({"trainingInput." + key, shown(in.extra[key]), why});
+    if (in.extra.contains(key) && asks_for_something(in.extra[key]))
+      out.push_back({"trainingInput." + key, shown(in.extra[key]), why});
   }
   return out;
 }
 
 void check_job_id(const std::string& id, const std::string& field) {
   if (id.empty()) throw InputError(field, id, "is required");
-  if (id.size() > kMaxJobIdLength) throw InputError(field, id, "must be at most " + std::to_string(kMaxJobIdLength) + " characters");
+  if (id.size() > kMaxJobIdLength)
+    throw InputError(field, id, "must be at most " + std::to_string(kMaxJobIdLength) + " characters");
   if (!is_letter(id[0])) throw InputError(field, id, "must start with a letter");
   if (!std::all_of(id.begin(), id.end(), is_word_char)) {
     throw InputError(field, id, "may contain only letters, digits and underscores");
@@ -161,20 +179,25 @@ void validate_job(const Job& job) {
   if (in.scale_tier.empty()) throw InputError(at + ".scaleTier", "", "is required");
   if (std::find(kScaleTiers.begin(), kScaleTiers.end(), in.scale_tier) == kScaleTiers.end()) {
     throw InputError(at + ".scaleTier", in.scale_tier,
-                    "must be one of BASIC, STANDARD_1, PREMIUM_1, BASIC_GPU, BASIC_TPU, CUSTOM");
+                     "must be one of BASIC, STANDARD_1, PREMIUM_1, BASIC_GPU, BASIC_TPU, CUSTOM");
   }
   bool custom = in.scale_tier == "CUSTOM";
   validate_replica_count(in.worker_count, at + ".workerCount");
   validate_replica_count(in.parameter_server_count, at + ".parameterServerCount");
-  if (custom && in.master_type.empty()) throw InputError(at + ".masterType", "", "is required when scaleTier is CUSTOM");
+  if (custom && in.master_type.empty())
+    throw InputError(at + ".masterType", "", "is required when scaleTier is CUSTOM");
   if (!custom) {
-    for (const auto& [field, value] : {std::pair{"masterType", in.master_type}, {"workerType", in.worker_type},
+    for (const auto& [field, value] : {std::pair{"masterType", in.master_type},
+                                       {"workerType", in.worker_type},
                                        {"parameterServerType", in.parameter_server_type}}) {
       if (!value.empty()) throw InputError(at + "." + field, value, "may be set only when scaleTier is CUSTOM");
     }
-    if (in.worker_count) throw InputError(at + ".workerCount", std::to_string(in.worker_count), "may be set only when scaleTier is CUSTOM");
+    if (in.worker_count)
+      throw InputError(at + ".workerCount", std::to_string(in.worker_count),
+                       "may be set only when scaleTier is CUSTOM");
     if (in.parameter_server_count)
-      throw InputError(at + ".parameterServerCount", std::to_string(in.parameter_server_count), "may be set only when scaleTier is CUSTOM");
+      throw InputError(at + ".parameterServerCount", std::to_string(in.parameter_server_count),
+                       "may be set only when scaleTier is CUSTOM");
   }
   if (in.worker_count > 0 && in.worker_type.empty())
     throw InputError(at + ".workerType", "", "is required when workerCount is greater than 0");
@@ -184,15 +207,17 @@ void validate_job(const Job& job) {
   validate_accelerator(in.worker_config.accelerator_config, at + ".workerConfig.acceleratorConfig");
   validate_accelerator(in.parameter_server_config.accelerator_config, at + ".parameterServerConfig.acceleratorConfig");
   if (in.package_uris.size() > kMaxPackageUris)
-    throw InputError(at + ".packageUris", std::to_string(in.package_uris.size()) + " entries", "at most 100 package URIs");
+    throw InputError(at + ".packageUris", std::to_string(in.package_uris.size()) + " entries",
+                     "at most 100 package URIs");
   // Custom containers need a container runtime on the nodes that mljob does not drive (yet);
   // running the image's Python instead would be a different job, so say so before submitting.
-  for (const auto& [field, config] : {std::pair{"masterConfig", &in.master_config}, {"workerConfig", &in.worker_config},
+  for (const auto& [field, config] : {std::pair{"masterConfig", &in.master_config},
+                                      {"workerConfig", &in.worker_config},
                                       {"parameterServerConfig", &in.parameter_server_config}}) {
     if (!config->image_uri.empty()) {
       throw InputError(at + "." + field + ".imageUri", config->image_uri,
-                      "custom containers are not run by mljob: give a Python package (--package-path or packageUris) "
-                      "and --module-name instead");
+                       "custom containers are not run by mljob: give a Python package (--package-path or packageUris) "
+                       "and --module-name instead");
     }
   }
   if (in.python_module.empty())
@@ -207,34 +232,42 @@ void check_machine_types(const Job& job, const tiers::TierCatalog& catalog) {
   const std::string at = "trainingInput";
   if (in.scale_tier != "CUSTOM") {
     if (!catalog.scale_tier(in.scale_tier))
-      throw InputError(at + ".scaleTier", in.scale_tier, "is not offered at this site (tier catalog " + catalog.source + ")");
+      throw InputError(at + ".scaleTier", in.scale_tier,
+                       "is not offered at this site (tier catalog " + catalog.source + ")");
     return;
   }
-  struct Used { const char* field; const std::string& type; const ReplicaConfig& config; };
+  struct Used {
+    const char* field;
+    const std::string& type;
+    const ReplicaConfig& config;
+  };
   std::vector<Used> used = {{"masterType", in.master_type, in.master_config}};
   if (in.worker_count > 0) used.push_back({"workerType", in.worker_type, in.worker_config});
-  if (in.parameter_server_count > 0) used.push_back({"parameterServerType", in.parameter_server_type, in.parameter_server_config});
+  if (in.parameter_server_count > 0)
+    used.push_back({"parameterServerType", in.parameter_server_type, in.parameter_server_config});
 
   std::optional<bool> legacy_seen;
   for (const auto& item : used) {
     const tiers::MachineType* type = catalog.machine_type(item.type);
     if (!type) {
       throw InputError(at + "." + item.field, item.type,
-                      "is not a machine type offered at this site (see `mljob tiers show`)");
+                       "is not a machine type offered at this site (see `mljob tiers show`)");
     }
     if (legacy_seen && *legacy_seen != type->legacy) {
       throw InputError(at + "." + item.field, item.type,
-                      "master, worker and parameter server types must all be legacy machine types or all Compute Engine machine types");
+                       "master, worker and parameter server types must all be legacy machine types or all Compute "
+                       "Engine machine types");
     }
     legacy_seen = type->legacy;
     std::string config_field = std::string(item.field).substr(0, std::string(item.field).size() - 4) + "Config";
     if (item.config.accelerator_config && type->legacy) {
       throw InputError(at + "." + config_field + ".acceleratorConfig", item.config.accelerator_config->type,
-                      "acceleratorConfig may be used only with Compute Engine machine types, not the legacy type '" + item.type + "'");
+                       "acceleratorConfig may be used only with Compute Engine machine types, not the legacy type '" +
+                           item.type + "'");
     }
     if (item.config.accelerator_config && !catalog.accelerator_type(item.config.accelerator_config->type)) {
       throw InputError(at + "." + config_field + ".acceleratorConfig.type", item.config.accelerator_config->type,
-                      "is not offered at this site");
+                       "is not offered at this site");
     }
   }
 }

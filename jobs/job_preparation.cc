@@ -6,9 +6,9 @@
 #include "core/fit_check.h"
 #include "core/package_stager.h"
 #include "core/planner.h"
+#include "core/url_fetcher.h"
 #include "core/validation.h"
 #include "jobs/metrics_declarations.h"
-#include "core/url_fetcher.h"
 #include "metrics/metrics_spec.h"
 #include "tiers/catalog_cache.h"
 #include "tiers/catalog_loader.h"
@@ -37,7 +37,8 @@ std::vector<std::string> component_role_names(const SlurmPlan& plan) {
     std::string name;
     for (const auto& span : component.roles) {
       if (!name.empty()) name += " and ";
-      name += span.tasks == 1 ? span.role : std::to_string(span.tasks) + " " + span.role + (span.role == "ps" ? "" : "s");
+      name +=
+          span.tasks == 1 ? span.role : std::to_string(span.tasks) + " " + span.role + (span.role == "ps" ? "" : "s");
     }
     names.push_back(name);
   }
@@ -50,7 +51,8 @@ void refuse_if_never_fits(const Job& job, const SlurmPlan& plan, const ClusterIn
   std::string rule = "this job can never start on this cluster: ";
   for (std::size_t i = 0; i < reasons.size(); ++i) rule += (i ? "; " : "") + reasons[i];
   const TrainingInput& in = job.training_input;
-  throw InputError("trainingInput.scaleTier", in.scale_tier == "CUSTOM" ? "CUSTOM (" + in.master_type + ")" : in.scale_tier, rule);
+  throw InputError("trainingInput.scaleTier",
+                   in.scale_tier == "CUSTOM" ? "CUSTOM (" + in.master_type + ")" : in.scale_tier, rule);
 }
 
 void check_fit(const Job& job, const SlurmPlan& plan, const SlurmAccess& slurm, const InventoryCache& cache) {
@@ -66,7 +68,8 @@ PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, cons
   try {
     PlanContext context{(folder / "job-dir").string(), {}};
     StagingOptions staging{fetch_limits_from_environment(), terminal_progress};
-    for (const auto& entry : stage_packages(package_path, job.training_input.package_uris, folder / "packages", staging)) {
+    for (const auto& entry :
+         stage_packages(package_path, job.training_input.package_uris, folder / "packages", staging)) {
       context.python_path.push_back(entry.string());
     }
     SlurmPlan plan = plan_job(job, catalog, context);

@@ -6,9 +6,9 @@
 #include <iostream>
 #include <map>
 
-#include "jobs/metrics_view.h"
 #include "core/job_filter.h"
 #include "core/job_state.h"
+#include "jobs/metrics_view.h"
 
 namespace mljob::jobs {
 
@@ -39,7 +39,9 @@ bool accounted_as_ended(const std::vector<AccountingRecord>& records) {
 std::vector<std::string> accounting_ids(const std::vector<std::string>& ids) {
   std::vector<std::string> out = ids;
   for (const auto& id : ids) {
-    if (std::string array = array_of_element(id); !array.empty() && std::find(out.begin(), out.end(), array) == out.end()) out.push_back(array);
+    if (std::string array = array_of_element(id);
+        !array.empty() && std::find(out.begin(), out.end(), array) == out.end())
+      out.push_back(array);
   }
   return out;
 }
@@ -113,9 +115,11 @@ void add_slurm_ids(const std::vector<JobRecord>& records, std::vector<std::strin
 }
 
 // A job's consumedMLUnits with those of the jobs that count toward it (a study's trials).
-std::optional<double> with_related_units(std::optional<double> units, const std::vector<JobRecord>& related, RecordsByJob& by_job) {
+std::optional<double> with_related_units(std::optional<double> units, const std::vector<JobRecord>& related,
+                                         RecordsByJob& by_job) {
   for (const auto& job : related) {
-    auto job_units = derive_status(by_job[job.slurm_job_id], job.component_roles, job.cancel_requested).consumed_ml_units;
+    auto job_units =
+        derive_status(by_job[job.slurm_job_id], job.component_roles, job.cancel_requested).consumed_ml_units;
     if (job_units) units = units.value_or(0) + *job_units;
   }
   return units;
@@ -128,7 +132,8 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   std::vector<std::vector<JobRecord>> related;  // of each record: the jobs whose units count toward it
   std::vector<std::string> ids;
   add_slurm_ids(records, ids);
-  for (const auto& record : records) add_slurm_ids(related.emplace_back(counted_with ? counted_with(record) : std::vector<JobRecord>{}), ids);
+  for (const auto& record : records)
+    add_slurm_ids(related.emplace_back(counted_with ? counted_with(record) : std::vector<JobRecord>{}), ids);
   bool accounting_down = false;
   RecordsByJob by_job = job_records(ids, slurm, accounting_down);  // one query for the jobs and the trials
 

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <functional>
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,9 +21,9 @@ using RelatedJobs = std::function<std::vector<JobRecord>(const JobRecord&)>;
 // job ID, so a caller can judge them without asking Slurm again. `counted_with` names, for each
 // record, the jobs whose ML units are added to its own; their Slurm records come in the same
 // one query.
-std::vector<nlohmann::json> job_resources(
-    const std::vector<JobRecord>& records, const SlurmAccess& slurm,
-    std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr, const RelatedJobs& counted_with = {});
+std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmAccess& slurm,
+                                          std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr,
+                                          const RelatedJobs& counted_with = {});
 
 // One job's resource with the metrics the job reported (finalMetric, jobs/metrics_view.h).
 // The commands answer through study/study_resources.h, which adds a study's trials.

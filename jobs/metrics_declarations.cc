@@ -3,8 +3,8 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "jobs/sibling_program.h"
 #include "base/input_error.h"
+#include "jobs/sibling_program.h"
 
 namespace mljob::jobs {
 

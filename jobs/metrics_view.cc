@@ -116,7 +116,8 @@ std::string objective_sparkline(const JobRecord& record) {
   char last[32];
   std::snprintf(last, sizeof last, "%.6g", values.back());
   std::string line = "objective " + name + ": " + report::sparkline(values) + " " + last;
-  if (auto step = metrics::record_step(records.back())) line += " (step " + std::to_string(static_cast<long long>(*step)) + ")";
+  if (auto step = metrics::record_step(records.back()))
+    line += " (step " + std::to_string(static_cast<long long>(*step)) + ")";
   return line;
 }
 

@@ -25,6 +25,8 @@ fs::path program_in(const fs::path& folder, const std::string& name) {
                            "in one folder");
 }
 
-fs::path sibling_program(const std::string& name) { return program_in(own_program_folder(), name); }
+fs::path sibling_program(const std::string& name) {
+  return program_in(own_program_folder(), name);
+}
 
 }  // namespace mljob::jobs

@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "jobs/metrics_declarations.h"
 #include "base/test_support.h"
+#include "jobs/metrics_declarations.h"
 
 namespace mljob::jobs {
 namespace {
@@ -49,12 +49,13 @@ TEST(SiblingProgram, AMissingOrUnrunnableOneIsAnErrorNamingWhereItWasLookedFor) 
   EXPECT_NE(missing.find("installed together"), std::string::npos) << missing;
 
   std::ofstream(folder / "mljob-submit") << "#!/bin/sh\n";  // not executable
-  ::chmod((folder / "mljob-submit").c_str(), 0644);  // no x bit for anyone: not even root may run it
+  ::chmod((folder / "mljob-submit").c_str(), 0644);         // no x bit for anyone: not even root may run it
   EXPECT_NE(error_of([&] { program_in(folder, "mljob-submit"); }).find("cannot be run"), std::string::npos);
   fs::create_directory(folder / "mljob-dir");
   ::chmod((folder / "mljob-dir").c_str(), 0755);
   EXPECT_NE(error_of([&] { program_in(folder, "mljob-dir"); }).find("mljob-dir"), std::string::npos);
-  EXPECT_NE(error_of([] { sibling_program("no-such-mljob-program"); }).find(own_program_folder().string()), std::string::npos);
+  EXPECT_NE(error_of([] { sibling_program("no-such-mljob-program"); }).find(own_program_folder().string()),
+            std::string::npos);
 }
 
 TEST(SiblingProgram, EveryJobsStepRunsUnderTheCollectorBesideTheSubmittingProgram) {

@@ -58,7 +58,8 @@ void Collector::poll(bool final) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     if (db_.commit()) return;
   }
-  warn_("the last records could not be stored: readers kept " + metrics_db_path(options_.job_folder).string() + " busy");
+  warn_("the last records could not be stored: readers kept " + metrics_db_path(options_.job_folder).string() +
+        " busy");
 }
 
 }  // namespace mljob::metrics

@@ -20,13 +20,13 @@
 namespace mljob::metrics {
 
 struct CollectorOptions {
-  std::filesystem::path job_folder;        // holds output.log, metrics.json, metrics.db
+  std::filesystem::path job_folder;  // holds output.log, metrics.json, metrics.db
   std::string training_id;
   std::string user_id;
   std::vector<std::filesystem::path> event_dirs;  // TensorBoard logdirs to follow
-  std::filesystem::path hypertune_file;    // cloudml-hypertune's metric file (may not exist)
+  std::filesystem::path hypertune_file;           // cloudml-hypertune's metric file (may not exist)
   bool store_log_lines = true;
-  std::filesystem::path emetrics_path{};   // FfDL's evaluation-metrics file or its folder (empty: none)
+  std::filesystem::path emetrics_path{};  // FfDL's evaluation-metrics file or its folder (empty: none)
 };
 
 class Collector {

@@ -13,11 +13,16 @@ namespace {
 constexpr const char* kPairPattern =
     R"(([A-Za-z_][A-Za-z0-9_.\-/]*)(?:[ \t]*=[ \t]*|:[ \t]+)([-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?))";
 
-bool is_left_boundary(char c) { return std::string_view(" \t,;:{([|'\"").find(c) != std::string_view::npos; }
-bool is_right_boundary(char c) { return std::string_view(" \t,;})]|'\"\r").find(c) != std::string_view::npos; }
+bool is_left_boundary(char c) {
+  return std::string_view(" \t,;:{([|'\"").find(c) != std::string_view::npos;
+}
+bool is_right_boundary(char c) {
+  return std::string_view(" \t,;})]|'\"\r").find(c) != std::string_view::npos;
+}
 
 bool is_step_name(std::string_view name) {
-  static const std::set<std::string_view> steps = {"step", "global_step", "epoch", "iteration", "iter", "batch", "trainingStep"};
+  static const std::set<std::string_view> steps = {"step", "global_step", "epoch",       "iteration",
+                                                   "iter", "batch",       "trainingStep"};
   return steps.contains(name);
 }
 
@@ -64,8 +69,9 @@ class DefaultExtractor : public LogExtractor {
     }
     if (!names_.contains(name)) {
       if (names_.size() >= max_names_) {
-        if (!warned_) warn_("default metrics: more than " + std::to_string(max_names_) +
-                            " distinct names; further new names are ignored (first ignored: '" + std::string(name) + "')");
+        if (!warned_)
+          warn_("default metrics: more than " + std::to_string(max_names_) +
+                " distinct names; further new names are ignored (first ignored: '" + std::string(name) + "')");
         warned_ = true;
         return;
       }

@@ -16,10 +16,14 @@ std::optional<ValueType> value_type_from_name(const std::string& name) {
 
 std::string value_type_name(ValueType type) {
   switch (type) {
-    case ValueType::kString: return "STRING";
-    case ValueType::kJsonString: return "JSONSTRING";
-    case ValueType::kInt: return "INT";
-    case ValueType::kFloat: return "FLOAT";
+    case ValueType::kString:
+      return "STRING";
+    case ValueType::kJsonString:
+      return "JSONSTRING";
+    case ValueType::kInt:
+      return "INT";
+    case ValueType::kFloat:
+      return "FLOAT";
   }
   return "STRING";
 }

@@ -54,11 +54,16 @@ class WireReader {
     std::uint64_t ignored = 0;
     std::string_view ignored_bytes;
     switch (wire) {
-      case kVarint: return varint(ignored);
-      case kFixed64: return fixed(8, ignored);
-      case kBytes: return bytes(ignored_bytes);
-      case kFixed32: return fixed(4, ignored);
-      default: return fail();  // groups (3, 4) are not used by these messages
+      case kVarint:
+        return varint(ignored);
+      case kFixed64:
+        return fixed(8, ignored);
+      case kBytes:
+        return bytes(ignored_bytes);
+      case kFixed32:
+        return fixed(4, ignored);
+      default:
+        return fail();  // groups (3, 4) are not used by these messages
     }
   }
 
@@ -156,12 +161,19 @@ std::optional<double> decode_scalar_tensor(std::string_view tensor) {
       return v;
     };
     switch (dtype) {
-      case kFloat: return content.size() == 4 ? std::optional<double>(as_float(static_cast<std::uint32_t>(raw(4)))) : std::nullopt;
-      case kDouble: return content.size() == 8 ? std::optional<double>(as_double(raw(8))) : std::nullopt;
-      case kInt32: return content.size() == 4 ? std::optional<double>(static_cast<std::int32_t>(raw(4))) : std::nullopt;
-      case kInt64: return content.size() == 8 ? std::optional<double>(static_cast<double>(static_cast<std::int64_t>(raw(8)))) : std::nullopt;
-      case kBool: return content.size() == 1 ? std::optional<double>(content[0] != 0) : std::nullopt;
-      default: return std::nullopt;
+      case kFloat:
+        return content.size() == 4 ? std::optional<double>(as_float(static_cast<std::uint32_t>(raw(4)))) : std::nullopt;
+      case kDouble:
+        return content.size() == 8 ? std::optional<double>(as_double(raw(8))) : std::nullopt;
+      case kInt32:
+        return content.size() == 4 ? std::optional<double>(static_cast<std::int32_t>(raw(4))) : std::nullopt;
+      case kInt64:
+        return content.size() == 8 ? std::optional<double>(static_cast<double>(static_cast<std::int64_t>(raw(8))))
+                                   : std::nullopt;
+      case kBool:
+        return content.size() == 1 ? std::optional<double>(content[0] != 0) : std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
   if (dtype != kFloat && dtype != kDouble && dtype != kInt32 && dtype != kInt64 && dtype != kBool) return std::nullopt;

@@ -73,7 +73,8 @@ class FfdlExtractor : public LogExtractor {
     return std::string(capture);
   }
 
-  void bind(const std::vector<ValueBinding>& bindings, std::size_t group, std::map<std::string, TypedValue>& out) const {
+  void bind(const std::vector<ValueBinding>& bindings, std::size_t group,
+            std::map<std::string, TypedValue>& out) const {
     for (const auto& binding : bindings) {
       if (auto text = bound_text(binding.value, group)) out[binding.key] = TypedValue{binding.type, std::move(*text)};
     }
@@ -87,6 +88,8 @@ class FfdlExtractor : public LogExtractor {
 
 }  // namespace
 
-std::unique_ptr<LogExtractor> make_ffdl_extractor(const FfdlSpec& spec) { return std::make_unique<FfdlExtractor>(spec); }
+std::unique_ptr<LogExtractor> make_ffdl_extractor(const FfdlSpec& spec) {
+  return std::make_unique<FfdlExtractor>(spec);
+}
 
 }  // namespace mljob::metrics

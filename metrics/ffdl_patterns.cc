@@ -21,7 +21,9 @@ const std::map<std::string, std::string>& ffdl_patterns() {
 
 namespace {
 
-bool is_word(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_word(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 std::string expand(const std::string& regex, int depth) {
   if (depth > 16) throw RegexError(regex.substr(0, 40), "macros nest too deeply (a macro that refers to itself?)");
@@ -67,6 +69,8 @@ std::string expand(const std::string& regex, int depth) {
 
 }  // namespace
 
-std::string expand_ffdl_macros(const std::string& regex) { return expand(regex, 0); }
+std::string expand_ffdl_macros(const std::string& regex) {
+  return expand(regex, 0);
+}
 
 }  // namespace mljob::metrics

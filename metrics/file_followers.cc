@@ -28,7 +28,8 @@ std::optional<TypedValue> any_value(const nlohmann::json& any) {
   if (any.contains("type") && !any["type"].is_null()) {
     const auto& type = any["type"];
     if (type.is_number_integer() && type.get<long long>() >= 0 && type.get<long long>() <= 3) {
-      static constexpr ValueType kByNumber[] = {ValueType::kString, ValueType::kJsonString, ValueType::kInt, ValueType::kFloat};
+      static constexpr ValueType kByNumber[] = {ValueType::kString, ValueType::kJsonString, ValueType::kInt,
+                                                ValueType::kFloat};
       out.type = kByNumber[type.get<long long>()];
     } else if (auto named = type.is_string() ? value_type_from_name(type.get<std::string>()) : std::nullopt) {
       out.type = *named;
@@ -79,7 +80,8 @@ void EventDirFollower::poll(const RecordSink& sink, const WarningSink& warn, boo
           record.etimes["step"] = TypedValue{ValueType::kInt, std::to_string(event->step)};
           record.etimes["wall_time"] = TypedValue{ValueType::kFloat, number_text(event->wall_time)};
           for (const auto& scalar : event->scalars) {
-            if (std::isfinite(scalar.value)) record.values[scalar.tag] = TypedValue{ValueType::kFloat, number_text(scalar.value)};
+            if (std::isfinite(scalar.value))
+              record.values[scalar.tag] = TypedValue{ValueType::kFloat, number_text(scalar.value)};
           }
           if (!record.values.empty()) sink(std::move(record));
         },
@@ -138,8 +140,10 @@ void HypertuneFileFollower::take_line(const std::string& line, const RecordSink&
   for (const auto& [key, value] : object.items()) {
     if (key == "timestamp" || key == "trial" || key == "checkpoint_path") continue;
     std::optional<double> number;
-    if (value.is_number()) number = value.get<double>();
-    else if (value.is_string()) number = parse_number(value.get<std::string>());
+    if (value.is_number())
+      number = value.get<double>();
+    else if (value.is_string())
+      number = parse_number(value.get<std::string>());
     if (!number) continue;
     if (key == "global_step") {
       record.etimes["global_step"] = TypedValue{ValueType::kInt, std::to_string(static_cast<long long>(*number))};
@@ -176,8 +180,8 @@ void EMetricsFileFollower::poll(const RecordSink& sink, const WarningSink& warn,
     follow(where_, "");
   } else if (fs::is_directory(where_, error)) {
     follow(where_ / kEMetricsFileName, "");  // followed once it appears
-    for (fs::directory_iterator it(where_, fs::directory_options::skip_permission_denied, error), end; !error && it != end;
-         it.increment(error)) {
+    for (fs::directory_iterator it(where_, fs::directory_options::skip_permission_denied, error), end;
+         !error && it != end; it.increment(error)) {
       if (it->is_directory(error)) follow(it->path() / kEMetricsFileName, it->path().filename().string());
     }
   }

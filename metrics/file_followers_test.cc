@@ -17,7 +17,8 @@ TEST(HypertuneFileFollower, JsonLinesWithStringOrNumberValues) {
   fs::path file = scratch.path() / "hypertune.json";
   {
     std::ofstream out(file);
-    out << R"({"timestamp": 1700000000.5, "trial": "0", "accuracy": "0.75", "global_step": "100", "checkpoint_path": ""})" "\n";
+    out << R"({"timestamp": 1700000000.5, "trial": "0", "accuracy": "0.75", "global_step": "100", "checkpoint_path": ""})"
+           "\n";
     out << "not json\n";
     out << R"({"timestamp": 1700000001, "trial": "0", "accuracy": 0.8, "global_step": 200})";  // no newline yet
   }
@@ -61,7 +62,9 @@ TEST(EMetricsFileFollower, ReadsFfdlRecordsFromTheLogFolderAndItsSubruns) {
   fs::create_directories(logs / "3");
   {
     std::ofstream out(logs / kEMetricsFileName);
-    out << kClientLine << "\n" << "{\"grouplabel\": \"x\"}\n" << kNamedTypesLine;  // the last line not ended yet
+    out << kClientLine << "\n"
+        << "{\"grouplabel\": \"x\"}\n"
+        << kNamedTypesLine;  // the last line not ended yet
     std::ofstream(logs / "3" / kEMetricsFileName) << kClientLine << "\n";
   }
   std::vector<EMetrics> records;
@@ -71,7 +74,8 @@ TEST(EMetricsFileFollower, ReadsFfdlRecordsFromTheLogFolderAndItsSubruns) {
   EMetricsFileFollower follower(logs);
   follower.poll(sink, warn);
   ASSERT_EQ(records.size(), 2u);  // one from the top level, one from sub-run 3
-  std::sort(records.begin(), records.end(), [](const EMetrics& a, const EMetrics& b) { return a.meta.subid < b.meta.subid; });
+  std::sort(records.begin(), records.end(),
+            [](const EMetrics& a, const EMetrics& b) { return a.meta.subid < b.meta.subid; });
   const EMetrics& top = records[0];
   EXPECT_EQ(top.grouplabel, "test");
   EXPECT_EQ(top.meta.subid, "");
@@ -100,13 +104,18 @@ TEST(EMetricsFileFollower, ReadsFfdlRecordsFromTheLogFolderAndItsSubruns) {
 TEST(EMetricsFileFollower, AFileNamedDirectlyAndBadAnyValues) {
   mljob::testing::ScratchFolder scratch("mljob-emetrics-file");
   fs::path file = scratch.path() / "emetrics.txt";
-  std::ofstream(file) << R"({"meta": {}, "grouplabel": "g", "etimes": {}, "values": {"a": {"type": 9, "value": "1"}}})" "\n"
-                      << R"({"meta": {}, "grouplabel": "g", "etimes": {}, "values": {"a": 1}})" "\n"
-                      << R"({"meta": {"time": null}, "grouplabel": "g", "etimes": {}, "values": {"a": {"type": 1, "value": {"k": [1]}}}})" "\n";
+  std::ofstream(file)
+      << R"({"meta": {}, "grouplabel": "g", "etimes": {}, "values": {"a": {"type": 9, "value": "1"}}})"
+         "\n"
+      << R"({"meta": {}, "grouplabel": "g", "etimes": {}, "values": {"a": 1}})"
+         "\n"
+      << R"({"meta": {"time": null}, "grouplabel": "g", "etimes": {}, "values": {"a": {"type": 1, "value": {"k": [1]}}}})"
+         "\n";
   std::vector<EMetrics> records;
   std::vector<std::string> warnings;
   EMetricsFileFollower follower(file);
-  follower.poll([&](EMetrics&& r) { records.push_back(std::move(r)); }, [&](const std::string& w) { warnings.push_back(w); });
+  follower.poll([&](EMetrics&& r) { records.push_back(std::move(r)); },
+                [&](const std::string& w) { warnings.push_back(w); });
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].values.at("a").type, ValueType::kJsonString);
   EXPECT_EQ(records[0].values.at("a").text, R"({"k":[1]})");

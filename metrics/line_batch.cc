@@ -32,7 +32,8 @@ int split_rank_label(std::string_view line, std::string_view& text) {
   if (start == std::string_view::npos) return -1;
   std::size_t at = start;
   int rank = 0;
-  while (at < line.size() && at - start < 9 && line[at] >= '0' && line[at] <= '9') rank = rank * 10 + (line[at++] - '0');
+  while (at < line.size() && at - start < 9 && line[at] >= '0' && line[at] <= '9')
+    rank = rank * 10 + (line[at++] - '0');
   if (at == start || at >= line.size() || line[at] != ':') return -1;
   if (at + 1 == line.size()) {  // "3:" alone: an empty line of rank 3
     text = line.substr(at + 1);

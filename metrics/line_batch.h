@@ -19,7 +19,7 @@ class LineBatch {
   std::size_t size() const { return ends_.size(); }
   bool empty() const { return ends_.empty(); }
   const std::string& text() const { return text_; }  // every line, each ending in '\n'
-  std::string_view line(std::size_t i) const;          // without its '\n'
+  std::string_view line(std::size_t i) const;        // without its '\n'
   int rank(std::size_t i) const { return ranks_[i]; }
   // The line holding byte `offset` of text().
   std::size_t line_at(std::size_t offset) const;

@@ -31,7 +31,9 @@ typedef signed char Mask32 __attribute__((vector_size(32)));  // what comparing 
 
 // Through a reference, not a return value: a 32-byte vector is returned differently with and
 // without AVX.
-__attribute__((always_inline)) inline void load(Bytes32& bytes, const char* at) { std::memcpy(&bytes, at, sizeof bytes); }
+__attribute__((always_inline)) inline void load(Bytes32& bytes, const char* at) {
+  std::memcpy(&bytes, at, sizeof bytes);
+}
 
 // Positions [at, stop) one by one: where a 64-position step would read past `end` + reach.
 std::size_t filter_one_by_one(const char* data, std::size_t begin, std::size_t at, std::size_t stop,
@@ -102,9 +104,9 @@ std::size_t filter_portable(const char* data, std::size_t begin, std::size_t end
 // The same filter with AVX2 (built for it whatever the compiler's default, used only where the
 // CPU has it): 32 lanes a register, and movemask turns each step's hits into one bit per
 // position, which the generic vectors cannot express.
-__attribute__((target("avx2")))
-std::size_t filter_avx2(const char* data, std::size_t begin, std::size_t end, const LiteralScanner::Probe* probes,
-                        std::size_t probe_count, std::size_t window, std::uint32_t* out) {
+__attribute__((target("avx2"))) std::size_t filter_avx2(const char* data, std::size_t begin, std::size_t end,
+                                                        const LiteralScanner::Probe* probes, std::size_t probe_count,
+                                                        std::size_t window, std::uint32_t* out) {
   constexpr std::size_t kLanes = 32, kStep = 2 * kLanes;
   std::size_t stop = std::min(end, begin + window), count = 0;
   __m256i splats[2 * kMaxVectorProbes];
@@ -120,8 +122,9 @@ std::size_t filter_avx2(const char* data, std::size_t begin, std::size_t end, co
       auto second = reinterpret_cast<const __m256i*>(data + at + probes[p].second_offset);
       low = _mm256_or_si256(low, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(first), splats[2 * p]),
                                                   _mm256_cmpeq_epi8(_mm256_loadu_si256(second), splats[2 * p + 1])));
-      high = _mm256_or_si256(high, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(first + 1), splats[2 * p]),
-                                                    _mm256_cmpeq_epi8(_mm256_loadu_si256(second + 1), splats[2 * p + 1])));
+      high =
+          _mm256_or_si256(high, _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_loadu_si256(first + 1), splats[2 * p]),
+                                                 _mm256_cmpeq_epi8(_mm256_loadu_si256(second + 1), splats[2 * p + 1])));
     }
     std::uint64_t hits = static_cast<std::uint32_t>(_mm256_movemask_epi8(low)) |
                          (std::uint64_t{static_cast<std::uint32_t>(_mm256_movemask_epi8(high))} << 32);

@@ -42,7 +42,8 @@ TEST(LiteralScanner, FindsEveryOccurrenceOfEveryLiteralInOrder) {
 TEST(LiteralScanner, OverlappingSharedAndOneByteLiterals) {
   std::vector<std::string> literals = {"aa", "a", "aa", "b"};
   LiteralScanner scanner(literals);
-  for (std::string text : {std::string(""), std::string("a"), std::string(40, 'a'), std::string("xxbaab") + std::string(33, 'a') + "b"}) {
+  for (std::string text :
+       {std::string(""), std::string("a"), std::string(40, 'a'), std::string("xxbaab") + std::string(33, 'a') + "b"}) {
     EXPECT_EQ(scanned(scanner, text), naive(literals, text)) << text;
   }
 }

@@ -17,9 +17,12 @@ using testing::run;
 
 TEST(FfdlExtractor, EachReplicaHasItsOwnWindow) {
   FfdlSpec spec = parse_ffdl_spec(
-      json{{"type", "regex_extractor"}, {"line_lookahead", 2},
-           {"groups", {{"g", {{"regex", "a=%{INT:a}\\nb=%{INT:b}"},
-                              {"values", {{"a", {{"type", "INT"}, {"value", "$a"}}}, {"b", {{"type", "INT"}, {"value", "$b"}}}}}}}}}},
+      json{{"type", "regex_extractor"},
+           {"line_lookahead", 2},
+           {"groups",
+            {{"g",
+              {{"regex", "a=%{INT:a}\\nb=%{INT:b}"},
+               {"values", {{"a", {{"type", "INT"}, {"value", "$a"}}}, {"b", {{"type", "INT"}, {"value", "$b"}}}}}}}}}},
       "em", nullptr);
   auto extractor = make_ffdl_extractor(spec);
   LineBatch batch;
@@ -36,7 +39,9 @@ TEST(FfdlExtractor, EachReplicaHasItsOwnWindow) {
   EXPECT_EQ(records[1].values.at("b").text, "4");
 }
 
-std::vector<MetricDefinition> definitions(const json& list) { return parse_metric_definitions(list, "M", nullptr); }
+std::vector<MetricDefinition> definitions(const json& list) {
+  return parse_metric_definitions(list, "M", nullptr);
+}
 
 // Datapoints come in the order they were written, whichever definition found them.
 TEST(MetricDefinitionsExtractor, EveryMatchIsADatapointAndNonNumbersAreDropped) {
@@ -49,12 +54,14 @@ TEST(MetricDefinitionsExtractor, EveryMatchIsADatapointAndNonNumbersAreDropped) 
   for (const auto& r : records) {
     for (const auto& [name, value] : r.values) seen.emplace_back(name, value.text);
   }
-  EXPECT_EQ(seen, (std::vector<std::pair<std::string, std::string>>{
-                      {"train:loss", "0.9"}, {"train:loss", "0.8"}, {"validation:error", "0.25"}, {"train:loss", "1e-3"}}));
+  EXPECT_EQ(seen,
+            (std::vector<std::pair<std::string, std::string>>{
+                {"train:loss", "0.9"}, {"train:loss", "0.8"}, {"validation:error", "0.25"}, {"train:loss", "1e-3"}}));
 }
 
 TEST(MetricDefinitionsExtractor, AnchoredPatternsHoldPerLineAndEmptyMatchesEnd) {
-  auto defs = definitions(json::array({{{"Name", "acc"}, {"Regex", "^acc: ([0-9.]+)$"}}, {{"Name", "e"}, {"Regex", "(x*)"}}}));
+  auto defs =
+      definitions(json::array({{{"Name", "acc"}, {"Regex", "^acc: ([0-9.]+)$"}}, {{"Name", "e"}, {"Regex", "(x*)"}}}));
   auto extractor = make_metric_definitions_extractor(defs, nullptr);
   auto records = run(*extractor, {"acc: 0.5", "x acc: 0.6", "acc: 0.7"});
   std::vector<std::string> acc;
@@ -66,8 +73,10 @@ TEST(MetricDefinitionsExtractor, AnchoredPatternsHoldPerLineAndEmptyMatchesEnd) 
 
 TEST(DefaultExtractor, NameEqualsValueAndNameColonValue) {
   auto extractor = make_default_extractor(nullptr);
-  auto records = run(*extractor, {"epoch=3 loss=0.25, accuracy: 0.9", "12:30:05 nothing", "time: 12:30:05", "lr=1e-4",
-                                  "ROLE master:0 n1:20195"}, 2);
+  auto records = run(
+      *extractor,
+      {"epoch=3 loss=0.25, accuracy: 0.9", "12:30:05 nothing", "time: 12:30:05", "lr=1e-4", "ROLE master:0 n1:20195"},
+      2);
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].values.at("loss").text, "0.25");
   EXPECT_EQ(records[0].values.at("accuracy").text, "0.9");
@@ -136,12 +145,12 @@ TEST(MetricDefinitionsExtractor, RawBlocksGiveWhatLinesGive) {
   auto extractor = make_metric_definitions_extractor(defs, nullptr);
   std::string block =
       "0: loss: 0.5 loss: 0.25\n"
-      "srun: loss: 9\n"            // no label: Slurm's, skipped
+      "srun: loss: 9\n"  // no label: Slurm's, skipped
       "1: acc: 0.75\n"
-      "0: x acc: 0.1\n"            // not at the start of the text
-      "1: err\n"                   // the block match runs on to the next line; the line has none
+      "0: x acc: 0.1\n"  // not at the start of the text
+      "1: err\n"         // the block match runs on to the next line; the line has none
       "1: =7 err=8\n"
-      "2: 42\n";                   // ': 42' only with the label: no match on the text
+      "2: 42\n";  // ': 42' only with the label: no match on the text
   std::vector<std::tuple<std::string, std::string, std::string>> seen;
   for (const auto& r : run_block(*extractor, block)) {
     for (const auto& [name, value] : r.values) seen.emplace_back(name, value.text, r.meta.subid);
@@ -161,7 +170,9 @@ struct Datapoint {
   bool operator==(const Datapoint&) const = default;
 };
 
-std::ostream& operator<<(std::ostream& out, const Datapoint& d) { return out << d.name << "=" << d.value << "@" << d.subid; }
+std::ostream& operator<<(std::ostream& out, const Datapoint& d) {
+  return out << d.name << "=" << d.value << "@" << d.subid;
+}
 
 // What Python's collector does, written the plain way: per labelled line, every definition's
 // finditer over the line's text (an empty match moves on by one), the first group a number;
@@ -177,7 +188,8 @@ std::vector<Datapoint> reference_datapoints(const std::vector<MetricDefinition>&
     std::vector<std::tuple<std::size_t, std::size_t, std::string>> found;
     for (std::size_t d = 0; d < defs.size(); ++d) {
       re2::StringPiece match[2];
-      for (std::size_t pos = 0; pos <= text.size() && defs[d].compiled->Match(text, pos, text.size(), RE2::UNANCHORED, match, 2);) {
+      for (std::size_t pos = 0;
+           pos <= text.size() && defs[d].compiled->Match(text, pos, text.size(), RE2::UNANCHORED, match, 2);) {
         std::size_t at = static_cast<std::size_t>(match[0].data() - text.data());
         pos = at + match[0].size() + (match[0].empty() ? 1 : 0);
         std::string value(match[1].data() ? std::string(match[1].data(), match[1].size()) : "");
@@ -207,14 +219,31 @@ TEST(MetricDefinitionsExtractor, OnePassScanGivesWhatLineByLineExtractionGives) 
       json::array({{{"Name", "train:loss"}, {"Regex", R"(loss: ([0-9\.]+))"}},
                    {{"Name", "train:accuracy"}, {"Regex", R"(accuracy: ([0-9\.]+))"}},
                    {{"Name", "validation:loss"}, {"Regex", "val_loss=([0-9.eE+-]+)"}},
-                   {{"Name", "loss:int"}, {"Regex", R"(loss: (\d+))"}},           // shares its literal
-                   {{"Name", "semicolon"}, {"Regex", "Loss = (.*?);"}},          // literal, then RE2
-                   {{"Name", "percent"}, {"Regex", R"((\d+)%)"}},                 // no literal
-                   {{"Name", "colon"}, {"Regex", "1: ([0-9]+)"}}}),              // can start inside a label
+                   {{"Name", "loss:int"}, {"Regex", R"(loss: (\d+))"}},  // shares its literal
+                   {{"Name", "semicolon"}, {"Regex", "Loss = (.*?);"}},  // literal, then RE2
+                   {{"Name", "percent"}, {"Regex", R"((\d+)%)"}},        // no literal
+                   {{"Name", "colon"}, {"Regex", "1: ([0-9]+)"}}}),      // can start inside a label
       "M", nullptr);
-  const std::vector<std::string> pieces = {
-      "loss: ", "0.25", "loss: 1.5", "accuracy: .5", "accuracy: 1.2.3", "val_loss=1e-3", "val_loss=e", "val_loss=-2.5E+1",
-      "Loss = 7;", "Loss = x;", "Loss = 3", "42%", "1: 9", " ", "loss: 3loss: 4", "  ", "x", "\xff\xfe", ";", "\r"};
+  const std::vector<std::string> pieces = {"loss: ",
+                                           "0.25",
+                                           "loss: 1.5",
+                                           "accuracy: .5",
+                                           "accuracy: 1.2.3",
+                                           "val_loss=1e-3",
+                                           "val_loss=e",
+                                           "val_loss=-2.5E+1",
+                                           "Loss = 7;",
+                                           "Loss = x;",
+                                           "Loss = 3",
+                                           "42%",
+                                           "1: 9",
+                                           " ",
+                                           "loss: 3loss: 4",
+                                           "  ",
+                                           "x",
+                                           "\xff\xfe",
+                                           ";",
+                                           "\r"};
   const std::vector<std::string> labels = {"0: ", "1: ", "12: ", " 3: ", "srun: ", "", "1:"};
   std::mt19937 random(7);
   auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random); };

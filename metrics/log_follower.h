@@ -40,7 +40,7 @@ class LogFollower {
   std::string chunk_;
   int fd_ = -1;
   std::uint64_t offset_ = 0;
-  std::string partial_;   // the start of a line whose end has not been read yet
+  std::string partial_;    // the start of a line whose end has not been read yet
   bool skipping_ = false;  // inside the unread rest of an over-long line
   std::uint64_t long_lines_ = 0;
 };

@@ -43,8 +43,10 @@ struct LineSpan {
 bool depends_on_text_edges(const std::string& translated) {
   if (translated.find("\\A") != std::string::npos || translated.find("\\z") != std::string::npos) return true;
   for (std::size_t i = 0; i < translated.size(); ++i) {
-    if (translated[i] == '\\') ++i;
-    else if (translated[i] == '^' && (i == 0 || translated[i - 1] != '[')) return true;
+    if (translated[i] == '\\')
+      ++i;
+    else if (translated[i] == '^' && (i == 0 || translated[i - 1] != '['))
+      return true;
   }
   return false;
 }
@@ -92,27 +94,33 @@ class MetricDefinitionsExtractor : public LogExtractor {
   void process(const LineBatch& batch, const RecordSink& sink) override {
     labelled_mode_ = false;
     now_ = now_ms();
-    scan(batch.text(), [&](std::size_t offset) {
-      std::size_t line = batch.line_at(offset);
-      return LineSpan{batch.line_start(line), batch.line_start(line), batch.line_start(line) + batch.line(line).size(),
-                      batch.rank(line)};
-    }, sink);
+    scan(
+        batch.text(),
+        [&](std::size_t offset) {
+          std::size_t line = batch.line_at(offset);
+          return LineSpan{batch.line_start(line), batch.line_start(line),
+                          batch.line_start(line) + batch.line(line).size(), batch.rank(line)};
+        },
+        sink);
   }
 
   void process_block(std::string_view block, const RecordSink& sink) override {
     labelled_mode_ = true;
     now_ = now_ms();
-    scan(block, [&](std::size_t offset) {
-      LineSpan span;
-      const void* before = offset == 0 ? nullptr : ::memrchr(block.data(), '\n', offset);
-      span.start = before ? static_cast<std::size_t>(static_cast<const char*>(before) - block.data()) + 1 : 0;
-      const void* after = ::memchr(block.data() + offset, '\n', block.size() - offset);
-      span.end = after ? static_cast<std::size_t>(static_cast<const char*>(after) - block.data()) : block.size();
-      std::string_view text;
-      span.rank = split_rank_label(block.substr(span.start, span.end - span.start), text);
-      span.text_start = span.end - text.size();
-      return span;
-    }, sink);
+    scan(
+        block,
+        [&](std::size_t offset) {
+          LineSpan span;
+          const void* before = offset == 0 ? nullptr : ::memrchr(block.data(), '\n', offset);
+          span.start = before ? static_cast<std::size_t>(static_cast<const char*>(before) - block.data()) + 1 : 0;
+          const void* after = ::memchr(block.data() + offset, '\n', block.size() - offset);
+          span.end = after ? static_cast<std::size_t>(static_cast<const char*>(after) - block.data()) : block.size();
+          std::string_view text;
+          span.rank = split_rank_label(block.substr(span.start, span.end - span.start), text);
+          span.text_start = span.end - text.size();
+          return span;
+        },
+        sink);
   }
 
  private:
@@ -137,7 +145,8 @@ class MetricDefinitionsExtractor : public LogExtractor {
     auto written_order = [](const Found& a, const Found& b) {
       return a.offset != b.offset ? a.offset < b.offset : a.definition < b.definition;
     };
-    if (!std::is_sorted(found_.begin(), found_.end(), written_order)) std::sort(found_.begin(), found_.end(), written_order);
+    if (!std::is_sorted(found_.begin(), found_.end(), written_order))
+      std::sort(found_.begin(), found_.end(), written_order);
     for (const Found& found : found_) sink(std::move(record_of(found)));
   }
 
@@ -253,8 +262,10 @@ class MetricDefinitionsExtractor : public LogExtractor {
     record.meta.user_id.clear();
     record.meta.time_ms = now_;
     record.meta.rindex = 0;
-    if (found.rank >= 0) record.meta.subid.assign(rank_text(found.rank));
-    else record.meta.subid.clear();
+    if (found.rank >= 0)
+      record.meta.subid.assign(rank_text(found.rank));
+    else
+      record.meta.subid.clear();
     return record;
   }
 
@@ -266,9 +277,9 @@ class MetricDefinitionsExtractor : public LogExtractor {
   }
 
   std::vector<Definition> definitions_;
-  std::unique_ptr<LiteralScanner> scanner_;                // every prefix of definitions_
+  std::unique_ptr<LiteralScanner> scanner_;                    // every prefix of definitions_
   std::vector<std::vector<std::size_t>> literal_definitions_;  // per scanner literal: its definitions
-  std::vector<std::size_t> next_allowed_;                  // per definition: where its next match may start
+  std::vector<std::size_t> next_allowed_;                      // per definition: where its next match may start
   std::vector<Found> found_;
   std::vector<EMetrics> records_;  // per definition: the record its datapoints are handed over in
   std::int64_t now_ = now_ms();

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
-#include "base/input_error.h"
 #include "base/did_you_mean.h"
+#include "base/input_error.h"
 #include "metrics/ffdl_patterns.h"
 #include "metrics/python_regex.h"
 
@@ -13,7 +13,9 @@ namespace {
 
 using json = nlohmann::ordered_json;  // groups in the order they were written
 
-std::string text_of(const json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+std::string text_of(const json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
 
 // FfDL's own tools spell keys snake_case (manifests) or PascalCase (the CLI's Go structs), and
 // FfDL itself reads `line_lookahead` or `linelookahead`: compare keys without case or '_'.
@@ -54,7 +56,8 @@ std::string string_member(const std::map<std::string, std::pair<std::string, jso
 std::string canonical_type(const std::string& type, const std::string& field) {
   if (type == "logger" || type == "regex_extractor" || type == "tensorboard" || type == "emetrics_file") return type;
   if (type == "optivist" || type == "file") return "emetrics_file";
-  throw InputError(field, type, "must be one of logger, regex_extractor, tensorboard, emetrics_file (or optivist, file)");
+  throw InputError(field, type,
+                   "must be one of logger, regex_extractor, tensorboard, emetrics_file (or optivist, file)");
 }
 
 std::vector<ValueBinding> read_bindings(const json& value, const std::string& where, const FfdlGroup& group) {
@@ -106,9 +109,11 @@ FfdlGroup read_group(const std::string& name, const json& value, const std::stri
     throw InputError(at + ".values", "", "give scalars or values (the same thing), not both");
   }
   for (const char* key : {"scalars", "values"}) {
-    if (auto found = m.find(key); found != m.end()) group.values = read_bindings(found->second.second, found->second.first, group);
+    if (auto found = m.find(key); found != m.end())
+      group.values = read_bindings(found->second.second, found->second.first, group);
   }
-  if (auto found = m.find("etimes"); found != m.end()) group.etimes = read_bindings(found->second.second, found->second.first, group);
+  if (auto found = m.find("etimes"); found != m.end())
+    group.etimes = read_bindings(found->second.second, found->second.first, group);
   return group;
 }
 
@@ -148,7 +153,8 @@ FfdlSpec parse_ffdl_spec(const json& value, const std::string& where, std::vecto
   }
   if (auto found = m.find("groups"); found != m.end() && !found->second.second.is_null()) {
     const auto& [field, groups] = found->second;
-    if (!groups.is_object()) throw InputError(field, text_of(groups), "must be a mapping of group name to {regex, ...}");
+    if (!groups.is_object())
+      throw InputError(field, text_of(groups), "must be a mapping of group name to {regex, ...}");
     for (const auto& [name, group] : groups.items()) spec.groups.push_back(read_group(name, group, field + "." + name));
   }
   if (spec.type == "regex_extractor" && spec.groups.empty()) {
@@ -161,7 +167,8 @@ std::vector<MetricDefinition> parse_metric_definitions(const json& value, const 
                                                        std::vector<std::string>* warnings) {
   if (!value.is_array()) throw InputError(where, text_of(value), "must be a list of {Name, Regex}");
   if (value.size() > kMaxMetricDefinitions) {
-    throw InputError(where, std::to_string(value.size()) + " definitions", "at most 40 are allowed (SageMaker's limit)");
+    throw InputError(where, std::to_string(value.size()) + " definitions",
+                     "at most 40 are allowed (SageMaker's limit)");
   }
   std::vector<MetricDefinition> out;
   for (std::size_t i = 0; i < value.size(); ++i) {
@@ -170,17 +177,21 @@ std::vector<MetricDefinition> parse_metric_definitions(const json& value, const 
     for (const auto& [key, item] : value[i].items()) {
       if (key != "Name" && key != "Regex") {
         std::string guess = did_you_mean(key, {"Name", "Regex"});
-        throw InputError(at + "." + key, text_of(item), "unknown field" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
+        throw InputError(at + "." + key, text_of(item),
+                         "unknown field" + (guess.empty() ? "" : " (did you mean '" + guess + "'?)"));
       }
     }
     MetricDefinition definition;
-    for (auto [key, target, limit] : {std::tuple{"Name", &definition.name, 255}, std::tuple{"Regex", &definition.regex, 500}}) {
+    for (auto [key, target, limit] :
+         {std::tuple{"Name", &definition.name, 255}, std::tuple{"Regex", &definition.regex, 500}}) {
       if (!value[i].contains(key) || !value[i][key].is_string()) {
-        throw InputError(at + "." + key, value[i].contains(key) ? text_of(value[i][key]) : "", "is required and must be a string");
+        throw InputError(at + "." + key, value[i].contains(key) ? text_of(value[i][key]) : "",
+                         "is required and must be a string");
       }
       *target = value[i][key].get<std::string>();
       if (target->empty() || target->size() > static_cast<std::size_t>(limit)) {
-        throw InputError(at + "." + key, *target, "must be 1 to " + std::to_string(limit) + " characters (SageMaker's limit)");
+        throw InputError(at + "." + key, *target,
+                         "must be 1 to " + std::to_string(limit) + " characters (SageMaker's limit)");
       }
     }
     try {
@@ -204,7 +215,8 @@ MetricsSpec parse_metrics_spec(const json& stored) {
     spec.ffdl = parse_ffdl_spec(stored["evaluation_metrics"], "evaluation_metrics", &spec.warnings);
   }
   if (stored.contains("MetricDefinitions") && !stored["MetricDefinitions"].is_null()) {
-    spec.metric_definitions = parse_metric_definitions(stored["MetricDefinitions"], "MetricDefinitions", &spec.warnings);
+    spec.metric_definitions =
+        parse_metric_definitions(stored["MetricDefinitions"], "MetricDefinitions", &spec.warnings);
   }
   if (stored.contains("hyperparameterMetricTag") && stored["hyperparameterMetricTag"].is_string()) {
     spec.hyperparameter_metric_tag = stored["hyperparameterMetricTag"].get<std::string>();

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <re2/re2.h>
+#include <nlohmann/json.hpp>
 
 #include "metrics/emetrics.h"
 
@@ -28,11 +28,11 @@ struct ValueBinding {
 
 struct FfdlGroup {
   std::string name;
-  std::string regex;           // as written
-  std::string expanded_regex;  // macros expanded (Python dialect)
+  std::string regex;              // as written
+  std::string expanded_regex;     // macros expanded (Python dialect)
   std::shared_ptr<RE2> compiled;  // DOTALL | MULTILINE, matched anchored
-  std::string meta_time;       // meta.time ("$capture" or literal), kept for describe
-  std::string meta_subid;      // meta.subid, if set
+  std::string meta_time;          // meta.time ("$capture" or literal), kept for describe
+  std::string meta_subid;         // meta.subid, if set
   std::vector<ValueBinding> values;
   std::vector<ValueBinding> etimes;
 };
@@ -66,7 +66,8 @@ struct MetricsSpec {
 // Declarations are read in their written order (ordered_json): FfDL's groups are tried in it.
 // Parse and check, throwing InputError (field path, value, rule) for anything wrong, a regex
 // that cannot run quoted with its offending part. `where` is the field path of the value.
-FfdlSpec parse_ffdl_spec(const nlohmann::ordered_json& value, const std::string& where, std::vector<std::string>* warnings);
+FfdlSpec parse_ffdl_spec(const nlohmann::ordered_json& value, const std::string& where,
+                         std::vector<std::string>* warnings);
 std::vector<MetricDefinition> parse_metric_definitions(const nlohmann::ordered_json& value, const std::string& where,
                                                        std::vector<std::string>* warnings);
 

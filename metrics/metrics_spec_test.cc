@@ -28,13 +28,18 @@ TEST(MetricsSpec, SynonymsAndBadTypes) {
   EXPECT_EQ(parse_ffdl_spec(json{{"type", "optivist"}}, "em", nullptr).type, "emetrics_file");
   EXPECT_EQ(parse_ffdl_spec(json{{"type", "file"}}, "em", nullptr).type, "emetrics_file");
   EXPECT_EQ(input_error_of([] { parse_ffdl_spec(json{{"type", "regex"}}, "em", nullptr); }).first, "em.type");
-  EXPECT_EQ(input_error_of([] { parse_ffdl_spec(json{{"type", "logger"}, {"line_lookahed", 3}}, "em", nullptr); }).first,
+  EXPECT_EQ(input_error_of([] {
+              parse_ffdl_spec(json{{"type", "logger"}, {"line_lookahed", 3}}, "em", nullptr);
+            }).first,
             "em.line_lookahed");
 }
 
 TEST(MetricsSpec, AFfdlRegexThatCannotRunIsRefusedAtSubmitWithItsPartQuoted) {
-  json em = {{"type", "regex_extractor"},
-             {"groups", {{"g", {{"regex", "loss = %{FLOAT:loss}(?=;)"}, {"scalars", {{"loss", {{"type", "FLOAT"}, {"value", "$loss"}}}}}}}}}};
+  json em = {
+      {"type", "regex_extractor"},
+      {"groups",
+       {{"g",
+         {{"regex", "loss = %{FLOAT:loss}(?=;)"}, {"scalars", {{"loss", {{"type", "FLOAT"}, {"value", "$loss"}}}}}}}}}};
   auto [field, message] = input_error_of([&] { parse_ffdl_spec(em, "evaluation_metrics", nullptr); });
   EXPECT_EQ(field, "evaluation_metrics.groups.g.regex");
   EXPECT_NE(message.find("'(?=;)'"), std::string::npos) << message;
@@ -42,8 +47,10 @@ TEST(MetricsSpec, AFfdlRegexThatCannotRunIsRefusedAtSubmitWithItsPartQuoted) {
 }
 
 TEST(MetricsSpec, ACaptureReferenceMustNameACapture) {
-  json em = {{"type", "regex_extractor"},
-             {"groups", {{"g", {{"regex", "loss = %{FLOAT:loss}"}, {"scalars", {{"loss", {{"type", "FLOAT"}, {"value", "$los"}}}}}}}}}};
+  json em = {
+      {"type", "regex_extractor"},
+      {"groups",
+       {{"g", {{"regex", "loss = %{FLOAT:loss}"}, {"scalars", {{"loss", {{"type", "FLOAT"}, {"value", "$los"}}}}}}}}}};
   EXPECT_EQ(input_error_of([&] { parse_ffdl_spec(em, "em", nullptr); }).first, "em.groups.g.scalars.loss.value");
 }
 
@@ -64,12 +71,16 @@ TEST(MetricsSpec, TheDefaultAppliesWhenNothingReadsTheLogs) {
 TEST(MetricsSpec, SageMakerDefinitionsHaveTheirLimits) {
   json many = json::array();
   for (int i = 0; i < 41; ++i) many.push_back({{"Name", "m" + std::to_string(i)}, {"Regex", "m=(\\d+)"}});
-  EXPECT_EQ(input_error_of([&] { parse_metric_definitions(many, "MetricDefinitions", nullptr); }).first, "MetricDefinitions");
-  auto [field, message] = input_error_of(
-      [] { parse_metric_definitions(json::array({{{"Name", "a"}, {"Regex", "(x)\\1"}}}), "MetricDefinitions", nullptr); });
+  EXPECT_EQ(input_error_of([&] { parse_metric_definitions(many, "MetricDefinitions", nullptr); }).first,
+            "MetricDefinitions");
+  auto [field, message] = input_error_of([] {
+    parse_metric_definitions(json::array({{{"Name", "a"}, {"Regex", "(x)\\1"}}}), "MetricDefinitions", nullptr);
+  });
   EXPECT_EQ(field, "MetricDefinitions[0].Regex");
   EXPECT_NE(message.find("'\\1'"), std::string::npos) << message;
-  EXPECT_EQ(input_error_of([] { parse_metric_definitions(json::array({{{"Nme", "a"}, {"Regex", "x"}}}), "M", nullptr); }).first,
+  EXPECT_EQ(input_error_of([] {
+              parse_metric_definitions(json::array({{{"Nme", "a"}, {"Regex", "x"}}}), "M", nullptr);
+            }).first,
             "M[0].Nme");
 }
 

@@ -44,7 +44,8 @@ std::map<std::string, TypedValue> typed_map_from_text(const unsigned char* text)
 
 std::string column_text(sqlite3_stmt* statement, int column) {
   const unsigned char* text = sqlite3_column_text(statement, column);
-  return text ? std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement, column)) : std::string();
+  return text ? std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement, column))
+              : std::string();
 }
 
 Meta read_meta(sqlite3_stmt* statement) {
@@ -78,7 +79,9 @@ struct Selection {
 
 }  // namespace
 
-std::filesystem::path metrics_db_path(const std::filesystem::path& job_folder) { return job_folder / "metrics.db"; }
+std::filesystem::path metrics_db_path(const std::filesystem::path& job_folder) {
+  return job_folder / "metrics.db";
+}
 
 MetricsDb::MetricsDb(const std::filesystem::path& file, bool writable) : file_(file) {
   // A reader opens the file for writing when it may: a collector killed inside a transaction
@@ -141,7 +144,8 @@ sqlite3_stmt* MetricsDb::prepare(const std::string& sql) const {
 }
 
 bool MetricsDb::has_tables() const {
-  sqlite3_stmt* statement = prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('emetrics', 'loglines')");
+  sqlite3_stmt* statement =
+      prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('emetrics', 'loglines')");
   bool found = sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_int64(statement, 0) == 2;
   sqlite3_finalize(statement);
   return found;
@@ -291,14 +295,14 @@ std::vector<std::string> MetricsDb::groups() const {
 }
 
 std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std::int64_t last_n,
-                                                   const std::string& subid) const {
+                                                    const std::string& subid) const {
   std::vector<EMetrics> out;
   if (!has_tables()) return out;
   // JSON1 (built into SQLite) finds the records without decoding every one here.
-  sqlite3_stmt* s = prepare(
-      std::string("SELECT ") + kEMetricsColumns + " FROM emetrics "
-      "WHERE json_type(vals, '$.\"' || replace(?1, '\"', '\\\"') || '\"') IS NOT NULL "
-      "AND (?3 = '' OR subid = ?3) ORDER BY rindex DESC LIMIT ?2");
+  sqlite3_stmt* s = prepare(std::string("SELECT ") + kEMetricsColumns +
+                            " FROM emetrics "
+                            "WHERE json_type(vals, '$.\"' || replace(?1, '\"', '\\\"') || '\"') IS NOT NULL "
+                            "AND (?3 = '' OR subid = ?3) ORDER BY rindex DESC LIMIT ?2");
   sqlite3_bind_text(s, 1, name.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(s, 3, subid.c_str(), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(s, 2, last_n);
@@ -308,7 +312,11 @@ std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std
   return out;
 }
 
-std::int64_t MetricsDb::metrics_count() const { return next_index("emetrics"); }
-std::int64_t MetricsDb::log_line_count() const { return next_index("loglines"); }
+std::int64_t MetricsDb::metrics_count() const {
+  return next_index("emetrics");
+}
+std::int64_t MetricsDb::log_line_count() const {
+  return next_index("loglines");
+}
 
 }  // namespace mljob::metrics

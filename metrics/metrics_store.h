@@ -25,11 +25,11 @@ class StoreError : public std::runtime_error {
 
 // Which records a query wants, in rindex order.
 struct RecordQuery {
-  std::string group{};                  // empty: every group (ignored for log lines)
-  std::optional<std::int64_t> since_ms{};// only records collected at or after this time
-  std::optional<std::int64_t> pos{};     // start at this position of the selection; negative: from its end
-  std::optional<std::int64_t> limit{};   // at most this many
-  std::string subid{};                  // empty: every replica
+  std::string group{};                        // empty: every group (ignored for log lines)
+  std::optional<std::int64_t> since_ms{};     // only records collected at or after this time
+  std::optional<std::int64_t> pos{};          // start at this position of the selection; negative: from its end
+  std::optional<std::int64_t> limit{};        // at most this many
+  std::string subid{};                        // empty: every replica
   std::optional<std::int64_t> from_rindex{};  // only records numbered this or later (for following)
 };
 

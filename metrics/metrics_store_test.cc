@@ -4,10 +4,10 @@
 
 #include <optional>
 
-#include "base/test_support.h"
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "base/test_support.h"
 
 #include <fstream>
 
@@ -116,7 +116,6 @@ TEST_F(MetricsStore, NumberingGoesOnAfterReopening) {
   EXPECT_EQ(all[1].meta.rindex, 1);
 }
 
-
 // A second connection as a reader on another host has it: raw SQLite, so that a test can hold
 // a read transaction open across the writer's commit.
 class RawConnection {
@@ -125,10 +124,13 @@ class RawConnection {
   ~RawConnection() { sqlite3_close(db_); }
   std::string query(const std::string& sql) {
     std::string answer;
-    sqlite3_exec(db_, sql.c_str(), [](void* out, int, char** values, char**) {
-      *static_cast<std::string*>(out) = values[0] ? values[0] : "";
-      return 0;
-    }, &answer, nullptr);
+    sqlite3_exec(
+        db_, sql.c_str(),
+        [](void* out, int, char** values, char**) {
+          *static_cast<std::string*>(out) = values[0] ? values[0] : "";
+          return 0;
+        },
+        &answer, nullptr);
     return answer;
   }
 

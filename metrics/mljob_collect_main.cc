@@ -39,7 +39,8 @@ void forward_signals() {
   action.sa_handler = forward_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = SA_RESTART;
-  for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGALRM}) sigaction(signal, &action, nullptr);
+  for (int signal : {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGCONT, SIGALRM})
+    sigaction(signal, &action, nullptr);
 }
 
 std::string user_name() {
@@ -112,9 +113,11 @@ int main(int argc, char** argv) {
   std::string job_folder, training_id, job_dir;
   int poll_ms = 500;
   po::options_description options("mljob-collect --job-folder DIR [options] [-- COMMAND...]");
-  options.add_options()("help,h", "show this help")("job-folder", po::value(&job_folder), "the job's folder (output.log, metrics.db)")(
+  options.add_options()("help,h", "show this help")("job-folder", po::value(&job_folder),
+                                                    "the job's folder (output.log, metrics.db)")(
       "training-id", po::value(&training_id), "the job's ID (default: the folder's name)")(
-      "job-dir", po::value(&job_dir), "the job's --job-dir, searched for TensorBoard event files (default: $MLJOB_JOB_DIR)")(
+      "job-dir", po::value(&job_dir),
+      "the job's --job-dir, searched for TensorBoard event files (default: $MLJOB_JOB_DIR)")(
       "poll-ms", po::value(&poll_ms), "how often to read the files while COMMAND runs");
   try {
     po::variables_map vm;
@@ -139,8 +142,9 @@ int main(int argc, char** argv) {
 
   // Before the training starts: where FfDL's emetrics client writes is set in its environment.
   fs::path emetrics;
-  if (auto declarations = Collector::read_declarations(folder);
-      declarations.is_object() && declarations.contains("evaluation_metrics") && declarations["evaluation_metrics"].is_object()) {
+  if (auto declarations = Collector::read_declarations(folder); declarations.is_object() &&
+                                                                declarations.contains("evaluation_metrics") &&
+                                                                declarations["evaluation_metrics"].is_object()) {
     const auto& em = declarations["evaluation_metrics"];
     std::string type = em.value("type", "");
     if (type == "emetrics_file" || type == "optivist" || type == "file") emetrics = emetrics_path(em, folder);
@@ -160,8 +164,8 @@ int main(int argc, char** argv) {
   auto warn = [](const std::string& message) { std::cerr << "mljob-collect: warning: " << message << "\n"; };
   std::unique_ptr<Collector> collector;
   try {
-    CollectorOptions collector_options{folder, training_id.empty() ? folder.filename().string() : training_id,
-                                       user_name(), {}, hypertune_file, true};
+    CollectorOptions collector_options{
+        folder, training_id.empty() ? folder.filename().string() : training_id, user_name(), {}, hypertune_file, true};
     if (!job_dir.empty()) collector_options.event_dirs.push_back(job_dir);
     auto declarations = Collector::read_declarations(folder);
     if (declarations.is_object() && declarations.contains("evaluation_metrics")) {

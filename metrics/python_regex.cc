@@ -73,14 +73,16 @@ class Translator {
     if (next == 'u' || next == 'U') {  // \uXXXX, \UXXXXXXXX
       std::size_t digits = next == 'u' ? 4 : 8;
       std::string hex(in_.substr(pos_ + 2, digits));
-      if (hex.size() != digits || !std::all_of(hex.begin(), hex.end(), [](char h) { return std::isxdigit(static_cast<unsigned char>(h)); })) {
+      if (hex.size() != digits ||
+          !std::all_of(hex.begin(), hex.end(), [](char h) { return std::isxdigit(static_cast<unsigned char>(h)); })) {
         throw RegexError(excerpt(in_, pos_, 2 + digits), "incomplete \\" + std::string(1, next) + " escape");
       }
       out_ += "\\x{" + hex + "}";
       pos_ += 2 + digits;
       return;
     }
-    if (next == 'N' && peek(2) == '{') throw RegexError(group_excerpt(in_, pos_), "named Unicode escapes are not supported");
+    if (next == 'N' && peek(2) == '{')
+      throw RegexError(group_excerpt(in_, pos_), "named Unicode escapes are not supported");
     emit(2);
   }
 
@@ -97,9 +99,13 @@ class Translator {
       }
       return;
     }
-    if (starts("P=")) throw RegexError(group_excerpt(in_, pos_), "named backreferences are not supported by RE2 (they need backtracking)");
-    if (starts("=") || starts("!")) throw RegexError(group_excerpt(in_, pos_), "lookahead is not supported by RE2 (it needs backtracking)");
-    if (starts("<=") || starts("<!")) throw RegexError(group_excerpt(in_, pos_), "lookbehind is not supported by RE2 (it needs backtracking)");
+    if (starts("P="))
+      throw RegexError(group_excerpt(in_, pos_),
+                       "named backreferences are not supported by RE2 (they need backtracking)");
+    if (starts("=") || starts("!"))
+      throw RegexError(group_excerpt(in_, pos_), "lookahead is not supported by RE2 (it needs backtracking)");
+    if (starts("<=") || starts("<!"))
+      throw RegexError(group_excerpt(in_, pos_), "lookbehind is not supported by RE2 (it needs backtracking)");
     if (starts(">")) throw RegexError(group_excerpt(in_, pos_), "atomic groups are not supported by RE2");
     if (starts("(")) throw RegexError(group_excerpt(in_, pos_), "conditional groups are not supported by RE2");
     if (starts("#")) {  // a comment: dropped
@@ -122,7 +128,8 @@ class Translator {
     std::string kept;
     while (at < in_.size() && in_[at] != ')' && in_[at] != ':') {
       char flag = in_[at];
-      if (flag == 'i' || flag == 'm' || flag == 's' || flag == '-') kept += flag;
+      if (flag == 'i' || flag == 'm' || flag == 's' || flag == '-')
+        kept += flag;
       else if (flag == 'a' || flag == 'u') {
       } else if (flag == 'x') {
         throw RegexError(group_excerpt(in_, pos_), "verbose mode (?x) is not supported by RE2");
@@ -150,7 +157,8 @@ class Translator {
         out_ += "{0,";
         out_.append(in_.substr(pos_ + 2, at - pos_ - 1));
         pos_ = at + 1;
-        if (peek(0) == '+') throw RegexError(excerpt(in_, pos_ - 1, 2), "possessive quantifiers are not supported by RE2");
+        if (peek(0) == '+')
+          throw RegexError(excerpt(in_, pos_ - 1, 2), "possessive quantifiers are not supported by RE2");
         return;
       }
     }
@@ -165,7 +173,9 @@ class Translator {
   std::string out_;
 };
 
-bool is_quantifier(char c) { return c == '*' || c == '+' || c == '?' || c == '{'; }
+bool is_quantifier(char c) {
+  return c == '*' || c == '+' || c == '?' || c == '{';
+}
 
 // A '|' outside any group or class: the pattern has alternatives at its top level.
 bool has_top_level_alternation(std::string_view pattern) {
@@ -173,12 +183,18 @@ bool has_top_level_alternation(std::string_view pattern) {
   bool in_class = false;
   for (std::size_t i = 0; i < pattern.size(); ++i) {
     char c = pattern[i];
-    if (c == '\\') ++i;
-    else if (in_class) in_class = c != ']' || pattern[i - 1] == '[';
-    else if (c == '[') in_class = true;
-    else if (c == '(') ++depth;
-    else if (c == ')') --depth;
-    else if (c == '|' && depth == 0) return true;
+    if (c == '\\')
+      ++i;
+    else if (in_class)
+      in_class = c != ']' || pattern[i - 1] == '[';
+    else if (c == '[')
+      in_class = true;
+    else if (c == '(')
+      ++depth;
+    else if (c == ')')
+      --depth;
+    else if (c == '|' && depth == 0)
+      return true;
   }
   return false;
 }
@@ -248,8 +264,10 @@ std::optional<LiteralThenRun> literal_then_run(std::string_view pattern) {
   if (shape.literal.empty() || !pattern.ends_with("+)")) return std::nullopt;
   std::string_view group = pattern.substr(consumed, pattern.size() - consumed - 2);  // "(CLASS" or "(?P<name>CLASS"
   std::size_t open = 0;
-  if (group.starts_with("(?P<")) open = group.find('>') + 1;  // npos + 1 == 0: refused below
-  else if (group.starts_with("(") && !group.starts_with("(?")) open = 1;
+  if (group.starts_with("(?P<"))
+    open = group.find('>') + 1;  // npos + 1 == 0: refused below
+  else if (group.starts_with("(") && !group.starts_with("(?"))
+    open = 1;
   if (open == 0) return std::nullopt;
   std::string_view cls = group.substr(open);
   if (!is_simple_ascii_class(cls)) return std::nullopt;

@@ -19,7 +19,7 @@ class RegexError : public std::runtime_error {
  public:
   RegexError(std::string part, std::string reason)
       : std::runtime_error("'" + part + "': " + reason), part_(std::move(part)), reason_(std::move(reason)) {}
-  const std::string& part() const { return part_; }      // the offending part of the pattern
+  const std::string& part() const { return part_; }  // the offending part of the pattern
   const std::string& reason() const { return reason_; }
 
  private:

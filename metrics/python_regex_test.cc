@@ -101,18 +101,18 @@ TEST(PythonRegex, LiteralThenRunOnlyForALiteralAndOneAsciiClassRun) {
   EXPECT_EQ(digits->literal, "[epoch] ");
   EXPECT_TRUE(digits->in_run['7'] && !digits->in_run['.']);
 
-  EXPECT_FALSE(literal_then_run("Loss = (.*?);"));         // something after the group
-  EXPECT_FALSE(literal_then_run("loss: (.+)"));            // '.' takes any character
-  EXPECT_FALSE(literal_then_run("loss: ([0-9]*)"));        // may be empty
-  EXPECT_FALSE(literal_then_run("loss: ([0-9]+?)"));       // lazy
-  EXPECT_FALSE(literal_then_run("loss: ([^ ]+)"));         // negated: takes UTF-8 too
-  EXPECT_FALSE(literal_then_run(R"(loss: ([\w.]+))"));     // \w is not only ASCII in Python
+  EXPECT_FALSE(literal_then_run("Loss = (.*?);"));      // something after the group
+  EXPECT_FALSE(literal_then_run("loss: (.+)"));         // '.' takes any character
+  EXPECT_FALSE(literal_then_run("loss: ([0-9]*)"));     // may be empty
+  EXPECT_FALSE(literal_then_run("loss: ([0-9]+?)"));    // lazy
+  EXPECT_FALSE(literal_then_run("loss: ([^ ]+)"));      // negated: takes UTF-8 too
+  EXPECT_FALSE(literal_then_run(R"(loss: ([\w.]+))"));  // \w is not only ASCII in Python
   EXPECT_FALSE(literal_then_run(R"(loss: (\S+))"));
-  EXPECT_FALSE(literal_then_run("loss: ([\n0-9]+)"));      // a run must stop at the line's end
-  EXPECT_FALSE(literal_then_run("losses?: ([0-9]+)"));     // the literal is not the whole head
+  EXPECT_FALSE(literal_then_run("loss: ([\n0-9]+)"));   // a run must stop at the line's end
+  EXPECT_FALSE(literal_then_run("losses?: ([0-9]+)"));  // the literal is not the whole head
   EXPECT_FALSE(literal_then_run("loss: (a|[0-9]+)"));
   EXPECT_FALSE(literal_then_run("(?i)loss: ([0-9]+)"));
-  EXPECT_FALSE(literal_then_run("([0-9]+)"));               // no literal
+  EXPECT_FALSE(literal_then_run("([0-9]+)"));                     // no literal
   EXPECT_FALSE(literal_then_run("\xc3\xa9t\xc3\xa9: ([0-9]+)"));  // not ASCII
 }
 

@@ -48,7 +48,8 @@ void TfRecordReader::read_new(const RecordFn& on_record, const WarnFn& warn, boo
       // Nothing after a bad length can be trusted: look for the next well-formed header.
       ++corrupt_;
       warn(file_.string() + ": corrupt record header at byte " + std::to_string(offset_) +
-           (length_ok ? " (record of " + std::to_string(length) + " bytes is beyond the limit)" : " (length CRC mismatch)") +
+           (length_ok ? " (record of " + std::to_string(length) + " bytes is beyond the limit)"
+                      : " (length CRC mismatch)") +
            "; skipping to the next valid record");
       offset_ += 1;
       std::string window;

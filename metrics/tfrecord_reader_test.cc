@@ -70,7 +70,8 @@ TEST_F(TempFile, CorruptDataIsSkippedCorruptLengthResyncsTruncationIsReported) {
   write(frame("one") + bad_data + bad_length + frame("two") + frame("three").substr(0, 15));
   std::vector<std::string> seen, warnings;
   TfRecordReader reader(path_);
-  reader.read_new([&](std::string_view r) { seen.emplace_back(r); }, [&](const std::string& w) { warnings.push_back(w); },
+  reader.read_new([&](std::string_view r) { seen.emplace_back(r); },
+                  [&](const std::string& w) { warnings.push_back(w); },
                   /*final=*/true);
   EXPECT_EQ(seen, (std::vector<std::string>{"one", "two"}));
   ASSERT_EQ(warnings.size(), 3u);

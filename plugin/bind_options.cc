@@ -46,16 +46,19 @@ BindRequest parse_bind_request(std::string_view text, std::string_view source) {
 
 BindSettings resolve_bind(const std::optional<BindRequest>& job, const BindSettings& site) {
   if (!job) return site;
-  return BindSettings{.policy = job->policy.value_or(site.policy),
-                      .verbose = job->verbose || site.verbose};
+  return BindSettings{.policy = job->policy.value_or(site.policy), .verbose = job->verbose || site.verbose};
 }
 
 std::string_view bind_policy_name(BindPolicy policy) {
   switch (policy) {
-    case BindPolicy::closest: return "closest";
-    case BindPolicy::numa: return "numa";
-    case BindPolicy::socket: return "socket";
-    case BindPolicy::none: return "none";
+    case BindPolicy::closest:
+      return "closest";
+    case BindPolicy::numa:
+      return "numa";
+    case BindPolicy::socket:
+      return "socket";
+    case BindPolicy::none:
+      return "none";
   }
   return "?";
 }

@@ -36,8 +36,7 @@ std::vector<unsigned> parse_gpu_list(const std::string& text) {
     const char* last = text.data() + comma;
     const auto [stop, error] = std::from_chars(first, last, index);
     if (first == last || error != std::errc{} || stop != last) {
-      throw std::invalid_argument("SLURM_STEP_GPUS=" + log_quoted(text) +
-                                  " is not a list of GPU indexes");
+      throw std::invalid_argument("SLURM_STEP_GPUS=" + log_quoted(text) + " is not a list of GPU indexes");
     }
     gpus.push_back(index);
     start = comma + 1;
@@ -58,15 +57,15 @@ std::string where(const Binding& binding) {
 }
 
 Binding keep_allocation(const BindingRequest& request, const std::string& why) {
-  return Binding{.bind = false, .cpus = request.allowed_cpus, .nodes = IndexSet(),
-                 .reason = "kept Slurm's allocation (cpus " + request.allowed_cpus.list() +
-                           "): " + why};
+  return Binding{.bind = false,
+                 .cpus = request.allowed_cpus,
+                 .nodes = IndexSet(),
+                 .reason = "kept Slurm's allocation (cpus " + request.allowed_cpus.list() + "): " + why};
 }
 
-Binding bound(const BindingRequest& request, const IndexSet& cpus, const IndexSet& nodes,
-              const std::string& why) {
-  Binding binding{.bind = true, .cpus = cpus & request.allowed_cpus,
-                  .nodes = nodes & request.allowed_nodes, .reason = ""};
+Binding bound(const BindingRequest& request, const IndexSet& cpus, const IndexSet& nodes, const std::string& why) {
+  Binding binding{
+      .bind = true, .cpus = cpus & request.allowed_cpus, .nodes = nodes & request.allowed_nodes, .reason = ""};
   binding.reason = where(binding) + ": " + why;
   return binding;
 }
@@ -81,10 +80,11 @@ std::string place_kind(BindPolicy policy) {
 }
 
 // The place(s) holding one GPU under the policy, merged into `cpus`/`nodes`/`names`.
-void add_gpu_place(const NodeTopology& topology, BindPolicy policy, const Gpu& gpu,
-                   IndexSet& cpus, IndexSet& nodes, std::vector<std::string>& names) {
+void add_gpu_place(const NodeTopology& topology, BindPolicy policy, const Gpu& gpu, IndexSet& cpus, IndexSet& nodes,
+                   std::vector<std::string>& names) {
   auto add_name = [&](const std::string& name) {
-    for (const std::string& known : names) if (known == name) return;
+    for (const std::string& known : names)
+      if (known == name) return;
     names.push_back(name);
   };
   if (policy == BindPolicy::closest) {
@@ -109,8 +109,7 @@ std::string names_text(const std::vector<std::string>& names) {
   return text;
 }
 
-Binding bind_to_gpus(const NodeTopology& topology, const BindingRequest& request,
-                     std::vector<unsigned> gpus) {
+Binding bind_to_gpus(const NodeTopology& topology, const BindingRequest& request, std::vector<unsigned> gpus) {
   std::string share;
   if (request.step_gpus == request.task_gpus && request.local_count > 1) {
     const Span span = block_of(request.local_index, request.local_count, gpus.size());
@@ -125,22 +124,20 @@ Binding bind_to_gpus(const NodeTopology& topology, const BindingRequest& request
   std::string devices;
   for (unsigned index : gpus) {
     if (index >= topology.gpus.size()) {
-      return keep_allocation(
-          request, "GPU " + std::to_string(index) + " has no known locality (the topology has " +
-                       std::to_string(topology.gpus.size()) + " NVIDIA/AMD GPU(s))" + share);
+      return keep_allocation(request, "GPU " + std::to_string(index) + " has no known locality (the topology has " +
+                                          std::to_string(topology.gpus.size()) + " NVIDIA/AMD GPU(s))" + share);
     }
     const Gpu& gpu = topology.gpus[index];
     devices += (devices.empty() ? "" : " ") + gpu.pci_bus_id;
     add_gpu_place(topology, request.policy, gpu, cpus, nodes, names);
   }
-  const std::string what = "GPU" + std::string(gpus.size() > 1 ? "s " : " ") + joined(gpus) +
-                           " (PCI " + devices + ") under " + names_text(names);
+  const std::string what = "GPU" + std::string(gpus.size() > 1 ? "s " : " ") + joined(gpus) + " (PCI " + devices +
+                           ") under " + names_text(names);
   if (!cpus.intersects(request.allowed_cpus)) {
-    return keep_allocation(request, "none of the CPUs near its " + what + " (cpus " +
-                                        cpus.list() + ") is in it" + share);
+    return keep_allocation(request,
+                           "none of the CPUs near its " + what + " (cpus " + cpus.list() + ") is in it" + share);
   }
-  return bound(request, cpus, nodes,
-               std::string(bind_policy_name(request.policy)) + " to its " + what + share);
+  return bound(request, cpus, nodes, std::string(bind_policy_name(request.policy)) + " to its " + what + share);
 }
 
 // Whether the task runs on the CPUs every task of the step on the node starts with, so
@@ -152,21 +149,18 @@ bool shares_the_steps_cpus(const BindingRequest& request) {
 }
 
 // A GPU-less task with CPUs of its own: they stay; memory goes where they are.
-Binding keep_own_cpus(const BindingRequest& request, const std::vector<const Place*>& usable,
-                      const std::string& kind) {
+Binding keep_own_cpus(const BindingRequest& request, const std::vector<const Place*>& usable, const std::string& kind) {
   IndexSet nodes;
   std::vector<std::string> names;
   for (const Place* place : usable) {
     nodes |= place->nodes;
     names.push_back(place->name);
   }
-  const std::string steps = request.step_cpus.empty()
-                                ? std::string("(the step's are unknown)")
-                                : "of the step's " + request.step_cpus.list();
+  const std::string steps =
+      request.step_cpus.empty() ? std::string("(the step's are unknown)") : "of the step's " + request.step_cpus.list();
   return bound(request, request.allowed_cpus, nodes,
                "no GPU; Slurm gave it cpus " + request.allowed_cpus.list() + " " + steps +
-                   ": it keeps them, with its memory on the " + kind + " holding them: " +
-                   names_text(names));
+                   ": it keeps them, with its memory on the " + kind + " holding them: " + names_text(names));
 }
 
 Binding spread_without_gpus(const NodeTopology& topology, const BindingRequest& request) {
@@ -189,9 +183,8 @@ Binding spread_without_gpus(const NodeTopology& topology, const BindingRequest& 
     nodes |= usable[p]->nodes;
     names.push_back(usable[p]->name);
   }
-  std::string why = "no GPU; local task " + std::to_string(i) + " of " + std::to_string(k) +
-                    " spread over the " + std::to_string(usable.size()) + " " + kind +
-                    " holding its CPUs: " + names_text(names);
+  std::string why = "no GPU; local task " + std::to_string(i) + " of " + std::to_string(k) + " spread over the " +
+                    std::to_string(usable.size()) + " " + kind + " holding its CPUs: " + names_text(names);
   if (k > usable.size()) {
     // Several tasks on one place: split its allocated cores among them, whole cores.
     std::size_t first = 0, sharing = 0;
@@ -210,11 +203,9 @@ Binding spread_without_gpus(const NodeTopology& topology, const BindingRequest& 
       IndexSet split;
       for (std::size_t c = mine.begin; c < mine.end; ++c) split |= *cores[c];
       cpus = split;
-      why += mine.end - mine.begin == 1
-                 ? ", core " + std::to_string(mine.begin)
-                 : ", cores " + std::to_string(mine.begin) + "-" + std::to_string(mine.end - 1);
-      why += " of its " + std::to_string(cores.size()) + " (" + std::to_string(sharing) +
-             " tasks share it)";
+      why += mine.end - mine.begin == 1 ? ", core " + std::to_string(mine.begin)
+                                        : ", cores " + std::to_string(mine.begin) + "-" + std::to_string(mine.end - 1);
+      why += " of its " + std::to_string(cores.size()) + " (" + std::to_string(sharing) + " tasks share it)";
     }
   }
   return bound(request, cpus, nodes, why);
@@ -222,14 +213,12 @@ Binding spread_without_gpus(const NodeTopology& topology, const BindingRequest& 
 
 }  // namespace
 
-std::string applied_binding_text(const Binding& binding,
-                                 const std::optional<std::string>& memory_error) {
+std::string applied_binding_text(const Binding& binding, const std::optional<std::string>& memory_error) {
   if (!binding.bind || !memory_error) return binding.reason;
   // A bound decision's reason is where(binding) + ": " + why.
   const std::string planned = where(binding);
-  const std::string why = binding.reason.starts_with(planned + ": ")
-                              ? binding.reason.substr(planned.size() + 2)
-                              : binding.reason;
+  const std::string why =
+      binding.reason.starts_with(planned + ": ") ? binding.reason.substr(planned.size() + 2) : binding.reason;
   return "cpus " + binding.cpus.list() + ", memory not bound (" + *memory_error + "): " + why;
 }
 
@@ -241,9 +230,8 @@ Binding decide_binding(const NodeTopology& topology, const BindingRequest& reque
     return keep_allocation(request, "its CPU allocation is unknown");
   }
   if (request.local_count == 0 || request.local_index >= request.local_count) {
-    return keep_allocation(request, "local task " + std::to_string(request.local_index) +
-                                        " of " + std::to_string(request.local_count) +
-                                        " tasks on the node is out of range");
+    return keep_allocation(request, "local task " + std::to_string(request.local_index) + " of " +
+                                        std::to_string(request.local_count) + " tasks on the node is out of range");
   }
   std::vector<unsigned> gpus;
   if (request.task_gpus && !request.task_gpus->empty()) {

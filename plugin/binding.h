@@ -37,10 +37,10 @@ struct BindingRequest {
 };
 
 struct Binding {
-  bool bind = false;  // false: keep Slurm's allocation (none, or no better place found)
-  IndexSet cpus;      // when bind: the CPUs to run on, within allowed_cpus
-  IndexSet nodes;     // when bind: the memory nodes to allocate from; empty: leave memory
-  std::string reason; // what was chosen and why, for --ml-bind=verbose and the logs
+  bool bind = false;   // false: keep Slurm's allocation (none, or no better place found)
+  IndexSet cpus;       // when bind: the CPUs to run on, within allowed_cpus
+  IndexSet nodes;      // when bind: the memory nodes to allocate from; empty: leave memory
+  std::string reason;  // what was chosen and why, for --ml-bind=verbose and the logs
 };
 
 // Tasks with GPUs go to the place that holds their GPUs: the locality object hwloc reports
@@ -59,7 +59,6 @@ Binding decide_binding(const NodeTopology& topology, const BindingRequest& reque
 // What the task got once the module applied `binding` (its verbose line, slurmd's log):
 // the decision's reason, or, when the CPUs were bound but the kernel refused the memory
 // binding (`memory_error`), that the CPUs are bound and the memory is not, and why.
-std::string applied_binding_text(const Binding& binding,
-                                 const std::optional<std::string>& memory_error);
+std::string applied_binding_text(const Binding& binding, const std::optional<std::string>& memory_error);
 
 }  // namespace mljob::plugin

@@ -14,11 +14,11 @@
 namespace mljob::plugin {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::StartsWith;
 using test_support::hostile_value;
 using test_support::is_one_safe_line;
 using test_support::message_of;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
 
 NodeTopology topology_from(const std::string& file) {
   const HwlocTopology loaded = load_hwloc_topology(std::string(MLJOB_PLUGIN_TESTDATA "/") + file);
@@ -73,22 +73,19 @@ TEST_F(Server, ReadsTheMachine) {
   // The BMC's VGA device (1a03:2000) is not a GPU: 8 GPUs, in PCI bus order.
   std::vector<std::string> buses;
   for (const Gpu& gpu : topology.gpus) buses.push_back(gpu.pci_bus_id);
-  EXPECT_EQ(buses, (std::vector<std::string>{"0000:07:00.0", "0000:0b:00.0", "0000:41:00.0",
-                                             "0000:45:00.0", "0000:81:00.0", "0000:85:00.0",
-                                             "0000:c1:00.0", "0000:c5:00.0"}));
+  EXPECT_EQ(buses, (std::vector<std::string>{"0000:07:00.0", "0000:0b:00.0", "0000:41:00.0", "0000:45:00.0",
+                                             "0000:81:00.0", "0000:85:00.0", "0000:c1:00.0", "0000:c5:00.0"}));
   EXPECT_EQ(topology.gpus[0].locality.name, "group 1 (NUMA node 1)");
   EXPECT_EQ(topology.gpus[0].locality.cpus.list(), "12-23");
 }
 
 TEST_F(Server, EightTasksWithOneBoundGpuEachSitOnTheirGpusNumaNode) {
-  const std::vector<Expected> expected = {{"12-23", "1"}, {"12-23", "1"}, {"0-11", "0"},
-                                          {"0-11", "0"},  {"36-47", "3"}, {"36-47", "3"},
-                                          {"24-35", "2"}, {"24-35", "2"}};
+  const std::vector<Expected> expected = {{"12-23", "1"}, {"12-23", "1"}, {"0-11", "0"},  {"0-11", "0"},
+                                          {"36-47", "3"}, {"36-47", "3"}, {"24-35", "2"}, {"24-35", "2"}};
   for (unsigned rank = 0; rank < 8; ++rank) {
     SCOPED_TRACE(rank);
     // Slurm bound one GPU per task (--gpus-per-task=1): the task's list differs from the step's.
-    const Binding binding =
-        decide_binding(topology, task(topology, rank, 8, std::to_string(rank), "0,1,2,3,4,5,6,7"));
+    const Binding binding = decide_binding(topology, task(topology, rank, 8, std::to_string(rank), "0,1,2,3,4,5,6,7"));
     expect_bound(binding, expected[rank]);
   }
   EXPECT_EQ(decide_binding(topology, task(topology, 0, 8, "0", "0,1,2,3,4,5,6,7")).reason,
@@ -174,8 +171,9 @@ TEST_F(Server, AMemoryBindingTheKernelRefusedIsSaidBesideTheBoundCpus) {
   const Binding binding = decide_binding(topology, task(topology, 0, 1, "0"));
   EXPECT_EQ(applied_binding_text(binding, std::nullopt), binding.reason);
   // The CPUs were bound; "not bound" would be false.
-  EXPECT_EQ(applied_binding_text(binding, "cannot bind the task's memory to NUMA node(s) 1 "
-                                          "(hwloc_set_membind): Operation not permitted"),
+  EXPECT_EQ(applied_binding_text(binding,
+                                 "cannot bind the task's memory to NUMA node(s) 1 "
+                                 "(hwloc_set_membind): Operation not permitted"),
             "cpus 12-23, memory not bound (cannot bind the task's memory to NUMA node(s) 1 "
             "(hwloc_set_membind): Operation not permitted): closest to its GPU 0 (PCI "
             "0000:07:00.0) under group 1 (NUMA node 1)");
@@ -188,11 +186,9 @@ TEST_F(Server, TasksWithoutGpusSpreadOverNumaNodes) {
   // Two tasks: two NUMA nodes each; eight tasks: three cores each of one NUMA node.
   expect_bound(decide_binding(topology, task(topology, 0, 2)), {"0-23", "0-1"});
   expect_bound(decide_binding(topology, task(topology, 1, 2)), {"24-47", "2-3"});
-  const std::vector<std::string> eight = {"0-5", "6-11", "12-17", "18-23",
-                                          "24-29", "30-35", "36-41", "42-47"};
+  const std::vector<std::string> eight = {"0-5", "6-11", "12-17", "18-23", "24-29", "30-35", "36-41", "42-47"};
   for (unsigned rank = 0; rank < 8; ++rank) {
-    expect_bound(decide_binding(topology, task(topology, rank, 8)),
-                 {eight[rank], std::to_string(rank / 2)});
+    expect_bound(decide_binding(topology, task(topology, rank, 8)), {eight[rank], std::to_string(rank / 2)});
   }
   // Slurm allocated NUMA nodes 2 and 3 only: the two tasks share those.
   BindingRequest request = task(topology, 0, 2, "");
@@ -210,10 +206,8 @@ TEST_F(Server, TasksThatSlurmBoundKeepTheirCpusAndGetTheirMemoryNearThem) {
     SCOPED_TRACE(rank);
     BindingRequest request = task(topology, rank, 4);
     request.step_cpus = IndexSet::from_list("0-23");
-    request.allowed_cpus = IndexSet::from_list(std::to_string(6 * rank) + "-" +
-                                               std::to_string(6 * rank + 5));
-    expect_bound(decide_binding(topology, request),
-                 {request.allowed_cpus.list(), std::to_string(rank / 2)});
+    request.allowed_cpus = IndexSet::from_list(std::to_string(6 * rank) + "-" + std::to_string(6 * rank + 5));
+    expect_bound(decide_binding(topology, request), {request.allowed_cpus.list(), std::to_string(rank / 2)});
   }
   // Cpus 10-13 straddle NUMA nodes 0 and 1: the task keeps them, memory on both.
   BindingRequest request = task(topology, 1, 4);
@@ -243,8 +237,7 @@ TEST(Workstation, EveryGpuIsLocalToTheOnePackage) {
   ASSERT_EQ(topology.gpus.size(), 4u);  // the integrated graphics (8086:4680) is not one
   EXPECT_EQ(topology.gpus[0].pci_bus_id, "0000:01:00.0");
   for (unsigned rank = 0; rank < 4; ++rank) {
-    const Binding binding =
-        decide_binding(topology, task(topology, rank, 4, std::to_string(rank), "0,1,2,3"));
+    const Binding binding = decide_binding(topology, task(topology, rank, 4, std::to_string(rank), "0,1,2,3"));
     expect_bound(binding, {"0-15", "0"});
     EXPECT_THAT(binding.reason, HasSubstr("under package 0 (NUMA node 0)"));
   }
@@ -297,8 +290,7 @@ TEST(SmtNode, BindingKeepsHardwareThreadsOfACoreTogether) {
   // Four GPU-less tasks: two cores (four threads) each.
   const std::vector<std::string> expected = {"0-1,8-9", "2-3,10-11", "4-5,12-13", "6-7,14-15"};
   for (unsigned rank = 0; rank < 4; ++rank) {
-    expect_bound(decide_binding(topology, task(topology, rank, 4)),
-                 {expected[rank], std::to_string(rank / 2)});
+    expect_bound(decide_binding(topology, task(topology, rank, 4)), {expected[rank], std::to_string(rank / 2)});
   }
   EXPECT_EQ(decide_binding(topology, task(topology, 3, 4)).reason,
             "cpus 6-7,14-15, memory on node(s) 1: no GPU; local task 3 of 4 spread over the 2 "
@@ -327,8 +319,8 @@ TEST(IndexSet, ListsAndSetOperations) {
 }
 
 TEST(NodeTopologyFile, WithoutDevicesThereAreNoGpusButTheSameCpus) {
-  const HwlocTopology loaded = load_hwloc_topology(
-      std::string(MLJOB_PLUGIN_TESTDATA "/server-2s-4numa-8gpu.xml"), /*with_devices=*/false);
+  const HwlocTopology loaded =
+      load_hwloc_topology(std::string(MLJOB_PLUGIN_TESTDATA "/server-2s-4numa-8gpu.xml"), /*with_devices=*/false);
   const NodeTopology topology = read_node_topology(loaded.get());
   EXPECT_TRUE(topology.gpus.empty());
   EXPECT_EQ(topology.numa_nodes.size(), 4u);

@@ -20,23 +20,43 @@ constexpr int kRefused = -1;
 // Checks one option's value; throws std::invalid_argument with the reason.
 void check_option(int option_id, const std::string& value) {
   switch (option_id) {
-    case kRolesOption: parse_role_map(value); return;
-    case kPortOption: parse_port_base(value, "--ml-port"); return;
-    case kEnvOption: parse_env_families(value, "--ml-env"); return;
-    case kBindOption: parse_bind_request(value, "--ml-bind"); return;
-    default: return;
+    case kRolesOption:
+      parse_role_map(value);
+      return;
+    case kPortOption:
+      parse_port_base(value, "--ml-port");
+      return;
+    case kEnvOption:
+      parse_env_families(value, "--ml-env");
+      return;
+    case kBindOption:
+      parse_bind_request(value, "--ml-bind");
+      return;
+    default:
+      return;
   }
 }
 
 // Kept so that check_submission reads MLJOB_* variables only for the options not given.
 void remember_option(OptionValues& command_line, int option_id, const std::string& value) {
   switch (option_id) {
-    case kRolesOption: command_line.roles = value; return;
-    case kPortOption: command_line.port = value; return;
-    case kEnvOption: command_line.env = value; return;
-    case kChiefOption: command_line.chief = true; return;
-    case kBindOption: command_line.bind = value; return;
-    default: return;
+    case kRolesOption:
+      command_line.roles = value;
+      return;
+    case kPortOption:
+      command_line.port = value;
+      return;
+    case kEnvOption:
+      command_line.env = value;
+      return;
+    case kChiefOption:
+      command_line.chief = true;
+      return;
+    case kBindOption:
+      command_line.bind = value;
+      return;
+    default:
+      return;
   }
 }
 

@@ -35,8 +35,7 @@ IndexSet& IndexSet::operator=(const IndexSet& other) {
 IndexSet IndexSet::from_list(std::string_view text) {
   IndexSet set;
   const std::string copy(text);  // hwloc wants a NUL-terminated string
-  if (hwloc_bitmap_list_sscanf(set.bitmap_.get(), copy.c_str()) != 0 ||
-      hwloc_bitmap_weight(set.get()) < 0) {
+  if (hwloc_bitmap_list_sscanf(set.bitmap_.get(), copy.c_str()) != 0 || hwloc_bitmap_weight(set.get()) < 0) {
     throw std::invalid_argument(log_quoted(text) + " is not a list of indexes such as 0-3,8");
   }
   return set;
@@ -50,7 +49,9 @@ IndexSet IndexSet::of(const std::vector<unsigned>& indexes) {
   return set;
 }
 
-bool IndexSet::empty() const { return hwloc_bitmap_iszero(get()); }
+bool IndexSet::empty() const {
+  return hwloc_bitmap_iszero(get());
+}
 
 unsigned IndexSet::count() const {
   const int weight = hwloc_bitmap_weight(get());
@@ -88,8 +89,7 @@ IndexSet& IndexSet::operator|=(const IndexSet& other) {
 
 std::vector<unsigned> IndexSet::indexes() const {
   std::vector<unsigned> result;
-  for (int i = hwloc_bitmap_first(get()); i >= 0 && result.size() < kMostIndexes;
-       i = hwloc_bitmap_next(get(), i)) {
+  for (int i = hwloc_bitmap_first(get()); i >= 0 && result.size() < kMostIndexes; i = hwloc_bitmap_next(get(), i)) {
     result.push_back(static_cast<unsigned>(i));
   }
   return result;

@@ -14,7 +14,7 @@ namespace mljob::plugin {
 
 class IndexSet {
  public:
-  IndexSet();                                 // empty
+  IndexSet();                                      // empty
   explicit IndexSet(hwloc_const_bitmap_t bitmap);  // a copy; empty for nullptr
   IndexSet(const IndexSet& other);
   IndexSet& operator=(const IndexSet& other);

@@ -84,8 +84,7 @@ void append_padded(std::string& name, PaddedNumber number) {
 }
 
 [[noreturn]] void fail_name_too_long(std::string_view whole_list) {
-  fail(whole_list,
-       "a name would be longer than " + std::to_string(kMaxHostNameLength) + " characters");
+  fail(whole_list, "a name would be longer than " + std::to_string(kMaxHostNameLength) + " characters");
 }
 
 [[noreturn]] void fail_too_many_names(std::string_view whole_list) {
@@ -95,13 +94,11 @@ void append_padded(std::string& name, PaddedNumber number) {
 // "lo-hi" or "n", appended to `out`; the width of "lo" sets the padding, as in Slurm. Both
 // the padding and the count are checked against `room` before any number is appended: a
 // low bound of 100000 zeros is refused here, not after making 65536 names of 100 KB.
-void expand_range(std::string_view range, std::string_view whole_list, const GroupRoom& room,
-                  Alternatives& out) {
+void expand_range(std::string_view range, std::string_view whole_list, const GroupRoom& room, Alternatives& out) {
   const std::size_t dash = range.find('-');
   const std::string_view low_text = range.substr(0, dash);
   const unsigned long low = parse_number(low_text, whole_list);
-  const unsigned long high =
-      dash == std::string_view::npos ? low : parse_number(range.substr(dash + 1), whole_list);
+  const unsigned long high = dash == std::string_view::npos ? low : parse_number(range.substr(dash + 1), whole_list);
   if (high < low) {
     fail(whole_list, "range " + log_quoted(range) + " runs backwards");
   }
@@ -115,8 +112,7 @@ void expand_range(std::string_view range, std::string_view whole_list, const Gro
 }
 
 // The inside of one bracket pair, e.g. "1-3,07".
-Alternatives expand_bracket_group(std::string_view inside, std::string_view whole_list,
-                                  const GroupRoom& room) {
+Alternatives expand_bracket_group(std::string_view inside, std::string_view whole_list, const GroupRoom& room) {
   if (inside.empty()) fail(whole_list, "empty brackets \"[]\"");
   Alternatives numbers;
   std::size_t start = 0;
@@ -132,8 +128,7 @@ Alternatives expand_bracket_group(std::string_view inside, std::string_view whol
 // Bounds are checked before each group is expanded: the names an entry expands to (at most
 // `names_left`) and their length (kMaxHostNameLength). So a long value with many bracket
 // groups, or with a wide zero-padded number, fails before it takes memory.
-EntryPattern parse_entry(std::string_view entry, std::string_view whole_list,
-                         std::size_t names_left) {
+EntryPattern parse_entry(std::string_view entry, std::string_view whole_list, std::size_t names_left) {
   if (entry.empty()) fail(whole_list, "empty entry (two commas in a row, or a stray comma)");
   EntryPattern pattern;
   std::size_t position = 0;
@@ -164,8 +159,7 @@ EntryPattern parse_entry(std::string_view entry, std::string_view whole_list,
 }
 
 // Cartesian product of the groups, the rightmost group varying fastest (Slurm's order).
-void append_expansion(const EntryPattern& pattern, std::string_view whole_list,
-                      std::vector<std::string>& hosts) {
+void append_expansion(const EntryPattern& pattern, std::string_view whole_list, std::vector<std::string>& hosts) {
   // For an entry without brackets too: every entry adds at least one name.
   if (pattern.combinations > kMaxExpandedHosts - hosts.size()) fail_too_many_names(whole_list);
   // An odometer over the groups: digit i indexes into pattern.groups[i].
@@ -213,8 +207,7 @@ std::vector<std::string> expand_hostlist(std::string_view compressed) {
   for (std::size_t start = 0;;) {
     const std::size_t end = end_of_entry(compressed, start);
     const std::string_view entry = compressed.substr(start, end - start);
-    append_expansion(parse_entry(entry, compressed, kMaxExpandedHosts - hosts.size()),
-                     compressed, hosts);
+    append_expansion(parse_entry(entry, compressed, kMaxExpandedHosts - hosts.size()), compressed, hosts);
     if (end == compressed.size()) break;
     start = end + 1;
   }

@@ -15,10 +15,10 @@ namespace mljob::plugin {
 namespace {
 
 using Hosts = std::vector<std::string>;
-using ::testing::HasSubstr;
 using test_support::hostile_value;
 using test_support::is_one_safe_line;
 using test_support::measure_heap;
+using ::testing::HasSubstr;
 
 std::string error_of(const std::string& list) {
   try {
@@ -29,7 +29,9 @@ std::string error_of(const std::string& list) {
   return "no error";
 }
 
-TEST(Hostlist, SingleName) { EXPECT_EQ(expand_hostlist("node1"), (Hosts{"node1"})); }
+TEST(Hostlist, SingleName) {
+  EXPECT_EQ(expand_hostlist("node1"), (Hosts{"node1"}));
+}
 
 TEST(Hostlist, RangesAndSinglesInOneBracket) {
   EXPECT_EQ(expand_hostlist("n[1-3,5]"), (Hosts{"n1", "n2", "n3", "n5"}));
@@ -56,7 +58,9 @@ TEST(Hostlist, SeveralBracketsMultiplyRightmostFastest) {
             (Hosts{"rack1-node01", "rack1-node02", "rack2-node01", "rack2-node02"}));
 }
 
-TEST(Hostlist, BracketOnlyName) { EXPECT_EQ(expand_hostlist("[1-2]"), (Hosts{"1", "2"})); }
+TEST(Hostlist, BracketOnlyName) {
+  EXPECT_EQ(expand_hostlist("[1-2]"), (Hosts{"1", "2"}));
+}
 
 TEST(Hostlist, ExactlyTheLimitIsAccepted) {
   EXPECT_EQ(expand_hostlist("n[1-65536]").size(), kMaxExpandedHosts);
@@ -108,8 +112,7 @@ TEST(Hostlist, RefusesNamesBeyondTheLengthLimit) {
   EXPECT_THAT(error_of(std::string(kMaxHostNameLength + 1, 'a')),
               HasSubstr("a name would be longer than 255 characters"));
   // The widest number counts: 254 + 2 > 255, though "n...9" alone would fit.
-  EXPECT_THAT(error_of(std::string(kMaxHostNameLength - 1, 'n') + "[9-10]"),
-              HasSubstr("longer than 255"));
+  EXPECT_THAT(error_of(std::string(kMaxHostNameLength - 1, 'n') + "[9-10]"), HasSubstr("longer than 255"));
   // A 1 MiB value expanding 65536 times is refused before anything is expanded.
   EXPECT_THAT(error_of(std::string(1024 * 1024, 'x') + "[0-65535]"), HasSubstr("longer than 255"));
   std::string groups;
@@ -120,9 +123,8 @@ TEST(Hostlist, RefusesNamesBeyondTheLengthLimit) {
 TEST(Hostlist, MessagesShowHostileTextOnOneShortLine) {
   EXPECT_THAT(error_of("n[1-2]\nslurmstepd: error: forged"),
               HasSubstr(R"(host list "n[1-2]\nslurmstepd: error: forged": contains white space)"));
-  for (const std::string& list :
-       {hostile_value(), "n[1-" + std::string(100000, 'x') + "\x1b]",
-        "n[" + std::string(100000, '9') + "]", "n[2-1" + std::string(100000, '\r') + "]"}) {
+  for (const std::string& list : {hostile_value(), "n[1-" + std::string(100000, 'x') + "\x1b]",
+                                  "n[" + std::string(100000, '9') + "]", "n[2-1" + std::string(100000, '\r') + "]"}) {
     EXPECT_TRUE(is_one_safe_line(error_of(list), 1024));
   }
 }
@@ -143,9 +145,8 @@ constexpr std::size_t kRefusalHeapBytes = 64 * 1024;
 TEST(HostlistMemory, ZeroPaddedBoundsAreRefusedBeforeAnythingIsExpanded) {
   const std::string zeros(100000, '0');
   for (const std::string& list :
-       {"n[" + zeros + "1-65536]", "n[" + zeros + "1]", "n[1-3," + zeros + "7-9]",
-        "a[1-2]-b[" + zeros + "1-65536]", "n[" + zeros + "1-65536],m[1-2]",
-        std::string(kMaxHostNameLength - 3, 'n') + "[0001-0002]"}) {
+       {"n[" + zeros + "1-65536]", "n[" + zeros + "1]", "n[1-3," + zeros + "7-9]", "a[1-2]-b[" + zeros + "1-65536]",
+        "n[" + zeros + "1-65536],m[1-2]", std::string(kMaxHostNameLength - 3, 'n') + "[0001-0002]"}) {
     std::string message;
     const auto use = measure_heap(kMaxExpansionHeapBytes, [&] { message = error_of(list); });
     EXPECT_FALSE(use.over_budget) << list.size();
@@ -170,8 +171,7 @@ TEST(HostlistMemory, TheLargestExpansionsStayWithinTheDocumentedHeapBound) {
   const std::string stem(kMaxHostNameLength - 9, 'x');
   std::string plain_names;
   for (std::size_t i = 0; i < kMaxExpandedHosts; ++i) {
-    plain_names += (i ? "," : "") + std::string(kMaxHostNameLength - 5, 'p') +
-                   std::to_string(10000 + i);
+    plain_names += (i ? "," : "") + std::string(kMaxHostNameLength - 5, 'p') + std::to_string(10000 + i);
   }
   std::string singles = std::string(kMaxHostNameLength - 5, 's') + "[";
   for (std::size_t i = 0; i < kMaxExpandedHosts; ++i) {
@@ -201,8 +201,8 @@ TEST(HostlistMemory, TheLargestExpansionsStayWithinTheDocumentedHeapBound) {
     // The names alone take 65536 x 256 bytes: the measure does see the expansion.
     EXPECT_GE(use.peak_bytes, kMaxExpandedHosts * (kMaxHostNameLength + 1)) << list.substr(0, 300);
   }
-  for (const std::string& list : {stem + "[000000001-000065536],m", plain_names + ",m",
-                                  stem + "[000000001-000065536]" + std::string(10, 'y')}) {
+  for (const std::string& list :
+       {stem + "[000000001-000065536],m", plain_names + ",m", stem + "[000000001-000065536]" + std::string(10, 'y')}) {
     std::string message;
     const auto use = measure_heap(kMaxExpansionHeapBytes, [&] { message = error_of(list); });
     EXPECT_FALSE(use.over_budget) << message;

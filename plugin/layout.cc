@@ -21,8 +21,7 @@ void check_component(const ComponentNodes& component, std::size_t index) {
 
 std::size_t count_tasks(const ComponentNodes& component) {
   // Each count is bounded (tasks_per_node.h) and so is the number of nodes: no overflow.
-  return std::accumulate(component.tasks_per_node.begin(), component.tasks_per_node.end(),
-                         std::size_t{0});
+  return std::accumulate(component.tasks_per_node.begin(), component.tasks_per_node.end(), std::size_t{0});
 }
 
 }  // namespace
@@ -70,8 +69,7 @@ JobLayout::JobLayout(std::vector<ComponentNodes> components) {
 
 const TaskPlacement& JobLayout::task(unsigned global_rank) const {
   if (global_rank >= tasks_.size()) {
-    throw std::out_of_range("task rank " + std::to_string(global_rank) +
-                            " is outside the layout, which has " +
+    throw std::out_of_range("task rank " + std::to_string(global_rank) + " is outside the layout, which has " +
                             std::to_string(tasks_.size()) + " tasks");
   }
   return tasks_[global_rank];

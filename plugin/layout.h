@@ -18,7 +18,7 @@ inline constexpr std::size_t kMaxStepTasks = 65536;
 
 // One het component (or the whole step when it is not heterogeneous).
 struct ComponentNodes {
-  std::vector<std::string> hosts;      // node names, in Slurm's order
+  std::vector<std::string> hosts;        // node names, in Slurm's order
   std::vector<unsigned> tasks_per_node;  // one count per host
 };
 
@@ -26,7 +26,7 @@ struct TaskPlacement {
   unsigned global_rank;
   unsigned component;
   unsigned rank_in_component;
-  unsigned node_in_component;       // index into the component's hosts
+  unsigned node_in_component;  // index into the component's hosts
   std::string host;
   unsigned local_index_in_component;  // what SLURM_LOCALID says within this component
   unsigned local_index_on_host;       // counting the tasks of every component on the host

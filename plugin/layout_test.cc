@@ -21,9 +21,8 @@ JobLayout three_component_job() {
   });
 }
 
-void expect_placement(const TaskPlacement& task, unsigned component, unsigned rank_in_component,
-                      unsigned node, const std::string& host, unsigned local_in_component,
-                      unsigned local_on_host) {
+void expect_placement(const TaskPlacement& task, unsigned component, unsigned rank_in_component, unsigned node,
+                      const std::string& host, unsigned local_in_component, unsigned local_on_host) {
   EXPECT_EQ(task.component, component);
   EXPECT_EQ(task.rank_in_component, rank_in_component);
   EXPECT_EQ(task.node_in_component, node);
@@ -93,8 +92,7 @@ TEST(JobLayout, RefusesInconsistentComponents) {
     JobLayout({ComponentNodes{{"a"}, {1}}, ComponentNodes{{"b", "c"}, {1}}});
     FAIL() << "expected std::invalid_argument";
   } catch (const std::invalid_argument& error) {
-    EXPECT_STREQ(error.what(),
-                 "het component 1 has 2 nodes but a tasks-per-node count for 1");
+    EXPECT_STREQ(error.what(), "het component 1 has 2 nodes but a tasks-per-node count for 1");
   }
   try {
     JobLayout({ComponentNodes{{"a"}, {0}}});

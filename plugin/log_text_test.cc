@@ -10,10 +10,10 @@
 namespace mljob::plugin {
 namespace {
 
-using ::testing::EndsWith;
-using ::testing::HasSubstr;
 using test_support::hostile_value;
 using test_support::is_one_safe_line;
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
 
 TEST(LogText, PlainValuesAreShownAsTheyAre) {
   EXPECT_EQ(log_quoted("n1"), "\"n1\"");
@@ -34,16 +34,14 @@ TEST(LogText, LongValuesAreCutAndTheirLengthGiven) {
   EXPECT_EQ(log_quoted(value), "\"" + std::string(kMaxQuotedBytes, 'a') + "...\" (1000 bytes)");
   EXPECT_EQ(log_printable(value), std::string(kMaxQuotedBytes, 'a') + "... (1000 bytes)");
   // Exactly the bound is not cut.
-  EXPECT_EQ(log_quoted(std::string(kMaxQuotedBytes, 'b')),
-            "\"" + std::string(kMaxQuotedBytes, 'b') + "\"");
+  EXPECT_EQ(log_quoted(std::string(kMaxQuotedBytes, 'b')), "\"" + std::string(kMaxQuotedBytes, 'b') + "\"");
   EXPECT_EQ(log_quoted("abcdef", 3), "\"abc...\" (6 bytes)");
 }
 
 TEST(LogText, AnEscapeIsNeverCutInHalf) {
   const std::string value = std::string(kMaxQuotedBytes - 1, 'a') + "\n";
   EXPECT_EQ(log_quoted(value),
-            "\"" + std::string(kMaxQuotedBytes - 1, 'a') + "...\" (" +
-                std::to_string(kMaxQuotedBytes) + " bytes)");
+            "\"" + std::string(kMaxQuotedBytes - 1, 'a') + "...\" (" + std::to_string(kMaxQuotedBytes) + " bytes)");
   EXPECT_EQ(log_printable("\x01\x02", 5), "\\x01... (2 bytes)");
 }
 
@@ -75,8 +73,7 @@ TEST(LogText, LogLinesAreBounded) {
 // A message built from quoted values needs nothing more: log_line leaves it as it is.
 TEST(LogText, QuotedValuesPassThroughLogLinesUnchanged) {
   for (const std::string& value : {hostile_value(), std::string("a\"b\\c\n"), std::string()}) {
-    const std::string message =
-        "MLJOB_ROLES=" + log_quoted(value) + ": unknown role " + log_quoted(value);
+    const std::string message = "MLJOB_ROLES=" + log_quoted(value) + ": unknown role " + log_quoted(value);
     EXPECT_EQ(log_line(message), message);
   }
 }

@@ -20,15 +20,24 @@ constexpr int kMostObjects = 65536;
 
 std::string type_name(hwloc_obj_t object) {
   switch (object->type) {
-    case HWLOC_OBJ_MACHINE: return "machine";
-    case HWLOC_OBJ_PACKAGE: return "package";
-    case HWLOC_OBJ_NUMANODE: return "NUMA node";
-    case HWLOC_OBJ_GROUP: return "group";
-    case HWLOC_OBJ_DIE: return "die";
-    case HWLOC_OBJ_CORE: return "core";
-    case HWLOC_OBJ_L3CACHE: return "L3 cache";
-    case HWLOC_OBJ_L2CACHE: return "L2 cache";
-    default: return hwloc_obj_type_string(object->type);
+    case HWLOC_OBJ_MACHINE:
+      return "machine";
+    case HWLOC_OBJ_PACKAGE:
+      return "package";
+    case HWLOC_OBJ_NUMANODE:
+      return "NUMA node";
+    case HWLOC_OBJ_GROUP:
+      return "group";
+    case HWLOC_OBJ_DIE:
+      return "die";
+    case HWLOC_OBJ_CORE:
+      return "core";
+    case HWLOC_OBJ_L3CACHE:
+      return "L3 cache";
+    case HWLOC_OBJ_L2CACHE:
+      return "L2 cache";
+    default:
+      return hwloc_obj_type_string(object->type);
   }
 }
 
@@ -37,15 +46,12 @@ std::string type_name(hwloc_obj_t object) {
 std::string name_of(hwloc_obj_t object) {
   if (object->type == HWLOC_OBJ_MACHINE) return "machine";
   const bool os_numbered = object->os_index != HWLOC_UNKNOWN_INDEX &&
-                           (object->type == HWLOC_OBJ_PACKAGE ||
-                            object->type == HWLOC_OBJ_NUMANODE);
-  return type_name(object) + " " +
-         std::to_string(os_numbered ? object->os_index : object->logical_index);
+                           (object->type == HWLOC_OBJ_PACKAGE || object->type == HWLOC_OBJ_NUMANODE);
+  return type_name(object) + " " + std::to_string(os_numbered ? object->os_index : object->logical_index);
 }
 
 Place place_of(hwloc_obj_t object) {
-  return Place{.name = name_of(object), .cpus = IndexSet(object->cpuset),
-               .nodes = IndexSet(object->nodeset)};
+  return Place{.name = name_of(object), .cpus = IndexSet(object->cpuset), .nodes = IndexSet(object->nodeset)};
 }
 
 std::vector<Place> places_of_type(hwloc_topology_t topology, hwloc_obj_type_t type) {
@@ -60,21 +66,20 @@ std::vector<Place> places_of_type(hwloc_topology_t topology, hwloc_obj_type_t ty
 
 bool is_gpu(hwloc_obj_t device) {
   const hwloc_obj_attr_u::hwloc_pcidev_attr_s& pci = device->attr->pcidev;
-  return (pci.class_id >> 8) == kDisplayClass &&
-         (pci.vendor_id == kNvidia || pci.vendor_id == kAmd);
+  return (pci.class_id >> 8) == kDisplayClass && (pci.vendor_id == kNvidia || pci.vendor_id == kAmd);
 }
 
 std::string bus_id(const hwloc_obj_attr_u::hwloc_pcidev_attr_s& pci) {
   char text[32];
-  std::snprintf(text, sizeof text, "%04x:%02x:%02x.%01x", static_cast<unsigned>(pci.domain),
-                pci.bus, pci.dev, pci.func);
+  std::snprintf(text, sizeof text, "%04x:%02x:%02x.%01x", static_cast<unsigned>(pci.domain), pci.bus, pci.dev,
+                pci.func);
   return text;
 }
 
 std::vector<Gpu> gpus_of(hwloc_topology_t topology) {
   std::vector<hwloc_obj_t> devices;
-  for (hwloc_obj_t device = hwloc_get_next_pcidev(topology, nullptr);
-       device && devices.size() < kMostObjects; device = hwloc_get_next_pcidev(topology, device)) {
+  for (hwloc_obj_t device = hwloc_get_next_pcidev(topology, nullptr); device && devices.size() < kMostObjects;
+       device = hwloc_get_next_pcidev(topology, device)) {
     if (is_gpu(device)) devices.push_back(device);
   }
   std::sort(devices.begin(), devices.end(), [](hwloc_obj_t a, hwloc_obj_t b) {
@@ -106,11 +111,9 @@ std::vector<Gpu> gpus_of(hwloc_topology_t topology) {
 // Those run inside slurmstepd: gl calls XOpenDisplay(":0") .. (":9") with no timeout, so
 // anyone listening on @/tmp/.X11-unix/X0 could stall every step's user_init on the node.
 void keep_only_what_binding_needs(hwloc_topology_t topology, bool with_devices) {
-  const hwloc_type_filter_e pci =
-      with_devices ? HWLOC_TYPE_FILTER_KEEP_IMPORTANT : HWLOC_TYPE_FILTER_KEEP_NONE;
+  const hwloc_type_filter_e pci = with_devices ? HWLOC_TYPE_FILTER_KEEP_IMPORTANT : HWLOC_TYPE_FILTER_KEEP_NONE;
   if (hwloc_topology_set_io_types_filter(topology, pci) != 0 ||
-      hwloc_topology_set_type_filter(topology, HWLOC_OBJ_OS_DEVICE,
-                                     HWLOC_TYPE_FILTER_KEEP_NONE) != 0 ||
+      hwloc_topology_set_type_filter(topology, HWLOC_OBJ_OS_DEVICE, HWLOC_TYPE_FILTER_KEEP_NONE) != 0 ||
       hwloc_topology_set_cache_types_filter(topology, HWLOC_TYPE_FILTER_KEEP_NONE) != 0 ||
       hwloc_topology_set_icache_types_filter(topology, HWLOC_TYPE_FILTER_KEEP_NONE) != 0) {
     fail("hwloc_topology_set_*_type(s)_filter", errno);
@@ -122,13 +125,11 @@ void keep_only_what_binding_needs(hwloc_topology_t topology, bool with_devices) 
 // them from running; blacklisting them too means a future hwloc, or HWLOC_COMPONENTS in
 // slurmd's environment, cannot bring them back (hwloc 2.9 honours an application's
 // blacklist over that variable).
-constexpr const char* kVendorComponents[] = {"gl", "cuda", "nvml", "opencl", "rsmi",
-                                             "levelzero"};
+constexpr const char* kVendorComponents[] = {"gl", "cuda", "nvml", "opencl", "rsmi", "levelzero"};
 
 void leave_out_vendor_components(hwloc_topology_t topology) {
   for (const char* name : kVendorComponents) {
-    if (hwloc_topology_set_components(topology, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST,
-                                      name) == 0) {
+    if (hwloc_topology_set_components(topology, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, name) == 0) {
       continue;
     }
     // EINVAL: hwloc has no such component here (its plugin is not installed).

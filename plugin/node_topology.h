@@ -19,7 +19,7 @@ namespace mljob::plugin {
 struct Place {
   std::string name;  // "NUMA node 1", "package 0", "group 2", "machine"
   IndexSet cpus;
-  IndexSet nodes;    // memory (NUMA) nodes
+  IndexSet nodes;  // memory (NUMA) nodes
 };
 
 struct Gpu {
@@ -58,7 +58,6 @@ using HwlocTopology = std::unique_ptr<hwloc_topology, HwlocTopologyFree>;
 // hwloc's vendor components (gl, cuda, nvml, opencl, rsmi, levelzero) are blacklisted:
 // run inside slurmstepd, gl could wait forever for an X server (README.md, "hwloc inside
 // slurmstepd"). Throws std::runtime_error naming the file and errno.
-HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path,
-                                  bool with_devices = true);
+HwlocTopology load_hwloc_topology(const std::optional<std::string>& xml_path, bool with_devices = true);
 
 }  // namespace mljob::plugin

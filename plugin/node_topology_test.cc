@@ -33,22 +33,19 @@ hwloc_type_filter_e filter_of(hwloc_topology_t topology, hwloc_obj_type_t type) 
 bool hwloc_has_component(const char* name) {
   hwloc_topology_t topology = nullptr;
   if (hwloc_topology_init(&topology) != 0) return false;
-  const bool known =
-      hwloc_topology_set_components(topology, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, name) == 0;
+  const bool known = hwloc_topology_set_components(topology, HWLOC_TOPOLOGY_COMPONENTS_FLAG_BLACKLIST, name) == 0;
   hwloc_topology_destroy(topology);
   return known;
 }
 
 TEST(NodeTopology, AnXmlTopologysOsDevicesAreLeftOutAndItsGpusKept) {
   // The workstation's five display devices each have a DRM OS device (card0-card4).
-  const HwlocTopology loaded =
-      load_hwloc_topology(std::string(MLJOB_PLUGIN_TESTDATA "/workstation-1s-4gpu.xml"));
+  const HwlocTopology loaded = load_hwloc_topology(std::string(MLJOB_PLUGIN_TESTDATA "/workstation-1s-4gpu.xml"));
   EXPECT_EQ(hwloc_get_nbobjs_by_type(loaded.get(), HWLOC_OBJ_OS_DEVICE), 0);
   const NodeTopology node = read_node_topology(loaded.get());
   std::vector<std::string> buses;
   for (const Gpu& gpu : node.gpus) buses.push_back(gpu.pci_bus_id);
-  EXPECT_EQ(buses, (std::vector<std::string>{"0000:01:00.0", "0000:21:00.0", "0000:41:00.0",
-                                             "0000:61:00.0"}));
+  EXPECT_EQ(buses, (std::vector<std::string>{"0000:01:00.0", "0000:21:00.0", "0000:41:00.0", "0000:61:00.0"}));
   EXPECT_EQ(node.gpus[0].locality.name, "package 0 (NUMA node 0)");
 }
 
@@ -128,8 +125,7 @@ class SilentXServer {
     const char name[] = "/tmp/.X11-unix/X0";  // after the leading NUL: abstract namespace
     std::memcpy(address.sun_path + 1, name, sizeof name - 1);
     const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + sizeof name);
-    if (bind(fd_, reinterpret_cast<const sockaddr*>(&address), length) != 0 ||
-        listen(fd_, 64) != 0) {
+    if (bind(fd_, reinterpret_cast<const sockaddr*>(&address), length) != 0 || listen(fd_, 64) != 0) {
       error_ = std::strerror(errno);
       close(fd_);
       fd_ = -1;

@@ -19,10 +19,8 @@ struct Sourced {
   std::string source;
 };
 
-std::optional<Sourced> option_or_environment(const std::optional<std::string>& option,
-                                             std::string_view option_name,
-                                             const EnvLookup& environment,
-                                             const std::string& variable) {
+std::optional<Sourced> option_or_environment(const std::optional<std::string>& option, std::string_view option_name,
+                                             const EnvLookup& environment, const std::string& variable) {
   if (option) return Sourced{*option, std::string(option_name)};
   if (auto value = environment(variable)) return Sourced{*value, variable};
   return std::nullopt;
@@ -48,8 +46,7 @@ EnvFamilies parse_env_families(std::string_view text, std::string_view source) {
     } else if (family == "all") {
       families = EnvFamilies{};
     } else {
-      fail(source, text,
-           "unknown family " + log_quoted(family) + " (allowed: tf, torch, sagemaker, all)");
+      fail(source, text, "unknown family " + log_quoted(family) + " (allowed: tf, torch, sagemaker, all)");
     }
     if (comma == std::string_view::npos) break;
     start = comma + 1;
@@ -61,8 +58,7 @@ unsigned parse_port_base(std::string_view text, std::string_view source) {
   unsigned port = 0;
   const char* end = text.data() + text.size();
   auto [stop, error] = std::from_chars(text.data(), end, port);
-  if (text.empty() || error != std::errc{} || stop != end || port < kLowestJobPortBase ||
-      port > kHighestJobPortBase) {
+  if (text.empty() || error != std::errc{} || stop != end || port < kLowestJobPortBase || port > kHighestJobPortBase) {
     fail(source, text,
          "expected a port number from " + std::to_string(kLowestJobPortBase) + " to " +
              std::to_string(kHighestJobPortBase));
@@ -78,10 +74,8 @@ bool parse_use_chief(std::string_view text, std::string_view source) {
   fail(source, text, "expected 1/true/yes/on or 0/false/no/off");
 }
 
-std::optional<JobSettings> resolve_job_settings(const OptionValues& options,
-                                                const EnvLookup& environment) {
-  const auto roles = option_or_environment(options.roles, "--ml-roles", environment,
-                                           "MLJOB_ROLES");
+std::optional<JobSettings> resolve_job_settings(const OptionValues& options, const EnvLookup& environment) {
+  const auto roles = option_or_environment(options.roles, "--ml-roles", environment, "MLJOB_ROLES");
   if (!roles) return std::nullopt;
 
   JobSettings settings;

@@ -44,18 +44,17 @@ struct OptionValues {
 };
 
 struct JobSettings {
-  std::string roles_text;              // as given, for messages
+  std::string roles_text;  // as given, for messages
   RoleMap roles;
-  std::optional<unsigned> port_base;   // overrides plugstack.conf's port_base
+  std::optional<unsigned> port_base;  // overrides plugstack.conf's port_base
   EnvFamilies families;
   bool use_chief = false;
-  std::optional<BindRequest> bind;     // over plugstack.conf's bind= (resolve_bind)
+  std::optional<BindRequest> bind;  // over plugstack.conf's bind= (resolve_bind)
 };
 
 // nullopt when neither --ml-roles nor MLJOB_ROLES is set: the job did not opt in and the
 // plugin leaves it alone. Each option wins over its environment variable. Throws
 // std::invalid_argument (naming the option or variable and its value) on bad values.
-std::optional<JobSettings> resolve_job_settings(const OptionValues& options,
-                                                const EnvLookup& environment);
+std::optional<JobSettings> resolve_job_settings(const OptionValues& options, const EnvLookup& environment);
 
 }  // namespace mljob::plugin

@@ -13,14 +13,12 @@ namespace {
   throw std::invalid_argument("plugstack.conf argument " + log_quoted(argument) + ": " + what);
 }
 
-unsigned parse_number(std::string_view argument, std::string_view digits, unsigned low,
-                      unsigned high) {
+unsigned parse_number(std::string_view argument, std::string_view digits, unsigned low, unsigned high) {
   unsigned value = 0;
   const char* end = digits.data() + digits.size();
   auto [stop, error] = std::from_chars(digits.data(), end, value);
   if (digits.empty() || error != std::errc{} || stop != end || value < low || value > high) {
-    fail(argument, "expected a whole number from " + std::to_string(low) + " to " +
-                       std::to_string(high));
+    fail(argument, "expected a whole number from " + std::to_string(low) + " to " + std::to_string(high));
   }
   return value;
 }

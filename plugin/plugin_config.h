@@ -17,7 +17,7 @@ namespace mljob::plugin {
 enum class LogLevel { error, info, debug };
 
 struct PluginConfig {
-  PortRange ports;  // port_base= (default 20000), port_range= (default 10000)
+  PortRange ports;                 // port_base= (default 20000), port_range= (default 10000)
   LogLevel log = LogLevel::error;  // log=error|info|debug: how much goes to slurmd's log
   BindSettings bind;               // bind= (default closest): for jobs without --ml-bind
   // topology=/absolute/path.xml: an hwloc XML file describing this node, read instead of

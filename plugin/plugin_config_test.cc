@@ -12,10 +12,10 @@
 namespace mljob::plugin {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::ThrowsMessage;
 using test_support::is_one_safe_line;
 using test_support::message_of;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 
 PluginConfig parse(std::vector<std::string_view> arguments) {
   return parse_plugin_arguments(arguments);
@@ -38,15 +38,12 @@ TEST(PluginConfig, AllArguments) {
 
 TEST(PluginConfig, RefusesUnknownAndMalformedArguments) {
   EXPECT_THAT([] { parse({"colour=blue"}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "plugstack.conf argument \"colour=blue\": unknown key (known: port_base, "
-                  "port_range, log, bind, topology)")));
-  EXPECT_THAT([] { parse({"port_base"}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr("expected key=value")));
-  EXPECT_THAT([] { parse({"port_base=80"}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr("from 1024 to 65535")));
-  EXPECT_THAT([] { parse({"port_range=10"}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr("from 64 to 65535")));
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("plugstack.conf argument \"colour=blue\": unknown key (known: port_base, "
+                            "port_range, log, bind, topology)")));
+  EXPECT_THAT([] { parse({"port_base"}); }, ThrowsMessage<std::invalid_argument>(HasSubstr("expected key=value")));
+  EXPECT_THAT([] { parse({"port_base=80"}); }, ThrowsMessage<std::invalid_argument>(HasSubstr("from 1024 to 65535")));
+  EXPECT_THAT([] { parse({"port_range=10"}); }, ThrowsMessage<std::invalid_argument>(HasSubstr("from 64 to 65535")));
   EXPECT_THAT([] { parse({"log=loud"}); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("log must be error, info or debug")));
   EXPECT_THAT([] { parse({"port_base=65500"}); },

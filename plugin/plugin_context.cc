@@ -15,8 +15,12 @@ PluginContext context;
 
 }  // namespace
 
-PluginContext& plugin_context() noexcept { return context; }
+PluginContext& plugin_context() noexcept {
+  return context;
+}
 
-void reset_plugin_context() noexcept { context = PluginContext{}; }
+void reset_plugin_context() noexcept {
+  context = PluginContext{};
+}
 
 }  // namespace mljob::plugin

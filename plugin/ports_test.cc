@@ -48,17 +48,25 @@ TEST(Ports, AllPortsStayBelow65536) {
 
 TEST(Ports, RefusesMoreThanOneBlockPerNode) {
   EXPECT_THAT([] { task_port(PortRange{}, 1, 64); },
-              ThrowsMessage<std::invalid_argument>(
-                  HasSubstr("at most 64 tasks of one job may share a node")));
+              ThrowsMessage<std::invalid_argument>(HasSubstr("at most 64 tasks of one job may share a node")));
 }
 
 TEST(Ports, RefusesRangesWithoutABlock) {
-  EXPECT_THAT([] { check_port_range(PortRange{65500, 10000}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr("too few for one job's block")));
-  EXPECT_THAT([] { check_port_range(PortRange{20000, 63}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr("too few")));
-  EXPECT_THAT([] { check_port_range(PortRange{80, 10000}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr("must be from 1024 to 65535")));
+  EXPECT_THAT(
+      [] {
+        check_port_range(PortRange{65500, 10000});
+      },
+      ThrowsMessage<std::invalid_argument>(HasSubstr("too few for one job's block")));
+  EXPECT_THAT(
+      [] {
+        check_port_range(PortRange{20000, 63});
+      },
+      ThrowsMessage<std::invalid_argument>(HasSubstr("too few")));
+  EXPECT_THAT(
+      [] {
+        check_port_range(PortRange{80, 10000});
+      },
+      ThrowsMessage<std::invalid_argument>(HasSubstr("must be from 1024 to 65535")));
 }
 
 }  // namespace

@@ -64,9 +64,7 @@ class Generator {
  public:
   explicit Generator(std::uint32_t seed) : random_(seed) {}
 
-  std::size_t below(std::size_t n) {
-    return std::uniform_int_distribution<std::size_t>(0, n - 1)(random_);
-  }
+  std::size_t below(std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(random_); }
 
   // Concatenated tokens: near-valid text that reaches deep into a grammar.
   std::string from_tokens(const std::vector<std::string>& tokens) {
@@ -118,10 +116,8 @@ class Generator {
 };
 
 // The inputs for one parser: its adversarial cases, then generated ones.
-std::vector<std::string> inputs_for(Generator& generator,
-                                    const std::vector<std::string>& adversarial,
-                                    const std::vector<std::string>& valid,
-                                    const std::vector<std::string>& tokens,
+std::vector<std::string> inputs_for(Generator& generator, const std::vector<std::string>& adversarial,
+                                    const std::vector<std::string>& valid, const std::vector<std::string>& tokens,
                                     std::string_view alphabet) {
   std::vector<std::string> inputs = adversarial;
   inputs.insert(inputs.end(), valid.begin(), valid.end());
@@ -137,8 +133,7 @@ std::vector<std::string> inputs_for(Generator& generator,
 // Runs parse(input). A result is checked with check(result, input); std::invalid_argument
 // is the accepted refusal; anything else thrown is a failure. Returns true if it parsed.
 template <typename Parse, typename Check>
-bool parses_or_refuses(std::string_view parser, const std::string& input, Parse parse,
-                       Check check) {
+bool parses_or_refuses(std::string_view parser, const std::string& input, Parse parse, Check check) {
   try {
     check(parse(input), input);
     return true;
@@ -227,10 +222,9 @@ TEST(Robustness, HostListParser) {
                                           "n[1-3,5,07-09]",
                                           "[1-2]",
                                           "node-001.cluster,node-[002-004].cluster"};
-  const std::vector<std::string> tokens = {
-      "n",  "gpu-",  "[",         "]",     "-",     ",",         "0",          "1",
-      "01", "9",     "10",        "007",   "65535", "999999999", "1000000000", "x",
-      ".",  "[1-3]", "[0-65535]", "[1,2]", " ",     "\xff"};
+  const std::vector<std::string> tokens = {"n",  "gpu-",  "[",         "]",     "-",     ",",         "0",          "1",
+                                           "01", "9",     "10",        "007",   "65535", "999999999", "1000000000", "x",
+                                           ".",  "[1-3]", "[0-65535]", "[1,2]", " ",     "\xff"};
   const auto inputs = inputs_for(generator, adversarial, valid, tokens, "n0123456789[]-,x.-\t");
   const auto check_hosts = [](const std::vector<std::string>& hosts, const std::string& in) {
     ASSERT_FALSE(hosts.empty()) << shown(in);
@@ -293,11 +287,9 @@ TEST(Robustness, TasksPerNodeParser) {
   for (int i = 0; i < 70000; ++i) many += "1,";
   std::vector<std::string> all = adversarial;
   all.push_back(many + "1");
-  const std::vector<std::string> valid = {"1",     "4",   "2(x3),1", "1,3(x2)",
-                                          "5(x1)", "0,1", "3,1",     "1(x65536)"};
-  const std::vector<std::string> tokens = {"1",          "2",  "0",    "65535", "65536",
-                                           "4294967296", "(x", "(x3)", "(x0)",  ")",
-                                           "(",          ",",  "x",    " ",     "-"};
+  const std::vector<std::string> valid = {"1", "4", "2(x3),1", "1,3(x2)", "5(x1)", "0,1", "3,1", "1(x65536)"};
+  const std::vector<std::string> tokens = {"1",    "2", "0", "65535", "65536", "4294967296", "(x", "(x3)",
+                                           "(x0)", ")", "(", ",",     "x",     " ",          "-"};
   const auto inputs = inputs_for(generator, all, valid, tokens, "0123456789(x),- ");
   int parsed = 0;
   for (const std::string& input : inputs) {
@@ -352,13 +344,9 @@ TEST(Robustness, RolesParserAndAssignment) {
                                                 std::string(4097, 'a'),
                                                 std::string(1 << 20, ','),
                                                 "worker:1+worker:1+worker:1+ps"};
-  const std::vector<std::string> valid = {"master,worker,ps",
-                                          "master:1+worker,ps",
-                                          "master:1+worker",
-                                          "chief,worker:3+evaluator",
-                                          "worker",
-                                          "ps",
-                                          "evaluator:1+worker,ps"};
+  const std::vector<std::string> valid = {
+      "master,worker,ps",     "master:1+worker,ps", "master:1+worker", "chief,worker:3+evaluator", "worker", "ps",
+      "evaluator:1+worker,ps"};
   const std::vector<std::string> tokens = {"master", "chief", "worker", "ps", "evaluator", "foo",
                                            ":",      "+",     ",",      "1",  "0",         "3",
                                            "65535",  "65536", "",       " ",  ":1+",       "\xc3"};
@@ -367,15 +355,15 @@ TEST(Robustness, RolesParserAndAssignment) {
   int assigned = 0;
   for (const std::string& input : inputs) {
     RoleMap map;
-    const bool ok = parses_or_refuses("parse_role_map", input, parse_role_map,
-                                      [&](RoleMap result, const std::string& in) {
-                                        ASSERT_FALSE(result.empty()) << shown(in);
-                                        ASSERT_LE(result.size(), kMaxComponents) << shown(in);
-                                        for (const ComponentRoles& component : result) {
-                                          ASSERT_FALSE(component.segments.empty()) << shown(in);
-                                        }
-                                        map = std::move(result);
-                                      });
+    const bool ok =
+        parses_or_refuses("parse_role_map", input, parse_role_map, [&](RoleMap result, const std::string& in) {
+          ASSERT_FALSE(result.empty()) << shown(in);
+          ASSERT_LE(result.size(), kMaxComponents) << shown(in);
+          for (const ComponentRoles& component : result) {
+            ASSERT_FALSE(component.segments.empty()) << shown(in);
+          }
+          map = std::move(result);
+        });
     parsed += ok;
     if (!ok) continue;
     // The map against a few random jobs: assigned, or refused with the plugin's error.
@@ -415,32 +403,24 @@ TEST(Robustness, OptionAndPluginArgumentParsers) {
                                                 "log=",
                                                 "port_range=64",
                                                 std::string(1 << 16, 'a')};
-  const std::vector<std::string> valid = {"tf",
-                                          "torch,sagemaker",
-                                          "all",
-                                          "20000",
-                                          "true",
-                                          "0",
-                                          "port_base=20000 port_range=10000 log=info"};
+  const std::vector<std::string> valid = {
+      "tf", "torch,sagemaker", "all", "20000", "true", "0", "port_base=20000 port_range=10000 log=info"};
   const std::vector<std::string> tokens = {
       "tf",  "torch",      "sagemaker",   "all",  ",",     "1", "0", "65000", "true",
       "off", "port_base=", "port_range=", "log=", "debug", " ", "=", "99999"};
   const auto inputs = inputs_for(generator, adversarial, valid, tokens, "tforchsagemkl,=_ 0123");
   for (const std::string& input : inputs) {
     parses_or_refuses(
-        "parse_env_families", input,
-        [](const std::string& in) { return parse_env_families(in, "--ml-env"); },
+        "parse_env_families", input, [](const std::string& in) { return parse_env_families(in, "--ml-env"); },
         [](const EnvFamilies&, const std::string&) {});
     parses_or_refuses(
-        "parse_port_base", input,
-        [](const std::string& in) { return parse_port_base(in, "--ml-port"); },
+        "parse_port_base", input, [](const std::string& in) { return parse_port_base(in, "--ml-port"); },
         [](unsigned port, const std::string& in) {
           ASSERT_GE(port, kLowestJobPortBase) << shown(in);
           ASSERT_LE(port, kHighestJobPortBase) << shown(in);
         });
     parses_or_refuses(
-        "parse_use_chief", input,
-        [](const std::string& in) { return parse_use_chief(in, "MLJOB_USE_CHIEF"); },
+        "parse_use_chief", input, [](const std::string& in) { return parse_use_chief(in, "MLJOB_USE_CHIEF"); },
         [](bool, const std::string&) {});
     parses_or_refuses(
         "parse_plugin_arguments", input,
@@ -467,11 +447,10 @@ TEST(Robustness, OptionAndPluginArgumentParsers) {
 TEST(Robustness, StepShapeFromRandomEnvironments) {
   Generator generator(kSeed + 4);
   const std::vector<std::string> sizes = {"1", "2", "3", "0", "129", "x", "", "4294967296"};
-  const std::vector<std::string> lists = {"n1",    "n[1-2]",        "n[2-3]",       "n[1-4]",
-                                          "n1,n1", "n[1-300]",      "m1,p1,w[1-2]", "n[1-",
-                                          "",      "n[0-999999999]"};
-  const std::vector<std::string> counts = {
-      "1", "2", "1,3", "2(x2)", "1,3,2(x2)", "0", "0,1", "65535(x65536)", "3(x", "", "4294967296"};
+  const std::vector<std::string> lists = {"n1",       "n[1-2]",       "n[2-3]", "n[1-4]", "n1,n1",
+                                          "n[1-300]", "m1,p1,w[1-2]", "n[1-",   "",       "n[0-999999999]"};
+  const std::vector<std::string> counts = {"1",   "2", "1,3",       "2(x2)", "1,3,2(x2)", "0", "0,1", "65535(x65536)",
+                                           "3(x", "",  "4294967296"};
   const std::vector<std::string> numbers = {"1", "2", "7", "8", "0", "-1", "", "x"};
   auto pick = [&](const std::vector<std::string>& pool) -> std::string {
     if (generator.below(8) == 0) return generator.from_characters("n0123456789[]-,(x)");
@@ -517,11 +496,10 @@ TEST(Robustness, StepShapeFromRandomEnvironments) {
 // The SageMaker readers never throw: bad values become warnings.
 TEST(Robustness, SageMakerReadersNeverThrow) {
   Generator generator(kSeed + 5);
-  const std::vector<std::string> valid = {R"({"a": 1})", R"({"lr": 0.1, "x": [1, {"y": null}]})",
-                                          "{}", R"({"s": "\u00e9\n"})"};
-  const std::vector<std::string> tokens = {"{",    "}",     "[",     "]",        "\"",   "\\",
-                                           ":",    ",",     "1",     "-",        "e",    "true",
-                                           "null", "\"k\"", "\\u00", "\xc3\xa9", "\xff", " "};
+  const std::vector<std::string> valid = {R"({"a": 1})", R"({"lr": 0.1, "x": [1, {"y": null}]})", "{}",
+                                          R"({"s": "\u00e9\n"})"};
+  const std::vector<std::string> tokens = {"{", "}", "[",    "]",    "\"",    "\\",    ":",        ",",    "1",
+                                           "-", "e", "true", "null", "\"k\"", "\\u00", "\xc3\xa9", "\xff", " "};
   std::vector<std::string> adversarial = {std::string(100000, '['),
                                           std::string(100000, '{'),
                                           "{\"a\":" + std::string(65, '[') + "}",
@@ -535,8 +513,7 @@ TEST(Robustness, SageMakerReadersNeverThrow) {
     try {
       const Hyperparameters hps = parse_hyperparameters(input);
       ASSERT_TRUE(hps.values.is_object()) << shown(input);
-      EXPECT_NO_THROW(
-          hps.values.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace))
+      EXPECT_NO_THROW(hps.values.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace))
           << shown(input);
     } catch (const std::exception& error) {
       ADD_FAILURE() << "parse_hyperparameters threw " << error.what() << " for " << shown(input);
@@ -559,37 +536,33 @@ TEST(Robustness, SageMakerReadersNeverThrow) {
 // never leaves the allocation, and always says why.
 TEST(Robustness, BindParserAndBindingDecision) {
   Generator generator(kSeed + 6);
-  const std::vector<std::string> adversarial = {"", ",", "verbose,", ",verbose", "none,none",
-                                                "numa,socket", "VERBOSE", std::string(1 << 16, 'v')};
+  const std::vector<std::string> adversarial = {"",          ",",           "verbose,", ",verbose",
+                                                "none,none", "numa,socket", "VERBOSE",  std::string(1 << 16, 'v')};
   const std::vector<std::string> valid = {"closest", "numa,verbose", "verbose", "none", "socket"};
   const std::vector<std::string> tokens = {"closest", "numa", "socket", "none", "verbose", ",", "x"};
   int parsed = 0, total = 0;
-  for (const std::string& input :
-       inputs_for(generator, adversarial, valid, tokens, "closetnumakvrb,")) {
+  for (const std::string& input : inputs_for(generator, adversarial, valid, tokens, "closetnumakvrb,")) {
     ++total;
     parsed += parses_or_refuses(
-        "parse_bind_request", input,
-        [](const std::string& in) { return parse_bind_request(in, "--ml-bind"); },
+        "parse_bind_request", input, [](const std::string& in) { return parse_bind_request(in, "--ml-bind"); },
         [](const BindRequest&, const std::string&) {});
   }
   expect_both_outcomes("parse_bind_request", parsed, total);
 
-  const HwlocTopology loaded =
-      load_hwloc_topology(std::string(MLJOB_PLUGIN_TESTDATA "/server-2s-4numa-8gpu.xml"));
+  const HwlocTopology loaded = load_hwloc_topology(std::string(MLJOB_PLUGIN_TESTDATA "/server-2s-4numa-8gpu.xml"));
   const NodeTopology topology = read_node_topology(loaded.get());
-  const std::vector<std::string> gpu_tokens = {"0", "1", "7", "8", ",", "4294967295", "99999999999",
-                                               "-1", " ", "", "NoDevFiles"};
+  const std::vector<std::string> gpu_tokens = {"0",           "1",  "7", "8", ",",         "4294967295",
+                                               "99999999999", "-1", " ", "",  "NoDevFiles"};
   const std::vector<std::string> cpu_lists = {"0", "0-47", "12-17", "40-63", "100-120", "0,47"};
-  const BindPolicy policies[] = {BindPolicy::closest, BindPolicy::numa, BindPolicy::socket,
-                                 BindPolicy::none};
+  const BindPolicy policies[] = {BindPolicy::closest, BindPolicy::numa, BindPolicy::socket, BindPolicy::none};
   int bound = 0;
   for (int i = 0; i < 3000; ++i) {
     BindingRequest request;
     request.policy = policies[generator.below(4)];
     request.allowed_cpus = IndexSet::from_list(cpu_lists[generator.below(cpu_lists.size())]);
     request.allowed_nodes = IndexSet::from_list(generator.below(2) ? "0-3" : "2");
-    request.task_gpus = generator.below(8) ? std::optional(generator.from_tokens(gpu_tokens))
-                                           : std::optional(generator.from_bytes());
+    request.task_gpus =
+        generator.below(8) ? std::optional(generator.from_tokens(gpu_tokens)) : std::optional(generator.from_bytes());
     request.step_gpus = generator.below(2) ? request.task_gpus : std::optional<std::string>();
     request.local_count = static_cast<unsigned>(1 + generator.below(70000));
     request.local_index = static_cast<unsigned>(generator.below(request.local_count + 2));
@@ -604,8 +577,7 @@ TEST(Robustness, BindParserAndBindingDecision) {
         EXPECT_TRUE(request.allowed_nodes.contains(binding.nodes)) << binding.reason;
       }
     } catch (const std::exception& error) {
-      ADD_FAILURE() << "decide_binding threw " << error.what() << " for "
-                    << shown(request.task_gpus.value_or(""));
+      ADD_FAILURE() << "decide_binding threw " << error.what() << " for " << shown(request.task_gpus.value_or(""));
     }
   }
   EXPECT_GT(bound, 0);

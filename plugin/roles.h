@@ -56,7 +56,6 @@ struct TaskRole {
 // component's tasks in rank order). Throws std::invalid_argument when the map does not
 // fit the tasks: a different number of components, counts that exceed or do not cover a
 // component, or more than one coordinator (master/chief) task.
-std::vector<TaskRole> assign_roles(const RoleMap& roles,
-                                   std::span<const unsigned> component_task_counts);
+std::vector<TaskRole> assign_roles(const RoleMap& roles, std::span<const unsigned> component_task_counts);
 
 }  // namespace mljob::plugin

@@ -12,9 +12,9 @@
 namespace mljob::plugin {
 namespace {
 
-using ::testing::HasSubstr;
 using test_support::hostile_value;
 using test_support::is_one_safe_line;
+using ::testing::HasSubstr;
 
 std::string parse_error(const std::string& text) {
   try {
@@ -80,8 +80,7 @@ TEST(RoleMap, RefusesBadCounts) {
 }
 
 TEST(RoleMap, OnlyTheLastRoleOfAComponentMayTakeTheRest) {
-  EXPECT_THAT(parse_error("worker+master:1"),
-              HasSubstr("\"worker\" needs a task count (e.g. \"worker:1\")"));
+  EXPECT_THAT(parse_error("worker+master:1"), HasSubstr("\"worker\" needs a task count (e.g. \"worker:1\")"));
 }
 
 TEST(RoleMap, OneCoordinator) {
@@ -96,28 +95,23 @@ TEST(RoleMap, RefusesTooManyComponents) {
 }
 
 TEST(AssignRoles, OneRolePerComponentIndexesAcrossTheJob) {
-  const std::vector<TaskRole> roles =
-      assign_roles(parse_role_map("master,worker,ps"), std::vector<unsigned>{1, 4, 3});
-  const std::vector<TaskRole> expected{
-      {Role::master, 0}, {Role::worker, 0}, {Role::worker, 1}, {Role::worker, 2},
-      {Role::worker, 3}, {Role::ps, 0},     {Role::ps, 1},     {Role::ps, 2}};
+  const std::vector<TaskRole> roles = assign_roles(parse_role_map("master,worker,ps"), std::vector<unsigned>{1, 4, 3});
+  const std::vector<TaskRole> expected{{Role::master, 0}, {Role::worker, 0}, {Role::worker, 1}, {Role::worker, 2},
+                                       {Role::worker, 3}, {Role::ps, 0},     {Role::ps, 1},     {Role::ps, 2}};
   EXPECT_EQ(roles, expected);
 }
 
 TEST(AssignRoles, SplitComponent) {
-  const std::vector<TaskRole> roles =
-      assign_roles(parse_role_map("master:1+worker,ps"), std::vector<unsigned>{3, 1});
-  const std::vector<TaskRole> expected{
-      {Role::master, 0}, {Role::worker, 0}, {Role::worker, 1}, {Role::ps, 0}};
+  const std::vector<TaskRole> roles = assign_roles(parse_role_map("master:1+worker,ps"), std::vector<unsigned>{3, 1});
+  const std::vector<TaskRole> expected{{Role::master, 0}, {Role::worker, 0}, {Role::worker, 1}, {Role::ps, 0}};
   EXPECT_EQ(roles, expected);
 }
 
 TEST(AssignRoles, WorkersInSeveralComponentsAreNumberedInRankOrder) {
-  const std::vector<TaskRole> roles = assign_roles(parse_role_map("worker,master,worker:2"),
-                                                   std::vector<unsigned>{2, 1, 2});
+  const std::vector<TaskRole> roles =
+      assign_roles(parse_role_map("worker,master,worker:2"), std::vector<unsigned>{2, 1, 2});
   const std::vector<TaskRole> expected{
-      {Role::worker, 0}, {Role::worker, 1}, {Role::master, 0}, {Role::worker, 2},
-      {Role::worker, 3}};
+      {Role::worker, 0}, {Role::worker, 1}, {Role::master, 0}, {Role::worker, 2}, {Role::worker, 3}};
   EXPECT_EQ(roles, expected);
 }
 
@@ -130,8 +124,7 @@ TEST(AssignRoles, RefusesAComponentCountMismatch) {
 }
 
 TEST(AssignRoles, RefusesSeveralMasterTasks) {
-  EXPECT_THAT(assign_error("master,worker", {2, 2}),
-              HasSubstr("gives 2 tasks the master/chief role"));
+  EXPECT_THAT(assign_error("master,worker", {2, 2}), HasSubstr("gives 2 tasks the master/chief role"));
 }
 
 TEST(AssignRoles, RefusesCountsThatDoNotFit) {
@@ -145,8 +138,8 @@ TEST(AssignRoles, RefusesCountsThatDoNotFit) {
 }
 
 TEST(AssignRoles, EvaluatorsAndChief) {
-  const std::vector<TaskRole> roles = assign_roles(parse_role_map("chief:1+worker,evaluator"),
-                                                   std::vector<unsigned>{2, 1});
+  const std::vector<TaskRole> roles =
+      assign_roles(parse_role_map("chief:1+worker,evaluator"), std::vector<unsigned>{2, 1});
   const std::vector<TaskRole> expected{{Role::chief, 0}, {Role::worker, 0}, {Role::evaluator, 0}};
   EXPECT_EQ(roles, expected);
 }
@@ -160,11 +153,9 @@ TEST(Roles, Names) {
 
 TEST(RoleMap, MessagesShowHostileTextOnOneShortLine) {
   const std::string forged = "master,worker\nslurmstepd-n1 error forged";
-  EXPECT_THAT(parse_error(forged),
-              HasSubstr(R"(unknown role "worker\nslurmstepd-n1 error forged")"));
-  for (const std::string& text :
-       {forged, hostile_value(), "master," + std::string(4000, 'w') + "\r",
-        "master:1+" + std::string(4000, 'w') + "\x1b+worker"}) {
+  EXPECT_THAT(parse_error(forged), HasSubstr(R"(unknown role "worker\nslurmstepd-n1 error forged")"));
+  for (const std::string& text : {forged, hostile_value(), "master," + std::string(4000, 'w') + "\r",
+                                  "master:1+" + std::string(4000, 'w') + "\x1b+worker"}) {
     EXPECT_TRUE(is_one_safe_line(parse_error(text), 1500)) << text.size();
   }
 }

@@ -55,8 +55,8 @@ unsigned nesting_depth(std::string_view text) {
 bool valid_channel_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxChannelNameLength) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '-' || c == '_';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+           c == '_';
   });
 }
 
@@ -92,8 +92,7 @@ Json resource_config(const SageMakerJob& job, const std::string& current_host) {
 }
 
 // SM_TRAINING_ENV, keys in alphabetical order as the toolkit writes them.
-Json training_environment(const SageMakerJob& job, const SageMakerTask& task,
-                          const std::string& directory) {
+Json training_environment(const SageMakerJob& job, const SageMakerTask& task, const std::string& directory) {
   Json environment = Json::object();
   environment["channel_input_dirs"] = channel_directories(job.channels);
   environment["current_host"] = task.current_host;
@@ -112,10 +111,10 @@ Json training_environment(const SageMakerJob& job, const SageMakerTask& task,
 void check_fits_environment(std::string_view name, std::size_t value_size) {
   // "NAME=value"
   if (name.size() + 1 + value_size < kMaxEnvironmentString) return;
-  throw std::invalid_argument(
-      std::string(name) + " would take " + std::to_string(value_size) +
-      " bytes: Linux limits one environment string to " + std::to_string(kMaxEnvironmentString) +
-      " bytes; leave sagemaker out of --ml-env (e.g. --ml-env=tf,torch) for this job");
+  throw std::invalid_argument(std::string(name) + " would take " + std::to_string(value_size) +
+                              " bytes: Linux limits one environment string to " +
+                              std::to_string(kMaxEnvironmentString) +
+                              " bytes; leave sagemaker out of --ml-env (e.g. --ml-env=tf,torch) for this job");
 }
 
 }  // namespace
@@ -135,14 +134,12 @@ Hyperparameters parse_hyperparameters(std::optional<std::string_view> text) {
                   std::to_string(kMaxHyperparametersText));
   }
   if (nesting_depth(*text) > kMaxHyperparametersDepth) {
-    return refuse(" is nested more than " + std::to_string(kMaxHyperparametersDepth) +
-                  " levels deep");
+    return refuse(" is nested more than " + std::to_string(kMaxHyperparametersDepth) + " levels deep");
   }
   Json parsed = Json::parse(text->begin(), text->end(), nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return refuse("=" + log_quoted(*text) + " is not valid JSON");
   if (!parsed.is_object()) {
-    return refuse("=" + log_quoted(*text) + " is a JSON " + std::string(parsed.type_name()) +
-                  ", not an object");
+    return refuse("=" + log_quoted(*text) + " is a JSON " + std::string(parsed.type_name()) + ", not an object");
   }
   result.values = std::move(parsed);
   return result;
@@ -172,8 +169,7 @@ Channels channels_from_environment(std::span<const std::string_view> entries) {
   for (const auto& [variable, path] : candidates) {
     const std::string_view name = variable.substr(kChannelVariablePrefix.size());
     if (!valid_channel_name(name)) {
-      warn(log_quoted(variable) + " ignored: a channel name is 1 to " +
-           std::to_string(kMaxChannelNameLength) +
+      warn(log_quoted(variable) + " ignored: a channel name is 1 to " + std::to_string(kMaxChannelNameLength) +
            " letters, digits, '.', '-' or '_' (as in MLJOB_CHANNEL_TRAINING)");
       continue;
     }
@@ -183,22 +179,21 @@ Channels channels_from_environment(std::span<const std::string_view> entries) {
     }
     const std::string channel = lower(name);
     if (auto clash = taken.find(channel); clash != taken.end()) {
-      warn(log_printable(variable) + " ignored: " + log_printable(clash->second) +
-           " already names channel " + log_quoted(channel));
+      warn(log_printable(variable) + " ignored: " + log_printable(clash->second) + " already names channel " +
+           log_quoted(channel));
       continue;
     }
     if (result.channels.size() == kMaxChannels) {
-      warn(log_printable(variable) + " and the following channels ignored: more than " +
-           std::to_string(kMaxChannels) + " channels");
+      warn(log_printable(variable) + " and the following channels ignored: more than " + std::to_string(kMaxChannels) +
+           " channels");
       break;
     }
     taken.emplace(channel, variable);
-    result.channels.push_back(Channel{
-        .name = channel, .variable = "SM_CHANNEL_" + upper(name), .path = std::string(path)});
+    result.channels.push_back(
+        Channel{.name = channel, .variable = "SM_CHANNEL_" + upper(name), .path = std::string(path)});
   }
   if (suppressed > 0) {
-    result.warnings.push_back("... and " + std::to_string(suppressed) +
-                              " more MLJOB_CHANNEL_* variable(s) ignored");
+    result.warnings.push_back("... and " + std::to_string(suppressed) + " more MLJOB_CHANNEL_* variable(s) ignored");
   }
   std::sort(result.channels.begin(), result.channels.end(),
             [](const Channel& a, const Channel& b) { return a.name < b.name; });
@@ -232,16 +227,13 @@ CpuCount cpus_of_task(std::optional<std::string_view> cpus_per_task, unsigned af
               " is not a whole number >= 1; SM_NUM_CPUS counts the task's CPUs instead";
   }
   if (affinity_cpus > 0) return {affinity_cpus, warning};
-  return {1, (warning ? *warning + "; " : std::string()) +
-                 "the task's CPUs could not be counted: SM_NUM_CPUS=1"};
+  return {1, (warning ? *warning + "; " : std::string()) + "the task's CPUs could not be counted: SM_NUM_CPUS=1"};
 }
 
-SageMakerJob make_sagemaker_job(std::span<const std::string> step_hosts, std::string master_host,
-                                std::uint32_t job_id, const EnvLookup& environment,
-                                std::span<const std::string_view> entries) {
+SageMakerJob make_sagemaker_job(std::span<const std::string> step_hosts, std::string master_host, std::uint32_t job_id,
+                                const EnvLookup& environment, std::span<const std::string_view> entries) {
   const std::set<std::string> unique_hosts(step_hosts.begin(), step_hosts.end());
-  if (unique_hosts.empty())
-    throw std::invalid_argument("SageMaker variables: the step has no host");
+  if (unique_hosts.empty()) throw std::invalid_argument("SageMaker variables: the step has no host");
 
   SageMakerJob job;
   job.hosts.assign(unique_hosts.begin(), unique_hosts.end());  // std::set: sorted bytewise
@@ -266,15 +258,14 @@ SageMakerJob make_sagemaker_job(std::span<const std::string> step_hosts, std::st
   // Refuse now, once, a step whose SM_TRAINING_ENV could never fit: the task measured with
   // the longest host and, if needed, a working directory as long as Linux allows (4096).
   SageMakerTask probe;
-  probe.current_host = *std::max_element(
-      job.hosts.begin(), job.hosts.end(),
-      [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+  probe.current_host =
+      *std::max_element(job.hosts.begin(), job.hosts.end(),
+                        [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
   probe.num_gpus = std::numeric_limits<unsigned>::max();
   probe.num_cpus = std::numeric_limits<unsigned>::max();
   probe.working_directory = "/" + std::string(4095, 'x');
-  check_fits_environment(
-      "SM_TRAINING_ENV",
-      json_text(training_environment(job, probe, job_directory(job, probe))).size());
+  check_fits_environment("SM_TRAINING_ENV",
+                         json_text(training_environment(job, probe, job_directory(job, probe))).size());
   return job;
 }
 
@@ -305,8 +296,7 @@ std::vector<std::pair<std::string, std::string>> sagemaker_variables(const SageM
   Json names = Json::array();
   for (const Channel& channel : job.channels) names.push_back(channel.name);
   variables.emplace_back("SM_CHANNELS", json_text(names));
-  for (const Channel& channel : job.channels)
-    variables.emplace_back(channel.variable, channel.path);
+  for (const Channel& channel : job.channels) variables.emplace_back(channel.variable, channel.path);
   variables.emplace_back("SM_HPS", job.hyperparameters_text);
   variables.emplace_back("SM_RESOURCE_CONFIG", json_text(resource_config(job, task.current_host)));
   std::string training = json_text(training_environment(job, task, directory));

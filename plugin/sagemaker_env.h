@@ -107,9 +107,8 @@ struct SageMakerJob {
 // `entries`: the same environment as "NAME=VALUE" strings, for MLJOB_CHANNEL_*.
 // Throws std::invalid_argument when the step has no host, or when SM_TRAINING_ENV could not
 // fit in one environment string (kMaxEnvironmentString).
-SageMakerJob make_sagemaker_job(std::span<const std::string> step_hosts, std::string master_host,
-                                std::uint32_t job_id, const EnvLookup& environment,
-                                std::span<const std::string_view> entries);
+SageMakerJob make_sagemaker_job(std::span<const std::string> step_hosts, std::string master_host, std::uint32_t job_id,
+                                const EnvLookup& environment, std::span<const std::string_view> entries);
 
 // What one task knows about itself.
 struct SageMakerTask {

@@ -27,23 +27,19 @@ using ::testing::IsEmpty;
 using ::testing::ThrowsMessage;
 using Json = nlohmann::json;
 
-std::map<std::string, std::string> as_map(
-    const std::vector<std::pair<std::string, std::string>>& variables) {
+std::map<std::string, std::string> as_map(const std::vector<std::pair<std::string, std::string>>& variables) {
   return {variables.begin(), variables.end()};
 }
 
 SageMakerJob job_of(const Variables& environment, std::vector<std::string_view> entries = {},
-                    std::vector<std::string> hosts = {"n3", "n1", "n2", "n1"},
-                    std::string master = "n2") {
+                    std::vector<std::string> hosts = {"n3", "n1", "n2", "n1"}, std::string master = "n2") {
   return make_sagemaker_job(hosts, master, 77, lookup_in(environment), entries);
 }
 
 SageMakerTask task_on(std::string host, unsigned gpus = 0, unsigned cpus = 4,
                       std::optional<std::string> cwd = "/home/u/run") {
-  return SageMakerTask{.current_host = std::move(host),
-                       .num_gpus = gpus,
-                       .num_cpus = cpus,
-                       .working_directory = std::move(cwd)};
+  return SageMakerTask{
+      .current_host = std::move(host), .num_gpus = gpus, .num_cpus = cpus, .working_directory = std::move(cwd)};
 }
 
 // --- hyperparameters -----------------------------------------------------------------
@@ -78,8 +74,7 @@ TEST(SageMakerHyperparameters, AnythingButAnObjectGivesEmptyAndAWarning) {
     EXPECT_EQ(hps.values, nlohmann::ordered_json::object()) << text;
     ASSERT_TRUE(hps.warning.has_value()) << text;
     EXPECT_THAT(*hps.warning, HasSubstr(why)) << text;
-    EXPECT_THAT(*hps.warning,
-                HasSubstr("SM_HPS and the hyperparameters of SM_TRAINING_ENV are {}"));
+    EXPECT_THAT(*hps.warning, HasSubstr("SM_HPS and the hyperparameters of SM_TRAINING_ENV are {}"));
   }
 }
 
@@ -99,36 +94,33 @@ TEST(SageMakerHyperparameters, BoundsOnSizeAndNesting) {
 // --- channels --------------------------------------------------------------------------
 
 TEST(SageMakerChannels, FromMljobChannelVariables) {
-  const std::vector<std::string_view> entries = {
-      "PATH=/usr/bin", "MLJOB_CHANNEL_TRAINING=/data/train", "MLJOB_CHANNEL_eval=/data/eval",
-      "MLJOB_CHANNELS=x", "MLJOB_CHANNEL_my-set.v2=/data/v2=odd"};
+  const std::vector<std::string_view> entries = {"PATH=/usr/bin", "MLJOB_CHANNEL_TRAINING=/data/train",
+                                                 "MLJOB_CHANNEL_eval=/data/eval", "MLJOB_CHANNELS=x",
+                                                 "MLJOB_CHANNEL_my-set.v2=/data/v2=odd"};
   const Channels channels = channels_from_environment(entries);
   EXPECT_THAT(channels.warnings, IsEmpty());
-  EXPECT_THAT(channels.channels,
-              ElementsAre(Channel{"eval", "SM_CHANNEL_EVAL", "/data/eval"},
-                          Channel{"my-set.v2", "SM_CHANNEL_MY-SET.V2", "/data/v2=odd"},
-                          Channel{"training", "SM_CHANNEL_TRAINING", "/data/train"}));
+  EXPECT_THAT(channels.channels, ElementsAre(Channel{"eval", "SM_CHANNEL_EVAL", "/data/eval"},
+                                             Channel{"my-set.v2", "SM_CHANNEL_MY-SET.V2", "/data/v2=odd"},
+                                             Channel{"training", "SM_CHANNEL_TRAINING", "/data/train"}));
 }
 
 TEST(SageMakerChannels, BadEntriesAreLeftOutWithAWarning) {
-  const std::vector<std::string_view> entries = {
-      "MLJOB_CHANNEL_=/x",        "MLJOB_CHANNEL_a b=/x",     "MLJOB_CHANNEL_EMPTY=",
-      "MLJOB_CHANNEL_train=/one", "MLJOB_CHANNEL_TRAIN=/two", "MLJOB_CHANNEL_NOVALUE"};
+  const std::vector<std::string_view> entries = {"MLJOB_CHANNEL_=/x",        "MLJOB_CHANNEL_a b=/x",
+                                                 "MLJOB_CHANNEL_EMPTY=",     "MLJOB_CHANNEL_train=/one",
+                                                 "MLJOB_CHANNEL_TRAIN=/two", "MLJOB_CHANNEL_NOVALUE"};
   const Channels channels = channels_from_environment(entries);
   // "MLJOB_CHANNEL_TRAIN" sorts before "MLJOB_CHANNEL_train": it takes the channel.
   EXPECT_THAT(channels.channels, ElementsAre(Channel{"train", "SM_CHANNEL_TRAIN", "/two"}));
-  EXPECT_THAT(channels.warnings,
-              ElementsAre(HasSubstr("\"MLJOB_CHANNEL_\" ignored: a channel name is 1 to 64"),
-                          HasSubstr("MLJOB_CHANNEL_EMPTY ignored: it is empty"),
-                          HasSubstr("\"MLJOB_CHANNEL_a b\" ignored"),
-                          HasSubstr("MLJOB_CHANNEL_train ignored: MLJOB_CHANNEL_TRAIN already "
-                                    "names channel \"train\"")));
+  EXPECT_THAT(channels.warnings, ElementsAre(HasSubstr("\"MLJOB_CHANNEL_\" ignored: a channel name is 1 to 64"),
+                                             HasSubstr("MLJOB_CHANNEL_EMPTY ignored: it is empty"),
+                                             HasSubstr("\"MLJOB_CHANNEL_a b\" ignored"),
+                                             HasSubstr("MLJOB_CHANNEL_train ignored: MLJOB_CHANNEL_TRAIN already "
+                                                       "names channel \"train\"")));
 }
 
 TEST(SageMakerChannels, AtMost256AndFewWarnings) {
   std::vector<std::string> storage;
-  for (int i = 0; i < 300; ++i)
-    storage.push_back("MLJOB_CHANNEL_C" + std::to_string(1000 + i) + "=/d");
+  for (int i = 0; i < 300; ++i) storage.push_back("MLJOB_CHANNEL_C" + std::to_string(1000 + i) + "=/d");
   for (int i = 0; i < 20; ++i) storage.push_back("MLJOB_CHANNEL_B" + std::to_string(i) + "=");
   const std::vector<std::string_view> entries(storage.begin(), storage.end());
   const Channels channels = channels_from_environment(entries);
@@ -205,8 +197,7 @@ TEST(SageMakerJob, JobNameIsSlurmsElseTheJobId) {
 }
 
 TEST(SageMakerJob, RefusesAStepWithoutHosts) {
-  EXPECT_THAT([] { job_of({}, {}, {}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr("the step has no host")));
+  EXPECT_THAT([] { job_of({}, {}, {}); }, ThrowsMessage<std::invalid_argument>(HasSubstr("the step has no host")));
 }
 
 TEST(SageMakerJob, RefusesATrainingEnvironmentTooLargeForLinux) {
@@ -214,25 +205,21 @@ TEST(SageMakerJob, RefusesATrainingEnvironmentTooLargeForLinux) {
   for (int i = 0; i < 3000; ++i) hosts.push_back("a-rather-long-node-name-" + std::to_string(i));
   EXPECT_THAT([&] { job_of({}, {}, hosts, ""); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("SM_TRAINING_ENV would take")));
-  EXPECT_NO_THROW(
-      job_of({}, {}, std::vector<std::string>(hosts.begin(), hosts.begin() + 1000), ""));
+  EXPECT_NO_THROW(job_of({}, {}, std::vector<std::string>(hosts.begin(), hosts.begin() + 1000), ""));
 }
 
 TEST(SageMakerTask, EveryVariableOfATask) {
-  const std::vector<std::string_view> entries = {"MLJOB_CHANNEL_TRAINING=/data/train",
-                                                 "MLJOB_CHANNEL_test=/data/test"};
-  const SageMakerJob job = job_of({{"MLJOB_HPS", R"({"epochs": 2, "lr": 0.01})"},
-                                   {"MLJOB_JOB_DIR", "/scratch/jobs/j1/"},
-                                   {"SLURM_JOB_NAME", "j1"}},
-                                  entries);
+  const std::vector<std::string_view> entries = {"MLJOB_CHANNEL_TRAINING=/data/train", "MLJOB_CHANNEL_test=/data/test"};
+  const SageMakerJob job = job_of(
+      {{"MLJOB_HPS", R"({"epochs": 2, "lr": 0.01})"}, {"MLJOB_JOB_DIR", "/scratch/jobs/j1/"}, {"SLURM_JOB_NAME", "j1"}},
+      entries);
   EXPECT_THAT(job.warnings, IsEmpty());
   const auto variables = sagemaker_variables(job, task_on("n2", 2, 8, std::nullopt));
   std::vector<std::string> names;
   for (const auto& [name, value] : variables) names.push_back(name);
-  EXPECT_THAT(
-      names, ElementsAre("SM_HOSTS", "SM_CURRENT_HOST", "SM_NUM_GPUS", "SM_NUM_CPUS",
-                         "SM_MODEL_DIR", "SM_OUTPUT_DATA_DIR", "SM_CHANNELS", "SM_CHANNEL_TEST",
-                         "SM_CHANNEL_TRAINING", "SM_HPS", "SM_RESOURCE_CONFIG", "SM_TRAINING_ENV"));
+  EXPECT_THAT(names, ElementsAre("SM_HOSTS", "SM_CURRENT_HOST", "SM_NUM_GPUS", "SM_NUM_CPUS", "SM_MODEL_DIR",
+                                 "SM_OUTPUT_DATA_DIR", "SM_CHANNELS", "SM_CHANNEL_TEST", "SM_CHANNEL_TRAINING",
+                                 "SM_HPS", "SM_RESOURCE_CONFIG", "SM_TRAINING_ENV"));
   const auto by_name = as_map(variables);
   EXPECT_EQ(by_name.at("SM_HOSTS"), R"(["n1","n2","n3"])");
   EXPECT_EQ(by_name.at("SM_CURRENT_HOST"), "n2");
@@ -279,8 +266,7 @@ TEST(SageMakerTask, DirectoriesUnderTheWorkingDirectoryWithoutAnAbsoluteJobDir) 
 }
 
 TEST(SageMakerTask, TheTrainingEnvironmentAgreesWithTheSingleVariables) {
-  const SageMakerJob job =
-      job_of({{"MLJOB_HPS", R"({"b": [1, 2], "a": "x"})"}}, {"MLJOB_CHANNEL_X=/x"});
+  const SageMakerJob job = job_of({{"MLJOB_HPS", R"({"b": [1, 2], "a": "x"})"}}, {"MLJOB_CHANNEL_X=/x"});
   for (const std::string host : {"n1", "n2", "n3"}) {
     const auto variables = as_map(sagemaker_variables(job, task_on(host, 1, 3)));
     const Json training = Json::parse(variables.at("SM_TRAINING_ENV"));
@@ -297,8 +283,7 @@ TEST(SageMakerTask, TheTrainingEnvironmentAgreesWithTheSingleVariables) {
 }
 
 TEST(SageMakerTask, WarningsOfTheJobAreCollected) {
-  const SageMakerJob job =
-      job_of({{"MLJOB_HPS", "lr=0.1"}}, {"MLJOB_CHANNEL_=/x", "MLJOB_CHANNEL_OK=/ok"});
+  const SageMakerJob job = job_of({{"MLJOB_HPS", "lr=0.1"}}, {"MLJOB_CHANNEL_=/x", "MLJOB_CHANNEL_OK=/ok"});
   EXPECT_THAT(job.warnings, ElementsAre(HasSubstr("MLJOB_HPS=\"lr=0.1\" is not valid JSON"),
                                         HasSubstr("\"MLJOB_CHANNEL_\" ignored")));
   const auto variables = as_map(sagemaker_variables(job, task_on("n1")));

@@ -28,6 +28,8 @@ SharedFlag::~SharedFlag() {
   munmap(flag_, kPage);
 }
 
-bool SharedFlag::test_and_set() { return !flag_->exchange(true); }
+bool SharedFlag::test_and_set() {
+  return !flag_->exchange(true);
+}
 
 }  // namespace mljob::plugin

@@ -18,16 +18,14 @@ std::string variable_text(const std::string& name, const std::string& value) {
   return name + "=" + log_quoted(value);
 }
 
-std::string required(const EnvLookup& environment, const std::string& name,
-                     const std::string& why) {
+std::string required(const EnvLookup& environment, const std::string& name, const std::string& why) {
   auto value = environment(name);
   if (!value) throw std::invalid_argument(name + " is not set (" + why + ")");
   return *value;
 }
 
 // The first of `names` that is set, with its name.
-std::pair<std::string, std::string> first_set(const EnvLookup& environment,
-                                              std::initializer_list<const char*> names) {
+std::pair<std::string, std::string> first_set(const EnvLookup& environment, std::initializer_list<const char*> names) {
   for (const char* name : names) {
     if (auto value = environment(name)) return {name, *value};
   }
@@ -53,47 +51,42 @@ ComponentNodes read_component(const std::string& nodes_name, const std::string& 
       .tasks_per_node = expand_variable(tasks_name, tasks_value, expand_tasks_per_node),
   };
   if (component.hosts.size() != component.tasks_per_node.size()) {
-    throw std::invalid_argument(
-        variable_text(nodes_name, nodes_value) + " names " +
-        std::to_string(component.hosts.size()) + " nodes but " +
-        variable_text(tasks_name, tasks_value) + " gives counts for " +
-        std::to_string(component.tasks_per_node.size()));
+    throw std::invalid_argument(variable_text(nodes_name, nodes_value) + " names " +
+                                std::to_string(component.hosts.size()) + " nodes but " +
+                                variable_text(tasks_name, tasks_value) + " gives counts for " +
+                                std::to_string(component.tasks_per_node.size()));
   }
   return component;
 }
 
 // A node of the merged step list not found in the components' lists.
 [[noreturn]] void unknown_step_node(const std::string& host, const std::string& step_nodes) {
-  throw std::invalid_argument(variable_text("SLURM_STEP_NODELIST", step_nodes) + " names node " +
-                              log_printable(host) +
+  throw std::invalid_argument(variable_text("SLURM_STEP_NODELIST", step_nodes) + " names node " + log_printable(host) +
                               " more often than the SLURM_JOB_NODELIST_HET_GROUP_n list it");
 }
 
 StepShape heterogeneous_shape(const EnvLookup& environment, std::uint32_t het_size) {
   if (het_size == 0 || het_size > kMaxComponents) {
-    throw std::invalid_argument("SLURM_HET_SIZE=" + std::to_string(het_size) +
-                                " is not from 1 to " + std::to_string(kMaxComponents));
+    throw std::invalid_argument("SLURM_HET_SIZE=" + std::to_string(het_size) + " is not from 1 to " +
+                                std::to_string(kMaxComponents));
   }
   const std::string why = "expected in every task of a heterogeneous step";
   StepShape shape{.components = {}, .heterogeneous = true};
   std::size_t nodes_of_all_groups = 0;  // bounded like one list, so memory stays bounded
   for (unsigned group = 0; group < het_size; ++group) {
     const std::string name = "SLURM_JOB_NODELIST_HET_GROUP_" + std::to_string(group);
-    std::vector<std::string> hosts =
-        expand_variable(name, required(environment, name, why), expand_hostlist);
+    std::vector<std::string> hosts = expand_variable(name, required(environment, name, why), expand_hostlist);
     const std::size_t node_count = hosts.size();
     nodes_of_all_groups += node_count;
     if (nodes_of_all_groups > kMaxExpandedHosts) {
       throw std::invalid_argument("the SLURM_JOB_NODELIST_HET_GROUP_n lists name more than " +
                                   std::to_string(kMaxExpandedHosts) + " nodes together");
     }
-    shape.components.push_back(
-        ComponentNodes{std::move(hosts), std::vector<unsigned>(node_count, 0)});
+    shape.components.push_back(ComponentNodes{std::move(hosts), std::vector<unsigned>(node_count, 0)});
   }
   const std::string step_nodes = required(environment, "SLURM_STEP_NODELIST", why);
-  const ComponentNodes step = read_component(
-      "SLURM_STEP_NODELIST", step_nodes, "SLURM_STEP_TASKS_PER_NODE",
-      required(environment, "SLURM_STEP_TASKS_PER_NODE", why));
+  const ComponentNodes step = read_component("SLURM_STEP_NODELIST", step_nodes, "SLURM_STEP_TASKS_PER_NODE",
+                                             required(environment, "SLURM_STEP_TASKS_PER_NODE", why));
 
   // Attribute each step node to a component: the k-th mention of a node goes to the k-th
   // component (in order) that lists it. owners[host] = (component, node index) pairs.
@@ -126,8 +119,7 @@ void check_task_total(const EnvLookup& environment, const StepShape& shape) {
     if (auto stated = number_from_environment(environment, name)) {
       if (*stated != total) {
         throw std::invalid_argument(std::string(name) + "=" + std::to_string(*stated) +
-                                    " but the step's tasks per node add up to " +
-                                    std::to_string(total));
+                                    " but the step's tasks per node add up to " + std::to_string(total));
       }
       return;
     }
@@ -137,8 +129,7 @@ void check_task_total(const EnvLookup& environment, const StepShape& shape) {
 StepShape ordinary_shape(const EnvLookup& environment) {
   const auto [nodes_name, nodes_value] =
       first_set(environment, {"SLURM_STEP_NODELIST", "SLURM_JOB_NODELIST", "SLURM_NODELIST"});
-  const auto [tasks_name, tasks_value] =
-      first_set(environment, {"SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE"});
+  const auto [tasks_name, tasks_value] = first_set(environment, {"SLURM_STEP_TASKS_PER_NODE", "SLURM_TASKS_PER_NODE"});
   StepShape shape{.components = {}, .heterogeneous = false};
   shape.components.push_back(read_component(nodes_name, nodes_value, tasks_name, tasks_value));
   return shape;
@@ -146,8 +137,7 @@ StepShape ordinary_shape(const EnvLookup& environment) {
 
 }  // namespace
 
-std::optional<std::uint32_t> number_from_environment(const EnvLookup& environment,
-                                                     const std::string& name) {
+std::optional<std::uint32_t> number_from_environment(const EnvLookup& environment, const std::string& name) {
   auto value = environment(name);
   if (!value) return std::nullopt;
   std::uint32_t number = 0;
@@ -161,8 +151,7 @@ std::optional<std::uint32_t> number_from_environment(const EnvLookup& environmen
 
 StepShape step_shape_from_environment(const EnvLookup& environment) {
   const auto het_size = number_from_environment(environment, "SLURM_HET_SIZE");
-  StepShape shape =
-      het_size ? heterogeneous_shape(environment, *het_size) : ordinary_shape(environment);
+  StepShape shape = het_size ? heterogeneous_shape(environment, *het_size) : ordinary_shape(environment);
   check_task_total(environment, shape);
   return shape;
 }
@@ -184,8 +173,7 @@ std::vector<unsigned> StepShape::idle_components() const {
   return idle;
 }
 
-unsigned component_of_step(const EnvLookup& environment, const StepShape& shape,
-                           std::uint32_t component_job_id) {
+unsigned component_of_step(const EnvLookup& environment, const StepShape& shape, std::uint32_t component_job_id) {
   if (!shape.heterogeneous) return 0;
   for (unsigned group = 0; group < shape.components.size(); ++group) {
     const std::string name = "SLURM_JOB_ID_HET_GROUP_" + std::to_string(group);
@@ -211,39 +199,34 @@ void verify_node_placement(const JobLayout& layout, const ObservedNode& observed
   std::vector<unsigned> expected;
   std::string host = "?";
   for (const TaskPlacement& task : layout.tasks()) {
-    if (task.component == observed.component &&
-        task.node_in_component == observed.node_in_component) {
+    if (task.component == observed.component && task.node_in_component == observed.node_in_component) {
       expected.push_back(task.rank_in_component);
       host = task.host;
     }
   }
   if (expected == observed.ranks_in_component) return;
-  throw std::invalid_argument(
-      "Slurm starts tasks " + rank_list(observed.ranks_in_component) + " of het component " +
-      std::to_string(observed.component) + " on its node " +
-      std::to_string(observed.node_in_component) + " (" + log_printable(host) +
-      "), but block distribution puts tasks " + rank_list(expected) +
-      " there; mljob needs the default block distribution (no -m cyclic/plane/arbitrary)");
+  throw std::invalid_argument("Slurm starts tasks " + rank_list(observed.ranks_in_component) + " of het component " +
+                              std::to_string(observed.component) + " on its node " +
+                              std::to_string(observed.node_in_component) + " (" + log_printable(host) +
+                              "), but block distribution puts tasks " + rank_list(expected) +
+                              " there; mljob needs the default block distribution (no -m cyclic/plane/arbitrary)");
 }
 
 void verify_task_placement(const TaskPlacement& expected, const ObservedTask& observed) {
   if (expected.rank_in_component != observed.rank_in_component) {
     throw std::invalid_argument(
-        "task " + std::to_string(expected.global_rank) + " is task " +
-        std::to_string(observed.rank_in_component) + " of its het component, but the layout "
+        "task " + std::to_string(expected.global_rank) + " is task " + std::to_string(observed.rank_in_component) +
+        " of its het component, but the layout "
         "read from SLURM_STEP_* and SLURM_JOB_NODELIST_HET_GROUP_n makes it task " +
-        std::to_string(expected.rank_in_component) + " of component " +
-        std::to_string(expected.component));
+        std::to_string(expected.rank_in_component) + " of component " + std::to_string(expected.component));
   }
-  if (expected.host == observed.node_name &&
-      expected.local_index_in_component == observed.local_id) {
+  if (expected.host == observed.node_name && expected.local_index_in_component == observed.local_id) {
     return;
   }
   throw std::invalid_argument(
-      "task " + std::to_string(expected.global_rank) + " runs on " +
-      log_printable(observed.node_name) + " as local task " + std::to_string(observed.local_id) +
-      ", but block distribution puts it on " + log_printable(expected.host) + " as local task " +
-      std::to_string(expected.local_index_in_component) +
+      "task " + std::to_string(expected.global_rank) + " runs on " + log_printable(observed.node_name) +
+      " as local task " + std::to_string(observed.local_id) + ", but block distribution puts it on " +
+      log_printable(expected.host) + " as local task " + std::to_string(expected.local_index_in_component) +
       "; mljob needs the default block distribution (no -m cyclic/plane/arbitrary)");
 }
 

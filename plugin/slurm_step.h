@@ -50,19 +50,17 @@ std::uint32_t job_id_from_environment(const EnvLookup& environment);
 
 // Reads a whole number from `name`; nullopt when unset, std::invalid_argument when it is
 // not a number from 0 to 2^32-1.
-std::optional<std::uint32_t> number_from_environment(const EnvLookup& environment,
-                                                     const std::string& name);
+std::optional<std::uint32_t> number_from_environment(const EnvLookup& environment, const std::string& name);
 
 // Which het component a slurmstepd serves: the n whose SLURM_JOB_ID_HET_GROUP_n equals
 // the component's own job id (the spank item S_JOB_ID); 0 for an ordinary step. Throws
 // std::invalid_argument when no group variable names that job id.
-unsigned component_of_step(const EnvLookup& environment, const StepShape& shape,
-                           std::uint32_t component_job_id);
+unsigned component_of_step(const EnvLookup& environment, const StepShape& shape, std::uint32_t component_job_id);
 
 // What slurmstepd knows about its node before any task starts.
 struct ObservedNode {
   unsigned component;
-  unsigned node_in_component;               // the spank item S_JOB_NODEID
+  unsigned node_in_component;                // the spank item S_JOB_NODEID
   std::vector<unsigned> ranks_in_component;  // S_JOB_LOCAL_TO_GLOBAL_ID of each local task
 };
 

@@ -13,13 +13,13 @@
 namespace mljob::plugin {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::ThrowsMessage;
 using test_support::hostile_value;
 using test_support::is_one_safe_line;
 using test_support::lookup_in;
 using test_support::message_of;
 using test_support::Variables;
+using ::testing::HasSubstr;
+using ::testing::ThrowsMessage;
 using Counts = std::vector<unsigned>;
 using Hosts = std::vector<std::string>;
 
@@ -141,56 +141,53 @@ TEST(StepShape, MissingVariablesAreNamed) {
   Variables variables = three_component_step();
   variables.erase("SLURM_JOB_NODELIST_HET_GROUP_2");
   EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "SLURM_JOB_NODELIST_HET_GROUP_2 is not set (expected in every task of a "
-                  "heterogeneous step)")));
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("SLURM_JOB_NODELIST_HET_GROUP_2 is not set (expected in every task of a "
+                            "heterogeneous step)")));
   variables = three_component_step();
   variables.erase("SLURM_STEP_TASKS_PER_NODE");
   EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
-              ThrowsMessage<std::invalid_argument>(
-                  HasSubstr("SLURM_STEP_TASKS_PER_NODE is not set")));
+              ThrowsMessage<std::invalid_argument>(HasSubstr("SLURM_STEP_TASKS_PER_NODE is not set")));
   EXPECT_THAT([] { step_shape_from_environment(lookup_in({})); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "none of SLURM_STEP_NODELIST, SLURM_JOB_NODELIST, SLURM_NODELIST is set")));
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("none of SLURM_STEP_NODELIST, SLURM_JOB_NODELIST, SLURM_NODELIST is set")));
 }
 
 TEST(StepShape, MalformedValuesAreNamedWithTheirVariable) {
   Variables variables = three_component_step();
   variables["SLURM_JOB_NODELIST_HET_GROUP_1"] = "w[2-1]";
   EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "SLURM_JOB_NODELIST_HET_GROUP_1: host list \"w[2-1]\": range \"2-1\" runs "
-                  "backwards")));
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("SLURM_JOB_NODELIST_HET_GROUP_1: host list \"w[2-1]\": range \"2-1\" runs "
+                            "backwards")));
   variables = three_component_step();
   variables["SLURM_STEP_TASKS_PER_NODE"] = "1,3,2(x";
-  EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "SLURM_STEP_TASKS_PER_NODE: tasks-per-node list \"1,3,2(x\"")));
+  EXPECT_THAT(
+      [&] { step_shape_from_environment(lookup_in(variables)); },
+      ThrowsMessage<std::invalid_argument>(HasSubstr("SLURM_STEP_TASKS_PER_NODE: tasks-per-node list \"1,3,2(x\"")));
   variables = three_component_step();
   variables["SLURM_HET_SIZE"] = "three";
   EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
-              ThrowsMessage<std::invalid_argument>(
-                  HasSubstr("SLURM_HET_SIZE=\"three\" is not a whole number")));
+              ThrowsMessage<std::invalid_argument>(HasSubstr("SLURM_HET_SIZE=\"three\" is not a whole number")));
 }
 
 TEST(StepShape, ContradictionsAreRefused) {
   Variables variables = three_component_step();
   variables["SLURM_STEP_TASKS_PER_NODE"] = "1,3";
   EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
-              ThrowsMessage<std::invalid_argument>(
-                  HasSubstr("SLURM_STEP_NODELIST=\"m1,p1,w[1-2]\" names 4 nodes but "
-                            "SLURM_STEP_TASKS_PER_NODE=\"1,3\" gives counts for 2")));
+              ThrowsMessage<std::invalid_argument>(HasSubstr("SLURM_STEP_NODELIST=\"m1,p1,w[1-2]\" names 4 nodes but "
+                                                             "SLURM_STEP_TASKS_PER_NODE=\"1,3\" gives counts for 2")));
   variables = three_component_step();
   variables["SLURM_STEP_NUM_TASKS"] = "9";
   EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "SLURM_STEP_NUM_TASKS=9 but the step's tasks per node add up to 8")));
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("SLURM_STEP_NUM_TASKS=9 but the step's tasks per node add up to 8")));
   variables = three_component_step();
   variables["SLURM_STEP_NODELIST"] = "m1,p1,w[1-2],x9";
   variables["SLURM_STEP_TASKS_PER_NODE"] = "1,3,2(x2),1";
   EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "names node x9 more often than the SLURM_JOB_NODELIST_HET_GROUP_n list it")));
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("names node x9 more often than the SLURM_JOB_NODELIST_HET_GROUP_n list it")));
   variables = three_component_step();
   variables["SLURM_HET_SIZE"] = "0";
   EXPECT_THROW(step_shape_from_environment(lookup_in(variables)), std::invalid_argument);
@@ -201,15 +198,14 @@ TEST(StepShape, TheComponentsTogetherNameAtMost65536Nodes) {
   variables["SLURM_JOB_NODELIST_HET_GROUP_0"] = "a[1-40000]";
   variables["SLURM_JOB_NODELIST_HET_GROUP_1"] = "b[1-40000]";
   EXPECT_THAT([&] { step_shape_from_environment(lookup_in(variables)); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "the SLURM_JOB_NODELIST_HET_GROUP_n lists name more than 65536 nodes together")));
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("the SLURM_JOB_NODELIST_HET_GROUP_n lists name more than 65536 nodes together")));
 }
 
 TEST(JobId, IsTheHetLeadersId) {
   EXPECT_EQ(job_id_from_environment(lookup_in(three_component_step())), 1234u);
   EXPECT_THROW(job_id_from_environment(lookup_in({})), std::invalid_argument);
-  EXPECT_THROW(job_id_from_environment(lookup_in({{"SLURM_JOB_ID", "12x"}})),
-               std::invalid_argument);
+  EXPECT_THROW(job_id_from_environment(lookup_in({{"SLURM_JOB_ID", "12x"}})), std::invalid_argument);
 }
 
 TEST(ComponentOfStep, FromTheHetGroupJobIds) {
@@ -217,9 +213,9 @@ TEST(ComponentOfStep, FromTheHetGroupJobIds) {
   const StepShape shape = step_shape_from_environment(lookup_in(variables));
   EXPECT_EQ(component_of_step(lookup_in(variables), shape, 1234), 0u);
   EXPECT_EQ(component_of_step(lookup_in(variables), shape, 1236), 2u);
-  EXPECT_THAT([&] { component_of_step(lookup_in(variables), shape, 99); },
-              ThrowsMessage<std::invalid_argument>(
-                  HasSubstr("no SLURM_JOB_ID_HET_GROUP_n names this component's job id 99")));
+  EXPECT_THAT(
+      [&] { component_of_step(lookup_in(variables), shape, 99); },
+      ThrowsMessage<std::invalid_argument>(HasSubstr("no SLURM_JOB_ID_HET_GROUP_n names this component's job id 99")));
 }
 
 TEST(ComponentOfStep, OrdinaryStepIsComponentZero) {
@@ -237,12 +233,18 @@ TEST(NodePlacementCheck, AcceptsBlockDistribution) {
 
 TEST(NodePlacementCheck, RefusesCyclicDistribution) {
   const JobLayout layout = layout_of(three_component_step());
-  EXPECT_THAT([&] { verify_node_placement(layout, ObservedNode{1, 0, {0, 2}}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "Slurm starts tasks [0,2] of het component 1 on its node 0 (w1), but block "
-                  "distribution puts tasks [0,1] there")));
-  EXPECT_THAT([&] { verify_node_placement(layout, ObservedNode{1, 1, {1, 2, 3}}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr("[1,2,3]")));
+  EXPECT_THAT(
+      [&] {
+        verify_node_placement(layout, ObservedNode{1, 0, {0, 2}});
+      },
+      ThrowsMessage<std::invalid_argument>(
+          HasSubstr("Slurm starts tasks [0,2] of het component 1 on its node 0 (w1), but block "
+                    "distribution puts tasks [0,1] there")));
+  EXPECT_THAT(
+      [&] {
+        verify_node_placement(layout, ObservedNode{1, 1, {1, 2, 3}});
+      },
+      ThrowsMessage<std::invalid_argument>(HasSubstr("[1,2,3]")));
 }
 
 TEST(TaskPlacementCheck, AcceptsBlockDistribution) {
@@ -252,15 +254,21 @@ TEST(TaskPlacementCheck, AcceptsBlockDistribution) {
 
 TEST(TaskPlacementCheck, RefusesOtherDistributions) {
   const JobLayout layout = layout_of(three_component_step());
-  EXPECT_THAT([&] { verify_task_placement(layout.task(2), ObservedTask{"w2", 0, 1}); },
-              ThrowsMessage<std::invalid_argument>(
-                  HasSubstr("task 2 runs on w2 as local task 0, but block distribution puts it "
-                            "on w1 as local task 1")));
-  EXPECT_THAT([&] { verify_task_placement(layout.task(2), ObservedTask{"w1", 1, 0}); },
-              ThrowsMessage<std::invalid_argument>(HasSubstr(
-                  "task 2 is task 0 of its het component, but the layout read from "
-                  "SLURM_STEP_* and SLURM_JOB_NODELIST_HET_GROUP_n makes it task 1 of "
-                  "component 1")));
+  EXPECT_THAT(
+      [&] {
+        verify_task_placement(layout.task(2), ObservedTask{"w2", 0, 1});
+      },
+      ThrowsMessage<std::invalid_argument>(
+          HasSubstr("task 2 runs on w2 as local task 0, but block distribution puts it "
+                    "on w1 as local task 1")));
+  EXPECT_THAT(
+      [&] {
+        verify_task_placement(layout.task(2), ObservedTask{"w1", 1, 0});
+      },
+      ThrowsMessage<std::invalid_argument>(
+          HasSubstr("task 2 is task 0 of its het component, but the layout read from "
+                    "SLURM_STEP_* and SLURM_JOB_NODELIST_HET_GROUP_n makes it task 1 of "
+                    "component 1")));
 }
 
 // What slurmstepd's environment holds is the job's: the user may set any SLURM_* variable
@@ -270,8 +278,7 @@ TEST(StepShape, MessagesShowHostileVariablesOnOneShortLine) {
                            "SLURM_JOB_NODELIST_HET_GROUP_1", "SLURM_STEP_NUM_TASKS"}) {
     Variables variables = three_component_step();
     variables[name] = hostile_value();
-    const std::string message =
-        message_of([&] { step_shape_from_environment(lookup_in(variables)); });
+    const std::string message = message_of([&] { step_shape_from_environment(lookup_in(variables)); });
     EXPECT_TRUE(is_one_safe_line(message, 1024)) << name;
     EXPECT_THAT(message, HasSubstr(R"("bad\nslurmstepd: error: forged line xxx)")) << name;
   }
@@ -290,8 +297,9 @@ TEST(StepShape, MessagesShowHostileVariablesOnOneShortLine) {
 
 TEST(TaskPlacementCheck, MessagesShowAHostileNodeNameOnOneShortLine) {
   const JobLayout layout = layout_of(three_component_step());
-  const std::string message = message_of(
-      [&] { verify_task_placement(layout.task(2), ObservedTask{hostile_value(), 1, 1}); });
+  const std::string message = message_of([&] {
+    verify_task_placement(layout.task(2), ObservedTask{hostile_value(), 1, 1});
+  });
   EXPECT_TRUE(is_one_safe_line(message, 1024));
   EXPECT_THAT(message, HasSubstr(R"(task 2 runs on bad\nslurmstepd: error: forged line xxx)"));
 }

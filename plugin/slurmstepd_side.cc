@@ -30,15 +30,13 @@ namespace {
 constexpr std::size_t kMaxDebugValueBytes = 2048;
 
 void log_variable_set(unsigned global_rank, const std::string& name, const std::string& value) {
-  log_debug("task " + std::to_string(global_rank) + ": " + name + "=" +
-            log_quoted(value, kMaxDebugValueBytes));
+  log_debug("task " + std::to_string(global_rank) + ": " + name + "=" + log_quoted(value, kMaxDebugValueBytes));
 }
 
 // Steps that never run training: the batch script, the extern step (pam_slurm_adopt)
 // and the interactive step of salloc.
 bool is_training_candidate(std::uint32_t step_id) {
-  return step_id != SLURM_BATCH_SCRIPT && step_id != SLURM_EXTERN_CONT &&
-         step_id != SLURM_INTERACTIVE_STEP;
+  return step_id != SLURM_BATCH_SCRIPT && step_id != SLURM_EXTERN_CONT && step_id != SLURM_INTERACTIVE_STEP;
 }
 
 std::string component_list(const std::vector<unsigned>& components) {
@@ -101,8 +99,7 @@ void plan_step(spank_t spank, const PluginConfig& config, StepState& step) {
               ": a helper step, started without ML variables");
     return;
   }
-  const unsigned component =
-      component_of_step(environment, shape, spank_item_u32(spank, S_JOB_ID, "S_JOB_ID"));
+  const unsigned component = component_of_step(environment, shape, spank_item_u32(spank, S_JOB_ID, "S_JOB_ID"));
   const std::uint32_t node_in_component = spank_item_u32(spank, S_JOB_NODEID, "S_JOB_NODEID");
   JobLayout layout(std::move(shape.components));
   verify_node_placement(layout, ObservedNode{
@@ -121,15 +118,14 @@ void plan_step(spank_t spank, const PluginConfig& config, StepState& step) {
   warn_about_settings_once(spank, plan, component, node_in_component);
   prepare_step_binding(spank, config, bind, bind_asked, environment, step.binding);
   log_info(step_name(spank) + ": roles " + log_printable(roles_text) + ", " +
-           std::to_string(plan.layout.total_tasks()) + " tasks in " +
-           std::to_string(plan.layout.component_count()) + " component(s), cluster " +
-           plan.cluster_text);
+           std::to_string(plan.layout.total_tasks()) + " tasks in " + std::to_string(plan.layout.component_count()) +
+           " component(s), cluster " + plan.cluster_text);
 }
 
 // The SM_* variables of one task: its GPUs (CUDA_VISIBLE_DEVICES, set by Slurm's GRES
 // plugin before task_init), its CPUs and its working directory.
-void set_sagemaker_variables(spank_t spank, const SageMakerJob& job,
-                             const TaskPlacement& placement, const EnvLookup& environment) {
+void set_sagemaker_variables(spank_t spank, const SageMakerJob& job, const TaskPlacement& placement,
+                             const EnvLookup& environment) {
   const CpuCount cpus = cpus_of_task(environment("SLURM_CPUS_PER_TASK"), affinity_cpu_count());
   if (cpus.warning) {
     warn_user("task " + std::to_string(placement.global_rank) + ": " + *cpus.warning);
@@ -157,13 +153,11 @@ void set_task_variables(spank_t spank, const StepState& step) {
 
   const auto node_name = environment("SLURMD_NODENAME");
   if (!node_name) throw std::invalid_argument("SLURMD_NODENAME is not set in the task");
-  verify_task_placement(
-      placement, ObservedTask{
-                     .node_name = *node_name,
-                     .local_id = static_cast<unsigned>(spank_task_local_id(spank)),
-                     .rank_in_component =
-                         spank_item_u32(spank, S_TASK_GLOBAL_ID, "S_TASK_GLOBAL_ID"),
-                 });
+  verify_task_placement(placement, ObservedTask{
+                                       .node_name = *node_name,
+                                       .local_id = static_cast<unsigned>(spank_task_local_id(spank)),
+                                       .rank_in_component = spank_item_u32(spank, S_TASK_GLOBAL_ID, "S_TASK_GLOBAL_ID"),
+                                   });
 
   const TaskEnvironment variables = task_environment(plan, *global_rank);
   for (const auto& [name, value] : variables.set) {

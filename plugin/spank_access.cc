@@ -22,14 +22,13 @@ std::runtime_error spank_failure(const std::string& call, spank_err_t error) {
 std::optional<std::string> read_variable(spank_t spank, const std::string& name) {
   for (std::size_t size = kFirstBufferSize; size <= kLargestValue; size *= 4) {
     std::vector<char> buffer(size, '\0');
-    const spank_err_t error =
-        spank_getenv(spank, name.c_str(), buffer.data(), static_cast<int>(buffer.size()));
+    const spank_err_t error = spank_getenv(spank, name.c_str(), buffer.data(), static_cast<int>(buffer.size()));
     if (error == ESPANK_SUCCESS) return std::string(buffer.data());
     if (error == ESPANK_ENV_NOEXIST) return std::nullopt;
     if (error != ESPANK_NOSPACE) throw spank_failure("spank_getenv(" + name + ")", error);
   }
-  throw std::runtime_error("environment variable " + name + " is longer than " +
-                           std::to_string(kLargestValue) + " bytes");
+  throw std::runtime_error("environment variable " + name + " is longer than " + std::to_string(kLargestValue) +
+                           " bytes");
 }
 
 }  // namespace
@@ -59,16 +58,13 @@ std::uint32_t spank_item_u32(spank_t spank, spank_item_t item, const char* item_
 }
 
 std::vector<unsigned> spank_local_task_ranks(spank_t spank) {
-  const std::uint32_t count =
-      spank_item_u32(spank, S_JOB_LOCAL_TASK_COUNT, "S_JOB_LOCAL_TASK_COUNT");
+  const std::uint32_t count = spank_item_u32(spank, S_JOB_LOCAL_TASK_COUNT, "S_JOB_LOCAL_TASK_COUNT");
   std::vector<unsigned> ranks;
   for (std::uint32_t local = 0; local < count && local < kMaxLocalTasks; ++local) {
     std::uint32_t global = 0;
     const spank_err_t error = spank_get_item(spank, S_JOB_LOCAL_TO_GLOBAL_ID, local, &global);
     if (error != ESPANK_SUCCESS) {
-      throw spank_failure("spank_get_item(S_JOB_LOCAL_TO_GLOBAL_ID, " + std::to_string(local) +
-                              ")",
-                          error);
+      throw spank_failure("spank_get_item(S_JOB_LOCAL_TO_GLOBAL_ID, " + std::to_string(local) + ")", error);
     }
     ranks.push_back(global);
   }
@@ -96,8 +92,7 @@ std::string step_name(spank_t spank) {
 
 std::optional<std::string> spank_option_value(spank_t spank, spank_option& option) {
   char* argument = nullptr;
-  const spank_err_t error =
-      spank_option_getopt(spank, &option, option.has_arg ? &argument : nullptr);
+  const spank_err_t error = spank_option_getopt(spank, &option, option.has_arg ? &argument : nullptr);
   if (error == ESPANK_ERROR) return std::nullopt;  // the user did not give the option
   if (error != ESPANK_SUCCESS) {
     throw spank_failure(std::string("spank_option_getopt(--") + option.name + ")", error);

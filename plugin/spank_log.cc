@@ -23,11 +23,15 @@ void log_to(void (*log)(const char* format, ...), std::string_view message) noex
 
 // The level plugstack.conf set (log=), read when a message is logged: the context holds
 // it from slurm_spank_init on, and error until then.
-LogLevel configured_level() noexcept { return plugin_context().config.log; }
+LogLevel configured_level() noexcept {
+  return plugin_context().config.log;
+}
 
 }  // namespace
 
-void log_error(std::string_view message) noexcept { log_to(slurm_error, message); }
+void log_error(std::string_view message) noexcept {
+  log_to(slurm_error, message);
+}
 
 void log_info(std::string_view message) noexcept {
   if (configured_level() != LogLevel::error) log_to(slurm_info, message);
@@ -37,7 +41,9 @@ void log_debug(std::string_view message) noexcept {
   if (configured_level() == LogLevel::debug) log_to(slurm_info, message);
 }
 
-void tell_user(std::string_view message) noexcept { log_to(slurm_spank_log, message); }
+void tell_user(std::string_view message) noexcept {
+  log_to(slurm_spank_log, message);
+}
 
 void warn_user(std::string_view message) noexcept {
   try {

@@ -79,7 +79,9 @@ bool is_client_command(spank_context_t context) {
   return context == S_CTX_LOCAL || context == S_CTX_ALLOCATOR;
 }
 
-bool is_slurmstepd(spank_context_t context) { return context == S_CTX_REMOTE; }
+bool is_slurmstepd(spank_context_t context) {
+  return context == S_CTX_REMOTE;
+}
 
 }  // namespace
 }  // namespace mljob::plugin

@@ -59,8 +59,8 @@ void warn_user_about_binding(const StepBinding& binding, const std::string& mess
 }
 
 // Decides and applies one task's binding; returns what it got, for its verbose line.
-std::string bind_with_topology(const StepBinding& binding, const std::string& task_name,
-                               unsigned share_index, const EnvLookup& environment) {
+std::string bind_with_topology(const StepBinding& binding, const std::string& task_name, unsigned share_index,
+                               const EnvLookup& environment) {
   const StepTopology& topology = *binding.topology;
   BindingRequest request;
   request.policy = binding.settings.policy;
@@ -89,25 +89,23 @@ std::string bind_with_topology(const StepBinding& binding, const std::string& ta
 
 }  // namespace
 
-void prepare_step_binding(spank_t spank, const PluginConfig& config, const BindSettings& settings,
-                          bool asked_by_job, const EnvLookup& environment, StepBinding& binding) {
+void prepare_step_binding(spank_t spank, const PluginConfig& config, const BindSettings& settings, bool asked_by_job,
+                          const EnvLookup& environment, StepBinding& binding) {
   binding.settings = settings;
   binding.asked_by_job = asked_by_job;
   if (settings.policy == BindPolicy::none) return;
   binding.warned_once = make_warned_once_flag(spank);
   binding.step_gpus = environment("SLURM_STEP_GPUS");
-  binding.local_task_count =
-      spank_item_u32(spank, S_JOB_LOCAL_TASK_COUNT, "S_JOB_LOCAL_TASK_COUNT");
+  binding.local_task_count = spank_item_u32(spank, S_JOB_LOCAL_TASK_COUNT, "S_JOB_LOCAL_TASK_COUNT");
   load_topology(spank, config, binding);
 }
 
-void bind_task(spank_t spank, const StepBinding& binding, const TaskPlacement& placement,
-               unsigned share_index, const EnvLookup& environment) {
+void bind_task(spank_t spank, const StepBinding& binding, const TaskPlacement& placement, unsigned share_index,
+               const EnvLookup& environment) {
   const BindSettings& settings = binding.settings;
   if (settings.policy == BindPolicy::none && !settings.verbose) return;
-  const std::string task_name = step_name(spank) + " task " +
-                                std::to_string(placement.global_rank) + " on " +
-                                log_printable(placement.host);
+  const std::string task_name =
+      step_name(spank) + " task " + std::to_string(placement.global_rank) + " on " + log_printable(placement.host);
   std::string outcome;
   if (settings.policy == BindPolicy::none) {
     outcome = "kept Slurm's allocation: --ml-bind=none";

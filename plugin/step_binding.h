@@ -16,10 +16,10 @@ extern "C" {
 #include "bind_options.h"
 #include "cpu_set.h"
 #include "env_lookup.h"
+#include "layout.h"
 #include "node_topology.h"
 #include "plugin_config.h"
 #include "shared_flag.h"
-#include "layout.h"
 
 namespace mljob::plugin {
 
@@ -49,13 +49,13 @@ struct StepBinding {
 // unless the policy is none. A topology that cannot be loaded is said to the user once per
 // node and leaves every task on Slurm's allocation; throws only when Slurm cannot tell the
 // step's tasks on this node.
-void prepare_step_binding(spank_t spank, const PluginConfig& config, const BindSettings& settings,
-                          bool asked_by_job, const EnvLookup& environment, StepBinding& binding);
+void prepare_step_binding(spank_t spank, const PluginConfig& config, const BindSettings& settings, bool asked_by_job,
+                          const EnvLookup& environment, StepBinding& binding);
 
 // task_init: binds the calling task's CPUs and memory and logs what it got (and tells the
 // user with verbose). `share_index` is its index among the node's tasks that share the
 // step's GPUs (StepPlan::local_share_index). Throws only when the step cannot be named.
-void bind_task(spank_t spank, const StepBinding& binding, const TaskPlacement& placement,
-               unsigned share_index, const EnvLookup& environment);
+void bind_task(spank_t spank, const StepBinding& binding, const TaskPlacement& placement, unsigned share_index,
+               const EnvLookup& environment);
 
 }  // namespace mljob::plugin

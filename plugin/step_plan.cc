@@ -10,25 +10,22 @@
 namespace mljob::plugin {
 namespace {
 
-constexpr const char* kTorchVariables[] = {"MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE",
-                                           "RANK",        "LOCAL_RANK",  "LOCAL_WORLD_SIZE",
-                                           "GROUP_RANK",  "NODE_RANK"};
+constexpr const char* kTorchVariables[] = {"MASTER_ADDR", "MASTER_PORT",      "WORLD_SIZE", "RANK",
+                                           "LOCAL_RANK",  "LOCAL_WORLD_SIZE", "GROUP_RANK", "NODE_RANK"};
 
 void check_tasks_per_host(const JobLayout& layout) {
   if (layout.max_tasks_on_one_host() <= kPortStride) return;
   for (const TaskPlacement& task : layout.tasks()) {
     if (task.local_index_on_host == kPortStride) {
-      throw std::invalid_argument(
-          "more than " + std::to_string(kPortStride) + " tasks of this job run on node " +
-          log_printable(task.host) + " (" + std::to_string(layout.max_tasks_on_one_host()) +
-          " in all); mljob gives each job a block of " + std::to_string(kPortStride) +
-          " ports per node, one per task");
+      throw std::invalid_argument("more than " + std::to_string(kPortStride) + " tasks of this job run on node " +
+                                  log_printable(task.host) + " (" + std::to_string(layout.max_tasks_on_one_host()) +
+                                  " in all); mljob gives each job a block of " + std::to_string(kPortStride) +
+                                  " ports per node, one per task");
     }
   }
 }
 
-std::vector<TaskAddress> task_addresses(const JobLayout& layout, const PortRange& ports,
-                                        std::uint32_t job_id) {
+std::vector<TaskAddress> task_addresses(const JobLayout& layout, const PortRange& ports, std::uint32_t job_id) {
   std::vector<TaskAddress> addresses;
   addresses.reserve(layout.total_tasks());
   for (const TaskPlacement& task : layout.tasks()) {
@@ -49,10 +46,9 @@ std::vector<std::string> endpoints(const std::vector<TaskAddress>& addresses) {
 void check_fits_environment(const std::string& cluster_text) {
   // TF_CONFIG is the cluster plus a short "task" part; 256 bytes is ample for that.
   if (cluster_text.size() + 256 < kMaxEnvironmentString) return;
-  throw std::invalid_argument(
-      "the cluster spec takes " + std::to_string(cluster_text.size()) +
-      " bytes, too large for TF_CONFIG: Linux limits one environment string to " +
-      std::to_string(kMaxEnvironmentString) + " bytes; use --ml-env=torch for jobs this large");
+  throw std::invalid_argument("the cluster spec takes " + std::to_string(cluster_text.size()) +
+                              " bytes, too large for TF_CONFIG: Linux limits one environment string to " +
+                              std::to_string(kMaxEnvironmentString) + " bytes; use --ml-env=torch for jobs this large");
 }
 
 // LOCAL_RANK counts the torch tasks of a node, all components together; but each het
@@ -66,19 +62,17 @@ void check_torch_components_apart(const JobLayout& layout, const TorchWorld& tor
     if (!torch.for_task(task.global_rank)) continue;
     const auto [known, added] = component_on_host.try_emplace(task.host, task.component);
     if (added || known->second == task.component) continue;
-    throw std::invalid_argument(
-        "het components " + std::to_string(known->second) + " and " +
-        std::to_string(task.component) + " both run torch tasks on node " +
-        log_printable(task.host) +
-        ": LOCAL_RANK counts a node's torch tasks, but each component's tasks see only "
-        "that component's GPUs, so LOCAL_RANK would not index them; run the components on "
-        "different nodes, make them one component (e.g. --ml-roles=master:1+worker), or "
-        "leave torch out of --ml-env");
+    throw std::invalid_argument("het components " + std::to_string(known->second) + " and " +
+                                std::to_string(task.component) + " both run torch tasks on node " +
+                                log_printable(task.host) +
+                                ": LOCAL_RANK counts a node's torch tasks, but each component's tasks see only "
+                                "that component's GPUs, so LOCAL_RANK would not index them; run the components on "
+                                "different nodes, make them one component (e.g. --ml-roles=master:1+worker), or "
+                                "leave torch out of --ml-env");
   }
 }
 
-std::vector<unsigned> local_share_indexes(const JobLayout& layout, const TorchWorld& torch,
-                                          bool torch_variables) {
+std::vector<unsigned> local_share_indexes(const JobLayout& layout, const TorchWorld& torch, bool torch_variables) {
   std::vector<unsigned> indexes;
   indexes.reserve(layout.total_tasks());
   for (const TaskPlacement& task : layout.tasks()) {
@@ -125,8 +119,7 @@ void add_torch_variables(const StepPlan& plan, unsigned global_rank, TaskEnviron
 
 }  // namespace
 
-StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLayout layout,
-                        std::uint32_t job_id) {
+StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLayout layout, std::uint32_t job_id) {
   // Roles first: a role map that does not fit the job is the likeliest mistake.
   std::vector<TaskRole> roles = assign_roles(settings.roles, layout.component_task_counts());
   PortRange ports = config.ports;
@@ -139,8 +132,7 @@ StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLay
   if (settings.families.tf) check_fits_environment(cluster_text);
   TorchWorld torch(roles, addresses);
   if (settings.families.torch) check_torch_components_apart(layout, torch);
-  std::vector<unsigned> share_indexes =
-      local_share_indexes(layout, torch, settings.families.torch);
+  std::vector<unsigned> share_indexes = local_share_indexes(layout, torch, settings.families.torch);
   return StepPlan{
       .settings = std::move(settings),
       .job_id = job_id,
@@ -170,17 +162,14 @@ std::string coordinator_host(const StepPlan& plan) {
   return {};
 }
 
-void add_sagemaker_job(StepPlan& plan, const EnvLookup& environment,
-                       std::span<const std::string_view> entries) {
+void add_sagemaker_job(StepPlan& plan, const EnvLookup& environment, std::span<const std::string_view> entries) {
   if (!plan.settings.families.sagemaker) return;
-  plan.sagemaker = make_sagemaker_job(step_hosts(plan), coordinator_host(plan), plan.job_id,
-                                      environment, entries);
+  plan.sagemaker = make_sagemaker_job(step_hosts(plan), coordinator_host(plan), plan.job_id, environment, entries);
 }
 
 TaskEnvironment task_environment(const StepPlan& plan, unsigned global_rank) {
   if (global_rank >= plan.roles.size()) {
-    throw std::out_of_range("task rank " + std::to_string(global_rank) +
-                            " is outside the role layout, which has " +
+    throw std::out_of_range("task rank " + std::to_string(global_rank) + " is outside the role layout, which has " +
                             std::to_string(plan.roles.size()) + " tasks");
   }
   const TaskRole& task = plan.roles[global_rank];

@@ -46,8 +46,7 @@ struct StepPlan {
 // than kPortStride tasks on one node, a TF_CONFIG too large for the environment, torch
 // tasks of two het components on one node (their LOCAL_RANK could not index the GPUs
 // each component sees).
-StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLayout layout,
-                        std::uint32_t job_id);
+StepPlan make_step_plan(JobSettings settings, const PluginConfig& config, JobLayout layout, std::uint32_t job_id);
 
 // The hosts of the step and the host of its coordinating task (the master or chief, else
 // the first worker: torch's rank 0), empty when the step has neither.
@@ -58,8 +57,7 @@ std::string coordinator_host(const StepPlan& plan);
 // sagemaker; does nothing otherwise. `environment` and `entries` are the job's environment
 // (by name, and as "NAME=VALUE" strings). Throws std::invalid_argument as
 // make_sagemaker_job does.
-void add_sagemaker_job(StepPlan& plan, const EnvLookup& environment,
-                       std::span<const std::string_view> entries);
+void add_sagemaker_job(StepPlan& plan, const EnvLookup& environment, std::span<const std::string_view> entries);
 
 struct TaskEnvironment {
   std::vector<std::pair<std::string, std::string>> set;

@@ -16,11 +16,11 @@
 namespace mljob::plugin {
 namespace {
 
+using test_support::is_one_safe_line;
+using test_support::message_of;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::ThrowsMessage;
-using test_support::is_one_safe_line;
-using test_support::message_of;
 
 // 1 master on m1; 4 workers on w1, w2 (two each); 3 ps on p1; job 1234, default ports:
 // 1234 mod 156 = 142, so every node's block starts at 20000 + 142 * 64 = 29088.
@@ -47,22 +47,20 @@ std::map<std::string, std::string> variables_of(const TaskEnvironment& environme
   return {environment.set.begin(), environment.set.end()};
 }
 
-constexpr const char* kCluster =
-    R"({"master":["m1:29088"],"worker":["w1:29088","w1:29089","w2:29088","w2:29089"],)"
-    R"("ps":["p1:29088","p1:29089","p1:29090"]})";
+constexpr const char* kCluster = R"({"master":["m1:29088"],"worker":["w1:29088","w1:29089","w2:29088","w2:29089"],)"
+                                 R"("ps":["p1:29088","p1:29089","p1:29090"]})";
 
 TEST(StepPlan, TfConfigOfEveryTaskOfAThreeComponentJob) {
   const StepPlan plan = three_component_plan();
   const std::string cluster = kCluster;
-  const char* expected_tasks[] = {
-      R"({"type":"master","index":0})", R"({"type":"worker","index":0})",
-      R"({"type":"worker","index":1})", R"({"type":"worker","index":2})",
-      R"({"type":"worker","index":3})", R"({"type":"ps","index":0})",
-      R"({"type":"ps","index":1})",     R"({"type":"ps","index":2})"};
+  const char* expected_tasks[] = {R"({"type":"master","index":0})", R"({"type":"worker","index":0})",
+                                  R"({"type":"worker","index":1})", R"({"type":"worker","index":2})",
+                                  R"({"type":"worker","index":3})", R"({"type":"ps","index":0})",
+                                  R"({"type":"ps","index":1})",     R"({"type":"ps","index":2})"};
   for (unsigned rank = 0; rank < 8; ++rank) {
     const auto variables = variables_of(task_environment(plan, rank));
-    EXPECT_EQ(variables.at("TF_CONFIG"), R"({"cluster":)" + cluster + R"(,"task":)" +
-                                             expected_tasks[rank] + R"(,"environment":"cloud"})")
+    EXPECT_EQ(variables.at("TF_CONFIG"),
+              R"({"cluster":)" + cluster + R"(,"task":)" + expected_tasks[rank] + R"(,"environment":"cloud"})")
         << "rank " << rank;
     EXPECT_EQ(variables.at("CLUSTER_SPEC"), cluster);
   }
@@ -97,17 +95,15 @@ TEST(StepPlan, PsGetsNoTorchVariablesAndLosesStaleOnes) {
   EXPECT_FALSE(variables.contains("RANK"));
   EXPECT_FALSE(variables.contains("WORLD_SIZE"));
   EXPECT_FALSE(variables.contains("MASTER_ADDR"));
-  EXPECT_THAT(environment.unset,
-              ElementsAre("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "LOCAL_RANK",
-                          "LOCAL_WORLD_SIZE", "GROUP_RANK", "NODE_RANK"));
+  EXPECT_THAT(environment.unset, ElementsAre("MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK", "LOCAL_RANK",
+                                             "LOCAL_WORLD_SIZE", "GROUP_RANK", "NODE_RANK"));
 }
 
 TEST(StepPlan, PortsAreDistinctOnEveryNode) {
   const StepPlan plan = three_component_plan();
   std::set<std::pair<std::string, unsigned>> seen;
   for (const TaskAddress& address : plan.addresses) {
-    EXPECT_TRUE(seen.emplace(address.host, address.port).second)
-        << address.host << ":" << address.port;
+    EXPECT_TRUE(seen.emplace(address.host, address.port).second) << address.host << ":" << address.port;
   }
 }
 
@@ -124,11 +120,10 @@ TEST(StepPlan, EvaluatorHasATaskButNoPlaceInTheCluster) {
   const StepPlan plan = three_component_plan(settings_for("chief,worker,evaluator:1+ps"));
   auto variables = variables_of(task_environment(plan, 5));
   EXPECT_EQ(variables.at("MLJOB_ROLE"), "evaluator");
-  EXPECT_EQ(variables.at("TF_CONFIG"),
-            R"({"cluster":{"chief":["m1:29088"],)"
-            R"("worker":["w1:29088","w1:29089","w2:29088","w2:29089"],)"
-            R"("ps":["p1:29089","p1:29090"]},)"
-            R"("task":{"type":"evaluator","index":0},"environment":"cloud"})");
+  EXPECT_EQ(variables.at("TF_CONFIG"), R"({"cluster":{"chief":["m1:29088"],)"
+                                       R"("worker":["w1:29088","w1:29089","w2:29088","w2:29089"],)"
+                                       R"("ps":["p1:29089","p1:29090"]},)"
+                                       R"("task":{"type":"evaluator","index":0},"environment":"cloud"})");
   EXPECT_FALSE(variables.contains("RANK"));
 }
 
@@ -160,16 +155,14 @@ TEST(StepPlan, JobPortOverridesThePluginBase) {
 
 TEST(StepPlan, RolesThatDoNotFitAreRefused) {
   EXPECT_THAT([] { three_component_plan(settings_for("master,worker")); },
-              ThrowsMessage<std::invalid_argument>(
-                  HasSubstr("ml-roles names 2 component(s) but the job has 3")));
+              ThrowsMessage<std::invalid_argument>(HasSubstr("ml-roles names 2 component(s) but the job has 3")));
 }
 
 TEST(StepPlan, RefusesMoreThan64TasksOnOneNode) {
   JobLayout crowded({ComponentNodes{{"n1"}, {1}}, ComponentNodes{{"n1"}, {64}}});
   EXPECT_THAT(
       [&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, crowded, 7); },
-      ThrowsMessage<std::invalid_argument>(
-          HasSubstr("more than 64 tasks of this job run on node n1 (65 in all)")));
+      ThrowsMessage<std::invalid_argument>(HasSubstr("more than 64 tasks of this job run on node n1 (65 in all)")));
 }
 
 // Host names come from Slurm's variables, which the job's environment can set: one with a
@@ -177,13 +170,13 @@ TEST(StepPlan, RefusesMoreThan64TasksOnOneNode) {
 TEST(StepPlan, MessagesShowHostNamesEscaped) {
   const std::string host = "n1\r\x1b]2;title\x07";
   JobLayout crowded({ComponentNodes{{host}, {1}}, ComponentNodes{{host}, {64}}});
-  const std::string message = message_of(
-      [&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, crowded, 7); });
+  const std::string message =
+      message_of([&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, crowded, 7); });
   EXPECT_TRUE(is_one_safe_line(message));
   EXPECT_THAT(message, HasSubstr(R"(run on node n1\r\x1b]2;title\x07 (65 in all))"));
   JobLayout shared({ComponentNodes{{host}, {1}}, ComponentNodes{{host}, {2}}});
-  const std::string torch_message = message_of(
-      [&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, shared, 7); });
+  const std::string torch_message =
+      message_of([&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, shared, 7); });
   EXPECT_TRUE(is_one_safe_line(torch_message));
   EXPECT_THAT(torch_message, HasSubstr(R"(torch tasks on node n1\r\x1b]2;title\x07:)"));
 }
@@ -191,8 +184,7 @@ TEST(StepPlan, MessagesShowHostNamesEscaped) {
 TEST(StepPlan, RefusesATfConfigTooLargeForTheEnvironment) {
   std::vector<std::string> hosts;
   for (int i = 0; i < 200; ++i) hosts.push_back("node-with-a-long-name-" + std::to_string(i));
-  JobLayout big({ComponentNodes{{"m"}, {1}},
-                 ComponentNodes{hosts, std::vector<unsigned>(hosts.size(), 40)}});
+  JobLayout big({ComponentNodes{{"m"}, {1}}, ComponentNodes{hosts, std::vector<unsigned>(hosts.size(), 40)}});
   EXPECT_THAT([&] { make_step_plan(settings_for("master,worker"), PluginConfig{}, big, 7); },
               ThrowsMessage<std::invalid_argument>(HasSubstr("too large for TF_CONFIG")));
   JobSettings torch_only = settings_for("master,worker");
@@ -234,8 +226,7 @@ TEST(StepPlan, CoordinatorHostWithoutAMaster) {
 // --- which share of the node's GPUs each task takes ---------------------------------
 
 StepPlan one_node_plan(const std::string& roles, unsigned tasks) {
-  return make_step_plan(settings_for(roles), PluginConfig{},
-                        JobLayout({ComponentNodes{{"n1"}, {tasks}}}), 1234);
+  return make_step_plan(settings_for(roles), PluginConfig{}, JobLayout({ComponentNodes{{"n1"}, {tasks}}}), 1234);
 }
 
 // The share index of every torch task is its LOCAL_RANK: with one GPU per task, the task
@@ -245,8 +236,7 @@ void expect_share_is_local_rank(const StepPlan& plan) {
   for (unsigned rank = 0; rank < plan.layout.total_tasks(); ++rank) {
     const auto variables = variables_of(task_environment(plan, rank));
     if (!variables.contains("LOCAL_RANK")) continue;
-    EXPECT_EQ(std::to_string(plan.local_share_index[rank]), variables.at("LOCAL_RANK"))
-        << "rank " << rank;
+    EXPECT_EQ(std::to_string(plan.local_share_index[rank]), variables.at("LOCAL_RANK")) << "rank " << rank;
   }
 }
 
@@ -272,8 +262,8 @@ TEST(StepPlan, EachTorchTaskTakesTheGpuShareOfItsLocalRank) {
 TEST(StepPlan, WithoutTorchVariablesTheShareIsTheLocalId) {
   JobSettings tf_only = settings_for("ps:1+worker");
   tf_only.families = EnvFamilies{.tf = true, .torch = false, .sagemaker = false};
-  const StepPlan plan = make_step_plan(std::move(tf_only), PluginConfig{},
-                                       JobLayout({ComponentNodes{{"n1"}, {4}}}), 1234);
+  const StepPlan plan =
+      make_step_plan(std::move(tf_only), PluginConfig{}, JobLayout({ComponentNodes{{"n1"}, {4}}}), 1234);
   EXPECT_EQ(plan.local_share_index, (std::vector<unsigned>{0, 1, 2, 3}));
 }
 
@@ -284,18 +274,14 @@ JobLayout shared_node_layout() {
 
 TEST(StepPlan, TorchTasksOfTwoComponentsOnOneNodeAreRefused) {
   // Component 1's workers on n1 would be LOCAL_RANK 1 and 2 with two GPUs of their own.
-  EXPECT_THAT(
-      [] {
-        make_step_plan(settings_for("master,worker"), PluginConfig{}, shared_node_layout(), 7);
-      },
-      ThrowsMessage<std::invalid_argument>(
-          HasSubstr("het components 0 and 1 both run torch tasks on node n1: LOCAL_RANK")));
+  EXPECT_THAT([] { make_step_plan(settings_for("master,worker"), PluginConfig{}, shared_node_layout(), 7); },
+              ThrowsMessage<std::invalid_argument>(
+                  HasSubstr("het components 0 and 1 both run torch tasks on node n1: LOCAL_RANK")));
 }
 
 TEST(StepPlan, ComponentsMayShareANodeWhenOnlyOneRunsTorchTasksThere) {
   // Parameter servers are not in the torch world: the workers are LOCAL_RANK 0 and 1.
-  StepPlan plan =
-      make_step_plan(settings_for("ps,worker"), PluginConfig{}, shared_node_layout(), 7);
+  StepPlan plan = make_step_plan(settings_for("ps,worker"), PluginConfig{}, shared_node_layout(), 7);
   EXPECT_EQ(plan.local_share_index, (std::vector<unsigned>{0, 0, 1, 0, 1}));
   expect_share_is_local_rank(plan);
   // Without the torch variables there is no LOCAL_RANK to contradict.

@@ -35,8 +35,7 @@ void append_entry(std::string_view entry, std::string_view whole, std::vector<un
     if (repeat.size() < 4 || repeat.substr(0, 2) != "(x" || repeat.back() != ')') {
       fail(whole, log_quoted(entry) + " is not of the form COUNT(xREPEATS)");
     }
-    repetitions = parse_count(repeat.substr(2, repeat.size() - 3),
-                              static_cast<unsigned>(kMaxNodesPerList), whole);
+    repetitions = parse_count(repeat.substr(2, repeat.size() - 3), static_cast<unsigned>(kMaxNodesPerList), whole);
     if (repetitions == 0) fail(whole, log_quoted(entry) + " repeats zero times");
   }
   if (repetitions > kMaxNodesPerList - counts.size()) {

@@ -13,9 +13,9 @@ namespace mljob::plugin {
 namespace {
 
 using Counts = std::vector<unsigned>;
-using ::testing::HasSubstr;
 using test_support::hostile_value;
 using test_support::is_one_safe_line;
+using ::testing::HasSubstr;
 
 std::string error_of(const std::string& text) {
   try {
@@ -26,7 +26,9 @@ std::string error_of(const std::string& text) {
   return "no error";
 }
 
-TEST(TasksPerNode, SingleCount) { EXPECT_EQ(expand_tasks_per_node("4"), (Counts{4})); }
+TEST(TasksPerNode, SingleCount) {
+  EXPECT_EQ(expand_tasks_per_node("4"), (Counts{4}));
+}
 
 TEST(TasksPerNode, RepeatsAndSingles) {
   EXPECT_EQ(expand_tasks_per_node("2(x3),1"), (Counts{2, 2, 2, 1}));
@@ -57,8 +59,8 @@ TEST(TasksPerNode, RefusesMoreNodesThanTheLimit) {
 
 TEST(TasksPerNode, MessagesShowHostileTextOnOneShortLine) {
   EXPECT_THAT(error_of("2,x\n"), HasSubstr(R"(tasks-per-node list "2,x\n": "x\n" is not a count)"));
-  for (const std::string& text : {hostile_value(), "1(x" + std::string(100000, '\n') + ")",
-                                  "1," + std::string(100000, '7')}) {
+  for (const std::string& text :
+       {hostile_value(), "1(x" + std::string(100000, '\n') + ")", "1," + std::string(100000, '7')}) {
     EXPECT_TRUE(is_one_safe_line(error_of(text), 1024));
   }
 }

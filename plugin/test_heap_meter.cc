@@ -111,8 +111,7 @@ HeapUse measure_heap(std::size_t budget_bytes, const std::function<void()>& work
   struct StopMeasuring {
     ~StopMeasuring() { t_meter.measuring = false; }
   };
-  t_meter = Meter{.measuring = true, .over_budget = false, .budget = budget_bytes, .held = 0,
-                  .peak = 0};
+  t_meter = Meter{.measuring = true, .over_budget = false, .budget = budget_bytes, .held = 0, .peak = 0};
   const StopMeasuring stop_at_return;
   try {
     work();

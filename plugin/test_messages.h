@@ -21,17 +21,15 @@ inline std::string hostile_value() {
 
 // Passes when `message` is one line of printable ASCII of at most `max_bytes`; an escaped
 // newline ("\n" as two characters) is fine, a real one is not.
-inline ::testing::AssertionResult is_one_safe_line(std::string_view message,
-                                                   std::size_t max_bytes = kMaxLogLineBytes) {
+inline ::testing::AssertionResult is_one_safe_line(std::string_view message, std::size_t max_bytes = kMaxLogLineBytes) {
   if (message.size() > max_bytes) {
-    return ::testing::AssertionFailure()
-           << "the message is " << message.size() << " bytes, more than " << max_bytes;
+    return ::testing::AssertionFailure() << "the message is " << message.size() << " bytes, more than " << max_bytes;
   }
   for (std::size_t i = 0; i < message.size(); ++i) {
     const auto byte = static_cast<unsigned char>(message[i]);
     if (byte < 0x20 || byte > 0x7e) {
-      return ::testing::AssertionFailure() << "byte " << static_cast<int>(byte) << " at offset "
-                                           << i << " of: " << log_printable(message, 400);
+      return ::testing::AssertionFailure()
+             << "byte " << static_cast<int>(byte) << " at offset " << i << " of: " << log_printable(message, 400);
     }
   }
   return ::testing::AssertionSuccess();

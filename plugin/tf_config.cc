@@ -10,8 +10,8 @@ std::string_view tf_task_type(Role role, bool use_chief) {
   return role_name(role);
 }
 
-nlohmann::ordered_json cluster_spec(std::span<const TaskRole> roles,
-                                    std::span<const std::string> endpoints, bool use_chief) {
+nlohmann::ordered_json cluster_spec(std::span<const TaskRole> roles, std::span<const std::string> endpoints,
+                                    bool use_chief) {
   if (roles.size() != endpoints.size()) {
     throw std::logic_error("cluster_spec: " + std::to_string(roles.size()) + " roles but " +
                            std::to_string(endpoints.size()) + " endpoints");
@@ -29,12 +29,10 @@ nlohmann::ordered_json cluster_spec(std::span<const TaskRole> roles,
   return cluster;
 }
 
-nlohmann::ordered_json tf_config(const nlohmann::ordered_json& cluster, const TaskRole& task,
-                                 bool use_chief) {
+nlohmann::ordered_json tf_config(const nlohmann::ordered_json& cluster, const TaskRole& task, bool use_chief) {
   nlohmann::ordered_json config = nlohmann::ordered_json::object();
   config["cluster"] = cluster;
-  config["task"] = {{"type", std::string(tf_task_type(task.role, use_chief))},
-                    {"index", task.index}};
+  config["task"] = {{"type", std::string(tf_task_type(task.role, use_chief))}, {"index", task.index}};
   config["environment"] = "cloud";
   return config;
 }

@@ -25,11 +25,10 @@ std::string_view tf_task_type(Role role, bool use_chief);
 // The "cluster" object: one "host:port" list per role, keys in the order
 // master/chief, worker, ps; roles without tasks are left out, evaluators always.
 // `endpoints[r]` is the "host:port" of global rank r, `roles[r]` its role.
-nlohmann::ordered_json cluster_spec(std::span<const TaskRole> roles,
-                                    std::span<const std::string> endpoints, bool use_chief);
+nlohmann::ordered_json cluster_spec(std::span<const TaskRole> roles, std::span<const std::string> endpoints,
+                                    bool use_chief);
 
 // The whole TF_CONFIG object for one task.
-nlohmann::ordered_json tf_config(const nlohmann::ordered_json& cluster, const TaskRole& task,
-                                 bool use_chief);
+nlohmann::ordered_json tf_config(const nlohmann::ordered_json& cluster, const TaskRole& task, bool use_chief);
 
 }  // namespace mljob::plugin

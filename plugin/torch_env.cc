@@ -56,9 +56,8 @@ TorchWorld::TorchWorld(std::span<const TaskRole> roles, std::span<const TaskAddr
 
 const std::optional<TorchVariables>& TorchWorld::for_task(unsigned global_rank) const {
   if (global_rank >= by_global_rank_.size()) {
-    throw std::out_of_range("torch world: rank " + std::to_string(global_rank) +
-                            " is outside the step's " + std::to_string(by_global_rank_.size()) +
-                            " tasks");
+    throw std::out_of_range("torch world: rank " + std::to_string(global_rank) + " is outside the step's " +
+                            std::to_string(by_global_rank_.size()) + " tasks");
   }
   return by_global_rank_[global_rank];
 }

@@ -8,12 +8,10 @@ namespace mljob::plugin {
 namespace {
 
 // 1 master on m1; 4 workers on w1, w2; 3 ps on p1 (the ports are arbitrary).
-const std::vector<TaskRole> kRoles{{Role::master, 0}, {Role::worker, 0}, {Role::worker, 1},
-                                   {Role::worker, 2}, {Role::worker, 3}, {Role::ps, 0},
-                                   {Role::ps, 1},     {Role::ps, 2}};
-const std::vector<TaskAddress> kAddresses{{"m1", 29088}, {"w1", 29088}, {"w1", 29089},
-                                          {"w2", 29088}, {"w2", 29089}, {"p1", 29088},
-                                          {"p1", 29089}, {"p1", 29090}};
+const std::vector<TaskRole> kRoles{{Role::master, 0}, {Role::worker, 0}, {Role::worker, 1}, {Role::worker, 2},
+                                   {Role::worker, 3}, {Role::ps, 0},     {Role::ps, 1},     {Role::ps, 2}};
+const std::vector<TaskAddress> kAddresses{{"m1", 29088}, {"w1", 29088}, {"w1", 29089}, {"w2", 29088},
+                                          {"w2", 29089}, {"p1", 29088}, {"p1", 29089}, {"p1", 29090}};
 
 TEST(TorchWorld, MasterIsRankZeroAndPsAreLeftOut) {
   const TorchWorld world(kRoles, kAddresses);

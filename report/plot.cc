@@ -14,7 +14,8 @@ using metrics::EMetrics;
 using metrics::parse_number;
 using metrics::record_step;
 
-constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"};
+constexpr const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+                                   "#9467bd", "#8c564b", "#e377c2", "#17becf"};
 constexpr double kWidth = 720, kPanelHeight = 240, kLeft = 70, kRight = 130, kTop = 34, kBottom = 36;
 
 std::string number(double value) {
@@ -27,11 +28,20 @@ std::string escape(const std::string& text) {
   std::string out;
   for (unsigned char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c < 0x20 ? '?' : static_cast<char>(c);
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c < 0x20 ? '?' : static_cast<char>(c);
     }
   }
   return out;
@@ -62,7 +72,8 @@ Ranges ranges_of(const Panel& panel, const std::function<double(double)>& x_of) 
 void render_x_ticks(std::ostringstream& svg, const Panel& panel, const Ranges& r, double y,
                     const std::function<double(double)>& px) {
   auto tick = [&](double at, const std::string& text) {
-    svg << "<text x=\"" << px(at) << "\" y=\"" << y << "\" font-size=\"11\" text-anchor=\"middle\">" << escape(text) << "</text>\n";
+    svg << "<text x=\"" << px(at) << "\" y=\"" << y << "\" font-size=\"11\" text-anchor=\"middle\">" << escape(text)
+        << "</text>\n";
   };
   if (!panel.x_categories.empty()) {
     for (std::size_t i = 0; i < panel.x_categories.size(); ++i) tick(static_cast<double>(i), panel.x_categories[i]);
@@ -71,8 +82,9 @@ void render_x_ticks(std::ostringstream& svg, const Panel& panel, const Ranges& r
   for (double x : {r.x_min, r.x_max}) tick(x, number(panel.log_x ? std::pow(10.0, x) : x));
 }
 
-void render_series(std::ostringstream& svg, const Series& series, std::size_t index, const std::function<double(double)>& px,
-                   const std::function<double(double)>& py, double legend_x, double legend_y) {
+void render_series(std::ostringstream& svg, const Series& series, std::size_t index,
+                   const std::function<double(double)>& px, const std::function<double(double)>& py, double legend_x,
+                   double legend_y) {
   const char* color = kColors[index % std::size(kColors)];
   if (series.markers_only) {
     for (const auto& [x, y] : series.points) {
@@ -90,32 +102,38 @@ void render_series(std::ostringstream& svg, const Series& series, std::size_t in
   const auto& [last_x, last_y] = series.points.back();
   // The curve's name where it ends: read at a glance, no legend to look up.
   svg << "<circle cx=\"" << px(last_x) << "\" cy=\"" << py(last_y) << "\" r=\"3\" fill=\"" << color << "\"/>\n";
-  svg << "<text x=\"" << px(last_x) + 6 << "\" y=\"" << py(last_y) + 4 + 13.0 * static_cast<double>(index) << "\" font-size=\"12\" fill=\""
-      << color << "\">" << escape(series.group) << " " << number(last_y) << "</text>\n";
+  svg << "<text x=\"" << px(last_x) + 6 << "\" y=\"" << py(last_y) + 4 + 13.0 * static_cast<double>(index)
+      << "\" font-size=\"12\" fill=\"" << color << "\">" << escape(series.group) << " " << number(last_y)
+      << "</text>\n";
 }
 
 void render_panel(std::ostringstream& svg, const Panel& panel, double top) {
   std::function<double(double)> x_of = [&](double x) { return panel.log_x ? std::log10(x) : x; };
   Ranges r = ranges_of(panel, x_of);
   double plot_w = kWidth - kLeft - kRight, plot_h = kPanelHeight - kTop - kBottom;
-  std::function<double(double)> px_scaled = [&](double x) { return kLeft + (x - r.x_min) / (r.x_max - r.x_min) * plot_w; };
+  std::function<double(double)> px_scaled = [&](double x) {
+    return kLeft + (x - r.x_min) / (r.x_max - r.x_min) * plot_w;
+  };
   std::function<double(double)> px = [&](double x) { return px_scaled(x_of(x)); };
-  std::function<double(double)> py = [&](double y) { return top + kTop + (1 - (y - r.y_min) / (r.y_max - r.y_min)) * plot_h; };
+  std::function<double(double)> py = [&](double y) {
+    return top + kTop + (1 - (y - r.y_min) / (r.y_max - r.y_min)) * plot_h;
+  };
 
-  svg << "<text x=\"" << kLeft << "\" y=\"" << top + 20 << "\" font-size=\"15\" font-weight=\"bold\">" << escape(panel.metric)
-      << "</text>\n";
+  svg << "<text x=\"" << kLeft << "\" y=\"" << top + 20 << "\" font-size=\"15\" font-weight=\"bold\">"
+      << escape(panel.metric) << "</text>\n";
   svg << "<rect x=\"" << kLeft << "\" y=\"" << top + kTop << "\" width=\"" << plot_w << "\" height=\"" << plot_h
       << "\" fill=\"none\" stroke=\"#999\"/>\n";
   for (double y : {r.y_min, (r.y_min + r.y_max) / 2, r.y_max}) {
-    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << py(y) + 4 << "\" font-size=\"11\" text-anchor=\"end\">" << number(y)
-        << "</text>\n";
+    svg << "<text x=\"" << kLeft - 6 << "\" y=\"" << py(y) + 4 << "\" font-size=\"11\" text-anchor=\"end\">"
+        << number(y) << "</text>\n";
   }
   render_x_ticks(svg, panel, r, top + kTop + plot_h + 15, px_scaled);
   svg << "<text x=\"" << kLeft + plot_w / 2 << "\" y=\"" << top + kPanelHeight - 6
       << "\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">" << escape(panel.x_label) << "</text>\n";
   for (std::size_t s = 0; s < panel.series.size(); ++s) {
     if (panel.series[s].points.empty()) continue;
-    render_series(svg, panel.series[s], s, px, py, kLeft + plot_w + 10, top + kTop + 12 + 16.0 * static_cast<double>(s));
+    render_series(svg, panel.series[s], s, px, py, kLeft + plot_w + 10,
+                  top + kTop + 12 + 16.0 * static_cast<double>(s));
   }
 }
 
@@ -137,7 +155,8 @@ std::vector<Panel> panels_from_records(const std::vector<metrics::EMetrics>& rec
         panels.push_back(std::move(panel));
       }
       Panel& panel = panels[it->second];
-      auto series = std::find_if(panel.series.begin(), panel.series.end(), [&](const Series& s) { return s.group == record.grouplabel; });
+      auto series = std::find_if(panel.series.begin(), panel.series.end(),
+                                 [&](const Series& s) { return s.group == record.grouplabel; });
       if (series == panel.series.end()) series = panel.series.insert(panel.series.end(), Series{record.grouplabel, {}});
       double x = step ? *step : static_cast<double>(series->points.size());
       series->points.emplace_back(x, *number);
@@ -165,7 +184,9 @@ std::string render_html(const std::vector<Panel>& panels, const std::string& tit
          render_svg(panels, title) + body_html + "</body></html>\n";
 }
 
-std::string html_escape(const std::string& text) { return escape(text); }
+std::string html_escape(const std::string& text) {
+  return escape(text);
+}
 
 std::string sparkline(const std::vector<double>& values, std::size_t width) {
   static const char* const kBars[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};

@@ -14,7 +14,7 @@ namespace mljob::report {
 struct Series {
   std::string group;
   std::vector<std::pair<double, double>> points;  // (step, value)
-  bool markers_only = false;  // a dot per point (a scatter), named in the panel's margin
+  bool markers_only = false;                      // a dot per point (a scatter), named in the panel's margin
 };
 
 struct Panel {

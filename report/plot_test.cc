@@ -30,7 +30,8 @@ TEST(Plot, OnePanelPerMetricOneCurvePerGroup) {
 }
 
 TEST(Plot, CurvesAreNamedWhereTheyEndAndTextIsEscaped) {
-  auto svg = render_svg(panels_from_records({point("train", "a<b", "1", "1"), point("train", "a<b", "2", "2")}), "job & co");
+  auto svg =
+      render_svg(panels_from_records({point("train", "a<b", "1", "1"), point("train", "a<b", "2", "2")}), "job & co");
   EXPECT_NE(svg.find("<svg"), std::string::npos);
   EXPECT_NE(svg.find("a&lt;b"), std::string::npos);
   EXPECT_NE(svg.find("job &amp; co"), std::string::npos);

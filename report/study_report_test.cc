@@ -10,16 +10,20 @@ using namespace tuner;
 using nlohmann::json;
 
 Study finished_study() {
-  HyperparameterSpec spec = parse_hyperparameter_spec(json{
-      {"goal", "MAXIMIZE"},
-      {"hyperparameterMetricTag", "accuracy"},
-      {"maxTrials", 4},
-      {"maxParallelTrials", 4},
-      {"enableTrialEarlyStopping", true},
-      {"algorithm", "RANDOM_SEARCH"},
-      {"params",
-       {{{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 1e-4}, {"maxValue", 1e-1}, {"scaleType", "UNIT_LOG_SCALE"}},
-        {{"parameterName", "act"}, {"type", "CATEGORICAL"}, {"categoricalValues", {"relu", "<tanh>"}}}}}});
+  HyperparameterSpec spec = parse_hyperparameter_spec(
+      json{{"goal", "MAXIMIZE"},
+           {"hyperparameterMetricTag", "accuracy"},
+           {"maxTrials", 4},
+           {"maxParallelTrials", 4},
+           {"enableTrialEarlyStopping", true},
+           {"algorithm", "RANDOM_SEARCH"},
+           {"params",
+            {{{"parameterName", "lr"},
+              {"type", "DOUBLE"},
+              {"minValue", 1e-4},
+              {"maxValue", 1e-1},
+              {"scaleType", "UNIT_LOG_SCALE"}},
+             {{"parameterName", "act"}, {"type", "CATEGORICAL"}, {"categoricalValues", {"relu", "<tanh>"}}}}}});
   Study study(spec, 7);
   auto trials = study.ask(4);
   study.tell(trials[0].id, 0.5);

@@ -5,10 +5,10 @@
 // controller" right after Slurm accepted it.
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <functional>
-#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -130,7 +130,8 @@ class FakeSlurm final : public SlurmAccess {
   void cancel(const std::string& job_id) const override {
     std::lock_guard lock(guard_);
     cancels.push_back(job_id);
-    if (auto found = jobs_.find(job_id); found != jobs_.end() && found->second.state.empty()) found->second.state = "CANCELLED";
+    if (auto found = jobs_.find(job_id); found != jobs_.end() && found->second.state.empty())
+      found->second.state = "CANCELLED";
   }
   void requeue(const std::string& job_id) const override { requeues.push_back(job_id); }
 

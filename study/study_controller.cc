@@ -1,41 +1,41 @@
 #include "study/study_controller.h"
 
-#include <sys/file.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <ctime>
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "base/input_error.h"
+#include "base/interruption.h"
+#include "core/batch_script.h"
+#include "core/job_state.h"
 #include "core/package_stager.h"
 #include "core/planner.h"
+#include "core/process.h"
+#include "core/slurm_commands.h"
 #include "core/spec_parser.h"
+#include "core/validation.h"
 #include "jobs/job_preparation.h"
 #include "jobs/job_view.h"
 #include "jobs/metrics_declarations.h"
-#include "study/study_resources.h"
-#include "tuner/sagemaker_tuning.h"
 #include "jobs/metrics_view.h"
 #include "jobs/sibling_program.h"
-#include "study/study_files.h"
-#include "study/trial_launcher.h"
-#include "core/batch_script.h"
-#include "base/interruption.h"
-#include "core/job_state.h"
-#include "core/process.h"
-#include "core/slurm_commands.h"
-#include "base/input_error.h"
-#include "core/validation.h"
-#include "metrics/metrics_store.h"
 #include "metrics/emetrics.h"  // record_step
+#include "metrics/metrics_store.h"
+#include "study/study_files.h"
+#include "study/study_resources.h"
+#include "study/trial_launcher.h"
 #include "tuner/hyperparameter_spec.h"
+#include "tuner/sagemaker_tuning.h"
 #include "tuner/study.h"
 #include "tuner/trial_spec.h"
 
@@ -58,7 +58,8 @@ namespace {
 // here as any job is, so a contradiction or a time limit the catalog refuses is refused at
 // submit, not at every trial's launch.
 void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, const PlanContext& context) {
-  tuner::HyperparameterSpec spec = tuner::parse_hyperparameter_spec(study_job.training_input.hyperparameters, "trainingInput.hyperparameters");
+  tuner::HyperparameterSpec spec =
+      tuner::parse_hyperparameter_spec(study_job.training_input.hyperparameters, "trainingInput.hyperparameters");
   if (!spec.trial_definition) return;
   Job trial = parse_job_spec(tuner::trial_job_spec(to_json(study_job), tuner::Trial{}, spec).dump(), "the trial's job");
   try {
@@ -68,12 +69,13 @@ void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, co
     plan_job(trial, catalog, context);
   } catch (const InputError& error) {
     // Machines from ResourceConfig are refused in the field the user wrote, not the one made of it.
-    bool about_machines = error.field().starts_with("trainingInput.masterType") || error.field().starts_with("trainingInput.workerType");
+    bool about_machines =
+        error.field().starts_with("trainingInput.masterType") || error.field().starts_with("trainingInput.workerType");
     if (spec.trial_definition->instance_type.empty() || !about_machines) throw;
-    throw InputError("trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType", error.value(), error.rule());
+    throw InputError("trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType", error.value(),
+                     error.rule());
   }
 }
-
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -85,10 +87,14 @@ using tuner::TrialState;
 
 // Set by SIGTERM: Slurm is ending the controller's job (scancel, `mljob cancel`, a requeue).
 volatile std::sig_atomic_t terminate_requested = 0;
-void on_terminate(int) { terminate_requested = 1; }
+void on_terminate(int) {
+  terminate_requested = 1;
+}
 // Set by SIGUSR1, Slurm's warning that the controller's time limit is near (--signal below).
 volatile std::sig_atomic_t time_limit_near = 0;
-void on_time_limit_warning(int) { time_limit_near = 1; }
+void on_time_limit_warning(int) {
+  time_limit_near = 1;
+}
 // How long before its time limit Slurm warns the controller: time to requeue itself.
 constexpr int kTimeLimitWarningSeconds = 120;
 
@@ -124,7 +130,8 @@ tuner::HyperparameterSpec trials_spec(const Study& study, const json& study_job)
   tuner::HyperparameterSpec spec = study.spec();
   const json& input = study_job.at("trainingInput");
   if (input.contains("hyperparameters")) {
-    spec.trial_definition = tuner::parse_hyperparameter_spec(input["hyperparameters"], "trainingInput.hyperparameters").trial_definition;
+    spec.trial_definition =
+        tuner::parse_hyperparameter_spec(input["hyperparameters"], "trainingInput.hyperparameters").trial_definition;
   }
   return spec;
 }
@@ -161,11 +168,16 @@ class Controller {
  public:
   Controller(std::string job_id, JobStore store, std::string own_slurm_job_id, const SlurmAccess& slurm,
              ControllerPace pace)
-      : job_id_(std::move(job_id)), own_slurm_job_id_(std::move(own_slurm_job_id)), slurm_(slurm), pace_(pace),
+      : job_id_(std::move(job_id)),
+        own_slurm_job_id_(std::move(own_slurm_job_id)),
+        slurm_(slurm),
+        pace_(pace),
         store_(std::move(store)),
         folder_(store_.folder_of(job_id_)),
-        study_(load_study(folder_)), study_job_(json::parse(read_text(folder_ / kStudyJobFile))),
-        launcher_(job_id_, store_, study_job_, trials_spec(study_, study_job_), read_study_settings(folder_).tiers_file, slurm_) {}
+        study_(load_study(folder_)),
+        study_job_(json::parse(read_text(folder_ / kStudyJobFile))),
+        launcher_(job_id_, store_, study_job_, trials_spec(study_, study_job_), read_study_settings(folder_).tiers_file,
+                  slurm_) {}
 
   int run() {
     for (const auto& trial : study_.trials()) {
@@ -212,7 +224,8 @@ class Controller {
     auto record = store_.load(job_id_);
     if (!record || !record->cancel_requested) {
       std::cerr << "mljob study: the controller was stopped; if its job was requeued the study continues when Slurm "
-                   "starts it again, otherwise `mljob study resume " << job_id_ << "` continues it\n";
+                   "starts it again, otherwise `mljob study resume "
+                << job_id_ << "` continues it\n";
       return kExitFailure;
     }
     cancel_active_trials(study_, job_id_, store_, "cancelled with the study", slurm_);
@@ -245,7 +258,8 @@ class Controller {
     std::vector<Trial> trials;
     // Only while every trial ID fits in an array: past MaxArraySize trials run alone, and then
     // the controller must keep the parallel limit itself.
-    bool all_fit_in_arrays = static_cast<long>(study_.trials().size() + study_.trials_left()) < launcher_.max_array_size();
+    bool all_fit_in_arrays =
+        static_cast<long>(study_.trials().size() + study_.trials_left()) < launcher_.max_array_size();
     if (!study_.suggestions_need_results() && all_fit_in_arrays && launcher_.trials_fit_in_an_array()) {
       trials = study_.ask_all_remaining();
     }
@@ -273,7 +287,8 @@ class Controller {
     switch (decide_unrecorded_trial(seen)) {
       case UnrecordedTrialStep::kWait:
         if (waiting_.insert(trial.id).second) {
-          std::cerr << "mljob study: trial " << trial.id << " has no job record, and Slurm did not say whether it has a "
+          std::cerr << "mljob study: trial " << trial.id
+                    << " has no job record, and Slurm did not say whether it has a "
                     << "job of it (" << seen.unanswered << "): asking again at every poll\n";
         }
         return;
@@ -293,8 +308,9 @@ class Controller {
 
   void fail_unrecorded(const Trial& trial, const std::string& what_became_of_its_job) {
     waiting_.erase(trial.id);
-    study_.tell_failed(trial.id, "the controller stopped while submitting it; " + what_became_of_its_job + "; its folder " +
-                                     store_.folder_of(trial_id(trial)).string() + " keeps what it wrote");
+    study_.tell_failed(trial.id, "the controller stopped while submitting it; " + what_became_of_its_job +
+                                     "; its folder " + store_.folder_of(trial_id(trial)).string() +
+                                     " keeps what it wrote");
     save_study(study_, folder_);
   }
 
@@ -319,14 +335,17 @@ class Controller {
   void follow(int trial_id, const JobRecord& record, json resource) {
     const std::string& tag = study_.spec().metric_tag;
     // The trial's startTime and endTime in its HyperparameterOutput are its job's.
-    if (study_.set_trial_times(trial_id, resource.value("startTime", ""), resource.value("endTime", ""))) save_study(study_, folder_);
+    if (study_.set_trial_times(trial_id, resource.value("startTime", ""), resource.value("endTime", "")))
+      save_study(study_, folder_);
     if (study_.spec().enable_trial_early_stopping && report_new_values(trial_id, record, tag)) return;
     std::string state = resource.value("state", "");
     if (!is_final_state(state)) return;
     add_metric_outputs(resource, record);
     tuner::TrialOutcome outcome = tuner::trial_outcome(resource, tag);
-    if (outcome.value) study_.tell(trial_id, *outcome.value, outcome.step);
-    else study_.tell_failed(trial_id, outcome.failure);
+    if (outcome.value)
+      study_.tell(trial_id, *outcome.value, outcome.step);
+    else
+      study_.tell_failed(trial_id, outcome.failure);
     save_study(study_, folder_);
   }
 
@@ -439,7 +458,8 @@ Study previous_study(const JobStore& store, const std::string& job_id, const std
     throw InputError(field, job_id, "must name one of your tuning studies (it is not a job ID: " + error.rule() + ")");
   }
   auto record = store.load(job_id);
-  if (!record || !is_study_folder(record->folder)) throw InputError(field, job_id, "must name one of your tuning studies");
+  if (!record || !is_study_folder(record->folder))
+    throw InputError(field, job_id, "must name one of your tuning studies");
   return load_study(record->folder);
 }
 
@@ -450,9 +470,13 @@ void check_trial_job_ids(const std::string& study_id, std::size_t last_trial) {
   if (last.size() <= kMaxJobIdLength) return;
   std::size_t suffix = last.size() - study_id.size();
   throw InputError("jobId", study_id,
-                  "is too long for a study of " + std::to_string(last_trial) + " trials: each trial is a job <jobId>_trial_<n>, "
-                  "whose ID must be at most " + std::to_string(kMaxJobIdLength) + " characters, so a study's job ID must be "
-                  "at most " + std::to_string(kMaxJobIdLength - suffix) + " characters here");
+                   "is too long for a study of " + std::to_string(last_trial) +
+                       " trials: each trial is a job <jobId>_trial_<n>, "
+                       "whose ID must be at most " +
+                       std::to_string(kMaxJobIdLength) +
+                       " characters, so a study's job ID must be "
+                       "at most " +
+                       std::to_string(kMaxJobIdLength - suffix) + " characters here");
 }
 
 // The study the spec describes, continued from resumePreviousJobId and warm-started from its
@@ -465,12 +489,14 @@ Study new_study(const Job& job, const JobStore& store) {
   Study study(spec, spec.random_seed.value_or(std::hash<std::string>{}(job.job_id)));
   const std::string at = "trainingInput.hyperparameters";
   if (!spec.resume_previous_job_id.empty()) {
-    study.continue_from(previous_study(store, spec.resume_previous_job_id, at + ".resumePreviousJobId"), spec.resume_previous_job_id);
+    study.continue_from(previous_study(store, spec.resume_previous_job_id, at + ".resumePreviousJobId"),
+                        spec.resume_previous_job_id);
   }
   if (spec.warm_start) {
     for (std::size_t i = 0; i < spec.warm_start->parents.size(); ++i) {
       const std::string& parent = spec.warm_start->parents[i];
-      std::string field = at + ".WarmStartConfig.ParentHyperParameterTuningJobs[" + std::to_string(i) + "].HyperParameterTuningJobName";
+      std::string field =
+          at + ".WarmStartConfig.ParentHyperParameterTuningJobs[" + std::to_string(i) + "].HyperParameterTuningJobName";
       study.warm_start_from(previous_study(store, parent, field), parent, spec.warm_start->type, field);
     }
   }
@@ -492,9 +518,14 @@ Job with_absolute_local_packages(Job job) {
 std::string controller_script(const std::string& job_id, const fs::path& mljob_home, const fs::path& mljob_program) {
   return "#!/bin/bash\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=1\n#SBATCH --job-name=mljob-study\n"
          "#SBATCH --requeue\n#SBATCH --open-mode=append\n"
-         "#SBATCH --signal=B:USR1@" + std::to_string(kTimeLimitWarningSeconds) + "\n"
-         "export MLJOB_HOME=" + shell_quote(fs::absolute(mljob_home).string()) + "\n"
-         "exec " + shell_quote(mljob_program.string()) + " study run " + shell_quote(job_id) + "\n";
+         "#SBATCH --signal=B:USR1@" +
+         std::to_string(kTimeLimitWarningSeconds) +
+         "\n"
+         "export MLJOB_HOME=" +
+         shell_quote(fs::absolute(mljob_home).string()) +
+         "\n"
+         "exec " +
+         shell_quote(mljob_program.string()) + " study run " + shell_quote(job_id) + "\n";
 }
 
 // A HyperparameterSpec with params is a tuning study: every rule of the spec is checked here,
@@ -564,7 +595,8 @@ int cancel_trials_of_absent_controller(const JobRecord& record, const JobStore& 
   StudyLock lock(record.folder);
   if (!lock.held()) return 0;  // its controller runs: on its SIGTERM it cancels them itself
   Study study = load_study(record.folder);
-  return cancel_active_trials(study, record.job.at("jobId").get<std::string>(), store, "cancelled with the study", slurm);
+  return cancel_active_trials(study, record.job.at("jobId").get<std::string>(), store, "cancelled with the study",
+                              slurm);
 }
 
 int resume_study(const std::string& job_id, const SlurmAccess& slurm) {
@@ -573,8 +605,9 @@ int resume_study(const std::string& job_id, const SlurmAccess& slurm) {
   JobRecord record = study_record_or_fail(store, job_id);
   json resource = job_resources({record}, slurm).front();
   if (!is_final_state(resource.value("state", ""))) {
-    throw InputError("JOB_ID", job_id, "its controller (Slurm job " + record.slurm_job_id + ") is still " +
-                                          resource.value("state", "") + "; resume a study whose controller ended");
+    throw InputError("JOB_ID", job_id,
+                     "its controller (Slurm job " + record.slurm_job_id + ") is still " + resource.value("state", "") +
+                         "; resume a study whose controller ended");
   }
   record.slurm_job_id = submit_controller(store, job_id, slurm);
   save_or_cancel(store, record, slurm);  // else the record still names the controller that ended

@@ -13,10 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/slurm_access.h"
 #include "core/job.h"
 #include "core/job_store.h"
 #include "core/planner.h"  // PlanContext
+#include "core/slurm_access.h"
 #include "tiers/catalog.h"
 
 namespace mljob::study {

@@ -25,16 +25,18 @@ namespace mljob::study {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using mljob::testing::FakeSlurm;
 using mljob::testing::ScopedVariable;
 using mljob::testing::ScratchFolder;
 using mljob::testing::SimulatedCrash;
+using nlohmann::json;
 
 constexpr ControllerPace kFast{std::chrono::milliseconds(1), std::chrono::milliseconds(1)};
 
 // The trainer's objective (etc/examples/hptrainer): best at x = 0.3.
-double objective(double x) { return 1.0 - (x - 0.3) * (x - 0.3); }
+double objective(double x) {
+  return 1.0 - (x - 0.3) * (x - 0.3);
+}
 
 // A study of `trials` RANDOM_SEARCH trials of one DOUBLE parameter x, `parallel` at a time, on
 // the stock catalog's BASIC tier (one task: its trials are job array elements).
@@ -46,11 +48,12 @@ Job a_study(int trials, int parallel, int max_failed = 0) {
                           {"maxParallelTrials", parallel},
                           {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}};
   if (max_failed > 0) hyperparameters["maxFailedTrials"] = max_failed;
-  return parse_job_spec(json{{"jobId", "tune"},
-                             {"trainingInput",
-                              {{"scaleTier", "BASIC"}, {"pythonModule", "trainer.task"}, {"hyperparameters", hyperparameters}}}}
-                            .dump(),
-                        "the test's study");
+  return parse_job_spec(
+      json{{"jobId", "tune"},
+           {"trainingInput",
+            {{"scaleTier", "BASIC"}, {"pythonModule", "trainer.task"}, {"hyperparameters", hyperparameters}}}}
+          .dump(),
+      "the test's study");
 }
 
 class ControllerRun : public ::testing::Test {
@@ -140,8 +143,8 @@ TEST_F(ControllerRun, RunsTheStudyToItsEndSubmittingEveryTrialOnce) {
 // element and fails its trial, saying why.
 TEST_F(ControllerRun, ACrashBetweenSbatchAndTheRecordNeverRunsATrialTwice) {
   submit_study(a_study(3, 1, 5), store_, "", slurm_);
-  slurm_.crash_after_submission = 2;       // the trials' sbatch (after the controller's own)
-  slurm_.ended_polls_in_slurmctld = 1000;  // slurmctld still holds the array's elements
+  slurm_.crash_after_submission = 2;                                 // the trials' sbatch (after the controller's own)
+  slurm_.ended_polls_in_slurmctld = 1000;                            // slurmctld still holds the array's elements
   slurm_.on_end = [](const std::string&) { return std::string(); };  // they run until cancelled
   EXPECT_THROW(run_study_controller("tune", slurm_, kFast), SimulatedCrash);
   std::string array = slurm_.submissions.back().job_id;
@@ -155,7 +158,8 @@ TEST_F(ControllerRun, ACrashBetweenSbatchAndTheRecordNeverRunsATrialTwice) {
   for (const auto& trial : ended.trials()) {
     std::string element = array + "_" + std::to_string(trial.id);
     EXPECT_EQ(trial.state, tuner::TrialState::kFailed);
-    EXPECT_NE(trial.error_message.find("the controller stopped while submitting it; its Slurm job " + element + " was cancelled"),
+    EXPECT_NE(trial.error_message.find("the controller stopped while submitting it; its Slurm job " + element +
+                                       " was cancelled"),
               std::string::npos)
         << trial.error_message;
     EXPECT_NE(std::find(slurm_.cancels.begin(), slurm_.cancels.end(), element), slurm_.cancels.end()) << element;

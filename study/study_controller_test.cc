@@ -4,24 +4,26 @@
 
 #include <gtest/gtest.h>
 
-#include "jobs/sibling_program.h"
-#include "study/study_files.h"
-#include "jobs/test_environment.h"
+#include "base/test_support.h"
 #include "core/process.h"
 #include "core/slurm_commands.h"
 #include "core/spec_parser.h"
-#include "base/test_support.h"
+#include "jobs/sibling_program.h"
+#include "jobs/test_environment.h"
+#include "study/study_files.h"
 
 namespace mljob::study {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 using mljob::testing::FakePrograms;
 using mljob::testing::ScopedVariable;
 using mljob::testing::ScopedWorkingFolder;
+using nlohmann::json;
 
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 std::string text_of(const fs::path& file) {
   std::ifstream in(file);
@@ -32,7 +34,9 @@ TEST(ControllerScript, RunsTheGivenMljobWithTheStoresAbsoluteRoot) {
   std::string script = controller_script("tune it", "/home/u/.mljob", "/opt/mljob/bin/mljob");
   EXPECT_TRUE(script.starts_with("#!/bin/bash\n#SBATCH --ntasks=1\n")) << script;
   EXPECT_TRUE(contains(script, "#SBATCH --requeue\n")) << script;
-  EXPECT_TRUE(contains(script, "\nexport MLJOB_HOME='/home/u/.mljob'\nexec '/opt/mljob/bin/mljob' study run 'tune it'\n")) << script;
+  EXPECT_TRUE(
+      contains(script, "\nexport MLJOB_HOME='/home/u/.mljob'\nexec '/opt/mljob/bin/mljob' study run 'tune it'\n"))
+      << script;
 }
 
 // As Slurm runs it: in the study's folder, with the submitter's environment, whose MLJOB_HOME
@@ -45,24 +49,26 @@ TEST(ControllerScript, RunInTheStudysFolderFindsTheStoreOfARelativeMljobHome) {
   fs::path folder = root / "jobs" / "tune";
   fs::create_directories(folder);
   std::ofstream(folder / "controller.sbatch") << controller_script("tune", root, fake.folder() / "mljob");
-  ProcessResult run = run_process({"bash", "-c", R"(cd -- "$1" && MLJOB_HOME=home exec bash controller.sbatch)", "-", folder.string()});
+  ProcessResult run =
+      run_process({"bash", "-c", R"(cd -- "$1" && MLJOB_HOME=home exec bash controller.sbatch)", "-", folder.string()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(run.out, root.string() + "|" + folder.string() + "|study run tune\n");
 }
 
 // A study of one DOUBLE parameter whose packages are a relative path and a URL.
 Job a_study_job() {
-  return parse_job_spec(json{{"jobId", "tune"},
-                             {"trainingInput",
-                              {{"pythonModule", "trainer.task"},
-                               {"packageUris", {"pkgs/trainer-0.1.tar.gz", "https://example.com/t-0.1-py3-none-any.whl"}},
-                               {"hyperparameters",
-                                {{"goal", "MINIMIZE"},
-                                 {"hyperparameterMetricTag", "loss"},
-                                 {"maxTrials", 2},
-                                 {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}}}}}
-                            .dump(),
-                        "the test's spec");
+  return parse_job_spec(
+      json{{"jobId", "tune"},
+           {"trainingInput",
+            {{"pythonModule", "trainer.task"},
+             {"packageUris", {"pkgs/trainer-0.1.tar.gz", "https://example.com/t-0.1-py3-none-any.whl"}},
+             {"hyperparameters",
+              {{"goal", "MINIMIZE"},
+               {"hyperparameterMetricTag", "loss"},
+               {"maxTrials", 2},
+               {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}}}}}
+          .dump(),
+      "the test's spec");
 }
 
 // Submitted from a folder with relative MLJOB_HOME, --tiers and packageUris: the controller,
@@ -84,10 +90,12 @@ TEST(SubmitStudy, RecordsThePathsSubmitUsedAbsoluteAndRunsTheMljobBesideIt) {
   fs::path folder = submitted_in / "home" / "jobs" / "tune";
   std::string script = text_of(folder / "controller.sbatch");
   EXPECT_TRUE(contains(script, "export MLJOB_HOME='" + (submitted_in / "home").string() + "'\n")) << script;
-  EXPECT_TRUE(contains(script, "exec '" + (jobs::own_program_folder() / "mljob").string() + "' study run 'tune'\n")) << script;
+  EXPECT_TRUE(contains(script, "exec '" + (jobs::own_program_folder() / "mljob").string() + "' study run 'tune'\n"))
+      << script;
   EXPECT_EQ(read_study_settings(folder).tiers_file, submitted_in / "site" / "tiers.yaml");
   json packages = json::parse(text_of(folder / kStudyJobFile))["trainingInput"]["packageUris"];
-  EXPECT_EQ(packages, (json{(submitted_in / "pkgs" / "trainer-0.1.tar.gz").string(), "https://example.com/t-0.1-py3-none-any.whl"}));
+  EXPECT_EQ(packages, (json{(submitted_in / "pkgs" / "trainer-0.1.tar.gz").string(),
+                            "https://example.com/t-0.1-py3-none-any.whl"}));
   EXPECT_EQ(store.load("tune")->slurm_job_id, "4242");
   EXPECT_TRUE(contains(text_of(sbatch_log), (folder / "controller.sbatch").string()));
 }

@@ -78,11 +78,13 @@ class Database {
   [[noreturn]] void fail(const std::string& what) const {
     if (db_ && sqlite3_extended_errcode(db_) == SQLITE_READONLY_ROLLBACK) {
       // SQLite's own words ("attempt to write a readonly database") would not say why.
-      throw std::runtime_error("study database " + file_.string() + " cannot be read: a save of it was interrupted, and "
+      throw std::runtime_error("study database " + file_.string() +
+                               " cannot be read: a save of it was interrupted, and "
                                "only a process that may write it and its folder can roll that save back (the study's "
                                "owner, with any mljob study command)");
     }
-    throw std::runtime_error("study database " + file_.string() + " " + what + ": " + (db_ ? sqlite3_errmsg(db_) : "out of memory"));
+    throw std::runtime_error("study database " + file_.string() + " " + what + ": " +
+                             (db_ ? sqlite3_errmsg(db_) : "out of memory"));
   }
 
  private:
@@ -96,8 +98,10 @@ void bind_text(sqlite3_stmt* statement, int index, const std::string& text) {
 
 // An empty text is stored as NULL, so sqlite3 users see what is not known.
 void bind_optional_text(sqlite3_stmt* statement, int index, const json& trial, const char* key) {
-  if (trial.contains(key)) bind_text(statement, index, trial[key].get<std::string>());
-  else sqlite3_bind_null(statement, index);
+  if (trial.contains(key))
+    bind_text(statement, index, trial[key].get<std::string>());
+  else
+    sqlite3_bind_null(statement, index);
 }
 
 std::string column_text(sqlite3_stmt* statement, int column) {
@@ -109,7 +113,8 @@ std::string column_text(sqlite3_stmt* statement, int column) {
 std::map<long long, long long> stored_measurements(Database& db) {
   std::map<long long, long long> counts;
   auto select = db.prepare("SELECT trial_id, COUNT(*) FROM measurements GROUP BY trial_id");
-  while (sqlite3_step(select.get()) == SQLITE_ROW) counts[sqlite3_column_int64(select.get(), 0)] = sqlite3_column_int64(select.get(), 1);
+  while (sqlite3_step(select.get()) == SQLITE_ROW)
+    counts[sqlite3_column_int64(select.get(), 0)] = sqlite3_column_int64(select.get(), 1);
   return counts;
 }
 
@@ -165,7 +170,8 @@ json read_trials(Database& db) {
       trial["finalMetric"] = {{"trainingStep", std::to_string(sqlite3_column_int64(row, 5))},
                               {"objectiveValue", sqlite3_column_double(row, 4)}};
     }
-    for (auto [column, key] : {std::pair{6, "errorMessage"}, {7, "startTime"}, {8, "endTime"}, {9, "transferredFrom"}}) {
+    for (auto [column, key] :
+         {std::pair{6, "errorMessage"}, {7, "startTime"}, {8, "endTime"}, {9, "transferredFrom"}}) {
       if (sqlite3_column_type(row, column) != SQLITE_NULL) trial[key] = column_text(row, column);
     }
     trials.push_back(std::move(trial));
@@ -201,9 +207,11 @@ void write_study_database(const tuner::Study& study, const std::filesystem::path
     bind_text(insert_state.get(), 1, state.dump());
     db.run(insert_state.get());
     auto insert_trial = db.prepare(
-        "INSERT OR REPLACE INTO trials (trial_id, state, parameters, stopped_early, final_value, final_step, error_message,"
+        "INSERT OR REPLACE INTO trials (trial_id, state, parameters, stopped_early, final_value, final_step, "
+        "error_message,"
         " start_time, end_time, transferred_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-    auto insert_measurement = db.prepare("INSERT OR REPLACE INTO measurements (trial_id, position, step, value) VALUES (?, ?, ?, ?)");
+    auto insert_measurement =
+        db.prepare("INSERT OR REPLACE INTO measurements (trial_id, position, step, value) VALUES (?, ?, ?, ?)");
     std::map<long long, long long> stored = stored_measurements(db);
     for (const auto& trial : trials) {
       long long id = std::stoll(trial.at("trialId").get<std::string>());

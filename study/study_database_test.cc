@@ -11,8 +11,8 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include "study/study_files.h"
 #include "base/test_support.h"
+#include "study/study_files.h"
 
 namespace mljob::study {
 namespace {
@@ -33,28 +33,68 @@ struct File {
   sqlite3_file base;
   bool main_database;
 };
-sqlite3_file* real(sqlite3_file* file) { return reinterpret_cast<sqlite3_file*>(reinterpret_cast<File*>(file) + 1); }
+sqlite3_file* real(sqlite3_file* file) {
+  return reinterpret_cast<sqlite3_file*>(reinterpret_cast<File*>(file) + 1);
+}
 
-int close(sqlite3_file* f) { return real(f)->pMethods->xClose(real(f)); }
-int read(sqlite3_file* f, void* data, int n, sqlite3_int64 at) { return real(f)->pMethods->xRead(real(f), data, n, at); }
+int close(sqlite3_file* f) {
+  return real(f)->pMethods->xClose(real(f));
+}
+int read(sqlite3_file* f, void* data, int n, sqlite3_int64 at) {
+  return real(f)->pMethods->xRead(real(f), data, n, at);
+}
 int write(sqlite3_file* f, const void* data, int n, sqlite3_int64 at) {
   if (reinterpret_cast<File*>(f)->main_database) ::raise(SIGKILL);
   return real(f)->pMethods->xWrite(real(f), data, n, at);
 }
-int truncate(sqlite3_file* f, sqlite3_int64 size) { return real(f)->pMethods->xTruncate(real(f), size); }
-int sync(sqlite3_file* f, int flags) { return real(f)->pMethods->xSync(real(f), flags); }
-int file_size(sqlite3_file* f, sqlite3_int64* size) { return real(f)->pMethods->xFileSize(real(f), size); }
-int lock(sqlite3_file* f, int level) { return real(f)->pMethods->xLock(real(f), level); }
-int unlock(sqlite3_file* f, int level) { return real(f)->pMethods->xUnlock(real(f), level); }
-int check_reserved(sqlite3_file* f, int* out) { return real(f)->pMethods->xCheckReservedLock(real(f), out); }
-int file_control(sqlite3_file* f, int op, void* arg) { return real(f)->pMethods->xFileControl(real(f), op, arg); }
-int sector_size(sqlite3_file* f) { return real(f)->pMethods->xSectorSize(real(f)); }
-int device_characteristics(sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristics(real(f)); }
+int truncate(sqlite3_file* f, sqlite3_int64 size) {
+  return real(f)->pMethods->xTruncate(real(f), size);
+}
+int sync(sqlite3_file* f, int flags) {
+  return real(f)->pMethods->xSync(real(f), flags);
+}
+int file_size(sqlite3_file* f, sqlite3_int64* size) {
+  return real(f)->pMethods->xFileSize(real(f), size);
+}
+int lock(sqlite3_file* f, int level) {
+  return real(f)->pMethods->xLock(real(f), level);
+}
+int unlock(sqlite3_file* f, int level) {
+  return real(f)->pMethods->xUnlock(real(f), level);
+}
+int check_reserved(sqlite3_file* f, int* out) {
+  return real(f)->pMethods->xCheckReservedLock(real(f), out);
+}
+int file_control(sqlite3_file* f, int op, void* arg) {
+  return real(f)->pMethods->xFileControl(real(f), op, arg);
+}
+int sector_size(sqlite3_file* f) {
+  return real(f)->pMethods->xSectorSize(real(f));
+}
+int device_characteristics(sqlite3_file* f) {
+  return real(f)->pMethods->xDeviceCharacteristics(real(f));
+}
 
 // Version 1: no shared memory (no WAL here) and no memory mapping; version 2's and 3's left null.
-const sqlite3_io_methods kMethods = {
-    1, close, read, write, truncate, sync, file_size, lock, unlock, check_reserved, file_control, sector_size,
-    device_characteristics, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+const sqlite3_io_methods kMethods = {1,
+                                     close,
+                                     read,
+                                     write,
+                                     truncate,
+                                     sync,
+                                     file_size,
+                                     lock,
+                                     unlock,
+                                     check_reserved,
+                                     file_control,
+                                     sector_size,
+                                     device_characteristics,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr,
+                                     nullptr};
 
 int open(sqlite3_vfs*, const char* name, sqlite3_file* file, int flags, int* out_flags) {
   auto* ours = reinterpret_cast<File*>(file);
@@ -80,12 +120,15 @@ void install() {
 
 class StudyDatabase : public ::testing::Test {
  protected:
-
   static tuner::Study a_study() {
-    tuner::HyperparameterSpec spec = tuner::parse_hyperparameter_spec(json{
-        {"goal", "MINIMIZE"}, {"maxTrials", 4}, {"maxParallelTrials", 3}, {"enableTrialEarlyStopping", true},
-        {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}},
-                    {{"parameterName", "act"}, {"type", "CATEGORICAL"}, {"categoricalValues", {"relu", "tanh"}}}}}});
+    tuner::HyperparameterSpec spec = tuner::parse_hyperparameter_spec(
+        json{{"goal", "MINIMIZE"},
+             {"maxTrials", 4},
+             {"maxParallelTrials", 3},
+             {"enableTrialEarlyStopping", true},
+             {"params",
+              {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}},
+               {{"parameterName", "act"}, {"type", "CATEGORICAL"}, {"categoricalValues", {"relu", "tanh"}}}}}});
     return tuner::Study(spec, 11);
   }
 
@@ -95,7 +138,8 @@ class StudyDatabase : public ::testing::Test {
     sqlite3_open_v2((folder_ / kStudyFile).c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
     sqlite3_stmt* statement = nullptr;
     sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr);
-    std::string answer = sqlite3_step(statement) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)) : "";
+    std::string answer =
+        sqlite3_step(statement) == SQLITE_ROW ? reinterpret_cast<const char*>(sqlite3_column_text(statement, 0)) : "";
     sqlite3_finalize(statement);
     sqlite3_close(db);
     return answer;
@@ -117,7 +161,8 @@ class StudyDatabase : public ::testing::Test {
     }
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the save was not killed in its commit: " << status;
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << "the save was not killed in its commit: " << status;
     fs::path journal = folder_ / (std::string(kStudyFile) + "-journal");
     ASSERT_TRUE(fs::exists(journal));
     char first = 0;

@@ -39,7 +39,8 @@ StudySettings read_study_settings(const fs::path& folder) {
   fs::path file = folder / kStudySettingsFile;
   if (!fs::exists(file)) return {};
   nlohmann::json in = nlohmann::json::parse(read_text(file), nullptr, false);
-  if (!in.is_object()) throw std::runtime_error("the study's settings " + file.string() + " are damaged (not a JSON object)");
+  if (!in.is_object())
+    throw std::runtime_error("the study's settings " + file.string() + " are damaged (not a JSON object)");
   return {in.value("tiersFile", "")};
 }
 

@@ -4,8 +4,8 @@
 
 #include "jobs/metrics_view.h"
 
-#include "study/study_files.h"
 #include "jobs/job_view.h"
+#include "study/study_files.h"
 #include "tuner/sagemaker_output.h"
 #include "tuner/trial_spec.h"
 

@@ -17,9 +17,8 @@ namespace mljob::study {
 
 // jobs::job_resources, with each study's trials' ML units added to its own (one Slurm query for
 // all). `records_used` as there.
-std::vector<nlohmann::json> job_resources(
-    const std::vector<JobRecord>& records, const SlurmAccess& slurm,
-    std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr);
+std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmAccess& slurm,
+                                          std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr);
 
 // One job as `mljob describe` answers it: its resource, the metrics it reported (finalMetric)
 // and, for a study, its trials best first.

@@ -10,11 +10,11 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/text.h"
+#include "core/batch_script.h"
 #include "core/spec_parser.h"
 #include "jobs/job_preparation.h"
 #include "study/study_files.h"
-#include "core/batch_script.h"
-#include "base/text.h"
 #include "tuner/trial_spec.h"
 
 namespace mljob::study {
@@ -44,14 +44,18 @@ std::string array_comment(const std::string& study_id, const std::vector<int>& t
 // Whether a trial with this plan can be a job array element: one component (Slurm refuses
 // arrays of het jobs) and no start deadline (it would also count down while an element waits
 // for the array's throttle).
-bool fits_an_array(const SlurmPlan& plan) { return plan.components.size() == 1 && !plan.deadline_seconds; }
+bool fits_an_array(const SlurmPlan& plan) {
+  return plan.components.size() == 1 && !plan.deadline_seconds;
+}
 
 TrialLauncher::Failure not_submitted(int trial_id, const std::exception& error) {
   return {trial_id, std::string("the trial could not be submitted: ") + error.what()};
 }
 
 // "123" of "123", "123+1" (a het job's component), "456_4" and "456_[4-6%2]" (array elements).
-std::string leading_job_id(const std::string& id) { return id.substr(0, id.find_first_of("+_")); }
+std::string leading_job_id(const std::string& id) {
+  return id.substr(0, id.find_first_of("+_"));
+}
 
 // How far apart the clocks of the controller's node, the file server and slurmdbd may be:
 // munge refuses credentials between clocks further apart than its TTL (300 s by default), so
@@ -62,7 +66,7 @@ constexpr std::time_t kClockSkewMargin = 600;
 // it was submitted after. Bounded so that jobs of an earlier study with the same job ID (its
 // folder since removed) are not taken for this one's.
 std::time_t accounting_since(const fs::path& trial_folder) {
-  struct stat status{};
+  struct stat status {};
   std::time_t prepared = std::time(nullptr);
   // job.sbatch is written once, before sbatch; the folder itself changes while the job runs.
   if (::stat((trial_folder / "job.sbatch").c_str(), &status) == 0 || ::stat(trial_folder.c_str(), &status) == 0) {
@@ -73,7 +77,8 @@ std::time_t accounting_since(const fs::path& trial_folder) {
 
 // The trial's job IDs in a listing, or nullopt (and why, in `unanswered`) when Slurm did not answer.
 std::optional<std::vector<std::string>> listed_jobs(const std::function<std::vector<ListedJob>()>& list,
-                                                    const std::string& study_id, int trial_id, std::string& unanswered) {
+                                                    const std::string& study_id, int trial_id,
+                                                    std::string& unanswered) {
   try {
     return trial_jobs_listed(list(), study_id, trial_id);
   } catch (const std::exception& error) {
@@ -84,9 +89,11 @@ std::optional<std::vector<std::string>> listed_jobs(const std::function<std::vec
 
 }  // namespace
 
-Job trial_job(const json& study_job, const Trial& trial, const tuner::HyperparameterSpec& spec, const std::string& study_id) {
+Job trial_job(const json& study_job, const Trial& trial, const tuner::HyperparameterSpec& spec,
+              const std::string& study_id) {
   std::string id = tuner::trial_job_id(study_id, trial.id);
-  Job job = parse_job_spec(tuner::trial_job_spec(study_job, trial, spec).dump(), "trial " + std::to_string(trial.id) + "'s job");
+  Job job = parse_job_spec(tuner::trial_job_spec(study_job, trial, spec).dump(),
+                           "trial " + std::to_string(trial.id) + "'s job");
   job.job_id = id;
   return job;
 }
@@ -100,7 +107,8 @@ UnrecordedTrialStep decide_unrecorded_trial(const TrialJobSightings& seen) {
   return seen.accounting->empty() ? UnrecordedTrialStep::kSubmit : UnrecordedTrialStep::kFailAsRun;
 }
 
-std::vector<std::string> trial_jobs_listed(const std::vector<ListedJob>& listing, const std::string& study_id, int trial_id) {
+std::vector<std::string> trial_jobs_listed(const std::vector<ListedJob>& listing, const std::string& study_id,
+                                           int trial_id) {
   std::string own = "mljob:" + tuner::trial_job_id(study_id, trial_id);
   std::string array_prefix = "mljob:" + study_id + "_trials:";
   std::vector<std::string> ids;
@@ -127,8 +135,12 @@ struct TrialLauncher::PreparedTrial {
 
 TrialLauncher::TrialLauncher(std::string study_id, JobStore store, json study_job, tuner::HyperparameterSpec spec,
                              fs::path tiers_file, const SlurmAccess& slurm)
-    : study_id_(std::move(study_id)), store_(std::move(store)), study_job_(std::move(study_job)), spec_(std::move(spec)),
-      tiers_file_(std::move(tiers_file)), slurm_(slurm) {}
+    : study_id_(std::move(study_id)),
+      store_(std::move(store)),
+      study_job_(std::move(study_job)),
+      spec_(std::move(spec)),
+      tiers_file_(std::move(tiers_file)),
+      slurm_(slurm) {}
 
 bool TrialLauncher::trials_fit_in_an_array() {
   if (!fit_in_an_array_) {
@@ -207,8 +219,8 @@ void TrialLauncher::submit_alone(PreparedTrial& prepared, std::vector<Failure>& 
     return give_back({prepared}, error, failures);
   }
   store_.save(prepared.job.record);
-  std::cerr << "mljob study: trial " << prepared.trial.id << " submitted as Slurm job " << prepared.job.record.slurm_job_id
-            << " " << json(prepared.trial.parameters).dump() << "\n";
+  std::cerr << "mljob study: trial " << prepared.trial.id << " submitted as Slurm job "
+            << prepared.job.record.slurm_job_id << " " << json(prepared.trial.parameters).dump() << "\n";
 }
 
 // One sbatch for all: element <n> of the array is trial <n>, writing to its own folder.
@@ -216,11 +228,13 @@ void TrialLauncher::submit_array(std::vector<PreparedTrial>& prepared, std::vect
   std::vector<ArrayElement> elements;
   std::vector<int> ids;
   for (const auto& trial : prepared) {
-    elements.push_back({trial.trial.id, trial.job.record.folder.string(), trial.job.script.string(), environment_of(trial)});
+    elements.push_back(
+        {trial.trial.id, trial.job.record.folder.string(), trial.job.script.string(), environment_of(trial)});
     ids.push_back(trial.trial.id);
   }
   std::string name = study_id_ + "_trials";
-  fs::path script = study_folder() / (name + "_" + std::to_string(ids.front()) + "-" + std::to_string(ids.back()) + ".sbatch");
+  fs::path script =
+      study_folder() / (name + "_" + std::to_string(ids.front()) + "-" + std::to_string(ids.back()) + ".sbatch");
   std::string array_id;
   try {
     write_atomically(script, render_array_script(prepared.front().job.plan, name, elements, spec_.max_parallel_trials));
@@ -235,7 +249,8 @@ void TrialLauncher::submit_array(std::vector<PreparedTrial>& prepared, std::vect
     trial.job.record.slurm_job_id = array_id + "_" + std::to_string(trial.trial.id);
     store_.save(trial.job.record);
   }
-  std::cerr << "mljob study: trials " << joined(ids) << " submitted as the Slurm job array " << array_id << " (at most " << spec_.max_parallel_trials << " at once)\n";
+  std::cerr << "mljob study: trials " << joined(ids) << " submitted as the Slurm job array " << array_id << " (at most "
+            << spec_.max_parallel_trials << " at once)\n";
 }
 
 // Prepared trials that Slurm did not take give their reserved folders back: nothing half-done.
@@ -253,8 +268,8 @@ TrialJobSightings TrialLauncher::find_trial_jobs(int trial_id) const {
   // Accounting by the names a trial's job can have: its own job ID, or its array's.
   std::vector<std::string> names = {tuner::trial_job_id(study_id_, trial_id), study_id_ + "_trials"};
   std::time_t since = accounting_since(store_.folder_of(tuner::trial_job_id(study_id_, trial_id)));
-  seen.accounting = listed_jobs([&] { return slurm_.accounted_jobs_named(names, since); }, study_id_, trial_id,
-                                seen.unanswered);
+  seen.accounting =
+      listed_jobs([&] { return slurm_.accounted_jobs_named(names, since); }, study_id_, trial_id, seen.unanswered);
   return seen;
 }
 

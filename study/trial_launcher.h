@@ -54,7 +54,8 @@ UnrecordedTrialStep decide_unrecorded_trial(const TrialJobSightings& seen);
 // The Slurm job IDs of trial `trial_id` among listed jobs (SlurmAccess::live_jobs,
 // accounted_jobs_named): a job of its own (a het job by its leading ID), or its element
 // "<array>_<trial>" of an array whose comment lists it. Sorted, without repeats.
-std::vector<std::string> trial_jobs_listed(const std::vector<ListedJob>& listing, const std::string& study_id, int trial_id);
+std::vector<std::string> trial_jobs_listed(const std::vector<ListedJob>& listing, const std::string& study_id,
+                                           int trial_id);
 
 class TrialLauncher {
  public:
@@ -87,7 +88,8 @@ class TrialLauncher {
   void submit_alone(PreparedTrial& prepared, std::vector<Failure>& failures);
   std::map<std::string, std::string> environment_of(const PreparedTrial& prepared) const;
   void submit_array(std::vector<PreparedTrial>& prepared, std::vector<Failure>& failures);
-  void give_back(const std::vector<PreparedTrial>& prepared, const std::exception& error, std::vector<Failure>& failures);
+  void give_back(const std::vector<PreparedTrial>& prepared, const std::exception& error,
+                 std::vector<Failure>& failures);
   std::filesystem::path study_folder() const { return store_.folder_of(study_id_); }
 
   std::string study_id_;

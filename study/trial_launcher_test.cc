@@ -61,16 +61,17 @@ TEST(TrialLookups, FindTheTrialsJobsByTheirCommentInEitherListing) {
 }
 
 TEST(TrialJob, IsTheStudysJobWithTheTrialsParametersAndItsOwnJobId) {
-  nlohmann::json study_job = {{"jobId", "tune"},
-                              {"trainingInput",
-                               {{"scaleTier", "BASIC"},
-                                {"pythonModule", "trainer.task"},
-                                {"args", {"--epochs", "3"}},
-                                {"hyperparameters",
-                                 {{"goal", "MINIMIZE"},
-                                  {"hyperparameterMetricTag", "loss"},
-                                  {"maxTrials", 4},
-                                  {"params", {{{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0.001}, {"maxValue", 0.1}}}}}}}}};
+  nlohmann::json study_job = {
+      {"jobId", "tune"},
+      {"trainingInput",
+       {{"scaleTier", "BASIC"},
+        {"pythonModule", "trainer.task"},
+        {"args", {"--epochs", "3"}},
+        {"hyperparameters",
+         {{"goal", "MINIMIZE"},
+          {"hyperparameterMetricTag", "loss"},
+          {"maxTrials", 4},
+          {"params", {{{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0.001}, {"maxValue", 0.1}}}}}}}}};
   tuner::HyperparameterSpec spec = tuner::parse_hyperparameter_spec(study_job["trainingInput"]["hyperparameters"], "h");
   tuner::Trial trial;
   trial.id = 3;

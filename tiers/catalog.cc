@@ -41,8 +41,12 @@ const RuntimeEnvironment* TierCatalog::runtime(const std::string& runtime_versio
   return find_in(runtimes, std::string("default"));
 }
 
-std::vector<std::string> TierCatalog::scale_tier_names() const { return keys_of(scale_tiers); }
-std::vector<std::string> TierCatalog::machine_type_names() const { return keys_of(machine_types); }
+std::vector<std::string> TierCatalog::scale_tier_names() const {
+  return keys_of(scale_tiers);
+}
+std::vector<std::string> TierCatalog::machine_type_names() const {
+  return keys_of(machine_types);
+}
 std::vector<std::string> TierCatalog::accelerator_type_names() const {
   return keys_of(accelerator_types);
 }

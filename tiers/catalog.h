@@ -34,8 +34,8 @@ struct MachineType {
 };
 
 struct AcceleratorType {
-  std::string name;      // cloud name
-  std::string gres_type; // Slurm GRES type of gpu, e.g. "t4"
+  std::string name;       // cloud name
+  std::string gres_type;  // Slurm GRES type of gpu, e.g. "t4"
   bool operator==(const AcceleratorType&) const = default;
 };
 
@@ -56,10 +56,10 @@ struct ScaleTier {
 
 // How a runtimeVersion / pythonVersion pair is run at this site.
 struct RuntimeEnvironment {
-  std::string key;         // "default", "2.11", "2.11/3.7", ...
+  std::string key;  // "default", "2.11", "2.11/3.7", ...
   std::string python = "python3";
-  std::string setup;       // shell line run before the trainer, written by the admin
-  std::string refusal;     // non-empty: this runtime is refused with this reason
+  std::string setup;    // shell line run before the trainer, written by the admin
+  std::string refusal;  // non-empty: this runtime is refused with this reason
   bool operator==(const RuntimeEnvironment&) const = default;
 };
 
@@ -80,8 +80,7 @@ class TierCatalog {
   const AcceleratorType* accelerator_type(const std::string& name) const;
   const ScaleTier* scale_tier(const std::string& name) const;
   // Most specific first: "RUNTIME/PYTHON", then "RUNTIME", then "default".
-  const RuntimeEnvironment* runtime(const std::string& runtime_version,
-                                    const std::string& python_version) const;
+  const RuntimeEnvironment* runtime(const std::string& runtime_version, const std::string& python_version) const;
 
   std::vector<std::string> scale_tier_names() const;
   std::vector<std::string> machine_type_names() const;

@@ -27,11 +27,14 @@ std::optional<AcceleratorRequest> accelerator_from(const json& value) {
 }
 
 json shape_json(const ReplicaShape& shape) {
-  return {{"machineType", shape.machine_type}, {"count", shape.count}, {"accelerator", accelerator_json(shape.accelerator)}};
+  return {{"machineType", shape.machine_type},
+          {"count", shape.count},
+          {"accelerator", accelerator_json(shape.accelerator)}};
 }
 
 ReplicaShape shape_from(const json& value) {
-  return {value.at("machineType").get<std::string>(), value.at("count").get<int>(), accelerator_from(value.at("accelerator"))};
+  return {value.at("machineType").get<std::string>(), value.at("count").get<int>(),
+          accelerator_from(value.at("accelerator"))};
 }
 
 json machine_json(const MachineType& machine) {
@@ -83,7 +86,8 @@ bool recently_changed(const json& identities, std::chrono::seconds settle) {
   std::int64_t since = static_cast<std::int64_t>(std::time(nullptr)) - settle.count();
   for (const auto& identity : identities) {
     if (identity.is_null()) return true;
-    if (identity["mtime"][0].get<std::int64_t>() > since || identity["ctime"][0].get<std::int64_t>() > since) return true;
+    if (identity["mtime"][0].get<std::int64_t>() > since || identity["ctime"][0].get<std::int64_t>() > since)
+      return true;
   }
   return false;
 }
@@ -145,7 +149,8 @@ json catalog_to_json(const TierCatalog& catalog) {
 TierCatalog catalog_from_json(const json& value) {
   TierCatalog catalog;
   catalog.source = value.at("source").get<std::string>();
-  for (const auto& [name, machine] : value.at("machineTypes").items()) catalog.machine_types[name] = machine_from(machine);
+  for (const auto& [name, machine] : value.at("machineTypes").items())
+    catalog.machine_types[name] = machine_from(machine);
   for (const auto& [name, type] : value.at("acceleratorTypes").items()) {
     catalog.accelerator_types[name] = {type.at("name").get<std::string>(), type.at("gresType").get<std::string>()};
   }

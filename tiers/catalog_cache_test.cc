@@ -13,7 +13,6 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::seconds;
 
-
 TEST(CatalogCache, TheStockCatalogsSurviveTheRoundTrip) {
   for (const char* file : {"etc/tiers.yaml", "contrib/cluster/tiers.yaml"}) {
     TierCatalog catalog = load_catalog(fs::path(MLJOB_SOURCE_DIR) / file);
@@ -48,7 +47,8 @@ TEST(CatalogCache, ServesAnUnchangedCatalogAndRereadsAChangedOne) {
   mljob::testing::ScratchFolder scratch("mljob-catalog-cache-serve");
   const fs::path& dir = scratch.path();
   fs::path cache = dir / "cache";
-  std::ofstream(dir / "base.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\nscaleTiers:\n  BASIC: {master: {machineType: m}}\n";
+  std::ofstream(dir / "base.yaml")
+      << "machineTypes:\n  m: {cpus: 1, memory: 1G}\nscaleTiers:\n  BASIC: {master: {machineType: m}}\n";
   std::ofstream(dir / "site.yaml") << "extends: base.yaml\nmachineTypes:\n  m: {cpus: 2, memory: 1G}\n";
   EXPECT_EQ(load_catalog_cached(dir / "site.yaml", cache, seconds(0)).machine_types.at("m").cpus, 2);
   ASSERT_EQ(std::distance(fs::directory_iterator(cache), fs::directory_iterator()), 1);
@@ -80,7 +80,8 @@ TEST(CatalogCache, AnEntryOthersMayWriteIsNotUsed) {
   mljob::testing::ScratchFolder scratch("mljob-catalog-cache-untrusted");
   const fs::path& dir = scratch.path();
   fs::path cache = dir / "cache";
-  std::ofstream(dir / "tiers.yaml") << "machineTypes:\n  m: {cpus: 1, memory: 1G}\nruntimes:\n  default: {setup: \"module load x\"}\n";
+  std::ofstream(dir / "tiers.yaml")
+      << "machineTypes:\n  m: {cpus: 1, memory: 1G}\nruntimes:\n  default: {setup: \"module load x\"}\n";
   auto setup = [&] { return load_catalog_cached(dir / "tiers.yaml", cache, seconds(0)).runtimes.at("default").setup; };
   EXPECT_EQ(setup(), "module load x");
   ASSERT_EQ(std::distance(fs::directory_iterator(cache), fs::directory_iterator()), 1);

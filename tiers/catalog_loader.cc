@@ -21,7 +21,8 @@ constexpr int kMaxExtendsDepth = 8;
 // Catalog values end up on #SBATCH lines: allow only what Slurm names are made of.
 void require_slurm_word(const fs::path& file, const std::string& where, const std::string& value) {
   for (char c : value) {
-    bool ok = std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-.:,=+[]").find(c) != std::string_view::npos;
+    bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-.:,=+[]").find(c) != std::string_view::npos;
     if (!ok) fail(file, where, "value '" + value + "' may only contain letters, digits and _-.:,=+[]");
   }
 }
@@ -38,8 +39,8 @@ void check_keys(const fs::path& file, const std::string& where, const YAML::Node
   }
 }
 
-std::string read_string(const fs::path& file, const std::string& where, const YAML::Node& node,
-                        const std::string& key, const std::string& fallback) {
+std::string read_string(const fs::path& file, const std::string& where, const YAML::Node& node, const std::string& key,
+                        const std::string& fallback) {
   if (!node[key]) return fallback;
   try {
     return node[key].as<std::string>();
@@ -48,8 +49,8 @@ std::string read_string(const fs::path& file, const std::string& where, const YA
   }
 }
 
-int read_positive_int(const fs::path& file, const std::string& where, const YAML::Node& node,
-                      const std::string& key, int fallback, int minimum) {
+int read_positive_int(const fs::path& file, const std::string& where, const YAML::Node& node, const std::string& key,
+                      int fallback, int minimum) {
   if (!node[key]) return fallback;
   int value = 0;
   try {
@@ -58,8 +59,7 @@ int read_positive_int(const fs::path& file, const std::string& where, const YAML
     fail(file, where + "." + key, "value '" + node[key].as<std::string>("?") + "' must be an integer");
   }
   if (value < minimum) {
-    fail(file, where + "." + key,
-         "value " + std::to_string(value) + " must be at least " + std::to_string(minimum));
+    fail(file, where + "." + key, "value " + std::to_string(value) + " must be at least " + std::to_string(minimum));
   }
   return value;
 }
@@ -85,8 +85,8 @@ void read_machine_types(const fs::path& file, const YAML::Node& node, TierCatalo
     const auto& spec = item.second;
     if (!spec.IsMap()) fail(file, where, "must be a mapping");
     check_keys(file, where, spec,
-               {"cpus", "memory", "accelerator", "partition", "constraint", "qos", "account",
-                "defaultTime", "maxTime", "legacy"});
+               {"cpus", "memory", "accelerator", "partition", "constraint", "qos", "account", "defaultTime", "maxTime",
+                "legacy"});
     MachineType type;
     type.name = name;
     type.cpus = read_positive_int(file, where, spec, "cpus", 1, 1);
@@ -105,10 +105,12 @@ void read_machine_types(const fs::path& file, const YAML::Node& node, TierCatalo
     type.default_time = read_string(file, where, spec, "defaultTime", "");
     type.max_time = read_string(file, where, spec, "maxTime", "");
     type.legacy = spec["legacy"] && spec["legacy"].as<bool>();
-    for (const auto& [field, value] :
-         {std::pair{"partition", type.partition}, {"constraint", type.constraint},
-          {"qos", type.qos}, {"account", type.account}, {"defaultTime", type.default_time},
-          {"maxTime", type.max_time}}) {
+    for (const auto& [field, value] : {std::pair{"partition", type.partition},
+                                       {"constraint", type.constraint},
+                                       {"qos", type.qos},
+                                       {"account", type.account},
+                                       {"defaultTime", type.default_time},
+                                       {"maxTime", type.max_time}}) {
       require_slurm_word(file, where + "." + field, value);
     }
     catalog.machine_types[name] = type;
@@ -128,8 +130,7 @@ void read_accelerator_types(const fs::path& file, const YAML::Node& node, TierCa
   }
 }
 
-ReplicaShape read_replica(const fs::path& file, const std::string& where, const YAML::Node& node,
-                          int default_count) {
+ReplicaShape read_replica(const fs::path& file, const std::string& where, const YAML::Node& node, int default_count) {
   ReplicaShape shape;
   if (!node) return shape;
   if (!node.IsMap()) fail(file, where, "must be a mapping {machineType, count, accelerator}");
@@ -218,8 +219,7 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vect
   }
   if (files_read) files_read->push_back(file);
   if (!root.IsMap()) fail(file, "(top level)", "a tier catalog is a mapping");
-  check_keys(file, "(top level)", root,
-             {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes"});
+  check_keys(file, "(top level)", root, {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes"});
   if (root["extends"]) {
     fs::path base = root["extends"].as<std::string>();
     if (base.is_relative()) base = file.parent_path() / base;
@@ -258,10 +258,14 @@ std::int64_t parse_memory_mb(const std::string& text) {
   }
   std::string unit = text.substr(used);
   double factor = 0;
-  if (unit.empty() || unit == "M" || unit == "MB") factor = 1;
-  else if (unit == "G" || unit == "GB") factor = 1024;
-  else if (unit == "T" || unit == "TB") factor = 1024 * 1024;
-  else throw std::invalid_argument("memory '" + text + "' has unknown unit '" + unit + "' (use M, G or T)");
+  if (unit.empty() || unit == "M" || unit == "MB")
+    factor = 1;
+  else if (unit == "G" || unit == "GB")
+    factor = 1024;
+  else if (unit == "T" || unit == "TB")
+    factor = 1024 * 1024;
+  else
+    throw std::invalid_argument("memory '" + text + "' has unknown unit '" + unit + "' (use M, G or T)");
   if (number <= 0) throw std::invalid_argument("memory '" + text + "' must be positive");
   return static_cast<std::int64_t>(std::ceil(number * factor));
 }

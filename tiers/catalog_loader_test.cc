@@ -63,12 +63,14 @@ TEST_F(CatalogLoaderFiles, DanglingMachineTypeIsRefused) {
 }
 
 TEST_F(CatalogLoaderFiles, SlurmValuesMustBePlainWords) {
-  auto file = write_temp("inject.yaml", "machineTypes:\n  x: {cpus: 1, memory: 1G, partition: \"a\\n#SBATCH --uid=0\"}\n");
+  auto file =
+      write_temp("inject.yaml", "machineTypes:\n  x: {cpus: 1, memory: 1G, partition: \"a\\n#SBATCH --uid=0\"}\n");
   EXPECT_THROW(load_catalog(file), CatalogError);
 }
 
 TEST_F(CatalogLoaderFiles, NullTierRemovesIt) {
-  auto base = write_temp("base.yaml", "machineTypes:\n  m: {cpus: 1, memory: 1G}\nscaleTiers:\n  BASIC: {master: {machineType: m}}\n");
+  auto base = write_temp(
+      "base.yaml", "machineTypes:\n  m: {cpus: 1, memory: 1G}\nscaleTiers:\n  BASIC: {master: {machineType: m}}\n");
   auto site = write_temp("site.yaml", "extends: base.yaml\nscaleTiers:\n  BASIC: ~\n");
   EXPECT_EQ(load_catalog(site).scale_tier("BASIC"), nullptr);
 }

@@ -173,7 +173,7 @@ GaussianProcess BayesianOptimizer::fit_model(const Eigen::MatrixXd& x, const Eig
 }
 
 BayesianOptimizer::Scorer BayesianOptimizer::expected_improvement(const GaussianProcess& gp,
-                                                                 const Eigen::MatrixXd& x) const {
+                                                                  const Eigen::MatrixXd& x) const {
   // The incumbent is the best posterior mean at an observed point, not the best observation: if
   // the model explains part of the data as noise, a lucky observation would otherwise make
   // re-measuring next to it look like an improvement, and the search would stall there.
@@ -188,7 +188,8 @@ BayesianOptimizer::Scorer BayesianOptimizer::expected_improvement(const Gaussian
     Eigen::VectorXd mean, variance;
     gp.predict(points, mean, variance);
     Eigen::VectorXd value(points.rows());
-    for (Eigen::Index i = 0; i < points.rows(); ++i) value[i] = log_expected_improvement(mean[i], variance[i], incumbent);
+    for (Eigen::Index i = 0; i < points.rows(); ++i)
+      value[i] = log_expected_improvement(mean[i], variance[i], incumbent);
     return value;
   };
 }
@@ -216,8 +217,8 @@ std::pair<GaussianProcess, Eigen::MatrixXd> BayesianOptimizer::kriging_believer(
 }
 
 std::vector<Eigen::VectorXd> BayesianOptimizer::suggest(const std::vector<Observation>& observed,
-                                                        const std::vector<Eigen::VectorXd>& pending,
-                                                        std::size_t count, std::mt19937_64& rng,
+                                                        const std::vector<Eigen::VectorXd>& pending, std::size_t count,
+                                                        std::mt19937_64& rng,
                                                         std::optional<GpHyperparameters>& hyperparameters) const {
   std::vector<Eigen::VectorXd> taken = pending;
   for (const auto& observation : observed) taken.push_back(observation.point);

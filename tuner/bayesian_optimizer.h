@@ -25,9 +25,9 @@ struct Observation {
 };
 
 struct BayesianOptions {
-  int initial_points = 0;        // random points before the model is used; 0: parameters + 1, in [4, 10]
-  int max_model_points = 200;    // past this the model sees the best half and a random rest
-  int max_fit_points = 100;      // hyperparameters are fitted on at most this many
+  int initial_points = 0;      // random points before the model is used; 0: parameters + 1, in [4, 10]
+  int max_model_points = 200;  // past this the model sees the best half and a random rest
+  int max_fit_points = 100;    // hyperparameters are fitted on at most this many
 };
 
 class BayesianOptimizer {

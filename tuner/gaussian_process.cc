@@ -12,9 +12,9 @@ constexpr double kSqrt5 = 2.23606797749979;
 constexpr double kJitter = 1e-8;
 
 // Box bounds of the (log) hyperparameters: inputs live in [0,1], outputs are standardised.
-constexpr double kMinLogLength = -5.3, kMaxLogLength = 3.0;     // 0.005 .. 20
-constexpr double kMinLogSignal = -4.6, kMaxLogSignal = 4.6;     // 0.01 .. 100
-constexpr double kMinLogNoise = -13.8, kMaxLogNoise = 0.0;      // 1e-6 .. 1
+constexpr double kMinLogLength = -5.3, kMaxLogLength = 3.0;  // 0.005 .. 20
+constexpr double kMinLogSignal = -4.6, kMaxLogSignal = 4.6;  // 0.01 .. 100
+constexpr double kMinLogNoise = -13.8, kMaxLogNoise = 0.0;   // 1e-6 .. 1
 
 // Weak Gamma priors (in log space, Jacobian included): length scale Gamma(3, 6), mode 1/3 of
 // the unit cube; signal variance Gamma(2, 0.15). The noise variance is only bounded.
@@ -152,7 +152,8 @@ Eigen::VectorXd GaussianProcess::maximise(Eigen::VectorXd theta, int iterations)
       a[i] = s.dot(direction) / y.dot(s);
       direction -= a[i] * y;
     }
-    if (!memory.empty()) direction *= memory.back().first.dot(memory.back().second) / memory.back().second.squaredNorm();
+    if (!memory.empty())
+      direction *= memory.back().first.dot(memory.back().second) / memory.back().second.squaredNorm();
     for (std::size_t i = 0; i < memory.size(); ++i) {
       const auto& [s, y] = memory[i];
       direction += s * (a[i] - y.dot(direction) / y.dot(s));
@@ -176,8 +177,10 @@ Eigen::VectorXd GaussianProcess::maximise(Eigen::VectorXd theta, int iterations)
     next_gradient = -next_gradient;
     Eigen::VectorXd s = next - theta, y = next_gradient - gradient;
     bool clamped = (next - (theta + step * direction)).norm() > 1e-12;
-    if (clamped) memory.clear();
-    else if (s.dot(y) > 1e-10) memory.emplace_back(s, y);
+    if (clamped)
+      memory.clear();
+    else if (s.dot(y) > 1e-10)
+      memory.emplace_back(s, y);
     if (memory.size() > kMemory) memory.pop_front();
     bool converged = std::fabs(value - next_value) < 1e-7 * (1.0 + std::fabs(value)) || s.norm() < 1e-7;
     theta = next;
@@ -196,7 +199,8 @@ void GaussianProcess::fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, co
   // Two starts while the data are few and the last fit may be far off; later the last fit alone,
   // which is where most of the time of a suggestion would otherwise go.
   constexpr Eigen::Index kWarmOnlyFrom = 60;
-  bool warm = warm_start != nullptr && warm_start->log_length_scales.size() == static_cast<Eigen::Index>(parameter_count_);
+  bool warm =
+      warm_start != nullptr && warm_start->log_length_scales.size() == static_cast<Eigen::Index>(parameter_count_);
   std::vector<Eigen::VectorXd> starts;
   if (!warm || x.rows() < kWarmOnlyFrom) starts.push_back(default_hyperparameters().as_vector());
   if (warm) starts.push_back(warm_start->as_vector());

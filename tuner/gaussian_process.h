@@ -28,8 +28,7 @@ class GaussianProcess {
   // Fits the hyperparameters to (x, y) by maximising the log posterior, starting from the
   // default and, if given, from `warm_start`; then conditions on the data. `y` is used as given
   // (the caller standardises it). `iterations` bounds each start's optimiser.
-  void fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const GpHyperparameters* warm_start,
-           int iterations);
+  void fit(const Eigen::MatrixXd& x, const Eigen::VectorXd& y, const GpHyperparameters* warm_start, int iterations);
   // Conditions on (x, y) with the hyperparameters already set (a constant liar's fantasies).
   void condition(const Eigen::MatrixXd& x, const Eigen::VectorXd& y);
   void set_hyperparameters(const GpHyperparameters& hyperparameters) { hyper_ = hyperparameters; }

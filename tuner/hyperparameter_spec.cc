@@ -3,8 +3,8 @@
 #include <cmath>
 #include <set>
 
-#include "base/input_error.h"
 #include "base/ignored_field.h"
+#include "base/input_error.h"
 #include "tuner/json_fields.h"
 #include "tuner/sagemaker_tuning.h"
 
@@ -75,20 +75,22 @@ void warn_range_ignored(const json& object, const std::string& at) {
   }
 }
 
-const std::vector<std::pair<std::string, ParameterType>> kTypes = {
-    {"DOUBLE", ParameterType::kDouble}, {"INTEGER", ParameterType::kInteger},
-    {"CATEGORICAL", ParameterType::kCategorical}, {"DISCRETE", ParameterType::kDiscrete}};
+const std::vector<std::pair<std::string, ParameterType>> kTypes = {{"DOUBLE", ParameterType::kDouble},
+                                                                   {"INTEGER", ParameterType::kInteger},
+                                                                   {"CATEGORICAL", ParameterType::kCategorical},
+                                                                   {"DISCRETE", ParameterType::kDiscrete}};
 // NONE is the API's name for "no scaling", i.e. linear.
-const std::vector<std::pair<std::string, ScaleType>> kScales = {
-    {"NONE", ScaleType::kLinear}, {"UNIT_LINEAR_SCALE", ScaleType::kLinear},
-    {"UNIT_LOG_SCALE", ScaleType::kLog}, {"UNIT_REVERSE_LOG_SCALE", ScaleType::kReverseLog}};
+const std::vector<std::pair<std::string, ScaleType>> kScales = {{"NONE", ScaleType::kLinear},
+                                                                {"UNIT_LINEAR_SCALE", ScaleType::kLinear},
+                                                                {"UNIT_LOG_SCALE", ScaleType::kLog},
+                                                                {"UNIT_REVERSE_LOG_SCALE", ScaleType::kReverseLog}};
 // GOAL_TYPE_UNSPECIFIED is the API's zero value, which it defines as MAXIMIZE; listed first so
 // that a spec prints back as MAXIMIZE.
 const std::vector<std::pair<std::string, Goal>> kGoals = {
     {"GOAL_TYPE_UNSPECIFIED", Goal::kMaximize}, {"MAXIMIZE", Goal::kMaximize}, {"MINIMIZE", Goal::kMinimize}};
-const std::vector<std::pair<std::string, Algorithm>> kAlgorithms = {
-    {"ALGORITHM_UNSPECIFIED", Algorithm::kBayesian}, {"GRID_SEARCH", Algorithm::kGridSearch},
-    {"RANDOM_SEARCH", Algorithm::kRandomSearch}};
+const std::vector<std::pair<std::string, Algorithm>> kAlgorithms = {{"ALGORITHM_UNSPECIFIED", Algorithm::kBayesian},
+                                                                    {"GRID_SEARCH", Algorithm::kGridSearch},
+                                                                    {"RANDOM_SEARCH", Algorithm::kRandomSearch}};
 
 void read_range(const json& object, const std::string& at, ParameterSpec& param) {
   param.min_value = read_number(object, "minValue", at);
@@ -103,16 +105,15 @@ void read_range(const json& object, const std::string& at, ParameterSpec& param)
   }
   if (!(param.min_value < param.max_value)) {
     throw InputError(at + ".maxValue", shown(object["maxValue"]),
-                    "must be greater than minValue (" + shown(object["minValue"]) + ")");
+                     "must be greater than minValue (" + shown(object["minValue"]) + ")");
   }
 }
 
 void read_discrete_values(const json& object, const std::string& at, ParameterSpec& param) {
   std::string field = at + ".discreteValues";
-  if (!object.contains("discreteValues") || !object["discreteValues"].is_array() ||
-      object["discreteValues"].empty()) {
+  if (!object.contains("discreteValues") || !object["discreteValues"].is_array() || object["discreteValues"].empty()) {
     throw InputError(field, object.contains("discreteValues") ? shown(object["discreteValues"]) : "",
-                    "must be a non-empty list of numbers for a DISCRETE parameter");
+                     "must be a non-empty list of numbers for a DISCRETE parameter");
   }
   const json& values = object["discreteValues"];
   if (values.size() > kMaxDiscreteValues) {
@@ -125,7 +126,8 @@ void read_discrete_values(const json& object, const std::string& at, ParameterSp
     }
     double number = values[i].get<double>();
     if (i > 0 && !(number > param.discrete_values.back())) {
-      throw InputError(item, shown(values[i]), "must be greater than the value before it (discreteValues are strictly increasing)");
+      throw InputError(item, shown(values[i]),
+                       "must be greater than the value before it (discreteValues are strictly increasing)");
     }
     param.discrete_values.push_back(number);
   }
@@ -136,7 +138,7 @@ void read_categorical_values(const json& object, const std::string& at, Paramete
   if (!object.contains("categoricalValues") || !object["categoricalValues"].is_array() ||
       object["categoricalValues"].empty()) {
     throw InputError(field, object.contains("categoricalValues") ? shown(object["categoricalValues"]) : "",
-                    "must be a non-empty list of strings for a CATEGORICAL parameter");
+                     "must be a non-empty list of strings for a CATEGORICAL parameter");
   }
   std::set<std::string> seen;
   const json& values = object["categoricalValues"];
@@ -154,15 +156,16 @@ void check_log_scale(const json& object, const std::string& at, const ParameterS
   double lowest = discrete ? param.discrete_values.front() : param.min_value;
   if (lowest <= 0) {
     throw InputError(at + (discrete ? ".discreteValues[0]" : ".minValue"),
-                    shown(discrete ? object["discreteValues"][0] : object["minValue"]),
-                    "must be greater than 0: " + to_string(param.scale) + " needs a strictly positive range");
+                     shown(discrete ? object["discreteValues"][0] : object["minValue"]),
+                     "must be greater than 0: " + to_string(param.scale) + " needs a strictly positive range");
   }
 }
 
 ParameterSpec read_parameter(const json& object, const std::string& at) {
   if (!object.is_object()) throw InputError(at, shown(object), "must be an object");
-  require_known_keys(object, at, {"parameterName", "type", "minValue", "maxValue", "categoricalValues",
-                                  "discreteValues", "scaleType"});
+  require_known_keys(
+      object, at,
+      {"parameterName", "type", "minValue", "maxValue", "categoricalValues", "discreteValues", "scaleType"});
   ParameterSpec param;
   param.name = read_string(object, "parameterName", at, "");
   if (param.name.empty()) throw InputError(at + ".parameterName", "", "is required and must not be empty");
@@ -198,7 +201,7 @@ std::vector<ParameterSpec> read_parameters(const json& value, const std::string&
   std::string field = at + ".params";
   if (!value.contains("params") || !value["params"].is_array() || value["params"].empty()) {
     throw InputError(field, value.contains("params") ? shown(value["params"]) : "",
-                    "must be a non-empty list of parameters");
+                     "must be a non-empty list of parameters");
   }
   std::vector<ParameterSpec> params;
   std::set<std::string> names;
@@ -230,9 +233,15 @@ std::string name_of(Enum member, const std::vector<std::pair<std::string, Enum>>
 
 }  // namespace
 
-std::string to_string(ParameterType type) { return name_of(type, kTypes); }
-std::string to_string(ScaleType scale) { return name_of(scale, kScales); }
-std::string to_string(Goal goal) { return name_of(goal, kGoals); }
+std::string to_string(ParameterType type) {
+  return name_of(type, kTypes);
+}
+std::string to_string(ScaleType scale) {
+  return name_of(scale, kScales);
+}
+std::string to_string(Goal goal) {
+  return name_of(goal, kGoals);
+}
 std::string to_string(Algorithm algorithm) {
   return algorithm == Algorithm::kBayesian ? "ALGORITHM_UNSPECIFIED" : name_of(algorithm, kAlgorithms);
 }
@@ -240,9 +249,9 @@ std::string to_string(Algorithm algorithm) {
 HyperparameterSpec parse_hyperparameter_spec(const json& value, const std::string& at) {
   if (!value.is_object()) throw InputError(at, shown(value), "must be an object (a HyperparameterSpec)");
   if (is_sagemaker_tuning(value)) return parse_sagemaker_tuning(value, at);
-  require_known_keys(value, at, {"goal", "params", "maxTrials", "maxParallelTrials", "maxFailedTrials",
-                                 "hyperparameterMetricTag", "resumePreviousJobId",
-                                 "enableTrialEarlyStopping", "algorithm"});
+  require_known_keys(value, at,
+                     {"goal", "params", "maxTrials", "maxParallelTrials", "maxFailedTrials", "hyperparameterMetricTag",
+                      "resumePreviousJobId", "enableTrialEarlyStopping", "algorithm"});
   HyperparameterSpec spec;
   spec.goal = read_enum<Goal>(value, "goal", at, kGoals, Goal::kMaximize);
   spec.params = read_parameters(value, at);
@@ -260,8 +269,8 @@ HyperparameterSpec parse_hyperparameter_spec(const json& value, const std::strin
     for (std::size_t i = 0; i < spec.params.size(); ++i) {
       if (spec.params[i].type == ParameterType::kDouble) {
         throw InputError(at + ".params[" + std::to_string(i) + "].type", "DOUBLE",
-                        "GRID_SEARCH needs INTEGER, CATEGORICAL or DISCRETE parameters only (parameter '" +
-                            spec.params[i].name + "')");
+                         "GRID_SEARCH needs INTEGER, CATEGORICAL or DISCRETE parameters only (parameter '" +
+                             spec.params[i].name + "')");
       }
     }
   }

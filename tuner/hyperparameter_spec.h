@@ -39,11 +39,11 @@ struct WarmStart {
 // (tuner/sagemaker_tuning.h); the rest of it (images, S3 channels, IAM roles, VPCs) has no
 // meaning on a cluster. Applied to each trial's job by trial_job_spec (tuner/trial_spec.h).
 struct TrialDefinition {
-  std::map<std::string, std::string> static_hyperparameters;  // passed to every trial
+  std::map<std::string, std::string> static_hyperparameters;    // passed to every trial
   nlohmann::json metric_definitions = nlohmann::json::array();  // [{Name, Regex}] over every trial's log
-  std::optional<long long> max_runtime_seconds;  // StoppingCondition.MaxRuntimeInSeconds
-  std::optional<long long> max_pending_seconds;  // StoppingCondition.MaxPendingTimeInSeconds
-  std::map<std::string, std::string> environment;  // Environment: variables every trial's job gets
+  std::optional<long long> max_runtime_seconds;                 // StoppingCondition.MaxRuntimeInSeconds
+  std::optional<long long> max_pending_seconds;                 // StoppingCondition.MaxPendingTimeInSeconds
+  std::map<std::string, std::string> environment;               // Environment: variables every trial's job gets
   // ResourceConfig: InstanceCount machines of InstanceType (a machine type of the tier catalog).
   std::string instance_type;  // empty: the job spec's scale tier decides the machines
   int instance_count = 1;

@@ -17,7 +17,9 @@ json spec_with(const std::vector<json>& params, const json& extra = json::object
   return spec;
 }
 
-json a_double() { return {{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0.001}, {"maxValue", 0.1}}; }
+json a_double() {
+  return {{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0.001}, {"maxValue", 0.1}};
+}
 
 // The error names the field, the value and the rule.
 void expect_error(const json& spec, const std::string& field, const std::string& value, const std::string& rule_part) {
@@ -47,10 +49,15 @@ TEST(HyperparameterSpec, ReadsEveryField) {
   json spec = {{"goal", "MINIMIZE"},
                {"params",
                 {a_double(),
-                 {{"parameterName", "layers"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 8},
+                 {{"parameterName", "layers"},
+                  {"type", "INTEGER"},
+                  {"minValue", 1},
+                  {"maxValue", 8},
                   {"scaleType", "UNIT_LOG_SCALE"}},
                  {{"parameterName", "opt"}, {"type", "CATEGORICAL"}, {"categoricalValues", {"adam", "sgd"}}},
-                 {{"parameterName", "batch"}, {"type", "DISCRETE"}, {"discreteValues", {16, 32, 64}},
+                 {{"parameterName", "batch"},
+                  {"type", "DISCRETE"},
+                  {"discreteValues", {16, 32, 64}},
                   {"scaleType", "UNIT_REVERSE_LOG_SCALE"}}}},
                {"maxTrials", 40},
                {"maxParallelTrials", 4},
@@ -83,13 +90,16 @@ TEST(HyperparameterSpec, TopLevelRules) {
                "did you mean 'maxTrials'");
   expect_error(json::object(), std::string(kAt) + ".params", "", "non-empty list");
   expect_error(spec_with({}), std::string(kAt) + ".params", "[]", "non-empty list");
-  expect_error(spec_with({a_double()}, {{"goal", "BIGGER"}}), std::string(kAt) + ".goal", "BIGGER", "MAXIMIZE, MINIMIZE");
+  expect_error(spec_with({a_double()}, {{"goal", "BIGGER"}}), std::string(kAt) + ".goal", "BIGGER",
+               "MAXIMIZE, MINIMIZE");
   expect_error(spec_with({a_double()}, {{"maxTrials", 0}}), std::string(kAt) + ".maxTrials", "0", "between 1");
   expect_error(spec_with({a_double()}, {{"maxTrials", 2.5}}), std::string(kAt) + ".maxTrials", "2.5", "integer");
-  expect_error(spec_with({a_double()}, {{"maxParallelTrials", 0}}), std::string(kAt) + ".maxParallelTrials", "0", "between 1");
-  expect_error(spec_with({a_double()}, {{"maxFailedTrials", -1}}), std::string(kAt) + ".maxFailedTrials", "-1", "between 0");
-  expect_error(spec_with({a_double()}, {{"hyperparameterMetricTag", ""}}), std::string(kAt) + ".hyperparameterMetricTag", "",
-               "must not be empty");
+  expect_error(spec_with({a_double()}, {{"maxParallelTrials", 0}}), std::string(kAt) + ".maxParallelTrials", "0",
+               "between 1");
+  expect_error(spec_with({a_double()}, {{"maxFailedTrials", -1}}), std::string(kAt) + ".maxFailedTrials", "-1",
+               "between 0");
+  expect_error(spec_with({a_double()}, {{"hyperparameterMetricTag", ""}}),
+               std::string(kAt) + ".hyperparameterMetricTag", "", "must not be empty");
   expect_error(spec_with({a_double()}, {{"enableTrialEarlyStopping", "yes"}}),
                std::string(kAt) + ".enableTrialEarlyStopping", "yes", "true or false");
   expect_error(spec_with({a_double()}, {{"algorithm", "HYPERBAND"}}), std::string(kAt) + ".algorithm", "HYPERBAND",
@@ -126,11 +136,13 @@ TEST(HyperparameterSpec, ParameterRules) {
 
 TEST(HyperparameterSpec, LogScalesNeedAStrictlyPositiveRange) {
   const std::string p0 = std::string(kAt) + ".params[0]";
-  json zero = {{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}, {"scaleType", "UNIT_LOG_SCALE"}};
+  json zero = {
+      {"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}, {"scaleType", "UNIT_LOG_SCALE"}};
   expect_error(spec_with({zero}), p0 + ".minValue", "0", "strictly positive");
   zero["scaleType"] = "UNIT_REVERSE_LOG_SCALE";
   expect_error(spec_with({zero}), p0 + ".minValue", "0", "strictly positive");
-  json discrete = {{"parameterName", "b"}, {"type", "DISCRETE"}, {"discreteValues", {-1, 2}}, {"scaleType", "UNIT_LOG_SCALE"}};
+  json discrete = {
+      {"parameterName", "b"}, {"type", "DISCRETE"}, {"discreteValues", {-1, 2}}, {"scaleType", "UNIT_LOG_SCALE"}};
   expect_error(spec_with({discrete}), p0 + ".discreteValues[0]", "-1", "strictly positive");
   zero["scaleType"] = "UNIT_LINEAR_SCALE";
   EXPECT_NO_THROW(parse_hyperparameter_spec(spec_with({zero})));
@@ -166,15 +178,20 @@ TEST(HyperparameterSpec, GoalTypeUnspecifiedIsMaximizeAsTheApiDefinesIt) {
 }
 
 TEST(HyperparameterSpec, ADiscreteParametersMinAndMaxAreIgnoredAsTheApiSaysAndTheUserIsTold) {
-  json discrete = {{"parameterName", "b"}, {"type", "DISCRETE"}, {"discreteValues", {16, 32, 64}},
-                   {"minValue", 16}, {"maxValue", 4096}};
+  json discrete = {{"parameterName", "b"},
+                   {"type", "DISCRETE"},
+                   {"discreteValues", {16, 32, 64}},
+                   {"minValue", 16},
+                   {"maxValue", 4096}};
   ::testing::internal::CaptureStderr();
   HyperparameterSpec spec = parse_hyperparameter_spec(spec_with({discrete}));
   std::string said = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(spec.params[0].discrete_values, (std::vector<double>{16, 32, 64}));
   EXPECT_EQ(to_json(spec)["params"][0].contains("maxValue"), false);  // decides nothing, so not kept
   EXPECT_NE(said.find("mljob: warning: trainingInput.hyperparameters.params[0].maxValue: value '4096': ignored: "
-                      "a DISCRETE parameter takes only its discreteValues"), std::string::npos) << said;
+                      "a DISCRETE parameter takes only its discreteValues"),
+            std::string::npos)
+      << said;
   EXPECT_NE(said.find("params[0].minValue: value '16': ignored"), std::string::npos) << said;
 }
 

@@ -26,7 +26,7 @@ TEST(MedianStopping, StopsWhenTheBestSoFarIsStrictlyWorseThanTheMedianOfRunningA
 
 TEST(MedianStoppingTest, AnEvenCountTakesTheMeanOfTheTwoMiddleValues) {
   std::vector<LearningCurve> completed = {{{1, 1.0}}, {{1, 2.0}}, {{1, 4.0}}, {{1, 9.0}}};
-  EXPECT_TRUE(should_stop_early({{1, 3.1}}, completed));   // median 3
+  EXPECT_TRUE(should_stop_early({{1, 3.1}}, completed));  // median 3
   EXPECT_FALSE(should_stop_early({{1, 3.0}}, completed));
 }
 

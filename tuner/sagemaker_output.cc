@@ -21,15 +21,21 @@ std::string tuning_job_status(const std::string& job_state) {
 // because it failed), as SageMaker stops a tuning job's training jobs when it stops.
 std::string training_job_status(const Trial& trial) {
   switch (trial.state) {
-    case TrialState::kActive: return "InProgress";
-    case TrialState::kFailed: return "Failed";
-    case TrialState::kCancelled: return "Stopped";
-    case TrialState::kSucceeded: return trial.stopped_early ? "Stopped" : "Completed";
+    case TrialState::kActive:
+      return "InProgress";
+    case TrialState::kFailed:
+      return "Failed";
+    case TrialState::kCancelled:
+      return "Stopped";
+    case TrialState::kSucceeded:
+      return trial.stopped_early ? "Stopped" : "Completed";
   }
   return "InProgress";
 }
 
-std::string objective_type(const Study& study) { return study.spec().goal == Goal::kMaximize ? "Maximize" : "Minimize"; }
+std::string objective_type(const Study& study) {
+  return study.spec().goal == Goal::kMaximize ? "Maximize" : "Minimize";
+}
 
 // Both counters cover "the training jobs that this tuning job launched": never the trials it
 // took over from a parent (a warm start, resumePreviousJobId), which ran in another job.
@@ -45,8 +51,13 @@ json status_counters(const Study& study) {
     objective_failed += status != "InProgress" && !trial.final_value.has_value();
   }
   return {{"TrainingJobStatusCounters",
-           {{"Completed", completed}, {"InProgress", in_progress}, {"RetryableError", 0}, {"NonRetryableError", failed}, {"Stopped", stopped}}},
-          {"ObjectiveStatusCounters", {{"Succeeded", objective_succeeded}, {"Pending", in_progress}, {"Failed", objective_failed}}}};
+           {{"Completed", completed},
+            {"InProgress", in_progress},
+            {"RetryableError", 0},
+            {"NonRetryableError", failed},
+            {"Stopped", stopped}}},
+          {"ObjectiveStatusCounters",
+           {{"Succeeded", objective_succeeded}, {"Pending", in_progress}, {"Failed", objective_failed}}}};
 }
 
 bool better(const Study& study, const Trial& a, const Trial& b) {
@@ -74,14 +85,16 @@ std::string tuning_job_of(const std::string& training_job) {
 // HyperParameterTrainingJobSummary of a trial: this study's, or (parent_job set) the parent's
 // training job whose result it is.
 json training_job_summary(const Study& study, const Trial& trial, const std::string& study_name) {
-  std::string name = study.ran(trial) || trial.parent_job.empty() ? trial_job_id(study_name, trial.id) : trial.parent_job;
-  json summary = {{"TrainingJobName", name},
-                  {"TuningJobName", study.ran(trial) ? study_name : tuning_job_of(name)},
-                  {"TrainingJobStatus", training_job_status(trial)},
-                  {"TunedHyperParameters", Study::trial_json(trial)["hyperparameters"]},
-                  {"ObjectiveStatus", "Succeeded"},
-                  {"FinalHyperParameterTuningJobObjectiveMetric",
-                   {{"Type", objective_type(study)}, {"MetricName", study.spec().metric_tag}, {"Value", *trial.final_value}}}};
+  std::string name =
+      study.ran(trial) || trial.parent_job.empty() ? trial_job_id(study_name, trial.id) : trial.parent_job;
+  json summary = {
+      {"TrainingJobName", name},
+      {"TuningJobName", study.ran(trial) ? study_name : tuning_job_of(name)},
+      {"TrainingJobStatus", training_job_status(trial)},
+      {"TunedHyperParameters", Study::trial_json(trial)["hyperparameters"]},
+      {"ObjectiveStatus", "Succeeded"},
+      {"FinalHyperParameterTuningJobObjectiveMetric",
+       {{"Type", objective_type(study)}, {"MetricName", study.spec().metric_tag}, {"Value", *trial.final_value}}}};
   if (!trial.start_time.empty()) summary["TrainingStartTime"] = trial.start_time;
   if (!trial.end_time.empty()) summary["TrainingEndTime"] = trial.end_time;
   return summary;
@@ -104,7 +117,8 @@ void add_best_training_jobs(json& out, const Study& study, const json& request, 
   }
   if (!parents_measured_the_same(study, request)) return;
   auto counts = [&](const Trial& trial) { return study.ran(trial) || !trial.parent_job.empty(); };
-  if (const Trial* overall = best_where(study, counts)) out["OverallBestTrainingJob"] = training_job_summary(study, *overall, study_name);
+  if (const Trial* overall = best_where(study, counts))
+    out["OverallBestTrainingJob"] = training_job_summary(study, *overall, study_name);
 }
 
 // SageMaker writes range bounds as strings; whole numbers without a decimal point.
@@ -124,7 +138,9 @@ json parameter_ranges(const HyperparameterSpec& spec) {
       case ParameterType::kDouble:
       case ParameterType::kInteger:
         (param.type == ParameterType::kDouble ? continuous : integer)
-            .push_back({{"Name", param.name}, {"MinValue", bound_text(param.min_value)}, {"MaxValue", bound_text(param.max_value)},
+            .push_back({{"Name", param.name},
+                        {"MinValue", bound_text(param.min_value)},
+                        {"MaxValue", bound_text(param.max_value)},
                         {"ScalingType", scaling_type(param.scale)}});
         break;
       case ParameterType::kCategorical:
@@ -138,16 +154,22 @@ json parameter_ranges(const HyperparameterSpec& spec) {
       }
     }
   }
-  return {{"ContinuousParameterRanges", continuous}, {"IntegerParameterRanges", integer}, {"CategoricalParameterRanges", categorical}};
+  return {{"ContinuousParameterRanges", continuous},
+          {"IntegerParameterRanges", integer},
+          {"CategoricalParameterRanges", categorical}};
 }
 
 json tuning_job_config(const Study& study) {
   const HyperparameterSpec& spec = study.spec();
-  json config = {{"Strategy", spec.algorithm == Algorithm::kBayesian ? "Bayesian" : spec.algorithm == Algorithm::kGridSearch ? "Grid" : "Random"},
-                 {"HyperParameterTuningJobObjective", {{"Type", objective_type(study)}, {"MetricName", spec.metric_tag}}},
-                 {"ResourceLimits", {{"MaxNumberOfTrainingJobs", spec.max_trials}, {"MaxParallelTrainingJobs", spec.max_parallel_trials}}},
-                 {"ParameterRanges", parameter_ranges(spec)},
-                 {"TrainingJobEarlyStoppingType", spec.enable_trial_early_stopping ? "Auto" : "Off"}};
+  json config = {
+      {"Strategy", spec.algorithm == Algorithm::kBayesian     ? "Bayesian"
+                   : spec.algorithm == Algorithm::kGridSearch ? "Grid"
+                                                              : "Random"},
+      {"HyperParameterTuningJobObjective", {{"Type", objective_type(study)}, {"MetricName", spec.metric_tag}}},
+      {"ResourceLimits",
+       {{"MaxNumberOfTrainingJobs", spec.max_trials}, {"MaxParallelTrainingJobs", spec.max_parallel_trials}}},
+      {"ParameterRanges", parameter_ranges(spec)},
+      {"TrainingJobEarlyStoppingType", spec.enable_trial_early_stopping ? "Auto" : "Off"}};
   if (spec.random_seed) config["RandomSeed"] = *spec.random_seed;
   return config;
 }

@@ -8,10 +8,14 @@ namespace {
 using nlohmann::json;
 
 TEST(SageMakerOutput, CountersAndTheBestTrainingJob) {
-  HyperparameterSpec spec = parse_hyperparameter_spec(json{
-      {"goal", "MINIMIZE"}, {"hyperparameterMetricTag", "loss"}, {"maxTrials", 5}, {"maxParallelTrials", 5},
-      {"enableTrialEarlyStopping", true}, {"algorithm", "RANDOM_SEARCH"},
-      {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}});
+  HyperparameterSpec spec = parse_hyperparameter_spec(
+      json{{"goal", "MINIMIZE"},
+           {"hyperparameterMetricTag", "loss"},
+           {"maxTrials", 5},
+           {"maxParallelTrials", 5},
+           {"enableTrialEarlyStopping", true},
+           {"algorithm", "RANDOM_SEARCH"},
+           {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}});
   Study study(spec, 1);
   auto trials = study.ask(5);
   study.tell(1, 0.4);
@@ -19,15 +23,18 @@ TEST(SageMakerOutput, CountersAndTheBestTrainingJob) {
   study.tell_failed(3, "crashed");
   for (int step = 1; step <= 3; ++step) study.report(4, step, 0.1);  // too few completed trials to stop
   study.tell(4, 0.1);
-  json out = sagemaker_tuning_job(study, json{{"jobId", "s1"}, {"state", "RUNNING"}, {"createTime", "2026-11-22T09:00:00Z"}});
+  json out =
+      sagemaker_tuning_job(study, json{{"jobId", "s1"}, {"state", "RUNNING"}, {"createTime", "2026-11-22T09:00:00Z"}});
   EXPECT_EQ(out["HyperParameterTuningJobStatus"], "InProgress");
-  EXPECT_EQ(out["TrainingJobStatusCounters"],
-            (json{{"Completed", 3}, {"InProgress", 1}, {"RetryableError", 0}, {"NonRetryableError", 1}, {"Stopped", 0}}));
+  EXPECT_EQ(
+      out["TrainingJobStatusCounters"],
+      (json{{"Completed", 3}, {"InProgress", 1}, {"RetryableError", 0}, {"NonRetryableError", 1}, {"Stopped", 0}}));
   EXPECT_EQ(out["ObjectiveStatusCounters"], (json{{"Succeeded", 3}, {"Pending", 1}, {"Failed", 1}}));
   EXPECT_EQ(out["BestTrainingJob"]["TrainingJobName"], "s1_trial_4");
   EXPECT_EQ(out["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"],
             (json{{"Type", "Minimize"}, {"MetricName", "loss"}, {"Value", 0.1}}));
-  EXPECT_EQ(out["BestTrainingJob"]["TunedHyperParameters"]["x"], Study::trial_json(study.trials()[3])["hyperparameters"]["x"]);
+  EXPECT_EQ(out["BestTrainingJob"]["TunedHyperParameters"]["x"],
+            Study::trial_json(study.trials()[3])["hyperparameters"]["x"]);
   EXPECT_EQ(out["HyperParameterTuningJobConfig"]["TrainingJobEarlyStoppingType"], "Auto");
   EXPECT_EQ(out["HyperParameterTuningJobConfig"]["ParameterRanges"]["ContinuousParameterRanges"],
             (json::parse(R"([{"Name": "x", "MinValue": "0", "MaxValue": "1", "ScalingType": "Linear"}])")));
@@ -38,23 +45,31 @@ TEST(SageMakerOutput, CountersAndTheBestTrainingJob) {
 }
 
 TEST(SageMakerOutput, TrialsCancelledWithTheStudyAreStoppedNotErrors) {
-  Study study(parse_hyperparameter_spec(json{{"maxTrials", 3}, {"maxParallelTrials", 3},
-      {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}), 1);
+  Study study(parse_hyperparameter_spec(
+                  json{{"maxTrials", 3},
+                       {"maxParallelTrials", 3},
+                       {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}),
+              1);
   study.ask(3);
   study.tell(1, 0.4);
   study.tell_cancelled(2, "cancelled with the study");
   study.tell_cancelled(3, "cancelled with the study");
   json out = sagemaker_tuning_job(study, json{{"jobId", "s3"}, {"state", "CANCELLED"}});
-  EXPECT_EQ(out["TrainingJobStatusCounters"],
-            (json{{"Completed", 1}, {"InProgress", 0}, {"RetryableError", 0}, {"NonRetryableError", 0}, {"Stopped", 2}}));
+  EXPECT_EQ(
+      out["TrainingJobStatusCounters"],
+      (json{{"Completed", 1}, {"InProgress", 0}, {"RetryableError", 0}, {"NonRetryableError", 0}, {"Stopped", 2}}));
   // Stopped before they reported a value: their objective was never evaluated.
   EXPECT_EQ(out["ObjectiveStatusCounters"], (json{{"Succeeded", 1}, {"Pending", 0}, {"Failed", 2}}));
 }
 
 // A parent study "tune_1" of three trials (x = its value), its best trial 3 (0.9, MAXIMIZE).
 Study parent_study() {
-  Study parent(parse_hyperparameter_spec(json{{"maxTrials", 3}, {"maxParallelTrials", 3}, {"algorithm", "GRID_SEARCH"},
-      {"params", {{{"parameterName", "x"}, {"type", "DISCRETE"}, {"discreteValues", {0.1, 0.5, 0.9}}}}}}), 1);
+  Study parent(parse_hyperparameter_spec(json{
+                   {"maxTrials", 3},
+                   {"maxParallelTrials", 3},
+                   {"algorithm", "GRID_SEARCH"},
+                   {"params", {{{"parameterName", "x"}, {"type", "DISCRETE"}, {"discreteValues", {0.1, 0.5, 0.9}}}}}}),
+               1);
   for (const auto& trial : parent.ask(3)) parent.tell(trial.id, trial.parameters["x"].get<double>());
   return parent;
 }
@@ -77,10 +92,12 @@ TEST(SageMakerOutput, AWarmStartedStudyCountsAndBestsOnlyItsOwnTrainingJobsItsPa
   EXPECT_EQ(own[0].id, 4);  // after the parent's three
   study.tell(own[0].id, 0.6);
   study.tell_failed(own[1].id, "crashed");
-  json out = sagemaker_tuning_job(study, json{{"jobId", "tune_2"}, {"state", "SUCCEEDED"}, {"trainingInput", {{"hyperparameters", request}}}});
+  json out = sagemaker_tuning_job(
+      study, json{{"jobId", "tune_2"}, {"state", "SUCCEEDED"}, {"trainingInput", {{"hyperparameters", request}}}});
   // "the training jobs that this tuning job launched": two, not five.
-  EXPECT_EQ(out["TrainingJobStatusCounters"],
-            (json{{"Completed", 1}, {"InProgress", 0}, {"RetryableError", 0}, {"NonRetryableError", 1}, {"Stopped", 0}}));
+  EXPECT_EQ(
+      out["TrainingJobStatusCounters"],
+      (json{{"Completed", 1}, {"InProgress", 0}, {"RetryableError", 0}, {"NonRetryableError", 1}, {"Stopped", 0}}));
   EXPECT_EQ(out["ObjectiveStatusCounters"], (json{{"Succeeded", 1}, {"Pending", 0}, {"Failed", 1}}));
   EXPECT_EQ(out["BestTrainingJob"]["TrainingJobName"], "tune_2_trial_4");
   EXPECT_EQ(out["BestTrainingJob"]["TuningJobName"], "tune_2");
@@ -89,8 +106,9 @@ TEST(SageMakerOutput, AWarmStartedStudyCountsAndBestsOnlyItsOwnTrainingJobsItsPa
   EXPECT_EQ(out["OverallBestTrainingJob"]["TuningJobName"], "tune_1");
   EXPECT_EQ(out["OverallBestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"], 0.9);
   // The same after the study has been saved and read back.
-  EXPECT_EQ(sagemaker_tuning_job(Study::from_json(json::parse(study.to_json().dump())),
-                                 json{{"jobId", "tune_2"}, {"state", "SUCCEEDED"}, {"trainingInput", {{"hyperparameters", request}}}}),
+  EXPECT_EQ(sagemaker_tuning_job(
+                Study::from_json(json::parse(study.to_json().dump())),
+                json{{"jobId", "tune_2"}, {"state", "SUCCEEDED"}, {"trainingInput", {{"hyperparameters", request}}}}),
             out);
 
   // TransferLearning's parents measured other data: no overall best over them.
@@ -110,8 +128,10 @@ TEST(SageMakerOutput, AStudyWhoseOwnTrialsAllFailedHasNoBestTrainingJobWhateverI
 }
 
 TEST(SageMakerOutput, AResumedStudysCarriedOverTrialsAreNotItsTrainingJobs) {
-  HyperparameterSpec spec = parse_hyperparameter_spec(json{{"maxTrials", 1}, {"resumePreviousJobId", "tune_1"},
-      {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}});
+  HyperparameterSpec spec = parse_hyperparameter_spec(
+      json{{"maxTrials", 1},
+           {"resumePreviousJobId", "tune_1"},
+           {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}});
   Study study(spec, 3);
   study.continue_from(parent_study(), "tune_1");
   auto own = study.ask(1);
@@ -135,22 +155,31 @@ TEST(SageMakerOutput, RangesOfEveryTypeAndWhatWasSubmittedInSageMakersForm) {
         "CategoricalParameterRanges": [{"Name": "opt", "Values": ["adam", "sgd"]}]}},
     "TrainingJobDefinition": {"StaticHyperParameters": {"epochs": "3"}, "StoppingCondition": {"MaxRuntimeInSeconds": 600}}})j");
   Study study(parse_hyperparameter_spec(request), 1);
-  json out = sagemaker_tuning_job(study, json{{"jobId", "s2"}, {"state", "SUCCEEDED"}, {"endTime", "2026-11-22T10:00:00Z"},
+  json out = sagemaker_tuning_job(study, json{{"jobId", "s2"},
+                                              {"state", "SUCCEEDED"},
+                                              {"endTime", "2026-11-22T10:00:00Z"},
                                               {"trainingInput", {{"hyperparameters", request}}}});
   json config = out["HyperParameterTuningJobConfig"];
-  EXPECT_EQ(config["ParameterRanges"]["ContinuousParameterRanges"], request["HyperParameterTuningJobConfig"]["ParameterRanges"]["ContinuousParameterRanges"]);
+  EXPECT_EQ(config["ParameterRanges"]["ContinuousParameterRanges"],
+            request["HyperParameterTuningJobConfig"]["ParameterRanges"]["ContinuousParameterRanges"]);
   EXPECT_EQ(config["ParameterRanges"]["IntegerParameterRanges"][0],
             (json{{"Name", "layers"}, {"MinValue", "1"}, {"MaxValue", "8"}, {"ScalingType", "Linear"}}));
-  EXPECT_EQ(config["ParameterRanges"]["CategoricalParameterRanges"], request["HyperParameterTuningJobConfig"]["ParameterRanges"]["CategoricalParameterRanges"]);
+  EXPECT_EQ(config["ParameterRanges"]["CategoricalParameterRanges"],
+            request["HyperParameterTuningJobConfig"]["ParameterRanges"]["CategoricalParameterRanges"]);
   EXPECT_EQ(config["RandomSeed"], 3);
   EXPECT_EQ(out["TrainingJobDefinition"], request["TrainingJobDefinition"]);
   EXPECT_EQ(out["HyperParameterTuningEndTime"], "2026-11-22T10:00:00Z");
   EXPECT_EQ(out["HyperParameterTuningJobStatus"], "Completed");
 
   // AI Platform's DISCRETE, which SageMaker lacks, reads as a categorical range of its values.
-  Study discrete(parse_hyperparameter_spec(json{{"params", {{{"parameterName", "batch"}, {"type", "DISCRETE"}, {"discreteValues", {16, 32, 64.5}}}}}}), 1);
-  EXPECT_EQ(sagemaker_tuning_job(discrete, json::object())["HyperParameterTuningJobConfig"]["ParameterRanges"]["CategoricalParameterRanges"],
-            (json::parse(R"([{"Name": "batch", "Values": ["16", "32", "64.5"]}])")));
+  Study discrete(
+      parse_hyperparameter_spec(
+          json{{"params", {{{"parameterName", "batch"}, {"type", "DISCRETE"}, {"discreteValues", {16, 32, 64.5}}}}}}),
+      1);
+  EXPECT_EQ(
+      sagemaker_tuning_job(
+          discrete, json::object())["HyperParameterTuningJobConfig"]["ParameterRanges"]["CategoricalParameterRanges"],
+      (json::parse(R"([{"Name": "batch", "Values": ["16", "32", "64.5"]}])")));
 }
 
 }  // namespace

@@ -35,7 +35,9 @@ json request() {
   })");
 }
 
-std::string error_of(const json& value) { return testing::input_error_of(value); }
+std::string error_of(const json& value) {
+  return testing::input_error_of(value);
+}
 
 // The error for request() with the field at `pointer` set to `value` ("" if none).
 std::string error_with(const std::string& pointer, const json& value) {
@@ -69,25 +71,40 @@ TEST(SageMakerTuning, ARequestBecomesTheStudysSpec) {
 
 TEST(SageMakerTuning, EveryRuleNamesTheSageMakerField) {
   const std::string config = "/HyperParameterTuningJobConfig";
-  EXPECT_NE(error_with(config + "/Strategy", "Hyperband").find("hyperparameters.HyperParameterTuningJobConfig.Strategy: value 'Hyperband': is not offered"),
+  EXPECT_NE(error_with(config + "/Strategy", "Hyperband")
+                .find("hyperparameters.HyperParameterTuningJobConfig.Strategy: value 'Hyperband': is not offered"),
             std::string::npos);
-  EXPECT_NE(error_with(config + "/ParameterRanges/ContinuousParameterRanges/0/MinValue", "0").find(
-                "ContinuousParameterRanges[0].MinValue: value '0': must be greater than 0 for Logarithmic scaling"),
+  EXPECT_NE(
+      error_with(config + "/ParameterRanges/ContinuousParameterRanges/0/MinValue", "0")
+          .find("ContinuousParameterRanges[0].MinValue: value '0': must be greater than 0 for Logarithmic scaling"),
+      std::string::npos);
+  EXPECT_NE(
+      error_with(config + "/ParameterRanges/IntegerParameterRanges/0/MaxValue", "2.5").find("must be a whole number"),
+      std::string::npos);
+  EXPECT_NE(error_with(config + "/ParameterRanges/IntegerParameterRanges/0/MaxValue", "1")
+                .find("must be greater than MinValue"),
             std::string::npos);
-  EXPECT_NE(error_with(config + "/ParameterRanges/IntegerParameterRanges/0/MaxValue", "2.5").find("must be a whole number"), std::string::npos);
-  EXPECT_NE(error_with(config + "/ParameterRanges/IntegerParameterRanges/0/MaxValue", "1").find("must be greater than MinValue"), std::string::npos);
-  EXPECT_NE(error_with(config + "/ParameterRanges/CategoricalParameterRanges/0/Values", json::array({"a", "a"})).find("is a duplicate"),
+  EXPECT_NE(error_with(config + "/ParameterRanges/CategoricalParameterRanges/0/Values", json::array({"a", "a"}))
+                .find("is a duplicate"),
             std::string::npos);
-  EXPECT_NE(error_with(config + "/ParameterRanges/CategoricalParameterRanges/0/Name", "eta").find("Name: value 'eta': is a duplicate"),
+  EXPECT_NE(error_with(config + "/ParameterRanges/CategoricalParameterRanges/0/Name", "eta")
+                .find("Name: value 'eta': is a duplicate"),
             std::string::npos);
-  EXPECT_NE(error_with(config + "/ResourceLimits/MaxParallelTrainingJobs", 0).find("MaxParallelTrainingJobs: value '0': must be a whole number of at least 1"),
+  EXPECT_NE(error_with(config + "/ResourceLimits/MaxParallelTrainingJobs", 0)
+                .find("MaxParallelTrainingJobs: value '0': must be a whole number of at least 1"),
             std::string::npos);
-  EXPECT_NE(error_with(config + "/HyperParameterTuningJobObjective/Type", "maximize").find("must be one of Maximize, Minimize"), std::string::npos);
-  EXPECT_NE(error_with(config + "/TrainingJobEarlyStoppingType", "On").find("must be one of Off, Auto"), std::string::npos);
-  EXPECT_NE(error_with("/WarmStartConfig/WarmStartType", "Warm").find("WarmStartConfig.WarmStartType: value 'Warm'"), std::string::npos);
-  EXPECT_NE(error_with("/WarmStartConfig/ParentHyperParameterTuningJobs", json::array()).find("must list 1 to 5 parent tuning jobs"),
+  EXPECT_NE(error_with(config + "/HyperParameterTuningJobObjective/Type", "maximize")
+                .find("must be one of Maximize, Minimize"),
             std::string::npos);
-  EXPECT_NE(error_with(config + "/Stratgy", "Bayesian").find("unknown field (did you mean 'Strategy'?)"), std::string::npos);
+  EXPECT_NE(error_with(config + "/TrainingJobEarlyStoppingType", "On").find("must be one of Off, Auto"),
+            std::string::npos);
+  EXPECT_NE(error_with("/WarmStartConfig/WarmStartType", "Warm").find("WarmStartConfig.WarmStartType: value 'Warm'"),
+            std::string::npos);
+  EXPECT_NE(error_with("/WarmStartConfig/ParentHyperParameterTuningJobs", json::array())
+                .find("must list 1 to 5 parent tuning jobs"),
+            std::string::npos);
+  EXPECT_NE(error_with(config + "/Stratgy", "Bayesian").find("unknown field (did you mean 'Strategy'?)"),
+            std::string::npos);
   EXPECT_NE(error_with(config + "/Strategy", "Grid").find("Grid takes categorical ranges only"), std::string::npos);
 }
 
@@ -105,7 +122,8 @@ TEST(SageMakerTuning, TheTrainingJobDefinitionGivesWhatATrialCanHonour) {
   ASSERT_TRUE(spec.trial_definition);
   EXPECT_EQ(spec.trial_definition->static_hyperparameters,
             (std::map<std::string, std::string>{{"num_round", "100"}, {"objective", "reg:squarederror"}}));
-  EXPECT_EQ(spec.trial_definition->metric_definitions, r["TrainingJobDefinition"]["AlgorithmSpecification"]["MetricDefinitions"]);
+  EXPECT_EQ(spec.trial_definition->metric_definitions,
+            r["TrainingJobDefinition"]["AlgorithmSpecification"]["MetricDefinitions"]);
   EXPECT_EQ(spec.trial_definition->max_runtime_seconds, 3600);
   EXPECT_EQ(spec.trial_definition->max_pending_seconds, 7200);
   EXPECT_EQ(spec.trial_definition->instance_type, "ml.m5.xlarge");
@@ -117,49 +135,72 @@ TEST(SageMakerTuning, TheTrainingJobDefinitionGivesWhatATrialCanHonour) {
 
 TEST(SageMakerTuning, TheTrainingJobDefinitionsRulesNameItsFields) {
   const std::string definition = "/TrainingJobDefinition";
-  EXPECT_NE(error_with(definition + "/StaticHyperParameters/eta", "0.1")
-                .find("hyperparameters.TrainingJobDefinition.StaticHyperParameters.eta: value '0.1': is also a tuned range"),
-            std::string::npos);
-  EXPECT_NE(error_with(definition + "/StaticHyperParameters/num_round", 100).find("num_round: value '100': must be a string"), std::string::npos);
+  EXPECT_NE(
+      error_with(definition + "/StaticHyperParameters/eta", "0.1")
+          .find("hyperparameters.TrainingJobDefinition.StaticHyperParameters.eta: value '0.1': is also a tuned range"),
+      std::string::npos);
+  EXPECT_NE(
+      error_with(definition + "/StaticHyperParameters/num_round", 100).find("num_round: value '100': must be a string"),
+      std::string::npos);
   EXPECT_NE(error_with(definition + "/StaticHyperParameters/a=b", "1").find("without '='"), std::string::npos);
-  EXPECT_NE(error_with(definition + "/AlgorithmSpecification/MetricDefinitions", json::parse(R"j([{"Name": "validation:rmse", "Regex": "rmse=(["}])j"))
+  EXPECT_NE(error_with(definition + "/AlgorithmSpecification/MetricDefinitions",
+                       json::parse(R"j([{"Name": "validation:rmse", "Regex": "rmse=(["}])j"))
                 .find("AlgorithmSpecification.MetricDefinitions[0].Regex: value 'rmse=([': cannot be run"),
             std::string::npos);
-  EXPECT_NE(error_with(definition + "/AlgorithmSpecification/MetricDefinitions", json::parse(R"j([{"Name": "loss", "Regex": "loss=([0-9.]+)"}])j"))
-                .find("HyperParameterTuningJobObjective.MetricName: value 'validation:rmse': must be one of the TrainingJobDefinition's "
+  EXPECT_NE(error_with(definition + "/AlgorithmSpecification/MetricDefinitions",
+                       json::parse(R"j([{"Name": "loss", "Regex": "loss=([0-9.]+)"}])j"))
+                .find("HyperParameterTuningJobObjective.MetricName: value 'validation:rmse': must be one of the "
+                      "TrainingJobDefinition's "
                       "MetricDefinitions (loss)"),
             std::string::npos);
-  EXPECT_NE(error_with(definition + "/StoppingCondition/MaxRuntimeInSeconds", 0).find("MaxRuntimeInSeconds: value '0': must be a whole number of seconds from 1"),
+  EXPECT_NE(error_with(definition + "/StoppingCondition/MaxRuntimeInSeconds", 0)
+                .find("MaxRuntimeInSeconds: value '0': must be a whole number of seconds from 1"),
             std::string::npos);
-  EXPECT_NE(error_with(definition + "/StoppingCondition/MaxPendingTimeInSeconds", 60).find("from 7200 to 2419200"), std::string::npos);
-  EXPECT_NE(error_with(definition + "/HyperParameterRanges", json::object()).find("several TrainingJobDefinitions, which are not offered"),
+  EXPECT_NE(error_with(definition + "/StoppingCondition/MaxPendingTimeInSeconds", 60).find("from 7200 to 2419200"),
             std::string::npos);
-  EXPECT_NE(error_with(definition + "/ResorceConfig", json::object()).find("did you mean 'ResourceConfig'"), std::string::npos);
-  EXPECT_NE(error_with(definition, "${training_job_definition}").find("hyperparameters.TrainingJobDefinition: value '${training_job_definition}': must be an object"),
+  EXPECT_NE(error_with(definition + "/HyperParameterRanges", json::object())
+                .find("several TrainingJobDefinitions, which are not offered"),
             std::string::npos);
-  EXPECT_NE(error_with("/TrainingJobDefinitions", json::array()).find("give one TrainingJobDefinition"), std::string::npos);
-  EXPECT_NE(error_with(definition + "/ResourceConfig", json{{"InstanceType", "ml.m5.xlarge"}, {"InstanceCount", 0}}).find("ResourceConfig.InstanceCount: value '0': must be a whole number of at least 1"),
+  EXPECT_NE(error_with(definition + "/ResorceConfig", json::object()).find("did you mean 'ResourceConfig'"),
             std::string::npos);
-  EXPECT_NE(error_with(definition + "/ResourceConfig/InstanceGroups", json::array()).find("heterogeneous clusters are not offered"),
+  EXPECT_NE(error_with(definition, "${training_job_definition}")
+                .find("hyperparameters.TrainingJobDefinition: value '${training_job_definition}': must be an object"),
             std::string::npos);
-  EXPECT_NE(error_with(definition + "/ResourceConfig", json{{"InstanceCount", 2}}).find("ResourceConfig.InstanceType: value '': is required"),
+  EXPECT_NE(error_with("/TrainingJobDefinitions", json::array()).find("give one TrainingJobDefinition"),
             std::string::npos);
-  EXPECT_NE(error_with(definition + "/HyperParameterTuningResourceConfig", json::object()).find("give the trials' machines in ResourceConfig"),
+  EXPECT_NE(error_with(definition + "/ResourceConfig", json{{"InstanceType", "ml.m5.xlarge"}, {"InstanceCount", 0}})
+                .find("ResourceConfig.InstanceCount: value '0': must be a whole number of at least 1"),
             std::string::npos);
-  EXPECT_NE(error_with(definition + "/Environment/SM_HPS", "{}").find("Environment.SM_HPS: value '{}': is set for every trial by mljob"),
+  EXPECT_NE(error_with(definition + "/ResourceConfig/InstanceGroups", json::array())
+                .find("heterogeneous clusters are not offered"),
             std::string::npos);
-  EXPECT_NE(error_with(definition + "/Environment/SBATCH_PARTITION", "gpu").find("cannot be replaced"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/ResourceConfig", json{{"InstanceCount", 2}})
+                .find("ResourceConfig.InstanceType: value '': is required"),
+            std::string::npos);
+  EXPECT_NE(error_with(definition + "/HyperParameterTuningResourceConfig", json::object())
+                .find("give the trials' machines in ResourceConfig"),
+            std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/SM_HPS", "{}")
+                .find("Environment.SM_HPS: value '{}': is set for every trial by mljob"),
+            std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/SBATCH_PARTITION", "gpu").find("cannot be replaced"),
+            std::string::npos);
   EXPECT_NE(error_with(definition + "/Environment/TF_CONFIG", "{}").find("cannot be replaced"), std::string::npos);
-  EXPECT_NE(error_with(definition + "/Environment/1DATA", "x").find("must match [A-Za-z_][A-Za-z0-9_]*"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/1DATA", "x").find("must match [A-Za-z_][A-Za-z0-9_]*"),
+            std::string::npos);
   EXPECT_NE(error_with(definition + "/Environment/DATA-ROOT", "x").find("must match"), std::string::npos);
-  EXPECT_NE(error_with(definition + "/Environment/DATA", 3).find("Environment.DATA: value '3': must be a string"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/DATA", 3).find("Environment.DATA: value '3': must be a string"),
+            std::string::npos);
   // bash's own: read-only (an export of them fails every array element), or set or read by bash.
-  for (const char* name : {"UID", "EUID", "PPID", "SHELLOPTS", "BASHOPTS", "BASH_VERSINFO", "BASH_ENV", "BASHPID", "RANDOM",
-                           "SECONDS", "PWD", "IFS", "SHLVL", "OPTIND"}) {
-    EXPECT_NE(error_with(definition + "/Environment/" + name, "1").find(std::string("Environment.") + name + ": value '1': is a variable bash keeps for itself"),
-              std::string::npos) << name;
+  for (const char* name : {"UID", "EUID", "PPID", "SHELLOPTS", "BASHOPTS", "BASH_VERSINFO", "BASH_ENV", "BASHPID",
+                           "RANDOM", "SECONDS", "PWD", "IFS", "SHLVL", "OPTIND"}) {
+    EXPECT_NE(error_with(definition + "/Environment/" + name, "1")
+                  .find(std::string("Environment.") + name + ": value '1': is a variable bash keeps for itself"),
+              std::string::npos)
+        << name;
   }
-  EXPECT_NE(error_with(definition + "/Environment/DATA", std::string("a\0b", 3)).find("must not contain a NUL byte"), std::string::npos);
+  EXPECT_NE(error_with(definition + "/Environment/DATA", std::string("a\0b", 3)).find("must not contain a NUL byte"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -10,14 +10,18 @@
 namespace mljob::tuner {
 namespace {
 
-double clamp01(double unit) { return std::clamp(std::isfinite(unit) ? unit : 0.0, 0.0, 1.0); }
+double clamp01(double unit) {
+  return std::clamp(std::isfinite(unit) ? unit : 0.0, 0.0, 1.0);
+}
 
 // The value's position on its scale: linear, log, or reverse log (Vizier's: fine resolution
 // near the top of the range, log(max + min - x) mirrored).
 double scaled(ScaleType scale, double value, double low, double high) {
   switch (scale) {
-    case ScaleType::kLinear: return (value - low) / (high - low);
-    case ScaleType::kLog: return (std::log(value) - std::log(low)) / (std::log(high) - std::log(low));
+    case ScaleType::kLinear:
+      return (value - low) / (high - low);
+    case ScaleType::kLog:
+      return (std::log(value) - std::log(low)) / (std::log(high) - std::log(low));
     case ScaleType::kReverseLog:
       return 1.0 - (std::log(high + low - value) - std::log(low)) / (std::log(high) - std::log(low));
   }
@@ -26,15 +30,19 @@ double scaled(ScaleType scale, double value, double low, double high) {
 
 double unscaled(ScaleType scale, double unit, double low, double high) {
   switch (scale) {
-    case ScaleType::kLinear: return low + unit * (high - low);
-    case ScaleType::kLog: return std::exp(std::log(low) + unit * (std::log(high) - std::log(low)));
+    case ScaleType::kLinear:
+      return low + unit * (high - low);
+    case ScaleType::kLog:
+      return std::exp(std::log(low) + unit * (std::log(high) - std::log(low)));
     case ScaleType::kReverseLog:
       return high + low - std::exp(std::log(low) + (1.0 - unit) * (std::log(high) - std::log(low)));
   }
   return low;
 }
 
-std::string describe(const nlohmann::json& value) { return value.is_string() ? value.get<std::string>() : value.dump(); }
+std::string describe(const nlohmann::json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
 
 }  // namespace
 
@@ -67,8 +75,8 @@ double SearchSpace::from_unit(const ParameterSpec& param, double unit) const {
     }
     return best;
   }
-  double value = std::clamp(unscaled(param.scale, unit, param.min_value, param.max_value), param.min_value,
-                            param.max_value);
+  double value =
+      std::clamp(unscaled(param.scale, unit, param.min_value, param.max_value), param.min_value, param.max_value);
   if (param.type == ParameterType::kInteger) {
     // Nearest integer on the parameter's scale, not in raw value (they differ on log scales).
     double low = std::floor(value), high = std::ceil(value);
@@ -141,20 +149,28 @@ Eigen::VectorXd SearchSpace::uniform_point(std::mt19937_64& rng) const {
 
 std::uint64_t SearchSpace::values_count(const ParameterSpec& param) const {
   switch (param.type) {
-    case ParameterType::kCategorical: return param.categorical_values.size();
-    case ParameterType::kDiscrete: return param.discrete_values.size();
-    case ParameterType::kInteger: return static_cast<std::uint64_t>(param.max_value - param.min_value) + 1;
-    case ParameterType::kDouble: break;
+    case ParameterType::kCategorical:
+      return param.categorical_values.size();
+    case ParameterType::kDiscrete:
+      return param.discrete_values.size();
+    case ParameterType::kInteger:
+      return static_cast<std::uint64_t>(param.max_value - param.min_value) + 1;
+    case ParameterType::kDouble:
+      break;
   }
   return std::numeric_limits<std::uint64_t>::max();
 }
 
 nlohmann::json SearchSpace::value_at(const ParameterSpec& param, std::uint64_t index) const {
   switch (param.type) {
-    case ParameterType::kCategorical: return param.categorical_values[index];
-    case ParameterType::kDiscrete: return param.discrete_values[index];
-    case ParameterType::kInteger: return static_cast<long long>(param.min_value) + static_cast<long long>(index);
-    case ParameterType::kDouble: break;
+    case ParameterType::kCategorical:
+      return param.categorical_values[index];
+    case ParameterType::kDiscrete:
+      return param.discrete_values[index];
+    case ParameterType::kInteger:
+      return static_cast<long long>(param.min_value) + static_cast<long long>(index);
+    case ParameterType::kDouble:
+      break;
   }
   return nullptr;
 }
@@ -184,9 +200,12 @@ std::vector<std::string> SearchSpace::as_arguments(const Assignment& assignment)
   std::vector<std::string> args;
   for (const auto& [name, value] : assignment.items()) {
     std::ostringstream text;
-    if (value.is_string()) text << value.get<std::string>();
-    else if (value.is_number_integer()) text << value.get<long long>();
-    else text << value.dump();
+    if (value.is_string())
+      text << value.get<std::string>();
+    else if (value.is_number_integer())
+      text << value.get<long long>();
+    else
+      text << value.dump();
     args.push_back("--" + name + "=" + text.str());
   }
   return args;

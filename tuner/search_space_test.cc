@@ -36,7 +36,8 @@ ParameterSpec categorical_param(const std::string& name, std::vector<std::string
   return p;
 }
 
-ParameterSpec discrete_param(const std::string& name, std::vector<double> values, ScaleType scale = ScaleType::kLinear) {
+ParameterSpec discrete_param(const std::string& name, std::vector<double> values,
+                             ScaleType scale = ScaleType::kLinear) {
   ParameterSpec p;
   p.name = name;
   p.type = ParameterType::kDiscrete;
@@ -57,7 +58,7 @@ TEST(SearchSpace, ScalesMapTheUnitIntervalAsTheirNamesSay) {
                      double_param("rev", 1, 1000, ScaleType::kReverseLog)});
   Assignment middle = space.decode(point({0.5, 0.5, 0.5}));
   EXPECT_DOUBLE_EQ(middle["lin"].get<double>(), 501);
-  EXPECT_NEAR(middle["log"].get<double>(), std::sqrt(1000.0), 1e-9);  // geometric middle
+  EXPECT_NEAR(middle["log"].get<double>(), std::sqrt(1000.0), 1e-9);         // geometric middle
   EXPECT_NEAR(middle["rev"].get<double>(), 1001 - std::sqrt(1000.0), 1e-9);  // fine near the top
   Assignment ends = space.decode(point({0, 1, 1}));
   EXPECT_DOUBLE_EQ(ends["lin"].get<double>(), 1);

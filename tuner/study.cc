@@ -46,8 +46,7 @@ std::string to_string(TrialState state) {
   return "RUNNING";
 }
 
-Study::Study(HyperparameterSpec spec, std::uint64_t seed)
-    : spec_(std::move(spec)), space_(spec_.params), seed_(seed) {}
+Study::Study(HyperparameterSpec spec, std::uint64_t seed) : spec_(std::move(spec)), space_(spec_.params), seed_(seed) {}
 
 std::size_t Study::trials_left() const {
   if (!failure_.empty()) return 0;
@@ -55,7 +54,8 @@ std::size_t Study::trials_left() const {
   std::size_t left = allowed - std::min(trials_.size(), allowed);
   if (spec_.algorithm == Algorithm::kGridSearch) {
     // The grid continues after the trials it already ran (resumed ones included).
-    left = std::min<std::uint64_t>(left, space_.grid_size() - std::min<std::uint64_t>(space_.grid_size(), trials_.size()));
+    left =
+        std::min<std::uint64_t>(left, space_.grid_size() - std::min<std::uint64_t>(space_.grid_size(), trials_.size()));
   }
   return left;
 }
@@ -104,7 +104,9 @@ std::vector<Assignment> Study::propose(std::size_t count) {
   return out;
 }
 
-std::vector<Trial> Study::ask(std::size_t count) { return create_trials(std::min(count, free_slots())); }
+std::vector<Trial> Study::ask(std::size_t count) {
+  return create_trials(std::min(count, free_slots()));
+}
 
 std::vector<Trial> Study::ask_all_remaining() {
   if (suggestions_need_results()) return {};
@@ -148,17 +150,20 @@ std::size_t Study::warm_start_from(const Study& parent, const std::string& paren
 
 std::size_t Study::take_over_trials(const Study& parent, const std::string& parent_name, WarmStartType type,
                                     const std::string& field, bool knowledge_only) {
-  if (std::any_of(trials_.begin(), trials_.end(), [](const Trial& trial) { return trial.state == TrialState::kActive; }) ||
+  if (std::any_of(trials_.begin(), trials_.end(),
+                  [](const Trial& trial) { return trial.state == TrialState::kActive; }) ||
       static_cast<int>(trials_.size()) != resumed_trials_) {
     throw InputError(field, parent_name, "can only seed a study that has not asked for trials yet");
   }
   if (parent.spec_.metric_tag != spec_.metric_tag) {
-    throw InputError(field, parent_name, "its objective metric '" + parent.spec_.metric_tag + "' is not this study's '" +
-                                            spec_.metric_tag + "': a warm start needs the same objective metric");
+    throw InputError(field, parent_name,
+                     "its objective metric '" + parent.spec_.metric_tag + "' is not this study's '" + spec_.metric_tag +
+                         "': a warm start needs the same objective metric");
   }
   bool identical = type == WarmStartType::kIdenticalDataAndAlgorithm;
   if (identical && sorted_names(parent.spec_) != sorted_names(spec_)) {
-    throw InputError(field, parent_name, "must name a study over the same hyperparameters as this one (or use TransferLearning)");
+    throw InputError(field, parent_name,
+                     "must name a study over the same hyperparameters as this one (or use TransferLearning)");
   }
   std::size_t taken = 0;
   for (const auto& old : parent.trials_) {
@@ -167,8 +172,10 @@ std::size_t Study::take_over_trials(const Study& parent, const std::string& pare
     trial.parameters = nlohmann::json::object();
     bool usable = true;
     for (const auto& param : spec_.params) {
-      if (!old.parameters.contains(param.name)) usable = false;
-      else trial.parameters[param.name] = old.parameters[param.name];
+      if (!old.parameters.contains(param.name))
+        usable = false;
+      else
+        trial.parameters[param.name] = old.parameters[param.name];
     }
     try {
       if (usable) space_.encode(trial.parameters);  // refuses values outside this study's ranges
@@ -338,8 +345,8 @@ Study Study::from_json(const json& state) {
     trial.state = state_from_string(item.at("state").get<std::string>());
     trial.stopped_early = item.value("isTrialStoppedEarly", false);
     for (const auto& metric : item.value("allMetrics", json::array())) {
-      trial.measurements.push_back({std::stoll(metric.at("trainingStep").get<std::string>()),
-                                    metric.at("objectiveValue").get<double>()});
+      trial.measurements.push_back(
+          {std::stoll(metric.at("trainingStep").get<std::string>()), metric.at("objectiveValue").get<double>()});
     }
     if (item.contains("finalMetric")) {
       trial.final_value = item["finalMetric"].at("objectiveValue").get<double>();
@@ -357,7 +364,8 @@ Study Study::from_json(const json& state) {
   if (state.contains("gpHyperparameters")) {
     std::vector<double> theta = state["gpHyperparameters"].get<std::vector<double>>();
     if (theta.size() == study.spec_.params.size() + 2) {
-      study.gp_hyperparameters_ = GpHyperparameters::from_vector(Eigen::Map<Eigen::VectorXd>(theta.data(), static_cast<Eigen::Index>(theta.size())));
+      study.gp_hyperparameters_ = GpHyperparameters::from_vector(
+          Eigen::Map<Eigen::VectorXd>(theta.data(), static_cast<Eigen::Index>(theta.size())));
     }
   }
   study.failure_ = state.value("failure", "");

@@ -77,7 +77,8 @@ class Study {
   // hyperparameter of this study (others dropped). Either way the parent's trials inform the
   // optimiser only: they are not this study's (transferred_from). Parent trials outside this
   // study's ranges are left out. Returns how many trials were taken.
-  std::size_t warm_start_from(const Study& parent, const std::string& parent_name, WarmStartType type, const std::string& field);
+  std::size_t warm_start_from(const Study& parent, const std::string& parent_name, WarmStartType type,
+                              const std::string& field);
   // The final objective value of an active trial (`step`: the training step it was taken at).
   void tell(int trial_id, double value, std::optional<long long> step = std::nullopt);
   void tell_failed(int trial_id, const std::string& reason);

@@ -161,7 +161,9 @@ json done_json(const Study& study) {
   return done;
 }
 
-std::uint64_t seed_of(const po::variables_map& values) { return values["seed"].as<std::uint64_t>(); }
+std::uint64_t seed_of(const po::variables_map& values) {
+  return values["seed"].as<std::uint64_t>();
+}
 
 // --parent NAME=FILE: the study file of a warm start's parent tuning job.
 std::map<std::string, std::string> parent_files(const po::variables_map& values) {
@@ -185,7 +187,8 @@ void warm_start(Study& study, const HyperparameterSpec& spec, const std::map<std
   }
   for (std::size_t i = 0; i < spec.warm_start->parents.size(); ++i) {
     const std::string& name = spec.warm_start->parents[i];
-    std::string field = "WarmStartConfig.ParentHyperParameterTuningJobs[" + std::to_string(i) + "].HyperParameterTuningJobName";
+    std::string field =
+        "WarmStartConfig.ParentHyperParameterTuningJobs[" + std::to_string(i) + "].HyperParameterTuningJobName";
     auto file = files.find(name);
     if (file == files.end()) throw InputError(field, name, "needs its study file: --parent " + name + "=FILE");
     study.warm_start_from(load_study(file->second), name, spec.warm_start->type, field);
@@ -229,9 +232,12 @@ int tell(const std::vector<std::string>& args, std::istream& in, std::ostream& o
   Study study = load_study(file);
   if (values.count("trial")) {
     json line = {{"trialId", values["trial"].as<int>()}, {"final", true}};
-    if (values["failed"].as<bool>()) line["failed"] = true, line["reason"] = values["reason"].as<std::string>();
-    else if (!values.count("value")) throw InputError("--value", "", "is required with --trial (or --failed)");
-    else line["value"] = values["value"].as<double>();
+    if (values["failed"].as<bool>())
+      line["failed"] = true, line["reason"] = values["reason"].as<std::string>();
+    else if (!values.count("value"))
+      throw InputError("--value", "", "is required with --trial (or --failed)");
+    else
+      line["value"] = values["value"].as<double>();
     if (values.count("step")) line["step"] = values["step"].as<long long>();
     apply_line(study, line);
   } else {

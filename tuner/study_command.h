@@ -18,7 +18,6 @@ namespace mljob::tuner {
 
 // `args` start with the subcommand. Returns the exit status: 0 done, 1 failure of the system
 // (a file that cannot be written), 2 bad input (nothing changed). Errors go to `err`.
-int run_study_command(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
-                      std::ostream& err);
+int run_study_command(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err);
 
 }  // namespace mljob::tuner

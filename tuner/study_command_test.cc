@@ -87,11 +87,13 @@ TEST_F(StudyCommand, BadInputExitsTwoAndChangesNothing) {
   std::getline(std::ifstream(study()), after, '\0');
   EXPECT_EQ(before, after);
 
-  std::ofstream(dir_ / "broken.json") << R"({"spec": {"params": [{"parameterName": "x", "type": "DOUBLE", "minValue": 0, "maxValue": 1}]}, "trials": [{"trialId": "one"}]})";
+  std::ofstream(dir_ / "broken.json")
+      << R"({"spec": {"params": [{"parameterName": "x", "type": "DOUBLE", "minValue": 0, "maxValue": 1}]}, "trials": [{"trialId": "one"}]})";
   EXPECT_EQ(run({"ask", (dir_ / "broken.json").string()}), 2);
   EXPECT_NE(err_.str().find("is not a study file"), std::string::npos) << err_.str();
 
-  std::ofstream(dir_ / "bad.json") << R"({"params": [{"parameterName": "x", "type": "DOUBLE", "minValue": 2, "maxValue": 1}]})";
+  std::ofstream(dir_ / "bad.json")
+      << R"({"params": [{"parameterName": "x", "type": "DOUBLE", "minValue": 2, "maxValue": 1}]})";
   EXPECT_EQ(run({"init", (dir_ / "other.json").string(), "--spec", (dir_ / "bad.json").string()}), 2);
   EXPECT_NE(err_.str().find("hyperparameters.params[0].maxValue: value '1': must be greater than minValue"),
             std::string::npos)
@@ -126,10 +128,13 @@ TEST_F(StudyCommand, ServeFillsTheFreeSlotsAndEndsWithTheBestTrial) {
 }
 
 TEST_F(StudyCommand, ServeResumesFromItsStudyFile) {
-  ASSERT_EQ(run({"serve", "--spec", spec(), "--study", study(), "--seed", "3"}, "{\"trialId\": \"1\", \"value\": 0.5}\n"), 0);
+  ASSERT_EQ(
+      run({"serve", "--spec", spec(), "--study", study(), "--seed", "3"}, "{\"trialId\": \"1\", \"value\": 0.5}\n"), 0);
   auto first = output_lines();  // trials 1, 2 then 3: input ended with 2 and 3 running
   ASSERT_EQ(first.size(), 3u);
-  ASSERT_EQ(run({"serve", "--study", study()}, "{\"trialId\": \"2\", \"value\": 0.1}\n{\"trialId\": \"3\", \"value\": 0.2}\n"), 0)
+  ASSERT_EQ(run({"serve", "--study", study()},
+                "{\"trialId\": \"2\", \"value\": 0.1}\n{\"trialId\": \"3\", \"value\": 0.2}\n"),
+            0)
       << err_.str();
   auto second = output_lines();
   ASSERT_EQ(second.size(), 1u);  // trial 4 only: no trial asked twice
@@ -158,12 +163,14 @@ TEST_F(StudyCommand, ASageMakerTuningRequestWarmStartsFromItsParentsStudyFile) {
                         "WarmStartType": "IdenticalDataAndAlgorithm"}})";
   // The parent's study file must be named.
   EXPECT_EQ(run({"init", child, "--spec", (dir_ / "child.json").string()}), 2);
-  EXPECT_NE(err_.str().find("WarmStartConfig.ParentHyperParameterTuningJobs[0].HyperParameterTuningJobName: value 'tune-1': "
-                            "needs its study file: --parent tune-1=FILE"),
-            std::string::npos)
+  EXPECT_NE(
+      err_.str().find("WarmStartConfig.ParentHyperParameterTuningJobs[0].HyperParameterTuningJobName: value 'tune-1': "
+                      "needs its study file: --parent tune-1=FILE"),
+      std::string::npos)
       << err_.str();
   EXPECT_FALSE(fs::exists(child));
-  ASSERT_EQ(run({"init", child, "--spec", (dir_ / "child.json").string(), "--parent", "tune-1=" + parent}), 0) << err_.str();
+  ASSERT_EQ(run({"init", child, "--spec", (dir_ / "child.json").string(), "--parent", "tune-1=" + parent}), 0)
+      << err_.str();
   ASSERT_EQ(run({"ask", child}), 0) << err_.str();
   auto asked = output_lines();
   ASSERT_EQ(asked.size(), 1u);

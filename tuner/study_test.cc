@@ -188,7 +188,8 @@ TEST(Study, CompletedTrialCountCountsOnlyTrialsThatSucceededAndEveryStateIsAnApi
   EXPECT_EQ(output["completedTrialCount"], "1");  // "trials that completed successfully"
   std::map<std::string, std::string> states;
   for (const auto& trial : output["trials"]) states[trial["trialId"]] = trial["state"];
-  EXPECT_EQ(states, (std::map<std::string, std::string>{{"1", "SUCCEEDED"}, {"2", "FAILED"}, {"3", "CANCELLED"}, {"4", "RUNNING"}}));
+  EXPECT_EQ(states, (std::map<std::string, std::string>{
+                        {"1", "SUCCEEDED"}, {"2", "FAILED"}, {"3", "CANCELLED"}, {"4", "RUNNING"}}));
   EXPECT_EQ(output["trials"][2]["errorMessage"], "cancelled with the study");
   Study reloaded = Study::from_json(json::parse(study.to_json().dump()));
   EXPECT_EQ(reloaded.trials()[2].state, TrialState::kCancelled);
@@ -273,10 +274,15 @@ TEST(Study, WarmStartIdenticalDataTakesTheParentsTrialsInRangeAsKnowledgeOnly) {
   auto trials = parent.ask(3);
   for (const auto& trial : trials) parent.tell(trial.id, objective(trial.parameters));
   // The child narrows x to [-2, 0]: parent trials with x > 0 are left out.
-  Study child(spec_from({{"maxTrials", 2}, {"params", json::array({
-      {{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", -2}, {"maxValue", 0}},
-      {{"parameterName", "n"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 5}},
-      {{"parameterName", "act"}, {"type", "CATEGORICAL"}, {"categoricalValues", {"relu", "tanh"}}}})}}), 6);
+  Study child(
+      spec_from(
+          {{"maxTrials", 2},
+           {"params",
+            json::array(
+                {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", -2}, {"maxValue", 0}},
+                 {{"parameterName", "n"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 5}},
+                 {{"parameterName", "act"}, {"type", "CATEGORICAL"}, {"categoricalValues", {"relu", "tanh"}}}})}}),
+      6);
   std::size_t in_range = 0;
   for (const auto& trial : trials) in_range += trial.parameters["x"].get<double>() <= 0;
   EXPECT_EQ(child.warm_start_from(parent, "p1", WarmStartType::kIdenticalDataAndAlgorithm, "f"), in_range);
@@ -307,9 +313,13 @@ TEST(Study, WarmStartTransferLearningInformsTheModelButListsOnlyTheStudysOwnTria
   Study parent(spec_from({{"maxTrials", 4}, {"maxParallelTrials", 4}}), 5);
   for (const auto& trial : parent.ask(4)) parent.tell(trial.id, objective(trial.parameters));
   // The child drops `act` and keeps x and n: every parent trial has both.
-  Study child(parse_hyperparameter_spec(json{{"goal", "MINIMIZE"}, {"maxTrials", 2}, {"params", json::array({
-      {{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", -2}, {"maxValue", 3}},
-      {{"parameterName", "n"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 5}}})}}), 6);
+  Study child(
+      parse_hyperparameter_spec(json{
+          {"goal", "MINIMIZE"},
+          {"maxTrials", 2},
+          {"params", json::array({{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", -2}, {"maxValue", 3}},
+                                  {{"parameterName", "n"}, {"type", "INTEGER"}, {"minValue", 1}, {"maxValue", 5}}})}}),
+      6);
   EXPECT_EQ(child.warm_start_from(parent, "p1", WarmStartType::kTransferLearning, "f"), 4u);
   EXPECT_FALSE(child.trials()[0].parameters.contains("act"));
   EXPECT_EQ(child.best_trial(), nullptr);  // the parent's values came from other data
@@ -330,7 +340,10 @@ TEST(Study, WarmStartNeedsTheSameObjectiveMetric) {
 }
 
 TEST(Study, ContinuingAStudyOverOtherParametersIsRefused) {
-  Study previous(parse_hyperparameter_spec(json{{"maxTrials", 1}, {"params", {{{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0.1}, {"maxValue", 1}}}}}), 1);
+  Study previous(parse_hyperparameter_spec(json{
+                     {"maxTrials", 1},
+                     {"params", {{{"parameterName", "lr"}, {"type", "DOUBLE"}, {"minValue", 0.1}, {"maxValue", 1}}}}}),
+                 1);
   Study resumed(spec_from({}), 2);
   try {
     resumed.continue_from(previous, "old_study");

@@ -16,13 +16,15 @@ const std::string kDefinitionAt = "trainingInput.hyperparameters.TrainingJobDefi
 
 // A StoppingCondition's seconds as the job's scheduling Duration; the job's own, where it sets
 // one, must say the same.
-void set_duration(nlohmann::json& input, const std::string& key, std::optional<long long> seconds, const std::string& field) {
+void set_duration(nlohmann::json& input, const std::string& key, std::optional<long long> seconds,
+                  const std::string& field) {
   if (!seconds) return;
   std::string duration = std::to_string(*seconds) + "s";
   nlohmann::json& scheduling = input["scheduling"];
   if (scheduling.is_object() && scheduling.contains(key) && scheduling[key] != duration) {
-    throw InputError(kDefinitionAt + ".StoppingCondition." + field, std::to_string(*seconds),
-                    "trainingInput.scheduling." + key + " says '" + scheduling[key].dump() + "': give only one of them");
+    throw InputError(
+        kDefinitionAt + ".StoppingCondition." + field, std::to_string(*seconds),
+        "trainingInput.scheduling." + key + " says '" + scheduling[key].dump() + "': give only one of them");
   }
   scheduling[key] = duration;
 }
@@ -32,12 +34,14 @@ void add_metric_definitions(nlohmann::json& job, const nlohmann::json& definitio
   nlohmann::json& all = job["MetricDefinitions"];
   if (all.is_null()) all = nlohmann::json::array();
   for (const auto& definition : definitions) {
-    auto same_name = std::find_if(all.begin(), all.end(), [&](const nlohmann::json& d) { return d.value("Name", "") == definition["Name"]; });
+    auto same_name = std::find_if(all.begin(), all.end(),
+                                  [&](const nlohmann::json& d) { return d.value("Name", "") == definition["Name"]; });
     if (same_name == all.end()) {
       all.push_back(definition);
     } else if ((*same_name)["Regex"] != definition["Regex"]) {
-      throw InputError(kDefinitionAt + ".AlgorithmSpecification.MetricDefinitions", definition["Name"].get<std::string>(),
-                      "the job's MetricDefinitions give this metric another Regex: give it once");
+      throw InputError(kDefinitionAt + ".AlgorithmSpecification.MetricDefinitions",
+                       definition["Name"].get<std::string>(),
+                       "the job's MetricDefinitions give this metric another Regex: give it once");
     }
   }
 }
@@ -48,15 +52,17 @@ void add_metric_definitions(nlohmann::json& job, const nlohmann::json& definitio
 void set_machines(nlohmann::json& input, const TrialDefinition& definition) {
   if (definition.instance_type.empty()) return;
   const std::string field = kDefinitionAt + ".ResourceConfig.InstanceType";
-  for (const char* key : {"masterType", "masterConfig", "workerType", "workerConfig", "workerCount", "parameterServerType",
-                          "parameterServerConfig", "parameterServerCount"}) {
+  for (const char* key : {"masterType", "masterConfig", "workerType", "workerConfig", "workerCount",
+                          "parameterServerType", "parameterServerConfig", "parameterServerCount"}) {
     if (input.contains(key)) {
-      throw InputError(field, definition.instance_type, std::string("trainingInput.") + key + " chooses the machines too: give them once");
+      throw InputError(field, definition.instance_type,
+                       std::string("trainingInput.") + key + " chooses the machines too: give them once");
     }
   }
   if (input.value("scaleTier", "BASIC") != "BASIC") {
     throw InputError(field, definition.instance_type,
-                    "trainingInput.scaleTier " + input["scaleTier"].get<std::string>() + " chooses the machines too: give them once");
+                     "trainingInput.scaleTier " + input["scaleTier"].get<std::string>() +
+                         " chooses the machines too: give them once");
   }
   input["scaleTier"] = "CUSTOM";
   input["masterType"] = definition.instance_type;
@@ -83,7 +89,8 @@ nlohmann::json trial_job_spec(const nlohmann::json& study_job, const Trial& tria
   nlohmann::json& input = job["trainingInput"];
   nlohmann::json args = input.contains("args") ? input["args"] : nlohmann::json::array();
   if (spec.trial_definition) {
-    for (const auto& [name, value] : spec.trial_definition->static_hyperparameters) args.push_back("--" + name + "=" + value);
+    for (const auto& [name, value] : spec.trial_definition->static_hyperparameters)
+      args.push_back("--" + name + "=" + value);
     add_metric_definitions(job, spec.trial_definition->metric_definitions);
     set_duration(input, "maxRunningTime", spec.trial_definition->max_runtime_seconds, "MaxRuntimeInSeconds");
     set_duration(input, "maxWaitTime", spec.trial_definition->max_pending_seconds, "MaxPendingTimeInSeconds");

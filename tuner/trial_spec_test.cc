@@ -8,7 +8,9 @@
 namespace mljob::tuner {
 namespace {
 
-TEST(TrialSpec, JobIdIsDeterministic) { EXPECT_EQ(trial_job_id("study_1", 7), "study_1_trial_7"); }
+TEST(TrialSpec, JobIdIsDeterministic) {
+  EXPECT_EQ(trial_job_id("study_1", 7), "study_1_trial_7");
+}
 
 TEST(TrialSpec, AppendsArgumentsGivesOwnJobDirAndKeepsOnlyTheMetricTag) {
   nlohmann::json study = {{"jobId", "s"},
@@ -44,7 +46,8 @@ TEST(TrialSpec, SageMakersTrainingJobDefinitionShapesEveryTrial) {
   spec.metric_tag = "rmse";
   TrialDefinition definition;
   definition.static_hyperparameters = {{"num_round", "100"}, {"objective", "reg:linear"}};
-  definition.metric_definitions = {{{"Name", "rmse"}, {"Regex", "rmse=([0-9.]+)"}}, {{"Name", "loss"}, {"Regex", "loss=([0-9.]+)"}}};
+  definition.metric_definitions = {{{"Name", "rmse"}, {"Regex", "rmse=([0-9.]+)"}},
+                                   {{"Name", "loss"}, {"Regex", "loss=([0-9.]+)"}}};
   definition.max_runtime_seconds = 3600;
   definition.max_pending_seconds = 7200;
   spec.trial_definition = definition;
@@ -52,8 +55,10 @@ TEST(TrialSpec, SageMakersTrainingJobDefinitionShapesEveryTrial) {
   trial.id = 1;
   trial.parameters["eta"] = 0.25;
   nlohmann::json job = trial_job_spec(study, trial, spec);
-  EXPECT_EQ(job["trainingInput"]["args"], (nlohmann::json{"--data=x", "--num_round=100", "--objective=reg:linear", "--eta=0.25"}));
-  EXPECT_EQ(job["trainingInput"]["scheduling"], (nlohmann::json{{"maxRunningTime", "3600s"}, {"maxWaitTime", "7200s"}}));
+  EXPECT_EQ(job["trainingInput"]["args"],
+            (nlohmann::json{"--data=x", "--num_round=100", "--objective=reg:linear", "--eta=0.25"}));
+  EXPECT_EQ(job["trainingInput"]["scheduling"],
+            (nlohmann::json{{"maxRunningTime", "3600s"}, {"maxWaitTime", "7200s"}}));
   ASSERT_EQ(job["MetricDefinitions"].size(), 2u);  // the job's own loss, then rmse; loss given twice alike is kept once
   EXPECT_EQ(job["MetricDefinitions"][1]["Name"], "rmse");
   EXPECT_EQ(trial_hyperparameters(spec, trial),
@@ -76,12 +81,14 @@ TEST(TrialSpec, SageMakersTrainingJobDefinitionShapesEveryTrial) {
             "trainingInput.scheduling.maxRunningTime says '\"60s\"': give only one of them");
   nlohmann::json other_regex = study;
   other_regex["MetricDefinitions"][0]["Regex"] = "Loss: (\\S+)";
-  EXPECT_NE(error_with(other_regex).find("MetricDefinitions: value 'loss': the job's MetricDefinitions give this metric another Regex"),
+  EXPECT_NE(error_with(other_regex)
+                .find("MetricDefinitions: value 'loss': the job's MetricDefinitions give this metric another Regex"),
             std::string::npos);
 }
 
 TEST(TrialSpec, ResourceConfigGivesTheTrialsMachinesAndRefusesASpecThatChoosesThemToo) {
-  nlohmann::json study = {{"jobId", "s"}, {"trainingInput", {{"scaleTier", "BASIC"}, {"pythonModule", "trainer.task"}}}};
+  nlohmann::json study = {{"jobId", "s"},
+                          {"trainingInput", {{"scaleTier", "BASIC"}, {"pythonModule", "trainer.task"}}}};
   HyperparameterSpec spec;
   spec.trial_definition = TrialDefinition{};
   spec.trial_definition->instance_type = "ml.p3.2xlarge";
@@ -93,24 +100,29 @@ TEST(TrialSpec, ResourceConfigGivesTheTrialsMachinesAndRefusesASpecThatChoosesTh
   EXPECT_EQ(input["workerCount"], "2");
   spec.trial_definition->instance_count = 1;
   EXPECT_FALSE(trial_job_spec(study, Trial{}, spec)["trainingInput"].contains("workerType"));
-  for (auto [key, value] : {std::pair<const char*, nlohmann::json>{"scaleTier", "STANDARD_1"}, {"masterType", "n1-standard-4"}, {"workerCount", "2"}}) {
+  for (auto [key, value] : {std::pair<const char*, nlohmann::json>{"scaleTier", "STANDARD_1"},
+                            {"masterType", "n1-standard-4"},
+                            {"workerCount", "2"}}) {
     nlohmann::json chooses = study;
     chooses["trainingInput"][key] = value;
-    mljob::testing::expect_input_error([&] { trial_job_spec(chooses, Trial{}, spec); },
-                                      "trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType",
-                                      "chooses the machines too: give them once");
+    mljob::testing::expect_input_error(
+        [&] { trial_job_spec(chooses, Trial{}, spec); },
+        "trainingInput.hyperparameters.TrainingJobDefinition.ResourceConfig.InstanceType",
+        "chooses the machines too: give them once");
   }
 }
 
 TEST(TrialOutcome, TheEndedJobsStateAndFinalMetricDecideIt) {
   auto succeeded = trial_outcome(nlohmann::json::parse(R"({"state": "SUCCEEDED",
-      "trainingOutput": {"finalMetric": {"trainingStep": "300", "objectiveValue": 0.91}}})"), "acc");
+      "trainingOutput": {"finalMetric": {"trainingStep": "300", "objectiveValue": 0.91}}})"),
+                                 "acc");
   EXPECT_EQ(succeeded.value, 0.91);
   EXPECT_EQ(succeeded.step, 300);
   auto silent = trial_outcome(nlohmann::json{{"state", "SUCCEEDED"}}, "acc");
   EXPECT_FALSE(silent.value);
   EXPECT_EQ(silent.failure, "the trial ended without reporting the metric 'acc'");
-  auto crashed = trial_outcome(nlohmann::json{{"state", "FAILED"}, {"errorMessage", "The master exited with status 1."}}, "acc");
+  auto crashed =
+      trial_outcome(nlohmann::json{{"state", "FAILED"}, {"errorMessage", "The master exited with status 1."}}, "acc");
   EXPECT_EQ(crashed.failure, "the trial's job ended FAILED: The master exited with status 1.");
   EXPECT_EQ(trial_outcome(nlohmann::json{{"state", "CANCELLED"}}, "acc").failure, "the trial's job ended CANCELLED");
 }

@@ -37,12 +37,15 @@ std::vector<std::string> caffe_log() {
     int iteration = phase * 500;
     std::string stamp = "I0704 12:1" + std::to_string(phase) + ":41.12345" + std::to_string(phase);
     lines.push_back(stamp + "  1234 solver.cpp:330] Iteration " + std::to_string(iteration) + ", Testing net (#0)");
-    lines.push_back(stamp + "  1234 solver.cpp:397]     Test net output #0: accuracy = " + std::to_string(accuracy[phase]).substr(0, 6));
-    lines.push_back(stamp + "  1234 solver.cpp:397]     Test net output #1: loss = " + std::to_string(loss[phase]).substr(0, 6) + " (* 1 = " +
-                    std::to_string(loss[phase]).substr(0, 6) + " loss)");
+    lines.push_back(stamp + "  1234 solver.cpp:397]     Test net output #0: accuracy = " +
+                    std::to_string(accuracy[phase]).substr(0, 6));
+    lines.push_back(
+        stamp + "  1234 solver.cpp:397]     Test net output #1: loss = " + std::to_string(loss[phase]).substr(0, 6) +
+        " (* 1 = " + std::to_string(loss[phase]).substr(0, 6) + " loss)");
     for (int step = 0; step < 5; ++step) {
       int it = iteration + step * 100;
-      lines.push_back(stamp + "  1234 solver.cpp:218] Iteration " + std::to_string(it) + " (0 iter/s, 0.5s/100 iters), loss = 0.5");
+      lines.push_back(stamp + "  1234 solver.cpp:218] Iteration " + std::to_string(it) +
+                      " (0 iter/s, 0.5s/100 iters), loss = 0.5");
       lines.push_back(stamp + "  1234 solver.cpp:237]     Train net output #0: loss = 0.5 (* 1 = 0.5 loss)");
       lines.push_back(stamp + "  1234 sgd_solver.cpp:105] Iteration " + std::to_string(it) + ", lr = 0.01");
     }
@@ -75,7 +78,8 @@ TEST(FfdlExtractor, TheCaffeExampleExtractsTheTestAccuracySeries) {
 }
 
 TEST(MetricsSpec, TheCaffeExampleFromFfdlsCliIsUnderstood) {
-  json manifest = read_json(corpus_path("ffdl/extracted/AISphere-ffdl-cli/README.train-printout.caffe-regex_extractor.json"));
+  json manifest =
+      read_json(corpus_path("ffdl/extracted/AISphere-ffdl-cli/README.train-printout.caffe-regex_extractor.json"));
   FfdlSpec spec = parse_ffdl_spec(manifest["EvaluationMetrics"], "EvaluationMetrics", nullptr);
   EXPECT_EQ(spec.type, "regex_extractor");
   EXPECT_EQ(spec.line_lookahead, 4);

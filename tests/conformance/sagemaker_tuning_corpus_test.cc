@@ -17,11 +17,14 @@ namespace {
 using mljob::testing::corpus_path;
 using nlohmann::json;
 
-std::string error_of(const json& value) { return testing::input_error_of(value); }
+std::string error_of(const json& value) {
+  return testing::input_error_of(value);
+}
 
 TEST(SageMakerTuning, TheCorpusRequestsAreRead) {
   std::filesystem::path folder = corpus_path("sagemaker/extracted/amazon-sagemaker-examples");
-  ASSERT_TRUE(std::filesystem::exists(folder)) << "no conformance corpus at " << folder << " (shared/ beside the project)";
+  ASSERT_TRUE(std::filesystem::exists(folder))
+      << "no conformance corpus at " << folder << " (shared/ beside the project)";
   int read = 0;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
     if (entry.path().string().find(".CreateHyperParameterTuningJob.json") == std::string::npos) continue;
@@ -39,10 +42,17 @@ TEST(SageMakerTuning, TheCorpusRequestsAreRead) {
     EXPECT_FALSE(spec.params.empty()) << name;
     EXPECT_FALSE(spec.metric_tag.empty()) << name;
     ASSERT_TRUE(spec.trial_definition) << name;
-    EXPECT_EQ(json(spec.trial_definition->static_hyperparameters), document["TrainingJobDefinition"]["StaticHyperParameters"]) << name;
-    EXPECT_EQ(spec.trial_definition->max_runtime_seconds, document["TrainingJobDefinition"]["StoppingCondition"]["MaxRuntimeInSeconds"]) << name;
-    EXPECT_EQ(spec.trial_definition->instance_type, document["TrainingJobDefinition"]["ResourceConfig"]["InstanceType"]) << name;
-    EXPECT_EQ(spec.trial_definition->instance_count, document["TrainingJobDefinition"]["ResourceConfig"]["InstanceCount"]) << name;
+    EXPECT_EQ(json(spec.trial_definition->static_hyperparameters),
+              document["TrainingJobDefinition"]["StaticHyperParameters"])
+        << name;
+    EXPECT_EQ(spec.trial_definition->max_runtime_seconds,
+              document["TrainingJobDefinition"]["StoppingCondition"]["MaxRuntimeInSeconds"])
+        << name;
+    EXPECT_EQ(spec.trial_definition->instance_type, document["TrainingJobDefinition"]["ResourceConfig"]["InstanceType"])
+        << name;
+    EXPECT_EQ(spec.trial_definition->instance_count,
+              document["TrainingJobDefinition"]["ResourceConfig"]["InstanceCount"])
+        << name;
     ++read;
   }
   EXPECT_GE(read, 9);

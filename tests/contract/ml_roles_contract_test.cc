@@ -17,8 +17,7 @@ namespace mljob {
 namespace {
 
 const tiers::TierCatalog& stock_catalog() {
-  static const tiers::TierCatalog loaded =
-      tiers::load_catalog(std::string(MLJOB_SOURCE_DIR) + "/etc/tiers.yaml");
+  static const tiers::TierCatalog loaded = tiers::load_catalog(std::string(MLJOB_SOURCE_DIR) + "/etc/tiers.yaml");
   return loaded;
 }
 
@@ -29,8 +28,7 @@ const tiers::TierCatalog& local_cluster_catalog() {
   return loaded;
 }
 
-SlurmPlan plan_for(const std::string& training_input_yaml,
-                   const tiers::TierCatalog& catalog = stock_catalog()) {
+SlurmPlan plan_for(const std::string& training_input_yaml, const tiers::TierCatalog& catalog = stock_catalog()) {
   Job job = parse_job_spec("trainingInput:\n" + training_input_yaml, "contract");
   job.job_id = "j";
   return plan_job(job, catalog, {"/jobs/j/job-dir", {}});
@@ -92,9 +90,8 @@ TEST(MlRolesContract, Standard1SharesTheMastersComponentWithTheWorkers) {
   const SlurmPlan plan = plan_for("  scaleTier: STANDARD_1\n  pythonModule: t\n");
   EXPECT_EQ(plan.ml_roles(), "master:1+worker,ps");
   expect_plugin_reads_the_plan(plan);
-  EXPECT_EQ(roles_the_plugin_reads(plan),
-            (std::vector<std::string>{"master-0", "worker-0", "worker-1", "worker-2", "worker-3",
-                                      "ps-0", "ps-1", "ps-2"}));
+  EXPECT_EQ(roles_the_plugin_reads(plan), (std::vector<std::string>{"master-0", "worker-0", "worker-1", "worker-2",
+                                                                    "worker-3", "ps-0", "ps-1", "ps-2"}));
 }
 
 TEST(MlRolesContract, Standard1OnTheLocalClusterIsMasterWorkersPs) {

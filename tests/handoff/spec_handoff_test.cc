@@ -39,9 +39,11 @@ evaluation_metrics:
     alpha:
       regex: "loss=%{FLOAT:value}"
       scalars: {loss: {type: FLOAT, value: $value}}
-)", "manifest.yml");
+)",
+                           "manifest.yml");
   // As the bridge stores it in metrics.json and the collector reads it back.
-  auto stored = nlohmann::ordered_json::parse(nlohmann::ordered_json{{"evaluation_metrics", job.metric_declarations["evaluation_metrics"]}}.dump(2));
+  auto stored = nlohmann::ordered_json::parse(
+      nlohmann::ordered_json{{"evaluation_metrics", job.metric_declarations["evaluation_metrics"]}}.dump(2));
   MetricsSpec spec = parse_metrics_spec(stored);
   ASSERT_TRUE(spec.ffdl);
   ASSERT_EQ(spec.ffdl->groups.size(), 2u);
@@ -69,7 +71,8 @@ TEST(HyperparameterSpec, ReadsWhatTheJobSpecParserKept) {
         minValue: 0.0001
         maxValue: 0.1
         scaleType: UNIT_LOG_SCALE
-)", "test");
+)",
+                           "test");
   HyperparameterSpec spec = parse_hyperparameter_spec(job.training_input.hyperparameters);
   EXPECT_EQ(spec.max_trials, 10);
   EXPECT_EQ(spec.params[0].scale, ScaleType::kLog);
