@@ -26,10 +26,12 @@ deps:
 	contrib/deps.sh
 
 # Every test: unit tests, then the integration tests against a real local Slurm cluster
-# (started if none is up). Fails if any test fails or is skipped.
+# (started if none is up), then every unit test again built with AddressSanitizer and
+# UndefinedBehaviorSanitizer (sanitized-test). Fails if any test fails or is skipped.
 test: deps build
 	@cd $(BUILD) && status=0 && ctest --output-on-failure --no-tests=error -j 1 || status=$$?; \
-	  echo "make test: $$(cat conformance-suite.txt)"; exit $$status
+	  echo "make test: $$(cat conformance-suite.txt)"; \
+	  cd $(CURDIR) && $(MAKE) --no-print-directory sanitized-test || status=1; exit $$status
 
 unit-test: build
 	cd $(BUILD) && ctest --output-on-failure -L unit
@@ -37,9 +39,10 @@ unit-test: build
 # Every unit test built and run under AddressSanitizer and UndefinedBehaviorSanitizer, in a
 # build of its own (a sanitized plugin cannot be loaded by slurmd, so no cluster tests here).
 sanitized-test: deps
-	cmake -S . -B $(SANITIZED_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMLJOB_SANITIZE=address,undefined -DMLJOB_WERROR=$(WERROR)
+	cmake -S . -B $(SANITIZED_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMLJOB_SANITIZE=address,undefined \
+	  -DMLJOB_WERROR=$(WERROR) -DMLJOB_CONFORMANCE_DIR=
 	cmake --build $(SANITIZED_BUILD) -j $(JOBS)
-	cd $(SANITIZED_BUILD) && ctest --output-on-failure -L unit -LE cluster
+	cd $(SANITIZED_BUILD) && ctest --output-on-failure --no-tests=error -L unit -LE cluster -j $(JOBS)
 
 cluster-test: build
 	cd $(BUILD) && ctest --output-on-failure -L cluster
