@@ -47,10 +47,10 @@ double objective(double x) {
 // GRID_SEARCH runs x = 0.1, 0.3 and 0.5.
 Job a_study(const std::string& algorithm, int trials, int parallel) {
   json x = {{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}};
-  if (algorithm == "GRID_SEARCH") x = {{"parameterName", "x"}, {"type", "DISCRETE"}, {"discreteValues", {0.1, 0.3, 0.5}}};
-  json hyperparameters = {{"goal", "MAXIMIZE"},  {"hyperparameterMetricTag", "objective"},
-                          {"algorithm", algorithm}, {"maxTrials", trials},
-                          {"maxParallelTrials", parallel}, {"params", {x}}};
+  if (algorithm == "GRID_SEARCH")
+    x = {{"parameterName", "x"}, {"type", "DISCRETE"}, {"discreteValues", {0.1, 0.3, 0.5}}};
+  json hyperparameters = {{"goal", "MAXIMIZE"},  {"hyperparameterMetricTag", "objective"}, {"algorithm", algorithm},
+                          {"maxTrials", trials}, {"maxParallelTrials", parallel},          {"params", {x}}};
   json spec = {{"jobId", "tune"},
                {"trainingInput",
                 {{"scaleTier", "BASIC"}, {"pythonModule", "trainer.task"}, {"hyperparameters", hyperparameters}}}};
