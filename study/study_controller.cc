@@ -280,9 +280,11 @@ class Controller {
   // (its record is lost), so it is cancelled (if it still runs) and failed, its folder kept;
   // submitted again only when neither slurmctld nor accounting has a job of it
   // (decide_unrecorded_trial), since that removes its folder and would run it twice.
-  void recover_unrecorded(const Trial& trial) {
+  // Trials to submit again go to `to_submit`, given to Slurm together after the poll: one job
+  // array for them all keeps maxParallelTrials (%N), where one array each would not.
+  void recover_unrecorded(const Trial& trial, std::vector<Trial>& to_submit) {
     std::string name = trial_id(trial);
-    if (!fs::exists(store_.folder_of(name))) return submit_trials({trial});
+    if (!fs::exists(store_.folder_of(name))) return to_submit.push_back(trial);
     TrialJobSightings seen = launcher_.find_trial_jobs(trial.id);
     switch (decide_unrecorded_trial(seen)) {
       case UnrecordedTrialStep::kWait:
@@ -295,7 +297,7 @@ class Controller {
       case UnrecordedTrialStep::kSubmit:
         waiting_.erase(trial.id);
         store_.release(name);
-        return submit_trials({trial});
+        return to_submit.push_back(trial);
       case UnrecordedTrialStep::kCancelAndFail:
         for (const auto& id : *seen.slurmctld) slurm_.cancel(id);
         return fail_unrecorded(trial, "its Slurm job " + seen.slurmctld->front() +
@@ -317,16 +319,18 @@ class Controller {
   void follow_active_trials() {
     std::vector<JobRecord> records;
     std::vector<int> ids;
+    std::vector<Trial> to_submit_again;
     for (const auto& trial : study_.trials()) {
       if (trial.state != TrialState::kActive) continue;
       auto record = store_.load(trial_id(trial));
       if (!record) {
-        recover_unrecorded(trial);
+        recover_unrecorded(trial, to_submit_again);
         continue;
       }
       records.push_back(*record);
       ids.push_back(trial.id);
     }
+    if (!to_submit_again.empty()) submit_trials(to_submit_again);
     if (records.empty()) return;
     auto resources = jobs::job_resources(records, slurm_);
     for (std::size_t i = 0; i < records.size(); ++i) follow(ids[i], records[i], resources[i]);

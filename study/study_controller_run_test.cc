@@ -182,6 +182,10 @@ TEST_F(ControllerRun, ACrashBeforeSlurmTookTheJobSubmitsTheTrialAgainOnce) {
   ASSERT_EQ(ended.trials().size(), 2u);
   EXPECT_EQ(ended.trials()[0].state, tuner::TrialState::kSucceeded) << ended.trials()[0].error_message;
   EXPECT_EQ(trial_submissions(), (std::map<int, int>{{1, 1}, {2, 1}}));
+  // Both again in one array, so that maxParallelTrials (1) still holds between them.
+  ASSERT_EQ(slurm_.submissions.size(), 2u);
+  EXPECT_NE(read_text(slurm_.submissions[1].batch.script).find("#SBATCH --array=1,2%1\n"), std::string::npos)
+      << read_text(slurm_.submissions[1].batch.script);
 }
 
 // Accounting answers nothing for a while after the jobs end (slurmdbd lags), then answers.
