@@ -16,6 +16,7 @@
 #include "core/job_store.h"
 #include "core/spec_parser.h"
 #include "metrics/metrics_store.h"
+#include "study/controller_test_support.h"
 #include "study/fake_slurm.h"
 #include "study/study_controller.h"
 #include "study/study_files.h"
@@ -31,94 +32,15 @@ using mljob::testing::ScratchFolder;
 using mljob::testing::SimulatedCrash;
 using nlohmann::json;
 
-constexpr ControllerPace kFast{std::chrono::milliseconds(1), std::chrono::milliseconds(1)};
+using testing::a_study;
+using testing::kFast;
+using testing::objective;
 
-// The trainer's objective (etc/examples/hptrainer): best at x = 0.3.
-double objective(double x) {
-  return 1.0 - (x - 0.3) * (x - 0.3);
-}
-
-// A study of `trials` RANDOM_SEARCH trials of one DOUBLE parameter x, `parallel` at a time, on
-// the stock catalog's BASIC tier (one task: its trials are job array elements).
-Job a_study(int trials, int parallel, int max_failed = 0) {
-  json hyperparameters = {{"goal", "MAXIMIZE"},
-                          {"hyperparameterMetricTag", "objective"},
-                          {"algorithm", "RANDOM_SEARCH"},
-                          {"maxTrials", trials},
-                          {"maxParallelTrials", parallel},
-                          {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}};
-  if (max_failed > 0) hyperparameters["maxFailedTrials"] = max_failed;
-  return parse_job_spec(
-      json{{"jobId", "tune"},
-           {"trainingInput",
-            {{"scaleTier", "BASIC"}, {"pythonModule", "trainer.task"}, {"hyperparameters", hyperparameters}}}}
-          .dump(),
-      "the test's study");
-}
-
-class ControllerRun : public ::testing::Test {
- protected:
-  ControllerRun()
-      : home_("MLJOB_HOME", (scratch_.path() / "home").string()),
-        tiers_("MLJOB_TIERS", std::string(MLJOB_SOURCE_DIR) + "/etc/tiers.yaml") {
-    // A job that ends COMPLETED has reported its objective, as mljob-collect stores it.
-    slurm_.on_end = [this](const std::string& job_id) {
-      report_objective(job_id);
-      return std::string("COMPLETED");
-    };
-  }
-
-  // The trial job whose Slurm job is `job_id`, from its record (nullopt: not recorded).
-  std::optional<JobRecord> trial_of(const std::string& job_id) const {
-    for (auto& record : store_.load_all()) {
-      if (record.slurm_job_id == job_id) return record;
-    }
-    return std::nullopt;
-  }
-
-  // Writes the trial's objective at its last step into its metrics.db.
-  void report_objective(const std::string& job_id) const {
-    auto record = trial_of(job_id);
-    if (!record) return;  // unrecorded (a crashed controller): nothing is read from it
-    double x = 0;
-    for (const auto& arg : record->job["trainingInput"]["args"]) {
-      std::string text = arg.get<std::string>();
-      if (text.rfind("--x=", 0) == 0) x = std::stod(text.substr(4));
-    }
-    metrics::MetricsDb db(metrics::metrics_db_path(record->folder), true);
-    metrics::EMetrics entry;
-    entry.meta.subid = "0";
-    entry.etimes["step"] = {metrics::ValueType::kInt, "1"};
-    entry.values["objective"] = {metrics::ValueType::kFloat, std::to_string(objective(x))};
-    db.add(entry);
-    ASSERT_TRUE(db.commit());
-  }
-
-  tuner::Study study() const { return load_study(store_.folder_of("tune")); }
-
-  // How many times each trial was given to Slurm, read from the submissions' comments: an
-  // array's names its trials ("mljob:tune_trials:1,2"), a job's own its trial ("mljob:tune_trial_3").
-  std::map<int, int> trial_submissions() const {
-    std::map<int, int> count;
-    for (const auto& submission : slurm_.submissions) {
-      const std::string& comment = submission.batch.options.comment;
-      if (auto at = comment.find("tune_trials:"); at != std::string::npos) {
-        for (const auto& id : split(comment.substr(at + 12), ',')) ++count[std::stoi(id)];
-      } else if (auto own = comment.find("tune_trial_"); own != std::string::npos) {
-        ++count[std::stoi(comment.substr(own + 11))];
-      }
-    }
-    return count;
-  }
-
-  ScratchFolder scratch_{"mljob-controller-run"};
-  ScopedVariable home_, tiers_;
-  JobStore store_ = JobStore::from_environment();
-  FakeSlurm slurm_;
-};
+// A whole run, and Slurm slow to answer (the fixture: study/controller_test_support.h).
+class ControllerRun : public testing::ControllerTest {};
 
 TEST_F(ControllerRun, RunsTheStudyToItsEndSubmittingEveryTrialOnce) {
-  submit_study(a_study(4, 2), store_, "", slurm_);
+  submit_study(a_study("RANDOM_SEARCH", 4, 2), store_, "", slurm_);
   ASSERT_EQ(slurm_.submissions.size(), 1u);  // the controller's own job
   EXPECT_EQ(run_study_controller("tune", slurm_, kFast), 0);
 
@@ -142,7 +64,7 @@ TEST_F(ControllerRun, RunsTheStudyToItsEndSubmittingEveryTrialOnce) {
 // those trials again (they would run twice, and their folders be replaced); it cancels each
 // element and fails its trial, saying why.
 TEST_F(ControllerRun, ACrashBetweenSbatchAndTheRecordNeverRunsATrialTwice) {
-  submit_study(a_study(3, 1, 5), store_, "", slurm_);
+  submit_study(a_study("RANDOM_SEARCH", 3, 1, 5), store_, "", slurm_);
   slurm_.crash_after_submission = 2;                                 // the trials' sbatch (after the controller's own)
   slurm_.ended_polls_in_slurmctld = 1000;                            // slurmctld still holds the array's elements
   slurm_.on_end = [](const std::string&) { return std::string(); };  // they run until cancelled
@@ -172,7 +94,7 @@ TEST_F(ControllerRun, ACrashBetweenSbatchAndTheRecordNeverRunsATrialTwice) {
 // sbatch, or sbatch was refused): slurmctld and accounting both answer that no job of the
 // trial exists, so it never ran, and is submitted again, once.
 TEST_F(ControllerRun, ACrashBeforeSlurmTookTheJobSubmitsTheTrialAgainOnce) {
-  submit_study(a_study(2, 1), store_, "", slurm_);
+  submit_study(a_study("RANDOM_SEARCH", 2, 1), store_, "", slurm_);
   slurm_.crash_after_submission = 2;
   EXPECT_THROW(run_study_controller("tune", slurm_, kFast), SimulatedCrash);
   slurm_.refuse_last_submission();  // no trace of the trial's job anywhere
@@ -192,7 +114,7 @@ TEST_F(ControllerRun, ACrashBeforeSlurmTookTheJobSubmitsTheTrialAgainOnce) {
 // Meanwhile the trials read as QUEUED (submitted moments ago): none is judged, none submitted
 // again, and each ends with its result.
 TEST_F(ControllerRun, AccountingLateJudgesNoTrialAndSubmitsNoneAgain) {
-  submit_study(a_study(2, 2), store_, "", slurm_);
+  submit_study(a_study("RANDOM_SEARCH", 2, 2), store_, "", slurm_);
   slurm_.accounting_silent_calls = 20;
   EXPECT_EQ(run_study_controller("tune", slurm_, kFast), 0);
   EXPECT_EQ(slurm_.accounting_silent_calls, 0);
@@ -206,7 +128,7 @@ TEST_F(ControllerRun, AccountingLateJudgesNoTrialAndSubmitsNoneAgain) {
 // The controller waits; it neither fails nor resubmits them. Once accounting is back, they end
 // with their results.
 TEST_F(ControllerRun, AccountingDownStopsNothingAndLosesNoResult) {
-  submit_study(a_study(2, 2), store_, "", slurm_);
+  submit_study(a_study("RANDOM_SEARCH", 2, 2), store_, "", slurm_);
   int polls = 0;
   slurm_.on_end = [&](const std::string& job_id) {
     report_objective(job_id);
