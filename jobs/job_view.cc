@@ -8,7 +8,6 @@
 
 #include "core/job_filter.h"
 #include "core/job_state.h"
-#include "jobs/metrics_view.h"
 
 namespace mljob::jobs {
 
@@ -168,12 +167,6 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   }
   if (records_used) *records_used = std::move(by_job);
   return resources;
-}
-
-nlohmann::json job_resource(const JobRecord& record, const SlurmAccess& slurm) {
-  nlohmann::json resource = job_resources({record}, slurm).front();
-  add_metric_outputs(resource, record);
-  return resource;
 }
 
 }  // namespace mljob::jobs

@@ -1,4 +1,4 @@
-// The Job resource as describe and list answer it: the record's spec plus state, times and
+// The Job resource of plain jobs (a study's is study/study_resources.h): the record's spec plus state, times and
 // errorMessage derived from Slurm accounting (one sacct call for any number of jobs).
 #pragma once
 
@@ -24,9 +24,5 @@ using RelatedJobs = std::function<std::vector<JobRecord>(const JobRecord&)>;
 std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmAccess& slurm,
                                           std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr,
                                           const RelatedJobs& counted_with = {});
-
-// One job's resource with the metrics the job reported (finalMetric, jobs/metrics_view.h).
-// The commands answer through study/study_resources.h, which adds a study's trials.
-nlohmann::json job_resource(const JobRecord& record, const SlurmAccess& slurm);
 
 }  // namespace mljob::jobs
