@@ -79,11 +79,9 @@ std::string unique_comment(const std::string& base) {
 
 std::vector<std::string> job_ids_with_comment(const std::string& squeue_output, const std::string& comment) {
   std::vector<std::string> ids;
-  std::istringstream lines(squeue_output);
-  for (std::string line; std::getline(lines, line);) {
-    auto bar = line.find('|');
-    if (bar == std::string::npos || trim(line.substr(bar + 1)) != comment) continue;
-    std::string id = trim(line.substr(0, bar));
+  for (const auto& listed : parse_listed_jobs(squeue_output)) {
+    if (trim(listed.comment) != comment) continue;
+    std::string id = trim(listed.job_id);
     id = id.substr(0, id.find('+'));  // "123+1": a component of the het job 123
     if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
   }
