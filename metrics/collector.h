@@ -35,6 +35,7 @@ class Collector {
   Collector(CollectorOptions options, WarningSink warn);
   void poll(bool final = false);
   std::uint64_t records() const { return records_; }
+  std::uint64_t log_bytes() const { return log_.offset(); }  // how much of output.log was read
 
   // The job's declarations as stored at submit, in their written order (null when the job
   // declared none).

@@ -112,13 +112,16 @@ int main(int argc, char** argv) {
   }
   std::string job_folder, training_id, job_dir;
   int poll_ms = 500;
+  bool summary = false;
   po::options_description options("mljob-collect --job-folder DIR [options] [-- COMMAND...]");
   options.add_options()("help,h", "show this help")("job-folder", po::value(&job_folder),
                                                     "the job's folder (output.log, metrics.db)")(
       "training-id", po::value(&training_id), "the job's ID (default: the folder's name)")(
       "job-dir", po::value(&job_dir),
       "the job's --job-dir, searched for TensorBoard event files (default: $MLJOB_JOB_DIR)")(
-      "poll-ms", po::value(&poll_ms), "how often to read the files while COMMAND runs");
+      "poll-ms", po::value(&poll_ms), "how often to read the files while COMMAND runs")(
+      "summary", po::bool_switch(&summary),
+      "at the end, print {\"records\": N, \"log_bytes\": N} on stdout (for benchmarks and tests)");
   try {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(options).run(), vm);
@@ -191,8 +194,15 @@ int main(int argc, char** argv) {
     }
   };
 
+  auto print_summary = [&] {
+    if (summary && collector) {
+      std::cout << nlohmann::json{{"records", collector->records()}, {"log_bytes", collector->log_bytes()}}.dump()
+                << std::endl;
+    }
+  };
   if (!child) {
     poll(true);
+    print_summary();
     return collector ? 0 : 1;
   }
   int status = 0;
@@ -205,5 +215,6 @@ int main(int argc, char** argv) {
   }
   child_pid = 0;
   poll(true);  // what the step wrote last
+  print_summary();
   return exit_status(status);
 }
