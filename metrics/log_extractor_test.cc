@@ -165,50 +165,8 @@ TEST(MetricDefinitionsExtractor, RawBlocksGiveWhatLinesGive) {
 namespace mljob::metrics {
 namespace {
 
-struct Datapoint {
-  std::string name, value, subid;
-  bool operator==(const Datapoint&) const = default;
-};
-
-std::ostream& operator<<(std::ostream& out, const Datapoint& d) {
-  return out << d.name << "=" << d.value << "@" << d.subid;
-}
-
-// What Python's collector does, written the plain way: per labelled line, every definition's
-// finditer over the line's text (an empty match moves on by one), the first group a number;
-// datapoints in the order of where their matches start (then of the definitions).
-std::vector<Datapoint> reference_datapoints(const std::vector<MetricDefinition>& defs, std::string_view block) {
-  std::vector<Datapoint> out;
-  for (std::size_t start = 0; start < block.size();) {
-    std::size_t end = block.find('\n', start);
-    std::string_view text;
-    int rank = split_rank_label(block.substr(start, end - start), text);
-    start = end + 1;
-    if (rank < 0) continue;
-    std::vector<std::tuple<std::size_t, std::size_t, std::string>> found;
-    for (std::size_t d = 0; d < defs.size(); ++d) {
-      re2::StringPiece match[2];
-      for (std::size_t pos = 0;
-           pos <= text.size() && defs[d].compiled->Match(text, pos, text.size(), RE2::UNANCHORED, match, 2);) {
-        std::size_t at = static_cast<std::size_t>(match[0].data() - text.data());
-        pos = at + match[0].size() + (match[0].empty() ? 1 : 0);
-        std::string value(match[1].data() ? std::string(match[1].data(), match[1].size()) : "");
-        if (match[1].data() && parse_number(value)) found.emplace_back(at, d, value);
-      }
-    }
-    std::sort(found.begin(), found.end());
-    for (const auto& [at, d, value] : found) out.push_back({defs[d].name, value, std::to_string(rank)});
-  }
-  return out;
-}
-
-std::vector<Datapoint> datapoints(const std::vector<EMetrics>& records) {
-  std::vector<Datapoint> out;
-  for (const auto& r : records) {
-    for (const auto& [name, value] : r.values) out.push_back({name, value.text, r.meta.subid});
-  }
-  return out;
-}
+using testing::datapoints;
+using testing::reference_datapoints;
 
 // Random logs made of the pieces that trip extractors up: prefixes without values, values that
 // are not numbers, matches back to back, prefixes inside srun's label, unlabelled lines, runs

@@ -8,16 +8,21 @@
 //   block (LiteralScanner), not one pass each.
 // - Of those, a definition that is just the literal and a run of one class ("loss: ([0-9.]+)",
 //   see literal_then_run) needs no regex engine at all: the run after the literal is the match.
+// - A definition without such a prefix whose matches must contain some words (".*box_loss:\s*(\S+)"
+//   needs "box_loss:"; RE2's FilteredRE2 tells which, as an AND/OR of lowercase "atoms") is run,
+//   line by line as Python runs it, only on the lines that hold enough of its atoms. The atoms of
+//   all such definitions are found in one pass over a lowercased copy of the block.
 // - Any other definition scans the whole block in one RE2 call per match. A match found on the
 //   block is exactly the match Python would find on that line when it lies inside the line's
 //   text: a block match that crosses a line end or starts in srun's label sends that one line
 //   to the careful line-by-line path.
-// Patterns whose meaning depends on where the text starts or ends (^, \A, \z) always take the
-// line-by-line path.
+// Patterns whose meaning depends on where the text starts or ends (^, \A, \z) take the
+// line-by-line path: on the lines their atoms pick, or on every line when they have none.
 #include <algorithm>
 #include <charconv>
 #include <cstring>
 
+#include "metrics/line_prefilter.h"
 #include "metrics/literal_scanner.h"
 #include "metrics/log_extractor.h"
 #include "metrics/python_regex.h"
@@ -30,6 +35,7 @@ struct Definition {
   std::unique_ptr<RE2> block_pattern;  // (?m) so that $ holds before every '\n'; null: lines only
   std::string prefix;                  // what every match starts with, if known (with block_pattern)
   std::optional<LiteralThenRun> run;   // the whole pattern is `prefix` and a run of one class
+  bool prefiltered = false;            // tried only on the lines prefilter_ passes it
 };
 
 // Where a line of the scanned text lies.
@@ -87,6 +93,7 @@ class MetricDefinitionsExtractor : public LogExtractor {
       literal_definitions_[static_cast<std::size_t>(known - literals.begin())].push_back(d);
     }
     scanner_ = std::make_unique<LiteralScanner>(std::move(literals));
+    make_prefilter();
     next_allowed_.resize(definitions_.size());
     records_.resize(definitions_.size());
   }
@@ -128,8 +135,10 @@ class MetricDefinitionsExtractor : public LogExtractor {
   void scan(std::string_view text, const Locate& locate, const RecordSink& sink) {
     found_.clear();
     scan_prefixes(text, locate);
+    scan_prefiltered(text, locate);
     for (std::size_t d = 0; d < definitions_.size(); ++d) {
       if (definitions_[d].declared->compiled->NumberOfCapturingGroups() < 1 || with_prefix(d)) continue;
+      if (definitions_[d].prefiltered) continue;
       if (definitions_[d].block_pattern) {
         scan_block(d, text, locate);
       } else {
@@ -170,6 +179,50 @@ class MetricDefinitionsExtractor : public LogExtractor {
         pos = span.end + 1;
       }
     }
+  }
+
+  // The definitions that neither a prefix nor their lack of a group settles, in prefilter_.
+  void make_prefilter() {
+    std::vector<const RE2*> regexes;
+    for (std::size_t d = 0; d < definitions_.size(); ++d) {
+      if (definitions_[d].declared->compiled->NumberOfCapturingGroups() < 1 || with_prefix(d)) continue;
+      regexes.push_back(definitions_[d].declared->compiled.get());
+      prefiltered_.push_back(d);
+    }
+    prefilter_ = std::make_unique<LinePrefilter>(regexes);
+    for (std::size_t p = 0; p < prefiltered_.size(); ++p)
+      definitions_[prefiltered_[p]].prefiltered = prefilter_->filters(p);
+  }
+
+  // Every prefiltered definition, on the lines whose atoms pass it: the atoms' occurrences come
+  // in order, so each line's are complete when the next line's first one comes.
+  template <typename Locate>
+  void scan_prefiltered(std::string_view text, const Locate& locate) {
+    if (!prefilter_->filters_any()) return;
+    LineSpan span;
+    bool have_span = false, every_regex = false;
+    line_atoms_.clear();
+    auto finish_line = [&] {
+      if (!every_regex && line_atoms_.empty()) return;
+      prefilter_->passing(line_atoms_, every_regex, passing_);
+      for (std::size_t p : passing_) extract_line(prefiltered_[p], text, span);
+      line_atoms_.clear();
+      every_regex = false;
+    };
+    prefilter_->scan(text, [&](std::size_t at, std::size_t atom) {
+      if (!have_span || at > span.end) {
+        if (have_span) finish_line();
+        span = locate(at);
+        have_span = true;
+      }
+      if (span.rank < 0 && labelled_mode_) return;  // not a replica's line
+      if (at < span.text_start) return;             // starts in srun's label: no match of the text holds it
+      if (atom == LinePrefilter::kEveryRegex)
+        every_regex = true;
+      else
+        line_atoms_.push_back(static_cast<int>(atom));
+    });
+    if (have_span) finish_line();
   }
 
   bool with_prefix(std::size_t d) const {
@@ -280,6 +333,10 @@ class MetricDefinitionsExtractor : public LogExtractor {
   std::unique_ptr<LiteralScanner> scanner_;                    // every prefix of definitions_
   std::vector<std::vector<std::size_t>> literal_definitions_;  // per scanner literal: its definitions
   std::vector<std::size_t> next_allowed_;                      // per definition: where its next match may start
+  std::unique_ptr<LinePrefilter> prefilter_;                   // over the definitions in prefiltered_
+  std::vector<std::size_t> prefiltered_;                       // per prefilter regex: its definition
+  std::vector<int> line_atoms_;                                // the atoms found on the line at hand
+  std::vector<std::size_t> passing_;                           // the prefilter regexes that line passes
   std::vector<Found> found_;
   std::vector<EMetrics> records_;  // per definition: the record its datapoints are handed over in
   std::int64_t now_ = now_ms();
