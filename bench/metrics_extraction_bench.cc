@@ -39,8 +39,9 @@ int main(int argc, char** argv) {
     }
   };
   auto started = std::chrono::steady_clock::now();
-  std::uint64_t bytes = follower.poll([&](std::string_view block) { extractor->process_block(block, sink); },
-                                      [](const std::string& w) { std::cerr << w << "\n"; }, true);
+  std::uint64_t bytes =
+      follower.poll([&](std::string_view block, std::uint64_t) { extractor->process_block(block, sink); },
+                    [](const std::string& w) { std::cerr << w << "\n"; }, true);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

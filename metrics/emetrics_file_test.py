@@ -36,7 +36,7 @@ def record(f, rindex, group, iteration, values, subid=None):
 def stored(db_file):
     try:
         with sqlite3.connect(db_file) as db:
-            return db.execute("SELECT count(*) FROM emetrics").fetchone()[0]
+            return db.execute("SELECT COALESCE(SUM(count), 0) FROM record_pages").fetchone()[0]
     except sqlite3.Error:
         return 0
 
@@ -50,6 +50,12 @@ with open(os.path.join(os.environ["LOG_DIR"], "evaluation-metrics.txt"), "a") as
     record(f, 2, "test", 1, {"accuracy": 0.625, "phase": "eval"})
     f.write('{"meta": {}, "grouplabel": "broken"')  # a torn last line: reported, not stored
 '''
+
+
+def stored_records(folder):
+    dump = subprocess.run([COLLECT, "--job-folder", folder, "--print-records"], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return [json.loads(line) for line in dump.stdout.splitlines()]
 
 
 class EMetricsFile(unittest.TestCase):
@@ -70,9 +76,7 @@ class EMetricsFile(unittest.TestCase):
                               sys.executable, "-c", TRAINER, db_file], capture_output=True, text=True, timeout=60, env=env)
         self.assertEqual(run.returncode, 0, run.stderr)
         self.assertIn("is not an EMetrics record", run.stderr)  # the torn last line
-        with sqlite3.connect(db_file) as db:
-            rows = db.execute("SELECT grouplabel, subid, etimes, vals FROM emetrics ORDER BY rindex").fetchall()
-        rows = [(group, subid, json.loads(etimes), json.loads(vals)) for group, subid, etimes, vals in rows]
+        rows = [(r["grouplabel"], r["meta"]["subid"], r["etimes"], r["values"]) for r in stored_records(self.folder)]
         self.assertEqual([group for group, *_ in rows], ["train", "test"])
         train, test = rows[0], rows[1]
         self.assertEqual(train[3]["loss"], {"type": "FLOAT", "value": "0.75"})

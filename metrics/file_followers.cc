@@ -187,7 +187,7 @@ void EMetricsFileFollower::poll(const RecordSink& sink, const WarningSink& warn,
   }
   for (auto& [file, followed] : files_) {
     followed->follower.poll(
-        [&](std::string_view block) {
+        [&](std::string_view block, std::uint64_t) {
           for (std::size_t start = 0; start < block.size();) {
             std::size_t end = block.find('\n', start);
             if (end == std::string_view::npos) end = block.size();

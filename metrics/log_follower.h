@@ -16,7 +16,8 @@ namespace mljob::metrics {
 
 class LogFollower {
  public:
-  using BlockFn = std::function<void(std::string_view block)>;
+  // A block of whole lines and the file offset of its first byte.
+  using BlockFn = std::function<void(std::string_view block, std::uint64_t file_offset)>;
 
   explicit LogFollower(std::filesystem::path file, std::size_t max_line_bytes = 1 << 20,
                        std::size_t chunk_bytes = 4 << 20);
@@ -29,6 +30,8 @@ class LogFollower {
   std::uint64_t poll(const BlockFn& on_block, const WarningSink& warn, bool final = false);
 
   std::uint64_t offset() const { return offset_; }
+  // Before the first poll: start at `offset` (the start of a line) instead of the beginning.
+  void resume_at(std::uint64_t offset) { offset_ = offset; }
 
  private:
   void warn_long_line(const WarningSink& warn);
@@ -40,8 +43,9 @@ class LogFollower {
   std::string chunk_;
   int fd_ = -1;
   std::uint64_t offset_ = 0;
-  std::string partial_;    // the start of a line whose end has not been read yet
-  bool skipping_ = false;  // inside the unread rest of an over-long line
+  std::string partial_;               // the start of a line whose end has not been read yet
+  std::uint64_t partial_offset_ = 0;  // where that line starts in the file
+  bool skipping_ = false;             // inside the unread rest of an over-long line
   std::uint64_t long_lines_ = 0;
 };
 

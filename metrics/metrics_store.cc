@@ -4,80 +4,47 @@
 #include <unistd.h>
 
 #include <algorithm>
-
-#include <nlohmann/json.hpp>
+#include <deque>
 
 #include "base/files.h"
+#include "metrics/sqlite_statement.h"
 
 namespace mljob::metrics {
 namespace {
 
-using nlohmann::json;
-
+// record_pages: records many to a page (record_codec.h). A commit with few records writes a
+// small page; once 64 small pages wait they are merged into one, so that a collector that
+// commits a record at a time costs each record two writes, not a row.
+// log_*: the index of output.log (log_index.h).
 constexpr const char* kSchema = R"(
-CREATE TABLE IF NOT EXISTS emetrics (
-  rindex INTEGER PRIMARY KEY, training_id TEXT, user_id TEXT, time INTEGER, subid TEXT,
-  grouplabel TEXT, etimes TEXT, vals TEXT);
-CREATE INDEX IF NOT EXISTS emetrics_by_group ON emetrics(grouplabel, rindex);
-CREATE TABLE IF NOT EXISTS loglines (
-  rindex INTEGER PRIMARY KEY, training_id TEXT, user_id TEXT, time INTEGER, subid TEXT, line BLOB);
+CREATE TABLE IF NOT EXISTS job (
+  id INTEGER PRIMARY KEY CHECK (id = 0), training_id BLOB, user_id BLOB, log_file BLOB,
+  log_lines INTEGER NOT NULL, log_end INTEGER NOT NULL, file_base INTEGER NOT NULL, first_kept INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS strings (id INTEGER PRIMARY KEY, text BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS record_groups (string INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS record_pages (
+  first_rindex INTEGER PRIMARY KEY, count INTEGER NOT NULL, first_time INTEGER NOT NULL,
+  max_time INTEGER NOT NULL, merged INTEGER NOT NULL, records BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS log_marks (rindex INTEGER PRIMARY KEY, offset INTEGER NOT NULL, time INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS log_replica_marks (
+  subid BLOB NOT NULL, nth INTEGER NOT NULL, rindex INTEGER NOT NULL, PRIMARY KEY (subid, nth)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log_replicas (
+  subid BLOB PRIMARY KEY, lines INTEGER NOT NULL, dropped INTEGER NOT NULL) WITHOUT ROWID;
+INSERT OR IGNORE INTO job VALUES (0, '', '', '', 0, 0, 0, 0);
 )";
 
-// {"name": {"type": "FLOAT", "value": "0.5"}}: FfDL's Any, kept as typed text.
-std::string typed_map_to_text(const std::map<std::string, TypedValue>& values) {
-  json out = json::object();
-  for (const auto& [key, value] : values) out[key] = {{"type", value_type_name(value.type)}, {"value", value.text}};
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::map<std::string, TypedValue> typed_map_from_text(const unsigned char* text) {
-  std::map<std::string, TypedValue> out;
-  if (!text) return out;
-  json parsed = json::parse(reinterpret_cast<const char*>(text), nullptr, false);
-  if (!parsed.is_object()) return out;
-  for (const auto& [key, value] : parsed.items()) {
-    out[key] = TypedValue{value_type_from_name(value.value("type", "STRING")).value_or(ValueType::kString),
-                          value.value("value", "")};
-  }
-  return out;
-}
-
-std::string column_text(sqlite3_stmt* statement, int column) {
-  const unsigned char* text = sqlite3_column_text(statement, column);
-  return text ? std::string(reinterpret_cast<const char*>(text), sqlite3_column_bytes(statement, column))
-              : std::string();
-}
-
-Meta read_meta(sqlite3_stmt* statement) {
-  Meta meta;
-  meta.rindex = sqlite3_column_int64(statement, 0);
-  meta.training_id = column_text(statement, 1);
-  meta.user_id = column_text(statement, 2);
-  meta.time_ms = sqlite3_column_int64(statement, 3);
-  meta.subid = column_text(statement, 4);
-  return meta;
-}
-
-// The columns read_emetrics reads, in its order.
-constexpr const char* kEMetricsColumns = "rindex, training_id, user_id, time, subid, grouplabel, etimes, vals";
-
-EMetrics read_emetrics(sqlite3_stmt* statement) {
-  EMetrics record;
-  record.meta = read_meta(statement);
-  record.grouplabel = column_text(statement, 5);
-  record.etimes = typed_map_from_text(sqlite3_column_text(statement, 6));
-  record.values = typed_map_from_text(sqlite3_column_text(statement, 7));
-  return record;
-}
-
-// The WHERE/LIMIT/OFFSET of a query, and its bound values in order.
-struct Selection {
-  std::string where;
-  std::vector<std::string> text_values;
-  std::vector<std::int64_t> int_values;
-};
+constexpr std::size_t kMergedPageRecords = 1024;  // a page this full is written as final
+constexpr int kSmallPagesBeforeMerge = 64;
+constexpr std::size_t kMaxPageBytes = 1 << 20;  // the writer's buffer: memory stays bounded
 
 }  // namespace
+
+// One stored page, as read.
+struct MetricsDb::Page {
+  PageStart start;
+  std::int64_t count = 0;
+  std::string records;
+};
 
 std::filesystem::path metrics_db_path(const std::filesystem::path& job_folder) {
   return job_folder / "metrics.db";
@@ -103,26 +70,20 @@ MetricsDb::MetricsDb(const std::filesystem::path& file, bool writable) : file_(f
     // shared-memory index cannot work. A reader holds its lock only for one query.
     exec("PRAGMA journal_mode=DELETE");
     exec("PRAGMA synchronous=FULL");  // committed means on disk, even if the node then fails
-    // Room for a whole block (4 MiB of log, about 10 MiB of pages) in memory: a transaction
-    // that spilled to the file would need the exclusive lock before its commit, and could then
-    // wait on a reader.
+    // Room for a whole commit in memory: a transaction that spilled to the file would need the
+    // exclusive lock before its commit, and could then wait on a reader.
     exec("PRAGMA cache_size=-16384");
     exec(kSchema);
-    next_metric_ = next_index("emetrics");
-    next_line_ = next_index("loglines");
-    insert_metric_ = prepare("INSERT INTO emetrics VALUES (?,?,?,?,?,?,?,?)");
-    insert_line_ = prepare("INSERT INTO loglines VALUES (?,?,?,?,?,?)");
+    load_writer_state();
   }
 }
 
 MetricsDb::~MetricsDb() {
   try {
-    if (in_transaction_) commit();
+    if (in_transaction_ || page_) commit();
   } catch (const std::exception&) {
     // a destructor cannot report; what was committed before stays
   }
-  sqlite3_finalize(insert_metric_);
-  sqlite3_finalize(insert_line_);
   sqlite3_close(db_);
 }
 
@@ -135,28 +96,56 @@ void MetricsDb::exec(const std::string& sql) const {
   }
 }
 
-sqlite3_stmt* MetricsDb::prepare(const std::string& sql) const {
-  sqlite3_stmt* statement = nullptr;
-  if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &statement, nullptr) != SQLITE_OK) {
-    throw StoreError(file_.string() + ": " + sqlite3_errmsg(db_) + " (in: " + sql.substr(0, 60) + ")");
-  }
-  return statement;
-}
-
 bool MetricsDb::has_tables() const {
-  sqlite3_stmt* statement =
-      prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('emetrics', 'loglines')");
-  bool found = sqlite3_step(statement) == SQLITE_ROW && sqlite3_column_int64(statement, 0) == 2;
-  sqlite3_finalize(statement);
-  return found;
+  Statement count(db_, file_,
+                  "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('job', 'record_pages')");
+  return count.step() && count.integer(0) == 2;
 }
 
-std::int64_t MetricsDb::next_index(const char* table) const {
-  if (!has_tables()) return 0;
-  sqlite3_stmt* statement = prepare(std::string("SELECT COALESCE(MAX(rindex) + 1, 0) FROM ") + table);
-  std::int64_t next = sqlite3_step(statement) == SQLITE_ROW ? sqlite3_column_int64(statement, 0) : 0;
-  sqlite3_finalize(statement);
-  return next;
+MetricsDb::JobRow MetricsDb::read_job() const {
+  JobRow job;
+  Statement select(db_, file_,
+                   "SELECT training_id, user_id, log_file, log_lines, log_end, file_base, first_kept FROM job");
+  if (!select.step()) return job;
+  job.training_id = select.text(0);
+  job.user_id = select.text(1);
+  job.log_file = select.text(2);
+  job.extent = {select.integer(3), static_cast<std::uint64_t>(select.integer(4)),
+                static_cast<std::uint64_t>(select.integer(5)), select.integer(6)};
+  return job;
+}
+
+StringTable MetricsDb::read_strings() const {
+  StringTable strings;
+  Statement select(db_, file_, "SELECT id, text FROM strings ORDER BY id");
+  while (select.step()) {
+    try {
+      strings.load(static_cast<std::uint64_t>(select.integer(0)), select.text(1));
+    } catch (const CodecError& error) {
+      throw StoreError(file_.string() + ": " + error.what());
+    }
+  }
+  return strings;
+}
+
+void MetricsDb::load_writer_state() {
+  job_ = read_job();
+  strings_ = read_strings();
+  Statement groups(db_, file_, "SELECT string FROM record_groups");
+  while (groups.step()) known_groups_.push_back(static_cast<std::uint64_t>(groups.integer(0)));
+  Statement next(db_, file_, "SELECT COALESCE(MAX(first_rindex + count), 0) FROM record_pages");
+  next_record_ = next.step() ? next.integer(0) : 0;
+  Statement small(db_, file_, "SELECT COUNT(*) FROM record_pages WHERE merged = 0");
+  small_pages_ = small.step() ? static_cast<int>(small.integer(0)) : 0;
+  std::optional<LogMark> last_mark = mark_at_or_before(job_.extent.lines);
+  log_index_ = LogIndexer(job_.extent, read_replicas(), last_mark);
+}
+
+void MetricsDb::set_job(const std::string& training_id, const std::string& user_id, const std::string& log_file) {
+  job_.training_id = training_id;
+  job_.user_id = user_id;
+  job_.log_file = log_file;
+  job_changed_ = true;
 }
 
 void MetricsDb::begin_if_needed() {
@@ -165,44 +154,100 @@ void MetricsDb::begin_if_needed() {
   in_transaction_ = true;
 }
 
-namespace {
-
-// The columns both tables start with: the row's index (rindex), then its Meta (training_id,
-// user_id, time, subid): parameters 1-5 of either INSERT.
-void bind_row_start(sqlite3_stmt* s, std::int64_t index, const Meta& meta) {
-  sqlite3_bind_int64(s, 1, index);
-  sqlite3_bind_text(s, 2, meta.training_id.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(s, 3, meta.user_id.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(s, 4, meta.time_ms);
-  sqlite3_bind_text(s, 5, meta.subid.c_str(), -1, SQLITE_TRANSIENT);
-}
-
-}  // namespace
-
 void MetricsDb::add(const EMetrics& record) {
-  begin_if_needed();
-  sqlite3_stmt* s = insert_metric_;
-  bind_row_start(s, next_metric_++, record.meta);
-  sqlite3_bind_text(s, 6, record.grouplabel.c_str(), -1, SQLITE_TRANSIENT);
-  std::string etimes = typed_map_to_text(record.etimes), values = typed_map_to_text(record.values);
-  sqlite3_bind_text(s, 7, etimes.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(s, 8, values.c_str(), -1, SQLITE_TRANSIENT);
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) throw StoreError(file_.string() + ": cannot store a metrics record: " + sqlite3_errmsg(db_));
+  const std::int64_t rindex = next_record_++;
+  if (!page_) page_.emplace(PageStart{rindex, record.meta.time_ms});
+  std::uint64_t group = 0;
+  try {
+    group = page_->add(record, rindex, strings_);
+  } catch (const CodecError& error) {
+    throw StoreError(file_.string() + ": " + error.what());
+  }
+  if (std::find(known_groups_.begin(), known_groups_.end(), group) == known_groups_.end()) {
+    known_groups_.push_back(group);
+    begin_if_needed();
+    save_strings();
+    Statement(db_, file_, "INSERT OR IGNORE INTO record_groups VALUES (?1)")
+        .bind(1, static_cast<std::int64_t>(group))
+        .run();
+  }
+  if (page_->bytes().size() >= kMaxPageBytes) flush_page();
 }
 
-void MetricsDb::add(LogLineRecord line) {
-  begin_if_needed();
-  sqlite3_stmt* s = insert_line_;
-  bind_row_start(s, next_line_++, line.meta);
-  sqlite3_bind_blob(s, 6, line.line.data(), static_cast<int>(line.line.size()), SQLITE_TRANSIENT);  // any bytes
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  if (rc != SQLITE_DONE) throw StoreError(file_.string() + ": cannot store a log line: " + sqlite3_errmsg(db_));
+void MetricsDb::save_strings() {
+  auto unsaved = strings_.unsaved();
+  if (unsaved.empty()) return;
+  Statement insert(db_, file_, "INSERT INTO strings VALUES (?1, ?2)");
+  for (const auto& [id, text] : unsaved) insert.bind(1, static_cast<std::int64_t>(id)).bind(2, text).run();
+  strings_.mark_saved();
 }
 
-bool MetricsDb::commit() {
+void MetricsDb::insert_page(const PageWriter& page, bool merged) {
+  std::int64_t max_time = page.start().time_ms;
+  PageReader reader(page.bytes(), page.start());
+  for (RecordHeader header; reader.next(header);) {
+    max_time = std::max(max_time, header.time_ms);
+    reader.skip_body();
+  }
+  Statement(db_, file_, "INSERT INTO record_pages VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+      .bind(1, page.start().rindex)
+      .bind(2, static_cast<std::int64_t>(page.count()))
+      .bind(3, page.start().time_ms)
+      .bind(4, max_time)
+      .bind(5, merged ? 1 : 0)
+      .bind(6, page.bytes())
+      .run();
+  if (!merged) ++small_pages_;
+}
+
+void MetricsDb::merge_small_pages() {
+  if (small_pages_ < 2) return;
+  std::optional<PageWriter> merged;
+  {
+    Statement select(
+        db_, file_,
+        "SELECT first_rindex, first_time, records FROM record_pages WHERE merged = 0 ORDER BY first_rindex");
+    EMetrics record;
+    while (select.step()) {
+      PageStart start{select.integer(0), select.integer(1)};
+      PageReader reader(select.bytes(2), start);
+      for (RecordHeader header; reader.next(header);) {
+        record.meta.time_ms = header.time_ms;
+        record.grouplabel = strings_.text(header.group);
+        record.meta.subid = strings_.text(header.subid);
+        reader.read_body(strings_, record);
+        if (!merged) merged.emplace(start);
+        merged->add(record, header.rindex, strings_);
+      }
+    }
+  }
+  exec("DELETE FROM record_pages WHERE merged = 0");
+  small_pages_ = 0;
+  // Still small (records trickle in): it is merged again with the next ones, until full.
+  if (merged) insert_page(*merged, merged->count() >= kMergedPageRecords);
+}
+
+void MetricsDb::flush_page() {
+  if (!page_) return;
+  begin_if_needed();
+  save_strings();
+  bool full = page_->count() >= kMergedPageRecords;
+  if (full) merge_small_pages();  // the small pages before it first: pages stay in rindex order
+  insert_page(*page_, full);
+  page_.reset();
+}
+
+bool MetricsDb::commit(bool final) {
+  try {
+    flush_page();
+    if (small_pages_ >= kSmallPagesBeforeMerge || (final && small_pages_ > 1)) {
+      begin_if_needed();
+      merge_small_pages();
+    }
+    save_log_index();
+  } catch (const CodecError& error) {
+    throw StoreError(file_.string() + ": " + error.what());
+  }
   if (!in_transaction_) return true;
   int rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
   // Readers still hold the file past the busy timeout: the transaction stays open and the next
@@ -217,106 +262,149 @@ void MetricsDb::set_busy_timeout(std::chrono::milliseconds timeout) {
   sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
 }
 
+std::vector<MetricsDb::Page> MetricsDb::read_pages(const RecordQuery& query, bool descending) const {
+  std::vector<Page> pages;
+  Statement select(db_, file_,
+                   std::string("SELECT first_rindex, first_time, count, records FROM record_pages "
+                               "WHERE first_rindex + count > ?1 AND max_time >= ?2 ORDER BY first_rindex") +
+                       (descending ? " DESC" : ""));
+  select.bind(1, query.from_rindex.value_or(0)).bind(2, query.since_ms.value_or(INT64_MIN));
+  while (select.step()) {
+    pages.push_back(Page{{select.integer(0), select.integer(1)}, select.integer(2), select.text(3)});
+  }
+  return pages;
+}
+
 namespace {
 
-// Builds "WHERE ... ORDER BY rindex LIMIT ? OFFSET ?" for `query` over `table`.
-std::string selection_sql(const RecordQuery& query, bool with_group, std::int64_t total, std::int64_t& offset,
-                          std::int64_t& limit) {
-  std::string where = " WHERE 1=1";
-  if (with_group && !query.group.empty()) where += " AND grouplabel = ?1";
-  if (!query.subid.empty()) where += " AND subid = ?2";
-  if (query.since_ms) where += " AND time >= ?3";
-  if (query.from_rindex) where += " AND rindex >= ?6";
-  offset = 0;
-  if (query.pos) offset = *query.pos >= 0 ? *query.pos : std::max<std::int64_t>(0, total + *query.pos);
-  limit = query.limit.value_or(-1);
-  return where;
+// Whether a record is one that `query` selects, from its header alone. Strings the table does
+// not hold select nothing.
+struct RecordFilter {
+  std::int64_t group = -1, subid = -1;
+  bool any_group = true, any_subid = true;
+  const RecordQuery* query;
+
+  RecordFilter(const RecordQuery& q, const StringTable& strings) : query(&q) {
+    if (!q.group.empty()) any_group = false, group = strings.find(q.group);
+    if (!q.subid.empty()) any_subid = false, subid = strings.find(q.subid);
+  }
+  bool selects(const RecordHeader& header) const {
+    return (any_group || static_cast<std::int64_t>(header.group) == group) &&
+           (any_subid || static_cast<std::int64_t>(header.subid) == subid) &&
+           header.time_ms >= query->since_ms.value_or(INT64_MIN) && header.rindex >= query->from_rindex.value_or(0);
+  }
+};
+
+void fill_record(const RecordHeader& header, PageReader& reader, const StringTable& strings, EMetrics& record) {
+  record.meta.rindex = header.rindex;
+  record.meta.time_ms = header.time_ms;
+  record.grouplabel = strings.text(header.group);
+  record.meta.subid = strings.text(header.subid);
+  reader.read_body(strings, record);
 }
 
 }  // namespace
 
-sqlite3_stmt* MetricsDb::select_page(const std::string& columns, const std::string& table, const RecordQuery& query,
-                                     bool with_group) const {
-  std::int64_t offset = 0, limit = -1, total = 0;
-  std::string where = selection_sql(query, with_group, 0, offset, limit);
-  auto bind = [&](sqlite3_stmt* s) {
-    if (with_group) sqlite3_bind_text(s, 1, query.group.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(s, 2, query.subid.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(s, 3, query.since_ms.value_or(0));
-    sqlite3_bind_int64(s, 6, query.from_rindex.value_or(0));
-  };
-  // --pos N < 0 counts from the end: the page's offset needs the number of matching records.
-  if (query.pos && *query.pos < 0) {
-    sqlite3_stmt* count = prepare("SELECT COUNT(*) FROM " + table + where + " AND ?6 IS NOT NULL");
-    bind(count);
-    if (sqlite3_step(count) == SQLITE_ROW) total = sqlite3_column_int64(count, 0);
-    sqlite3_finalize(count);
-    selection_sql(query, with_group, total, offset, limit);
-  }
-  sqlite3_stmt* s = prepare("SELECT " + columns + " FROM " + table + where +
-                            " AND ?6 IS NOT NULL ORDER BY rindex LIMIT ?4 OFFSET ?5");
-  bind(s);
-  sqlite3_bind_int64(s, 4, limit);
-  sqlite3_bind_int64(s, 5, offset);
-  return s;
-}
-
 std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
   std::vector<EMetrics> out;
   if (!has_tables()) return out;
-  sqlite3_stmt* s = select_page(kEMetricsColumns, "emetrics", query, true);
-  while (sqlite3_step(s) == SQLITE_ROW) out.push_back(read_emetrics(s));
-  sqlite3_finalize(s);
-  return out;
-}
-
-std::vector<LogLineRecord> MetricsDb::log_lines(const RecordQuery& query) const {
-  std::vector<LogLineRecord> out;
-  if (!has_tables()) return out;
-  sqlite3_stmt* s = select_page("rindex, training_id, user_id, time, subid, line", "loglines", query, false);
-  while (sqlite3_step(s) == SQLITE_ROW) {
-    LogLineRecord line;
-    line.meta = read_meta(s);
-    const void* blob = sqlite3_column_blob(s, 5);
-    line.line.assign(static_cast<const char*>(blob ? blob : ""), sqlite3_column_bytes(s, 5));
-    out.push_back(std::move(line));
+  StringTable strings;
+  JobRow job;
+  std::vector<Page> pages;
+  {
+    ReadSnapshot snapshot(db_);  // the strings, the pages and the job row of one commit
+    strings = read_strings();
+    job = read_job();
+    pages = read_pages(query, false);
   }
-  sqlite3_finalize(s);
+  RecordFilter filter(query, strings);
+  try {
+    // --pos N < 0 counts from the end: the page's offset needs the number of matching records.
+    std::int64_t offset = query.pos.value_or(0);
+    if (offset < 0) {
+      std::int64_t total = 0;
+      for (const Page& page : pages) {
+        PageReader reader(page.records, page.start);
+        for (RecordHeader header; reader.next(header); reader.skip_body()) total += filter.selects(header) ? 1 : 0;
+      }
+      offset = std::max<std::int64_t>(0, total + offset);
+    }
+    std::int64_t limit = query.limit.value_or(-1), seen = 0;
+    for (const Page& page : pages) {
+      PageReader reader(page.records, page.start);
+      for (RecordHeader header; reader.next(header);) {
+        if (!filter.selects(header) || seen++ < offset) {
+          reader.skip_body();
+          continue;
+        }
+        if (limit >= 0 && static_cast<std::int64_t>(out.size()) >= limit) return out;
+        EMetrics& record = out.emplace_back();
+        fill_record(header, reader, strings, record);
+        record.meta.training_id = job.training_id;
+        record.meta.user_id = job.user_id;
+      }
+    }
+  } catch (const CodecError& error) {
+    throw StoreError(file_.string() + ": " + error.what());
+  }
   return out;
 }
 
 std::vector<std::string> MetricsDb::groups() const {
   std::vector<std::string> out;
   if (!has_tables()) return out;
-  sqlite3_stmt* s = prepare("SELECT DISTINCT grouplabel FROM emetrics ORDER BY grouplabel");
-  while (sqlite3_step(s) == SQLITE_ROW) out.push_back(column_text(s, 0));
-  sqlite3_finalize(s);
+  Statement select(db_, file_,
+                   "SELECT strings.text FROM record_groups JOIN strings ON strings.id = record_groups.string");
+  while (select.step()) out.push_back(select.text(0));
+  std::sort(out.begin(), out.end());
   return out;
 }
 
 std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std::int64_t last_n,
                                                     const std::string& subid) const {
-  std::vector<EMetrics> out;
-  if (!has_tables()) return out;
-  // JSON1 (built into SQLite) finds the records without decoding every one here.
-  sqlite3_stmt* s = prepare(std::string("SELECT ") + kEMetricsColumns +
-                            " FROM emetrics "
-                            "WHERE json_type(vals, '$.\"' || replace(?1, '\"', '\\\"') || '\"') IS NOT NULL "
-                            "AND (?3 = '' OR subid = ?3) ORDER BY rindex DESC LIMIT ?2");
-  sqlite3_bind_text(s, 1, name.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text(s, 3, subid.c_str(), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int64(s, 2, last_n);
-  while (sqlite3_step(s) == SQLITE_ROW) out.push_back(read_emetrics(s));
-  sqlite3_finalize(s);
-  std::reverse(out.begin(), out.end());
-  return out;
+  std::deque<EMetrics> found;
+  if (!has_tables() || last_n <= 0) return {};
+  StringTable strings;
+  JobRow job;
+  std::vector<Page> pages;
+  {
+    ReadSnapshot snapshot(db_);
+    strings = read_strings();
+    job = read_job();
+    pages = read_pages({}, true);
+  }
+  std::int64_t name_id = strings.find(name), subid_id = subid.empty() ? -1 : strings.find(subid);
+  if (name_id < 0 || (!subid.empty() && subid_id < 0)) return {};
+  try {
+    for (const Page& page : pages) {  // newest first
+      std::vector<EMetrics> in_page;
+      PageReader reader(page.records, page.start);
+      for (RecordHeader header; reader.next(header);) {
+        bool wanted = (subid_id < 0 || static_cast<std::int64_t>(header.subid) == subid_id) &&
+                      reader.body_has_value(static_cast<std::uint64_t>(name_id));
+        if (!wanted) {
+          reader.skip_body();
+          continue;
+        }
+        EMetrics& record = in_page.emplace_back();
+        fill_record(header, reader, strings, record);
+        record.meta.training_id = job.training_id;
+        record.meta.user_id = job.user_id;
+      }
+      for (auto it = in_page.rbegin(); it != in_page.rend() && static_cast<std::int64_t>(found.size()) < last_n; ++it)
+        found.push_front(std::move(*it));
+      if (static_cast<std::int64_t>(found.size()) >= last_n) break;
+    }
+  } catch (const CodecError& error) {
+    throw StoreError(file_.string() + ": " + error.what());
+  }
+  return {std::make_move_iterator(found.begin()), std::make_move_iterator(found.end())};
 }
 
 std::int64_t MetricsDb::metrics_count() const {
-  return next_index("emetrics");
-}
-std::int64_t MetricsDb::log_line_count() const {
-  return next_index("loglines");
+  if (!has_tables()) return 0;
+  Statement count(db_, file_, "SELECT COALESCE(MAX(first_rindex + count), 0) FROM record_pages");
+  return count.step() ? count.integer(0) : 0;
 }
 
 }  // namespace mljob::metrics

@@ -37,8 +37,11 @@ EMetrics record(const std::string& group, double loss, std::int64_t time) {
 
 TEST_F(MetricsStore, RecordsComeBackInOrderWithPaging) {
   MetricsDb writer(metrics_db_path(folder_), true);
+  writer.set_job("job1", "alice", "output.log");
   for (int i = 0; i < 10; ++i) writer.add(record(i % 2 ? "test" : "train", i, 1000 + i));
-  writer.add(LogLineRecord{Meta{"job1", "alice", 5, 0, "1"}, std::string("bytes \xff\x00 kept", 14)});
+  const std::string log("1: bytes \xff\x00 kept\n", 17);
+  std::ofstream(folder_ / "output.log") << log;
+  writer.add_log_lines(log, 0, 5);
   writer.commit();
 
   MetricsDb reader(metrics_db_path(folder_), false);  // a second connection, as `mljob metrics` is
@@ -46,6 +49,11 @@ TEST_F(MetricsStore, RecordsComeBackInOrderWithPaging) {
   auto all = reader.metrics({});
   ASSERT_EQ(all.size(), 10u);
   EXPECT_EQ(all[3].meta.rindex, 3);
+  EXPECT_EQ(all[3].meta.training_id, "job1");
+  EXPECT_EQ(all[3].meta.user_id, "alice");
+  EXPECT_EQ(all[3].meta.time_ms, 1003);
+  EXPECT_EQ(all[3].meta.subid, "0");
+  EXPECT_EQ(all[3].etimes.at("step").text, "1003");
   EXPECT_EQ(all[3].grouplabel, "test");
   EXPECT_EQ(all[3].values.at("loss").type, ValueType::kFloat);
   EXPECT_EQ(reader.metrics({.group = "test"}).size(), 5u);
@@ -59,8 +67,10 @@ TEST_F(MetricsStore, RecordsComeBackInOrderWithPaging) {
   EXPECT_EQ(reader.groups(), (std::vector<std::string>{"test", "train"}));
   auto lines = reader.log_lines({});
   ASSERT_EQ(lines.size(), 1u);
-  EXPECT_EQ(lines[0].line, std::string("bytes \xff\x00 kept", 14));
+  EXPECT_EQ(lines[0].line, std::string("bytes \xff\x00 kept", 13));
   EXPECT_EQ(lines[0].meta.subid, "1");
+  EXPECT_EQ(lines[0].meta.time_ms, 5);
+  EXPECT_EQ(lines[0].meta.training_id, "job1");
 }
 
 TEST_F(MetricsStore, AReaderSeesCommittedRecordsWhileTheWriterGoesOn) {
@@ -157,7 +167,7 @@ TEST_F(MetricsStore, ACommitThatAReaderHoldsUpKeepsItsRecordsForTheNext) {
   writer.add(record("train", 1, 1));
   ASSERT_TRUE(writer.commit());
   RawConnection reader(metrics_db_path(folder_));
-  EXPECT_EQ(reader.query("BEGIN; SELECT COUNT(*) FROM emetrics"), "1");  // holds its read lock
+  EXPECT_EQ(reader.query("BEGIN; SELECT COUNT(*) FROM record_pages"), "1");  // holds its read lock
   writer.add(record("train", 2, 2));
   EXPECT_FALSE(writer.commit());  // held up: not an error, nothing dropped
   writer.add(record("train", 3, 3));
@@ -182,7 +192,7 @@ TEST_F(MetricsStore, AReaderRecoversFromACollectorKilledInsideATransaction) {
     sqlite3_open(metrics_db_path(folder_).c_str(), &db);
     sqlite3_exec(db, "PRAGMA cache_size=1; BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     for (int i = 0; i < 2000; ++i) {
-      std::string sql = "INSERT INTO loglines VALUES (" + std::to_string(100 + i) + ",'j','u',0,'0',randomblob(500))";
+      std::string sql = "INSERT INTO strings VALUES (" + std::to_string(100 + i) + ", randomblob(500))";
       sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr);
     }
     ::_exit(fs::exists(folder_ / "metrics.db-journal") ? 0 : 3);
@@ -192,8 +202,40 @@ TEST_F(MetricsStore, AReaderRecoversFromACollectorKilledInsideATransaction) {
   ASSERT_EQ(WEXITSTATUS(status), 0) << "the child left no journal behind";
   MetricsDb reader(metrics_db_path(folder_), false);
   EXPECT_EQ(reader.metrics_count(), 1);
+  EXPECT_EQ(reader.metrics({}).size(), 1u);
   EXPECT_EQ(reader.log_line_count(), 0);
   EXPECT_FALSE(fs::exists(folder_ / "metrics.db-journal"));  // rolled back by the reader
+}
+
+TEST_F(MetricsStore, ACollectorCommittingARecordAtATimeEndsWithFewPages) {
+  MetricsDb writer(metrics_db_path(folder_), true);
+  for (int i = 0; i < 1000; ++i) {
+    writer.add(record(i % 3 ? "train" : "test", i, i));
+    writer.commit(i == 999);
+  }
+  RawConnection raw(metrics_db_path(folder_));
+  EXPECT_EQ(raw.query("SELECT COUNT(*) FROM record_pages"), "1");  // merged every 64, and at the end
+  auto all = MetricsDb(metrics_db_path(folder_), false).metrics({});
+  ASSERT_EQ(all.size(), 1000u);
+  for (int i = 0; i < 1000; ++i) {
+    ASSERT_EQ(all[i].meta.rindex, i);
+    ASSERT_EQ(all[i].meta.time_ms, i);
+    ASSERT_EQ(all[i].grouplabel, i % 3 ? "train" : "test");
+  }
+  // A datapoint costs bytes, not a row: 1000 records in well under 100 bytes each.
+  EXPECT_LT(std::stoi(raw.query("SELECT SUM(LENGTH(records)) FROM record_pages")), 40000);
+}
+
+TEST_F(MetricsStore, ADamagedPageIsAnErrorNotACrash) {
+  {
+    MetricsDb writer(metrics_db_path(folder_), true);
+    for (int i = 0; i < 10; ++i) writer.add(record("train", i, i));
+  }
+  RawConnection(metrics_db_path(folder_))
+      .query("UPDATE record_pages SET records = substr(records, 1, LENGTH(records) - 3)");
+  MetricsDb reader(metrics_db_path(folder_), false);
+  EXPECT_THROW(reader.metrics({}), StoreError);
+  EXPECT_THROW(reader.metrics_with_value("loss", 3), StoreError);
 }
 
 }  // namespace

@@ -96,6 +96,35 @@ std::optional<pid_t> start(const std::vector<std::string>& command) {
   return pid;
 }
 
+nlohmann::json typed_map_json(const std::map<std::string, TypedValue>& values) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, value] : values) out[name] = {{"type", value_type_name(value.type)}, {"value", value.text}};
+  return out;
+}
+
+int print_stored_records(const fs::path& folder) {
+  try {
+    MetricsDb db(metrics_db_path(folder), false);
+    for (const EMetrics& record : db.metrics({})) {
+      const Meta& meta = record.meta;
+      nlohmann::json line{{"meta",
+                           {{"training_id", meta.training_id},
+                            {"user_id", meta.user_id},
+                            {"time", meta.time_ms},
+                            {"rindex", meta.rindex},
+                            {"subid", meta.subid}}},
+                          {"grouplabel", record.grouplabel},
+                          {"etimes", typed_map_json(record.etimes)},
+                          {"values", typed_map_json(record.values)}};
+      std::cout << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "mljob-collect: " << e.what() << "\n";
+    return 1;
+  }
+}
+
 int exit_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -112,7 +141,8 @@ int main(int argc, char** argv) {
   }
   std::string job_folder, training_id, job_dir;
   int poll_ms = 500;
-  bool summary = false;
+  std::uint64_t max_log_bytes = 0;
+  bool summary = false, print_records = false;
   po::options_description options("mljob-collect --job-folder DIR [options] [-- COMMAND...]");
   options.add_options()("help,h", "show this help")("job-folder", po::value(&job_folder),
                                                     "the job's folder (output.log, metrics.db)")(
@@ -121,7 +151,11 @@ int main(int argc, char** argv) {
       "the job's --job-dir, searched for TensorBoard event files (default: $MLJOB_JOB_DIR)")(
       "poll-ms", po::value(&poll_ms), "how often to read the files while COMMAND runs")(
       "summary", po::bool_switch(&summary),
-      "at the end, print {\"records\": N, \"log_bytes\": N} on stdout (for benchmarks and tests)");
+      "at the end, print {\"records\": N, \"log_bytes\": N} on stdout (for benchmarks and tests)")(
+      "max-log-bytes", po::value(&max_log_bytes),
+      "the site's cap on the job's stored log: past it, the oldest lines of output.log are freed (0: none)")(
+      "print-records", po::bool_switch(&print_records),
+      "collect nothing: print the records stored in metrics.db, one JSON object a line (FfDL's EMetrics)");
   try {
     po::variables_map vm;
     po::store(po::command_line_parser(args).options(options).run(), vm);
@@ -138,6 +172,7 @@ int main(int argc, char** argv) {
   }
 
   fs::path folder = fs::absolute(job_folder);
+  if (print_records) return print_stored_records(folder);
   fs::path hypertune_file = folder / "hypertune.metrics";
   // cloudml-hypertune writes where this says (its default, /tmp/hypertune, would be shared by every job on a node).
   ::setenv("CLOUD_ML_HP_METRIC_FILE", hypertune_file.c_str(), 0);
@@ -170,6 +205,7 @@ int main(int argc, char** argv) {
     CollectorOptions collector_options{
         folder, training_id.empty() ? folder.filename().string() : training_id, user_name(), {}, hypertune_file, true};
     if (!job_dir.empty()) collector_options.event_dirs.push_back(job_dir);
+    collector_options.max_log_bytes = max_log_bytes;
     auto declarations = Collector::read_declarations(folder);
     if (declarations.is_object() && declarations.contains("evaluation_metrics")) {
       const auto& em = declarations["evaluation_metrics"];

@@ -9,7 +9,7 @@ job and the scalars are read back from the job's metrics.db.
     /usr/bin/python3 tensorboard_event_test.py PATH/TO/mljob-collect
 """
 import os
-import sqlite3
+import json
 import struct
 import subprocess
 import sys
@@ -129,10 +129,10 @@ def scalar_event(step, tag, value, how):
 
 def collect(folder, job_dir):
     run = subprocess.run([COLLECT, "--job-folder", folder, "--job-dir", job_dir], capture_output=True, text=True, timeout=60)
-    with sqlite3.connect(os.path.join(folder, "metrics.db")) as db:
-        rows = db.execute("SELECT grouplabel, etimes, vals FROM emetrics ORDER BY rindex").fetchall()
-    import json
-    return run, [(group, json.loads(etimes), json.loads(vals)) for group, etimes, vals in rows]
+    dump = subprocess.run([COLLECT, "--job-folder", folder, "--print-records"], capture_output=True, text=True,
+                          timeout=60, check=True)
+    records = [json.loads(line) for line in dump.stdout.splitlines()]
+    return run, [(r["grouplabel"], r["etimes"], r["values"]) for r in records]
 
 
 class TensorBoardEvents(unittest.TestCase):
