@@ -168,7 +168,7 @@ int submit_training(const Arguments& args, const SlurmAccess& slurm, SubmitOutpu
     SlurmPlan plan = plan_job(job, catalog, context);  // refuses unplannable jobs like a submit
     if (is_a_study) study::check_study_job(job, catalog, context, store, flags.package_path);
     for (const auto& note : defaulted) std::cout << "# Default: " << note << "\n";
-    plan.step_wrapper = collector_wrapper(folder);
+    plan.step_wrapper = collector_wrapper(folder, catalog.max_log_bytes_per_job);
     print_plan(plan);
     std::cout << render_batch_script(plan);
     try {

@@ -73,7 +73,7 @@ PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, cons
       context.python_path.push_back(entry.string());
     }
     SlurmPlan plan = plan_job(job, catalog, context);
-    plan.step_wrapper = collector_wrapper(folder);
+    plan.step_wrapper = collector_wrapper(folder, catalog.max_log_bytes_per_job);
     write_atomically(folder / metrics::kDeclarationsFile, metric_declarations(job).dump(2) + "\n");
     fs::path script = folder / "job.sbatch";
     write_atomically(script, render_batch_script(plan));

@@ -29,9 +29,15 @@ metrics::MetricsSpec check_metric_declarations(const Job& job) {
   return spec;
 }
 
-std::vector<std::string> collector_wrapper(const fs::path& job_folder) {
+std::vector<std::string> collector_wrapper(const fs::path& job_folder, std::uint64_t max_log_bytes) {
   try {
-    return {sibling_program("mljob-collect").string(), "--job-folder", job_folder.string(), "--"};
+    std::vector<std::string> wrapper{sibling_program("mljob-collect").string(), "--job-folder", job_folder.string()};
+    if (max_log_bytes > 0) {
+      wrapper.push_back("--max-log-bytes");
+      wrapper.push_back(std::to_string(max_log_bytes));
+    }
+    wrapper.push_back("--");
+    return wrapper;
   } catch (const std::runtime_error& error) {
     // The job can still run: only its metrics are lost, so this is said and not refused.
     std::cerr << "mljob: warning: " << error.what() << ": this job's metrics will not be collected\n";

@@ -23,6 +23,7 @@ metrics::MetricsSpec check_metric_declarations(const Job& job);
 
 // The words that run the training step under mljob-collect, the one beside the running
 // program (jobs/sibling_program.h), or nothing, with a warning, when it is not there.
-std::vector<std::string> collector_wrapper(const std::filesystem::path& job_folder);
+// max_log_bytes: the site's cap on the job's stored log (the catalog's logs.maxBytesPerJob).
+std::vector<std::string> collector_wrapper(const std::filesystem::path& job_folder, std::uint64_t max_log_bytes);
 
 }  // namespace mljob::jobs

@@ -59,10 +59,14 @@ TEST(SiblingProgram, AMissingOrUnrunnableOneIsAnErrorNamingWhereItWasLookedFor) 
 }
 
 TEST(SiblingProgram, EveryJobsStepRunsUnderTheCollectorBesideTheSubmittingProgram) {
-  std::vector<std::string> wrapper = collector_wrapper("/jobs/job 1");
+  std::vector<std::string> wrapper = collector_wrapper("/jobs/job 1", 0);
   ASSERT_EQ(wrapper.size(), 4u);
   EXPECT_EQ(wrapper[0], (own_program_folder() / "mljob-collect").string());
   EXPECT_EQ(wrapper[2], "/jobs/job 1");
+  // The site's cap on stored logs (the catalog's logs.maxBytesPerJob) goes to the collector.
+  EXPECT_EQ(
+      collector_wrapper("/jobs/job 1", 1 << 30),
+      (std::vector<std::string>{wrapper[0], "--job-folder", "/jobs/job 1", "--max-log-bytes", "1073741824", "--"}));
 }
 
 }  // namespace

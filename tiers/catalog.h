@@ -71,6 +71,9 @@ class TierCatalog {
   std::map<std::string, AcceleratorType> accelerator_types;
   std::map<std::string, ScaleTier> scale_tiers;
   std::map<std::string, RuntimeEnvironment> runtimes;
+  // logs.maxBytesPerJob: the cap on a job's stored log (0: none). Past it, mljob-collect frees
+  // the oldest lines of output.log and `mljob logs` starts at the oldest line kept.
+  std::uint64_t max_log_bytes_per_job = 0;
 
   // Every field, so that a test can tell whether a copy (the cache's) lost anything.
   bool operator==(const TierCatalog&) const = default;

@@ -124,11 +124,9 @@ std::optional<TierCatalog> read_cache(const fs::path& folder, const std::string&
 }  // namespace
 
 json catalog_to_json(const TierCatalog& catalog) {
-  json out = {{"source", catalog.source},
-              {"machineTypes", json::object()},
-              {"acceleratorTypes", json::object()},
-              {"scaleTiers", json::object()},
-              {"runtimes", json::object()}};
+  json out = {{"source", catalog.source},           {"machineTypes", json::object()},
+              {"acceleratorTypes", json::object()}, {"scaleTiers", json::object()},
+              {"runtimes", json::object()},         {"maxLogBytesPerJob", catalog.max_log_bytes_per_job}};
   for (const auto& [name, machine] : catalog.machine_types) out["machineTypes"][name] = machine_json(machine);
   for (const auto& [name, type] : catalog.accelerator_types) {
     out["acceleratorTypes"][name] = {{"name", type.name}, {"gresType", type.gres_type}};
@@ -162,6 +160,7 @@ TierCatalog catalog_from_json(const json& value) {
     catalog.runtimes[key] = {runtime.at("key").get<std::string>(), runtime.at("python").get<std::string>(),
                              runtime.at("setup").get<std::string>(), runtime.at("refusal").get<std::string>()};
   }
+  catalog.max_log_bytes_per_job = value.value("maxLogBytesPerJob", std::uint64_t{0});
   return catalog;
 }
 

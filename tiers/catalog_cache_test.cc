@@ -36,9 +36,11 @@ scaleTiers:
 runtimes:
   default: {python: /opt/py, setup: "module load x"}
   "1.0": {refuse: "too old"}
+logs: {maxBytesPerJob: 3G}
 )";
   TierCatalog catalog = load_catalog(dir / "tiers.yaml");
   EXPECT_TRUE(catalog.machine_types.at("m").legacy);
+  EXPECT_EQ(catalog.max_log_bytes_per_job, 3ull << 30);
   EXPECT_EQ(catalog.runtimes.at("1.0").refusal, "too old");
   EXPECT_EQ(catalog_from_json(catalog_to_json(catalog)), catalog);
 }

@@ -179,6 +179,25 @@ void read_runtimes(const fs::path& file, const YAML::Node& node, TierCatalog& ca
   }
 }
 
+void read_logs(const fs::path& file, const YAML::Node& node, TierCatalog& catalog) {
+  if (!node.IsMap()) fail(file, "logs", "must be a mapping {maxBytesPerJob}");
+  check_keys(file, "logs", node, {"maxBytesPerJob"});
+  std::string cap = read_string(file, "logs", node, "maxBytesPerJob", "");
+  if (cap.empty() || cap == "0") {
+    catalog.max_log_bytes_per_job = 0;  // no cap
+    return;
+  }
+  std::int64_t megabytes = 0;
+  try {
+    megabytes = parse_memory_mb(cap);
+  } catch (const std::exception& e) {
+    fail(file, "logs.maxBytesPerJob", e.what());
+  }
+  // Below a few MiB the cap would free the lines a user is still reading.
+  if (megabytes < 16) fail(file, "logs.maxBytesPerJob", "value '" + cap + "' must be 0 (no cap) or at least 16M");
+  catalog.max_log_bytes_per_job = static_cast<std::uint64_t>(megabytes) << 20;
+}
+
 // Cross-references: every name a tier or machine type uses must exist in the catalog.
 void check_references(const TierCatalog& catalog) {
   auto need_machine = [&](const std::string& where, const ReplicaShape& shape) {
@@ -219,7 +238,8 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vect
   }
   if (files_read) files_read->push_back(file);
   if (!root.IsMap()) fail(file, "(top level)", "a tier catalog is a mapping");
-  check_keys(file, "(top level)", root, {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes"});
+  check_keys(file, "(top level)", root,
+             {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes", "logs"});
   if (root["extends"]) {
     fs::path base = root["extends"].as<std::string>();
     if (base.is_relative()) base = file.parent_path() / base;
@@ -229,6 +249,7 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vect
   if (root["acceleratorTypes"]) read_accelerator_types(file, root["acceleratorTypes"], catalog);
   if (root["scaleTiers"]) read_scale_tiers(file, root["scaleTiers"], catalog);
   if (root["runtimes"]) read_runtimes(file, root["runtimes"], catalog);
+  if (root["logs"]) read_logs(file, root["logs"], catalog);
   catalog.source = catalog.source.empty() ? file.string() : file.string() + " (extends " + catalog.source + ")";
 }
 

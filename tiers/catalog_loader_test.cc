@@ -75,6 +75,22 @@ TEST_F(CatalogLoaderFiles, NullTierRemovesIt) {
   EXPECT_EQ(load_catalog(site).scale_tier("BASIC"), nullptr);
 }
 
+TEST_F(CatalogLoaderFiles, TheLogCapIsASizeOfAtLeast16M) {
+  EXPECT_EQ(load_catalog(write_temp("none.yaml", "runtimes: {}\n")).max_log_bytes_per_job, 0u);
+  EXPECT_EQ(load_catalog(write_temp("cap.yaml", "logs: {maxBytesPerJob: 2G}\n")).max_log_bytes_per_job, 2ull << 30);
+  auto base = write_temp("capped-base.yaml", "logs: {maxBytesPerJob: 64M}\n");
+  EXPECT_EQ(load_catalog(write_temp("inherits.yaml", "extends: capped-base.yaml\n")).max_log_bytes_per_job, 64u << 20);
+  for (const char* bad :
+       {"logs: {maxBytesPerJob: 1M}\n", "logs: {maxBytesPerJob: lots}\n", "logs: {maxBytes: 1G}\n", "logs: 5\n"}) {
+    try {
+      load_catalog(write_temp("bad-cap.yaml", bad));
+      ADD_FAILURE() << "accepted: " << bad;
+    } catch (const CatalogError& e) {
+      EXPECT_NE(std::string(e.what()).find("logs"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(CatalogLoader, MissingFileSaysSo) {
   try {
     load_catalog("/nonexistent/tiers.yaml");
