@@ -26,22 +26,4 @@ std::size_t LineBatch::line_at(std::size_t offset) const {
   return static_cast<std::size_t>(std::lower_bound(ends_.begin(), ends_.end(), offset) - ends_.begin());
 }
 
-int split_rank_label(std::string_view line, std::string_view& text) {
-  text = line;
-  std::size_t start = line.find_first_not_of(' ');
-  if (start == std::string_view::npos) return -1;
-  std::size_t at = start;
-  int rank = 0;
-  while (at < line.size() && at - start < 9 && line[at] >= '0' && line[at] <= '9')
-    rank = rank * 10 + (line[at++] - '0');
-  if (at == start || at >= line.size() || line[at] != ':') return -1;
-  if (at + 1 == line.size()) {  // "3:" alone: an empty line of rank 3
-    text = line.substr(at + 1);
-    return rank;
-  }
-  if (line[at + 1] != ' ') return -1;
-  text = line.substr(at + 2);
-  return rank;
-}
-
 }  // namespace mljob::metrics

@@ -22,11 +22,12 @@ void LogIndexer::mark(std::uint64_t offset, std::int64_t time_ms) {
 }
 
 ReplicaLines& LogIndexer::replica(int rank) {
-  if (rank != cached_rank_ || !cached_replica_) {
-    cached_replica_ = &replicas_[replica_id(rank)];  // std::map: the reference stays valid
-    cached_rank_ = rank;
-  }
-  return *cached_replica_;
+  constexpr int kDirectRanks = 4096;
+  auto slot = static_cast<std::size_t>(rank + 1);
+  if (rank >= kDirectRanks) return replicas_[replica_id(rank)];
+  if (slot >= by_rank_.size()) by_rank_.resize(slot + 1, nullptr);
+  if (!by_rank_[slot]) by_rank_[slot] = &replicas_[replica_id(rank)];
+  return *by_rank_[slot];
 }
 
 void LogIndexer::add_block(std::string_view block, std::uint64_t file_offset, std::int64_t time_ms) {

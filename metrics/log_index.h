@@ -53,6 +53,11 @@ class LogIndexer {
  public:
   LogIndexer() = default;
   LogIndexer(LogExtent extent, std::map<std::string, ReplicaLines> replicas, std::optional<LogMark> last_mark);
+  // Movable (std::map keeps its nodes, so by_rank_ stays right), not copyable.
+  LogIndexer(LogIndexer&&) = default;
+  LogIndexer& operator=(LogIndexer&&) = default;
+  LogIndexer(const LogIndexer&) = delete;
+  LogIndexer& operator=(const LogIndexer&) = delete;
 
   // A block of whole lines (each ending in '\n', the last one may not at the log's end) that
   // starts at byte `file_offset` of output.log, collected at `time_ms`. A block that starts
@@ -80,8 +85,9 @@ class LogIndexer {
   std::vector<LogMark> marks_;
   std::vector<ReplicaMark> replica_marks_;
   bool restarted_ = false;
-  int cached_rank_ = -2;  // the rank of the last line, and its entry: most lines follow one of the same replica
-  ReplicaLines* cached_replica_ = nullptr;
+  // replicas_' entries by rank + 1 for the usual small ranks (std::map's references stay valid):
+  // every line needs its replica's, and a map lookup by text per line costs more than the rest.
+  std::vector<ReplicaLines*> by_rank_;
 };
 
 // The replica id of srun's rank (-1: a line without a label, id "").

@@ -1,5 +1,7 @@
 #include "metrics/record_codec.h"
 
+#include <algorithm>
+
 namespace mljob::metrics {
 namespace {
 
@@ -32,10 +34,20 @@ void put_typed_map(std::string& out, const std::map<std::string, TypedValue>& va
 }  // namespace
 
 std::uint64_t StringTable::intern(std::string_view text) {
-  if (auto found = ids_.find(text); found != ids_.end()) return found->second;
-  std::uint64_t id = texts_.size();
-  texts_.emplace_back(text);
-  ids_.emplace(std::string(text), id);
+  for (std::size_t i = 0; i < recent_count_; ++i) {
+    if (texts_[recent_[i]] == text) return recent_[i];
+  }
+  std::uint64_t id = 0;
+  if (auto found = ids_.find(text); found != ids_.end()) {
+    id = found->second;
+  } else {
+    id = texts_.size();
+    texts_.emplace_back(text);
+    ids_.emplace(std::string(text), id);
+  }
+  recent_[recent_next_] = id;
+  recent_next_ = (recent_next_ + 1) % kRecent;
+  recent_count_ = std::min(recent_count_ + 1, kRecent);
   return id;
 }
 

@@ -8,6 +8,7 @@
 // varint and a length-prefixed text, and a schema compiler would cost more than it saves.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -49,6 +50,11 @@ class StringTable {
     std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
   };
   std::unordered_map<std::string, std::uint64_t, Hash, std::equal_to<>> ids_;
+  // The strings interned last, tried before the hash: a record's group, replica and name are
+  // usually among a handful.
+  static constexpr std::size_t kRecent = 8;
+  std::array<std::uint64_t, kRecent> recent_{};
+  std::size_t recent_count_ = 0, recent_next_ = 0;
   std::vector<std::string> texts_;
   std::size_t saved_ = 0;
 };
