@@ -9,6 +9,7 @@
 // Without COMMAND it does one final round over what is there and exits (for tests and replays).
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@
 #include <optional>
 #include <thread>
 
+#include "base/files.h"
 #include "metrics/collector.h"
 
 namespace {
@@ -230,10 +232,25 @@ int main(int argc, char** argv) {
     }
   };
 
+  const auto started = std::chrono::steady_clock::now();
+  // What the collector cost this job, in JOB_FOLDER/collector.json, and with --summary on
+  // stdout: its own CPU time (not the training's) against the time it ran.
   auto print_summary = [&] {
-    if (summary && collector) {
-      std::cout << nlohmann::json{{"records", collector->records()}, {"log_bytes", collector->log_bytes()}}.dump()
-                << std::endl;
+    if (!collector) return;
+    rusage own{};
+    ::getrusage(RUSAGE_SELF, &own);
+    auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    nlohmann::json cost{
+        {"records", collector->records()},
+        {"log_bytes", collector->log_bytes()},
+        {"cpu_seconds", seconds(own.ru_utime) + seconds(own.ru_stime)},
+        {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
+        {"max_rss_kib", own.ru_maxrss}};
+    if (summary) std::cout << cost.dump() << std::endl;
+    try {
+      mljob::write_atomically(folder / "collector.json", cost.dump(2) + "\n");
+    } catch (const std::exception& e) {
+      std::cerr << "mljob-collect: warning: " << e.what() << "\n";
     }
   };
   if (!child) {

@@ -33,7 +33,7 @@ def snapshot(folder):
         for name in names:
             full = os.path.join(path, name)
             # Written by the running job and by the study's controller as its trials report.
-            if name in ("output.log", "metrics.db", "metrics.db-journal", "study.db", "study.db-journal") \
+            if name in ("output.log", "metrics.db", "metrics.db-journal", "collector.json", "study.db", "study.db-journal") \
                     or "__pycache__" in full:
                 continue
             with open(full, "rb") as f:
