@@ -183,17 +183,11 @@ void MetricsDb::save_strings() {
 }
 
 void MetricsDb::insert_page(const PageWriter& page, bool merged) {
-  std::int64_t max_time = page.start().time_ms;
-  PageReader reader(page.bytes(), page.start());
-  for (RecordHeader header; reader.next(header);) {
-    max_time = std::max(max_time, header.time_ms);
-    reader.skip_body();
-  }
   Statement(db_, file_, "INSERT INTO record_pages VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
       .bind(1, page.start().rindex)
       .bind(2, static_cast<std::int64_t>(page.count()))
       .bind(3, page.start().time_ms)
-      .bind(4, max_time)
+      .bind(4, page.max_time_ms())
       .bind(5, merged ? 1 : 0)
       .bind(6, page.bytes())
       .run();

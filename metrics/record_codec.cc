@@ -88,6 +88,7 @@ std::uint64_t PageWriter::add(const EMetrics& record, std::int64_t rindex, Strin
   put_typed_map(bytes_, record.etimes, strings);
   put_typed_map(bytes_, record.values, strings);
   previous_ = {rindex, record.meta.time_ms};
+  max_time_ = std::max(max_time_, record.meta.time_ms);
   ++count_;
   return group;
 }

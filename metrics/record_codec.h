@@ -79,12 +79,14 @@ class PageWriter {
   PageStart start() const { return start_; }
   std::int64_t last_rindex() const { return previous_.rindex; }
   std::int64_t last_time_ms() const { return previous_.time_ms; }
+  std::int64_t max_time_ms() const { return max_time_; }
 
  private:
   PageStart start_;
   PageStart previous_;
   std::string bytes_;
   std::size_t count_ = 0;
+  std::int64_t max_time_ = INT64_MIN;
 };
 
 // One record of a page as read, before its values are decoded: enough to decide whether a
