@@ -17,6 +17,12 @@ bool is_ascii(std::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
+// Whether an atom can be looked for line by line in the lowercased copy: ASCII (see the header),
+// and within one line (FfDL's multi-line regexes can have a '\n' inside an atom).
+bool scannable(std::string_view atom) {
+  return is_ascii(atom) && atom.find('\n') == std::string_view::npos;
+}
+
 }  // namespace
 
 LinePrefilter::LinePrefilter(const std::vector<const RE2*>& regexes) : filtered_(regexes.size(), false) {
@@ -32,7 +38,7 @@ LinePrefilter::LinePrefilter(const std::vector<const RE2*>& regexes) : filtered_
   }
   filter_.Compile(&atoms_);
   for (std::size_t a = 0; a < atoms_.size(); ++a) {
-    if (!is_ascii(atoms_[a])) present_everywhere_.push_back(static_cast<int>(a));
+    if (!scannable(atoms_[a])) present_everywhere_.push_back(static_cast<int>(a));
   }
   // What passes with only the atoms taken as present everywhere passes on every line.
   std::vector<int> unfiltered;
@@ -44,7 +50,7 @@ LinePrefilter::LinePrefilter(const std::vector<const RE2*>& regexes) : filtered_
   std::vector<std::string> literals;
   std::vector<std::size_t> literal_atoms;
   for (std::size_t a = 0; a < atoms_.size(); ++a) {
-    if (is_ascii(atoms_[a])) literals.push_back(atoms_[a]), literal_atoms.push_back(a);
+    if (scannable(atoms_[a])) literals.push_back(atoms_[a]), literal_atoms.push_back(a);
   }
   for (std::string_view letter : kFoldedLetters) literals.emplace_back(letter), literal_atoms.push_back(kEveryRegex);
   for (std::size_t first = 0; first < literals.size(); first += kLiteralsPerScanner) {

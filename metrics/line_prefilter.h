@@ -7,6 +7,7 @@
 // Where FilteredRE2's lowercasing is not enough, the filter errs on the side of passing:
 // - Atoms are lowercase by Unicode's rules, the copy only by ASCII's: an atom with non-ASCII
 //   bytes is taken as present on every line (a regex that needs nothing more is unfiltered).
+//   So is an atom with a '\n' in it (a multi-line regex's), which no line can hold.
 // - Case folding ties two non-ASCII letters to ASCII ones: (?i)k matches KELVIN SIGN (U+212A)
 //   and (?i)s LATIN SMALL LETTER LONG S (U+017F), whose atoms are "k" and "s"; and those two
 //   letters written in a pattern become the atoms "k" and "s". A line holding either letter

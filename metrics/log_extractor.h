@@ -39,7 +39,8 @@ void labelled_lines(std::string_view block, LineBatch& batch);
 // FfDL: per replica, a window of the last line_lookahead lines; after every new line each
 // group's regex (DOTALL | MULTILINE) is matched anchored at the window's start; the first group
 // that matches emits one record and the window starts afresh (FfDL's extract_from_log.py).
-std::unique_ptr<LogExtractor> make_ffdl_extractor(const FfdlSpec& spec);
+// `prefilter` false: every group is tried after every line (the plain way, for tests to compare).
+std::unique_ptr<LogExtractor> make_ffdl_extractor(const FfdlSpec& spec, bool prefilter = true);
 
 // SageMaker: every match of every definition on every line is one datapoint, its value the
 // first capture group; captures that are not numbers are dropped.
