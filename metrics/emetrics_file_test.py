@@ -10,7 +10,6 @@ before it writes the next: the file is read while the job runs, not only at its 
 """
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
