@@ -39,11 +39,11 @@ constexpr std::size_t kMaxPageBytes = 1 << 20;  // the writer's buffer: memory s
 
 }  // namespace
 
-// One stored page, as read.
+// One stored page, as read (its records valid until the next page is read).
 struct MetricsDb::Page {
   PageStart start;
   std::int64_t count = 0;
-  std::string records;
+  std::string_view records;
 };
 
 std::filesystem::path metrics_db_path(const std::filesystem::path& job_folder) {
@@ -194,7 +194,11 @@ void MetricsDb::insert_page(const PageWriter& page, bool merged) {
   if (!merged) ++small_pages_;
 }
 
-void MetricsDb::merge_small_pages() {
+void MetricsDb::merge_small_pages(bool seal) {
+  if (small_pages_ == 1 && seal) {
+    exec("UPDATE record_pages SET merged = 1 WHERE merged = 0");
+    small_pages_ = 0;
+  }
   if (small_pages_ < 2) return;
   std::optional<PageWriter> merged;
   {
@@ -217,8 +221,10 @@ void MetricsDb::merge_small_pages() {
   }
   exec("DELETE FROM record_pages WHERE merged = 0");
   small_pages_ = 0;
-  // Still small (records trickle in): it is merged again with the next ones, until full.
-  if (merged) insert_page(*merged, merged->count() >= kMergedPageRecords);
+  // Still small (records trickle in): it is merged again with the next ones, until full. Sealed
+  // when a full page follows it: small pages are always the last ones, so that merging them
+  // never mixes records around another page's.
+  if (merged) insert_page(*merged, seal || merged->count() >= kMergedPageRecords);
 }
 
 void MetricsDb::flush_page() {
@@ -226,7 +232,7 @@ void MetricsDb::flush_page() {
   begin_if_needed();
   save_strings();
   bool full = page_->count() >= kMergedPageRecords;
-  if (full) merge_small_pages();  // the small pages before it first: pages stay in rindex order
+  if (full) merge_small_pages(true);  // the small pages before it first: pages stay in rindex order
   insert_page(*page_, full);
   page_.reset();
 }
@@ -236,7 +242,7 @@ bool MetricsDb::commit(bool final) {
     flush_page();
     if (small_pages_ >= kSmallPagesBeforeMerge || (final && small_pages_ > 1)) {
       begin_if_needed();
-      merge_small_pages();
+      merge_small_pages(final);
     }
     save_log_index();
   } catch (const CodecError& error) {
@@ -256,17 +262,16 @@ void MetricsDb::set_busy_timeout(std::chrono::milliseconds timeout) {
   sqlite3_busy_timeout(db_, static_cast<int>(timeout.count()));
 }
 
-std::vector<MetricsDb::Page> MetricsDb::read_pages(const RecordQuery& query, bool descending) const {
-  std::vector<Page> pages;
+void MetricsDb::for_each_page(const RecordQuery& query, bool descending,
+                              const std::function<bool(const Page&)>& take) const {
   Statement select(db_, file_,
                    std::string("SELECT first_rindex, first_time, count, records FROM record_pages "
                                "WHERE first_rindex + count > ?1 AND max_time >= ?2 ORDER BY first_rindex") +
                        (descending ? " DESC" : ""));
   select.bind(1, query.from_rindex.value_or(0)).bind(2, query.since_ms.value_or(INT64_MIN));
   while (select.step()) {
-    pages.push_back(Page{{select.integer(0), select.integer(1)}, select.integer(2), select.text(3)});
+    if (!take(Page{{select.integer(0), select.integer(1)}, select.integer(2), select.bytes(3)})) return;
   }
-  return pages;
 }
 
 namespace {
@@ -302,42 +307,48 @@ void fill_record(const RecordHeader& header, PageReader& reader, const StringTab
 std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
   std::vector<EMetrics> out;
   if (!has_tables()) return out;
-  StringTable strings;
-  JobRow job;
-  std::vector<Page> pages;
-  {
-    ReadSnapshot snapshot(db_);  // the strings, the pages and the job row of one commit
-    strings = read_strings();
-    job = read_job();
-    pages = read_pages(query, false);
+  // One snapshot for the strings, the job row and the pages, which are decoded as they are
+  // read (a commit of the collector waits for it).
+  ReadSnapshot snapshot(db_);
+  StringTable strings = read_strings();
+  JobRow job = read_job();
+  RecordQuery selection = query;
+  std::int64_t offset = query.pos.value_or(0);
+  if (query.group.empty() && query.subid.empty() && !query.since_ms) {
+    // Records are numbered densely from 0: the page is found by number, not by reading.
+    std::int64_t from = query.from_rindex.value_or(0), total = std::max<std::int64_t>(0, metrics_count() - from);
+    if (offset < 0) offset = std::max<std::int64_t>(0, total + offset);
+    selection.from_rindex = from + offset;
+    offset = 0;
   }
-  RecordFilter filter(query, strings);
+  RecordFilter filter(selection, strings);
+  std::int64_t limit = query.limit.value_or(-1);
   try {
-    // --pos N < 0 counts from the end: the page's offset needs the number of matching records.
-    std::int64_t offset = query.pos.value_or(0);
-    if (offset < 0) {
+    if (offset < 0) {  // --pos N < 0 counts from the end: the number of matching records first
       std::int64_t total = 0;
-      for (const Page& page : pages) {
+      for_each_page(selection, false, [&](const Page& page) {
         PageReader reader(page.records, page.start);
         for (RecordHeader header; reader.next(header); reader.skip_body()) total += filter.selects(header) ? 1 : 0;
-      }
+        return true;
+      });
       offset = std::max<std::int64_t>(0, total + offset);
     }
-    std::int64_t limit = query.limit.value_or(-1), seen = 0;
-    for (const Page& page : pages) {
+    std::int64_t seen = 0;
+    for_each_page(selection, false, [&](const Page& page) {
       PageReader reader(page.records, page.start);
       for (RecordHeader header; reader.next(header);) {
         if (!filter.selects(header) || seen++ < offset) {
           reader.skip_body();
           continue;
         }
-        if (limit >= 0 && static_cast<std::int64_t>(out.size()) >= limit) return out;
+        if (limit >= 0 && static_cast<std::int64_t>(out.size()) >= limit) return false;
         EMetrics& record = out.emplace_back();
         fill_record(header, reader, strings, record);
         record.meta.training_id = job.training_id;
         record.meta.user_id = job.user_id;
       }
-    }
+      return true;
+    });
   } catch (const CodecError& error) {
     throw StoreError(file_.string() + ": " + error.what());
   }
@@ -358,19 +369,13 @@ std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std
                                                     const std::string& subid) const {
   std::deque<EMetrics> found;
   if (!has_tables() || last_n <= 0) return {};
-  StringTable strings;
-  JobRow job;
-  std::vector<Page> pages;
-  {
-    ReadSnapshot snapshot(db_);
-    strings = read_strings();
-    job = read_job();
-    pages = read_pages({}, true);
-  }
+  ReadSnapshot snapshot(db_);
+  StringTable strings = read_strings();
+  JobRow job = read_job();
   std::int64_t name_id = strings.find(name), subid_id = subid.empty() ? -1 : strings.find(subid);
   if (name_id < 0 || (!subid.empty() && subid_id < 0)) return {};
   try {
-    for (const Page& page : pages) {  // newest first
+    for_each_page({}, true, [&](const Page& page) {  // newest first, until there are enough
       std::vector<EMetrics> in_page;
       PageReader reader(page.records, page.start);
       for (RecordHeader header; reader.next(header);) {
@@ -387,8 +392,8 @@ std::vector<EMetrics> MetricsDb::metrics_with_value(const std::string& name, std
       }
       for (auto it = in_page.rbegin(); it != in_page.rend() && static_cast<std::int64_t>(found.size()) < last_n; ++it)
         found.push_front(std::move(*it));
-      if (static_cast<std::int64_t>(found.size()) >= last_n) break;
-    }
+      return static_cast<std::int64_t>(found.size()) < last_n;
+    });
   } catch (const CodecError& error) {
     throw StoreError(file_.string() + ": " + error.what());
   }

@@ -101,11 +101,12 @@ class MetricsDb {
   StringTable read_strings() const;
   void load_writer_state();
 
-  // Records: the pages a query may need, in order; the current page buffered by the writer.
-  std::vector<Page> read_pages(const RecordQuery& query, bool descending) const;
+  // Records: the pages a query may need, in order, each handed to `take` until it answers
+  // false; the current page buffered by the writer.
+  void for_each_page(const RecordQuery& query, bool descending, const std::function<bool(const Page&)>& take) const;
   void flush_page();
   void insert_page(const PageWriter& page, bool merged);
-  void merge_small_pages();
+  void merge_small_pages(bool seal);
   void save_strings();
 
   // The log index.

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <random>
 
 #include <sqlite3.h>
 #include <sys/wait.h>
@@ -224,6 +225,80 @@ TEST_F(MetricsStore, ACollectorCommittingARecordAtATimeEndsWithFewPages) {
   }
   // A datapoint costs bytes, not a row: 1000 records in well under 100 bytes each.
   EXPECT_LT(std::stoi(raw.query("SELECT SUM(LENGTH(records)) FROM record_pages")), 40000);
+}
+
+// Random records over many commits (small pages, merged pages, big pages) against a plain list,
+// under random queries: every selection, page and count must be the list's.
+TEST_F(MetricsStore, RandomQueriesGiveWhatThePlainListGives) {
+  std::mt19937 random(17);
+  auto pick = [&](std::int64_t low, std::int64_t high) {
+    return std::uniform_int_distribution<std::int64_t>(low, high)(random);
+  };
+  std::vector<EMetrics> model;
+  MetricsDb writer(metrics_db_path(folder_), true);
+  std::int64_t time = 100;
+  for (int commit = 0; commit < 150; ++commit) {
+    std::int64_t count = commit % 50 == 7 ? 3000 : pick(0, 40);
+    for (std::int64_t i = 0; i < count; ++i) {
+      EMetrics r = record(std::vector<std::string>{"train", "test", "sagemaker"}[pick(0, 2)], pick(0, 1000), time);
+      r.meta.subid = std::to_string(pick(0, 3));
+      if (pick(0, 4) == 0) r.values["acc"] = TypedValue{ValueType::kFloat, "0.5"};
+      writer.add(r);
+      r.meta.rindex = static_cast<std::int64_t>(model.size());
+      model.push_back(r);
+      time += pick(0, 1);
+    }
+    writer.commit(commit == 149);
+  }
+  MetricsDb reader(metrics_db_path(folder_), false);
+  EXPECT_EQ(reader.metrics_count(), static_cast<std::int64_t>(model.size()));
+  auto n = static_cast<std::int64_t>(model.size());
+  for (int q = 0; q < 300; ++q) {
+    RecordQuery query;
+    if (pick(0, 2) == 0) query.group = std::vector<std::string>{"train", "test", "nope"}[pick(0, 2)];
+    if (pick(0, 2) == 0) query.subid = std::to_string(pick(0, 4));
+    if (pick(0, 3) == 0) query.since_ms = model[static_cast<std::size_t>(pick(0, n - 1))].meta.time_ms;
+    if (pick(0, 3) == 0) query.from_rindex = pick(0, n + 2);
+    if (pick(0, 1) == 0) query.pos = pick(-n - 3, n + 3);
+    if (pick(0, 1) == 0) query.limit = pick(0, 500);
+    std::vector<const EMetrics*> selected;
+    for (const auto& r : model) {
+      if ((query.group.empty() || r.grouplabel == query.group) &&
+          (query.subid.empty() || r.meta.subid == query.subid) &&
+          r.meta.time_ms >= query.since_ms.value_or(INT64_MIN) && r.meta.rindex >= query.from_rindex.value_or(0))
+        selected.push_back(&r);
+    }
+    auto total = static_cast<std::int64_t>(selected.size());
+    std::int64_t offset = query.pos.value_or(0);
+    if (offset < 0) offset = std::max<std::int64_t>(0, total + offset);
+    offset = std::min(offset, total);
+    std::int64_t end = query.limit ? std::min(total, offset + *query.limit) : total;
+    auto got = reader.metrics(query);
+    std::string what = "query " + std::to_string(q) + " group " + query.group + " subid " + query.subid + " since " +
+                       std::to_string(query.since_ms.value_or(-1)) + " from " +
+                       std::to_string(query.from_rindex.value_or(-1)) + " pos " +
+                       std::to_string(query.pos.value_or(0)) + " limit " + std::to_string(query.limit.value_or(-1));
+    ASSERT_EQ(static_cast<std::int64_t>(got.size()), end - offset) << what;
+    for (std::int64_t i = offset; i < end; ++i) {
+      const EMetrics& want = *selected[static_cast<std::size_t>(i)];
+      const EMetrics& have = got[static_cast<std::size_t>(i - offset)];
+      ASSERT_EQ(have.meta.rindex, want.meta.rindex) << what;
+      ASSERT_EQ(have.meta.time_ms, want.meta.time_ms) << what;
+      ASSERT_EQ(have.meta.subid, want.meta.subid) << what;
+      ASSERT_EQ(have.grouplabel, want.grouplabel) << what;
+      ASSERT_EQ(have.values.at("loss").text, want.values.at("loss").text) << what;
+      ASSERT_EQ(have.values.count("acc"), want.values.count("acc")) << what;
+    }
+  }
+  // The last values of a metric, newest pages first, and of one replica.
+  for (std::int64_t last_n : {1, 5, 300}) {
+    std::vector<std::int64_t> want;
+    for (auto it = model.rbegin(); it != model.rend() && static_cast<std::int64_t>(want.size()) < last_n; ++it)
+      if (it->values.count("acc") && it->meta.subid == "2") want.insert(want.begin(), it->meta.rindex);
+    auto got = reader.metrics_with_value("acc", last_n, "2");
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i].meta.rindex, want[i]);
+  }
 }
 
 TEST_F(MetricsStore, ADamagedPageIsAnErrorNotACrash) {
