@@ -250,7 +250,10 @@ def run_collector(binary, folder, cpu):
     if child.returncode != 0 and error is None:
         error = "exit status %d: %s" % (child.returncode, stderr[-300:])
     db = sum(os.path.getsize(p) for p in glob.glob(os.path.join(folder, "metrics.db*")))
-    return {"wall_s": wall, "cpu_s": cpu_s, "peak_rss_mib": usage.ru_maxrss / 1024, "summary": summary,
+    # The collector's own VmHWM (its summary's max_rss_kib): the child's ru_maxrss would also count
+    # this Python process's pages, which a fork maps into the child until it execs.
+    peak_kib = summary.get("max_rss_kib", usage.ru_maxrss) if summary else usage.ru_maxrss
+    return {"wall_s": wall, "cpu_s": cpu_s, "peak_rss_mib": peak_kib / 1024, "summary": summary,
             "error": error, "db_bytes": db, "warnings": stderr.count("warning:")}
 
 

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -125,6 +126,16 @@ int print_stored_records(const fs::path& folder) {
     std::cerr << "mljob-collect: " << e.what() << "\n";
     return 1;
   }
+}
+
+// The peak resident set of this program alone (VmHWM): ru_maxrss would also count what the
+// process that started it had mapped when it forked (the mapping before exec counts there).
+long peak_rss_kib(const rusage& usage) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+  }
+  return usage.ru_maxrss;
 }
 
 int exit_status(int status) {
@@ -245,7 +256,7 @@ int main(int argc, char** argv) {
         {"log_bytes", collector->log_bytes()},
         {"cpu_seconds", seconds(own.ru_utime) + seconds(own.ru_stime)},
         {"wall_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
-        {"max_rss_kib", own.ru_maxrss}};
+        {"max_rss_kib", peak_rss_kib(own)}};
     if (summary) std::cout << cost.dump() << std::endl;
     try {
       mljob::write_atomically(folder / "collector.json", cost.dump(2) + "\n");
