@@ -42,35 +42,54 @@ std::string csv_field(const std::string& text) {
   return out + "\"";
 }
 
-void print_metrics(const std::vector<EMetrics>& records, const std::string& format) {
-  if (format == "json") {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& r : records) {
-      out.push_back({{"meta", meta_json(r.meta)},
-                     {"grouplabel", r.grouplabel},
-                     {"etimes", typed_map_json(r.etimes)},
-                     {"values", typed_map_json(r.values)}});
+// Prints records as they come, so that a job's millions of records never sit in memory at once
+// (the JSON is the array nlohmann's dump(2) writes, an element at a time).
+class MetricsPrinter {
+ public:
+  explicit MetricsPrinter(std::string format) : format_(std::move(format)) {
+    if (format_ == "csv") std::cout << "rindex,time,subid,grouplabel,step,metric,value\n";
+    if (format_ == "table") {
+      std::printf("%-8s %-24s %-7s %-12s %-22s %s\n", "RINDEX", "TIME", "REPLICA", "GROUP", "ETIMES", "VALUES");
     }
-    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
-  } else if (format == "csv") {
-    std::cout << "rindex,time,subid,grouplabel,step,metric,value\n";
-    for (const auto& r : records) {
+  }
+
+  void print(const EMetrics& r) {
+    if (format_ == "json") {
+      nlohmann::json element{{"meta", meta_json(r.meta)},
+                             {"grouplabel", r.grouplabel},
+                             {"etimes", typed_map_json(r.etimes)},
+                             {"values", typed_map_json(r.values)}};
+      std::string text = element.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::cout << (printed_ == 0 ? "[\n  " : ",\n  ");
+      std::size_t start = 0;
+      for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+        std::cout.write(text.data() + start, static_cast<std::streamsize>(end - start + 1)) << "  ";
+      }
+      std::cout.write(text.data() + start, static_cast<std::streamsize>(text.size() - start));
+    } else if (format_ == "csv") {
       auto step = metrics::record_step(r);
       for (const auto& [name, value] : r.values) {
         std::cout << r.meta.rindex << "," << jobs::rfc3339_ms(r.meta.time_ms) << "," << csv_field(r.meta.subid) << ","
                   << csv_field(r.grouplabel) << "," << (step ? std::to_string(static_cast<long long>(*step)) : "")
                   << "," << csv_field(name) << "," << csv_field(value.text) << "\n";
       }
-    }
-  } else {
-    std::printf("%-8s %-24s %-7s %-12s %-22s %s\n", "RINDEX", "TIME", "REPLICA", "GROUP", "ETIMES", "VALUES");
-    for (const auto& r : records) {
+    } else {
       std::printf("%-8lld %-24s %-7s %-12s %-22s %s\n", static_cast<long long>(r.meta.rindex),
                   jobs::rfc3339_ms(r.meta.time_ms).c_str(), r.meta.subid.c_str(), r.grouplabel.c_str(),
                   values_text(r.etimes).c_str(), values_text(r.values).c_str());
     }
+    ++printed_;
   }
-}
+
+  void finish() {
+    if (format_ == "json") std::cout << (printed_ == 0 ? "[]\n" : "\n]\n");
+    std::cout << std::flush;
+  }
+
+ private:
+  std::string format_;
+  std::size_t printed_ = 0;
+};
 
 }  // namespace
 
@@ -99,12 +118,19 @@ int metrics_command(const Arguments& args) {
   query.group = group;
   JobRecord record = load_job(flags.job_id);
   auto db = open_db(record);
-  std::vector<EMetrics> records = db ? db->metrics(query) : std::vector<EMetrics>{};
   if (!db) std::cerr << "mljob: no metrics collected for " << flags.job_id << " (yet)\n";
   if (plot.empty()) {
-    print_metrics(records, flags.format);
+    MetricsPrinter printer(flags.format);
+    if (db) {
+      db->for_each_metric(query, [&](const EMetrics& r) {
+        printer.print(r);
+        return true;
+      });
+    }
+    printer.finish();
     return kExitOk;
   }
+  std::vector<EMetrics> records = db ? db->metrics(query) : std::vector<EMetrics>{};
   auto panels = report::panels_from_records(records);
   std::string title = "mljob job " + flags.job_id + (group.empty() ? "" : " (group " + group + ")");
   std::ofstream out(plot);

@@ -304,54 +304,94 @@ void fill_record(const RecordHeader& header, PageReader& reader, const StringTab
 
 }  // namespace
 
-std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
-  std::vector<EMetrics> out;
-  if (!has_tables()) return out;
-  // One snapshot for the strings, the job row and the pages, which are decoded as they are
-  // read (a commit of the collector waits for it).
-  ReadSnapshot snapshot(db_);
-  StringTable strings = read_strings();
-  JobRow job = read_job();
+void MetricsDb::scan_records(const RecordQuery& selection, const std::function<bool(const RecordView&)>& visit) const {
+  // A few pages per read transaction, decoded after it ends: a reader that pages through
+  // millions of records (or whose output waits on a pager) never holds the collector's commits.
+  constexpr std::size_t kPagesPerSnapshot = 16;
+  std::int64_t cursor = selection.from_rindex.value_or(0);
+  for (;;) {
+    struct OwnedPage {
+      PageStart start;
+      std::int64_t count;
+      std::string records;
+    };
+    std::vector<OwnedPage> pages;
+    StringTable strings;
+    JobRow job;
+    {
+      ReadSnapshot snapshot(db_);
+      strings = read_strings();
+      job = read_job();
+      RecordQuery next = selection;
+      next.from_rindex = cursor;
+      for_each_page(next, false, [&](const Page& page) {
+        pages.push_back({page.start, page.count, std::string(page.records)});
+        return pages.size() < kPagesPerSnapshot;
+      });
+    }
+    if (pages.empty()) return;
+    RecordFilter filter(selection, strings);
+    try {
+      for (const OwnedPage& page : pages) {
+        PageReader reader(page.records, page.start);
+        for (RecordHeader header; reader.next(header);) {
+          // Merged again since the last transaction: records already visited come back.
+          if (header.rindex < cursor || !filter.selects(header)) {
+            reader.skip_body();
+            continue;
+          }
+          if (!visit(RecordView{header, reader, strings, job})) return;
+        }
+        cursor = std::max(cursor, page.start.rindex + page.count);
+      }
+    } catch (const CodecError& error) {
+      throw StoreError(file_.string() + ": " + error.what());
+    }
+  }
+}
+
+void MetricsDb::for_each_metric(const RecordQuery& query, const std::function<bool(const EMetrics&)>& take) const {
+  if (!has_tables()) return;
   RecordQuery selection = query;
   std::int64_t offset = query.pos.value_or(0);
   if (query.group.empty() && query.subid.empty() && !query.since_ms) {
-    // Records are numbered densely from 0: the page is found by number, not by reading.
+    // Records are numbered densely from 0: the first one is found by number, not by reading.
     std::int64_t from = query.from_rindex.value_or(0), total = std::max<std::int64_t>(0, metrics_count() - from);
     if (offset < 0) offset = std::max<std::int64_t>(0, total + offset);
     selection.from_rindex = from + offset;
     offset = 0;
   }
-  RecordFilter filter(selection, strings);
-  std::int64_t limit = query.limit.value_or(-1);
-  try {
-    if (offset < 0) {  // --pos N < 0 counts from the end: the number of matching records first
-      std::int64_t total = 0;
-      for_each_page(selection, false, [&](const Page& page) {
-        PageReader reader(page.records, page.start);
-        for (RecordHeader header; reader.next(header); reader.skip_body()) total += filter.selects(header) ? 1 : 0;
-        return true;
-      });
-      offset = std::max<std::int64_t>(0, total + offset);
-    }
-    std::int64_t seen = 0;
-    for_each_page(selection, false, [&](const Page& page) {
-      PageReader reader(page.records, page.start);
-      for (RecordHeader header; reader.next(header);) {
-        if (!filter.selects(header) || seen++ < offset) {
-          reader.skip_body();
-          continue;
-        }
-        if (limit >= 0 && static_cast<std::int64_t>(out.size()) >= limit) return false;
-        EMetrics& record = out.emplace_back();
-        fill_record(header, reader, strings, record);
-        record.meta.training_id = job.training_id;
-        record.meta.user_id = job.user_id;
-      }
+  if (offset < 0) {  // --pos N < 0 counts from the end: the number of matching records first
+    std::int64_t total = 0;
+    scan_records(selection, [&](const RecordView& view) {
+      view.reader.skip_body();
+      ++total;
       return true;
     });
-  } catch (const CodecError& error) {
-    throw StoreError(file_.string() + ": " + error.what());
+    offset = std::max<std::int64_t>(0, total + offset);
   }
+  std::int64_t limit = query.limit.value_or(-1), seen = 0, taken = 0;
+  EMetrics record;
+  scan_records(selection, [&](const RecordView& view) {
+    if (seen++ < offset) {
+      view.reader.skip_body();
+      return true;
+    }
+    if (limit >= 0 && taken >= limit) return false;
+    fill_record(view.header, view.reader, view.strings, record);
+    record.meta.training_id = view.job.training_id;
+    record.meta.user_id = view.job.user_id;
+    ++taken;
+    return take(record);
+  });
+}
+
+std::vector<EMetrics> MetricsDb::metrics(const RecordQuery& query) const {
+  std::vector<EMetrics> out;
+  for_each_metric(query, [&](const EMetrics& record) {
+    out.push_back(record);
+    return true;
+  });
   return out;
 }
 

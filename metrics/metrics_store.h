@@ -73,6 +73,9 @@ class MetricsDb {
   std::int64_t cap_log(std::uint64_t max_bytes, const std::function<bool(std::uint64_t length)>& free_bytes);
 
   std::vector<EMetrics> metrics(const RecordQuery& query) const;
+  // The same records handed to `take` one at a time (until it answers false), without holding
+  // them all: for output of any size.
+  void for_each_metric(const RecordQuery& query, const std::function<bool(const EMetrics&)>& take) const;
   std::vector<LogLineRecord> log_lines(const RecordQuery& query) const;
   std::vector<std::string> groups() const;
   // The last `last_n` records that carry a value named `name` (of replica `subid` if given),
@@ -90,6 +93,13 @@ class MetricsDb {
     LogExtent extent;
   };
   struct Page;
+  // A record being read: its header, the reader positioned at its values, and what decodes them.
+  struct RecordView {
+    const RecordHeader& header;
+    PageReader& reader;
+    const StringTable& strings;
+    const JobRow& job;
+  };
 
   void exec(const std::string& sql) const;
   void begin_if_needed();
@@ -104,6 +114,9 @@ class MetricsDb {
   // Records: the pages a query may need, in order, each handed to `take` until it answers
   // false; the current page buffered by the writer.
   void for_each_page(const RecordQuery& query, bool descending, const std::function<bool(const Page&)>& take) const;
+  // The records `selection` selects (not its pos and limit), in order, until `visit` answers
+  // false; `visit` reads or skips each one's values.
+  void scan_records(const RecordQuery& selection, const std::function<bool(const RecordView&)>& visit) const;
   void flush_page();
   void insert_page(const PageWriter& page, bool merged);
   void merge_small_pages(bool seal);
