@@ -5,9 +5,10 @@ training step and follows output.log) must keep every datapoint and have the las
 queryable (`mljob logs --pos -1`) within 1 s of the trainer writing it, while the job still runs.
 
 Its CPU time: the issue's target is 5 % of its wall time. On the 2-core test machine, where the
-trainer, srun and slurmstepd share the cores with it, it measured 5.2 % (and 6.6 % of the 60 s
-of output), so that target is not met yet (docs/benchmarks.md, "Collector"). This test guards
-the figure against regressions at 8 %, and prints it.
+trainer, srun and slurmstepd share the cores with it, it measured 3.1 % in one run of five and
+5.1-5.2 % in the others (3.9-6.6 % of the 60 s of output), so that target is not met reliably
+yet (docs/benchmarks.md, "Collector"). This test guards the figure against regressions at 8 %,
+and prints it.
 
 What the collector reads is what srun forwarded into output.log: the test checks that srun
 carried what the trainer wrote (all of it, by the end), and prints the figures it measured
@@ -262,7 +263,7 @@ class CollectorLiveCost(ClusterTestCase):
         self.assertTrue(running, "the last line was queryable while the job ran")
         self.assertGreaterEqual(written / flood_seconds, 0.9 * RATE, "the trainer (and srun, which paces it) kept up")
         self.assertGreaterEqual(log_bytes, written, "srun forwarded everything the trainer wrote")
-        # The target is 5 %; measured 5.2 % here (see the docstring): a regression guard.
+        # The target is 5 %; measured 3.1-5.2 % here (see the docstring): a regression guard.
         self.assertLessEqual(cpu, 0.08 * wall, "the collector's CPU time is within 8 % of its wall time")
 
     def metrics(self, job_id, *flags):
