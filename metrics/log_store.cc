@@ -162,45 +162,35 @@ void MetricsDb::read_lines(const JobRow& job, std::int64_t first, std::int64_t e
   }
 }
 
-std::int64_t MetricsDb::replica_lines_before(const std::string& subid, std::int64_t rindex, const JobRow& job) const {
+MetricsDb::ReplicaPlace MetricsDb::replica_mark(const std::string& subid, const char* condition, std::int64_t bound,
+                                                const JobRow& job) const {
   Statement select(db_, file_,
-                   "SELECT nth, rindex FROM log_replica_marks WHERE subid = ?1 AND rindex < ?2 AND rindex >= ?3 "
-                   "ORDER BY nth DESC LIMIT 1");
-  select.bind(1, subid).bind(2, rindex).bind(3, job.extent.first_kept);
-  std::int64_t count = 0, from = job.extent.first_kept;
-  if (select.step()) {
-    count = select.integer(0);
-    from = select.integer(1);
-  } else {
-    auto replicas = read_replicas();
-    if (auto found = replicas.find(subid); found != replicas.end()) count = found->second.dropped;
-  }
+                   std::string("SELECT nth, rindex FROM log_replica_marks WHERE subid = ?1 AND ") + condition +
+                       " AND rindex >= ?3 ORDER BY nth DESC LIMIT 1");
+  select.bind(1, subid).bind(2, bound).bind(3, job.extent.first_kept);
+  if (select.step()) return {select.integer(0), select.integer(1)};
+  // No mark since the first line kept: the replica's count starts with the lines dropped.
+  auto replicas = read_replicas();
+  auto found = replicas.find(subid);
+  return {found != replicas.end() ? found->second.dropped : 0, job.extent.first_kept};
+}
+
+std::int64_t MetricsDb::replica_lines_before(const std::string& subid, std::int64_t rindex, const JobRow& job) const {
+  ReplicaPlace place = replica_mark(subid, "rindex < ?2", rindex, job);
   int wanted = rank_of_replica(subid);
-  read_lines(job, from, rindex, [&](std::int64_t, std::int64_t, int rank, std::string_view) {
-    count += rank == wanted ? 1 : 0;
+  read_lines(job, place.rindex, rindex, [&](std::int64_t, std::int64_t, int rank, std::string_view) {
+    place.nth += rank == wanted ? 1 : 0;
     return true;
   });
-  return count;
+  return place.nth;
 }
 
 std::int64_t MetricsDb::replica_line_rindex(const std::string& subid, std::int64_t nth, const JobRow& job) const {
-  Statement select(db_, file_,
-                   "SELECT nth, rindex FROM log_replica_marks WHERE subid = ?1 AND nth <= ?2 AND rindex >= ?3 "
-                   "ORDER BY nth DESC LIMIT 1");
-  select.bind(1, subid).bind(2, nth).bind(3, job.extent.first_kept);
-  std::int64_t count = 0, from = job.extent.first_kept;
-  if (select.step()) {
-    count = select.integer(0);
-    from = select.integer(1);
-  } else {
-    auto replicas = read_replicas();
-    if (auto found = replicas.find(subid); found != replicas.end()) count = found->second.dropped;
-  }
+  ReplicaPlace place = replica_mark(subid, "nth <= ?2", nth, job);
   int wanted = rank_of_replica(subid);
   std::int64_t found_at = job.extent.lines;
-  read_lines(job, from, job.extent.lines, [&](std::int64_t rindex, std::int64_t, int rank, std::string_view) {
-    if (rank != wanted) return true;
-    if (count++ < nth) return true;
+  read_lines(job, place.rindex, job.extent.lines, [&](std::int64_t rindex, std::int64_t, int rank, std::string_view) {
+    if (rank != wanted || place.nth++ < nth) return true;
     found_at = rindex;
     return false;
   });

@@ -125,6 +125,13 @@ class MetricsDb {
   // The log index.
   void save_log_index();
   std::optional<LogMark> mark_at_or_before(std::int64_t rindex) const;
+  // Where counting a replica's lines can start: its line number `nth` is line `rindex` of the
+  // log (the last replica mark meeting `condition` on ?2 = bound, else the first line kept).
+  struct ReplicaPlace {
+    std::int64_t nth, rindex;
+  };
+  ReplicaPlace replica_mark(const std::string& subid, const char* condition, std::int64_t bound,
+                            const JobRow& job) const;
   std::int64_t replica_lines_before(const std::string& subid, std::int64_t rindex, const JobRow& job) const;
   std::int64_t replica_line_rindex(const std::string& subid, std::int64_t nth, const JobRow& job) const;
   std::map<std::string, ReplicaLines> read_replicas() const;
