@@ -166,6 +166,8 @@ def manifest_form(spec):
 LABEL = re.compile(rb" *([0-9]{1,9}):(?: |$)")  # srun's "RANK: " (as metrics/line_batch.cc reads it)
 
 
+# python_sagemaker and python_ffdl each read the log with the same plain loop, written out in
+# both on purpose: a shared generator would slow Python's side, the baseline being measured.
 def python_sagemaker(path, definitions):
     compiled = [re.compile(regex) for _name, regex in definitions]
     datapoints = 0
