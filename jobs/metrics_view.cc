@@ -1,5 +1,7 @@
 #include "jobs/metrics_view.h"
 
+#include <iostream>
+
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -73,7 +75,9 @@ std::string rfc3339_ms(std::int64_t epoch_ms) {
   return seconds.substr(0, seconds.size() - 1) + fraction + "Z";
 }
 
-void add_metric_outputs(nlohmann::json& resource, const JobRecord& record) {
+namespace {
+
+void metric_outputs_from(nlohmann::json& resource, const JobRecord& record) {
   auto db = open_db(record);
   if (!db) return;
   nlohmann::json declared = declarations(record);
@@ -100,6 +104,17 @@ void add_metric_outputs(nlohmann::json& resource, const JobRecord& record) {
       list.push_back({{"MetricName", name}, {"Value", *value}, {"Timestamp", rfc3339_ms(last[0].meta.time_ms)}});
     }
     resource["FinalMetricDataList"] = list;
+  }
+}
+
+}  // namespace
+
+void add_metric_outputs(nlohmann::json& resource, const JobRecord& record) {
+  try {
+    metric_outputs_from(resource, record);
+  } catch (const metrics::StoreError& error) {
+    // The job is still described (and a trial still judged, as one that reported nothing).
+    std::cerr << "mljob: warning: " << error.what() << "; the job's metrics are left out\n";
   }
 }
 

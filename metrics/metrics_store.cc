@@ -99,7 +99,16 @@ void MetricsDb::exec(const std::string& sql) const {
 bool MetricsDb::has_tables() const {
   Statement count(db_, file_,
                   "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('job', 'record_pages')");
-  return count.step() && count.integer(0) == 2;
+  if (count.step() && count.integer(0) == 2) return true;
+  // A file of an mljob-collect from before the record pages (a job that ran across an upgrade)
+  // holds its records in other tables: saying so beats answering "no metrics".
+  Statement old(db_, file_, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'emetrics'");
+  if (old.step() && old.integer(0) == 1) {
+    throw StoreError(file_.string() +
+                     ": written by an older mljob-collect (a row per record and log line), which this mljob does "
+                     "not read; its records are in its emetrics and loglines tables (sqlite3 can read them)");
+  }
+  return false;
 }
 
 MetricsDb::JobRow MetricsDb::read_job() const {

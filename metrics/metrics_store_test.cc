@@ -301,6 +301,22 @@ TEST_F(MetricsStore, RandomQueriesGiveWhatThePlainListGives) {
   }
 }
 
+TEST_F(MetricsStore, AFileOfAnOlderCollectorIsNamedNotTakenForEmpty) {
+  { std::ofstream create(metrics_db_path(folder_)); }
+  RawConnection(metrics_db_path(folder_))
+      .query(
+          "CREATE TABLE emetrics (rindex INTEGER PRIMARY KEY, training_id TEXT, user_id TEXT, time INTEGER, "
+          "subid TEXT, grouplabel TEXT, etimes TEXT, vals TEXT)");
+  MetricsDb reader(metrics_db_path(folder_), false);
+  try {
+    reader.metrics({});
+    FAIL() << "an older file was read as empty";
+  } catch (const StoreError& error) {
+    EXPECT_NE(std::string(error.what()).find("older mljob-collect"), std::string::npos) << error.what();
+  }
+  EXPECT_THROW(reader.log_lines({}), StoreError);
+}
+
 TEST_F(MetricsStore, ADamagedPageIsAnErrorNotACrash) {
   {
     MetricsDb writer(metrics_db_path(folder_), true);

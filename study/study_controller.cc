@@ -112,9 +112,18 @@ std::string submit_controller(const JobStore& store, const std::string& job_id, 
 std::vector<tuner::ReportedValue> objective_values(const JobRecord& record, const std::string& tag) {
   fs::path file = metrics::metrics_db_path(record.folder);
   if (!fs::exists(file)) return {};
-  metrics::MetricsDb db(file, false);
+  std::vector<metrics::EMetrics> entries;
+  try {
+    entries = metrics::MetricsDb(file, false).metrics_with_value(tag, 1'000'000);
+  } catch (const metrics::StoreError& error) {
+    // A file the controller cannot read (damaged, or an older collector's) is this trial's
+    // problem: it reported nothing, and the study goes on. Said once per file.
+    static std::set<fs::path> reported;
+    if (reported.insert(file).second) std::cerr << "mljob study: warning: " << error.what() << "\n";
+    return {};
+  }
   std::vector<tuner::ReportedValue> stepped, numbered;
-  for (const auto& entry : db.metrics_with_value(tag, 1'000'000)) {
+  for (const auto& entry : entries) {
     auto value = metrics::parse_number(entry.values.at(tag).text);
     if (!value) continue;
     numbered.push_back({static_cast<long long>(numbered.size() + 1), *value});

@@ -3,6 +3,7 @@
 // the trial's record, accounting late and accounting down. Each checks the one promise of the
 // runtime: every trial runs at most once, and the study ends with the trials it asked for.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cmath>
@@ -57,6 +58,31 @@ TEST_F(ControllerRun, RunsTheStudyToItsEndSubmittingEveryTrialOnce) {
   EXPECT_NE(read_text(slurm_.submissions[1].batch.script).find("#SBATCH --array=1,2,3,4%2\n"), std::string::npos);
   EXPECT_TRUE(slurm_.cancels.empty());
   ASSERT_TRUE(ended.best_trial());
+}
+
+// A trial whose metrics.db the controller cannot read (here an older collector's file) reported
+// nothing: it fails for want of an objective, the warning says why once, and the study goes on.
+TEST_F(ControllerRun, ATrialWhoseMetricsCannotBeReadFailsAndTheStudyGoesOn) {
+  slurm_.on_end = [this](const std::string& job_id) {
+    auto record = trial_of(job_id);
+    if (record && record->job["jobId"].get<std::string>().ends_with("_trial_2")) {
+      sqlite3* db = nullptr;
+      sqlite3_open(metrics::metrics_db_path(record->folder).c_str(), &db);
+      sqlite3_exec(db, "CREATE TABLE emetrics (rindex INTEGER PRIMARY KEY, vals TEXT)", nullptr, nullptr, nullptr);
+      sqlite3_close(db);
+    } else {
+      report_objective(job_id);
+    }
+    return std::string("COMPLETED");
+  };
+  submit_study(a_study("RANDOM_SEARCH", 3, 1), store_, "", slurm_);
+  EXPECT_EQ(run_study_controller("tune", slurm_, kFast), 0);
+  tuner::Study ended = study();
+  ASSERT_EQ(ended.trials().size(), 3u);
+  EXPECT_NE(ended.trials()[1].state, tuner::TrialState::kSucceeded);
+  EXPECT_FALSE(ended.trials()[1].final_value);
+  EXPECT_EQ(ended.trials()[0].state, tuner::TrialState::kSucceeded);
+  EXPECT_EQ(ended.trials()[2].state, tuner::TrialState::kSucceeded);
 }
 
 // The controller died after Slurm accepted the trials' job array but before their records
