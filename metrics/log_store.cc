@@ -65,7 +65,8 @@ class LineReader {
 };
 
 int rank_of_replica(const std::string& subid) {
-  if (subid.empty() || subid.size() > 9 || !std::all_of(subid.begin(), subid.end(), ::isdigit)) return -2;
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (subid.empty() || subid.size() > 9 || !std::all_of(subid.begin(), subid.end(), digit)) return -2;
   return std::stoi(subid);
 }
 
@@ -131,7 +132,8 @@ void MetricsDb::read_lines(const JobRow& job, std::int64_t first, std::int64_t e
                            const std::function<bool(std::int64_t, std::int64_t, int, std::string_view)>& take) const {
   first = std::max(first, job.extent.first_kept);
   end = std::min(end, job.extent.lines);
-  if (first >= end || job.log_file.empty()) return;
+  // The log is a file beside metrics.db, named by the collector: never a path to elsewhere.
+  if (first >= end || job.log_file.empty() || job.log_file.find('/') != std::string::npos) return;
   std::optional<LogMark> start = mark_at_or_before(first);
   if (!start || start->offset < job.extent.file_base) return;  // gone with an earlier log
   LineReader reader(file_.parent_path() / job.log_file, start->offset - job.extent.file_base);
