@@ -68,7 +68,7 @@ void Collector::cap_log() {
 
 void Collector::poll(bool final) {
   auto sink = [this](EMetrics&& record) { store(record); };
-  // What the log's backlog gives is committed a few MiB at a time: a backlog of gigabytes never
+  // What the log's backlog gives is committed every 64 MiB of log: a backlog of gigabytes never
   // makes one huge transaction.
   log_.poll(
       [this](std::string_view block, std::uint64_t file_offset) {
