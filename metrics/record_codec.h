@@ -35,7 +35,6 @@ class StringTable {
   // The number of `text`, or -1 when the table does not hold it.
   std::int64_t find(std::string_view text) const;
   const std::string& text(std::uint64_t id) const;
-  std::size_t size() const { return texts_.size(); }
   // Strings added since the last mark_saved(), with their numbers (for the store to write).
   std::vector<std::pair<std::uint64_t, std::string>> unsaved() const;
   void mark_saved() { saved_ = texts_.size(); }
@@ -77,8 +76,6 @@ class PageWriter {
   const std::string& bytes() const { return bytes_; }
   std::size_t count() const { return count_; }
   PageStart start() const { return start_; }
-  std::int64_t last_rindex() const { return previous_.rindex; }
-  std::int64_t last_time_ms() const { return previous_.time_ms; }
   std::int64_t max_time_ms() const { return max_time_; }
 
  private:
