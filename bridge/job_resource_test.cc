@@ -72,7 +72,8 @@ class FakeSlurm : public ::testing::Test {
                      {"master"},
                      {"master-0"},
                      false,
-                     store_.reserve(job_id)};
+                     store_.reserve(job_id),
+                     {}};
     store_.save(record);
     return record;
   }

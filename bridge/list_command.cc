@@ -10,6 +10,7 @@
 #include "bridge/output_format.h"
 #include "core/job_filter.h"
 #include "core/job_store.h"
+#include "jobs/sagemaker_view.h"
 #include "study/study_resources.h"
 
 namespace mljob::bridge {
@@ -20,10 +21,12 @@ int list(const Arguments& args, const SlurmAccess& slurm) {
   std::string format = "table", filter_text, page_token;
   int limit = 0, page_size = 0;
   po::options_description options(
-      "mljob list [--filter EXPR] [--limit N] [--page-size N] [--page-token T] [--format table|yaml|json]");
-  options.add_options()("help,h", "show this help")("format", po::value(&format), "table (default), yaml or json")(
-      "filter", po::value(&filter_text),
-      "e.g. state=RUNNING AND labels.team=vision (=, != or : over state, jobId, labels.KEY)")(
+      "mljob list [--filter EXPR] [--limit N] [--page-size N] [--page-token T] [--format table|yaml|json|sagemaker]");
+  options.add_options()("help,h", "show this help")(
+      "format", po::value(&format),
+      "table (default), yaml, json, or sagemaker (ListTrainingJobs' answer: the jobs submitted with `mljob submit "
+      "sagemaker`)")("filter", po::value(&filter_text),
+                     "e.g. state=RUNNING AND labels.team=vision (=, != or : over state, jobId, labels.KEY)")(
       "limit", po::value(&limit), "list at most N jobs in all")("page-size", po::value(&page_size),
                                                                 "jobs per page; the output then carries nextPageToken")(
       "page-token", po::value(&page_token), "the nextPageToken of the previous page");
@@ -32,7 +35,7 @@ int list(const Arguments& args, const SlurmAccess& slurm) {
     std::cout << options << "\n";
     return kExitOk;
   }
-  require_format(format, {"table", "yaml", "json"});
+  require_format(format, {"table", "yaml", "json", "sagemaker"});
   if (limit < 0) throw InputError("--limit", std::to_string(limit), "must not be negative");
   if (page_size < 0) throw InputError("--page-size", std::to_string(page_size), "must not be negative");
   // The token is the position of the page's first job in the sorted, filtered list.
@@ -45,8 +48,12 @@ int list(const Arguments& args, const SlurmAccess& slurm) {
   JobFilter filter = JobFilter::parse(filter_text);
 
   JobStore store = JobStore::from_environment();
+  std::vector<JobRecord> records = store.load_all();
+  if (format == "sagemaker") std::erase_if(records, [](const JobRecord& r) { return !jobs::is_sagemaker_job(r); });
+  std::map<std::string, const JobRecord*> record_of;
+  for (const auto& record : records) record_of[record.job.value("jobId", "")] = &record;
   std::vector<nlohmann::json> jobs;
-  for (auto& job : study::job_resources(store.load_all(), slurm)) {
+  for (auto& job : study::job_resources(records, slurm)) {
     if (filter.matches(job)) jobs.push_back(std::move(job));
   }
   std::stable_sort(jobs.begin(), jobs.end(), [](const auto& a, const auto& b) {
@@ -58,6 +65,15 @@ int list(const Arguments& args, const SlurmAccess& slurm) {
                                    jobs.begin() + std::max(end, std::min(first, jobs.size())));
   std::string next_token = end < jobs.size() ? std::to_string(end) : "";
 
+  if (format == "sagemaker") {
+    // ListTrainingJobsResponse: {TrainingJobSummaries, NextToken}.
+    nlohmann::ordered_json out = {{"TrainingJobSummaries", nlohmann::ordered_json::array()}};
+    for (const auto& job : page)
+      out["TrainingJobSummaries"].push_back(jobs::training_job_summary(job, *record_of.at(job.value("jobId", ""))));
+    if (!next_token.empty()) out["NextToken"] = next_token;
+    std::cout << out.dump(2) << "\n";
+    return kExitOk;
+  }
   if (format != "table") {
     // The API's ListJobsResponse: {jobs, nextPageToken}.
     nlohmann::json out = {{"jobs", page}};

@@ -10,6 +10,7 @@
 #include "bridge/logs_command.h"
 #include "bridge/metrics_command.h"
 #include "bridge/report_command.h"
+#include "bridge/sagemaker_command.h"
 #include "bridge/stream_logs_command.h"
 #include "bridge/study_command.h"
 #include "bridge/submit_command.h"
@@ -25,6 +26,7 @@ constexpr const char* kUsage = R"(usage: mljob COMMAND [ARGS]
 
 Commands:
   submit training JOB_ID [flags] [-- ARGS]   submit a training job (gcloud-compatible flags)
+  submit sagemaker FILE.json                 submit a SageMaker CreateTrainingJob request
   describe JOB_ID [--format yaml|json|table]  the Job resource, state from Slurm
   list [--filter EXPR] [--page-size N]        your jobs, newest first (--page-token, --limit, --format)
   cancel JOB_ID                               cancel a job (idempotent)
@@ -53,10 +55,13 @@ int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
   const std::string& command = argv[0];
   bridge::Arguments rest(argv.begin() + 1, argv.end());
   if (command == "submit") {
-    if (rest.empty() || rest[0] != "training") {
-      throw InputError("submit", rest.empty() ? "" : rest[0], "only 'mljob submit training JOB_ID ...' is supported");
-    }
-    return bridge::submit_training(bridge::Arguments(rest.begin() + 1, rest.end()), slurm);
+    std::string kind = rest.empty() ? "" : rest[0];
+    bridge::Arguments after(rest.begin() + (rest.empty() ? 0 : 1), rest.end());
+    if (kind == "training") return bridge::submit_training(after, slurm);
+    if (kind == "sagemaker") return bridge::submit_sagemaker(after, slurm);
+    throw InputError("submit", kind,
+                     "must be training (AI Platform: mljob submit training JOB_ID ...) or sagemaker (mljob submit "
+                     "sagemaker CreateTrainingJob.json)");
   }
   // Commands that ask Slurm get the one SlurmAccess; the others read only the job store.
   using WithSlurm = int (*)(const bridge::Arguments&, const SlurmAccess&);

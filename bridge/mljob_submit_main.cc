@@ -8,6 +8,7 @@
 #include "base/input_error.h"
 #include "bridge/command.h"
 #include "bridge/output_tail.h"
+#include "bridge/sagemaker_command.h"
 #include "bridge/submit_command.h"
 #include "core/job_store.h"
 #include "core/slurm_commands.h"
@@ -20,6 +21,7 @@ using namespace mljob;
 
 constexpr const char* kUsage =
     R"(usage: mljob-submit [--wait] [--stream-logs] [--format text|json] JOB_ID [mljob submit training flags] [-- ARGS]
+       mljob-submit [--wait] [--stream-logs] [--format text|json] sagemaker CreateTrainingJob.json [--tiers FILE]
 
 Submits a training job like `mljob submit training` and prints only its job ID on stdout
 (--format json: the Job resource as `mljob describe --format json` gives it, on one line).
@@ -97,7 +99,12 @@ int run(const std::vector<std::string>& argv) {
                                        : bridge::SubmitOutput::kJson;
   std::string job_id;
   SlurmCommands slurm;
-  int status = bridge::submit_training(flags.rest, slurm, output, &job_id);
+  // `mljob-submit sagemaker FILE.json`: SageMaker's CreateTrainingJob request; anything else
+  // is `mljob submit training`'s arguments.
+  bool sagemaker = !flags.rest.empty() && flags.rest[0] == "sagemaker";
+  int status = sagemaker ? bridge::submit_sagemaker(bridge::Arguments(flags.rest.begin() + 1, flags.rest.end()), slurm,
+                                                    output, &job_id)
+                         : bridge::submit_training(flags.rest, slurm, output, &job_id);
   if (status != bridge::kExitOk || !flags.wait) return status;
   return wait_and_report(job_id, flags, slurm);
 }

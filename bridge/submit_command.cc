@@ -34,11 +34,11 @@ using jobs::kInventoryMaxAge;
 using jobs::prepare_job_folder;
 using jobs::PreparedJob;
 using jobs::refuse_if_never_fits;
-using jobs::save_or_cancel;
-using jobs::UncancelledJobWithoutRecord;
 using jobs::wait_for_end;
 
 namespace fs = std::filesystem;
+
+}  // namespace
 
 void print_plan(const SlurmPlan& plan) {
   std::cout << "# Plan: " << plan.components.size() << " heterogeneous component(s), " << plan.total_tasks()
@@ -52,8 +52,6 @@ void print_plan(const SlurmPlan& plan) {
     std::cout << ")\n";
   }
 }
-
-}  // namespace
 
 namespace {
 
@@ -98,21 +96,7 @@ void submit_and_record(Job& job, bool is_a_study, const tiers::TierCatalog& cata
     return;
   }
   PreparedJob prepared = prepare_job_folder(job, catalog, store, flags.package_path);
-  try {
-    throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
-    // A comment of this submission's own: if sbatch's answer is lost, the job is found by it.
-    BatchSubmission marked{prepared.script, prepared.submit, {}};
-    marked.options.comment = unique_comment(marked.options.comment);
-    prepared.record.slurm_job_id = slurm.submit_marked(marked);
-    save_or_cancel(store, prepared.record, slurm);
-  } catch (const SubmissionUnknown&) {
-    throw;  // Slurm may hold the job: its folder stays, for its output (the message says so)
-  } catch (const UncancelledJobWithoutRecord&) {
-    throw;  // the job may run: its folder stays, for its output (the message says so)
-  } catch (...) {
-    store.release(job.job_id);
-    throw;
-  }
+  jobs::submit_and_save(prepared, job.job_id, store, slurm);
   if (output == SubmitOutput::kHuman) {
     std::cerr << "Job [" << job.job_id << "] submitted successfully as Slurm job " << prepared.record.slurm_job_id
               << ".\n";

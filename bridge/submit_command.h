@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bridge/command.h"
+#include "core/plan.h"
 #include "core/slurm_access.h"
 
 namespace mljob::bridge {
@@ -14,5 +15,8 @@ namespace mljob::bridge {
 enum class SubmitOutput { kHuman, kJobIdOnly, kJson, kSilent };
 int submit_training(const Arguments& args, const SlurmAccess& slurm, SubmitOutput output = SubmitOutput::kHuman,
                     std::string* submitted_job_id = nullptr);
+
+// "# Plan: ..." lines for --dry-run: the components, their roles and resources.
+void print_plan(const SlurmPlan& plan);
 
 }  // namespace mljob::bridge

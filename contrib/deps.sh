@@ -8,6 +8,7 @@ build_packages=(
   libslurm-dev slurm-wlm-basic-plugins-dev   # slurm.h and spank.h
   libhwloc-dev libcurl4-openssl-dev libyaml-cpp-dev libboost-program-options-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libre2-dev libsqlite3-dev libeigen3-dev
+  libzip-dev   # FfDL's model definitions and downloads (zip), read and written in-process
   clang-format python3-pyflakes   # the style checks (tests/lint): C++ format, Python's F rules
 )
 run_packages=(

@@ -22,6 +22,10 @@ std::vector<std::string> component_options(const SlurmComponent& component) {
   add_option(options, "qos", component.qos);
   add_option(options, "account", component.account);
   add_option(options, "time", component.time_limit);
+  if (component.one_task_per_node) {
+    add_option(options, "nodes", std::to_string(component.tasks));
+    add_option(options, "ntasks-per-node", "1");
+  }
   return options;
 }
 
@@ -45,9 +49,46 @@ void write_sbatch_header(std::ostream& script, const SlurmPlan& plan, const std:
       script << "#SBATCH --ml-roles=" << plan.ml_roles() << "\n";
       if (plan.use_chief) script << "#SBATCH --ml-chief\n";
       if (plan.deadline_seconds) script << "#SBATCH --deadline=now+" << *plan.deadline_seconds << "\n";
+      // To this shell (B:), which records it and passes it on to the program (write_warned_step).
+      if (plan.term_seconds_before_end > 0)
+        script << "#SBATCH --signal=B:TERM@" << plan.term_seconds_before_end << "\n";
     }
     for (const auto& option : component_options(component)) script << "#SBATCH " << option << "\n";
   }
+}
+
+// One step over every component runs every replica; --kill-on-bad-exit ends the others
+// when one replica fails, as a failed cloud job does.
+void write_training_step(std::ostream& script, const SlurmPlan& plan) {
+  for (const auto& word : plan.step_wrapper) script << shell_quote(word) << " ";  // collects metrics while srun runs
+  script << "srun";
+  if (plan.components.size() > 1) script << " --het-group=0-" << plan.components.size() - 1;
+  if (!plan.working_dir.empty()) script << " --chdir=" << shell_quote(plan.working_dir);
+  script << " --kill-on-bad-exit=1 --label \\\n   ";
+  if (plan.command.empty()) {
+    script << " " << shell_quote(plan.python);
+    for (const auto& word : plan.program) script << " " << shell_quote(word);
+  } else {
+    for (const auto& word : plan.command) script << " " << shell_quote(word);
+  }
+}
+
+// The step with a warning before the time limit (SageMaker's SIGTERM 120 s before
+// MaxRuntimeInSeconds): Slurm signals this shell, which runs plan.on_warning and passes SIGTERM to
+// every task of the job's steps (scancel signals steps, not this shell, unless told to). The
+// step runs in the background, because bash runs a trap only between commands: `wait` returns
+// early for the trap, and is called again until the step has ended.
+void write_warned_step(std::ostream& script, const SlurmPlan& plan) {
+  script << "step_status=0\n";
+  std::string on_warning;
+  for (const auto& line : plan.on_warning) on_warning += line + "; ";
+  // Quiet: a cancel signals this shell too, and its scancel then finds the job gone.
+  script << "trap " << shell_quote(on_warning + "scancel --signal=TERM \"$SLURM_JOB_ID\" 2>/dev/null || :")
+         << " TERM\n";
+  write_training_step(script, plan);
+  script << " &\nstep_pid=$!\n";
+  script << "wait \"$step_pid\" || step_status=$?\n";
+  script << "while kill -0 \"$step_pid\" 2>/dev/null; do step_status=0; wait \"$step_pid\" || step_status=$?; done\n";
 }
 
 }  // namespace
@@ -82,15 +123,23 @@ std::string render_batch_script(const SlurmPlan& plan) {
   script << "mkdir -p -- " << shell_quote(plan.job_dir) << "\n";
   // The plugin derives SageMaker's SM_MODEL_DIR / SM_OUTPUT_DATA_DIR from it.
   script << "export MLJOB_JOB_DIR=" << shell_quote(plan.job_dir) << "\n";
-  // One step over every component runs every replica; --kill-on-bad-exit ends the others
-  // when one replica fails, as a failed cloud job does.
-  script << "exec ";
-  for (const auto& word : plan.step_wrapper) script << shell_quote(word) << " ";  // collects metrics while srun runs
-  script << "srun";
-  if (plan.components.size() > 1) script << " --het-group=0-" << plan.components.size() - 1;
-  script << " --kill-on-bad-exit=1 --label \\\n    " << shell_quote(plan.python);
-  for (const auto& word : plan.program) script << " " << shell_quote(word);
-  script << "\n";
+  for (const auto& [name, value] : plan.environment) script << "export " << name << "=" << shell_quote(value) << "\n";
+  for (const auto& line : plan.before_step) script << line << "\n";
+  if (plan.term_seconds_before_end > 0) {
+    write_warned_step(script, plan);
+  } else if (!plan.after_step.empty()) {
+    // Lines to run after the step: the shell waits for it instead of becoming it.
+    script << "step_status=0\n";
+    write_training_step(script, plan);
+    script << " || step_status=$?\n";
+  } else {
+    script << "exec ";
+    write_training_step(script, plan);
+    script << "\n";
+    return script.str();
+  }
+  for (const auto& line : plan.after_step) script << line << "\n";
+  script << "exit \"$step_status\"\n";
   return script.str();
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -57,6 +58,24 @@ struct TrainingInput {
   nlohmann::json extra = nlohmann::json::object();  // other known fields, verbatim
 };
 
+// What a job from SageMaker's or FfDL's front door runs, in place of AI Platform's
+// `python -m pythonModule ARGS --job-dir DIR` (core/sagemaker_training.h, core/ffdl_manifest.h).
+// Made by mljob from a checked request: user text reaches the shell lines only through
+// shell_quote, and the rest only as argv words and environment values.
+struct Launch {
+  std::string api;                   // "sagemaker" or "ffdl": the front door, for describe and list
+  nlohmann::ordered_json request;    // the request or manifest as the user wrote it
+  std::vector<std::string> command;  // every replica's program (argv)
+  std::string working_dir;           // where it starts; "" = the job's folder
+  std::vector<std::pair<std::string, std::string>> environment;  // exported before the step, in order
+  std::vector<std::string> before_step;                          // shell lines run before the training step
+  std::vector<std::string> after_step;                           // shell lines run after it, whatever its exit status
+  int term_seconds_before_end = 0;               // > 0: the replicas get SIGTERM that long before the limit
+  std::vector<std::string> on_warning;           // shell lines run when that time comes (before the SIGTERM)
+  bool one_task_per_node = false;                // each replica is a host of its own (SageMaker's instances)
+  std::optional<std::int64_t> deadline_seconds;  // sbatch --deadline=now+N, as the front door says
+};
+
 struct Job {
   std::string job_id;
   std::map<std::string, std::string> labels;
@@ -65,6 +84,8 @@ struct Job {
   // `evaluation_metrics` and SageMaker's `MetricDefinitions` (checked by metrics/). Keys keep
   // the spec's order (FfDL's groups are tried in the order they are written).
   nlohmann::ordered_json metric_declarations = nlohmann::ordered_json::object();
+  // Set by the SageMaker and FfDL front doors; AI Platform jobs run pythonModule.
+  std::optional<Launch> launch;
 };
 
 // The Job as API JSON (camelCase), without the output-only fields.

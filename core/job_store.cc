@@ -26,7 +26,8 @@ nlohmann::json to_json(const JobRecord& record) {
           {"slurmJobId", record.slurm_job_id},
           {"componentRoles", record.component_roles},
           {"taskRoles", record.task_roles},
-          {"cancelRequested", record.cancel_requested}};
+          {"cancelRequested", record.cancel_requested},
+          {"frontDoor", record.front_door}};
 }
 
 JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
@@ -37,6 +38,7 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
   record.task_roles = in.value("taskRoles", std::vector<std::string>{});
   record.cancel_requested = in.value("cancelRequested", false);
   record.folder = folder;
+  record.front_door = in.value("frontDoor", nlohmann::json());
   return record;
 }
 
@@ -50,7 +52,7 @@ fs::path store_path_from_environment() {
 
 bool is_job_id(const std::string& name) {
   try {
-    check_job_id(name);
+    check_stored_job_name(name, "JOB_ID");
     return true;
   } catch (const InputError&) {
     return false;
@@ -89,7 +91,7 @@ void JobStore::require_private() const {
 // A job ID becomes a path only once it is known to be one: "/tmp/x" or "../../y" would
 // otherwise name a folder outside the store.
 fs::path JobStore::folder_of(const std::string& job_id) const {
-  check_job_id(job_id, "JOB_ID");
+  check_stored_job_name(job_id, "JOB_ID");
   return root_ / "jobs" / job_id;
 }
 

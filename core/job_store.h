@@ -25,6 +25,9 @@ struct JobRecord {
   std::vector<std::string> task_roles;       // "master-0", "worker-3", ... by global task rank
   bool cancel_requested = false;
   std::filesystem::path folder;
+  // A job from the SageMaker or FfDL front door: {"api": "sagemaker" | "ffdl", "request": the
+  // request or manifest as given}, for describe and list in that API's terms. Null otherwise.
+  nlohmann::json front_door;
 };
 
 class JobStore {

@@ -20,7 +20,8 @@ JobRecord record_in(const fs::path& folder, const std::string& job_id) {
           {"master"},
           {"master-0"},
           false,
-          folder};
+          folder,
+          {}};
 }
 
 TEST(JobStore, AJobIdThatIsNotOneNeverBecomesAPath) {

@@ -328,6 +328,34 @@ std::vector<fs::path> stage_packages(const std::string& package_path, const std:
   return stager.result();
 }
 
+void unpack_archive(const std::string& field, const std::string& uri, const fs::path& archive, const fs::path& into,
+                    const StagingOptions& options) {
+  if (archive_suffix(archive.filename().string()).empty()) {
+    throw InputError(field, uri, "must be an archive (.tar.gz, .tgz, .tar.bz2, .tar.xz, .tar or .zip)");
+  }
+  auto require_within_bounds = [&](const UnpackedSize& size) {
+    if (size.bytes > options.limits.max_bytes) {
+      throw InputError(field, uri,
+                       "unpacks to " + std::to_string(size.bytes) + " bytes, more than the " +
+                           std::to_string(options.limits.max_bytes) + " allowed (MLJOB_PACKAGE_MAX_BYTES)");
+    }
+    if (size.entries > options.max_unpacked_entries) {
+      throw InputError(field, uri,
+                       "unpacks to " + std::to_string(size.entries) + " files and folders, more than the " +
+                           std::to_string(options.max_unpacked_entries) + " allowed");
+    }
+  };
+  try {
+    require_within_bounds(listed_size(field, uri, archive));
+    unpack(field, uri, archive, into);
+    require_within_bounds(written_size(into));
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove_all(into, ignored);
+    throw;
+  }
+}
+
 void check_packages(const std::string& package_path, const std::vector<std::string>& package_uris) {
   if (!package_path.empty()) check_package_path(package_path);
   for (std::size_t i = 0; i < package_uris.size(); ++i) {

@@ -39,6 +39,13 @@ std::vector<std::filesystem::path> stage_packages(const std::string& package_pat
                                                   const std::filesystem::path& package_root,
                                                   const StagingOptions& options = {});
 
+// Unpacks one archive (.tar.gz, .tgz, .tar.bz2, .tar.xz, .tar or .zip) into the folder `into`,
+// within the bounds of `options` as stage_packages does: refused on its listing before anything
+// is written, and checked again on what was written. On failure `into` is removed and the
+// archive is left as it was. Throws InputError at `field` (naming `uri`).
+void unpack_archive(const std::string& field, const std::string& uri, const std::filesystem::path& archive,
+                    const std::filesystem::path& into, const StagingOptions& options = {});
+
 // What stage_packages checks of each package before it copies or fetches anything (a folder
 // is a package, a file or URL is of a kind it stages, a URL is http or https, a local file
 // exists), with the same SpecErrors. For a study, whose trials stage the packages themselves:

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mljob {
@@ -25,7 +26,8 @@ struct SlurmComponent {
   std::string gpu_type;  // GRES type; empty with gpus_per_task == 0
   int gpus_per_task = 0;
   std::string partition, constraint, qos, account;
-  std::string time_limit;  // Slurm syntax; empty: the partition's default
+  std::string time_limit;          // Slurm syntax; empty: the partition's default
+  bool one_task_per_node = false;  // --ntasks-per-node=1: each task a host of its own
 };
 
 struct SlurmPlan {
@@ -42,6 +44,15 @@ struct SlurmPlan {
   std::optional<std::int64_t> deadline_seconds;
   // Words put before the training step's srun: the metrics collector (metrics/), ending in "--".
   std::vector<std::string> step_wrapper;
+  // Jobs from the SageMaker and FfDL front doors (Job::launch): the step runs `command` (and
+  // not python + program) in `working_dir`, with `environment` exported and the shell lines
+  // `before_step` and `after_step` around it.
+  std::vector<std::string> command;
+  std::string working_dir;
+  std::vector<std::pair<std::string, std::string>> environment;
+  std::vector<std::string> before_step, after_step;
+  int term_seconds_before_end = 0;      // SIGTERM to the tasks N seconds before the time limit
+  std::vector<std::string> on_warning;  // shell lines run when that time comes
 
   int total_tasks() const;
   // "master-0", "worker-0", ... in global task rank order (the order srun numbers them).

@@ -169,6 +169,19 @@ std::optional<std::int64_t> deadline_for(const std::vector<SlurmComponent>& comp
   return *scheduling.max_wait_seconds + longest;
 }
 
+// A job from the SageMaker or FfDL front door runs its own command, in its own folder.
+void apply_launch(const Launch& launch, SlurmPlan& plan) {
+  plan.command = launch.command;
+  plan.working_dir = launch.working_dir;
+  plan.environment = launch.environment;
+  plan.before_step = launch.before_step;
+  plan.after_step = launch.after_step;
+  plan.term_seconds_before_end = launch.term_seconds_before_end;
+  plan.on_warning = launch.on_warning;
+  if (launch.deadline_seconds) plan.deadline_seconds = launch.deadline_seconds;
+  for (auto& component : plan.components) component.one_task_per_node = launch.one_task_per_node;
+}
+
 }  // namespace
 
 int SlurmPlan::total_tasks() const {
@@ -228,6 +241,10 @@ SlurmPlan plan_job(const Job& job, const tiers::TierCatalog& catalog, const Plan
   plan.python = runtime->python;
   plan.runtime_setup = runtime->setup;
 
+  if (job.launch) {
+    apply_launch(*job.launch, plan);
+    return plan;
+  }
   plan.program = {"-m", in.python_module};
   plan.program.insert(plan.program.end(), in.args.begin(), in.args.end());
   plan.program.push_back("--job-dir");

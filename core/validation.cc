@@ -161,6 +161,34 @@ void check_job_id(const std::string& id, const std::string& field) {
   }
 }
 
+void check_sagemaker_job_name(const std::string& name, const std::string& field) {
+  if (name.empty()) throw InputError(field, name, "is required");
+  const std::string rule =
+      "must match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}: letters, digits and hyphens, at most "
+      "63 characters, starting and ending with a letter or digit";
+  auto alphanumeric = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  if (name.size() > 63 || !alphanumeric(name.front()) || !alphanumeric(name.back()))
+    throw InputError(field, name, rule);
+  for (char c : name) {
+    if (!alphanumeric(c) && c != '-') throw InputError(field, name, rule);
+  }
+}
+
+void check_stored_job_name(const std::string& name, const std::string& field) {
+  try {
+    check_job_id(name, field);
+  } catch (const InputError& not_an_id) {
+    try {
+      check_sagemaker_job_name(name, field);
+    } catch (const InputError&) {
+      throw InputError(field, name,
+                       not_an_id.rule() +
+                           " (an AI Platform job ID), or match ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62} "
+                           "(a SageMaker job name)");
+    }
+  }
+}
+
 std::vector<std::string> apply_api_defaults(Job& job) {
   std::vector<std::string> filled;
   if (job.training_input.scale_tier.empty()) {
@@ -171,7 +199,11 @@ std::vector<std::string> apply_api_defaults(Job& job) {
 }
 
 void validate_job(const Job& job) {
-  check_job_id(job.job_id);
+  // A front door's job was named by its own rule, which it checked (SageMaker's allows '-').
+  if (job.launch)
+    check_stored_job_name(job.job_id, "jobId");
+  else
+    check_job_id(job.job_id);
   validate_labels(job.labels);
   const TrainingInput& in = job.training_input;
   const std::string at = "trainingInput";
@@ -220,7 +252,7 @@ void validate_job(const Job& job) {
                        "and --module-name instead");
     }
   }
-  if (in.python_module.empty())
+  if (in.python_module.empty() && !job.launch)
     throw InputError(at + ".pythonModule", "", "is required (the module to run, e.g. trainer.task)");
   refuse_nul_bytes(in, at);
 }

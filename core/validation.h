@@ -24,6 +24,15 @@ inline constexpr std::size_t kMaxJobIdLength = 128;
 // An InputError at `field` otherwise. Every job ID that names a folder passes it first.
 void check_job_id(const std::string& id, const std::string& field = "jobId");
 
+// SageMaker's TrainingJobName rule: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}. An InputError at
+// `field` otherwise.
+void check_sagemaker_job_name(const std::string& name, const std::string& field);
+
+// The name of a job in the user's store: an AI Platform job ID or a SageMaker job name (FfDL's
+// training IDs are made to be both). Neither has '/' or '.', so a name that passes is a folder
+// of the store, never a path outside it. An InputError at `field` naming both rules otherwise.
+void check_stored_job_name(const std::string& name, const std::string& field);
+
 // Rules that need nothing but the job itself (job ID syntax, unions, counts, labels...).
 void validate_job(const Job& job);
 

@@ -63,7 +63,7 @@ void check_fit(const Job& job, const SlurmPlan& plan, const SlurmAccess& slurm, 
 }
 
 PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, const JobStore& store,
-                               const std::string& package_path) {
+                               const std::string& package_path, const FrontDoorStaging& stage_front_door) {
   fs::path folder = store.reserve(job.job_id);
   try {
     PlanContext context{(folder / "job-dir").string(), {}};
@@ -72,13 +72,15 @@ PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, cons
          stage_packages(package_path, job.training_input.package_uris, folder / "packages", staging)) {
       context.python_path.push_back(entry.string());
     }
+    if (stage_front_door) stage_front_door(folder);
     SlurmPlan plan = plan_job(job, catalog, context);
     plan.step_wrapper = collector_wrapper(folder, catalog.max_log_bytes_per_job);
     write_atomically(folder / metrics::kDeclarationsFile, metric_declarations(job).dump(2) + "\n");
     fs::path script = folder / "job.sbatch";
     write_atomically(script, render_batch_script(plan));
     SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
-    JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder};
+    JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder, {}};
+    if (job.launch) record.front_door = {{"api", job.launch->api}, {"request", job.launch->request}};
     return {std::move(record), std::move(plan), script, submit};
   } catch (...) {
     store.release(job.job_id);
@@ -100,6 +102,25 @@ SlurmPlan plan_of(Job job, const fs::path& tiers_file, const JobStore& store) {
   CheckedJob checked = check_job(std::move(job), tiers_file);
   fs::path folder = store.folder_of(checked.job.job_id);
   return plan_job(checked.job, checked.catalog, {(folder / "job-dir").string(), {(folder / "packages").string()}});
+}
+
+void submit_and_save(PreparedJob& prepared, const std::string& job_id, const JobStore& store,
+                     const SlurmAccess& slurm) {
+  try {
+    throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
+    // A comment of this submission's own: if sbatch's answer is lost, the job is found by it.
+    BatchSubmission marked{prepared.script, prepared.submit, {}};
+    marked.options.comment = unique_comment(marked.options.comment);
+    prepared.record.slurm_job_id = slurm.submit_marked(marked);
+    save_or_cancel(store, prepared.record, slurm);
+  } catch (const SubmissionUnknown&) {
+    throw;  // Slurm may hold the job: its folder stays, for its output (the message says so)
+  } catch (const UncancelledJobWithoutRecord&) {
+    throw;  // the job may run: its folder stays, for its output (the message says so)
+  } catch (...) {
+    store.release(job_id);
+    throw;
+  }
 }
 
 void save_or_cancel(const JobStore& store, const JobRecord& record, const SlurmAccess& slurm) {

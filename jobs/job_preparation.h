@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -45,8 +46,11 @@ struct PreparedJob {
 // Reserves the job's folder and fills it: packages staged (`package_path`, a local package
 // folder, and the job's packageUris), metric declarations, job.sbatch. On failure the folder is
 // released, so nothing is left behind.
+// `stage_front_door`, when given, fills the folder with what a SageMaker or FfDL job needs
+// besides its script (channels, code: jobs/sagemaker_staging.h), before the script is written.
+using FrontDoorStaging = std::function<void(const std::filesystem::path& folder)>;
 PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, const JobStore& store,
-                               const std::string& package_path);
+                               const std::string& package_path, const FrontDoorStaging& stage_front_door = {});
 
 // check_job, the fit check, then prepare_job_folder, for a job given as a value.
 PreparedJob prepare_job(Job job, const std::filesystem::path& tiers_file, const JobStore& store,
@@ -69,6 +73,11 @@ std::vector<std::string> component_role_names(const SlurmPlan& plan);
 // quota), the job is cancelled, since no mljob command could find it without its record, and
 // the error says so (or, where Slurm refuses the cancel too, which job to cancel by hand).
 void save_or_cancel(const JobStore& store, const JobRecord& record, const SlurmAccess& slurm);
+// Submits a prepared job and saves its record (save_or_cancel). On any failure but the two
+// where Slurm may hold the job (SubmissionUnknown, UncancelledJobWithoutRecord), its folder is
+// released, so nothing half-done is left. A Ctrl-C before sbatch stops it there.
+void submit_and_save(PreparedJob& prepared, const std::string& job_id, const JobStore& store, const SlurmAccess& slurm);
+
 // Thrown by save_or_cancel when the cancel failed too: the job may still run and write into
 // its folder, so the caller keeps the folder.
 class UncancelledJobWithoutRecord : public std::runtime_error {

@@ -575,7 +575,7 @@ void submit_study(const Job& submitted, const JobStore& store, const fs::path& t
     write_atomically(folder / kStudyJobFile, job_json.dump(2) + "\n");
     write_study_settings({tiers_file.empty() ? fs::path() : fs::absolute(tiers_file)}, folder);
     save_study(study, folder);
-    JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder};
+    JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder, {}};
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
     record.slurm_job_id = submit_controller(store, job.job_id, slurm);
     save_or_cancel(store, record, slurm);

@@ -1,5 +1,7 @@
 #include "tiers/catalog.h"
 
+#include <string_view>
+
 namespace mljob::tiers {
 namespace {
 
@@ -39,6 +41,33 @@ const RuntimeEnvironment* TierCatalog::runtime(const std::string& runtime_versio
     if (auto* by_runtime = find_in(runtimes, runtime_version)) return by_runtime;
   }
   return find_in(runtimes, std::string("default"));
+}
+
+const Image* TierCatalog::image(const std::string& name) const {
+  if (auto* exact = find_in(images, name)) return exact;
+  const Image* best = nullptr;
+  std::size_t best_length = 0;
+  for (const auto& [key, image] : images) {
+    if (key.empty() || key.back() != '*') continue;
+    std::string_view stem(key.data(), key.size() - 1);
+    if (std::string_view(name).starts_with(stem) && (!best || stem.size() > best_length)) {
+      best = &image;
+      best_length = stem.size();
+    }
+  }
+  return best;
+}
+
+std::optional<std::string> TierCatalog::local_path(const std::string& uri) const {
+  const std::pair<const std::string, std::string>* best = nullptr;
+  for (const auto& entry : storage) {
+    const std::string& prefix = entry.first;
+    bool folder_itself = uri + "/" == prefix;
+    if ((uri.starts_with(prefix) || folder_itself) && (!best || prefix.size() > best->first.size())) best = &entry;
+  }
+  if (!best) return std::nullopt;
+  if (uri.size() < best->first.size()) return best->second;
+  return best->second + uri.substr(best->first.size());
 }
 
 std::vector<std::string> TierCatalog::scale_tier_names() const {

@@ -63,6 +63,19 @@ struct RuntimeEnvironment {
   bool operator==(const RuntimeEnvironment&) const = default;
 };
 
+// What a SageMaker TrainingImage or AlgorithmName runs here (the catalog's `images:`). Running
+// the OCI image itself is a later step: the key `container:` is kept for it and refused today.
+struct Image {
+  std::string key;                   // an image URI or algorithm name; a trailing '*' matches any rest
+  std::vector<std::string> command;  // the program, as argv; empty with script_mode
+  // SageMaker's script mode (the SageMaker Python SDK's framework images): the entry point
+  // named by the sagemaker_program hyperparameter, from sagemaker_submit_directory, run by the
+  // runtime's python with the other hyperparameters as --key value arguments.
+  bool script_mode = false;
+  std::string runtime = "default";  // the runtimes: entry whose setup line (and python) it uses
+  bool operator==(const Image&) const = default;
+};
+
 class TierCatalog {
  public:
   std::string source;  // the file(s) it was read from, for messages
@@ -74,6 +87,10 @@ class TierCatalog {
   // logs.maxBytesPerJob: the cap on a job's stored log (0: none). Past it, mljob-collect frees
   // the oldest lines of output.log and `mljob logs` starts at the oldest line kept.
   std::uint64_t max_log_bytes_per_job = 0;
+  std::map<std::string, Image> images;
+  // storage: object-store prefixes ("s3://lab-data/") and the folders of the cluster's file
+  // systems that hold the same objects ("/lustre/lab-data/"). Both end in '/'.
+  std::map<std::string, std::string> storage;
 
   // Every field, so that a test can tell whether a copy (the cache's) lost anything.
   bool operator==(const TierCatalog&) const = default;
@@ -84,6 +101,13 @@ class TierCatalog {
   const ScaleTier* scale_tier(const std::string& name) const;
   // Most specific first: "RUNTIME/PYTHON", then "RUNTIME", then "default".
   const RuntimeEnvironment* runtime(const std::string& runtime_version, const std::string& python_version) const;
+
+  // The image an image URI or algorithm name runs: an exact key first, then the longest key
+  // ending in '*' whose text before the '*' starts `name`.
+  const Image* image(const std::string& name) const;
+  // The folder an object-store URI is at here, by the longest storage prefix that starts it
+  // (a URI equal to a prefix without its '/' is that folder too); nullopt when none does.
+  std::optional<std::string> local_path(const std::string& uri) const;
 
   std::vector<std::string> scale_tier_names() const;
   std::vector<std::string> machine_type_names() const;

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // Raised whenever what the cache holds changes shape, so that an older entry is never read.
-constexpr int kCacheFormat = 1;
+constexpr int kCacheFormat = 2;  // 2: images and storage
 
 json accelerator_json(const std::optional<AcceleratorRequest>& accelerator) {
   if (!accelerator) return nullptr;
@@ -137,6 +137,12 @@ json catalog_to_json(const TierCatalog& catalog) {
                                {"worker", shape_json(tier.worker)},
                                {"parameterServer", shape_json(tier.parameter_server)}};
   }
+  out["storage"] = catalog.storage;
+  out["images"] = json::object();
+  for (const auto& [key, image] : catalog.images) {
+    out["images"][key] = {
+        {"key", image.key}, {"command", image.command}, {"scriptMode", image.script_mode}, {"runtime", image.runtime}};
+  }
   for (const auto& [key, runtime] : catalog.runtimes) {
     out["runtimes"][key] = {
         {"key", runtime.key}, {"python", runtime.python}, {"setup", runtime.setup}, {"refusal", runtime.refusal}};
@@ -161,6 +167,11 @@ TierCatalog catalog_from_json(const json& value) {
                              runtime.at("setup").get<std::string>(), runtime.at("refusal").get<std::string>()};
   }
   catalog.max_log_bytes_per_job = value.value("maxLogBytesPerJob", std::uint64_t{0});
+  catalog.storage = value.at("storage").get<std::map<std::string, std::string>>();
+  for (const auto& [key, image] : value.at("images").items()) {
+    catalog.images[key] = {image.at("key").get<std::string>(), image.at("command").get<std::vector<std::string>>(),
+                           image.at("scriptMode").get<bool>(), image.at("runtime").get<std::string>()};
+  }
   return catalog;
 }
 

@@ -198,6 +198,63 @@ void read_logs(const fs::path& file, const YAML::Node& node, TierCatalog& catalo
   catalog.max_log_bytes_per_job = static_cast<std::uint64_t>(megabytes) << 20;
 }
 
+// storage: {PREFIX: FOLDER}. A prefix is a URI with a scheme ("s3://bucket/"), a folder an
+// absolute path; both are kept ending in '/', so that "s3://lab" never maps "s3://lab2/x".
+void read_storage(const fs::path& file, const YAML::Node& node, TierCatalog& catalog) {
+  if (!node.IsMap()) fail(file, "storage", "must be a mapping {URI_PREFIX: FOLDER}");
+  for (const auto& item : node) {
+    auto prefix = item.first.as<std::string>();
+    std::string where = "storage." + prefix;
+    auto scheme_end = prefix.find("://");
+    if (scheme_end == std::string::npos || scheme_end == 0 || prefix.size() == scheme_end + 3)
+      fail(file, where, "the key must be a URI prefix with a scheme and a bucket, such as s3://lab-data/");
+    if (!item.second.IsScalar()) fail(file, where, "must be a folder (a string)");
+    auto folder = item.second.as<std::string>();
+    if (folder.empty() || folder.front() != '/') fail(file, where, "value '" + folder + "' must be an absolute path");
+    if (prefix.back() != '/') prefix += '/';
+    if (folder.back() != '/') folder += '/';
+    catalog.storage[prefix] = folder;
+  }
+}
+
+// images: {IMAGE_URI_OR_ALGORITHM: {command | scriptMode, runtime}}.
+void read_images(const fs::path& file, const YAML::Node& node, TierCatalog& catalog) {
+  if (!node.IsMap()) fail(file, "images", "must be a mapping {IMAGE: {command, scriptMode, runtime}}");
+  for (const auto& item : node) {
+    auto key = item.first.as<std::string>();
+    std::string where = "images." + key;
+    if (key.empty()) fail(file, where, "an image needs a name or URI");
+    if (!item.second.IsMap()) fail(file, where, "must be a mapping {command, scriptMode, runtime}");
+    if (item.second["container"]) {
+      fail(file, where + ".container",
+           "is kept for running the OCI image itself, which mljob does not offer yet: give a command (or scriptMode) "
+           "that runs on the cluster");
+    }
+    check_keys(file, where, item.second, {"command", "scriptMode", "runtime"});
+    Image image;
+    image.key = key;
+    if (const YAML::Node& command = item.second["command"]) {
+      if (!command.IsSequence() || command.size() == 0)
+        fail(file, where + ".command", "must be a non-empty list of words (the program's argv)");
+      for (const auto& word : command) {
+        if (!word.IsScalar()) fail(file, where + ".command", "must be a list of strings");
+        image.command.push_back(word.as<std::string>());
+      }
+    }
+    if (item.second["scriptMode"]) {
+      try {
+        image.script_mode = item.second["scriptMode"].as<bool>();
+      } catch (const YAML::Exception&) {
+        fail(file, where + ".scriptMode", "must be true or false");
+      }
+    }
+    if (image.script_mode == !image.command.empty())
+      fail(file, where, "give either command (a program) or scriptMode: true (SageMaker's script mode), not both");
+    image.runtime = read_string(file, where, item.second, "runtime", "default");
+    catalog.images[key] = image;
+  }
+}
+
 // Cross-references: every name a tier or machine type uses must exist in the catalog.
 void check_references(const TierCatalog& catalog) {
   auto need_machine = [&](const std::string& where, const ReplicaShape& shape) {
@@ -222,6 +279,12 @@ void check_references(const TierCatalog& catalog) {
     need_accelerator(where + ".worker", tier.worker.accelerator);
     need_accelerator(where + ".parameterServer", tier.parameter_server.accelerator);
   }
+  for (const auto& [key, image] : catalog.images) {
+    if (!catalog.runtimes.contains(image.runtime)) {
+      throw CatalogError(catalog.source + ": images." + key + ".runtime: '" + image.runtime +
+                         "' is not defined under runtimes");
+    }
+  }
   // A machine type's built-in GPUs may name an accelerator this site lacks: that machine
   // type is then refused when used (planning says so), not the whole catalog.
 }
@@ -239,7 +302,7 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vect
   if (files_read) files_read->push_back(file);
   if (!root.IsMap()) fail(file, "(top level)", "a tier catalog is a mapping");
   check_keys(file, "(top level)", root,
-             {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes", "logs"});
+             {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes", "logs", "images", "storage"});
   if (root["extends"]) {
     fs::path base = root["extends"].as<std::string>();
     if (base.is_relative()) base = file.parent_path() / base;
@@ -250,6 +313,8 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vect
   if (root["scaleTiers"]) read_scale_tiers(file, root["scaleTiers"], catalog);
   if (root["runtimes"]) read_runtimes(file, root["runtimes"], catalog);
   if (root["logs"]) read_logs(file, root["logs"], catalog);
+  if (root["images"]) read_images(file, root["images"], catalog);
+  if (root["storage"]) read_storage(file, root["storage"], catalog);
   catalog.source = catalog.source.empty() ? file.string() : file.string() + " (extends " + catalog.source + ")";
 }
 
