@@ -7,6 +7,7 @@
 
 #include "base/input_error.h"
 #include "bridge/command_line.h"
+#include "bridge/job_flags.h"
 #include "bridge/output_format.h"
 #include "core/job_filter.h"
 #include "core/job_store.h"
@@ -16,6 +17,36 @@
 namespace mljob::bridge {
 
 namespace po = boost::program_options;
+
+namespace {
+
+void require_one_of(const std::string& flag, const std::string& value, const std::vector<std::string>& allowed) {
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) return;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  throw InputError(flag, value, "must be one of " + list);
+}
+
+// `mljob list --study NAME`: SageMaker's ListTrainingJobsForHyperParameterTuningJob, in JSON.
+int list_study_training_jobs(const std::string& study_id, const tuner::TrainingJobQuery& query,
+                             const po::variables_map& vm) {
+  for (const char* not_for_a_study : {"filter", "limit", "page-size", "page-token"}) {
+    if (vm.count(not_for_a_study))
+      throw InputError(std::string("--") + not_for_a_study, "", "is not offered with --study");
+  }
+  if (!query.status_equals.empty())
+    require_one_of("--status-equals", query.status_equals,
+                   {"InProgress", "Completed", "Failed", "Stopping", "Stopped"});
+  require_one_of("--sort-by", query.sort_by, {"Name", "CreationTime", "Status", "FinalObjectiveMetricValue"});
+  require_one_of("--sort-order", query.sort_order, {"Ascending", "Descending"});
+  JobRecord record = load_or_fail(JobStore::from_environment(), study_id);
+  auto answer = study::sagemaker_study_training_jobs(record, query);
+  if (!answer) throw InputError("--study", study_id, "is not one of your tuning studies");
+  std::cout << answer->dump(2) << "\n";
+  return kExitOk;
+}
+
+}  // namespace
 
 int list(const Arguments& args, const SlurmAccess& slurm) {
   std::string format = "table", filter_text, page_token;
@@ -30,10 +61,24 @@ int list(const Arguments& args, const SlurmAccess& slurm) {
       "limit", po::value(&limit), "list at most N jobs in all")("page-size", po::value(&page_size),
                                                                 "jobs per page; the output then carries nextPageToken")(
       "page-token", po::value(&page_token), "the nextPageToken of the previous page");
+  std::string study_id;
+  tuner::TrainingJobQuery query;
+  po::options_description study_options("A study's trials (ListTrainingJobsForHyperParameterTuningJob)");
+  study_options.add_options()("study", po::value(&study_id), "the tuning study whose training jobs to list, as JSON")(
+      "status-equals", po::value(&query.status_equals), "InProgress, Completed, Failed, Stopping or Stopped")(
+      "sort-by", po::value(&query.sort_by), "Name, CreationTime (default), Status or FinalObjectiveMetricValue")(
+      "sort-order", po::value(&query.sort_order), "Ascending or Descending (default)");
+  options.add(study_options);
   po::variables_map vm = parse_command_line(args, options, nullptr);
   if (vm.count("help")) {
     std::cout << options << "\n";
     return kExitOk;
+  }
+  if (!study_id.empty()) return list_study_training_jobs(study_id, query, vm);
+  for (const char* only_with_study : {"status-equals", "sort-by", "sort-order"}) {
+    if (vm.count(only_with_study))
+      throw InputError(std::string("--") + only_with_study, vm[only_with_study].as<std::string>(),
+                       "is for a study's training jobs: give --study NAME");
   }
   require_format(format, {"table", "yaml", "json", "sagemaker"});
   if (limit < 0) throw InputError("--limit", std::to_string(limit), "must not be negative");

@@ -56,6 +56,11 @@ std::optional<json> sagemaker_study_output(const json& resource, const JobRecord
   return tuner::sagemaker_tuning_job(load_study(record.folder), resource);
 }
 
+std::optional<json> sagemaker_study_training_jobs(const JobRecord& record, const tuner::TrainingJobQuery& query) {
+  if (!is_study_folder(record.folder)) return std::nullopt;
+  return tuner::sagemaker_training_jobs(load_study(record.folder), record.job.value("jobId", ""), query);
+}
+
 void add_study_output(json& resource, const JobRecord& record) {
   if (!is_study_folder(record.folder)) return;
   json output = load_study(record.folder).training_output();

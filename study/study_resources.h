@@ -12,6 +12,7 @@
 
 #include "core/job_store.h"
 #include "core/slurm_access.h"
+#include "tuner/sagemaker_output.h"
 
 namespace mljob::study {
 
@@ -27,6 +28,10 @@ nlohmann::json described_job(const JobRecord& record, const SlurmAccess& slurm);
 // A study's resource in SageMaker's DescribeHyperParameterTuningJob form (status, counters,
 // BestTrainingJob); nullopt for a job that is not a study.
 std::optional<nlohmann::json> sagemaker_study_output(const nlohmann::json& resource, const JobRecord& record);
+// A study's trials as ListTrainingJobsForHyperParameterTuningJob answers; nullopt when the record
+// is not a study's.
+std::optional<nlohmann::json> sagemaker_study_training_jobs(const JobRecord& record,
+                                                            const tuner::TrainingJobQuery& query);
 
 // Adds the study's TrainingOutput (trials best first) to a study job's resource; no-op for others.
 void add_study_output(nlohmann::json& resource, const JobRecord& record);

@@ -1,5 +1,7 @@
 #include "tuner/sagemaker_output.h"
 
+#include <algorithm>
+
 #include "tuner/trial_spec.h"
 
 namespace mljob::tuner {
@@ -82,19 +84,30 @@ std::string tuning_job_of(const std::string& training_job) {
   return suffix == std::string::npos ? training_job : training_job.substr(0, suffix);
 }
 
+// A trial's ObjectiveStatus: Succeeded once it has a final value, Pending while it runs.
+std::string objective_status(const Trial& trial) {
+  if (trial.final_value) return "Succeeded";
+  return trial.state == TrialState::kActive ? "Pending" : "Failed";
+}
+
 // HyperParameterTrainingJobSummary of a trial: this study's, or (parent_job set) the parent's
 // training job whose result it is.
 json training_job_summary(const Study& study, const Trial& trial, const std::string& study_name) {
   std::string name =
       study.ran(trial) || trial.parent_job.empty() ? trial_job_id(study_name, trial.id) : trial.parent_job;
-  json summary = {
-      {"TrainingJobName", name},
-      {"TuningJobName", study.ran(trial) ? study_name : tuning_job_of(name)},
-      {"TrainingJobStatus", training_job_status(trial)},
-      {"TunedHyperParameters", Study::trial_json(trial)["hyperparameters"]},
-      {"ObjectiveStatus", "Succeeded"},
-      {"FinalHyperParameterTuningJobObjectiveMetric",
-       {{"Type", objective_type(study)}, {"MetricName", study.spec().metric_tag}, {"Value", *trial.final_value}}}};
+  json summary = {{"TrainingJobName", name},
+                  {"TuningJobName", study.ran(trial) ? study_name : tuning_job_of(name)},
+                  {"TrainingJobStatus", training_job_status(trial)},
+                  {"TunedHyperParameters", Study::trial_json(trial)["hyperparameters"]},
+                  {"ObjectiveStatus", objective_status(trial)}};
+  if (trial.final_value) {
+    summary["FinalHyperParameterTuningJobObjectiveMetric"] = {
+        {"Type", objective_type(study)}, {"MetricName", study.spec().metric_tag}, {"Value", *trial.final_value}};
+  }
+  if (!trial.error_message.empty() && !trial.final_value) summary["FailureReason"] = trial.error_message;
+  // SageMaker's summary requires a CreationTime; a study keeps no submit time per trial, so it is
+  // the time the trial's job started (none before it has).
+  if (!trial.start_time.empty()) summary["CreationTime"] = trial.start_time;
   if (!trial.start_time.empty()) summary["TrainingStartTime"] = trial.start_time;
   if (!trial.end_time.empty()) summary["TrainingEndTime"] = trial.end_time;
   return summary;
@@ -176,6 +189,34 @@ json tuning_job_config(const Study& study) {
 
 }  // namespace
 
+json sagemaker_training_jobs(const Study& study, const std::string& study_name, const TrainingJobQuery& query) {
+  std::vector<json> summaries;
+  for (const auto& trial : study.trials()) {
+    if (!study.ran(trial)) continue;  // as SageMaker's: the training jobs this tuning job launched
+    json summary = training_job_summary(study, trial, study_name);
+    if (!query.status_equals.empty() && summary["TrainingJobStatus"] != query.status_equals) continue;
+    summaries.push_back(std::move(summary));
+  }
+  auto key = [&](const json& summary) -> json {
+    if (query.sort_by == "Name") return summary["TrainingJobName"];
+    if (query.sort_by == "Status") return summary["TrainingJobStatus"];
+    if (query.sort_by == "FinalObjectiveMetricValue") {
+      return summary.contains("FinalHyperParameterTuningJobObjectiveMetric")
+                 ? summary["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
+                 : json();
+    }
+    return summary.value("CreationTime", "");
+  };
+  bool descending = query.sort_order == "Descending";
+  std::stable_sort(summaries.begin(), summaries.end(), [&](const json& a, const json& b) {
+    json ka = key(a), kb = key(b);
+    // Jobs without an objective value come last, whichever the order, as SageMaker lists them.
+    if (ka.is_null() != kb.is_null()) return kb.is_null();
+    return descending ? kb < ka : ka < kb;
+  });
+  return {{"TrainingJobSummaries", summaries}};
+}
+
 json sagemaker_tuning_job(const Study& study, const json& study_job) {
   const std::string job_id = study_job.value("jobId", "");
   json out = {{"HyperParameterTuningJobName", job_id},
@@ -191,6 +232,11 @@ json sagemaker_tuning_job(const Study& study, const json& study_job) {
   out.update(status_counters(study));
   add_best_training_jobs(out, study, request, job_id);
   if (!study.failure().empty()) out["FailureReason"] = study.failure();
+  // The latest change: the study's end, or its newest trial's start or end (RFC 3339 strings
+  // in UTC, so the largest string is the latest time).
+  std::string last = study_job.value("endTime", study_job.value("createTime", ""));
+  for (const Trial& trial : study.trials()) last = std::max({last, trial.start_time, trial.end_time});
+  if (!last.empty()) out["LastModifiedTime"] = last;
   return out;
 }
 

@@ -20,4 +20,17 @@ namespace mljob::tuner {
 // endTime and trainingInput.hyperparameters as submitted.
 nlohmann::json sagemaker_tuning_job(const Study& study, const nlohmann::json& study_job);
 
+// ListTrainingJobsForHyperParameterTuningJob's request, as far as it filters and sorts: an
+// empty status is any; SortBy Name | CreationTime | Status | FinalObjectiveMetricValue
+// (SageMaker's default: CreationTime); SortOrder Ascending | Descending (default Descending).
+struct TrainingJobQuery {
+  std::string status_equals;
+  std::string sort_by = "CreationTime";
+  std::string sort_order = "Descending";
+};
+// Its response: {"TrainingJobSummaries": [HyperParameterTrainingJobSummary...]} of the training
+// jobs this study ran. `study_name` is the study's job ID.
+nlohmann::json sagemaker_training_jobs(const Study& study, const std::string& study_name,
+                                       const TrainingJobQuery& query);
+
 }  // namespace mljob::tuner

@@ -42,6 +42,53 @@ TEST(SageMakerOutput, CountersAndTheBestTrainingJob) {
   EXPECT_FALSE(out.contains("HyperParameterTuningEndTime"));
   EXPECT_FALSE(out.contains("TrainingJobDefinition"));
   EXPECT_EQ(sagemaker_tuning_job(study, json{{"state", "CANCELLED"}})["HyperParameterTuningJobStatus"], "Stopped");
+  EXPECT_EQ(out["LastModifiedTime"], "2026-11-22T09:00:00Z");  // no trial has a time yet
+
+  // The best trial's summary has SageMaker's required CreationTime, and the study's
+  // LastModifiedTime is its newest trial's last time.
+  study.set_trial_times(4, "2026-11-22T09:05:00Z", "2026-11-22T09:20:00Z");
+  study.set_trial_times(2, "2026-11-22T09:01:00Z", "2026-11-22T09:30:00Z");
+  out =
+      sagemaker_tuning_job(study, json{{"jobId", "s1"}, {"state", "RUNNING"}, {"createTime", "2026-11-22T09:00:00Z"}});
+  EXPECT_EQ(out["BestTrainingJob"]["CreationTime"], "2026-11-22T09:05:00Z");
+  EXPECT_EQ(out["BestTrainingJob"]["TuningJobName"], "s1");
+  EXPECT_EQ(out["LastModifiedTime"], "2026-11-22T09:30:00Z");
+}
+
+TEST(SageMakerOutput, TheStudysTrainingJobsAreFilteredAndSortedAsSageMakerListsThem) {
+  Study study(parse_hyperparameter_spec(
+                  json{{"goal", "MINIMIZE"},
+                       {"hyperparameterMetricTag", "loss"},
+                       {"maxTrials", 4},
+                       {"maxParallelTrials", 4},
+                       {"algorithm", "RANDOM_SEARCH"},
+                       {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}},
+                  "hyperparameters"),
+              1);
+  study.ask(4);
+  study.tell(1, 0.4);
+  study.tell(2, 0.2);
+  study.tell_failed(3, "crashed");
+  study.set_trial_times(1, "2026-11-22T09:03:00Z", "");
+  study.set_trial_times(2, "2026-11-22T09:01:00Z", "");
+  study.set_trial_times(3, "2026-11-22T09:02:00Z", "");
+  auto names = [](const json& answer) {
+    std::vector<std::string> out;
+    for (const auto& summary : answer["TrainingJobSummaries"]) out.push_back(summary["TrainingJobName"]);
+    return out;
+  };
+  EXPECT_EQ(names(sagemaker_training_jobs(study, "s", {})),  // newest first; trial 4 has no time yet
+            (std::vector<std::string>{"s_trial_1", "s_trial_3", "s_trial_2", "s_trial_4"}));
+  EXPECT_EQ(names(sagemaker_training_jobs(study, "s", {"", "FinalObjectiveMetricValue", "Ascending"})),
+            (std::vector<std::string>{"s_trial_2", "s_trial_1", "s_trial_3", "s_trial_4"}));  // no value: last
+  json failed = sagemaker_training_jobs(study, "s", {"Failed", "Name", "Ascending"});
+  ASSERT_EQ(names(failed), (std::vector<std::string>{"s_trial_3"}));
+  EXPECT_EQ(failed["TrainingJobSummaries"][0]["ObjectiveStatus"], "Failed");
+  EXPECT_EQ(failed["TrainingJobSummaries"][0]["FailureReason"], "crashed");
+  EXPECT_FALSE(failed["TrainingJobSummaries"][0].contains("FinalHyperParameterTuningJobObjectiveMetric"));
+  EXPECT_EQ(sagemaker_training_jobs(study, "s",
+                                    {"InProgress", "Name", "Ascending"})["TrainingJobSummaries"][0]["ObjectiveStatus"],
+            "Pending");
 }
 
 TEST(SageMakerOutput, TrialsCancelledWithTheStudyAreStoppedNotErrors) {

@@ -238,6 +238,23 @@ class Study(ClusterTestCase):
         self.assertEqual(sagemaker["BestTrainingJob"]["TrainingJobName"], f"{study_id}_trial_6")
         self.assertEqual(sagemaker["BestTrainingJob"]["TunedHyperParameters"], {"x": "0.3"})
         self.assertEqual(sagemaker["BestTrainingJob"]["TrainingStartTime"], trials[0.3]["startTime"])
+        self.assertEqual(sagemaker["BestTrainingJob"]["TuningJobName"], study_id)
+        self.assertEqual(sagemaker["BestTrainingJob"]["CreationTime"], trials[0.3]["startTime"])
+        self.assertGreaterEqual(sagemaker["LastModifiedTime"], max(t["endTime"] for t in trials.values()))
+        # ListTrainingJobsForHyperParameterTuningJob: filtered by status, sorted by the objective.
+        listed = json.loads(self.mljob("list", "--study", study_id, "--status-equals", "Completed",
+                                       "--sort-by", "FinalObjectiveMetricValue").stdout)["TrainingJobSummaries"]
+        self.assertEqual(len(listed), 8)
+        values = [s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for s in listed]
+        self.assertEqual(values, sorted(values, reverse=True))
+        self.assertEqual(listed[0]["TrainingJobName"], f"{study_id}_trial_6")
+        every = json.loads(self.mljob("list", "--study", study_id, "--sort-by", "Name",
+                                      "--sort-order", "Ascending").stdout)["TrainingJobSummaries"]
+        self.assertEqual([s["TrainingJobName"] for s in every], sorted(f"{study_id}_trial_{n}" for n in range(1, 11)))
+        refused = self.mljob("list", "--study", study_id, "--sort-by", "Loss", check=False)
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn("--sort-by: value 'Loss': must be one of Name, CreationTime, Status, FinalObjectiveMetricValue",
+                      refused.stderr)
 
     def test_max_failed_trials_fails_the_study_naming_the_failed_trials(self):
         # Grid over x = 0.5 (crashes), 0.6, one at a time; maxFailedTrials 1 ends it after trial 1.
