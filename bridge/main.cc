@@ -6,6 +6,7 @@
 #include "bridge/cancel_command.h"
 #include "bridge/command.h"
 #include "bridge/describe_command.h"
+#include "bridge/ffdl_command.h"
 #include "bridge/list_command.h"
 #include "bridge/logs_command.h"
 #include "bridge/metrics_command.h"
@@ -27,6 +28,7 @@ constexpr const char* kUsage = R"(usage: mljob COMMAND [ARGS]
 Commands:
   submit training JOB_ID [flags] [-- ARGS]   submit a training job (gcloud-compatible flags)
   submit sagemaker FILE.json                 submit a SageMaker CreateTrainingJob request
+  submit ffdl --manifest M --model-definition D  submit an FfDL training (manifest.yml; model .zip or folder)
   describe JOB_ID [--format yaml|json|table]  the Job resource, state from Slurm
   list [--filter EXPR] [--page-size N]        your jobs, newest first (--page-token, --limit, --format)
   cancel JOB_ID                               cancel a job (idempotent)
@@ -36,6 +38,7 @@ Commands:
   logs JOB_ID [--follow]                      collected log lines (--since, --pos, --limit, --replica RANK)
   study init|ask|tell|report|show|serve ...   hyperparameter suggestions over a study file (ask/tell)
   study run|resume JOB_ID                     a study's controller (run inside its Slurm job); resume one that ended
+  ffdl show|list|halt|delete|... [ID]         FfDL's operations on FfDL trainings (mljob ffdl --help)
   report STUDY_JOB_ID --html FILE             a tuning study drawn: objective per trial, best so far, each parameter
   tiers show [FILE]                           the effective tier catalog
   tiers check [FILE]                          check the catalog against the live cluster
@@ -59,17 +62,19 @@ int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
     bridge::Arguments after(rest.begin() + (rest.empty() ? 0 : 1), rest.end());
     if (kind == "training") return bridge::submit_training(after, slurm);
     if (kind == "sagemaker") return bridge::submit_sagemaker(after, slurm);
+    if (kind == "ffdl") return bridge::submit_ffdl(after, slurm);
     throw InputError("submit", kind,
-                     "must be training (AI Platform: mljob submit training JOB_ID ...) or sagemaker (mljob submit "
-                     "sagemaker CreateTrainingJob.json)");
+                     "must be training (AI Platform: mljob submit training JOB_ID ...), sagemaker (mljob submit "
+                     "sagemaker CreateTrainingJob.json) or ffdl (mljob submit ffdl --manifest manifest.yml "
+                     "--model-definition model.zip)");
   }
   // Commands that ask Slurm get the one SlurmAccess; the others read only the job store.
   using WithSlurm = int (*)(const bridge::Arguments&, const SlurmAccess&);
   using StoreOnly = int (*)(const bridge::Arguments&);
   static const std::map<std::string, WithSlurm> with_slurm = {
-      {"describe", bridge::describe},       {"list", bridge::list},   {"cancel", bridge::cancel},
-      {"stream-logs", bridge::stream_logs}, {"tiers", bridge::tiers}, {"logs", bridge::logs_command},
-      {"study", bridge::study_command}};
+      {"describe", bridge::describe},       {"list", bridge::list},        {"cancel", bridge::cancel},
+      {"stream-logs", bridge::stream_logs}, {"tiers", bridge::tiers},      {"logs", bridge::logs_command},
+      {"study", bridge::study_command},     {"ffdl", bridge::ffdl_command}};
   static const std::map<std::string, StoreOnly> store_only = {
       {"update", bridge::update}, {"metrics", bridge::metrics_command}, {"report", bridge::report_study}};
   if (auto found = with_slurm.find(command); found != with_slurm.end()) return found->second(rest, slurm);

@@ -7,6 +7,7 @@
 
 #include "base/input_error.h"
 #include "bridge/command.h"
+#include "bridge/ffdl_command.h"
 #include "bridge/output_tail.h"
 #include "bridge/sagemaker_command.h"
 #include "bridge/submit_command.h"
@@ -22,8 +23,10 @@ using namespace mljob;
 constexpr const char* kUsage =
     R"(usage: mljob-submit [--wait] [--stream-logs] [--format text|json] JOB_ID [mljob submit training flags] [-- ARGS]
        mljob-submit [--wait] [--stream-logs] [--format text|json] sagemaker CreateTrainingJob.json [--tiers FILE]
+       mljob-submit [--wait] [--stream-logs] [--format text|json] ffdl --manifest manifest.yml --model-definition D [--tiers FILE]
 
-Submits a training job like `mljob submit training` and prints only its job ID on stdout
+Submits a training job like `mljob submit training` (or `mljob submit sagemaker` / `ffdl`:
+an FfDL training's ID is its training ID) and prints only its job ID on stdout
 (--format json: the Job resource as `mljob describe --format json` gives it, on one line).
 With --wait it then waits for the job to end (on a terminal, state changes are shown on
 stderr) and exits 0 only if it SUCCEEDED; with --format json it prints the final Job resource.
@@ -101,10 +104,12 @@ int run(const std::vector<std::string>& argv) {
   SlurmCommands slurm;
   // `mljob-submit sagemaker FILE.json`: SageMaker's CreateTrainingJob request; anything else
   // is `mljob submit training`'s arguments.
-  bool sagemaker = !flags.rest.empty() && flags.rest[0] == "sagemaker";
-  int status = sagemaker ? bridge::submit_sagemaker(bridge::Arguments(flags.rest.begin() + 1, flags.rest.end()), slurm,
-                                                    output, &job_id)
-                         : bridge::submit_training(flags.rest, slurm, output, &job_id);
+  // `mljob-submit ffdl --manifest M --model-definition D`: an FfDL training (its ID is made here).
+  std::string front_door = flags.rest.empty() ? "" : flags.rest[0];
+  bridge::Arguments after(flags.rest.begin() + (flags.rest.empty() ? 0 : 1), flags.rest.end());
+  int status = front_door == "sagemaker" ? bridge::submit_sagemaker(after, slurm, output, &job_id)
+               : front_door == "ffdl"    ? bridge::submit_ffdl(after, slurm, output, &job_id)
+                                         : bridge::submit_training(flags.rest, slurm, output, &job_id);
   if (status != bridge::kExitOk || !flags.wait) return status;
   return wait_and_report(job_id, flags, slurm);
 }
