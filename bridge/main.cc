@@ -28,6 +28,7 @@ constexpr const char* kUsage = R"(usage: mljob COMMAND [ARGS]
 Commands:
   submit training JOB_ID [flags] [-- ARGS]   submit a training job (gcloud-compatible flags)
   submit sagemaker FILE.json                 submit a SageMaker CreateTrainingJob request
+  submit sagemaker-tuning FILE.json          submit a SageMaker CreateHyperParameterTuningJob request
   submit ffdl --manifest M --model-definition D  submit an FfDL training (manifest.yml; model .zip or folder)
   describe JOB_ID [--format yaml|json|table]  the Job resource, state from Slurm
   list [--filter EXPR] [--page-size N]        your jobs, newest first (--page-token, --limit, --format)
@@ -62,10 +63,12 @@ int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
     bridge::Arguments after(rest.begin() + (rest.empty() ? 0 : 1), rest.end());
     if (kind == "training") return bridge::submit_training(after, slurm);
     if (kind == "sagemaker") return bridge::submit_sagemaker(after, slurm);
+    if (kind == "sagemaker-tuning") return bridge::submit_sagemaker_tuning(after, slurm);
     if (kind == "ffdl") return bridge::submit_ffdl(after, slurm);
     throw InputError("submit", kind,
                      "must be training (AI Platform: mljob submit training JOB_ID ...), sagemaker (mljob submit "
-                     "sagemaker CreateTrainingJob.json) or ffdl (mljob submit ffdl --manifest manifest.yml "
+                     "sagemaker CreateTrainingJob.json), sagemaker-tuning (CreateHyperParameterTuningJob.json) or ffdl "
+                     "(mljob submit ffdl --manifest manifest.yml "
                      "--model-definition model.zip)");
   }
   // Commands that ask Slurm get the one SlurmAccess; the others read only the job store.

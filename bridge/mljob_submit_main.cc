@@ -23,6 +23,7 @@ using namespace mljob;
 constexpr const char* kUsage =
     R"(usage: mljob-submit [--wait] [--stream-logs] [--format text|json] JOB_ID [mljob submit training flags] [-- ARGS]
        mljob-submit [--wait] [--stream-logs] [--format text|json] sagemaker CreateTrainingJob.json [--tiers FILE]
+       mljob-submit [--wait] [--stream-logs] [--format text|json] sagemaker-tuning CreateHyperParameterTuningJob.json
        mljob-submit [--wait] [--stream-logs] [--format text|json] ffdl --manifest manifest.yml --model-definition D [--tiers FILE]
 
 Submits a training job like `mljob submit training` (or `mljob submit sagemaker` / `ffdl`:
@@ -102,14 +103,16 @@ int run(const std::vector<std::string>& argv) {
                                        : bridge::SubmitOutput::kJson;
   std::string job_id;
   SlurmCommands slurm;
-  // `mljob-submit sagemaker FILE.json`: SageMaker's CreateTrainingJob request; anything else
+  // `mljob-submit sagemaker FILE.json`: SageMaker's CreateTrainingJob request (sagemaker-tuning:
+  // its CreateHyperParameterTuningJob); anything else
   // is `mljob submit training`'s arguments.
   // `mljob-submit ffdl --manifest M --model-definition D`: an FfDL training (its ID is made here).
   std::string front_door = flags.rest.empty() ? "" : flags.rest[0];
   bridge::Arguments after(flags.rest.begin() + (flags.rest.empty() ? 0 : 1), flags.rest.end());
-  int status = front_door == "sagemaker" ? bridge::submit_sagemaker(after, slurm, output, &job_id)
-               : front_door == "ffdl"    ? bridge::submit_ffdl(after, slurm, output, &job_id)
-                                         : bridge::submit_training(flags.rest, slurm, output, &job_id);
+  int status = front_door == "sagemaker"          ? bridge::submit_sagemaker(after, slurm, output, &job_id)
+               : front_door == "sagemaker-tuning" ? bridge::submit_sagemaker_tuning(after, slurm, output, &job_id)
+               : front_door == "ffdl"             ? bridge::submit_ffdl(after, slurm, output, &job_id)
+                                                  : bridge::submit_training(flags.rest, slurm, output, &job_id);
   if (status != bridge::kExitOk || !flags.wait) return status;
   return wait_and_report(job_id, flags, slurm);
 }

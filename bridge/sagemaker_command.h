@@ -16,4 +16,10 @@ namespace mljob::bridge {
 int submit_sagemaker(const Arguments& args, const SlurmAccess& slurm, SubmitOutput output = SubmitOutput::kHuman,
                      std::string* submitted_job_id = nullptr);
 
+// mljob submit sagemaker-tuning FILE.json [--tiers FILE] [--dry-run]: a
+// CreateHyperParameterTuningJob request on its own. It runs as a study (study/) whose trials are
+// SageMaker training jobs made from its TrainingJobDefinition; mljob-submit sagemaker-tuning too.
+int submit_sagemaker_tuning(const Arguments& args, const SlurmAccess& slurm, SubmitOutput output = SubmitOutput::kHuman,
+                            std::string* submitted_job_id = nullptr);
+
 }  // namespace mljob::bridge

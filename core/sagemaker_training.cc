@@ -115,8 +115,8 @@ std::string without_trailing_slash(std::string text) {
   return text;
 }
 
-// TrainingJobName and Tags (as labels: Google's label rules are stricter, so a tag's key and
-// value are lowercased and other characters become '_'; the tags themselves stay in the request).
+}  // namespace
+
 std::map<std::string, std::string> labels_from_tags(const json& request) {
   std::map<std::string, std::string> labels;
   if (!request.contains("Tags")) return labels;
@@ -142,6 +142,8 @@ std::map<std::string, std::string> labels_from_tags(const json& request) {
   }
   return labels;
 }
+
+namespace {
 
 json hyperparameters_of(const json& request) {
   if (!request.contains("HyperParameters")) return json::object();
@@ -614,7 +616,10 @@ SageMakerTraining parse_sagemaker_training(const json& request, const tiers::Tie
   out.job.job_id = string_at(request, "TrainingJobName", "", true);
   if (out.job.job_id.starts_with("${"))
     throw InputError("TrainingJobName", out.job.job_id, "is a template placeholder: fill it in before submitting");
-  check_sagemaker_job_name(out.job.job_id, "TrainingJobName");
+  if (context.named_by_a_study)
+    check_stored_job_name(out.job.job_id, "TrainingJobName");
+  else
+    check_sagemaker_job_name(out.job.job_id, "TrainingJobName");
   out.folders.root = context.job_folder + "/sagemaker";
   out.job.training_input.job_dir = out.folders.root;  // the plugin's SM_MODEL_DIR is JOB_DIR/model
   std::string role = string_at(request, "RoleArn", "", true);
@@ -650,6 +655,17 @@ SageMakerTraining parse_sagemaker_training_text(const std::string& text, const s
     throw InputError(source_name, "", std::string("is not JSON (a CreateTrainingJob request): ") + error.what());
   }
   return parse_sagemaker_training(request, catalog, context);
+}
+
+json sagemaker_trial_request(const json& definition, const std::string& name, const json& hyperparameters) {
+  json request = {{"TrainingJobName", name}, {"HyperParameters", hyperparameters}};
+  for (const char* key :
+       {"AlgorithmSpecification", "RoleArn", "InputDataConfig", "VpcConfig", "OutputDataConfig", "ResourceConfig",
+        "StoppingCondition", "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption",
+        "EnableManagedSpotTraining", "CheckpointConfig", "RetryStrategy", "Environment"}) {
+    if (definition.contains(key)) request[key] = definition[key];
+  }
+  return request;
 }
 
 std::string sagemaker_task_script(const SageMakerTraining& training) {

@@ -80,6 +80,8 @@ struct SageMakerTraining {
 
 struct SageMakerContext {
   std::string job_folder;  // the mljob store's folder for this job (a path; not read)
+  // A tuning study's trial, named by the study (<study>_trial_<n>), not by SageMaker's rule.
+  bool named_by_a_study = false;
 };
 
 // Throws InputError (field, value, rule) on anything the request or the catalog cannot serve.
@@ -87,6 +89,18 @@ SageMakerTraining parse_sagemaker_training(const nlohmann::ordered_json& request
                                            const SageMakerContext& context);
 SageMakerTraining parse_sagemaker_training_text(const std::string& text, const std::string& source_name,
                                                 const tiers::TierCatalog& catalog, const SageMakerContext& context);
+
+// A request's Tags as the job's labels: Google's label rules are stricter, so a tag's key and
+// value are lowercased and other characters become '_' (the tags stay in the request).
+std::map<std::string, std::string> labels_from_tags(const nlohmann::ordered_json& request);
+
+// A tuning study's trial as SageMaker runs one: the CreateTrainingJob request that a
+// HyperParameterTrainingJobDefinition (CreateHyperParameterTuningJob's TrainingJobDefinition)
+// makes for the training job `name` with `hyperparameters` (the static and the tuned ones, all
+// strings). The definition's tuning fields (DefinitionName, TuningObjective, ranges, resource
+// config for tuning) are the study's, not the trial's.
+nlohmann::ordered_json sagemaker_trial_request(const nlohmann::ordered_json& definition, const std::string& name,
+                                               const nlohmann::ordered_json& hyperparameters);
 
 // The shell script every host runs before the program (the step runs `/bin/sh task.sh PROGRAM...`):
 // this host's SageMaker root (hosts/N, N = SLURM_NODEID), its resourceconfig.json, the SM_*

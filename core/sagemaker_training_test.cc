@@ -201,6 +201,28 @@ TEST(SageMakerTraining, ScriptModeNeedsItsEntryPoint) {
       InputError);
 }
 
+TEST(SageMakerTraining, ATuningStudysTrialIsTheDefinitionsRequestWithItsHyperparameters) {
+  json definition = request();
+  definition.erase("TrainingJobName");
+  definition.erase("HyperParameters");
+  definition.erase("Tags");
+  definition["StaticHyperParameters"] = {{"eta", "0.2"}};
+  definition["HyperParameterRanges"] = json::object();
+  definition["DefinitionName"] = "d";
+  json trial = sagemaker_trial_request(definition, "tune-1_trial_3", {{"max_depth", "7"}, {"eta", "0.2"}});
+  EXPECT_EQ(trial["TrainingJobName"], "tune-1_trial_3");
+  EXPECT_EQ(trial["HyperParameters"], (json{{"max_depth", "7"}, {"eta", "0.2"}}));
+  EXPECT_EQ(trial["InputDataConfig"], request()["InputDataConfig"]);
+  for (const char* tuning_only : {"StaticHyperParameters", "HyperParameterRanges", "DefinitionName"})
+    EXPECT_FALSE(trial.contains(tuning_only)) << tuning_only;
+  // The study names it: <study>_trial_<n> is not SageMaker's rule, and is taken from a study only.
+  SageMakerTraining parsed = parse_sagemaker_training(trial, catalog(), {"/jobs/tune-1_trial_3", true});
+  EXPECT_EQ(parsed.model_artifacts_uri, "s3://lab-data/models/tune-1_trial_3/output/model.tar.gz");
+  EXPECT_THROW(parse_sagemaker_training(trial, catalog(), {"/jobs/x", false}), InputError);
+  trial["TrainingJobName"] = "tune-1_trial_x";
+  EXPECT_THROW(parse_sagemaker_training(trial, catalog(), {"/jobs/x", true}), InputError);
+}
+
 TEST(SageMakerTraining, TheTaskScriptGivesEachHostItsOwnRootAndChannels) {
   std::string script = sagemaker_task_script(parse(request()));
   EXPECT_NE(script.find("root='/home/u/.mljob/jobs/J/sagemaker'"), std::string::npos);

@@ -179,7 +179,12 @@ void check_stored_job_name(const std::string& name, const std::string& field) {
     check_job_id(name, field);
   } catch (const InputError& not_an_id) {
     try {
-      check_sagemaker_job_name(name, field);
+      // A SageMaker tuning study's trial: <its name>_trial_<n> (tuner/trial_spec.h's trial_job_id).
+      auto trial = name.rfind("_trial_");
+      bool numbered = trial != std::string::npos && trial + 7 < name.size() &&
+                      std::all_of(name.begin() + static_cast<long>(trial) + 7, name.end(),
+                                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+      check_sagemaker_job_name(numbered ? name.substr(0, trial) : name, field);
     } catch (const InputError&) {
       throw InputError(field, name,
                        not_an_id.rule() +

@@ -29,8 +29,9 @@ void check_job_id(const std::string& id, const std::string& field = "jobId");
 void check_sagemaker_job_name(const std::string& name, const std::string& field);
 
 // The name of a job in the user's store: an AI Platform job ID or a SageMaker job name (FfDL's
-// training IDs are made to be both). Neither has '/' or '.', so a name that passes is a folder
-// of the store, never a path outside it. An InputError at `field` naming both rules otherwise.
+// training IDs are made to be both), or a SageMaker tuning study's trial (NAME_trial_N). Neither has '/' or '.', so a
+// name that passes is a folder of the store, never a path outside it. An InputError at `field` naming both rules
+// otherwise.
 void check_stored_job_name(const std::string& name, const std::string& field);
 
 // Rules that need nothing but the job itself (job ID syntax, unions, counts, labels...).

@@ -90,12 +90,12 @@ PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, cons
 }
 
 PreparedJob prepare_job(Job job, const fs::path& tiers_file, const JobStore& store, const std::string& package_path,
-                        const SlurmAccess& slurm) {
+                        const SlurmAccess& slurm, const FrontDoorStaging& stage_front_door) {
   CheckedJob checked = check_job(std::move(job), tiers_file);
   PlanContext context{(store.folder_of(checked.job.job_id) / "job-dir").string(), {}};
   check_fit(checked.job, plan_job(checked.job, checked.catalog, context), slurm,
             InventoryCache(store.root() / "cache", kInventoryMaxAge));
-  return prepare_job_folder(checked.job, checked.catalog, store, package_path);
+  return prepare_job_folder(checked.job, checked.catalog, store, package_path, stage_front_door);
 }
 
 SlurmPlan plan_of(Job job, const fs::path& tiers_file, const JobStore& store) {

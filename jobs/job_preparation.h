@@ -23,6 +23,10 @@
 
 namespace mljob::jobs {
 
+// Fills a job's folder with what a SageMaker or FfDL job needs besides its script (channels,
+// code: jobs/sagemaker_staging.h), before the script is written.
+using FrontDoorStaging = std::function<void(const std::filesystem::path& folder)>;
+
 // A job with the API's defaults applied and every rule checked, and the catalog it was checked
 // against.
 struct CheckedJob {
@@ -46,15 +50,13 @@ struct PreparedJob {
 // Reserves the job's folder and fills it: packages staged (`package_path`, a local package
 // folder, and the job's packageUris), metric declarations, job.sbatch. On failure the folder is
 // released, so nothing is left behind.
-// `stage_front_door`, when given, fills the folder with what a SageMaker or FfDL job needs
-// besides its script (channels, code: jobs/sagemaker_staging.h), before the script is written.
-using FrontDoorStaging = std::function<void(const std::filesystem::path& folder)>;
 PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, const JobStore& store,
                                const std::string& package_path, const FrontDoorStaging& stage_front_door = {});
 
 // check_job, the fit check, then prepare_job_folder, for a job given as a value.
 PreparedJob prepare_job(Job job, const std::filesystem::path& tiers_file, const JobStore& store,
-                        const std::string& package_path, const SlurmAccess& slurm);
+                        const std::string& package_path, const SlurmAccess& slurm,
+                        const FrontDoorStaging& stage_front_door = {});
 // The plan prepare_job would make, without preparing anything.
 SlurmPlan plan_of(Job job, const std::filesystem::path& tiers_file, const JobStore& store);
 

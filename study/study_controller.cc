@@ -21,6 +21,7 @@
 #include "core/package_stager.h"
 #include "core/planner.h"
 #include "core/process.h"
+#include "core/sagemaker_training.h"
 #include "core/slurm_commands.h"
 #include "core/spec_parser.h"
 #include "core/validation.h"
@@ -57,9 +58,41 @@ namespace {
 // hyperparameters, metric regexes, stopping condition: tuner/trial_spec.h). That job is checked
 // here as any job is, so a contradiction or a time limit the catalog refuses is refused at
 // submit, not at every trial's launch.
-void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, const PlanContext& context) {
+// study_job.json of a study: the Job as submitted, and for a CreateHyperParameterTuningJob
+// submitted on its own, that request (the trials are made from it).
+nlohmann::json study_job_file(const Job& study_job) {
+  nlohmann::json out = to_json(study_job);
+  if (study_job.launch && study_job.launch->api == "sagemaker-tuning")
+    out[kSageMakerTuningRequestKey] = nlohmann::json::parse(study_job.launch->request.dump());
+  return out;
+}
+
+// A CreateHyperParameterTuningJob's trials are SageMaker training jobs: the first one is read,
+// checked and planned here as `mljob submit sagemaker` would, so that an image or a bucket the
+// site does not map is refused at submit, naming the TrainingJobDefinition's field.
+void check_sagemaker_trial(const Job& study_job, const tuner::HyperparameterSpec& spec,
+                           const tiers::TierCatalog& catalog, const JobStore& store) {
+  try {
+    SageMakerTraining trial =
+        sagemaker_trial(study_job_file(study_job), tuner::Trial{}, spec, study_job.job_id, catalog, store);
+    validate_job(trial.job);
+    validate_against_catalog(trial.job, catalog);
+    check_metric_declarations(trial.job);
+    plan_job(trial.job, catalog, {trial.folders.root, {}});
+  } catch (const InputError& error) {
+    std::string field = error.field() == "HyperParameters" || error.field().starts_with("HyperParameters.")
+                            ? "StaticHyperParameters" + error.field().substr(std::string("HyperParameters").size())
+                            : error.field();
+    throw InputError("TrainingJobDefinition." + field, error.value(), error.rule());
+  }
+}
+
+void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, const PlanContext& context,
+                     const JobStore& store) {
   tuner::HyperparameterSpec spec =
       tuner::parse_hyperparameter_spec(study_job.training_input.hyperparameters, "trainingInput.hyperparameters");
+  if (study_job.launch && study_job.launch->api == "sagemaker-tuning")
+    return check_sagemaker_trial(study_job, spec, catalog, store);
   if (!spec.trial_definition) return;
   Job trial = parse_job_spec(tuner::trial_job_spec(to_json(study_job), tuner::Trial{}, spec).dump(), "the trial's job");
   try {
@@ -561,7 +594,7 @@ void check_study(const Job& job, const JobStore& store) {
 
 void check_study_job(const Job& study_job, const tiers::TierCatalog& catalog, const PlanContext& context,
                      const JobStore& store, const std::string& package_path) {
-  check_trial_job(study_job, catalog, context);
+  check_trial_job(study_job, catalog, context, store);
   check_packages(package_path, study_job.training_input.package_uris);
   check_study(study_job, store);
 }
@@ -572,10 +605,11 @@ void submit_study(const Job& submitted, const JobStore& store, const fs::path& t
   fs::path folder = store.reserve(job.job_id);
   try {
     json job_json = to_json(job);
-    write_atomically(folder / kStudyJobFile, job_json.dump(2) + "\n");
+    write_atomically(folder / kStudyJobFile, study_job_file(job).dump(2) + "\n");
     write_study_settings({tiers_file.empty() ? fs::path() : fs::absolute(tiers_file)}, folder);
     save_study(study, folder);
     JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder, {}};
+    if (job.launch) record.front_door = {{"api", job.launch->api}, {"request", job.launch->request}};
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
     record.slurm_job_id = submit_controller(store, job.job_id, slurm);
     save_or_cancel(store, record, slurm);

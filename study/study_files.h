@@ -16,6 +16,10 @@ inline constexpr const char* kStudyFile = "study.db";
 inline constexpr const char* kStudyJsonFile = "study.json";
 inline constexpr const char* kStudyJobFile = "study_job.json";
 inline constexpr const char* kStudySettingsFile = "study_settings.json";
+// The key of study_job.json that holds a CreateHyperParameterTuningJob request submitted on its
+// own (`mljob submit sagemaker-tuning`): the study's trials are then SageMaker training jobs made
+// from its TrainingJobDefinition (study/trial_launcher.h).
+inline constexpr const char* kSageMakerTuningRequestKey = "sagemakerTuningJob";
 
 // What submit used beyond the spec, recorded with the study so that its controller (another
 // node, another working folder, perhaps another environment) prepares every trial with the

@@ -8,13 +8,17 @@
 #include <ctime>
 #include <functional>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "base/text.h"
 #include "core/batch_script.h"
 #include "core/spec_parser.h"
 #include "jobs/job_preparation.h"
+#include "jobs/sagemaker_staging.h"
 #include "study/study_files.h"
+#include "tiers/catalog_cache.h"
+#include "tiers/catalog_loader.h"
 #include "tuner/trial_spec.h"
 
 namespace mljob::study {
@@ -98,6 +102,24 @@ Job trial_job(const json& study_job, const Trial& trial, const tuner::Hyperparam
   return job;
 }
 
+bool runs_sagemaker_trials(const json& study_job) {
+  return study_job.is_object() && study_job.contains(kSageMakerTuningRequestKey);
+}
+
+SageMakerTraining sagemaker_trial(const json& study_job, const Trial& trial, const tuner::HyperparameterSpec& spec,
+                                  const std::string& study_id, const tiers::TierCatalog& catalog,
+                                  const JobStore& store) {
+  using ordered = nlohmann::ordered_json;
+  const ordered request = ordered::parse(study_job.at(kSageMakerTuningRequestKey).dump());
+  std::string name = tuner::trial_job_id(study_id, trial.id);
+  ordered hyperparameters = ordered::parse(tuner::trial_hyperparameters(spec, trial).dump());
+  ordered trial_request = sagemaker_trial_request(request.at("TrainingJobDefinition"), name, hyperparameters);
+  SageMakerTraining training = parse_sagemaker_training(trial_request, catalog, {store.folder_of(name).string(), true});
+  // What the study reads of every trial (finalMetric), as trial_job_spec gives AI Platform's trials.
+  training.job.training_input.hyperparameters = {{"hyperparameterMetricTag", spec.metric_tag}};
+  return training;
+}
+
 UnrecordedTrialStep decide_unrecorded_trial(const TrialJobSightings& seen) {
   if (!seen.slurmctld) return UnrecordedTrialStep::kWait;
   if (!seen.slurmctld->empty()) return UnrecordedTrialStep::kCancelAndFail;
@@ -142,9 +164,27 @@ TrialLauncher::TrialLauncher(std::string study_id, JobStore store, json study_jo
       tiers_file_(std::move(tiers_file)),
       slurm_(slurm) {}
 
+const tiers::TierCatalog& TrialLauncher::catalog() {
+  if (!catalog_) {
+    catalog_ = tiers::load_catalog_cached(tiers::effective_catalog_path(tiers_file_.string()), store_.root() / "cache");
+  }
+  return *catalog_;
+}
+
+Job TrialLauncher::trial_job_of(const Trial& trial, jobs::FrontDoorStaging* staging) {
+  if (!runs_sagemaker_trials(study_job_)) return trial_job(study_job_, trial, spec_, study_id_);
+  auto training =
+      std::make_shared<SageMakerTraining>(sagemaker_trial(study_job_, trial, spec_, study_id_, catalog(), store_));
+  if (staging) {
+    const tiers::TierCatalog& site = catalog();
+    *staging = [training, &site](const fs::path&) { jobs::stage_sagemaker_job(*training, site); };
+  }
+  return training->job;
+}
+
 bool TrialLauncher::trials_fit_in_an_array() {
   if (!fit_in_an_array_) {
-    SlurmPlan plan = jobs::plan_of(trial_job(study_job_, Trial{}, spec_, study_id_), tiers_file_, store_);
+    SlurmPlan plan = jobs::plan_of(trial_job_of(Trial{}, nullptr), tiers_file_, store_);
     fit_in_an_array_ = fits_an_array(plan);
   }
   return *fit_in_an_array_;
@@ -188,9 +228,11 @@ std::vector<TrialLauncher::Failure> TrialLauncher::submit(const std::vector<Tria
 // hyperparameters.json (SageMaker's file) in that folder.
 TrialLauncher::PreparedTrial TrialLauncher::prepare(const Trial& trial) {
   // The trial's spec, kept in the study's folder for people to read; the job is made from the value.
-  Job spec = trial_job(study_job_, trial, spec_, study_id_);
-  write_atomically(study_folder() / ("trial_" + std::to_string(trial.id) + ".json"), to_json(spec).dump(2) + "\n");
-  PreparedJob job = jobs::prepare_job(std::move(spec), tiers_file_, store_, "", slurm_);
+  jobs::FrontDoorStaging staging;
+  Job spec = trial_job_of(trial, &staging);
+  write_atomically(study_folder() / ("trial_" + std::to_string(trial.id) + ".json"),
+                   (spec.launch ? nlohmann::json::parse(spec.launch->request.dump()) : to_json(spec)).dump(2) + "\n");
+  PreparedJob job = jobs::prepare_job(std::move(spec), tiers_file_, store_, "", slurm_, staging);
   std::string hyperparameters = tuner::trial_hyperparameters(spec_, trial).dump();
   try {
     write_atomically(job.record.folder / "hyperparameters.json", hyperparameters + "\n");

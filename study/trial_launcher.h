@@ -18,7 +18,10 @@
 
 #include "core/job.h"
 #include "core/job_store.h"
+#include "core/sagemaker_training.h"
 #include "core/slurm_access.h"
+#include "jobs/job_preparation.h"
+#include "tiers/catalog.h"
 #include "tuner/hyperparameter_spec.h"
 #include "tuner/study.h"
 
@@ -30,6 +33,15 @@ namespace mljob::study {
 // with (jobs/job_preparation.h).
 Job trial_job(const nlohmann::json& study_job, const tuner::Trial& trial, const tuner::HyperparameterSpec& spec,
               const std::string& study_id);
+
+// Whether the study was submitted as SageMaker's CreateHyperParameterTuningJob on its own, so
+// that each trial runs its TrainingJobDefinition as a SageMaker training job.
+bool runs_sagemaker_trials(const nlohmann::json& study_job);
+// That trial's training job: the definition's CreateTrainingJob request with the trial's
+// hyperparameters (static and tuned), named <study>_trial_<n>, read against `catalog`.
+SageMakerTraining sagemaker_trial(const nlohmann::json& study_job, const tuner::Trial& trial,
+                                  const tuner::HyperparameterSpec& spec, const std::string& study_id,
+                                  const tiers::TierCatalog& catalog, const JobStore& store);
 
 // A trial recorded as active whose job record is missing: its controller stopped after it
 // reserved the trial's folder and before it saved the record, so its Slurm job, if sbatch took
@@ -91,6 +103,9 @@ class TrialLauncher {
   void give_back(const std::vector<PreparedTrial>& prepared, const std::exception& error,
                  std::vector<Failure>& failures);
   std::filesystem::path study_folder() const { return store_.folder_of(study_id_); }
+  // The trial's job, and what its folder needs besides (a SageMaker trial's channels and code).
+  Job trial_job_of(const tuner::Trial& trial, jobs::FrontDoorStaging* staging);
+  const tiers::TierCatalog& catalog();
 
   std::string study_id_;
   JobStore store_;
@@ -100,6 +115,7 @@ class TrialLauncher {
   const SlurmAccess& slurm_;
   std::optional<bool> fit_in_an_array_;
   std::optional<long> max_array_size_;
+  std::optional<tiers::TierCatalog> catalog_;  // read when a SageMaker trial needs it
 };
 
 }  // namespace mljob::study

@@ -219,6 +219,52 @@ class SageMakerTrainingJobs(ClusterTestCase):
         self.assertEqual([r["stopped"] for r in reports], [True])
         self.assertNotIn("scancel: error", self.output_of(name))
 
+    def test_a_tuning_job_on_its_own_runs_its_trials_as_sagemaker_training_jobs(self):
+        name = "tune-" + self.unique_id("x").split("_")[1]
+        training = self.request("unused")
+        static = {k: v for k, v in training["HyperParameters"].items() if k != "epochs"}
+        definition = {k: training[k] for k in ("AlgorithmSpecification", "RoleArn", "InputDataConfig",
+                                               "OutputDataConfig", "ResourceConfig", "StoppingCondition")}
+        definition["StaticHyperParameters"] = static
+        request = {
+            "HyperParameterTuningJobName": name,
+            "HyperParameterTuningJobConfig": {
+                "Strategy": "Grid",
+                "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "train:loss"},
+                "ResourceLimits": {"MaxNumberOfTrainingJobs": 3, "MaxParallelTrainingJobs": 3},
+                "ParameterRanges": {"CategoricalParameterRanges": [{"Name": "epochs", "Values": ["1", "2", "4"]}]}},
+            "TrainingJobDefinition": definition,
+            "Tags": [{"Key": "Project", "Value": "abalone"}],
+        }
+        path = os.path.join(self.work, name + ".json")
+        self.write(path, json.dumps(request))
+        self.mljob("submit", "sagemaker-tuning", path, "--tiers", self.catalog)
+
+        def ended():
+            job = json.loads(self.mljob("describe", name, "--format", "sagemaker").stdout)
+            return job if job["HyperParameterTuningJobStatus"] in ("Completed", "Failed", "Stopped") else NotYet(job)
+        tuning = poll_until(ended, 300, what=f"{name} to end")
+        self.assertEqual(tuning["HyperParameterTuningJobStatus"], "Completed", json.dumps(tuning, indent=1))
+        self.assertEqual(tuning["TrainingJobStatusCounters"]["Completed"], 3)
+        best = tuning["BestTrainingJob"]
+        self.assertEqual(best["TunedHyperParameters"], {"epochs": "4"})
+        self.assertAlmostEqual(best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"], 0.25, places=4)
+        self.assertEqual(tuning["TrainingJobDefinition"]["StaticHyperParameters"], static)
+
+        # Each trial is a SageMaker training job of its own: the static and the tuned
+        # hyperparameters, the definition's channels, and its model tarball.
+        trial = json.loads(self.mljob("describe", best["TrainingJobName"], "--format", "sagemaker").stdout)
+        self.assertEqual(trial["TrainingJobStatus"], "Completed")
+        self.assertEqual(trial["HyperParameters"], {**static, "epochs": "4"})
+        tarball = os.path.join(self.output, best["TrainingJobName"], "output", "model.tar.gz")
+        with tarfile.open(tarball) as tar:
+            reports = [json.load(tar.extractfile(m)) for m in tar.getmembers() if m.isfile()]
+        argv = reports[0]["argv"]
+        self.assertEqual(dict(zip(argv[::2], argv[1::2])), {"--epochs": "4", "--seconds": "0", "--label": "two words"})
+        listed = json.loads(self.mljob("list", "--study", name, "--sort-by", "FinalObjectiveMetricValue",
+                                       "--sort-order", "Ascending").stdout)["TrainingJobSummaries"]
+        self.assertEqual([s["TunedHyperParameters"]["epochs"] for s in listed], ["4", "2", "1"])
+
     def test_a_refused_request_leaves_nothing(self):
         cases = {
             "unmapped image": ("/AlgorithmSpecification/TrainingImage", "docker.io/other:1",
