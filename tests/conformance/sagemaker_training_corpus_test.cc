@@ -14,6 +14,7 @@
 #include "core/sagemaker_training.h"
 #include "core/validation.h"
 #include "tests/conformance/corpus.h"
+#include "tuner/hyperparameter_spec.h"
 
 namespace mljob {
 namespace {
@@ -98,6 +99,55 @@ std::string outcome_of(const fs::path& file) {
   }
 }
 
+// A CreateHyperParameterTuningJob as `mljob submit sagemaker-tuning` takes it: its tuning config
+// read by the tuner, and its first trial (the TrainingJobDefinition with the static
+// hyperparameters) read, checked and planned as a SageMaker training job.
+std::string tuning_outcome_of(const fs::path& file) {
+  std::ifstream in(file);
+  json request = json::parse(in);
+  std::string stem = file.filename().string();
+  fill_placeholders(request, "", stem.substr(0, stem.find('.')));
+  tiers::TierCatalog catalog = catalog_mapping_everything();
+  try {
+    tuner::HyperparameterSpec spec =
+        tuner::parse_hyperparameter_spec(nlohmann::json::parse(request.dump()), "(request)");
+    if (!request.contains("TrainingJobDefinition"))
+      throw InputError("TrainingJobDefinition", "", "is required: a tuning job on its own runs its trials from it");
+    json statics = request["TrainingJobDefinition"].value("StaticHyperParameters", json::object());
+    json trial = sagemaker_trial_request(request["TrainingJobDefinition"], "tuning-job_trial_1", statics);
+    SageMakerTraining training = parse_sagemaker_training(trial, catalog, {"/jobs/tuning-job_trial_1", true});
+    validate_job(training.job);
+    plan_job(training.job, catalog, {training.folders.root, {}});
+    return spec.trial_definition ? "plans" : "plans (no TrainingJobDefinition read by the tuner)";
+  } catch (const InputError& error) {
+    return error.what();
+  }
+}
+
+TEST(SageMakerTrainingCorpus, EveryTuningRequestPlansItsTrialsOrIsRefusedForAListedReason) {
+  fs::path folder = corpus_path("sagemaker/extracted/amazon-sagemaker-examples");
+  ASSERT_TRUE(fs::exists(folder)) << "no conformance corpus at " << folder;
+  int seen = 0, planned = 0;
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    std::string name = entry.path().filename().string();
+    if (name.find(".CreateHyperParameterTuningJob") == std::string::npos) continue;
+    std::string outcome = tuning_outcome_of(entry.path());
+    ++seen;
+    planned += outcome == "plans";
+    auto expected = expected_outcomes().find(name);
+    if (expected == expected_outcomes().end()) {
+      ADD_FAILURE() << "no outcome written down for " << name << "; it gives:\n    {\"" << name << "\", \"" << outcome
+                    << "\"},";
+      continue;
+    }
+    EXPECT_TRUE(outcome.starts_with(expected->second))
+        << name << "\n  gives:    " << outcome << "\n  expected: " << expected->second;
+  }
+  EXPECT_GE(seen, 9);
+  EXPECT_GE(planned, 1);
+  std::cout << planned << " of " << seen << " CreateHyperParameterTuningJob requests plan their trials\n";
+}
+
 TEST(SageMakerTrainingCorpus, EveryRequestPlansOrIsRefusedForAListedReason) {
   fs::path folder = corpus_path("sagemaker/extracted/amazon-sagemaker-examples");
   ASSERT_TRUE(fs::exists(folder)) << "no conformance corpus at " << folder;
@@ -119,7 +169,10 @@ TEST(SageMakerTrainingCorpus, EveryRequestPlansOrIsRefusedForAListedReason) {
         << name << "\n  gives:    " << outcome << "\n  expected: " << expected->second;
     planned += outcome == "plans";
   }
-  EXPECT_EQ(seen.size(), expected_outcomes().size()) << "a file the table names is gone from the corpus";
+  std::size_t tuning_rows = 0;
+  for (const auto& [name, outcome] : expected_outcomes())
+    tuning_rows += name.find(".CreateHyperParameterTuningJob") != std::string::npos;
+  EXPECT_EQ(seen.size() + tuning_rows, expected_outcomes().size()) << "a file the table names is gone from the corpus";
   EXPECT_GE(planned, 1);
   std::cout << planned << " of " << seen.size() << " CreateTrainingJob requests plan\n";
 }
