@@ -54,7 +54,13 @@ int update(const Arguments& args) {
     labels[item.substr(0, eq)] = item.substr(eq + 1);
   }
   if (labels.empty()) record.job.erase("labels");
-  validate_job(parse_job_spec(record.job.dump(), "the updated job"));  // label rules, as at submit
+  Job updated = parse_job_spec(record.job.dump(), "the updated job");
+  // A SageMaker or FfDL job keeps its own door's rules (its name, no pythonModule).
+  if (record.front_door.is_object()) {
+    updated.launch.emplace();
+    updated.launch->api = record.front_door.value("api", "");
+  }
+  validate_job(updated);  // label rules, as at submit
   store.save(record);
   print_formatted({{"jobId", job_id},
                    {"labels", record.job.value("labels", nlohmann::json::object())},

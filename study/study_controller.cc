@@ -499,7 +499,7 @@ JobRecord study_record_or_fail(const JobStore& store, const std::string& job_id)
 // one of the user's studies.
 Study previous_study(const JobStore& store, const std::string& job_id, const std::string& field) {
   try {
-    check_job_id(job_id, field);  // a name, not a path: "../x" is no study of the user's
+    check_stored_job_name(job_id, field);  // a name, not a path: "../x" is no study of the user's
   } catch (const InputError& error) {
     throw InputError(field, job_id, "must name one of your tuning studies (it is not a job ID: " + error.rule() + ")");
   }

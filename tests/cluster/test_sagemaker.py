@@ -179,8 +179,11 @@ class SageMakerTrainingJobs(ClusterTestCase):
 
         listed = json.loads(self.mljob("list", "--format", "sagemaker").stdout)["TrainingJobSummaries"]
         self.assertEqual([(s["TrainingJobName"], s["TrainingJobStatus"]) for s in listed], [(name, "Completed")])
-        # The same job in AI Platform's terms.
+        # The same job in AI Platform's terms: its tags as labels, which update changes.
         self.assertEqual(self.describe(name)["state"], "SUCCEEDED")
+        self.assertEqual(self.describe(name)["labels"], {"project": "abalone"})
+        self.mljob("update", name, "--update-labels", "stage=prod")
+        self.assertEqual(self.describe(name)["labels"], {"project": "abalone", "stage": "prod"})
 
     def test_max_runtime_exceeded_after_sagemakers_sigterm(self):
         # MaxRuntimeInSeconds 180: Slurm's limit is 3 minutes, and the job's shell is signalled
