@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <system_error>
 
@@ -97,14 +98,6 @@ std::string read_manifest(const std::string& file) {
   return text;
 }
 
-// The job's rules as any job's, against the catalog; then what the manifest sets to no effect.
-void check_training(const FfdlJob& training, const tiers::TierCatalog& catalog) {
-  validate_job(training.job);
-  validate_against_catalog(training.job, catalog);
-  jobs::check_metric_declarations(training.job);
-  for (const auto& field : training.ignored) warn_ignored(field);
-}
-
 void print_dry_run(const FfdlJob& training, const SlurmPlan& plan, const SlurmAccess& slurm) {
   print_plan(plan);
   std::cout << "# Learners: " << training.learners << " x " << training.machine_type << "\n";
@@ -112,12 +105,7 @@ void print_dry_run(const FfdlJob& training, const SlurmPlan& plan, const SlurmAc
   std::cout << "# DATA_DIR: " << f.data_dir << "\n# RESULT_DIR: " << f.result_dir << "\n# MODEL_DIR: " << f.model_dir
             << "\n";
   std::cout << render_batch_script(plan);
-  try {
-    jobs::refuse_if_never_fits(training.job, plan, slurm.inventory());
-    std::cout << "# Fit: the cluster can run this plan\n";
-  } catch (const SlurmError& e) {
-    std::cout << "# Fit: not checked (" << e.what() << ")\n";
-  }
+  print_fit(training.job, plan, slurm);
 }
 
 // ---- the commands on a training ------------------------------------------------------------
@@ -289,39 +277,41 @@ void download(const fs::path& folder, const fs::path& output, bool force, const 
   std::cerr << "Wrote " << output.string() << ": " << summary.files << " files, " << summary.bytes << " bytes.\n";
 }
 
-int model_definition(const Arguments& args, const SlurmAccess&) {
-  po::options_description options("mljob ffdl model-definition TRAINING_ID --output FILE.zip [--force]");
-  std::string output;
+// A download's command line: TRAINING_ID --output FILE.zip [--force].
+struct DownloadRequest {
+  std::string id, output;
   bool force = false;
-  options.add_options()("output,o", po::value(&output), "the zip file to write")("force", po::bool_switch(&force),
-                                                                                 "replace FILE.zip if it exists");
-  std::string id;
-  if (!parse_one(args, options, id)) return kExitOk;
-  if (output.empty()) throw InputError("--output", "", "give the zip file to write");
-  JobStore store = JobStore::from_environment();
-  JobRecord record = load_ffdl(store, id);
-  download(jobs::model_dir_of(record), output, force, "model definition");
+};
+std::optional<DownloadRequest> parse_download(const Arguments& args, const std::string& command) {
+  po::options_description options("mljob ffdl " + command + " TRAINING_ID --output FILE.zip [--force]");
+  DownloadRequest request;
+  options.add_options()("output,o", po::value(&request.output), "the zip file to write")(
+      "force", po::bool_switch(&request.force), "replace FILE.zip if it exists");
+  if (!parse_one(args, options, request.id)) return std::nullopt;
+  if (request.output.empty()) throw InputError("--output", "", "give the zip file to write");
+  return request;
+}
+
+int model_definition(const Arguments& args, const SlurmAccess&) {
+  auto request = parse_download(args, "model-definition");
+  if (!request) return kExitOk;
+  JobRecord record = load_ffdl(JobStore::from_environment(), request->id);
+  download(jobs::model_dir_of(record), request->output, request->force, "model definition");
   return kExitOk;
 }
 
 int trained_model(const Arguments& args, const SlurmAccess& slurm) {
-  po::options_description options("mljob ffdl trained-model TRAINING_ID --output FILE.zip [--force]");
-  std::string output;
-  bool force = false;
-  options.add_options()("output,o", po::value(&output), "the zip file to write")("force", po::bool_switch(&force),
-                                                                                 "replace FILE.zip if it exists");
-  std::string id;
-  if (!parse_one(args, options, id)) return kExitOk;
-  if (output.empty()) throw InputError("--output", "", "give the zip file to write");
-  JobStore store = JobStore::from_environment();
-  JobRecord record = load_ffdl(store, id);
+  auto request = parse_download(args, "trained-model");
+  if (!request) return kExitOk;
+  const std::string& id = request->id;
+  JobRecord record = load_ffdl(JobStore::from_environment(), id);
   // A running trainer is still writing: a zip of half its results would pass for the model.
   if (std::string state = state_of(record, slurm); !is_final_state(state))
     throw InputError("TRAINING_ID", id, "has not ended (it is " + state + "): its trained model is not complete yet");
   fs::path results = jobs::result_dir_of(record);
   if (!fs::is_directory(results))
     throw std::runtime_error("the trained model of " + id + ": its RESULT_DIR " + results.string() + " is gone");
-  download(results, output, force, "trained model");
+  download(results, request->output, request->force, "trained model");
   return kExitOk;
 }
 
@@ -351,7 +341,7 @@ int submit_ffdl(const Arguments& args, const SlurmAccess& slurm, SubmitOutput ou
   std::string id = new_ffdl_training_id();
   fs::path folder = store.folder_of(id);
   FfdlJob training = parse_ffdl_manifest(text, flags->manifest, catalog, {id, folder.string()});
-  check_training(training, catalog);
+  jobs::check_front_door_job(training.job, catalog, training.ignored);
   SlurmPlan plan = plan_job(training.job, catalog, PlanContext{(folder / "job-dir").string(), {}});
   if (flags->dry_run) {
     plan.step_wrapper = jobs::collector_wrapper(folder, catalog.max_log_bytes_per_job);

@@ -74,14 +74,6 @@ std::string read_request(const std::string& file) {
   return text.str();
 }
 
-// The job's rules as any job's, against the catalog; then what the request sets to no effect.
-void check_training(const SageMakerTraining& training, const tiers::TierCatalog& catalog) {
-  validate_job(training.job);
-  validate_against_catalog(training.job, catalog);
-  jobs::check_metric_declarations(training.job);
-  for (const auto& field : training.no_effect) warn_ignored(field);
-}
-
 void print_dry_run(const SageMakerTraining& training, const SlurmPlan& plan, const SlurmAccess& slurm) {
   print_plan(plan);
   for (const auto& channel : training.channels) {
@@ -90,12 +82,7 @@ void print_dry_run(const SageMakerTraining& training, const SlurmPlan& plan, con
   }
   std::cout << "# Model artifacts: " << training.model_artifacts_uri << " -> " << training.model_artifacts_path << "\n";
   std::cout << render_batch_script(plan);
-  try {
-    jobs::refuse_if_never_fits(training.job, plan, slurm.inventory());
-    std::cout << "# Fit: the cluster can run this plan\n";
-  } catch (const SlurmError& e) {
-    std::cout << "# Fit: not checked (" << e.what() << ")\n";
-  }
+  print_fit(training.job, plan, slurm);
 }
 
 void report_submitted(const std::string& job_id, const JobStore& store, const SlurmAccess& slurm, SubmitOutput output) {
@@ -134,7 +121,7 @@ int submit_sagemaker(const Arguments& args, const SlurmAccess& slurm, SubmitOutp
   std::string name = request.is_object() ? request.value("TrainingJobName", "") : "";
   fs::path folder = name.empty() ? fs::path("/nonexistent") : store.folder_of(name);
   SageMakerTraining training = parse_sagemaker_training(request, catalog, {folder.string()});
-  check_training(training, catalog);
+  jobs::check_front_door_job(training.job, catalog, training.no_effect);
   PlanContext context{training.folders.root, {}};
   SlurmPlan plan = plan_job(training.job, catalog, context);
   if (flags->dry_run) {

@@ -53,6 +53,15 @@ void print_plan(const SlurmPlan& plan) {
   }
 }
 
+void print_fit(const Job& job, const SlurmPlan& plan, const SlurmAccess& slurm) {
+  try {
+    refuse_if_never_fits(job, plan, slurm.inventory());
+    std::cout << "# Fit: the cluster can run this plan\n";
+  } catch (const SlurmError& e) {
+    std::cout << "# Fit: not checked (" << e.what() << ")\n";
+  }
+}
+
 namespace {
 
 // Waits for the job to end, printing its output as it grows. Exit 0 only on SUCCEEDED.
@@ -155,12 +164,7 @@ int submit_training(const Arguments& args, const SlurmAccess& slurm, SubmitOutpu
     plan.step_wrapper = collector_wrapper(folder, catalog.max_log_bytes_per_job);
     print_plan(plan);
     std::cout << render_batch_script(plan);
-    try {
-      refuse_if_never_fits(job, plan, slurm.inventory());
-      std::cout << "# Fit: the cluster can run this plan\n";
-    } catch (const SlurmError& e) {
-      std::cout << "# Fit: not checked (" << e.what() << ")\n";
-    }
+    print_fit(job, plan, slurm);
     return kExitOk;
   }
 

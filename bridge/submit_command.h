@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bridge/command.h"
+#include "core/job.h"
 #include "core/plan.h"
 #include "core/slurm_access.h"
 
@@ -18,5 +19,7 @@ int submit_training(const Arguments& args, const SlurmAccess& slurm, SubmitOutpu
 
 // "# Plan: ..." lines for --dry-run: the components, their roles and resources.
 void print_plan(const SlurmPlan& plan);
+// "# Fit: ..." for --dry-run: whether the cluster can ever run the plan (refused: InputError).
+void print_fit(const Job& job, const SlurmPlan& plan, const SlurmAccess& slurm);
 
 }  // namespace mljob::bridge

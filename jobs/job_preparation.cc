@@ -31,6 +31,14 @@ CheckedJob check_job(Job job, const fs::path& tiers_file) {
   return checked;
 }
 
+void check_front_door_job(const Job& job, const tiers::TierCatalog& catalog,
+                          const std::vector<IgnoredField>& no_effect) {
+  validate_job(job);
+  validate_against_catalog(job, catalog);
+  check_metric_declarations(job);
+  for (const auto& field : no_effect) warn_ignored(field);
+}
+
 std::vector<std::string> component_role_names(const SlurmPlan& plan) {
   std::vector<std::string> names;
   for (const auto& component : plan.components) {

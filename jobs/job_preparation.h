@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/ignored_field.h"
 #include "core/batch_script.h"
 #include "core/cluster_inventory.h"
 #include "core/inventory_cache.h"
@@ -36,6 +37,11 @@ struct CheckedJob {
 };
 // `tiers_file`: the catalog to use ("" for $MLJOB_TIERS, then the default). Throws InputError.
 CheckedJob check_job(Job job, const std::filesystem::path& tiers_file);
+
+// A SageMaker or FfDL job (already read by its front door) checked as any job is, against
+// `catalog`; then what its request set to no effect, said on stderr. Throws InputError.
+void check_front_door_job(const Job& job, const tiers::TierCatalog& catalog,
+                          const std::vector<IgnoredField>& no_effect);
 
 // A job made ready to submit but not yet given to Slurm. The record's slurm_job_id is empty;
 // the caller submits the script (alone or as an element of a job array) and saves the record,
