@@ -30,8 +30,9 @@ Commands:
   submit sagemaker FILE.json                 submit a SageMaker CreateTrainingJob request
   submit sagemaker-tuning FILE.json          submit a SageMaker CreateHyperParameterTuningJob request
   submit ffdl --manifest M --model-definition D  submit an FfDL training (manifest.yml; model .zip or folder)
-  describe JOB_ID [--format yaml|json|table]  the Job resource, state from Slurm
+  describe JOB_ID [--format yaml|json|table]  the Job resource, state from Slurm (--format sagemaker: SageMaker's)
   list [--filter EXPR] [--page-size N]        your jobs, newest first (--page-token, --limit, --format)
+  list --study NAME [--sort-by K]             a study's training jobs, as SageMaker lists them
   cancel JOB_ID                               cancel a job (idempotent)
   update JOB_ID --update-labels K=V [--etag E]  change labels (--remove-labels K); stale etags refused
   stream-logs JOB_ID [--all-replicas]        the master's output (or every replica's); --tail N, --follow
