@@ -10,8 +10,10 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <system_error>
 
@@ -44,6 +46,20 @@ class ScopedVariable {
 };
 
 // Asserts that `action` throws an InputError for `field` whose rule mentions `rule_part`.
+// A file with `text`, its folders made first.
+inline void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::filesystem::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// A file's bytes ("" when it cannot be read).
+inline std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 inline void expect_input_error(const std::function<void()>& action, const std::string& field,
                                const std::string& rule_part) {
   try {

@@ -15,19 +15,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using mljob::testing::expect_input_error;
+using mljob::testing::read_file;
 using mljob::testing::ScratchFolder;
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using mljob::testing::write_file;
 
 // A zip made entry by entry with libzip, as a hostile or careless tool might make it.
 class ZipBuilder {

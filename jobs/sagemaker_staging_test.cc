@@ -14,19 +14,9 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::ordered_json;
 using mljob::testing::expect_input_error;
+using mljob::testing::read_file;
 using mljob::testing::ScratchFolder;
-
-void write_file(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path, std::ios::binary) << text;
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using mljob::testing::write_file;
 
 // Every file under `folder`, following links (as a trainer's os.walk does), relative to it.
 std::set<std::string> files_under(const fs::path& folder) {
