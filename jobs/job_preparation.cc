@@ -31,11 +31,15 @@ CheckedJob check_job(Job job, const fs::path& tiers_file) {
   return checked;
 }
 
-void check_front_door_job(const Job& job, const tiers::TierCatalog& catalog,
-                          const std::vector<IgnoredField>& no_effect) {
+void check_job_against(const Job& job, const tiers::TierCatalog& catalog) {
   validate_job(job);
   validate_against_catalog(job, catalog);
   check_metric_declarations(job);
+}
+
+void check_front_door_job(const Job& job, const tiers::TierCatalog& catalog,
+                          const std::vector<IgnoredField>& no_effect) {
+  check_job_against(job, catalog);
   for (const auto& field : no_effect) warn_ignored(field);
 }
 

@@ -38,6 +38,10 @@ struct CheckedJob {
 // `tiers_file`: the catalog to use ("" for $MLJOB_TIERS, then the default). Throws InputError.
 CheckedJob check_job(Job job, const std::filesystem::path& tiers_file);
 
+// A job's own rules, the catalog's, and its metric declarations, for a job whose catalog is
+// already loaded (a front door's, a study's trial). Throws InputError.
+void check_job_against(const Job& job, const tiers::TierCatalog& catalog);
+
 // A SageMaker or FfDL job (already read by its front door) checked as any job is, against
 // `catalog`; then what its request set to no effect, said on stderr. Throws InputError.
 void check_front_door_job(const Job& job, const tiers::TierCatalog& catalog,

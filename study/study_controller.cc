@@ -43,7 +43,6 @@
 namespace mljob::study {
 
 using jobs::add_metric_outputs;
-using jobs::check_metric_declarations;
 using jobs::save_or_cancel;
 using jobs::sibling_program;
 using jobs::UncancelledJobWithoutRecord;
@@ -75,9 +74,7 @@ void check_sagemaker_trial(const Job& study_job, const tuner::HyperparameterSpec
   try {
     SageMakerTraining trial =
         sagemaker_trial(study_job_file(study_job), tuner::Trial{}, spec, study_job.job_id, catalog, store);
-    validate_job(trial.job);
-    validate_against_catalog(trial.job, catalog);
-    check_metric_declarations(trial.job);
+    jobs::check_job_against(trial.job, catalog);
     plan_job(trial.job, catalog, {trial.folders.root, {}});
   } catch (const InputError& error) {
     std::string field = error.field() == "HyperParameters" || error.field().starts_with("HyperParameters.")
@@ -96,9 +93,7 @@ void check_trial_job(const Job& study_job, const tiers::TierCatalog& catalog, co
   if (!spec.trial_definition) return;
   Job trial = parse_job_spec(tuner::trial_job_spec(to_json(study_job), tuner::Trial{}, spec).dump(), "the trial's job");
   try {
-    validate_job(trial);
-    validate_against_catalog(trial, catalog);
-    check_metric_declarations(trial);
+    jobs::check_job_against(trial, catalog);
     plan_job(trial, catalog, context);
   } catch (const InputError& error) {
     // Machines from ResourceConfig are refused in the field the user wrote, not the one made of it.
