@@ -114,13 +114,16 @@ int submit_sagemaker(const Arguments& args, const SlurmAccess& slurm, SubmitOutp
   JobStore store = JobStore::from_environment();
   tiers::TierCatalog catalog =
       tiers::load_catalog_cached(tiers::effective_catalog_path(flags->tiers_file), store.root() / "cache");
-  // The name is checked by the parser before it becomes a folder's.
   nlohmann::ordered_json request = parse_request(text, flags->file, "CreateTrainingJob");
-  if (request.is_object() && request.contains("TrainingJobName") && request["TrainingJobName"].is_string())
-    check_sagemaker_job_name(request["TrainingJobName"].get<std::string>(), "TrainingJobName");
-  std::string name = request.is_object() ? request.value("TrainingJobName", "") : "";
-  fs::path folder = name.empty() ? fs::path("/nonexistent") : store.folder_of(name);
-  SageMakerTraining training = parse_sagemaker_training(request, catalog, {folder.string()});
+  // TrainingJobName names the job's folder: it passes SageMaker's rule before it becomes one. A
+  // name that is missing or not a string leaves no folder to name, and the parser refuses it.
+  std::string folder;
+  if (request.is_object() && request.contains("TrainingJobName") && request["TrainingJobName"].is_string()) {
+    std::string name = request["TrainingJobName"].get<std::string>();
+    check_sagemaker_job_name(name, "TrainingJobName");
+    folder = store.folder_of(name).string();
+  }
+  SageMakerTraining training = parse_sagemaker_training(request, catalog, {folder});
   jobs::check_front_door_job(training.job, catalog, training.no_effect);
   PlanContext context{training.folders.root, {}};
   SlurmPlan plan = plan_job(training.job, catalog, context);

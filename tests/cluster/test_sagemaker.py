@@ -114,7 +114,7 @@ class SageMakerTrainingJobs(ClusterTestCase):
         }
 
     def request_file(self, request):
-        path = os.path.join(self.work, request["TrainingJobName"] + ".json")
+        path = os.path.join(self.work, f"{request['TrainingJobName']}.json")
         self.write(path, json.dumps(request))
         return path
 
@@ -276,6 +276,7 @@ class SageMakerTrainingJobs(ClusterTestCase):
                                 "no storage prefix of this site maps s3://elsewhere/"),
             "no data": ("/InputDataConfig/1/DataSource/S3DataSource/S3Uri", "s3://lab-data/abalone/nothing-here",
                         "no file is under this prefix here"),
+            "a name that is no string": ("/TrainingJobName", 5, "TrainingJobName: value '5': must be a string"),
             "missing entry point": ("/HyperParameters/sagemaker_program", "absent.py",
                                     "HyperParameters.sagemaker_program: value 'absent.py': is not a file"),
         }
