@@ -73,6 +73,7 @@ class FakeSlurm : public ::testing::Test {
                      {"master-0"},
                      false,
                      store_.reserve(job_id),
+                     {},
                      {}};
     store_.save(record);
     return record;

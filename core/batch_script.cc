@@ -9,26 +9,6 @@ void add_option(std::vector<std::string>& options, const std::string& name, cons
   if (!value.empty()) options.push_back("--" + name + "=" + value);
 }
 
-std::vector<std::string> component_options(const SlurmComponent& component) {
-  std::vector<std::string> options;
-  add_option(options, "ntasks", std::to_string(component.tasks));
-  add_option(options, "cpus-per-task", std::to_string(component.cpus_per_task));
-  add_option(options, "mem-per-cpu", std::to_string(component.memory_per_cpu_mb) + "M");
-  if (component.gpus_per_task > 0) {
-    add_option(options, "gpus-per-task", component.gpu_type + ":" + std::to_string(component.gpus_per_task));
-  }
-  add_option(options, "partition", component.partition);
-  add_option(options, "constraint", component.constraint);
-  add_option(options, "qos", component.qos);
-  add_option(options, "account", component.account);
-  add_option(options, "time", component.time_limit);
-  if (component.one_task_per_node) {
-    add_option(options, "nodes", std::to_string(component.tasks));
-    add_option(options, "ntasks-per-node", "1");
-  }
-  return options;
-}
-
 std::string describe_roles(const SlurmComponent& component) {
   std::string out;
   for (const auto& span : component.roles) {
@@ -92,6 +72,26 @@ void write_warned_step(std::ostream& script, const SlurmPlan& plan) {
 }
 
 }  // namespace
+
+std::vector<std::string> component_options(const SlurmComponent& component) {
+  std::vector<std::string> options;
+  add_option(options, "ntasks", std::to_string(component.tasks));
+  add_option(options, "cpus-per-task", std::to_string(component.cpus_per_task));
+  add_option(options, "mem-per-cpu", std::to_string(component.memory_per_cpu_mb) + "M");
+  if (component.gpus_per_task > 0) {
+    add_option(options, "gpus-per-task", component.gpu_type + ":" + std::to_string(component.gpus_per_task));
+  }
+  add_option(options, "partition", component.partition);
+  add_option(options, "constraint", component.constraint);
+  add_option(options, "qos", component.qos);
+  add_option(options, "account", component.account);
+  add_option(options, "time", component.time_limit);
+  if (component.one_task_per_node) {
+    add_option(options, "nodes", std::to_string(component.tasks));
+    add_option(options, "ntasks-per-node", "1");
+  }
+  return options;
+}
 
 std::string shell_quote(const std::string& text) {
   std::string out = "'";
@@ -170,6 +170,7 @@ std::vector<std::string> sbatch_arguments(const SubmitOptions& options, const st
   add_option(args, "output", options.output_file);
   add_option(args, "chdir", options.working_dir);
   add_option(args, "comment", options.comment);
+  add_option(args, "array", options.array);
   args.push_back(script_path);
   return args;
 }

@@ -12,6 +12,10 @@ namespace mljob {
 
 std::string render_batch_script(const SlurmPlan& plan);
 
+// The resource options of one component (--ntasks, --cpus-per-task, --mem-per-cpu, GPUs,
+// partition, ...), as #SBATCH lines take them.
+std::vector<std::string> component_options(const SlurmComponent& component);
+
 // One element of a job array: array index `index` runs `script` (a batch script rendered by
 // render_batch_script) in `folder`, with `environment` exported first.
 struct ArrayElement {
@@ -31,6 +35,7 @@ struct SubmitOptions {
   std::string output_file;
   std::string working_dir;
   std::string comment;
+  std::string array;  // --array: overrides the script's (`mljob resume` runs some shards again)
 };
 std::vector<std::string> sbatch_arguments(const SubmitOptions& options, const std::string& script_path);
 

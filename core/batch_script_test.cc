@@ -133,7 +133,7 @@ TEST(BatchScript, AJobDirThatLooksLikeAnOptionIsAFolder) {
 }
 
 TEST(SbatchArguments, NoShellInvolved) {
-  auto argv = sbatch_arguments({"/a b/out.log", "/a b", "mljob:x"}, "/a b/job.sbatch");
+  auto argv = sbatch_arguments({"/a b/out.log", "/a b", "mljob:x", ""}, "/a b/job.sbatch");
   EXPECT_EQ(argv, (std::vector<std::string>{"sbatch", "--parsable", "--output=/a b/out.log", "--chdir=/a b",
                                             "--comment=mljob:x", "/a b/job.sbatch"}));
 }

@@ -38,7 +38,7 @@ tiers::TierCatalog site_catalog() {
   catalog.accelerator_types["NVIDIA_TESLA_K80"] = {"NVIDIA_TESLA_K80", "k80"};
   catalog.accelerator_types["NVIDIA_TESLA_T4"] = {"NVIDIA_TESLA_T4", "t4"};
   catalog.accelerator_types["NVIDIA_TESLA_V100"] = {"NVIDIA_TESLA_V100", "v100"};
-  catalog.runtimes["default"] = tiers::RuntimeEnvironment{"default", "python3", "", ""};
+  catalog.runtimes["default"] = tiers::RuntimeEnvironment{"default", "python3", "", "", ""};
   catalog.storage["s3://training-data/"] = "/lustre/data/";
   catalog.storage["s3://results/"] = "/lustre/results/";
   catalog.storage["file:///cosdata/"] = "/lustre/cosdata/";

@@ -52,7 +52,10 @@ nlohmann::json to_json(const Job& job) {
   nlohmann::json out;
   out["jobId"] = job.job_id;
   if (!job.labels.empty()) out["labels"] = job.labels;
-  out["trainingInput"] = to_json(job.training_input);
+  if (job.prediction_input)
+    out["predictionInput"] = to_json(*job.prediction_input);
+  else
+    out["trainingInput"] = to_json(job.training_input);
   for (const auto& [key, value] : job.metric_declarations.items()) out[key] = value;
   return out;
 }

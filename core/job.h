@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/prediction_input.h"
+
 namespace mljob {
 
 struct AcceleratorConfig {
@@ -86,9 +88,12 @@ struct Job {
   nlohmann::ordered_json metric_declarations = nlohmann::ordered_json::object();
   // Set by the SageMaker and FfDL front doors; AI Platform jobs run pythonModule.
   std::optional<Launch> launch;
+  // A batch prediction job (the API's union: a Job has a trainingInput or a predictionInput).
+  std::optional<PredictionInput> prediction_input;
 };
 
-// The Job as API JSON (camelCase), without the output-only fields.
+// The Job as API JSON (camelCase), without the output-only fields: predictionInput for a
+// prediction job, else trainingInput.
 nlohmann::json to_json(const Job& job);
 nlohmann::json to_json(const TrainingInput& input);
 

@@ -216,6 +216,63 @@ JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector
   return status;
 }
 
+namespace {
+
+void take_earliest(std::optional<std::int64_t>& into, const std::optional<std::int64_t>& time) {
+  if (time && (!into || *time < *into)) into = time;
+}
+
+// "shard 2 of 4 failed: The shard exited with status 1": each unfinished shard and why.
+std::string unsucceeded_shards(const std::vector<JobStatus>& shards) {
+  std::string out;
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    if (shards[i].state == "SUCCEEDED") continue;
+    std::string word = shards[i].state == "CANCELLED" ? "was cancelled" : "failed";
+    std::string reason = shards[i].error_message;
+    if (!reason.empty() && reason.back() == '.') reason.pop_back();
+    out += (out.empty() ? "" : "; ") + std::string("shard ") + std::to_string(i) + " of " +
+           std::to_string(shards.size()) + " " + word + (reason.empty() ? "" : " (" + reason + ")");
+  }
+  return out;
+}
+
+}  // namespace
+
+JobStatus combine_shard_statuses(const std::vector<JobStatus>& shards, bool cancel_requested) {
+  JobStatus status;
+  if (shards.empty()) return status;
+  bool all_final = true, all_succeeded = true, any_started = false, any_preparing = false;
+  std::optional<std::int64_t> latest_end;
+  for (const auto& shard : shards) {
+    take_earliest(status.create_time, shard.create_time);
+    take_earliest(status.start_time, shard.start_time);
+    if (shard.end_time && (!latest_end || *shard.end_time > *latest_end)) latest_end = shard.end_time;
+    bool final = is_final_state(shard.state);
+    all_final = all_final && final;
+    all_succeeded = all_succeeded && shard.state == "SUCCEEDED";
+    any_started = any_started || final || shard.state == "RUNNING" || shard.state == "CANCELLING";
+    any_preparing = any_preparing || shard.state == "PREPARING";
+    if (shard.consumed_ml_units)
+      status.consumed_ml_units = status.consumed_ml_units.value_or(0) + *shard.consumed_ml_units;
+  }
+  if (!all_final) {
+    status.state = cancel_requested ? "CANCELLING" : any_started ? "RUNNING" : any_preparing ? "PREPARING" : "QUEUED";
+    if (cancel_requested) status.error_message = cancel_requested_message() + ".";
+    return status;
+  }
+  status.end_time = latest_end;
+  if (all_succeeded) {
+    status.state = "SUCCEEDED";
+    return status;
+  }
+  status.state = cancel_requested ? "CANCELLED" : "FAILED";
+  status.error_message = cancel_requested ? "The job was cancelled at the user's request: " : "";
+  std::string which = unsucceeded_shards(shards);
+  if (!cancel_requested && !which.empty()) which[0] = static_cast<char>(std::toupper(which[0]));
+  status.error_message += which + ". `mljob resume` runs the unfinished shards again.";
+  return status;
+}
+
 std::string rfc3339_utc(std::int64_t epoch_seconds) {
   std::time_t t = static_cast<std::time_t>(epoch_seconds);
   std::tm utc{};

@@ -34,6 +34,12 @@ std::optional<double> consumed_ml_units(const std::vector<AccountingRecord>& all
 JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector<std::string>& component_roles,
                         bool cancel_requested, std::optional<std::int64_t> now = std::nullopt);
 
+// A batch prediction job's status from its shards' (each derive_status of that shard's latest
+// run, in shard order; a shard accounting does not know yet is STATE_UNSPECIFIED and counts as
+// QUEUED). Running while any shard is unfinished; SUCCEEDED when all succeeded; else CANCELLED
+// if the user cancelled it, or FAILED, naming each shard that did not succeed and why.
+JobStatus combine_shard_statuses(const std::vector<JobStatus>& shards, bool cancel_requested);
+
 // Right after a het job ends, Slurm 22.05's accounting shows it as one plain row for a few
 // seconds before the per-component rows arrive, and steps can arrive later still (seen on the
 // local cluster, e.g. after a slurmdbd restart). The master's state is right either way, but a

@@ -202,3 +202,49 @@ TEST(ConsumedMLUnits, RecordedJob) {
 
 }  // namespace
 }  // namespace mljob
+
+namespace mljob {
+namespace {
+
+JobStatus shard(const std::string& state, std::optional<std::int64_t> start = 110,
+                std::optional<std::int64_t> end = std::nullopt, const std::string& message = "") {
+  JobStatus status;
+  status.state = state;
+  status.create_time = 100;
+  status.start_time = start;
+  status.end_time = end;
+  status.error_message = message;
+  return status;
+}
+
+TEST(ShardStatuses, RunningWhileAnyShardIsUnfinished) {
+  EXPECT_EQ(combine_shard_statuses({shard("QUEUED", std::nullopt), shard("QUEUED", std::nullopt)}, false).state,
+            "QUEUED");
+  EXPECT_EQ(combine_shard_statuses({shard("SUCCEEDED", 110, 150), shard("QUEUED", std::nullopt)}, false).state,
+            "RUNNING");
+  EXPECT_EQ(combine_shard_statuses({shard("STATE_UNSPECIFIED", std::nullopt)}, false).state, "QUEUED");
+  EXPECT_EQ(combine_shard_statuses({shard("RUNNING"), shard("QUEUED", std::nullopt)}, true).state, "CANCELLING");
+}
+
+TEST(ShardStatuses, SucceededWhenAllDidWithTheirTimes) {
+  JobStatus status = combine_shard_statuses({shard("SUCCEEDED", 120, 150), shard("SUCCEEDED", 110, 170)}, false);
+  EXPECT_EQ(status.state, "SUCCEEDED");
+  EXPECT_EQ(status.start_time, 110);
+  EXPECT_EQ(status.end_time, 170);
+  EXPECT_EQ(status.create_time, 100);
+}
+
+TEST(ShardStatuses, AFailedShardIsNamedWithItsReason) {
+  JobStatus status =
+      combine_shard_statuses({shard("SUCCEEDED", 110, 150), shard("CANCELLED", 110, 140, "Cancelled by mljob-alice."),
+                              shard("FAILED", 110, 160, "The shard exited with status 1.")},
+                             false);
+  EXPECT_EQ(status.state, "FAILED");
+  EXPECT_EQ(status.error_message,
+            "Shard 1 of 3 was cancelled (Cancelled by mljob-alice); shard 2 of 3 failed (The shard exited with "
+            "status 1). `mljob resume` runs the unfinished shards again.");
+  EXPECT_EQ(combine_shard_statuses({shard("CANCELLED", 110, 140)}, true).state, "CANCELLED");
+}
+
+}  // namespace
+}  // namespace mljob

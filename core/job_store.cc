@@ -27,7 +27,8 @@ nlohmann::json to_json(const JobRecord& record) {
           {"componentRoles", record.component_roles},
           {"taskRoles", record.task_roles},
           {"cancelRequested", record.cancel_requested},
-          {"frontDoor", record.front_door}};
+          {"frontDoor", record.front_door},
+          {"shardJobs", record.shard_jobs}};
 }
 
 JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
@@ -39,6 +40,7 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
   record.cancel_requested = in.value("cancelRequested", false);
   record.folder = folder;
   record.front_door = in.value("frontDoor", nlohmann::json());
+  record.shard_jobs = in.value("shardJobs", std::vector<std::string>{});
   return record;
 }
 

@@ -28,6 +28,9 @@ struct JobRecord {
   // A job from the SageMaker or FfDL front door: {"api": "sagemaker" | "ffdl", "request": the
   // request or manifest as given}, for describe and list in that API's terms. Null otherwise.
   nlohmann::json front_door;
+  // A batch prediction job's shards: the Slurm job of each shard's latest run ("123_4", and
+  // after `mljob resume`, "456_4" for a shard run again). Empty for other jobs.
+  std::vector<std::string> shard_jobs;
 };
 
 class JobStore {

@@ -21,6 +21,7 @@ JobRecord record_in(const fs::path& folder, const std::string& job_id) {
           {"master-0"},
           false,
           folder,
+          {},
           {}};
 }
 

@@ -79,7 +79,7 @@ TEST(Planner, EveryStockTierPlans) {
 
 TEST(Planner, RefusedRuntimeSaysWhy) {
   tiers::TierCatalog catalog = stock_catalog();
-  catalog.runtimes["1.15"] = {"1.15", "python3", "", "TensorFlow 1.15 is not installed at this site"};
+  catalog.runtimes["1.15"] = {"1.15", "python3", "", "TensorFlow 1.15 is not installed at this site", ""};
   testing::expect_input_error(
       [&] { plan_for("  scaleTier: BASIC\n  pythonModule: t\n  runtimeVersion: '1.15'\n", catalog); },
       "trainingInput.runtimeVersion", "not installed");

@@ -18,8 +18,8 @@ tiers::TierCatalog catalog() {
   m5.cpus = 4;
   m5.memory_mb = 16384;
   c.machine_types[m5.name] = m5;
-  c.runtimes["default"] = {"default", "python3", "", ""};
-  c.runtimes["sklearn"] = {"sklearn", "/opt/sk/bin/python", "module load sklearn", ""};
+  c.runtimes["default"] = {"default", "python3", "", "", ""};
+  c.runtimes["sklearn"] = {"sklearn", "/opt/sk/bin/python", "module load sklearn", "", ""};
   c.images["123.dkr.ecr.us-east-1.amazonaws.com/xgb:1"] = {
       "123.dkr.ecr.us-east-1.amazonaws.com/xgb:1", {"python3", "-m", "lab.xgb_train"}, false, "default"};
   c.images["683313688378.dkr.ecr.*/sagemaker-scikit-learn:*"] = {"x", {}, true, "sklearn"};

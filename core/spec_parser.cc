@@ -11,6 +11,7 @@
 #include "base/durations.h"
 #include "base/input_error.h"
 #include "base/yaml_json.h"
+#include "core/prediction_input.h"
 #include "core/validation.h"
 
 namespace mljob {
@@ -21,7 +22,8 @@ using nlohmann::json;
 // The lists and maps of a job spec whose items the API defines as strings. Their scalars are
 // kept as written: read as numbers, `0x10`, `1e3` and `inf` would reach the trainer as 16.0,
 // 1000.0 and null.
-const std::set<std::string> kStringItems = {"trainingInput.args", "trainingInput.packageUris", "labels"};
+const std::set<std::string> kStringItems = {"trainingInput.args", "trainingInput.packageUris", "labels",
+                                            "predictionInput.inputPaths"};
 
 std::string join_field(const std::string& where, const std::string& key) {
   return where.empty() ? key : where + "." + key;
@@ -236,17 +238,16 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
                      {"jobId", "labels", "trainingInput", "predictionInput", "createTime", "startTime", "endTime",
                       "state", "errorMessage", "trainingOutput", "etag", "jobPosition", "predictionOutput",
                       "slurmJobId", "evaluation_metrics", "MetricDefinitions"});
-  if (root.contains("predictionInput")) {
-    std::string rule = root.contains("trainingInput") ? "trainingInput and predictionInput are a union: set only one"
-                                                      : "prediction jobs are not run by mljob; give a trainingInput";
-    throw InputError("predictionInput", short_text(root["predictionInput"]), rule);
-  }
+  if (root.contains("predictionInput") && root.contains("trainingInput"))
+    throw InputError("predictionInput", short_text(root["predictionInput"]),
+                     "trainingInput and predictionInput are a union: set only one");
   Job job;
   job.job_id = read_string(root, "jobId", "");
   job.labels = read_labels(root);
   if (root.contains("trainingInput") && !root["trainingInput"].is_null()) {
     job.training_input = read_training_input(root["trainingInput"], "trainingInput");
   }
+  if (root.contains("predictionInput")) job.prediction_input = parse_prediction_input(root["predictionInput"]);
   // In the document's order: FfDL tries evaluation_metrics.groups in the order they are written.
   nlohmann::ordered_json in_order;
   for (const char* key : {"evaluation_metrics", "MetricDefinitions"}) {

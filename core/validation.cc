@@ -36,26 +36,6 @@ bool is_word_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
 }
 
-// Google Cloud label rules: keys start with a lowercase letter; keys and values use lowercase
-// letters, digits, '_' and '-', at most 63 characters.
-void validate_labels(const std::map<std::string, std::string>& labels) {
-  auto label_char = [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_' ||
-           c == '-';
-  };
-  for (const auto& [key, value] : labels) {
-    std::string field = "labels." + key;
-    if (key.empty() || !std::islower(static_cast<unsigned char>(key[0])))
-      throw InputError(field, key, "a label key must start with a lowercase letter");
-    if (key.size() > kMaxLabelLength || value.size() > kMaxLabelLength)
-      throw InputError(field, value, "label keys and values are at most 63 characters");
-    if (!std::all_of(key.begin(), key.end(), label_char))
-      throw InputError(field, key, "a label key may contain only lowercase letters, digits, '_' and '-'");
-    if (!std::all_of(value.begin(), value.end(), label_char))
-      throw InputError(field, value, "a label value may contain only lowercase letters, digits, '_' and '-'");
-  }
-}
-
 void validate_accelerator(const std::optional<AcceleratorConfig>& config, const std::string& field) {
   if (!config) return;
   if (config->count <= 0) throw InputError(field + ".count", std::to_string(config->count), "must be at least 1");
@@ -131,6 +111,26 @@ void add_unmapped_runtime(const TrainingInput& in, const tiers::TierCatalog& cat
 }
 
 }  // namespace
+
+// Google Cloud label rules: keys start with a lowercase letter; keys and values use lowercase
+// letters, digits, '_' and '-', at most 63 characters.
+void validate_labels(const std::map<std::string, std::string>& labels) {
+  auto label_char = [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_' ||
+           c == '-';
+  };
+  for (const auto& [key, value] : labels) {
+    std::string field = "labels." + key;
+    if (key.empty() || !std::islower(static_cast<unsigned char>(key[0])))
+      throw InputError(field, key, "a label key must start with a lowercase letter");
+    if (key.size() > kMaxLabelLength || value.size() > kMaxLabelLength)
+      throw InputError(field, value, "label keys and values are at most 63 characters");
+    if (!std::all_of(key.begin(), key.end(), label_char))
+      throw InputError(field, key, "a label key may contain only lowercase letters, digits, '_' and '-'");
+    if (!std::all_of(value.begin(), value.end(), label_char))
+      throw InputError(field, value, "a label value may contain only lowercase letters, digits, '_' and '-'");
+  }
+}
 
 std::vector<IgnoredField> ignored_fields(const Job& job, const tiers::TierCatalog& catalog) {
   const TrainingInput& in = job.training_input;

@@ -34,6 +34,9 @@ void check_sagemaker_job_name(const std::string& name, const std::string& field)
 // otherwise.
 void check_stored_job_name(const std::string& name, const std::string& field);
 
+// Google Cloud's label rules (InputError at labels.KEY).
+void validate_labels(const std::map<std::string, std::string>& labels);
+
 // Rules that need nothing but the job itself (job ID syntax, unions, counts, labels...).
 void validate_job(const Job& job);
 

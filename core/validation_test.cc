@@ -199,12 +199,12 @@ TEST(IgnoredFields, ARuntimeOrPythonVersionTheCatalogDoesNotMapIsSaid) {
       << said[1];
 
   tiers::TierCatalog site = catalog();
-  site.runtimes["2.11"] = {"2.11", "/opt/tf211/bin/python", "", ""};
+  site.runtimes["2.11"] = {"2.11", "/opt/tf211/bin/python", "", "", ""};
   said = ignored_messages(job, site);  // the runtime is mapped; its Python version is not
   ASSERT_EQ(said.size(), 1u) << ::testing::PrintToString(said);
   EXPECT_NE(said[0].find("runs in the catalog's '2.11' environment (/opt/tf211/bin/python"), std::string::npos)
       << said[0];
-  site.runtimes["2.11/3.7"] = {"2.11/3.7", "/opt/tf211-py37/bin/python", "", ""};
+  site.runtimes["2.11/3.7"] = {"2.11/3.7", "/opt/tf211-py37/bin/python", "", "", ""};
   EXPECT_TRUE(ignored_fields(job, site).empty());
 
   // A refused runtime is the planner's error, not a warning.

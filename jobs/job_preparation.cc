@@ -18,6 +18,9 @@ namespace mljob::jobs {
 namespace fs = std::filesystem;
 
 CheckedJob check_job(Job job, const fs::path& tiers_file) {
+  if (job.prediction_input)
+    throw InputError("predictionInput", "",
+                     "is a batch prediction job: submit it with `mljob submit prediction JOB_ID --config FILE`");
   CheckedJob checked;
   checked.job = std::move(job);
   checked.defaulted = apply_api_defaults(checked.job);
@@ -90,8 +93,8 @@ PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, cons
     write_atomically(folder / metrics::kDeclarationsFile, metric_declarations(job).dump(2) + "\n");
     fs::path script = folder / "job.sbatch";
     write_atomically(script, render_batch_script(plan));
-    SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id};
-    JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder, {}};
+    SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job.job_id, ""};
+    JobRecord record{to_json(job), "", component_role_names(plan), plan.task_roles(), false, folder, {}, {}};
     if (job.launch) record.front_door = {{"api", job.launch->api}, {"request", job.launch->request}};
     return {std::move(record), std::move(plan), script, submit};
   } catch (...) {

@@ -37,7 +37,7 @@ class SageMakerStaging : public ::testing::Test {
     write_file(data_ / "valid.csv", "v\n");
     write_file(data_ / "validation-extra.csv", "w\n");
     write_file(data_ / "other.csv", "o\n");
-    catalog_.runtimes["default"] = {"default", "python3", "", ""};
+    catalog_.runtimes["default"] = {"default", "python3", "", "", ""};
     catalog_.images["img"] = {"img", {"train"}, false, "default"};
     catalog_.storage["s3://lab/"] = data_.string() + "/";
     tiers::MachineType machine;

@@ -130,7 +130,7 @@ std::string submit_controller(const JobStore& store, const std::string& job_id, 
   fs::path folder = store.folder_of(job_id);
   fs::path script = folder / "controller.sbatch";
   write_atomically(script, controller_script(job_id, store.root(), sibling_program("mljob")));
-  SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id};
+  SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id, ""};
   return slurm.submit({script, submit, {}});
 }
 
@@ -603,7 +603,7 @@ void submit_study(const Job& submitted, const JobStore& store, const fs::path& t
     write_atomically(folder / kStudyJobFile, study_job_file(job).dump(2) + "\n");
     write_study_settings({tiers_file.empty() ? fs::path() : fs::absolute(tiers_file)}, folder);
     save_study(study, folder);
-    JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder, {}};
+    JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder, {}, {}};
     if (job.launch) record.front_door = {{"api", job.launch->api}, {"request", job.launch->request}};
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
     record.slurm_job_id = submit_controller(store, job.job_id, slurm);

@@ -282,7 +282,7 @@ void TrialLauncher::submit_array(std::vector<PreparedTrial>& prepared, std::vect
     write_atomically(script, render_array_script(prepared.front().job.plan, name, elements, spec_.max_parallel_trials));
     // Slurm puts the element's index for %a: each element's log lands in its trial's folder.
     fs::path output = study_folder().parent_path() / (study_id_ + "_trial_%a") / "output.log";
-    SubmitOptions submit{output.string(), study_folder().string(), array_comment(study_id_, ids)};
+    SubmitOptions submit{output.string(), study_folder().string(), array_comment(study_id_, ids), ""};
     array_id = slurm_.submit({script, submit, {}});
   } catch (const std::exception& error) {
     return give_back(prepared, error, failures);

@@ -60,6 +60,9 @@ struct RuntimeEnvironment {
   std::string python = "python3";
   std::string setup;    // shell line run before the trainer, written by the admin
   std::string refusal;  // non-empty: this runtime is refused with this reason
+  // The predictor that serves a batch prediction job's `uri` model with this runtimeVersion:
+  // "sklearn" (joblib) or "torchscript"; empty: the runtime names none (such jobs are refused).
+  std::string predictor;
   bool operator==(const RuntimeEnvironment&) const = default;
 };
 
@@ -91,6 +94,11 @@ class TierCatalog {
   // storage: object-store prefixes ("s3://lab-data/") and the folders of the cluster's file
   // systems that hold the same objects ("/lustre/lab-data/"). Both end in '/'.
   std::map<std::string, std::string> storage;
+  // prediction: how a batch prediction job's workers run. machineType: each worker's (empty:
+  // BASIC's master's); modelRegistry: the site's model registry file (tiers/model_registry.h),
+  // absolute; empty: the site has none, and modelName / versionName are refused.
+  std::string prediction_machine_type;
+  std::string model_registry;
 
   // Every field, so that a test can tell whether a copy (the cache's) lost anything.
   bool operator==(const TierCatalog&) const = default;

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // Raised whenever what the cache holds changes shape, so that an older entry is never read.
-constexpr int kCacheFormat = 2;  // 2: images and storage
+constexpr int kCacheFormat = 3;  // 2: images and storage; 3: prediction, runtimes' predictor
 
 json accelerator_json(const std::optional<AcceleratorRequest>& accelerator) {
   if (!accelerator) return nullptr;
@@ -138,14 +138,18 @@ json catalog_to_json(const TierCatalog& catalog) {
                                {"parameterServer", shape_json(tier.parameter_server)}};
   }
   out["storage"] = catalog.storage;
+  out["prediction"] = {{"machineType", catalog.prediction_machine_type}, {"modelRegistry", catalog.model_registry}};
   out["images"] = json::object();
   for (const auto& [key, image] : catalog.images) {
     out["images"][key] = {
         {"key", image.key}, {"command", image.command}, {"scriptMode", image.script_mode}, {"runtime", image.runtime}};
   }
   for (const auto& [key, runtime] : catalog.runtimes) {
-    out["runtimes"][key] = {
-        {"key", runtime.key}, {"python", runtime.python}, {"setup", runtime.setup}, {"refusal", runtime.refusal}};
+    out["runtimes"][key] = {{"key", runtime.key},
+                            {"python", runtime.python},
+                            {"setup", runtime.setup},
+                            {"refusal", runtime.refusal},
+                            {"predictor", runtime.predictor}};
   }
   return out;
 }
@@ -164,10 +168,13 @@ TierCatalog catalog_from_json(const json& value) {
   }
   for (const auto& [key, runtime] : value.at("runtimes").items()) {
     catalog.runtimes[key] = {runtime.at("key").get<std::string>(), runtime.at("python").get<std::string>(),
-                             runtime.at("setup").get<std::string>(), runtime.at("refusal").get<std::string>()};
+                             runtime.at("setup").get<std::string>(), runtime.at("refusal").get<std::string>(),
+                             runtime.at("predictor").get<std::string>()};
   }
   catalog.max_log_bytes_per_job = value.value("maxLogBytesPerJob", std::uint64_t{0});
   catalog.storage = value.at("storage").get<std::map<std::string, std::string>>();
+  catalog.prediction_machine_type = value.at("prediction").at("machineType").get<std::string>();
+  catalog.model_registry = value.at("prediction").at("modelRegistry").get<std::string>();
   for (const auto& [key, image] : value.at("images").items()) {
     catalog.images[key] = {image.at("key").get<std::string>(), image.at("command").get<std::vector<std::string>>(),
                            image.at("scriptMode").get<bool>(), image.at("runtime").get<std::string>()};

@@ -168,14 +168,32 @@ void read_runtimes(const fs::path& file, const YAML::Node& node, TierCatalog& ca
   for (const auto& item : node) {
     auto key = item.first.as<std::string>();
     std::string where = "runtimes." + key;
-    if (!item.second.IsMap()) fail(file, where, "must be a mapping {python, setup, refuse}");
-    check_keys(file, where, item.second, {"python", "setup", "refuse"});
+    if (!item.second.IsMap()) fail(file, where, "must be a mapping {python, setup, refuse, predictor}");
+    check_keys(file, where, item.second, {"python", "setup", "refuse", "predictor"});
     RuntimeEnvironment env;
     env.key = key;
     env.python = read_string(file, where, item.second, "python", "python3");
     env.setup = read_string(file, where, item.second, "setup", "");
     env.refusal = read_string(file, where, item.second, "refuse", "");
+    env.predictor = read_string(file, where, item.second, "predictor", "");
+    if (!env.predictor.empty() && env.predictor != "sklearn" && env.predictor != "torchscript")
+      fail(file, where + ".predictor",
+           "value '" + env.predictor +
+               "' must be sklearn or torchscript (a custom predictor is a model registry entry)");
     catalog.runtimes[key] = env;
+  }
+}
+
+// prediction: {machineType, modelRegistry}. The registry's path is relative to this file.
+void read_prediction(const fs::path& file, const YAML::Node& node, TierCatalog& catalog) {
+  if (!node.IsMap()) fail(file, "prediction", "must be a mapping {machineType, modelRegistry}");
+  check_keys(file, "prediction", node, {"machineType", "modelRegistry"});
+  catalog.prediction_machine_type = read_string(file, "prediction", node, "machineType", "");
+  std::string registry = read_string(file, "prediction", node, "modelRegistry", "");
+  if (!registry.empty()) {
+    fs::path path = registry;
+    if (path.is_relative()) path = fs::absolute(file.parent_path() / path).lexically_normal();
+    catalog.model_registry = path.string();
   }
 }
 
@@ -279,6 +297,10 @@ void check_references(const TierCatalog& catalog) {
     need_accelerator(where + ".worker", tier.worker.accelerator);
     need_accelerator(where + ".parameterServer", tier.parameter_server.accelerator);
   }
+  if (!catalog.prediction_machine_type.empty() && !catalog.machine_type(catalog.prediction_machine_type)) {
+    throw CatalogError(catalog.source + ": prediction.machineType: '" + catalog.prediction_machine_type +
+                       "' is not defined under machineTypes");
+  }
   for (const auto& [key, image] : catalog.images) {
     if (!catalog.runtimes.contains(image.runtime)) {
       throw CatalogError(catalog.source + ": images." + key + ".runtime: '" + image.runtime +
@@ -302,7 +324,8 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vect
   if (files_read) files_read->push_back(file);
   if (!root.IsMap()) fail(file, "(top level)", "a tier catalog is a mapping");
   check_keys(file, "(top level)", root,
-             {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes", "logs", "images", "storage"});
+             {"extends", "machineTypes", "acceleratorTypes", "scaleTiers", "runtimes", "logs", "images", "storage",
+              "prediction"});
   if (root["extends"]) {
     fs::path base = root["extends"].as<std::string>();
     if (base.is_relative()) base = file.parent_path() / base;
@@ -315,6 +338,7 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vect
   if (root["logs"]) read_logs(file, root["logs"], catalog);
   if (root["images"]) read_images(file, root["images"], catalog);
   if (root["storage"]) read_storage(file, root["storage"], catalog);
+  if (root["prediction"]) read_prediction(file, root["prediction"], catalog);
   catalog.source = catalog.source.empty() ? file.string() : file.string() + " (extends " + catalog.source + ")";
 }
 

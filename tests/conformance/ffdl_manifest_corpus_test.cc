@@ -45,7 +45,7 @@ tiers::TierCatalog lab_catalog() {
     catalog.machine_types[type.name] = type;
   catalog.accelerator_types["NVIDIA_TESLA_K80"] = {"NVIDIA_TESLA_K80", "k80"};
   catalog.accelerator_types["NVIDIA_TESLA_V100"] = {"NVIDIA_TESLA_V100", "v100"};
-  catalog.runtimes["default"] = tiers::RuntimeEnvironment{"default", "python3", "", ""};
+  catalog.runtimes["default"] = tiers::RuntimeEnvironment{"default", "python3", "", "", ""};
   for (const std::string bucket :
        {"tf_training_data", "tf_trained_model", "fashion-mnist", "mnist-trained-model", "trainingdata", "trainedmodel",
         "h2o3_training_data", "h2o3_trained_model", "mnist_pytorch", "mnist_trained_model"})

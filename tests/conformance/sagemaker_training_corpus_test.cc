@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 tiers::TierCatalog catalog_mapping_everything() {
   tiers::TierCatalog c;
   c.source = "the conformance test's catalog";
-  c.runtimes["default"] = {"default", "python3", "", ""};
+  c.runtimes["default"] = {"default", "python3", "", "", ""};
   c.images["*"] = {"*", {"train"}, false, "default"};  // SageMaker starts a container as `IMAGE train`
   c.storage["s3://"] = "/data/s3/";                    // every bucket
   for (const char* type : {"ml.m4.xlarge", "ml.m4.4xlarge", "ml.m4.10xlarge", "ml.m5.large", "ml.m5.xlarge",
