@@ -9,6 +9,7 @@ build_packages=(
   libhwloc-dev libcurl4-openssl-dev libyaml-cpp-dev libboost-program-options-dev
   libgtest-dev libgmock-dev nlohmann-json3-dev libre2-dev libsqlite3-dev libeigen3-dev
   libzip-dev   # FfDL's model definitions and downloads (zip), read and written in-process
+  zlib1g-dev   # batch prediction's TF_RECORD_GZIP input, streamed in-process
   clang-format python3-pyflakes   # the style checks (tests/lint): C++ format, Python's F rules
 )
 run_packages=(
@@ -22,8 +23,10 @@ run_packages=(
 )
 # Python from Debian only (PyPI is not reachable): PyTorch for the real all_reduce check of the
 # plugin, Optuna for the tuner's baseline, protobuf and crcmod for an independent TensorBoard
-# event-file encoder in the metrics tests.
-python_packages=(python3-yaml python3-numpy python3-torch python3-optuna python3-protobuf python3-crcmod)
+# event-file encoder in the metrics tests; scikit-learn and joblib for batch prediction's
+# sklearn predictor (and TorchScript models through python3-torch), zlib for gzip'd TFRecords.
+python_packages=(python3-yaml python3-numpy python3-torch python3-optuna python3-protobuf python3-crcmod
+  python3-sklearn python3-joblib)
 wanted=("${build_packages[@]}" "${run_packages[@]}" "${python_packages[@]}")
 
 missing=()

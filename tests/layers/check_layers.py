@@ -16,11 +16,12 @@ ALLOWED = {
     "tiers": {"base", "tiers"},
     "core": {"base", "tiers", "core"},
     "metrics": {"base", "metrics"},
+    "prediction": {"base", "tiers", "core", "metrics", "prediction"},
     "tuner": {"base", "metrics", "tuner"},
     "report": {"base", "metrics", "tuner", "report"},
-    "jobs": {"base", "tiers", "core", "metrics", "tuner", "report", "jobs"},
-    "study": {"base", "tiers", "core", "metrics", "tuner", "report", "jobs", "study"},
-    "bridge": {"base", "tiers", "core", "metrics", "tuner", "report", "jobs", "study", "bridge"},
+    "jobs": {"base", "tiers", "core", "metrics", "prediction", "tuner", "report", "jobs"},
+    "study": {"base", "tiers", "core", "metrics", "prediction", "tuner", "report", "jobs", "study"},
+    "bridge": {"base", "tiers", "core", "metrics", "prediction", "tuner", "report", "jobs", "study", "bridge"},
     # The SPANK plugin stands apart: slurmd loads it, and it links nothing of the rest.
     "plugin": {"plugin"},
 }

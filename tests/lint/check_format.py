@@ -11,7 +11,8 @@ import pathlib
 import subprocess
 import sys
 
-FOLDERS = ["base", "tiers", "core", "metrics", "tuner", "report", "jobs", "study", "bridge", "plugin", "bench", "tests"]
+FOLDERS = ["base", "tiers", "core", "metrics", "prediction", "tuner", "report", "jobs", "study", "bridge", "plugin", "bench",
+           "tests"]
 
 
 def main() -> int:
