@@ -10,6 +10,7 @@
 #include "bridge/list_command.h"
 #include "bridge/logs_command.h"
 #include "bridge/metrics_command.h"
+#include "bridge/prediction_command.h"
 #include "bridge/report_command.h"
 #include "bridge/sagemaker_command.h"
 #include "bridge/stream_logs_command.h"
@@ -30,6 +31,8 @@ Commands:
   submit sagemaker FILE.json                 submit a SageMaker CreateTrainingJob request
   submit sagemaker-tuning FILE.json          submit a SageMaker CreateHyperParameterTuningJob request
   submit ffdl --manifest M --model-definition D  submit an FfDL training (manifest.yml; model .zip or folder)
+  submit prediction JOB_ID [flags]           submit a batch prediction job (gcloud-compatible flags)
+  resume JOB_ID                               run a prediction job's unfinished shards again
   describe JOB_ID [--format yaml|json|table]  the Job resource, state from Slurm (--format sagemaker: SageMaker's)
   list [--filter EXPR] [--page-size N]        your jobs, newest first (--page-token, --limit, --format)
   list --study NAME [--sort-by K]             a study's training jobs, as SageMaker lists them
@@ -66,19 +69,22 @@ int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
     if (kind == "sagemaker") return bridge::submit_sagemaker(after, slurm);
     if (kind == "sagemaker-tuning") return bridge::submit_sagemaker_tuning(after, slurm);
     if (kind == "ffdl") return bridge::submit_ffdl(after, slurm);
-    throw InputError("submit", kind,
-                     "must be training (AI Platform: mljob submit training JOB_ID ...), sagemaker (mljob submit "
-                     "sagemaker CreateTrainingJob.json), sagemaker-tuning (CreateHyperParameterTuningJob.json) or ffdl "
-                     "(mljob submit ffdl --manifest manifest.yml "
-                     "--model-definition model.zip)");
+    if (kind == "prediction") return bridge::submit_prediction(after, slurm);
+    throw InputError(
+        "submit", kind,
+        "must be training (AI Platform: mljob submit training JOB_ID ...), prediction (mljob submit prediction "
+        "JOB_ID ...), sagemaker (mljob submit "
+        "sagemaker CreateTrainingJob.json), sagemaker-tuning (CreateHyperParameterTuningJob.json) or ffdl "
+        "(mljob submit ffdl --manifest manifest.yml "
+        "--model-definition model.zip)");
   }
   // Commands that ask Slurm get the one SlurmAccess; the others read only the job store.
   using WithSlurm = int (*)(const bridge::Arguments&, const SlurmAccess&);
   using StoreOnly = int (*)(const bridge::Arguments&);
   static const std::map<std::string, WithSlurm> with_slurm = {
-      {"describe", bridge::describe},       {"list", bridge::list},        {"cancel", bridge::cancel},
-      {"stream-logs", bridge::stream_logs}, {"tiers", bridge::tiers},      {"logs", bridge::logs_command},
-      {"study", bridge::study_command},     {"ffdl", bridge::ffdl_command}};
+      {"describe", bridge::describe},       {"list", bridge::list},         {"cancel", bridge::cancel},
+      {"stream-logs", bridge::stream_logs}, {"tiers", bridge::tiers},       {"logs", bridge::logs_command},
+      {"study", bridge::study_command},     {"ffdl", bridge::ffdl_command}, {"resume", bridge::resume}};
   static const std::map<std::string, StoreOnly> store_only = {
       {"update", bridge::update}, {"metrics", bridge::metrics_command}, {"report", bridge::report_study}};
   if (auto found = with_slurm.find(command); found != with_slurm.end()) return found->second(rest, slurm);

@@ -9,6 +9,7 @@
 #include "bridge/command.h"
 #include "bridge/ffdl_command.h"
 #include "bridge/output_tail.h"
+#include "bridge/prediction_command.h"
 #include "bridge/sagemaker_command.h"
 #include "bridge/submit_command.h"
 #include "core/job_store.h"
@@ -25,6 +26,7 @@ constexpr const char* kUsage =
        mljob-submit [--wait] [--stream-logs] [--format text|json] sagemaker CreateTrainingJob.json [--tiers FILE]
        mljob-submit [--wait] [--stream-logs] [--format text|json] sagemaker-tuning CreateHyperParameterTuningJob.json
        mljob-submit [--wait] [--stream-logs] [--format text|json] ffdl --manifest manifest.yml --model-definition D [--tiers FILE]
+       mljob-submit [--wait] [--format text|json] prediction JOB_ID [mljob submit prediction flags]
 
 Submits a training job like `mljob submit training` (or `mljob submit sagemaker` / `ffdl`:
 an FfDL training's ID is its training ID) and prints only its job ID on stdout
@@ -112,6 +114,7 @@ int run(const std::vector<std::string>& argv) {
   int status = front_door == "sagemaker"          ? bridge::submit_sagemaker(after, slurm, output, &job_id)
                : front_door == "sagemaker-tuning" ? bridge::submit_sagemaker_tuning(after, slurm, output, &job_id)
                : front_door == "ffdl"             ? bridge::submit_ffdl(after, slurm, output, &job_id)
+               : front_door == "prediction"       ? bridge::submit_prediction(after, slurm, output, &job_id)
                                                   : bridge::submit_training(flags.rest, slurm, output, &job_id);
   if (status != bridge::kExitOk || !flags.wait) return status;
   return wait_and_report(job_id, flags, slurm);

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <future>
 #include <iostream>
 #include <map>
 
 #include "core/job_filter.h"
 #include "core/job_state.h"
+#include "jobs/prediction_view.h"
 
 namespace mljob::jobs {
 
@@ -104,13 +106,27 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmAccess&
   return answer;
 }
 
-// Each Slurm job ID once, in the order first seen.
+void add_once(const std::string& id, std::vector<std::string>& ids) {
+  if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+}
+
+// Each Slurm job ID once, in the order first seen: a job's, or a prediction job's shards'.
 void add_slurm_ids(const std::vector<JobRecord>& records, std::vector<std::string>& ids) {
   for (const auto& record : records) {
-    if (!record.slurm_job_id.empty() && std::find(ids.begin(), ids.end(), record.slurm_job_id) == ids.end()) {
-      ids.push_back(record.slurm_job_id);
-    }
+    if (record.shard_jobs.empty()) add_once(record.slurm_job_id, ids);
+    for (const auto& shard : record.shard_jobs) add_once(shard, ids);
   }
+}
+
+// A batch prediction job's state is its shards' together; its output, their counters.
+JobStatus prediction_status(const JobRecord& record, RecordsByJob& by_job, nlohmann::json& job) {
+  std::vector<JobStatus> shards;
+  for (const auto& id : record.shard_jobs)
+    shards.push_back(derive_status(by_job[id], {"shard"}, record.cancel_requested));
+  std::vector<ShardProgress> progress = read_shard_progress(record);
+  explain_failed_shards(shards, progress);
+  add_prediction_output(job, record, shards, progress, std::time(nullptr));
+  return combine_shard_statuses(shards, record.cancel_requested);
 }
 
 // A job's consumedMLUnits with those of the jobs that count toward it (a study's trials).
@@ -140,8 +156,11 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   for (std::size_t i = 0; i < records.size(); ++i) {
     const JobRecord& record = records[i];
     nlohmann::json job = record.job;
-    JobStatus status = derive_status(by_job[record.slurm_job_id], record.component_roles, record.cancel_requested);
-    if (by_job[record.slurm_job_id].empty()) {
+    bool prediction = !record.shard_jobs.empty();
+    JobStatus status =
+        prediction ? prediction_status(record, by_job, job)
+                   : derive_status(by_job[record.slurm_job_id], record.component_roles, record.cancel_requested);
+    if (status.state == "STATE_UNSPECIFIED" && (prediction || by_job[record.slurm_job_id].empty())) {
       if (accounting_down) {
         status.state = "STATE_UNSPECIFIED";
         status.error_message = "Slurm accounting is unavailable and slurmctld no longer holds this job";
@@ -156,7 +175,7 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
     if (status.start_time) job["startTime"] = rfc3339_utc(*status.start_time);
     if (status.end_time) job["endTime"] = rfc3339_utc(*status.end_time);
     job["state"] = status.state;
-    if (status.consumed_ml_units) {
+    if (status.consumed_ml_units && !prediction) {
       // Two decimals, as the API shows it: a hundredth of a billing-unit-hour is noise.
       job["trainingOutput"]["consumedMLUnits"] = std::round(*status.consumed_ml_units * 100.0) / 100.0;
     }
