@@ -51,7 +51,7 @@ with open(source) as rows, open(target, "w") as out:
             batch = []
     if batch:
         flush(batch)
-print(time.time() - start)
+print(time.time() - start, time.process_time())
 '''
 
 
@@ -68,7 +68,8 @@ class Bench:
 
     def baseline(self, kind, model, source):
         out = os.path.join(self.work, f"baseline-{kind}.jsonl")
-        return float(self.run(["/usr/bin/python3", "-c", BASELINE, kind, model, source, out]).stdout)
+        wall, cpu = self.run(["/usr/bin/python3", "-c", BASELINE, kind, model, source, out]).stdout.split()
+        return float(wall), float(cpu)
 
     def mljob(self, kind, model, source, workers, label):
         job_id = f"bench_{kind}_{label}_{os.getpid()}"
@@ -90,7 +91,8 @@ class Bench:
         seconds = max(p["finishedAt"] for p in progress) - min(p["startedAt"] for p in progress)
         records = sum(p["recordsRead"] for p in progress)
         memory = max(p["workerMaxRssKb"] for p in progress), max(p["serverMaxRssKb"] for p in progress)
-        return records, seconds, len(progress), memory
+        cpu = sum(p["workerCpuSeconds"] + p["serverCpuSeconds"] for p in progress)
+        return records, seconds, len(progress), memory, cpu
 
 
 def main():
@@ -108,18 +110,20 @@ def main():
     for kind in args.models.split(","):
         model = os.path.join(work, f"model-{kind}")
         (fx.make_sklearn_model if kind == "sklearn" else fx.make_torchscript_model)(model)
-        base_seconds = bench.baseline(kind, model, source)
+        base_seconds, base_cpu = bench.baseline(kind, model, source)
         base_rate = args.instances / base_seconds
-        print(f"{kind}: single Python process: {base_seconds:.1f} s, {base_rate:,.0f} records/s")
+        print(f"{kind}: single Python process: {base_seconds:.1f} s, {base_rate:,.0f} records/s; CPU {base_cpu:.1f} s "
+              f"({base_cpu / base_seconds:.2f} cores busy)")
         rates = {}
         for workers in (1, 2, 4):
-            records, seconds, shards, memory = bench.mljob(kind, model, source, workers, f"w{workers}")
+            records, seconds, shards, memory, cpu = bench.mljob(kind, model, source, workers, f"w{workers}")
             rates[workers] = records / seconds
             print(f"{kind}: mljob, {shards} worker(s): {records} records in {seconds:.1f} s, {rates[workers]:,.0f} "
-                  f"records/s = {rates[workers] / base_rate:.2f}x the single process; peak RSS worker "
-                  f"{memory[0] / 1024:.0f} MiB, model server {memory[1] / 1024:.0f} MiB")
+                  f"records/s = {rates[workers] / base_rate:.2f}x the single process; CPU {cpu:.1f} s "
+                  f"({cpu / seconds:.2f} cores busy); peak RSS worker {memory[0] / 1024:.0f} MiB, model server "
+                  f"{memory[1] / 1024:.0f} MiB")
         print(f"{kind}: 4 workers / 1 worker = {rates[4] / rates[1]:.2f}x; 2 / 1 = {rates[2] / rates[1]:.2f}x")
-        records, seconds, _, memory_small = bench.mljob(kind, model, small, 1, "small")
+        records, seconds, _, memory_small, _ = bench.mljob(kind, model, small, 1, "small")
         print(f"{kind}: memory at {records} records: worker {memory_small[0] / 1024:.0f} MiB, model server "
               f"{memory_small[1] / 1024:.0f} MiB (1 worker; compare the 1-worker line above, 10x the input)")
 

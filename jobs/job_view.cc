@@ -118,14 +118,20 @@ void add_slurm_ids(const std::vector<JobRecord>& records, std::vector<std::strin
   }
 }
 
-// A batch prediction job's state is its shards' together; its output, their counters.
-JobStatus prediction_status(const JobRecord& record, RecordsByJob& by_job, nlohmann::json& job) {
+// A batch prediction job's state is its shards' together; its output, their counters. A shard
+// Slurm knows nothing of counts as just submitted (queued), unless accounting is down: then the
+// job's state cannot be told (STATE_UNSPECIFIED, said below), not guessed.
+JobStatus prediction_status(const JobRecord& record, RecordsByJob& by_job, nlohmann::json& job, bool accounting_down) {
   std::vector<JobStatus> shards;
-  for (const auto& id : record.shard_jobs)
+  bool unknown_shard = false;
+  for (const auto& id : record.shard_jobs) {
+    unknown_shard = unknown_shard || by_job[id].empty();
     shards.push_back(derive_status(by_job[id], {"shard"}, record.cancel_requested));
+  }
   std::vector<ShardProgress> progress = read_shard_progress(record);
   explain_failed_shards(shards, progress);
   add_prediction_output(job, record, shards, progress, std::time(nullptr));
+  if (unknown_shard && accounting_down) return JobStatus{};
   return combine_shard_statuses(shards, record.cancel_requested);
 }
 
@@ -158,7 +164,7 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
     nlohmann::json job = record.job;
     bool prediction = !record.shard_jobs.empty();
     JobStatus status =
-        prediction ? prediction_status(record, by_job, job)
+        prediction ? prediction_status(record, by_job, job, accounting_down)
                    : derive_status(by_job[record.slurm_job_id], record.component_roles, record.cancel_requested);
     if (status.state == "STATE_UNSPECIFIED" && (prediction || by_job[record.slurm_job_id].empty())) {
       if (accounting_down) {

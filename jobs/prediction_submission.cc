@@ -268,7 +268,8 @@ bool make_output_folder(const fs::path& folder) {
   return true;
 }
 
-void refuse_if_never_fits(const PredictionArrayPlan& array, const SlurmAccess& slurm, const JobStore& store) {
+void refuse_if_never_fits(const PredictionArrayPlan& array, const std::string& field, const SlurmAccess& slurm,
+                          const JobStore& store) {
   SlurmPlan plan;
   plan.components = {array.worker};
   InventoryCache cache(store.root() / "cache", kInventoryMaxAge);
@@ -277,7 +278,7 @@ void refuse_if_never_fits(const PredictionArrayPlan& array, const SlurmAccess& s
   cache.save(fresh);
   auto reasons = reasons_plan_never_fits(plan, parse_sinfo_nodes(fresh));
   if (reasons.empty()) return;
-  throw InputError("prediction.machineType", array.worker.machine_type,
+  throw InputError(field, array.worker.machine_type,
                    "a prediction worker of this machine type can never start on this cluster: " + joined(reasons));
 }
 
@@ -374,22 +375,25 @@ CheckedPrediction check_prediction(Job job, const fs::path& tiers_file) {
                      "the files are empty: there is nothing to predict");
   PredictionArrayPlan& plan = checked.plan;
   plan.job_name = job.job_id;
-  plan.worker = prediction_worker(
-      checked.catalog, checked.model.machine_type,
-      checked.model.machine_type.empty() ? "prediction.machineType (tier catalog)" : "machineType (model registry)");
+  checked.machine_type_field =
+      checked.model.machine_type.empty() ? "prediction.machineType (tier catalog)" : "machineType (model registry)";
+  plan.worker = prediction_worker(checked.catalog, checked.model.machine_type, checked.machine_type_field);
   for (int i = 0; i < static_cast<int>(checked.shards.size()); ++i) plan.shards.push_back(i);
   plan.throttle = static_cast<int>(std::min<std::int64_t>(input.max_worker_count, checked.shards.size()));
   plan.runtime_setup = checked.model.runtime_setup;
+  plan.worker_command = {sibling_program("mljob-predict").string(), "--job-folder",
+                         JobStore::from_environment().folder_of(job.job_id).string()};
   checked.job = std::move(job);
   return checked;
 }
 
 JobRecord submit_prediction(CheckedPrediction& checked, const JobStore& store, const SlurmAccess& slurm) {
   refuse_past_array_size(checked.shards.size(), slurm);
-  refuse_if_never_fits(checked.plan, slurm, store);
+  refuse_if_never_fits(checked.plan, checked.machine_type_field, slurm, store);
   const std::string& job_id = checked.job.job_id;
   fs::path folder = store.reserve(job_id);
   bool made_output = false;
+  std::error_code ignored;  // cleaning up after a failure must not hide it
   JobRecord record{to_json(checked.job), "", {"predictor"}, {}, false, folder, {{"api", "prediction"}}, {}};
   try {
     std::vector<std::string> python_path;
@@ -404,7 +408,7 @@ JobRecord submit_prediction(CheckedPrediction& checked, const JobStore& store, c
     write_atomically(folder / "job.sbatch", render_prediction_script(checked.plan));
   } catch (...) {
     store.release(job_id);
-    if (made_output) fs::remove(checked.output_folder);
+    if (made_output) fs::remove(checked.output_folder, ignored);
     throw_if_interrupted();
     throw;
   }
@@ -422,7 +426,7 @@ JobRecord submit_prediction(CheckedPrediction& checked, const JobStore& store, c
     throw;
   } catch (...) {
     store.release(job_id);
-    if (made_output) fs::remove(checked.output_folder);
+    if (made_output) fs::remove(checked.output_folder, ignored);
     throw;
   }
   return record;

@@ -61,6 +61,7 @@ struct CheckedPrediction {
   std::vector<prediction::Shard> shards;
   std::filesystem::path output_folder;
   PredictionArrayPlan plan;
+  std::string machine_type_field;  // where the worker's machine type was named, for errors
 };
 CheckedPrediction check_prediction(Job job, const std::filesystem::path& tiers_file);
 

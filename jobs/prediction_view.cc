@@ -42,16 +42,22 @@ double node_hours(const std::vector<JobStatus>& shards, std::int64_t now) {
 
 std::vector<ShardProgress> read_shard_progress(const JobRecord& record) {
   std::vector<ShardProgress> shards(shard_count(record));
+  // Each shard's bytes, known from the start (prediction.json), so that shards not yet started
+  // count in the total.
+  json plan;
+  if (std::ifstream in(record.folder / "prediction.json"); in) plan = json::parse(in, nullptr, false);
   for (std::size_t i = 0; i < shards.size(); ++i) {
+    if (plan.is_object() && plan.contains("shards") && i < plan["shards"].size())
+      shards[i].bytes_total = plan["shards"][i].value("bytes", std::uint64_t{0});
     char name[32];
     std::snprintf(name, sizeof name, "%05zu.json", i);
     std::ifstream in(record.folder / "progress" / name);
     if (!in) continue;
-    try {
-      shards[i] = progress_from(json::parse(in));
-    } catch (const json::exception&) {
-      // The worker writes it atomically, so this is a damaged file: the shard counts as unread.
-    }
+    json seen = json::parse(in, nullptr, false);
+    // The worker writes it atomically, so a damaged file is not one of its own; and one from an
+    // earlier run of the shard (before `mljob resume`) says nothing of this run.
+    if (!seen.is_object() || seen.value("attempt", "") != record.shard_jobs[i]) continue;
+    shards[i] = progress_from(seen);
   }
   return shards;
 }

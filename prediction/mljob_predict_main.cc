@@ -22,6 +22,9 @@ void request_stop(int) {
 void install_signal_handlers() {
   struct sigaction action {};
   action.sa_handler = request_stop;
+  // Reads and writes resume after the handler: the worker stops between batches, never with a
+  // line cut short by EINTR.
+  action.sa_flags = SA_RESTART;
   sigemptyset(&action.sa_mask);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGINT, &action, nullptr);

@@ -67,7 +67,23 @@ PredictorProcess::PredictorProcess(const std::string& python, const std::string&
   }
   to_server_ = ::fdopen(input.write_end, "w");
   from_server_ = ::fdopen(output.read_end, "r");
-  if (!to_server_ || !from_server_) throw PredictorError("fdopen failed");
+  if (!to_server_ || !from_server_) {
+    if (!to_server_) ::close(input.write_end);
+    if (!from_server_) ::close(output.read_end);
+    stop();
+    throw PredictorError("the predictor's pipes could not be opened");
+  }
+  try {
+    wait_until_ready();
+  } catch (...) {
+    stop();  // the destructor does not run for a constructor that throws
+    std::free(line_);
+    line_ = nullptr;
+    throw;
+  }
+}
+
+void PredictorProcess::wait_until_ready() {
   json ready;
   std::string line = read_line("its ready line");
   try {
@@ -98,6 +114,9 @@ void PredictorProcess::close_input() {
 
 std::string PredictorProcess::read_line(const char* what) {
   ssize_t length = ::getline(&line_, &line_capacity_, from_server_);
+  if (length <= 0 && !std::feof(from_server_)) {
+    throw PredictorError(std::string("reading the predictor's answer failed: ") + std::strerror(errno));
+  }
   if (length <= 0) {
     int status = 0;
     std::string how = "ended";

@@ -52,6 +52,7 @@ class PredictorProcess {
   void kill();
 
  private:
+  void wait_until_ready();
   std::string read_line(const char* what);
   pid_t pid_ = -1;
   std::FILE* to_server_ = nullptr;

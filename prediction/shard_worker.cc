@@ -117,6 +117,11 @@ class OutputFile {
   std::FILE* file_ = nullptr;
 };
 
+double cpu_seconds(const rusage& usage) {
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
 double seconds_since_epoch() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
@@ -147,37 +152,29 @@ class ShardRunner {
 
   int run() {
     write_progress(false, "");
-    OutputFile results(output_folder_ / shard_name("prediction.results", run_.shard, shard_count_));
-    OutputFile errors(output_folder_ / shard_name("prediction.errors_stats", run_.shard, shard_count_));
-    results_ = &results;
-    errors_ = &errors;
-    total_future_ = std::async(std::launch::async, [this] { return count_records(); });
+    std::optional<OutputFile> results, errors;
     std::string failure;
     try {
-      PredictorProcess server(run_.config.at("python").get<std::string>(), run_.server_source,
-                              run_.config.at("server").dump());
-      server_ = &server;
-      std::thread reader([this] { read_all(); });
-      failure = write_all();
-      if (!failure.empty()) server.kill();  // unblocks the reader if it waits on the server
-      queue_.close();
-      reader.join();
-      if (failure.empty()) failure = reader_failure_;
+      results.emplace(output_folder_ / shard_name("prediction.results", run_.shard, shard_count_));
+      errors.emplace(output_folder_ / shard_name("prediction.errors_stats", run_.shard, shard_count_));
+      results_ = &*results;
+      errors_ = &*errors;
+      total_future_ = std::async(std::launch::async, [this] { return count_records(); });
+      failure = predict_all();
     } catch (const std::exception& e) {
       failure = e.what();
     }
-    if (!records_total_) records_total_ = total_future_.get();
     if (failure.empty() && stop_) failure = "stopped by a signal";
+    if (!failure.empty()) counting_cancelled_ = true;  // no need to finish counting what will not be read
+    if (!records_total_ && total_future_.valid()) records_total_ = total_future_.get();
+    if (failure.empty()) failure = commit(*results, *errors);
     if (!failure.empty()) {
-      results.discard();
-      errors.discard();
+      if (results) results->discard();
+      if (errors) errors->discard();
       write_progress(false, failure);
       std::cerr << "mljob-predict: shard " << run_.shard << ": " << failure << "\n";
       return stop_ ? kShardStopped : kShardFailed;
     }
-    finish_errors_file();
-    errors.commit();
-    results.commit();  // the shard's commit: from here on it is done
     write_progress(true, "");
     std::cerr << "mljob-predict: shard " << run_.shard << " done: " << predictions_ << " predictions, " << errors_count_
               << " errors\n";
@@ -185,6 +182,39 @@ class ShardRunner {
   }
 
  private:
+  // The model's server started, the reader thread feeding it, this thread writing its answers.
+  // Returns why it stopped early, or "".
+  std::string predict_all() {
+    PredictorProcess server(run_.config.at("python").get<std::string>(), run_.server_source,
+                            run_.config.at("server").dump());
+    server_ = &server;
+    std::thread reader([this] { read_all(); });
+    std::string failure = write_all();
+    if (!failure.empty()) server.kill();  // unblocks the reader if it waits on the server
+    queue_.close();
+    reader.join();
+    return failure.empty() ? reader_failure_ : failure;
+  }
+
+  // Errors first, results last: the rename of the results is the shard's commit. Returns why it
+  // failed, or "", with no file left under a final name when it failed.
+  std::string commit(OutputFile& results, OutputFile& errors) {
+    try {
+      finish_errors_file();
+      errors.commit();
+    } catch (const std::exception& e) {
+      return e.what();
+    }
+    try {
+      results.commit();
+    } catch (const std::exception& e) {
+      std::error_code ignored;
+      fs::remove(output_folder_ / shard_name("prediction.errors_stats", run_.shard, shard_count_), ignored);
+      return e.what();
+    }
+    return "";
+  }
+
   // The reader thread: records to instances, instances to batches, batches to the server.
   void read_all() {
     try {
@@ -192,16 +222,23 @@ class ShardRunner {
         read_piece(
             piece, input_format_, max_record_bytes_,
             [&](std::string_view record, std::uint64_t offset) { take_record(piece, record, offset); },
-            [&](const RecordError& error) { batch_.unreadable.push_back(error); });
+            [&](const RecordError& error) { take_unreadable(error); });
         bytes_done_before_ += piece.end - piece.begin;
       }
       send_batch();
-      server_->close_input();
     } catch (const StopReading&) {
     } catch (const std::exception& e) {
       reader_failure_ = e.what();
     }
+    // No more batches: the server answers those it has, then ends (the writer then sees it end).
+    server_->close_input();
     queue_.close();
+  }
+
+  void take_unreadable(const RecordError& error) {
+    if (stop_ || writer_gave_up_) throw StopReading{};
+    batch_.unreadable.push_back(error);
+    if (batch_.unreadable.size() >= batch_size_) send_batch();  // memory stays bounded however many are bad
   }
 
   void take_record(const Piece& piece, std::string_view record, std::uint64_t offset) {
@@ -210,7 +247,8 @@ class ShardRunner {
     std::string why;
     std::optional<std::string> instance = instance_json(record, input_format_, &why);
     if (!instance) {
-      batch_.unreadable.push_back({piece.path, offset, why});
+      take_unreadable({piece.path, offset, why});
+      return;
     } else {
       batch_.instances.push_back(std::move(*instance));
       batch_.origins.emplace_back(&piece.path, offset);
@@ -285,11 +323,17 @@ class ShardRunner {
   std::optional<std::uint64_t> count_records() const {
     if (input_format_ == DataFormat::kTfRecordGzip) return std::nullopt;
     std::uint64_t count = 0;
+    auto counted = [&] {
+      if (counting_cancelled_) throw StopReading{};
+      ++count;
+    };
     try {
       for (const auto& piece : pieces_)
         read_piece(
-            piece, input_format_, max_record_bytes_, [&](std::string_view, std::uint64_t) { ++count; },
-            [&](const RecordError&) { ++count; });
+            piece, input_format_, max_record_bytes_, [&](std::string_view, std::uint64_t) { counted(); },
+            [&](const RecordError&) { counted(); });
+    } catch (const StopReading&) {
+      return std::nullopt;
     } catch (const std::exception&) {
       return std::nullopt;  // the reader meets the same problem and says so
     }
@@ -319,6 +363,8 @@ class ShardRunner {
       ::getrusage(RUSAGE_CHILDREN, &children);
       progress["workerMaxRssKb"] = self.ru_maxrss;
       progress["serverMaxRssKb"] = children.ru_maxrss;
+      progress["workerCpuSeconds"] = cpu_seconds(self);
+      progress["serverCpuSeconds"] = cpu_seconds(children);
     }
     if (!failure.empty()) progress["failure"] = failure;
     char name[32];
@@ -341,6 +387,8 @@ class ShardRunner {
   std::uint64_t bytes_total_ = 0, bytes_done_before_ = 0;
   std::atomic<std::uint64_t> bytes_read_{0};
   std::optional<std::uint64_t> records_total_;
+  // Before the future: its destructor waits for the count, which reads the flag.
+  std::atomic<bool> counting_cancelled_{false};
   std::future<std::optional<std::uint64_t>> total_future_;
   PredictorProcess* server_ = nullptr;
   OutputFile* results_ = nullptr;

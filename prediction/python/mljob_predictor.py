@@ -135,6 +135,11 @@ def read_config(argv):
     threads = config.get("threads") or 0
     if not isinstance(threads, int) or isinstance(threads, bool) or threads < 0:
         raise LoadError(f"threads {json.dumps(threads)}: not a count (0 leaves the default)")
+    if threads > 0 and hasattr(os, "sched_getaffinity"):
+        # No more threads than the CPUs this process may run on: a worker's machine type may
+        # promise more CPUs than a node without CPU binding has, and oversubscribed BLAS or
+        # torch threads are slower than fewer.
+        threads = min(threads, len(os.sched_getaffinity(0)))
     prediction_class = config.get("predictionClass") or ""
     if not isinstance(prediction_class, str):
         raise LoadError("predictionClass: not a string")

@@ -5,11 +5,12 @@ and malformed prediction specs, each refused with nothing submitted."""
 import glob
 import json
 import os
+import subprocess
 import tarfile
 import unittest
 
 import prediction_fixtures as fx
-from harness import FIXTURES, ClusterTestCase, poll_until, NotYet
+from harness import FIXTURES, MLJOB_SUBMIT, ClusterTestCase, poll_until, NotYet
 
 FINAL = ("SUCCEEDED", "FAILED", "CANCELLED")
 
@@ -201,6 +202,33 @@ class ShardsAndErrors(PredictionTestCase):
         again = self.mljob("resume", job_id, check=False)
         self.assertEqual(again.returncode, 2, again.stderr)
         self.assertIn("no unfinished shard", again.stderr)
+
+
+class LabScripts(PredictionTestCase):
+    def test_mljob_submit_waits_and_list_shows_it(self):
+        model = self.path("model")
+        fx.make_sklearn_model(model)
+        source = self.path("input.csv")
+        fx.write_csv(source, fx.make_instances(30))
+        with open(self.path("job.yaml"), "w") as f:  # a Job file with predictionInput, flags over it
+            f.write(f"labels: {{team: vision}}\npredictionInput:\n  uri: {model}\n  dataFormat: CSV\n"
+                    f"  inputPaths: [{source}]\n  outputPath: {self.path('ignored')}\n  batchSize: 7\n")
+        job_id = self.unique_id("p_lab")
+        result = subprocess.run(self.user_argv([MLJOB_SUBMIT, "--wait", "--format", "json", "prediction", job_id,
+                                                "--config", self.path("job.yaml"), "--output-path", self.path("out"),
+                                                "--output-data-format", "csv"]),
+                                env=self.env, capture_output=True, text=True, timeout=300)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        job = json.loads(result.stdout)
+        self.assertEqual((job["jobId"], job["state"], job["labels"]), (job_id, "SUCCEEDED", {"team": "vision"}))
+        self.assertEqual(job["predictionInput"]["batchSize"], "7")
+        self.assertEqual(job["predictionOutput"]["predictionCount"], "30")
+        with open(self.path("out", "prediction.results-00000-of-00001")) as f:
+            rows = f.read().splitlines()
+        self.assertEqual([int(row) for row in rows], fx.score_directly("sklearn", model, fx.make_instances(30)))
+        self.assertFalse(os.path.exists(self.path("ignored")), "the flag's output path replaces the file's")
+        listing = json.loads(self.mljob("list", "--format", "json").stdout)["jobs"]
+        self.assertEqual([(j["jobId"], j["state"]) for j in listing if j["jobId"] == job_id], [(job_id, "SUCCEEDED")])
 
 
 class MalformedPredictionSpecs(PredictionTestCase):
