@@ -9,6 +9,7 @@
 
 #include "base/test_support.h"
 #include "metrics/tfrecord_reader.h"
+#include "prediction/tfrecord_test_support.h"
 
 namespace mljob::prediction {
 namespace {
@@ -58,18 +59,8 @@ Read read(const Piece& piece, DataFormat format, std::uint64_t max_record_bytes 
   return out;
 }
 
-std::string little_endian(std::uint64_t value, int bytes) {
-  std::string out;
-  for (int i = 0; i < bytes; ++i) out += static_cast<char>((value >> (8 * i)) & 0xff);
-  return out;
-}
-
-// A TFRecord as TensorFlow writes one.
-std::string frame(const std::string& data) {
-  const std::string length = little_endian(data.size(), 8);
-  return length + little_endian(metrics::masked_crc32c(length), 4) + data +
-         little_endian(metrics::masked_crc32c(data), 4);
-}
+using testing::frame;
+using testing::little_endian;
 
 std::string with_bad_data_crc(const std::string& data) {
   std::string framed = frame(data);

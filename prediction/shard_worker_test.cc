@@ -4,8 +4,8 @@
 #include <zlib.h>
 
 #include "base/test_support.h"
-#include "metrics/tfrecord_reader.h"
 #include "prediction/predictor_source.h"
+#include "prediction/tfrecord_test_support.h"
 
 namespace mljob::prediction {
 namespace {
@@ -30,18 +30,6 @@ class Summer:
             raise ValueError("boom is no instance")
         return [sum(x) for x in instances]
 )";
-
-std::string little_endian(std::uint64_t value, int bytes) {
-  std::string out;
-  for (int i = 0; i < bytes; ++i) out += static_cast<char>((value >> (8 * i)) & 0xff);
-  return out;
-}
-
-std::string tfrecord(const std::string& data) {
-  const std::string length = little_endian(data.size(), 8);
-  return length + little_endian(metrics::masked_crc32c(length), 4) + data +
-         little_endian(metrics::masked_crc32c(data), 4);
-}
 
 class ShardWorker : public ::testing::Test {
  protected:
@@ -108,7 +96,7 @@ TEST_F(ShardWorker, PredictsCountsAndNamesEveryError) {
 
 TEST_F(ShardWorker, AGzipShardLongerThanAProgressTickCompletes) {
   std::string records;
-  for (int i = 0; i < 8; ++i) records += tfrecord("[" + std::to_string(i) + ", 1]");
+  for (int i = 0; i < 8; ++i) records += testing::frame("[" + std::to_string(i) + ", 1]");
   gzFile file = gzopen(at("in.tfrecord.gz").c_str(), "wb");
   ASSERT_EQ(gzwrite(file, records.data(), static_cast<unsigned>(records.size())), static_cast<int>(records.size()));
   ASSERT_EQ(gzclose(file), Z_OK);
