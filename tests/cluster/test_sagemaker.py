@@ -210,6 +210,11 @@ class SageMakerTrainingJobs(ClusterTestCase):
                    "--tiers", self.catalog)
         poll_until(lambda: self.sagemaker_describe(name)["SecondaryStatus"] == "Training" or NotYet(None), 120,
                    what=f"{name} to train")
+        # "Training" starts with the step, before the trainer's Python has set its SIGTERM handler:
+        # a stop that comes first kills it, as it would on SageMaker. Stop once it has printed,
+        # which it does after setting the handler (on a loaded machine, seconds later).
+        poll_until(lambda: "epoch=0" in self.output_of(name) or NotYet(self.output_of(name)[-300:]), 120,
+                   what=f"{name}'s trainer to start")
         self.mljob("cancel", name)
         first = self.sagemaker_describe(name)
         self.assertIn(first["TrainingJobStatus"], ["Stopping", "Stopped"])
