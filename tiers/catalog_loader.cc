@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "tiers/yaml_fields.h"
+
 namespace mljob::tiers {
 namespace {
 
@@ -14,38 +16,12 @@ namespace fs = std::filesystem;
 
 constexpr int kMaxExtendsDepth = 8;
 
-[[noreturn]] void fail(const fs::path& file, const std::string& where, const std::string& what) {
-  throw CatalogError(file.string() + ": " + where + ": " + what);
-}
-
 // Catalog values end up on #SBATCH lines: allow only what Slurm names are made of.
 void require_slurm_word(const fs::path& file, const std::string& where, const std::string& value) {
   for (char c : value) {
     bool ok =
         std::isalnum(static_cast<unsigned char>(c)) || std::string_view("_-.:,=+[]").find(c) != std::string_view::npos;
     if (!ok) fail(file, where, "value '" + value + "' may only contain letters, digits and _-.:,=+[]");
-  }
-}
-
-void check_keys(const fs::path& file, const std::string& where, const YAML::Node& node,
-                const std::set<std::string>& allowed) {
-  for (const auto& item : node) {
-    auto key = item.first.as<std::string>();
-    if (!allowed.contains(key)) {
-      std::string list;
-      for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-      fail(file, where + "." + key, "unknown key (expected one of: " + list + ")");
-    }
-  }
-}
-
-std::string read_string(const fs::path& file, const std::string& where, const YAML::Node& node, const std::string& key,
-                        const std::string& fallback) {
-  if (!node[key]) return fallback;
-  try {
-    return node[key].as<std::string>();
-  } catch (const YAML::Exception&) {
-    fail(file, where + "." + key, "must be a string");
   }
 }
 

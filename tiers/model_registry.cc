@@ -2,39 +2,13 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <set>
-
 #include "tiers/catalog_loader.h"
+#include "tiers/yaml_fields.h"
 
 namespace mljob::tiers {
 namespace {
 
 namespace fs = std::filesystem;
-
-[[noreturn]] void fail(const fs::path& file, const std::string& where, const std::string& what) {
-  throw CatalogError(file.string() + ": " + where + ": " + what);
-}
-
-void check_keys(const fs::path& file, const std::string& where, const YAML::Node& node,
-                const std::set<std::string>& allowed) {
-  for (const auto& item : node) {
-    auto key = item.first.as<std::string>();
-    if (allowed.contains(key)) continue;
-    std::string list;
-    for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
-    fail(file, where + "." + key, "unknown key (expected one of: " + list + ")");
-  }
-}
-
-std::string read_string(const fs::path& file, const std::string& where, const YAML::Node& node,
-                        const std::string& key) {
-  if (!node[key]) return {};
-  try {
-    return node[key].as<std::string>();
-  } catch (const YAML::Exception&) {
-    fail(file, where + "." + key, "must be a string");
-  }
-}
 
 std::vector<std::string> read_list(const fs::path& file, const std::string& where, const YAML::Node& node,
                                    const std::string& key) {

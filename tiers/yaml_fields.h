@@ -1,0 +1,24 @@
+// Reading an admin's YAML file (the tier catalog, the model registry) field by field, each
+// problem a CatalogError naming the file, the entry's YAML path and the rule.
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <set>
+#include <string>
+
+namespace mljob::tiers {
+
+// Throws CatalogError("FILE: WHERE: WHAT").
+[[noreturn]] void fail(const std::filesystem::path& file, const std::string& where, const std::string& what);
+
+// Refuses a key of `node` that is not in `allowed`, listing those that are.
+void check_keys(const std::filesystem::path& file, const std::string& where, const YAML::Node& node,
+                const std::set<std::string>& allowed);
+
+// node[key] as a string; `fallback` when absent; refused when it is no scalar.
+std::string read_string(const std::filesystem::path& file, const std::string& where, const YAML::Node& node,
+                        const std::string& key, const std::string& fallback = "");
+
+}  // namespace mljob::tiers
