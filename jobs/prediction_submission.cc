@@ -20,6 +20,7 @@
 #include "jobs/job_preparation.h"
 #include "jobs/job_view.h"
 #include "jobs/sibling_program.h"
+#include "prediction/output_line.h"
 #include "prediction/record_reader.h"
 #include "tiers/catalog_cache.h"
 #include "tiers/catalog_loader.h"
@@ -348,12 +349,6 @@ fs::path checked_output_folder(const PredictionInput& input, const tiers::TierCa
   return folder;
 }
 
-std::string shard_file_name(const std::string& stem, int shard, int shard_count) {
-  char suffix[48];
-  std::snprintf(suffix, sizeof suffix, "-%05d-of-%05d", shard, shard_count);
-  return stem + suffix;
-}
-
 CheckedPrediction check_prediction(Job job, const fs::path& tiers_file) {
   CheckedPrediction checked;
   check_job_id(job.job_id);
@@ -445,7 +440,8 @@ std::vector<int> unfinished_shards(const JobRecord& record) {
   std::vector<int> unfinished;
   std::error_code error;
   for (int i = 0; i < count; ++i) {
-    if (!fs::exists(output / shard_file_name("prediction.results", i, count), error)) unfinished.push_back(i);
+    if (!fs::exists(output / prediction::shard_file_name("prediction.results", i, count), error))
+      unfinished.push_back(i);
   }
   return unfinished;
 }

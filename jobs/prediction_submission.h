@@ -49,9 +49,6 @@ std::vector<prediction::InputFile> find_input_files(const PredictionInput& input
 // results or cannot be made or written.
 std::filesystem::path checked_output_folder(const PredictionInput& input, const tiers::TierCatalog& catalog);
 
-// "prediction.results-00001-of-00004": AI Platform's names of a shard's files.
-std::string shard_file_name(const std::string& stem, int shard, int shard_count);
-
 // A prediction job checked and planned; nothing written yet.
 struct CheckedPrediction {
   Job job;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "base/test_support.h"
+#include "prediction/output_line.h"
 
 namespace mljob::jobs {
 namespace {
@@ -91,10 +92,10 @@ TEST_F(PredictionSubmission, InputFilesAreExpandedSortedAndChecked) {
 TEST_F(PredictionSubmission, AnOutputFolderWithResultsIsRefused) {
   EXPECT_EQ(checked_output_folder(input(), catalog_), at("out"));  // made at submit, not here
   EXPECT_FALSE(fs::exists(at("out")));
-  write_file(at("out") / shard_file_name("prediction.results", 0, 4), "");
+  write_file(at("out") / prediction::shard_file_name("prediction.results", 0, 4), "");
   expect_input_error([&] { checked_output_folder(input(), catalog_); }, "predictionInput.outputPath",
                      "already holds results");
-  EXPECT_EQ(shard_file_name("prediction.errors_stats", 3, 12), "prediction.errors_stats-00003-of-00012");
+  EXPECT_EQ(prediction::shard_file_name("prediction.errors_stats", 3, 12), "prediction.errors_stats-00003-of-00012");
 }
 
 }  // namespace

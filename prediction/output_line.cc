@@ -1,5 +1,7 @@
 #include "prediction/output_line.h"
 
+#include <cstdio>
+
 #include <nlohmann/json.hpp>
 
 namespace mljob::prediction {
@@ -35,6 +37,12 @@ std::string csv_row(const std::string& prediction) {
 }
 
 }  // namespace
+
+std::string shard_file_name(const std::string& stem, int shard, int shard_count) {
+  char suffix[48];
+  std::snprintf(suffix, sizeof suffix, "-%05d-of-%05d", shard, shard_count);
+  return stem + suffix;
+}
 
 std::string csv_cell(const std::string& json_text) {
   return cell_of(json::parse(json_text));

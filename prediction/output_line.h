@@ -14,6 +14,9 @@
 
 namespace mljob::prediction {
 
+// "prediction.results-00001-of-00004": AI Platform's names of a shard's files in outputPath.
+std::string shard_file_name(const std::string& stem, int shard, int shard_count);
+
 // `instance` and `prediction` are JSON texts.
 std::string prediction_line(const std::string& instance, const std::string& prediction, DataFormat format);
 std::optional<std::string> error_line(const std::string& instance, const std::string& message, DataFormat format);

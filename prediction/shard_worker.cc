@@ -126,12 +126,6 @@ double seconds_since_epoch() {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string shard_name(const std::string& stem, int shard, int count) {
-  char suffix[48];
-  std::snprintf(suffix, sizeof suffix, "-%05d-of-%05d", shard, count);
-  return stem + suffix;
-}
-
 class ShardRunner {
  public:
   ShardRunner(const ShardRun& run, const std::atomic<bool>& stop)
@@ -155,8 +149,8 @@ class ShardRunner {
     std::optional<OutputFile> results, errors;
     std::string failure;
     try {
-      results.emplace(output_folder_ / shard_name("prediction.results", run_.shard, shard_count_));
-      errors.emplace(output_folder_ / shard_name("prediction.errors_stats", run_.shard, shard_count_));
+      results.emplace(output_folder_ / shard_file_name("prediction.results", run_.shard, shard_count_));
+      errors.emplace(output_folder_ / shard_file_name("prediction.errors_stats", run_.shard, shard_count_));
       results_ = &*results;
       errors_ = &*errors;
       total_future_ = std::async(std::launch::async, [this] { return count_records(); });
@@ -209,7 +203,7 @@ class ShardRunner {
       results.commit();
     } catch (const std::exception& e) {
       std::error_code ignored;
-      fs::remove(output_folder_ / shard_name("prediction.errors_stats", run_.shard, shard_count_), ignored);
+      fs::remove(output_folder_ / shard_file_name("prediction.errors_stats", run_.shard, shard_count_), ignored);
       return e.what();
     }
     return "";
