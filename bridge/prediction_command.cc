@@ -10,6 +10,7 @@
 #include "base/yaml_json.h"
 #include "bridge/command_line.h"
 #include "bridge/output_format.h"
+#include "bridge/submit_flags.h"
 #include "core/prediction_plan.h"
 #include "core/spec_parser.h"
 #include "jobs/prediction_submission.h"
@@ -110,11 +111,7 @@ json job_json(const PredictionFlags& f) {
   if (f.max_worker_count) input["maxWorkerCount"] = *f.max_worker_count;
   if (f.batch_size) input["batchSize"] = *f.batch_size;
   if (!f.job_id.empty()) root["jobId"] = f.job_id;
-  for (const auto& item : split_commas(f.labels)) {
-    auto eq = item.find('=');
-    if (eq == std::string::npos || eq == 0) throw InputError("--labels", f.labels, "must be KEY=VALUE,...");
-    root["labels"][item.substr(0, eq)] = item.substr(eq + 1);
-  }
+  for (const auto& [key, value] : parse_labels(f.labels)) root["labels"][key] = value;
   return root;
 }
 

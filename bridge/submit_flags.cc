@@ -77,6 +77,16 @@ AcceleratorConfig parse_accelerator(const std::string& flag, const std::string& 
   return config;
 }
 
+template <typename T>
+void override_if(T& target, const std::optional<T>& value) {
+  if (value) target = *value;
+}
+void override_if(std::string& target, const std::string& value) {
+  if (!value.empty()) target = value;
+}
+
+}  // namespace
+
 std::map<std::string, std::string> parse_labels(const std::string& text) {
   std::map<std::string, std::string> labels;
   std::istringstream parts(text);
@@ -88,16 +98,6 @@ std::map<std::string, std::string> parse_labels(const std::string& text) {
   }
   return labels;
 }
-
-template <typename T>
-void override_if(T& target, const std::optional<T>& value) {
-  if (value) target = *value;
-}
-void override_if(std::string& target, const std::string& value) {
-  if (!value.empty()) target = value;
-}
-
-}  // namespace
 
 Job job_from_flags(const SubmitFlags& f) {
   Job job = f.config.empty() ? Job{} : parse_job_spec_file(f.config);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,9 @@ struct SubmitFlags {
 // Reads the command line (JOB_ID, flags, and after "--" the program's own arguments). Prints
 // the help and exits for --help. Throws InputError naming the flag.
 SubmitFlags parse_submit_flags(const Arguments& args);
+
+// --labels KEY=VALUE,...: InputError at --labels for an item without '='.
+std::map<std::string, std::string> parse_labels(const std::string& text);
 
 // The Job the flags describe: the --config file's, with each flag given overriding it.
 Job job_from_flags(const SubmitFlags& flags);
