@@ -27,7 +27,8 @@ deps:
 
 # Every test: unit tests, then the integration tests against a real local Slurm cluster
 # (started if none is up), then every unit test again built with AddressSanitizer and
-# UndefinedBehaviorSanitizer (sanitized-test). Fails if any test fails or is skipped.
+# UndefinedBehaviorSanitizer (sanitized-test). Fails if any test fails or is skipped, and then
+# ends by naming each failed test with the end of its output (tests/print-failures.sh).
 # The sanitized build runs meanwhile at the lowest CPU priority (nice 19): the integration
 # tests mostly wait on Slurm, and a compiler at nice 19 gets about 1.5% of a core they want,
 # so the tests keep their pace and the build is done in their idle time (its log:
@@ -35,12 +36,13 @@ deps:
 test: deps build
 	@( nice -n 19 $(MAKE) --no-print-directory sanitized-build >$(SANITIZED_BUILD).log 2>&1; \
 	   echo $$? >$(SANITIZED_BUILD).status ) & \
-	  cd $(BUILD) && status=0 && ctest --output-on-failure --no-tests=error -j 1 || status=$$?; \
+	  cd $(BUILD) && status=0 && rm -f Testing/Temporary/LastTestsFailed.log && ctest --output-on-failure --no-tests=error -j 1 || status=$$?; \
 	  echo "make test: $$(cat conformance-suite.txt)"; \
 	  cd $(CURDIR) && wait; \
 	  if [ "$$(cat $(SANITIZED_BUILD).status)" != 0 ]; then \
 	    tail -n 100 $(SANITIZED_BUILD).log; echo "make test: the sanitized build failed"; exit 1; fi; \
-	  $(MAKE) --no-print-directory sanitized-test || status=1; exit $$status
+	  $(MAKE) --no-print-directory sanitized-test || status=1; \
+	  tests/print-failures.sh $(BUILD); tests/print-failures.sh $(SANITIZED_BUILD); exit $$status
 
 unit-test: build
 	cd $(BUILD) && ctest --output-on-failure -L unit
@@ -53,7 +55,7 @@ sanitized-build: deps
 	cmake --build $(SANITIZED_BUILD) -j $(JOBS)
 
 sanitized-test: sanitized-build
-	cd $(SANITIZED_BUILD) && ctest --output-on-failure --no-tests=error -L unit -LE cluster -j $(JOBS)
+	cd $(SANITIZED_BUILD) && rm -f Testing/Temporary/LastTestsFailed.log && ctest --output-on-failure --no-tests=error -L unit -LE cluster -j $(JOBS)
 
 cluster-test: build
 	cd $(BUILD) && ctest --output-on-failure -L cluster

@@ -65,7 +65,13 @@ class TwoUsers(ClusterTestCase):
         with open(config, "w") as out:
             out.write(STUDY)
         self.mljob("submit", "training", study_id, "--config", config, "--package-path", TRAINER)
-        self.wait_for_state(study_id, {"RUNNING"})
+        # The controller writes its lock, trial folders and array scripts after its own job starts:
+        # what Bob must not change is compared once both trials run, and the study is quiet.
+        def trials_running():
+            trials = self.describe(study_id).get("trainingOutput", {}).get("trials", [])
+            running = [t for t in trials if t.get("state") == "RUNNING"]
+            return len(running) == 2 or NotYet(trials)
+        poll_until(trials_running, 180, what=f"both trials of {study_id} to run")
         before = {name: snapshot(os.path.join(self.home, "jobs", name)) for name in (job_id, study_id)}
 
         attempts = []
@@ -96,7 +102,9 @@ class TwoUsers(ClusterTestCase):
 
         for name in (job_id, study_id):
             self.assertEqual(self.describe(name)["state"], "RUNNING", name)
-            self.assertEqual(snapshot(os.path.join(self.home, "jobs", name)), before[name], f"{name} changed")
+            after = snapshot(os.path.join(self.home, "jobs", name))
+            self.assertEqual(sorted(after), sorted(before[name]), f"{name}'s files changed")
+            self.assertEqual(after, before[name], f"{name} changed")
         self.mljob("cancel", job_id)
         self.mljob("cancel", study_id)
         cancelled = self.wait_for_state(job_id, {"CANCELLED"})
