@@ -4,6 +4,8 @@
 
 #include "base/did_you_mean.h"
 #include "base/input_error.h"
+#include "base/test_support.h"
+#include "base/text.h"
 
 namespace mljob {
 namespace {
@@ -37,6 +39,28 @@ TEST(YamlJson, BadYamlIsAnInputErrorNamingTheFile) {
     EXPECT_EQ(e.field(), "spec.yaml");
     EXPECT_NE(e.rule().find("not valid YAML"), std::string::npos);
   }
+}
+
+TEST(YamlJson, TextThatIsNotUtf8IsRefusedNamingWhere) {
+  testing::expect_input_error([] { yaml_text_to_json("trainingInput:\n  args: [\"ok\", \"caf\xe9\"]\n", "t.yaml"); },
+                              "t.yaml: trainingInput.args[]", "is not valid UTF-8 text");
+  testing::expect_input_error([] { yaml_text_to_json("labels:\n  \xff: x\n", "t.yaml"); }, "t.yaml: labels.(a key)",
+                              "is not valid UTF-8 text");
+  EXPECT_EQ(yaml_text_to_json("a: caf\xc3\xa9\n", "t.yaml")["a"], "caf\u00e9");
+}
+
+TEST(Utf8, WellFormedOnly) {
+  EXPECT_TRUE(is_valid_utf8(""));
+  EXPECT_TRUE(is_valid_utf8("plain ascii"));
+  EXPECT_TRUE(
+      is_valid_utf8("\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf"));  // e-acute, euro, emoji, U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xe9"));                                            // Latin-1
+  EXPECT_FALSE(is_valid_utf8("\xc0\xaf"));                                        // overlong '/'
+  EXPECT_FALSE(is_valid_utf8("\xe0\x80\xaf"));                                    // overlong, three bytes
+  EXPECT_FALSE(is_valid_utf8("\xed\xa0\x80"));                                    // a surrogate
+  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));                                // past U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));                                        // cut short
+  EXPECT_FALSE(is_valid_utf8("\xe2\x28\xa1"));                                    // a bad continuation
 }
 
 TEST(DidYouMean, OnlyCloseWords) {

@@ -1,6 +1,7 @@
 #include "bridge/command_line.h"
 
 #include "base/input_error.h"
+#include "base/text.h"
 
 namespace mljob::bridge {
 
@@ -22,6 +23,15 @@ po::variables_map parse_command_line(const Arguments& args, const po::options_de
     throw InputError("command line", "", e.what());
   }
   return vm;
+}
+
+void check_arguments_are_text(const Arguments& args) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (!is_valid_utf8(args[i])) {
+      throw InputError("argument " + std::to_string(i + 1), "(not shown)",
+                       "is not valid UTF-8 text (a job's record holds only UTF-8)");
+    }
+  }
 }
 
 }  // namespace mljob::bridge

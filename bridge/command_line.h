@@ -16,4 +16,8 @@ boost::program_options::variables_map parse_command_line(const Arguments& args,
                                                          const boost::program_options::options_description& flags,
                                                          std::string* job_id);
 
+// Every argument must be UTF-8 text: a job's record is JSON, which holds nothing else, so an
+// argument in another encoding is refused before anything is done (InputError naming it).
+void check_arguments_are_text(const Arguments& args);
+
 }  // namespace mljob::bridge

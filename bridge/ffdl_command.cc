@@ -11,6 +11,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "base/document_limits.h"
 #include "base/input_error.h"
 #include "base/interruption.h"
 #include "bridge/command_line.h"
@@ -89,11 +90,7 @@ std::optional<SubmitFlags> parse_submit_flags(const Arguments& args) {
 }
 
 std::string read_manifest(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError("--manifest", file, "cannot be read");
-  std::string text(kMaxManifestBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
+  std::string text = read_document_file(file, "--manifest");
   if (text.size() > kMaxManifestBytes) throw InputError("--manifest", file, "is larger than 1 MiB");
   return text;
 }

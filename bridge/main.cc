@@ -5,6 +5,7 @@
 #include "base/input_error.h"
 #include "bridge/cancel_command.h"
 #include "bridge/command.h"
+#include "bridge/command_line.h"
 #include "bridge/describe_command.h"
 #include "bridge/ffdl_command.h"
 #include "bridge/list_command.h"
@@ -97,5 +98,8 @@ int dispatch(const std::vector<std::string>& argv, const SlurmAccess& slurm) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   SlurmCommands slurm;  // the one route to Slurm today: its commands (core/slurm_commands.h)
-  return bridge::run_reporting_errors("mljob", [&] { return dispatch(args, slurm); });
+  return bridge::run_reporting_errors("mljob", [&] {
+    bridge::check_arguments_are_text(args);
+    return dispatch(args, slurm);
+  });
 }

@@ -7,6 +7,7 @@
 
 #include "base/input_error.h"
 #include "bridge/command.h"
+#include "bridge/command_line.h"
 #include "bridge/ffdl_command.h"
 #include "bridge/output_tail.h"
 #include "bridge/prediction_command.h"
@@ -124,5 +125,8 @@ int run(const std::vector<std::string>& argv) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  return bridge::run_reporting_errors("mljob-submit", [&] { return run(args); });
+  return bridge::run_reporting_errors("mljob-submit", [&] {
+    bridge::check_arguments_are_text(args);
+    return run(args);
+  });
 }

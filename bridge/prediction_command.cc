@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/document_limits.h"
 #include "base/input_error.h"
 #include "base/yaml_json.h"
 #include "bridge/command_line.h"
@@ -75,11 +76,8 @@ std::vector<std::string> split_commas(const std::string& text) {
 json job_json(const PredictionFlags& f) {
   json root = json::object();
   if (!f.config.empty()) {
-    std::ifstream in(f.config, std::ios::binary);
-    if (!in) throw InputError("--config", f.config, "cannot be read (does the file exist?)");
-    std::ostringstream text;
-    text << in.rdbuf();
-    root = yaml_text_to_json(text.str(), f.config, {"labels", "predictionInput.inputPaths"});
+    root =
+        yaml_text_to_json(read_document_file(f.config, "--config"), f.config, {"labels", "predictionInput.inputPaths"});
     if (root.is_null()) root = json::object();
     if (!root.is_object()) throw InputError("--config", f.config, "must hold a mapping (a Job)");
     if (root.contains("trainingInput"))

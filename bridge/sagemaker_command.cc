@@ -6,6 +6,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "base/document_limits.h"
 #include "base/input_error.h"
 #include "base/interruption.h"
 #include "bridge/command_line.h"
@@ -54,24 +55,23 @@ std::optional<SageMakerFlags> parse_flags(const Arguments& args, const std::stri
 }
 
 nlohmann::ordered_json parse_request(const std::string& text, const std::string& file, const std::string& kind) {
-  try {
-    return nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw InputError("FILE", file, "is not JSON (a " + kind + " request): " + error.what());
-  }
+  std::string why;
+  if (auto request = parse_json_within_limits<nlohmann::ordered_json>(text, &why)) return std::move(*request);
+  throw InputError("FILE", file, why + " (a " + kind + " request)");
 }
 
 std::string read_request(const std::string& file) {
-  std::ostringstream text;
+  std::string text;
   if (file == "-") {
-    text << std::cin.rdbuf();
+    // One byte past the limit at most: a pipe without end is refused, not read whole.
+    text.resize(kMaxRequestBytes + 1);
+    std::cin.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(std::cin.gcount()));
   } else {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw InputError("FILE", file, "cannot be read");
-    text << in.rdbuf();
+    text = read_document_file(file, "FILE");
   }
-  if (text.str().size() > kMaxRequestBytes) throw InputError("FILE", file, "is larger than 1 MiB");
-  return text.str();
+  if (text.size() > kMaxRequestBytes) throw InputError("FILE", file, "is larger than 1 MiB");
+  return text;
 }
 
 void print_dry_run(const SageMakerTraining& training, const SlurmPlan& plan, const SlurmAccess& slurm) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "base/did_you_mean.h"
+#include "base/document_limits.h"
 #include "base/input_error.h"
 #include "core/batch_script.h"
 #include "core/validation.h"
@@ -166,12 +167,8 @@ json hyperparameters_of(const json& request) {
 // The SageMaker Python SDK JSON-encodes its own hyperparameters ("\"train.py\""), and the
 // training toolkit decodes each value that is JSON: so does mljob for sagemaker_program.
 std::string decoded(const std::string& text) {
-  try {
-    json value = json::parse(text);
-    if (value.is_string()) return value.get<std::string>();
-  } catch (const json::exception&) {
-  }
-  return text;
+  auto value = parse_json_within_limits<json>(text);
+  return value && value->is_string() ? value->get<std::string>() : text;
 }
 
 // The arguments script mode gives the entry point: --name value for each hyperparameter but
@@ -648,13 +645,11 @@ SageMakerTraining parse_sagemaker_training(const json& request, const tiers::Tie
 
 SageMakerTraining parse_sagemaker_training_text(const std::string& text, const std::string& source_name,
                                                 const tiers::TierCatalog& catalog, const SageMakerContext& context) {
-  json request;
-  try {
-    request = json::parse(text);
-  } catch (const json::parse_error& error) {
-    throw InputError(source_name, "", std::string("is not JSON (a CreateTrainingJob request): ") + error.what());
-  }
-  return parse_sagemaker_training(request, catalog, context);
+  check_document_size(text, source_name);
+  std::string why;
+  auto request = parse_json_within_limits<json>(text, &why);
+  if (!request) throw InputError(source_name, "", why + " (a CreateTrainingJob request)");
+  return parse_sagemaker_training(*request, catalog, context);
 }
 
 json sagemaker_trial_request(const json& definition, const std::string& name, const json& hyperparameters) {

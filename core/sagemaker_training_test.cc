@@ -133,6 +133,23 @@ TEST(SageMakerTraining, ScriptModeRunsTheEntryPointWithTheHyperparametersAsArgum
   EXPECT_EQ(t.job.launch->working_dir, "/home/u/.mljob/jobs/J/sagemaker/code");
 }
 
+// Found by fuzz/sagemaker_training_fuzzer: a number past a double's range made nlohmann throw
+// out_of_range, which is not a parse_error, out of the parser.
+TEST(SageMakerTraining, ARequestThatIsNotJsonOrTooDeepIsRefused) {
+  for (const char* text : {"{\"MaxRuntimeInSeconds\": 1e999}", "{\"a\": ",
+                           "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                           "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}) {
+    SCOPED_TRACE(text);
+    try {
+      parse_sagemaker_training_text(text, "request.json", catalog(), {"/home/u/.mljob/jobs/J"});
+      ADD_FAILURE() << "accepted";
+    } catch (const InputError& error) {
+      EXPECT_EQ(error.field(), "request.json");
+      EXPECT_NE(error.rule().find("(a CreateTrainingJob request)"), std::string::npos) << error.what();
+    }
+  }
+}
+
 TEST(SageMakerTraining, TheLongestStoragePrefixMaps) {
   json r = request();
   r["OutputDataConfig"]["S3OutputPath"] = "s3://lab-data/private/out";

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "base/did_you_mean.h"
+#include "base/document_limits.h"
 #include "base/durations.h"
 #include "base/input_error.h"
 #include "base/yaml_json.h"
@@ -259,11 +260,7 @@ Job parse_job_spec(const std::string& text, const std::string& source_name) {
 }
 
 Job parse_job_spec_file(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError("--config", file.string(), "cannot be read (does the file exist?)");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_job_spec(text.str(), file.string());
+  return parse_job_spec(read_document_file(file, "--config"), file.string());
 }
 
 }  // namespace mljob

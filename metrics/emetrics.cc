@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 
+#include "base/document_limits.h"
+
 namespace mljob::metrics {
 
 std::optional<ValueType> value_type_from_name(const std::string& name) {
@@ -53,8 +55,8 @@ nlohmann::json TypedValue::to_json() const {
       if (auto number = parse_number(text)) return *number;
       return text;
     case ValueType::kJsonString: {
-      auto parsed = nlohmann::json::parse(text, nullptr, false);
-      return parsed.is_discarded() ? nlohmann::json(text) : parsed;
+      auto parsed = parse_json_within_limits<nlohmann::json>(text);
+      return parsed ? std::move(*parsed) : nlohmann::json(text);
     }
     case ValueType::kString:
       break;

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/document_limits.h"
 #include "metrics/event_decoder.h"
 #include "metrics/log_follower.h"
 
@@ -63,7 +64,11 @@ void EventDirFollower::poll(const RecordSink& sink, const WarningSink& warn, boo
     if (!it->is_regular_file(error) || it->path().filename().string().find("tfevents") == std::string::npos) continue;
     readers_.try_emplace(it->path(), it->path());
   }
-  for (auto& [path, reader] : readers_) {
+  // Plain pairs rather than structured bindings: the lambdas below use them, which clang 14
+  // (the fuzz build's compiler) does not allow of bindings.
+  for (auto& entry : readers_) {
+    const fs::path& path = entry.first;
+    TfRecordReader& reader = entry.second;
     std::string run = path.parent_path().lexically_relative(root_).generic_string();
     if (run.empty() || run == ".") run = kTensorboardGroup;
     reader.read_new(
@@ -129,9 +134,10 @@ void HypertuneFileFollower::poll(const RecordSink& sink, const WarningSink& warn
 
 void HypertuneFileFollower::take_line(const std::string& line, const RecordSink& sink, const WarningSink& warn) {
   if (line.find_first_not_of(" \t\r") == std::string::npos) return;
-  auto object = nlohmann::json::parse(line, nullptr, false);
-  if (object.is_discarded() || !object.is_object()) {
-    warn(file_.string() + ": a line is not a JSON object; skipped");
+  auto object = parse_json_within_limits<nlohmann::json>(line).value_or(nullptr);
+  if (!object.is_object()) {
+    warn(file_.string() + ": a line is not a JSON object within " + std::to_string(kMaxNestingDepth) +
+         " levels of nesting; skipped");
     return;
   }
   EMetrics record;
@@ -185,7 +191,9 @@ void EMetricsFileFollower::poll(const RecordSink& sink, const WarningSink& warn,
       if (it->is_directory(error)) follow(it->path() / kEMetricsFileName, it->path().filename().string());
     }
   }
-  for (auto& [file, followed] : files_) {
+  for (auto& entry : files_) {  // not a structured binding: see poll above
+    const auto& file = entry.first;
+    auto& followed = entry.second;
     followed->follower.poll(
         [&](std::string_view block, std::uint64_t) {
           for (std::size_t start = 0; start < block.size();) {
@@ -202,12 +210,12 @@ void EMetricsFileFollower::poll(const RecordSink& sink, const WarningSink& warn,
 void EMetricsFileFollower::take_line(std::string_view line, const std::string& subdir, const fs::path& file,
                                      const RecordSink& sink, const WarningSink& warn) {
   if (line.find_first_not_of(" \t\r") == std::string_view::npos) return;
-  auto object = nlohmann::json::parse(line, nullptr, false);
+  auto object = parse_json_within_limits<nlohmann::json>(line).value_or(nullptr);
   EMetrics record;
   auto refuse = [&](const std::string& why) {
     if (warn) warn(file.string() + ": a line is not an EMetrics record (" + why + "); skipped");
   };
-  if (object.is_discarded() || !object.is_object()) return refuse("not a JSON object");
+  if (!object.is_object()) return refuse("not a JSON object within " + std::to_string(kMaxNestingDepth) + " levels");
   if (!object.contains("meta") || !object["meta"].is_object()) return refuse("no meta object");
   if (!object.contains("grouplabel") || !object["grouplabel"].is_string()) return refuse("no grouplabel string");
   if (!object.contains("values") || !any_map(object["values"], record.values)) {

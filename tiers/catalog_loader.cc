@@ -1,5 +1,6 @@
 #include "tiers/catalog_loader.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -7,6 +8,8 @@
 #include <cstdlib>
 #include <set>
 
+#include "base/document_limits.h"
+#include "base/input_error.h"
 #include "tiers/yaml_fields.h"
 
 namespace mljob::tiers {
@@ -80,7 +83,7 @@ void read_machine_types(const fs::path& file, const YAML::Node& node, TierCatalo
     type.account = read_string(file, where, spec, "account", "");
     type.default_time = read_string(file, where, spec, "defaultTime", "");
     type.max_time = read_string(file, where, spec, "maxTime", "");
-    type.legacy = spec["legacy"] && spec["legacy"].as<bool>();
+    type.legacy = read_bool(file, where, spec, "legacy");
     for (const auto& [field, value] : {std::pair{"partition", type.partition},
                                        {"constraint", type.constraint},
                                        {"qos", type.qos},
@@ -235,13 +238,7 @@ void read_images(const fs::path& file, const YAML::Node& node, TierCatalog& cata
         image.command.push_back(word.as<std::string>());
       }
     }
-    if (item.second["scriptMode"]) {
-      try {
-        image.script_mode = item.second["scriptMode"].as<bool>();
-      } catch (const YAML::Exception&) {
-        fail(file, where + ".scriptMode", "must be true or false");
-      }
-    }
+    image.script_mode = read_bool(file, where, item.second, "scriptMode");
     if (image.script_mode == !image.command.empty())
       fail(file, where, "give either command (a program) or scriptMode: true (SageMaker's script mode), not both");
     image.runtime = read_string(file, where, item.second, "runtime", "default");
@@ -291,9 +288,11 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vect
   if (depth > kMaxExtendsDepth) fail(file, "extends", "chain is longer than 8 files (a loop?)");
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::BadFile&) {
-    throw CatalogError(file.string() + ": cannot read the tier catalog (does the file exist?)");
+    root = YAML::Load(read_document_file(file, "tier catalog"));
+  } catch (const InputError& e) {
+    throw CatalogError(file.string() + ": cannot read the tier catalog: " + e.rule());
+  } catch (const YAML::DeepRecursion&) {
+    throw CatalogError(file.string() + ": " + nesting_rule());
   } catch (const YAML::Exception& e) {
     throw CatalogError(file.string() + ": not valid YAML: " + e.what());
   }
@@ -322,7 +321,13 @@ void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vect
 
 TierCatalog load_catalog(const fs::path& file, std::vector<fs::path>* files_read) {
   TierCatalog catalog;
-  merge_file(file, catalog, 0, files_read);
+  try {
+    merge_file(file, catalog, 0, files_read);
+  } catch (const YAML::Exception& e) {
+    // A value of the wrong kind where no field reader checks it (a mapping for `extends`, say):
+    // yaml-cpp's message gives the line and column.
+    throw CatalogError(file.string() + ": " + e.what());
+  }
   check_references(catalog);
   return catalog;
 }

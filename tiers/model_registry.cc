@@ -1,7 +1,10 @@
 #include "tiers/model_registry.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include "base/document_limits.h"
+#include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 #include "tiers/yaml_fields.h"
 
@@ -68,9 +71,11 @@ void read_model(const fs::path& file, const std::string& name, const YAML::Node&
 ModelRegistry load_model_registry(const fs::path& file) {
   YAML::Node root;
   try {
-    root = YAML::LoadFile(file.string());
-  } catch (const YAML::BadFile&) {
-    throw CatalogError(file.string() + ": cannot read the model registry (does the file exist?)");
+    root = YAML::Load(read_document_file(file, "model registry"));
+  } catch (const InputError& e) {
+    throw CatalogError(file.string() + ": cannot read the model registry: " + e.rule());
+  } catch (const YAML::DeepRecursion&) {
+    throw CatalogError(file.string() + ": " + nesting_rule());
   } catch (const YAML::Exception& e) {
     throw CatalogError(file.string() + ": not valid YAML: " + e.what());
   }
@@ -79,8 +84,12 @@ ModelRegistry load_model_registry(const fs::path& file) {
   if (!root.IsMap()) fail(file, "(top level)", "a model registry is a mapping {models: ...}");
   check_keys(file, "(top level)", root, {"models"});
   if (root["models"] && !root["models"].IsMap()) fail(file, "models", "must be a mapping {MODEL: {versions}}");
-  if (root["models"]) {
-    for (const auto& item : root["models"]) read_model(file, item.first.as<std::string>(), item.second, registry);
+  try {
+    if (root["models"]) {
+      for (const auto& item : root["models"]) read_model(file, item.first.as<std::string>(), item.second, registry);
+    }
+  } catch (const YAML::Exception& e) {  // a value of the wrong kind no field reader checks
+    throw CatalogError(file.string() + ": " + e.what());
   }
   return registry;
 }

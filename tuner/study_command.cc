@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/document_limits.h"
 #include "base/input_error.h"
 #include "base/yaml_json.h"
 #include "tuner/study.h"
@@ -27,11 +28,7 @@ struct SystemError : std::runtime_error {
 };
 
 std::string read_text(const std::filesystem::path& file) {
-  std::ifstream stream(file);
-  if (!stream) throw InputError("file", file.string(), "cannot be read");
-  std::ostringstream text;
-  text << stream.rdbuf();
-  return text.str();
+  return read_document_file(file, "file");
 }
 
 // A HyperparameterSpec alone, or a training job spec (gcloud's --config shape or a whole Job)
@@ -244,9 +241,7 @@ int tell(const std::vector<std::string>& args, std::istream& in, std::ostream& o
     std::string text;
     while (std::getline(in, text)) {
       if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-      json line = json::parse(text, nullptr, false);
-      if (line.is_discarded()) throw InputError("line", text, "is not valid JSON");
-      if (auto answer = apply_line(study, line)) out << answer->dump() << '\n';
+      if (auto answer = apply_line(study, parse_json_document<json>(text, "line", text))) out << answer->dump() << '\n';
     }
   }
   save_study(study, file);
@@ -298,9 +293,7 @@ int serve(const std::vector<std::string>& args, std::istream& in, std::ostream& 
   std::string text;
   while (!study.finished() && (out.flush(), std::getline(in, text))) {
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    json line = json::parse(text, nullptr, false);
-    if (line.is_discarded()) throw InputError("line", text, "is not valid JSON");
-    auto answer = apply_line(study, line);
+    auto answer = apply_line(study, parse_json_document<json>(text, "line", text));
     if (answer) out << answer->dump() << '\n';
     step();
   }
