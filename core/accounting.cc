@@ -2,6 +2,7 @@
 #include "base/text.h"
 
 #include <cctype>
+#include <charconv>
 #include <limits>
 #include <sstream>
 
@@ -18,6 +19,15 @@ std::optional<std::int64_t> parse_epoch(const std::string& text) {
   }
 }
 
+// A whole number the text is entirely, or nullopt: sacct's columns hold what their format says,
+// but a row is never trusted to (job names are the users' own text, and may hold '|').
+std::optional<int> whole_number(std::string_view text) {
+  int value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+  return value;
+}
+
 void set_job_id(AccountingRecord& record, const std::string& text) {
   record.job_id = text;
   if (auto dot = record.job_id.find('.'); dot != std::string::npos) {
@@ -26,7 +36,9 @@ void set_job_id(AccountingRecord& record, const std::string& text) {
   }
   auto plus = record.job_id.find('+');
   record.base_job_id = record.job_id.substr(0, plus);
-  if (plus != std::string::npos) record.het_component = std::stoi(record.job_id.substr(plus + 1));
+  if (plus != std::string::npos) {
+    record.het_component = whole_number(std::string_view(record.job_id).substr(plus + 1)).value_or(0);
+  }
 }
 
 // sacct's State of a cancelled job names who cancelled it: "CANCELLED by 1001".
@@ -225,8 +237,8 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
     record.cancelled_by = cancelling_uid(fields[2]);
     auto colon = fields[3].find(':');
     if (colon != std::string::npos) {
-      record.exit_code = std::stoi(fields[3].substr(0, colon));
-      record.exit_signal = std::stoi(fields[3].substr(colon + 1));
+      record.exit_code = whole_number(std::string_view(fields[3]).substr(0, colon)).value_or(0);
+      record.exit_signal = whole_number(std::string_view(fields[3]).substr(colon + 1)).value_or(0);
     }
     record.submit_time = parse_epoch(fields[4]);
     record.start_time = parse_epoch(fields[5]);

@@ -69,6 +69,20 @@ TEST(Accounting, WhoCancelledAJobIsKept) {
   EXPECT_EQ(records[2].cancelled_by, std::nullopt);
 }
 
+// Found by fuzz/slurm_output_fuzzer: a row whose numbers are not numbers threw std::stoi's
+// invalid_argument out of the parser. Such a row is read with what can be read.
+TEST(Accounting, ARowWhoseNumbersAreNotNumbersIsReadNotThrown) {
+  auto records = parse_accounting(
+      "358+x|j|FAILED|3:|1763780000|1763780001|1763780009|8|billing=2|mljob:j\n"
+      "359|j|FAILED|:99999999999|1763780000|1763780001|1763780009|8|billing=2|mljob:j\n");
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].base_job_id, "358");
+  EXPECT_EQ(records[0].exit_code, 3);
+  EXPECT_EQ(records[0].exit_signal, 0);
+  EXPECT_EQ(records[1].exit_code, 0);
+  EXPECT_EQ(records[1].exit_signal, 0);  // out of an int's range: not a signal
+}
+
 }  // namespace
 }  // namespace mljob
 

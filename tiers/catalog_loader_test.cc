@@ -91,6 +91,26 @@ TEST_F(CatalogLoaderFiles, TheLogCapIsASizeOfAtLeast16M) {
   }
 }
 
+// Found by fuzz/tier_catalog_fuzzer: `legacy: [1]` threw yaml-cpp's BadConversion, which is
+// no CatalogError, out of the loader. Every value of the wrong kind is a CatalogError naming it.
+TEST_F(CatalogLoaderFiles, ValuesOfTheWrongKindAreCatalogErrors) {
+  for (const auto& [text, named] : std::vector<std::pair<std::string, std::string>>{
+           {"machineTypes:\n  x: {cpus: 1, memory: 1G, legacy: [1]}\n", "machineTypes.x.legacy: must be true or false"},
+           {"machineTypes:\n  x: {cpus: 1, memory: 1G, legacy: maybe}\n",
+            "machineTypes.x.legacy: must be true or false"},
+           {"extends: {a: b}\n", "bad conversion"}}) {
+    SCOPED_TRACE(text);
+    auto file = write_temp("kinds.yaml", text);
+    try {
+      load_catalog(file);
+      ADD_FAILURE() << "accepted";
+    } catch (const CatalogError& e) {
+      EXPECT_NE(std::string(e.what()).find(named), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(file.string()), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(CatalogLoader, MissingFileSaysSo) {
   try {
     load_catalog("/nonexistent/tiers.yaml");

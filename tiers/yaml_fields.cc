@@ -31,4 +31,14 @@ std::string read_string(const fs::path& file, const std::string& where, const YA
   }
 }
 
+bool read_bool(const fs::path& file, const std::string& where, const YAML::Node& node, const std::string& key,
+               bool fallback) {
+  if (!node[key]) return fallback;
+  bool value = false;
+  if (!node[key].IsScalar() || !YAML::convert<bool>::decode(node[key], value)) {
+    fail(file, where + "." + key, "must be true or false");
+  }
+  return value;
+}
+
 }  // namespace mljob::tiers

@@ -21,4 +21,8 @@ void check_keys(const std::filesystem::path& file, const std::string& where, con
 std::string read_string(const std::filesystem::path& file, const std::string& where, const YAML::Node& node,
                         const std::string& key, const std::string& fallback = "");
 
+// node[key] as true or false; `fallback` when absent; refused when it is anything else.
+bool read_bool(const std::filesystem::path& file, const std::string& where, const YAML::Node& node,
+               const std::string& key, bool fallback = false);
+
 }  // namespace mljob::tiers
