@@ -10,8 +10,10 @@ CLUSTER = contrib/cluster/mljob-cluster
 WERROR ?= ON
 # The sanitized build of the unit tests (make sanitized-test).
 SANITIZED_BUILD ?= build-sanitized
+# The libFuzzer targets (make fuzz-test), built with clang, AddressSanitizer and UBSan.
+FUZZ_BUILD ?= build-fuzz
 
-.PHONY: all build deps test unit-test sanitized-build sanitized-test cluster-test demo install cluster-up cluster-down cluster-status clean
+.PHONY: all build deps test unit-test sanitized-build sanitized-test fuzz-build fuzz-test cluster-test demo install cluster-up cluster-down cluster-status clean
 
 all: build
 
@@ -26,23 +28,28 @@ deps:
 	contrib/deps.sh
 
 # Every test: unit tests, then the integration tests against a real local Slurm cluster
-# (started if none is up), then every unit test again built with AddressSanitizer and
-# UndefinedBehaviorSanitizer (sanitized-test). Fails if any test fails or is skipped, and then
+# (started if none is up) and its fault suites, then every unit test again built with
+# AddressSanitizer and UndefinedBehaviorSanitizer (sanitized-test), then every fuzz target on
+# its corpus and for 30 s more (fuzz-test). Fails if any test fails or is skipped, and then
 # ends by naming each failed test with the end of its output (tests/print-failures.sh).
-# The sanitized build runs meanwhile at the lowest CPU priority (nice 19): the integration
-# tests mostly wait on Slurm, and a compiler at nice 19 gets about 1.5% of a core they want,
-# so the tests keep their pace and the build is done in their idle time (its log:
-# $(SANITIZED_BUILD).log, printed if it fails).
+# The sanitized and fuzz builds run meanwhile at the lowest CPU priority (nice 19): the
+# integration tests mostly wait on Slurm, and a compiler at nice 19 gets about 1.5% of a core
+# they want, so the tests keep their pace and the builds are done in their idle time (their
+# logs: $(SANITIZED_BUILD).log and $(FUZZ_BUILD).log, printed if they fail).
 test: deps build
 	@( nice -n 19 $(MAKE) --no-print-directory sanitized-build >$(SANITIZED_BUILD).log 2>&1; \
 	   echo $$? >$(SANITIZED_BUILD).status ) & \
+	  ( nice -n 19 $(MAKE) --no-print-directory fuzz-build >$(FUZZ_BUILD).log 2>&1; \
+	   echo $$? >$(FUZZ_BUILD).status ) & \
 	  cd $(BUILD) && status=0 && rm -f Testing/Temporary/LastTestsFailed.log && ctest --output-on-failure --no-tests=error -j 1 || status=$$?; \
 	  echo "make test: $$(cat conformance-suite.txt)"; \
 	  cd $(CURDIR) && wait; \
-	  if [ "$$(cat $(SANITIZED_BUILD).status)" != 0 ]; then \
-	    tail -n 100 $(SANITIZED_BUILD).log; echo "make test: the sanitized build failed"; exit 1; fi; \
+	  for side in $(SANITIZED_BUILD) $(FUZZ_BUILD); do \
+	    if [ "$$(cat $$side.status)" != 0 ]; then \
+	      tail -n 100 $$side.log; echo "make test: the build $$side failed"; exit 1; fi; done; \
 	  $(MAKE) --no-print-directory sanitized-test || status=1; \
-	  tests/print-failures.sh $(BUILD); tests/print-failures.sh $(SANITIZED_BUILD); exit $$status
+	  $(MAKE) --no-print-directory fuzz-test || status=1; \
+	  for side in $(BUILD) $(SANITIZED_BUILD) $(FUZZ_BUILD); do tests/print-failures.sh $$side; done; exit $$status
 
 unit-test: build
 	cd $(BUILD) && ctest --output-on-failure -L unit
@@ -56,6 +63,17 @@ sanitized-build: deps
 
 sanitized-test: sanitized-build
 	cd $(SANITIZED_BUILD) && rm -f Testing/Temporary/LastTestsFailed.log && ctest --output-on-failure --no-tests=error -L unit -LE cluster -j $(JOBS)
+
+# The libFuzzer targets of fuzz/ (clang), every library instrumented, with ASan and UBSan; only
+# the libraries they need are built (BUILD_TESTING=OFF). Long runs: docs/reliability.md.
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMLJOB_FUZZ=ON \
+	  -DMLJOB_SANITIZE=address,undefined -DBUILD_TESTING=OFF -DMLJOB_CONFORMANCE_DIR=
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz
+
+# Each fuzz target replays its corpus (fuzz/corpus/NAME), then fuzzes for 30 s more.
+fuzz-test: fuzz-build
+	cd $(FUZZ_BUILD) && rm -f Testing/Temporary/LastTestsFailed.log && ctest --output-on-failure --no-tests=error -L fuzz -j $(JOBS)
 
 cluster-test: build
 	cd $(BUILD) && ctest --output-on-failure -L cluster

@@ -11,6 +11,7 @@ build_packages=(
   libzip-dev   # FfDL's model definitions and downloads (zip), read and written in-process
   zlib1g-dev   # batch prediction's TF_RECORD_GZIP input, streamed in-process
   clang-format python3-pyflakes   # the style checks (tests/lint): C++ format, Python's F rules
+  clang libclang-rt-14-dev        # the fuzz targets (fuzz/): clang's libFuzzer and sanitizer runtimes
 )
 run_packages=(
   slurm-wlm slurmdbd slurmrestd slurm-wlm-jwt-plugin munge mariadb-server mariadb-client hwloc python3

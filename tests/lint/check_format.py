@@ -11,7 +11,7 @@ import pathlib
 import subprocess
 import sys
 
-FOLDERS = ["base", "tiers", "core", "metrics", "prediction", "tuner", "report", "jobs", "study", "bridge", "plugin", "bench",
+FOLDERS = ["base", "tiers", "core", "metrics", "prediction", "tuner", "report", "jobs", "study", "bridge", "plugin", "bench", "fuzz",
            "tests"]
 
 
