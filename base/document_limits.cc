@@ -55,6 +55,20 @@ std::string read_document_file(const std::filesystem::path& file, const std::str
   }
 }
 
+std::optional<std::string> read_bounded_line(std::istream& in, const std::string& field) {
+  std::streambuf* buffer = in.rdbuf();
+  std::string line;
+  for (int c = buffer->sbumpc(); c != std::char_traits<char>::eof(); c = buffer->sbumpc()) {
+    if (c == '\n') return line;
+    line.push_back(static_cast<char>(c));
+    if (line.size() > kMaxDocumentBytes)
+      throw InputError(field, "over " + std::to_string(line.size()) + " bytes", size_rule());
+  }
+  in.setstate(std::ios::eofbit);
+  if (line.empty()) return std::nullopt;
+  return line;
+}
+
 namespace detail {
 bool could_nest_too_deep(std::string_view text) {
   auto opening = std::count_if(text.begin(), text.end(), [](char c) { return c == '[' || c == '{'; });

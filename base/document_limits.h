@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <istream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,11 @@ inline constexpr std::size_t kMaxDocumentValues = 1'000'000;
 // The file's bytes. Throws InputError(field, path, ...) when it cannot be read, is not a
 // regular file (a FIFO or /dev/zero would block or never end), or is over kMaxDocumentBytes.
 std::string read_document_file(const std::filesystem::path& file, const std::string& field);
+
+// The next line of `in` without its '\n', or nullopt at the end of the stream: for JSON lines
+// read from a pipe. A line over kMaxDocumentBytes is an InputError(field, ...) as soon as that
+// much of it is read, so memory stays bounded whatever the writer sends.
+std::optional<std::string> read_bounded_line(std::istream& in, const std::string& field);
 
 // Throws InputError(field, "N bytes", ...) when `text` is over kMaxDocumentBytes.
 void check_document_size(std::string_view text, const std::string& field);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "base/test_support.h"
 #include "base/yaml_json.h"
@@ -142,6 +143,21 @@ TEST(DocumentLimits, EndlessOrBlockingFilesAreRefusedUnread) {
                               "is not a regular file");
   testing::expect_input_error([&] { read_document_file(folder.path() / "missing.yaml", "--config"); }, "--config",
                               "cannot be read: No such file or directory");
+}
+
+TEST(DocumentLimits, LinesAreReadUpToTheLimit) {
+  std::istringstream in("first\n\nlast without newline");
+  EXPECT_EQ(read_bounded_line(in, "line"), "first");
+  EXPECT_EQ(read_bounded_line(in, "line"), "");
+  EXPECT_EQ(read_bounded_line(in, "line"), "last without newline");
+  EXPECT_EQ(read_bounded_line(in, "line"), std::nullopt);
+  std::istringstream at_the_limit(std::string(kMaxDocumentBytes, 'x') + "\n");
+  EXPECT_EQ(read_bounded_line(at_the_limit, "line")->size(), kMaxDocumentBytes);
+}
+
+TEST(DocumentLimits, ALinePastTheLimitIsRefused) {
+  std::istringstream in(std::string(kMaxDocumentBytes + 1, 'x') + "\n");
+  testing::expect_input_error([&] { read_bounded_line(in, "line"); }, "line", "is over 16 MiB");
 }
 
 }  // namespace

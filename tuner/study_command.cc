@@ -238,8 +238,8 @@ int tell(const std::vector<std::string>& args, std::istream& in, std::ostream& o
     if (values.count("step")) line["step"] = values["step"].as<long long>();
     apply_line(study, line);
   } else {
-    std::string text;
-    while (std::getline(in, text)) {
+    while (auto line = read_bounded_line(in, "line")) {
+      const std::string& text = *line;
       if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
       if (auto answer = apply_line(study, parse_json_document<json>(text, "line", text))) out << answer->dump() << '\n';
     }
@@ -290,8 +290,11 @@ int serve(const std::vector<std::string>& args, std::istream& in, std::ostream& 
     print_suggestions(trials, out);
   };
   step();
-  std::string text;
-  while (!study.finished() && (out.flush(), std::getline(in, text))) {
+  while (!study.finished()) {
+    out.flush();
+    auto line = read_bounded_line(in, "line");
+    if (!line) break;
+    const std::string& text = *line;
     if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
     auto answer = apply_line(study, parse_json_document<json>(text, "line", text));
     if (answer) out << answer->dump() << '\n';
