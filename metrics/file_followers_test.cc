@@ -39,6 +39,34 @@ TEST(HypertuneFileFollower, JsonLinesWithStringOrNumberValues) {
   EXPECT_EQ(records[1].grouplabel, kHypertuneGroup);
 }
 
+// The bounds on a hypertune line (docs/reliability.md): 1 MiB and 100 levels of nesting, each
+// at the bound (read) and one past it (skipped with a warning; the next line is read).
+TEST(HypertuneFileFollower, LinesAtTheBoundsAreReadAndPastThemSkipped) {
+  mljob::testing::ScratchFolder scratch("mljob-hypertune");
+  fs::path file = scratch.path() / "hypertune.json";
+  const std::string head = R"({"trial": "0", "accuracy": 0.5, "note": ")";
+  const std::string tail = R"("})";
+  const std::size_t bound = std::size_t{1} << 20;  // HypertuneFileFollower's default
+  auto line_of = [&](std::size_t bytes) { return head + std::string(bytes - head.size() - tail.size(), 'x') + tail; };
+  auto nested = [](int depth) {
+    std::string value = std::string(depth - 1, '[') + std::string(depth - 1, ']');
+    return R"({"trial": "0", "accuracy": 0.5, "deep": )" + value + "}";
+  };
+  {
+    std::ofstream out(file);
+    out << line_of(bound) << "\n" << line_of(bound + 1) << "\n" << nested(100) << "\n" << nested(101) << "\n";
+  }
+  std::vector<EMetrics> records;
+  std::vector<std::string> warnings;
+  HypertuneFileFollower follower(file);
+  follower.poll([&](EMetrics&& r) { records.push_back(std::move(r)); },
+                [&](const std::string& w) { warnings.push_back(w); });
+  EXPECT_EQ(records.size(), 2u);  // the line of 1 MiB and the one 100 levels deep
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_NE(warnings[0].find("a line longer than 1048576 bytes; skipped"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[1].find("within 100 levels of nesting"), std::string::npos) << warnings[1];
+}
+
 }  // namespace
 }  // namespace mljob::metrics
 

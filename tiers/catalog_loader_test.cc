@@ -111,6 +111,27 @@ TEST_F(CatalogLoaderFiles, ValuesOfTheWrongKindAreCatalogErrors) {
   }
 }
 
+// The bound on `extends` (docs/reliability.md): the file named and 8 files above it are read,
+// a ninth above it is refused (a loop, most likely).
+TEST_F(CatalogLoaderFiles, AnExtendsChainOfEightIsReadAndOfNineRefused) {
+  auto chain = [&](int above) {
+    std::string top = "chain" + std::to_string(above) + "-0.yaml";
+    for (int level = 0; level <= above; ++level) {
+      std::string name = "chain" + std::to_string(above) + "-" + std::to_string(level) + ".yaml";
+      std::string next = "chain" + std::to_string(above) + "-" + std::to_string(level + 1) + ".yaml";
+      write_temp(name, level < above ? "extends: " + next + "\n" : "scaleTiers:\n  BASIC: ~\n");
+    }
+    return scratch_.path() / top;
+  };
+  EXPECT_NO_THROW(load_catalog(chain(8)));
+  try {
+    load_catalog(chain(9));
+    ADD_FAILURE() << "a chain of 9 files above was read";
+  } catch (const CatalogError& e) {
+    EXPECT_NE(std::string(e.what()).find("chain is longer than 8 files"), std::string::npos) << e.what();
+  }
+}
+
 TEST(CatalogLoader, MissingFileSaysSo) {
   try {
     load_catalog("/nonexistent/tiers.yaml");
