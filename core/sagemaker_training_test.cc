@@ -133,6 +133,58 @@ TEST(SageMakerTraining, ScriptModeRunsTheEntryPointWithTheHyperparametersAsArgum
   EXPECT_EQ(t.job.launch->working_dir, "/home/u/.mljob/jobs/J/sagemaker/code");
 }
 
+// SageMaker's own limits on a request (docs/reliability.md), each at the limit and one past it.
+TEST(SageMakerTraining, TheRequestsLimitsAreAcceptedAtTheLimitAndRefusedPastIt) {
+  auto hyperparameters = [](std::size_t count, std::size_t key_length, std::size_t value_length) {
+    json given = json::object();
+    for (std::size_t i = 0; i < count; ++i) {
+      std::string key = std::to_string(i);
+      given[key + std::string(key_length - key.size(), 'k')] = std::string(value_length, 'v');
+    }
+    return given;
+  };
+  auto tags = [](std::size_t count) {
+    json list = json::array();
+    for (std::size_t i = 0; i < count; ++i) list.push_back({{"Key", "k" + std::to_string(i)}, {"Value", "v"}});
+    return list;
+  };
+  auto environment = [](std::size_t count) {
+    json given = json::object();
+    for (std::size_t i = 0; i < count; ++i) given["VAR_" + std::to_string(i)] = "x";
+    return given;
+  };
+  auto channels = [](std::size_t count) {
+    json list = json::array();
+    for (std::size_t i = 0; i < count; ++i) {
+      list.push_back({{"ChannelName", "c" + std::to_string(i)},
+                      {"DataSource", {{"S3DataSource", {{"S3DataType", "S3Prefix"}, {"S3Uri", "s3://lab-data/c/"}}}}}});
+    }
+    return list;
+  };
+  struct Case {
+    std::string pointer;
+    json at, past;
+    std::string refusal;
+  };
+  for (const auto& [pointer, at, past, refusal] : std::vector<Case>{
+           {"/HyperParameters", hyperparameters(kMaxSageMakerHyperParameters, 8, 1),
+            hyperparameters(kMaxSageMakerHyperParameters + 1, 8, 1), "HyperParameters"},
+           {"/HyperParameters", hyperparameters(1, kMaxHyperParameterKeyLength, 1),
+            hyperparameters(1, kMaxHyperParameterKeyLength + 1, 1), "HyperParameters"},
+           {"/HyperParameters", hyperparameters(1, 4, kMaxHyperParameterValueLength),
+            hyperparameters(1, 4, kMaxHyperParameterValueLength + 1), "HyperParameters"},
+           {"/Tags", tags(kMaxSageMakerTags), tags(kMaxSageMakerTags + 1), "Tags: value '51 tags': at most 50"},
+           {"/Environment", environment(kMaxSageMakerEnvironment), environment(kMaxSageMakerEnvironment + 1),
+            "Environment"},
+           {"/InputDataConfig", channels(kMaxSageMakerChannels), channels(kMaxSageMakerChannels + 1),
+            "InputDataConfig"}}) {
+    SCOPED_TRACE(pointer + " " + refusal);
+    EXPECT_EQ(error_with(pointer, at), "(accepted)");
+    std::string error = error_with(pointer, past);
+    EXPECT_EQ(error.rfind(refusal, 0), 0u) << error;
+  }
+}
+
 // Found by fuzz/sagemaker_training_fuzzer: a number past a double's range made nlohmann throw
 // out_of_range, which is not a parse_error, out of the parser.
 TEST(SageMakerTraining, ARequestThatIsNotJsonOrTooDeepIsRefused) {
