@@ -14,8 +14,8 @@
 namespace mljob {
 
 namespace {
-std::string size_rule() {
-  return "is over " + std::to_string(kMaxDocumentBytes >> 20) + " MiB, the limit for a document";
+std::string size_rule(std::size_t max_bytes = kMaxDocumentBytes) {
+  return "is over " + std::to_string(max_bytes >> 20) + " MiB, the limit for a document";
 }
 }  // namespace
 
@@ -31,7 +31,7 @@ void check_document_size(std::string_view text, const std::string& field) {
   if (text.size() > kMaxDocumentBytes) throw InputError(field, std::to_string(text.size()) + " bytes", size_rule());
 }
 
-std::string read_document_file(const std::filesystem::path& file, const std::string& field) {
+std::string read_document_file(const std::filesystem::path& file, const std::string& field, std::size_t max_bytes) {
   auto cannot_read = [&] {
     return InputError(field, file.string(), "cannot be read: " + std::string(std::strerror(errno)));
   };
@@ -51,8 +51,18 @@ std::string read_document_file(const std::filesystem::path& file, const std::str
     if (got < 0) throw cannot_read();
     if (got == 0) return text;
     text.append(buffer, static_cast<std::size_t>(got));
-    if (text.size() > kMaxDocumentBytes) throw InputError(field, file.string(), size_rule());
+    if (text.size() > max_bytes) throw InputError(field, file.string(), size_rule(max_bytes));
   }
+}
+
+std::string read_request_document(const std::string& file_or_dash, const std::string& field, std::size_t max_bytes,
+                                  std::istream& standard_input) {
+  if (file_or_dash != "-") return read_document_file(file_or_dash, field, max_bytes);
+  std::string text(max_bytes + 1, '\0');
+  standard_input.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(standard_input.gcount()));
+  if (text.size() > max_bytes) throw InputError(field, "-", size_rule(max_bytes));
+  return text;
 }
 
 std::optional<std::string> read_bounded_line(std::istream& in, const std::string& field) {

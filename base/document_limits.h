@@ -28,8 +28,14 @@ inline constexpr int kMaxNestingDepth = 100;
 inline constexpr std::size_t kMaxDocumentValues = 1'000'000;
 
 // The file's bytes. Throws InputError(field, path, ...) when it cannot be read, is not a
-// regular file (a FIFO or /dev/zero would block or never end), or is over kMaxDocumentBytes.
-std::string read_document_file(const std::filesystem::path& file, const std::string& field);
+// regular file (a FIFO or /dev/zero would block or never end), or is over `max_bytes`.
+std::string read_document_file(const std::filesystem::path& file, const std::string& field,
+                               std::size_t max_bytes = kMaxDocumentBytes);
+
+// A request or manifest a command is given: the file, or standard input for "-", read only up
+// to one byte past `max_bytes` (a pipe without end is refused, not read whole).
+std::string read_request_document(const std::string& file_or_dash, const std::string& field, std::size_t max_bytes,
+                                  std::istream& standard_input);
 
 // The next line of `in` without its '\n', or nullopt at the end of the stream: for JSON lines
 // read from a pipe. A line over kMaxDocumentBytes is an InputError(field, ...) as soon as that

@@ -135,6 +135,21 @@ TEST(DocumentLimits, AFilePastTheLimitIsRefused) {
                               "is over 16 MiB");
 }
 
+// The bridge's bound on a SageMaker request and an FfDL manifest: 1 MiB, from a file or stdin.
+TEST(DocumentLimits, ARequestOfOneMiBIsReadAndOnePastItRefused) {
+  constexpr std::size_t kOneMiB = std::size_t{1} << 20;
+  testing::ScratchFolder folder("mljob-document-limits");
+  write(folder.path() / "at.json", std::string(kOneMiB, ' '));
+  write(folder.path() / "past.json", std::string(kOneMiB + 1, ' '));
+  std::istringstream unused;
+  EXPECT_EQ(read_request_document(folder.path() / "at.json", "FILE", kOneMiB, unused).size(), kOneMiB);
+  testing::expect_input_error([&] { read_request_document(folder.path() / "past.json", "FILE", kOneMiB, unused); },
+                              "FILE", "is over 1 MiB");
+  std::istringstream at(std::string(kOneMiB, ' ')), past(std::string(kOneMiB + 1, ' '));
+  EXPECT_EQ(read_request_document("-", "FILE", kOneMiB, at).size(), kOneMiB);
+  testing::expect_input_error([&] { read_request_document("-", "FILE", kOneMiB, past); }, "FILE", "is over 1 MiB");
+}
+
 TEST(DocumentLimits, EndlessOrBlockingFilesAreRefusedUnread) {
   testing::expect_input_error([] { read_document_file("/dev/zero", "--config"); }, "--config", "is not a regular file");
   testing::ScratchFolder folder("mljob-document-limits");

@@ -90,9 +90,7 @@ std::optional<SubmitFlags> parse_submit_flags(const Arguments& args) {
 }
 
 std::string read_manifest(const std::string& file) {
-  std::string text = read_document_file(file, "--manifest");
-  if (text.size() > kMaxManifestBytes) throw InputError("--manifest", file, "is larger than 1 MiB");
-  return text;
+  return read_document_file(file, "--manifest", kMaxManifestBytes);
 }
 
 void print_dry_run(const FfdlJob& training, const SlurmPlan& plan, const SlurmAccess& slurm) {

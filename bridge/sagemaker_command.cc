@@ -61,17 +61,7 @@ nlohmann::ordered_json parse_request(const std::string& text, const std::string&
 }
 
 std::string read_request(const std::string& file) {
-  std::string text;
-  if (file == "-") {
-    // One byte past the limit at most: a pipe without end is refused, not read whole.
-    text.resize(kMaxRequestBytes + 1);
-    std::cin.read(text.data(), static_cast<std::streamsize>(text.size()));
-    text.resize(static_cast<std::size_t>(std::cin.gcount()));
-  } else {
-    text = read_document_file(file, "FILE");
-  }
-  if (text.size() > kMaxRequestBytes) throw InputError("FILE", file, "is larger than 1 MiB");
-  return text;
+  return read_request_document(file, "FILE", kMaxRequestBytes, std::cin);
 }
 
 void print_dry_run(const SageMakerTraining& training, const SlurmPlan& plan, const SlurmAccess& slurm) {
