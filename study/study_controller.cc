@@ -223,10 +223,20 @@ class Controller {
     while (true) {
       if (terminate_requested) return stop_on_terminate();
       if (time_limit_near && requeue_before_time_limit()) return kExitOk;
-      follow_active_trials();
-      finish_stops();
-      if (study_.finished()) break;
-      start_new_trials();
+      try {
+        follow_active_trials();
+        finish_stops();
+        if (study_.finished()) break;
+        start_new_trials();
+        slurm_away_ = false;
+      } catch (const SlurmError& error) {
+        // slurmctld restarting (or killed and not yet back): the study's state is saved at every
+        // step, so the next poll takes up where this one stopped, instead of the controller
+        // ending and leaving the study to `mljob study resume`. Said once per outage.
+        if (!slurm_away_)
+          std::cerr << "mljob study: Slurm did not answer (" << error.what() << "); asking again at every poll\n";
+        slurm_away_ = true;
+      }
       pause_between_polls();
     }
     for (auto& [trial_id, since] : stopping_) since = std::chrono::steady_clock::now() - pace_.stop_grace;
@@ -437,7 +447,8 @@ class Controller {
   Study study_;
   json study_job_;
   std::map<int, std::chrono::steady_clock::time_point> stopping_;
-  std::set<int> waiting_;  // trials without a record that Slurm has not yet said anything of
+  std::set<int> waiting_;    // trials without a record that Slurm has not yet said anything of
+  bool slurm_away_ = false;  // the last poll met a Slurm that did not answer
   TrialLauncher launcher_;
 };
 

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -164,6 +165,22 @@ INSTANTIATE_TEST_SUITE_P(
         // The trials ended (the first look saw them running), killed before their results were told.
         CrashStep{"AfterTheTrialsEndedBeforeTheirResults", "queue", 2, true, true}),
     [](const ::testing::TestParamInfo<CrashStep>& step) { return step.param.name; });
+
+// slurmctld away (killed, restarting) at the controller's first two looks at its running trials:
+// the controller does not end (it would leave the study to `mljob study resume`), it asks again
+// at the next polls and finishes the study, each trial submitted once.
+TEST_F(StudyControllerRunRestart, SlurmctldAwayForSomePollsDoesNotEndTheController) {
+  submit_study(a_study("RANDOM_SEARCH", 3, 1), store_, "", slurm_);
+  auto looks = std::make_shared<int>(0);
+  InterceptedSlurm away(slurm_, [looks](const std::string& call) {
+    if (call == "queue" && ++*looks <= 2)
+      throw SlurmError("slurmctld did not answer: Unable to contact slurm controller");
+  });
+  EXPECT_EQ(run_study_controller("tune", away, kFast), 0);
+  EXPECT_GT(*looks, 2);
+  expect_every_trial_succeeded(3);
+  EXPECT_EQ(trial_submissions(), (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}}));
+}
 
 // The controller died after Slurm accepted the trials' array but before their records were
 // saved, and the elements ran to their end and left slurmctld before the restart. Accounting is
