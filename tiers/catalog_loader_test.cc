@@ -98,7 +98,9 @@ TEST_F(CatalogLoaderFiles, ValuesOfTheWrongKindAreCatalogErrors) {
            {"machineTypes:\n  x: {cpus: 1, memory: 1G, legacy: [1]}\n", "machineTypes.x.legacy: must be true or false"},
            {"machineTypes:\n  x: {cpus: 1, memory: 1G, legacy: maybe}\n",
             "machineTypes.x.legacy: must be true or false"},
-           {"extends: {a: b}\n", "bad conversion"}}) {
+           {"extends: {a: b}\n", "bad conversion"},
+           // Found by the same fuzzer in a 10-minute run: a mapping as a key.
+           {"machineTypes:\n  x: {cpus: 1, memory: 1G}\n? {a: b}\n: 1\n", "(top level): a key must be a plain name"}}) {
     SCOPED_TRACE(text);
     auto file = write_temp("kinds.yaml", text);
     try {

@@ -13,6 +13,7 @@ void fail(const fs::path& file, const std::string& where, const std::string& wha
 void check_keys(const fs::path& file, const std::string& where, const YAML::Node& node,
                 const std::set<std::string>& allowed) {
   for (const auto& item : node) {
+    if (!item.first.IsScalar()) fail(file, where, "a key must be a plain name, not a list or a mapping");
     auto key = item.first.as<std::string>();
     if (allowed.contains(key)) continue;
     std::string list;

@@ -118,16 +118,29 @@ double value_of(const json& line) {
   return line["value"].get<double>();
 }
 
+// An optional true/false field of a result line ("failed", "final"): false when absent.
+bool flag_of(const json& line, const std::string& name) {
+  if (!line.contains(name)) return false;
+  if (!line[name].is_boolean()) throw InputError(name, line[name].dump(), "must be true or false");
+  return line[name].get<bool>();
+}
+
+std::string reason_of(const json& line) {
+  if (!line.contains("reason")) return "";
+  if (!line["reason"].is_string()) throw InputError("reason", line["reason"].dump(), "must be a string");
+  return line["reason"].get<std::string>();
+}
+
 // One line of results: {"trialId", "value"} final; {"trialId", "step", "value"} intermediate
 // (answered with a stop decision) unless "final": true; {"trialId", "failed": true, "reason"}.
 std::optional<json> apply_line(Study& study, const json& line) {
   if (!line.is_object()) throw InputError("line", line.dump(), "must be a JSON object");
   int id = trial_id_of(line);
-  if (line.value("failed", false)) {
-    study.tell_failed(id, line.value("reason", ""));
+  if (flag_of(line, "failed")) {
+    study.tell_failed(id, reason_of(line));
     return std::nullopt;
   }
-  bool intermediate = line.contains("step") && !line.value("final", false);
+  bool intermediate = line.contains("step") && !flag_of(line, "final");
   std::optional<long long> step;
   if (line.contains("step")) {
     if (!line["step"].is_number_integer()) throw InputError("step", line["step"].dump(), "must be an integer");

@@ -101,6 +101,21 @@ TEST_F(StudyCommand, BadInputExitsTwoAndChangesNothing) {
   EXPECT_FALSE(fs::exists(dir_ / "other.json"));
 }
 
+// Found by fuzz/study_protocol_fuzzer: {"failed": 0.5} threw nlohmann's type_error out of the
+// protocol, an exit 1 (a failure of the system) for what is bad input (exit 2, field named).
+TEST_F(StudyCommand, ResultFieldsOfTheWrongTypeAreBadInput) {
+  for (const auto& [line, named] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"trialId": "1", "failed": 0.5})", "failed: value '0.5': must be true or false"},
+           {R"({"trialId": "1", "step": 1, "value": 0.5, "final": "yes"})",
+            "final: value '\"yes\"': must be true or false"},
+           {R"({"trialId": "1", "failed": true, "reason": 7})", "reason: value '7': must be a string"}}) {
+    SCOPED_TRACE(line);
+    err_.str("");
+    EXPECT_EQ(run({"serve", "--spec", spec()}, line + "\n"), 2);
+    EXPECT_NE(err_.str().find(named), std::string::npos) << err_.str();
+  }
+}
+
 TEST_F(StudyCommand, ServeFillsTheFreeSlotsAndEndsWithTheBestTrial) {
   std::string results =
       "{\"trialId\": \"1\", \"value\": 0.5}\n"
