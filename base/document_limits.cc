@@ -23,10 +23,6 @@ std::string nesting_rule() {
   return "nests arrays and objects deeper than " + std::to_string(kMaxNestingDepth) + " levels, the limit";
 }
 
-void throw_input_error(const std::string& field, const std::string& value, const std::string& rule) {
-  throw InputError(field, value, rule);
-}
-
 void check_document_size(std::string_view text, const std::string& field) {
   if (text.size() > kMaxDocumentBytes) throw InputError(field, std::to_string(text.size()) + " bytes", size_rule());
 }

@@ -14,6 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/input_error.h"
+
 namespace mljob {
 
 // A spec or catalog is a few KiB; this leaves room for a generated one with thousands of
@@ -78,15 +80,13 @@ std::optional<Json> parse_json_within_limits(std::string_view text, std::string*
   return std::nullopt;
 }
 
-[[noreturn]] void throw_input_error(const std::string& field, const std::string& value, const std::string& rule);
-
 // The same for a whole document, size checked too: throws InputError(field, shown_value, rule).
 template <typename Json>
 Json parse_json_document(std::string_view text, const std::string& field, const std::string& shown_value) {
   check_document_size(text, field);
   std::string why;
   if (auto parsed = parse_json_within_limits<Json>(text, &why)) return std::move(*parsed);
-  throw_input_error(field, shown_value, why);
+  throw InputError(field, shown_value, why);
 }
 
 }  // namespace mljob

@@ -105,16 +105,10 @@ class Converter {
 template <typename Json>
 Json yaml_to(const std::string& text, const std::string& source_name, const std::set<std::string>& string_items) {
   check_document_size(text, source_name);
-  YAML::Node document;
   try {
-    document = YAML::Load(text);
+    return Converter<Json>(string_items, source_name).convert(YAML::Load(text));
   } catch (const YAML::DeepRecursion&) {
     throw InputError(source_name, "(file)", nesting_rule());
-  } catch (const YAML::Exception& e) {
-    throw InputError(source_name, "(file)", std::string("is not valid YAML or JSON: ") + e.what());
-  }
-  try {
-    return Converter<Json>(string_items, source_name).convert(document);
   } catch (const YAML::Exception& e) {
     throw InputError(source_name, "(file)", std::string("is not valid YAML or JSON: ") + e.what());
   }

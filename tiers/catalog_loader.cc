@@ -1,6 +1,5 @@
 #include "tiers/catalog_loader.h"
 
-#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -8,8 +7,6 @@
 #include <cstdlib>
 #include <set>
 
-#include "base/document_limits.h"
-#include "base/input_error.h"
 #include "tiers/yaml_fields.h"
 
 namespace mljob::tiers {
@@ -286,16 +283,7 @@ void check_references(const TierCatalog& catalog) {
 
 void merge_file(const fs::path& file, TierCatalog& catalog, int depth, std::vector<fs::path>* files_read) {
   if (depth > kMaxExtendsDepth) fail(file, "extends", "chain is longer than 8 files (a loop?)");
-  YAML::Node root;
-  try {
-    root = YAML::Load(read_document_file(file, "tier catalog"));
-  } catch (const InputError& e) {
-    throw CatalogError(file.string() + ": cannot read the tier catalog: " + e.rule());
-  } catch (const YAML::DeepRecursion&) {
-    throw CatalogError(file.string() + ": " + nesting_rule());
-  } catch (const YAML::Exception& e) {
-    throw CatalogError(file.string() + ": not valid YAML: " + e.what());
-  }
+  YAML::Node root = load_yaml_file(file, "tier catalog");
   if (files_read) files_read->push_back(file);
   if (!root.IsMap()) fail(file, "(top level)", "a tier catalog is a mapping");
   check_keys(file, "(top level)", root,

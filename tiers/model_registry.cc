@@ -1,10 +1,7 @@
 #include "tiers/model_registry.h"
 
-#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
-#include "base/document_limits.h"
-#include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 #include "tiers/yaml_fields.h"
 
@@ -69,16 +66,7 @@ void read_model(const fs::path& file, const std::string& name, const YAML::Node&
 }  // namespace
 
 ModelRegistry load_model_registry(const fs::path& file) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(read_document_file(file, "model registry"));
-  } catch (const InputError& e) {
-    throw CatalogError(file.string() + ": cannot read the model registry: " + e.rule());
-  } catch (const YAML::DeepRecursion&) {
-    throw CatalogError(file.string() + ": " + nesting_rule());
-  } catch (const YAML::Exception& e) {
-    throw CatalogError(file.string() + ": not valid YAML: " + e.what());
-  }
+  YAML::Node root = load_yaml_file(file, "model registry");
   ModelRegistry registry;
   registry.source = file.string();
   if (!root.IsMap()) fail(file, "(top level)", "a model registry is a mapping {models: ...}");

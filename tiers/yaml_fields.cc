@@ -1,10 +1,26 @@
 #include "tiers/yaml_fields.h"
 
+#include <yaml-cpp/depthguard.h>
+
+#include "base/document_limits.h"
+#include "base/input_error.h"
 #include "tiers/catalog_loader.h"
 
 namespace mljob::tiers {
 
 namespace fs = std::filesystem;
+
+YAML::Node load_yaml_file(const fs::path& file, const std::string& what) {
+  try {
+    return YAML::Load(read_document_file(file, what));
+  } catch (const InputError& e) {
+    throw CatalogError(file.string() + ": cannot read the " + what + ": " + e.rule());
+  } catch (const YAML::DeepRecursion&) {
+    throw CatalogError(file.string() + ": " + nesting_rule());
+  } catch (const YAML::Exception& e) {
+    throw CatalogError(file.string() + ": not valid YAML: " + e.what());
+  }
+}
 
 void fail(const fs::path& file, const std::string& where, const std::string& what) {
   throw CatalogError(file.string() + ": " + where + ": " + what);

@@ -10,6 +10,11 @@
 
 namespace mljob::tiers {
 
+// The file's YAML document. Throws CatalogError naming the file when it cannot be read, is past
+// the bounds on a document (base/document_limits.h) or is not valid YAML; `what` names the kind
+// of file in the message ("tier catalog", "model registry").
+YAML::Node load_yaml_file(const std::filesystem::path& file, const std::string& what);
+
 // Throws CatalogError("FILE: WHERE: WHAT").
 [[noreturn]] void fail(const std::filesystem::path& file, const std::string& where, const std::string& what);
 

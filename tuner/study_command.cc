@@ -118,6 +118,15 @@ double value_of(const json& line) {
   return line["value"].get<double>();
 }
 
+// The next result line of `in` as JSON, blank lines passed over; nullopt at the end. A line is
+// bounded (read_bounded_line) and must be JSON within the nesting limit (InputError "line").
+std::optional<json> next_result_line(std::istream& in) {
+  while (auto text = read_bounded_line(in, "line")) {
+    if (text->find_first_not_of(" \t\r") != std::string::npos) return parse_json_document<json>(*text, "line", *text);
+  }
+  return std::nullopt;
+}
+
 // An optional true/false field of a result line ("failed", "final"): false when absent.
 bool flag_of(const json& line, const std::string& name) {
   if (!line.contains(name)) return false;
@@ -251,10 +260,8 @@ int tell(const std::vector<std::string>& args, std::istream& in, std::ostream& o
     if (values.count("step")) line["step"] = values["step"].as<long long>();
     apply_line(study, line);
   } else {
-    while (auto line = read_bounded_line(in, "line")) {
-      const std::string& text = *line;
-      if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-      if (auto answer = apply_line(study, parse_json_document<json>(text, "line", text))) out << answer->dump() << '\n';
+    while (auto line = next_result_line(in)) {
+      if (auto answer = apply_line(study, *line)) out << answer->dump() << '\n';
     }
   }
   save_study(study, file);
@@ -305,12 +312,9 @@ int serve(const std::vector<std::string>& args, std::istream& in, std::ostream& 
   step();
   while (!study.finished()) {
     out.flush();
-    auto line = read_bounded_line(in, "line");
+    auto line = next_result_line(in);
     if (!line) break;
-    const std::string& text = *line;
-    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
-    auto answer = apply_line(study, parse_json_document<json>(text, "line", text));
-    if (answer) out << answer->dump() << '\n';
+    if (auto answer = apply_line(study, *line)) out << answer->dump() << '\n';
     step();
   }
   if (study.finished()) out << done_json(study).dump() << '\n';
