@@ -12,6 +12,9 @@ WERROR ?= ON
 SANITIZED_BUILD ?= build-sanitized
 # The libFuzzer targets (make fuzz-test), built with clang, AddressSanitizer and UBSan.
 FUZZ_BUILD ?= build-fuzz
+# Seconds a test may run when it sets no TIMEOUT of its own (every unit test): a unit test that
+# hangs fails in minutes instead of CTest's default 25, naming itself.
+TEST_TIMEOUT ?= 300
 
 .PHONY: all build deps test unit-test sanitized-build sanitized-test fuzz-build fuzz-test cluster-test demo install cluster-up cluster-down cluster-status clean
 
@@ -41,7 +44,7 @@ test: deps build
 	   echo $$? >$(SANITIZED_BUILD).status ) & \
 	  ( nice -n 19 $(MAKE) --no-print-directory fuzz-build >$(FUZZ_BUILD).log 2>&1; \
 	   echo $$? >$(FUZZ_BUILD).status ) & \
-	  cd $(BUILD) && status=0 && rm -f Testing/Temporary/LastTestsFailed.log && ctest --output-on-failure --no-tests=error -j 1 || status=$$?; \
+	  cd $(BUILD) && status=0 && rm -f Testing/Temporary/LastTestsFailed.log && ctest --output-on-failure --no-tests=error --timeout $(TEST_TIMEOUT) -j 1 || status=$$?; \
 	  echo "make test: $$(cat conformance-suite.txt)"; \
 	  cd $(CURDIR) && wait; \
 	  for side in $(SANITIZED_BUILD) $(FUZZ_BUILD); do \
@@ -52,7 +55,7 @@ test: deps build
 	  for side in $(BUILD) $(SANITIZED_BUILD) $(FUZZ_BUILD); do tests/print-failures.sh $$side; done; exit $$status
 
 unit-test: build
-	cd $(BUILD) && ctest --output-on-failure -L unit
+	cd $(BUILD) && ctest --output-on-failure --timeout $(TEST_TIMEOUT) -L unit
 
 # Every unit test built and run under AddressSanitizer and UndefinedBehaviorSanitizer, in a
 # build of its own (a sanitized plugin cannot be loaded by slurmd, so no cluster tests here).
@@ -62,7 +65,7 @@ sanitized-build: deps
 	cmake --build $(SANITIZED_BUILD) -j $(JOBS)
 
 sanitized-test: sanitized-build
-	cd $(SANITIZED_BUILD) && rm -f Testing/Temporary/LastTestsFailed.log && ctest --output-on-failure --no-tests=error -L unit -LE cluster -j $(JOBS)
+	cd $(SANITIZED_BUILD) && rm -f Testing/Temporary/LastTestsFailed.log && ctest --output-on-failure --no-tests=error --timeout $(TEST_TIMEOUT) -L unit -LE cluster -j $(JOBS)
 
 # The libFuzzer targets of fuzz/ (clang), every library instrumented, with ASan and UBSan; only
 # the libraries they need are built (BUILD_TESTING=OFF). Long runs: docs/reliability.md.

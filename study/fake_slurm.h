@@ -39,8 +39,11 @@ class FakeSlurm final : public SlurmAccess {
   int crash_after_submission = 0;
   // Accounting answers nothing for this many more calls (it lags), or fails (slurmdbd down).
   mutable int accounting_silent_calls = 0;
-  std::atomic<bool> accounting_down = false;
+  mutable std::atomic<bool> accounting_down = false;
   mutable int accounting_failures = 0;  // how often accounting was asked while down
+  // When > 0, accounting comes back by itself after failing this many calls in one outage, so
+  // that a test need not guess, with a timer, when the controller has met the outage.
+  int accounting_back_after_failures = 0;
   // slurmctld's memory: ended jobs stay in its answers this many polls, then only accounting has them.
   int ended_polls_in_slurmctld = 0;
 
@@ -78,6 +81,10 @@ class FakeSlurm final : public SlurmAccess {
     std::lock_guard lock(guard_);
     if (accounting_down) {
       ++accounting_failures;
+      if (accounting_back_after_failures > 0 && ++failures_this_outage_ >= accounting_back_after_failures) {
+        accounting_down = false;
+        failures_this_outage_ = 0;
+      }
       throw SlurmError("sacct failed: slurmdbd is down (the test's)");
     }
     if (accounting_silent_calls > 0) {
@@ -192,6 +199,7 @@ class FakeSlurm final : public SlurmAccess {
   // The controller asks slurmctld and accounting at once, from two threads.
   mutable std::mutex guard_;
   mutable int next_id_ = 100;
+  mutable int failures_this_outage_ = 0;
   mutable std::map<std::string, Job> jobs_;
 };
 
