@@ -97,7 +97,7 @@ class FakeSlurm : public ::testing::Test {
 // sacct's line for an allocation (kAccountingFormat), epoch times, `seconds` long.
 std::string sacct_line(const std::string& id, const std::string& state, double billing, int seconds) {
   return id + "|job|" + state + "|0:0|1763780000|1763780000|" + std::to_string(1763780000 + seconds) + "|" +
-         std::to_string(seconds) + "|billing=" + std::to_string(billing) + "|\n";
+         std::to_string(seconds) + "|billing=" + std::to_string(billing) + "|n1|\n";
 }
 
 TEST_F(FakeSlurm, AStudysConsumedMLUnitsAreItsControllersAndItsTrials) {
@@ -124,8 +124,60 @@ TEST_F(FakeSlurm, AStudysConsumedMLUnitsAreItsControllersAndItsTrials) {
             2.0);
 }
 
+// slurmctld, killed before it saved job 105, forgot it and gave its ID to another job: the
+// answers for 105 are that job's (its comment marks it), not this one's.
+TEST_F(FakeSlurm, AJobWhoseSlurmIdWasGivenToAnotherJobIsNotReadAsThatJob) {
+  const std::string other = "105|job|RUNNING|0:0|1763780000|1763780000|Unknown|60|billing=1|n1|mljob:next:00ff\n";
+  const std::string ours = "105|job|COMPLETED|0:0|1763770000|1763770000|1763770060|60|billing=1|n2|mljob:first:0a0b\n";
+  const std::string step = "105.batch|batch|COMPLETED|0:0|1763770000|1763770000|1763770060|60||n2|\n";
+  // sacct --duplicates answers with every job that had the ID; sacct alone, with the latest.
+  std::ofstream(bin_ / "sacct") << "#!/bin/sh\ncase \"$*\" in *--duplicates*) cat '"
+                                << (scratch_.path() / "every.out").string() << "';; *) cat '"
+                                << (scratch_.path() / "sacct.out").string() << "';; esac\n";
+  answer("sacct", other);
+  answer("every", ours + step + other);
+  JobRecord first_record = saved_record("first", "105");
+  json first = study::job_resources({first_record}, SlurmCommands{}).front();
+  EXPECT_EQ(first["state"], "SUCCEEDED") << first.dump();
+  EXPECT_EQ(first["endTime"], rfc3339_utc(1763770060));
+
+  // Accounting never heard of this job's own run: it is lost, and says so, instead of reading
+  // as the other job (RUNNING).
+  answer("every", other);
+  json lost = study::job_resources({first_record}, SlurmCommands{}).front();
+  EXPECT_EQ(lost["state"], "FAILED");
+  EXPECT_NE(lost.value("errorMessage", "").find("Slurm lost this job"), std::string::npos) << lost.dump();
+  EXPECT_NE(lost.value("errorMessage", "").find("Slurm job 105"), std::string::npos) << lost.dump();
+
+  // The other job itself reads as itself.
+  json next = study::job_resources({saved_record("next", "105")}, SlurmCommands{}).front();
+  EXPECT_EQ(next["state"], "RUNNING") << next.dump();
+}
+
+// slurmctld away (restarting): accounting answers, with a warning; both away: an error that
+// names both, not a state guessed from nothing.
+TEST_F(FakeSlurm, WhileSlurmctldIsAwayAccountingAnswers) {
+  std::ofstream(bin_ / "squeue") << "#!/bin/sh\necho 'squeue: error: Unable to contact slurm controller "
+                                    "(connect failure)' >&2\nexit 1\n";
+  answer("sacct", sacct_line("106", "RUNNING", 1, 60) + sacct_line("107", "COMPLETED", 1, 60));
+  JobRecord running = saved_record("running", "106");
+  EXPECT_EQ(study::job_resources({running}, SlurmCommands{}).front()["state"], "RUNNING");
+  auto both = study::job_resources({running, saved_record("ended", "107")}, SlurmCommands{});
+  EXPECT_EQ(both[0]["state"], "RUNNING");
+  EXPECT_EQ(both[1]["state"], "SUCCEEDED");
+
+  std::ofstream(bin_ / "sacct") << "#!/bin/sh\necho 'sacct: error: slurmdbd: connection refused' >&2\nexit 1\n";
+  try {
+    study::job_resources({running}, SlurmCommands{});
+    ADD_FAILURE() << "no error with slurmctld and accounting both away";
+  } catch (const SlurmError& error) {
+    EXPECT_NE(std::string(error.what()).find("neither slurmctld"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("Unable to contact slurm controller"), std::string::npos) << error.what();
+  }
+}
+
 TEST_F(FakeSlurm, ACancelledJobsErrorMessageSaysWhoCancelledIt) {
-  answer("sacct", "103|job|CANCELLED by 0|0:15|1763780000|1763780000|1763780060|60|billing=1|\n");
+  answer("sacct", "103|job|CANCELLED by 0|0:15|1763780000|1763780000|1763780060|60|billing=1|n1|\n");
   json resource = study::job_resources({saved_record("cancelled", "103")}, SlurmCommands{}).front();
   EXPECT_EQ(resource["state"], "CANCELLED");
   EXPECT_EQ(resource["errorMessage"], "Job cancelled by user root (uid 0) at 2025-11-22T02:54:20Z.");

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <limits>
+#include <map>
 #include <sstream>
 
 namespace mljob {
@@ -85,6 +86,11 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output) {
     record.start_time = parse_epoch(fields[6]);
     record.end_time = parse_epoch(fields[7]);
     record.billing = billing_of(fields[8]);
+    constexpr std::size_t kComment = 10;  // last, and may itself contain '|'
+    for (std::size_t i = kComment; i < fields.size(); ++i) {
+      if (i > kComment) record.comment += "|";
+      record.comment += fields[i];
+    }
     records.push_back(std::move(record));
   }
   return records;
@@ -205,6 +211,7 @@ std::vector<AccountingRecord> queued_records(const std::vector<QueuedJob>& jobs,
     bool open_ended = job.unlimited_time && job.end_time > now;  // squeue prints "NONE"
     record.end_time = open_ended ? std::nullopt : slurmctld_time(job.end_time);
     record.billing = billing_of(job.tres);
+    record.comment = job.comment;
     // The array's own record stands for each asked-for task still pending in it.
     if (auto unsplit = selection.unsplit_tasks(job); !unsplit.empty()) {
       for (auto task : unsplit) {
@@ -227,7 +234,7 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
     if (line.empty()) continue;
     auto fields = split(line, '|');
     // The comment is last and may itself contain '|': join what is left.
-    constexpr std::size_t kComment = 9;
+    constexpr std::size_t kNodeList = 9, kComment = 10;
     if (fields.size() < kComment + 1) continue;
     for (std::size_t i = kComment + 1; i < fields.size(); ++i) fields[kComment] += "|" + fields[i];
     AccountingRecord record;
@@ -245,10 +252,34 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
     record.end_time = parse_epoch(fields[6]);
     record.elapsed_seconds = parse_epoch(fields[7]);  // a plain count of seconds
     record.billing = billing_of(fields[8]);
+    if (fields[kNodeList] != "None assigned") record.node_list = fields[kNodeList];
     record.comment = fields[kComment];
     records.push_back(std::move(record));
   }
   return records;
+}
+
+bool comment_marks_job(const std::string& comment, const std::string& job_id) {
+  const std::string mark = "mljob:" + job_id;
+  return comment == mark || comment.rfind(mark + ":", 0) == 0;
+}
+
+std::vector<AccountingRecord> records_of_job(std::vector<AccountingRecord> records, const std::string& job_id,
+                                             bool& others_seen) {
+  std::map<std::string, bool> allocation_is_ours;  // by "123+1": its latest allocation row's verdict
+  std::vector<AccountingRecord> ours;
+  for (auto& record : records) {
+    if (record.step.empty()) {
+      bool mine = record.comment.empty() || comment_marks_job(record.comment, job_id);
+      allocation_is_ours[record.job_id] = mine;
+      others_seen = others_seen || !mine;
+      if (mine) ours.push_back(std::move(record));
+      continue;
+    }
+    auto allocation = allocation_is_ours.find(record.job_id);
+    if (allocation == allocation_is_ours.end() || allocation->second) ours.push_back(std::move(record));
+  }
+  return ours;
 }
 
 std::string array_of_element(const std::string& element_id) {

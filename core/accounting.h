@@ -13,7 +13,7 @@ namespace mljob {
 
 // The fields asked of sacct, in this order.
 inline constexpr const char* kAccountingFormat =
-    "JobID,JobName,State,ExitCode,Submit,Start,End,ElapsedRaw,AllocTRES,Comment";
+    "JobID,JobName,State,ExitCode,Submit,Start,End,ElapsedRaw,AllocTRES,NodeList,Comment";
 
 struct AccountingRecord {
   std::string job_id;       // "123+1" for het component 1 of job 123, or "123"
@@ -28,6 +28,9 @@ struct AccountingRecord {
   std::optional<std::int64_t> submit_time, start_time, end_time;  // seconds since the epoch
   std::optional<std::int64_t> elapsed_seconds;                    // sacct's ElapsedRaw; slurmctld does not give it
   std::optional<double> billing;  // the allocation's billing TRES (AllocTRES / tres-alloc)
+  // The nodes it ran on, in Slurm's host-list form ("n[2-3]"); "None assigned" or empty before
+  // it started. From sacct only: it names the node of a NODE_FAIL.
+  std::string node_list;
   std::string comment;
 };
 
@@ -40,9 +43,24 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output);
 // because only it can print the allocated TRES; ":|" ends each field with '|' and no padding.
 // --Format prints a het component's own job ID (362, not 361+1): HetJobID and HetJobOffset
 // give back the 361+1 form that sacct uses.
+// The comment is last: it may itself hold '|'.
 inline constexpr const char* kQueueFormat =
-    "JobID:|,HetJobID:|,HetJobOffset:|,Name:|,State:|,SubmitTime:|,StartTime:|,EndTime:|,tres-alloc:|,JobArrayID:|";
+    "JobID:|,HetJobID:|,HetJobOffset:|,Name:|,State:|,SubmitTime:|,StartTime:|,EndTime:|,tres-alloc:|,JobArrayID:|,"
+    "Comment:|";
 std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
+
+// Whether a Slurm job's comment marks it as submitted for mljob job `job_id`: "mljob:JOB_ID",
+// or "mljob:JOB_ID:TOKEN" for a submission marked as its own (unique_comment).
+bool comment_marks_job(const std::string& comment, const std::string& job_id);
+
+// The records (sacct's or slurmctld's, in their order) of one Slurm job ID that belong to mljob
+// job `job_id`. slurmctld saves its state periodically; killed before it saved a job, it
+// forgets the job and hands its ID to the next submission, which may be another user's job of
+// mljob's or not. An allocation whose comment marks another job is dropped, with the steps
+// that follow it (steps carry no comment); one with no comment is kept. `others_seen` is set
+// when a record was dropped.
+std::vector<AccountingRecord> records_of_job(std::vector<AccountingRecord> records, const std::string& job_id,
+                                             bool& others_seen);
 
 // Whether the job array record that sacct calls `record_id` ("<array>_[3-5,7%2]": the tasks
 // still in the array's own record, or plain "<array>" once none is listed) accounts for the
@@ -73,6 +91,7 @@ struct QueuedJob {
   std::int64_t submit_time = 0, start_time = 0, end_time = 0;
   bool unlimited_time = false;  // time limit INFINITE: squeue prints a future end as "NONE"
   std::string tres;             // tres_alloc_str, else tres_req_str (as squeue's tres-alloc)
+  std::string comment;
 };
 
 // The jobs `squeue --jobs=<job_ids>` selects: a job whose own ID, array's ID or het job's ID

@@ -43,9 +43,9 @@ TEST(Accounting, BillingFromATresList) {
 
 TEST(Accounting, PendingTimesAreUnknownAndStepsAreKept) {
   auto records = parse_accounting(
-      "7|j|PENDING|0:0|1763780000|Unknown|Unknown|0||mljob:j\n"
-      "8|k|CANCELLED by 0|0:15|1763780000|1763780001|1763780009|8|billing=2,cpu=2|a|b\n"
-      "8.batch|batch|CANCELLED|0:15|1763780000|1763780001|1763780009|8|cpu=2|\n");
+      "7|j|PENDING|0:0|1763780000|Unknown|Unknown|0||None assigned|mljob:j\n"
+      "8|k|CANCELLED by 0|0:15|1763780000|1763780001|1763780009|8|billing=2,cpu=2|n[1-2]|a|b\n"
+      "8.batch|batch|CANCELLED|0:15|1763780000|1763780001|1763780009|8|cpu=2|n1|\n");
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[2].job_id, "8");
   EXPECT_EQ(records[2].step, "batch");
@@ -55,13 +55,15 @@ TEST(Accounting, PendingTimesAreUnknownAndStepsAreKept) {
   EXPECT_EQ(records[1].state, "CANCELLED");
   EXPECT_EQ(records[1].exit_signal, 15);
   EXPECT_EQ(records[1].comment, "a|b");
+  EXPECT_EQ(records[0].node_list, "") << "sacct's None assigned: no node yet";
+  EXPECT_EQ(records[1].node_list, "n[1-2]");
 }
 
 TEST(Accounting, WhoCancelledAJobIsKept) {
   auto records = parse_accounting(
-      "8|k|CANCELLED by 1001|0:15|1763780000|1763780001|1763780009|8|billing=2|\n"
-      "8.batch|batch|CANCELLED|0:15|1763780000|1763780001|1763780009|8|cpu=2|\n"
-      "9|k|FAILED|1:0|1763780000|1763780001|1763780009|8|billing=2|\n");
+      "8|k|CANCELLED by 1001|0:15|1763780000|1763780001|1763780009|8|billing=2|n1|\n"
+      "8.batch|batch|CANCELLED|0:15|1763780000|1763780001|1763780009|8|cpu=2|n1|\n"
+      "9|k|FAILED|1:0|1763780000|1763780001|1763780009|8|billing=2|n1|\n");
   ASSERT_EQ(records.size(), 3u);
   EXPECT_EQ(records[0].state, "CANCELLED");
   EXPECT_EQ(records[0].cancelled_by, 1001u);
@@ -73,8 +75,8 @@ TEST(Accounting, WhoCancelledAJobIsKept) {
 // invalid_argument out of the parser. Such a row is read with what can be read.
 TEST(Accounting, ARowWhoseNumbersAreNotNumbersIsReadNotThrown) {
   auto records = parse_accounting(
-      "358+x|j|FAILED|3:|1763780000|1763780001|1763780009|8|billing=2|mljob:j\n"
-      "359|j|FAILED|:99999999999|1763780000|1763780001|1763780009|8|billing=2|mljob:j\n");
+      "358+x|j|FAILED|3:|1763780000|1763780001|1763780009|8|billing=2|n1|mljob:j\n"
+      "359|j|FAILED|:99999999999|1763780000|1763780001|1763780009|8|billing=2|n1|mljob:j\n");
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0].base_job_id, "358");
   EXPECT_EQ(records[0].exit_code, 3);
@@ -311,6 +313,55 @@ TEST(QueuedJobs, AnInvalidIdSelectsNothingAsSqueueExits) {
   EXPECT_TRUE(QueueSelection({"365abc"}).selects(jobs[0]));   // strtol's reading: 365
   EXPECT_TRUE(QueueSelection({"365", ""}).selects(jobs[0]));  // strtok skips the empty item
   EXPECT_EQ(QueueSelection({"365", ""}).single_job(), 365u);
+}
+
+}  // namespace
+}  // namespace mljob
+
+namespace mljob {
+namespace {
+
+TEST(Accounting, ACommentMarksItsJobAndNoOther) {
+  EXPECT_TRUE(comment_marks_job("mljob:run1", "run1"));
+  EXPECT_TRUE(comment_marks_job("mljob:run1:0123abcd0123abcd", "run1"));
+  EXPECT_FALSE(comment_marks_job("mljob:run10", "run1"));
+  EXPECT_FALSE(comment_marks_job("mljob:run1_trials:1,2", "run1"));
+  EXPECT_FALSE(comment_marks_job("run1", "run1"));
+  EXPECT_FALSE(comment_marks_job("", "run1"));
+}
+
+// sacct --duplicates: an earlier job of ID 9 (ours, with its step), then the job slurmctld
+// gave the ID to after it forgot ours (with a step of its own).
+TEST(Accounting, OnlyTheRunsAJobsCommentMarksAreItsOwn) {
+  auto records = parse_accounting(
+      "9|a|COMPLETED|0:0|1763780000|1763780001|1763780009|8|billing=2|n1|mljob:ours:01\n"
+      "9.batch|batch|COMPLETED|0:0|1763780000|1763780001|1763780009|8||n1|\n"
+      "9|b|RUNNING|0:0|1763790000|1763790001|Unknown|8|billing=2|n2|mljob:theirs:02\n"
+      "9.batch|batch|RUNNING|0:0|1763790000|1763790001|Unknown|8||n2|\n");
+  bool others = false;
+  auto ours = records_of_job(records, "ours", others);
+  ASSERT_EQ(ours.size(), 2u);
+  EXPECT_EQ(ours[0].name, "a");
+  EXPECT_EQ(ours[1].step, "batch");
+  EXPECT_EQ(ours[1].state, "COMPLETED");
+  EXPECT_TRUE(others);
+
+  others = false;
+  auto theirs = records_of_job(records, "theirs", others);
+  ASSERT_EQ(theirs.size(), 2u);
+  EXPECT_EQ(theirs[1].state, "RUNNING");
+
+  // A record with no comment (a job submitted without one) is not judged.
+  others = false;
+  auto plain = parse_accounting("7|j|PENDING|0:0|1763780000|Unknown|Unknown|0||None assigned|\n");
+  EXPECT_EQ(records_of_job(plain, "ours", others).size(), 1u);
+  EXPECT_FALSE(others);
+}
+
+TEST(Accounting, SqueuesCommentIsLastAndKeptWhole) {
+  auto records = parse_queue("115|N/A|N/A|dry1|PENDING|1795316390|N/A|N/A||115|mljob:dry1:ab|cd\n");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].comment, "mljob:dry1:ab|cd");
 }
 
 }  // namespace

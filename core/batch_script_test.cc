@@ -40,7 +40,9 @@ SlurmPlan two_component_plan(std::vector<std::string> args) {
 
 TEST(BatchScript, HeterogeneousComponentsAndRoles) {
   std::string script = render_batch_script(two_component_plan({}));
-  EXPECT_NE(script.find("#SBATCH --job-name=job_1\n#SBATCH --ml-roles=master,worker\n"), std::string::npos) << script;
+  EXPECT_NE(script.find("#SBATCH --job-name=job_1\n#SBATCH --no-requeue\n#SBATCH --ml-roles=master,worker\n"),
+            std::string::npos)
+      << script;
   EXPECT_NE(script.find("#SBATCH --gpus-per-task=t4:1\n"), std::string::npos);
   EXPECT_NE(script.find("#SBATCH hetjob\n"), std::string::npos);
   EXPECT_NE(script.find("#SBATCH --ntasks=2\n"), std::string::npos);
@@ -100,8 +102,10 @@ TEST(ArrayScript, EachElementRunsItsOwnTrialScriptInItsFolderWithItsEnvironment)
         {index, folder.string(), (folder / "job.sbatch").string(), {{"MLJOB_HPS", "{\"x\":\"it's $(id)\"}"}}});
   }
   std::string script = render_array_script(plan, "study_trials", elements, 3);
-  EXPECT_NE(script.find("#SBATCH --job-name=study_trials\n#SBATCH --array=4,7%3\n#SBATCH --ml-roles=master\n"),
-            std::string::npos)
+  EXPECT_NE(
+      script.find(
+          "#SBATCH --job-name=study_trials\n#SBATCH --array=4,7%3\n#SBATCH --no-requeue\n#SBATCH --ml-roles=master\n"),
+      std::string::npos)
       << script;
   EXPECT_EQ(script.find("hetjob"), std::string::npos);
   std::filesystem::path file = root / "array.sbatch";

@@ -39,11 +39,19 @@ std::string was(const std::string& who) {
   return several ? " were " : " was ";
 }
 
+// The node of a NODE_FAIL, as accounting names it. Accounting keeps the nodes of the allocation
+// but not which of them failed: a component on several nodes names them all.
+std::string failed_node(const AccountingRecord& r) {
+  if (r.node_list.empty()) return "a node it ran on";
+  bool several = r.node_list.find_first_of("[,") != std::string::npos;
+  return several ? "one of its nodes (" + r.node_list + ")" : "its node " + r.node_list;
+}
+
 // Slurm's reasons, said plainly.
 std::string explain(const AccountingRecord& r, const std::string& who) {
   const std::string& s = r.state;
   if (s == "TIMEOUT") return who + " reached its time limit and" + was(who) + "stopped";
-  if (s == "NODE_FAIL") return who + " failed because a node it ran on failed";
+  if (s == "NODE_FAIL") return who + " failed because " + failed_node(r) + " failed";
   if (s == "OUT_OF_MEMORY") return who + " ran out of memory (it used more than its machine type allows)";
   if (s == "PREEMPTED") return who + was(who) + "preempted by a higher-priority job";
   if (s == "BOOT_FAIL") return who + " could not start: a node failed to boot";

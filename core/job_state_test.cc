@@ -110,6 +110,15 @@ TEST(JobState, PlainLanguageReasons) {
   EXPECT_NE(derive_status({component(0, "OUT_OF_MEMORY")}, kRoles, false).error_message.find("out of memory"),
             std::string::npos);
   EXPECT_NE(derive_status({component(0, "NODE_FAIL")}, kRoles, false).error_message.find("node"), std::string::npos);
+  AccountingRecord on_node = component(0, "NODE_FAIL");
+  on_node.node_list = "n2";
+  EXPECT_NE(derive_status({on_node}, kRoles, false).error_message.find("failed because its node n2 failed"),
+            std::string::npos)
+      << derive_status({on_node}, kRoles, false).error_message;
+  on_node.node_list = "n[2-3]";
+  EXPECT_NE(derive_status({on_node}, kRoles, false).error_message.find("because one of its nodes (n[2-3]) failed"),
+            std::string::npos)
+      << derive_status({on_node}, kRoles, false).error_message;
 }
 
 TEST(JobState, FailureWithoutAnExitCode) {

@@ -65,6 +65,11 @@ class SlurmAccess {
 
   // Accounting's records (allocations and steps) of these jobs, the user's own only.
   virtual std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const = 0;
+  // As accounting, with every job that ever had one of these IDs (sacct --duplicates): a job
+  // slurmctld forgot and whose ID it gave again, and each earlier run of a requeued job.
+  virtual std::vector<AccountingRecord> accounting_every_run(const std::vector<std::string>& job_ids) const {
+    return accounting(job_ids);
+  }
   // slurmctld's view of the jobs it still holds, the user's own only; unknown IDs are absent.
   virtual std::vector<AccountingRecord> queue(const std::vector<std::string>& job_ids) const = 0;
   // Readies queue() before other threads start (an implementation may set up process state).

@@ -171,16 +171,29 @@ std::string SlurmCommands::keep_one(const std::vector<std::string>& found, const
   return found.front();
 }
 
-std::vector<AccountingRecord> SlurmCommands::accounting(const std::vector<std::string>& job_ids) const {
+namespace {
+
+std::vector<AccountingRecord> sacct_records(const std::vector<std::string>& job_ids, bool every_run) {
   if (job_ids.empty()) return {};
   // Epoch times need no time-zone guessing. Steps are asked for too: in a het job the batch
   // script's exit status is given to every component, and only the steps say which failed.
   std::vector<std::string> argv = {
       "sacct",    "--noheader",      "--parsable2", own_user(),        "--starttime=1970-01-01",
       "--format", kAccountingFormat, "--jobs",      join(job_ids, ',')};
+  if (every_run) argv.push_back("--duplicates");
   ProcessResult result = run_slurm(argv, {{"SLURM_TIME_FORMAT", "%s"}});
   if (result.exit_code != 0) throw SlurmError("sacct failed: " + trim(result.err));
   return parse_accounting(result.out);
+}
+
+}  // namespace
+
+std::vector<AccountingRecord> SlurmCommands::accounting(const std::vector<std::string>& job_ids) const {
+  return sacct_records(job_ids, false);
+}
+
+std::vector<AccountingRecord> SlurmCommands::accounting_every_run(const std::vector<std::string>& job_ids) const {
+  return sacct_records(job_ids, true);
 }
 
 std::vector<AccountingRecord> SlurmCommands::queue(const std::vector<std::string>& job_ids) const {

@@ -60,6 +60,7 @@ class SlurmCommands final : public SlurmAccess {
   // One sacct call for any number of jobs: each component's allocation and its steps, the
   // user's own jobs only (sacct shows every user's jobs when asked by ID, unless told --user).
   std::vector<AccountingRecord> accounting(const std::vector<std::string>& job_ids) const override;
+  std::vector<AccountingRecord> accounting_every_run(const std::vector<std::string>& job_ids) const override;
 
   // slurmctld's view of the jobs it still holds: live jobs, and finished ones for MinJobAge
   // seconds, the user's own only (another user's job ID in a record reads as unknown). Unknown

@@ -99,6 +99,7 @@ QueuedJob queued_job(const slurm_job_info_t& job, const SlurmFunctions& slurm) {
   queued.array_task_id = job.array_task_id;
   if (job.array_task_str) queued.array_task_list = job.array_task_str;
   queued.name = job.name ? job.name : "";
+  queued.comment = job.comment ? job.comment : "";
   const char* state = slurm.job_state_string(job.job_state);
   queued.state = state ? state : "";
   queued.submit_time = job.submit_time;

@@ -6,6 +6,7 @@
 #include <future>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "core/job_filter.h"
 #include "core/job_state.h"
@@ -76,7 +77,17 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmAccess&
     slurm.prepare_queue();  // before the thread: libslurm's start sets SLURM_CONF (setenv)
     all_accounted = std::async(std::launch::async, [&] { return slurm.accounting(accounting_ids(ids)); });
   }
-  RecordsByJob queued = group(slurm.queue(ids));
+  RecordsByJob queued;
+  std::string slurmctld_away;
+  try {
+    queued = group(slurm.queue(ids));
+  } catch (const SlurmError& e) {
+    slurmctld_away = e.what();
+    // Accounting has every job that started, ended or was submitted while slurmdbd was up; it
+    // answers alone (if it too is away, the answer is both errors).
+    std::cerr << "mljob: warning: slurmctld is not answering (" << e.what()
+              << "); answering from Slurm accounting, which hears of changes a moment after slurmctld\n";
+  }
   std::vector<std::string> finished;
   for (const auto& id : ids) {
     if (!still_running(queued[id])) finished.push_back(id);
@@ -85,6 +96,10 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmAccess&
   try {
     accounted = group(all_accounted.valid() ? all_accounted.get() : slurm.accounting(accounting_ids(finished)));
   } catch (const SlurmError& e) {
+    if (!slurmctld_away.empty()) {
+      throw SlurmError("neither slurmctld (" + slurmctld_away + ") nor accounting (" + e.what() +
+                       ") answers; ask again once either is back");
+    }
     accounting_down = true;
     std::cerr << "mljob: warning: Slurm accounting is unavailable (" << e.what()
               << "); answering from slurmctld, which forgets jobs a few minutes after they end\n";
@@ -118,17 +133,82 @@ void add_slurm_ids(const std::vector<JobRecord>& records, std::vector<std::strin
   }
 }
 
+// The Slurm jobs a record names: its job's, or a prediction job's shards'.
+std::vector<std::string> own_slurm_ids(const JobRecord& record) {
+  return record.shard_jobs.empty() ? std::vector<std::string>{record.slurm_job_id} : record.shard_jobs;
+}
+
+// The Slurm records of a record's own jobs (records_of_job: those its comment marks), by
+// Slurm job ID. `lost` gets each ID that Slurm now holds for other jobs only.
+RecordsByJob own_records(const JobRecord& record, const RecordsByJob& by_job, std::set<std::string>& lost) {
+  RecordsByJob own;
+  const std::string job_id = record.job.value("jobId", "");
+  for (const auto& id : own_slurm_ids(record)) {
+    auto found = by_job.find(id);
+    bool others_seen = false;
+    own[id] =
+        records_of_job(found == by_job.end() ? std::vector<AccountingRecord>{} : found->second, job_id, others_seen);
+    if (others_seen && own[id].empty()) lost.insert(id);
+  }
+  return own;
+}
+
+// A job whose ID Slurm gave to another: every run of that ID, from accounting, may still hold
+// this job's own (it ran, and accounting heard of it before slurmctld forgot it).
+void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<RecordsByJob>& own,
+                        std::set<std::string>& lost, const SlurmAccess& slurm) {
+  if (lost.empty()) return;
+  RecordsByJob every_run;
+  try {
+    every_run = group(slurm.accounting_every_run({lost.begin(), lost.end()}));
+  } catch (const SlurmError&) {
+    return;  // lost, as far as can be told now
+  }
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    for (auto& [id, records_of_id] : own[i]) {
+      if (!lost.contains(id)) continue;
+      bool others_seen = false;
+      records_of_id = records_of_job(every_run[id], records[i].job.value("jobId", ""), others_seen);
+    }
+  }
+  for (const auto& record_own : own) {
+    for (const auto& [id, records_of_id] : record_own) {
+      if (!records_of_id.empty()) lost.erase(id);
+    }
+  }
+}
+
+// What describe says of a Slurm job that Slurm lost (see records_of_job).
+JobStatus lost_job(const std::string& slurm_job_id, const std::string& whose) {
+  JobStatus status;
+  status.state = "FAILED";
+  status.error_message = "Slurm lost " + whose + ": slurmctld restarted without a record of its Slurm job " +
+                         slurm_job_id +
+                         " (it had not saved its state yet) and has given that ID to another job; neither "
+                         "slurmctld nor accounting knows how it ended";
+  return status;
+}
+
 // A batch prediction job's state is its shards' together; its output, their counters. A shard
 // Slurm knows nothing of counts as just submitted (queued), unless accounting is down: then the
-// job's state cannot be told (STATE_UNSPECIFIED, said below), not guessed.
-JobStatus prediction_status(const JobRecord& record, RecordsByJob& by_job, nlohmann::json& job, bool accounting_down) {
+// job's state cannot be told (STATE_UNSPECIFIED, said below), not guessed. A shard Slurm lost
+// succeeded if its results file was committed, and failed otherwise.
+JobStatus prediction_status(const JobRecord& record, RecordsByJob& by_job, nlohmann::json& job, bool accounting_down,
+                            const std::set<std::string>& lost) {
   std::vector<JobStatus> shards;
   bool unknown_shard = false;
-  for (const auto& id : record.shard_jobs) {
+  std::vector<ShardProgress> progress = read_shard_progress(record);
+  for (std::size_t i = 0; i < record.shard_jobs.size(); ++i) {
+    const std::string& id = record.shard_jobs[i];
+    if (lost.contains(id)) {
+      JobStatus shard = lost_job(id, "it");
+      if (i < progress.size() && progress[i].complete) shard = JobStatus{"SUCCEEDED", "", {}, {}, {}, {}};
+      shards.push_back(shard);
+      continue;
+    }
     unknown_shard = unknown_shard || by_job[id].empty();
     shards.push_back(derive_status(by_job[id], {"shard"}, record.cancel_requested));
   }
-  std::vector<ShardProgress> progress = read_shard_progress(record);
   explain_failed_shards(shards, progress);
   add_prediction_output(job, record, shards, progress, std::time(nullptr));
   if (unknown_shard && accounting_down) return JobStatus{};
@@ -157,16 +237,23 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
     add_slurm_ids(related.emplace_back(counted_with ? counted_with(record) : std::vector<JobRecord>{}), ids);
   bool accounting_down = false;
   RecordsByJob by_job = job_records(ids, slurm, accounting_down);  // one query for the jobs and the trials
+  std::set<std::string> lost;
+  std::vector<RecordsByJob> own;
+  for (const auto& record : records) own.push_back(own_records(record, by_job, lost));
+  if (!accounting_down) look_for_lost_runs(records, own, lost, slurm);
 
   std::vector<nlohmann::json> resources;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const JobRecord& record = records[i];
+    RecordsByJob& own_jobs = own[i];
     nlohmann::json job = record.job;
     bool prediction = !record.shard_jobs.empty();
     JobStatus status =
-        prediction ? prediction_status(record, by_job, job, accounting_down)
-                   : derive_status(by_job[record.slurm_job_id], record.component_roles, record.cancel_requested);
-    if (status.state == "STATE_UNSPECIFIED" && (prediction || by_job[record.slurm_job_id].empty())) {
+        prediction ? prediction_status(record, own_jobs, job, accounting_down, lost)
+        : lost.contains(record.slurm_job_id)
+            ? lost_job(record.slurm_job_id, "this job")
+            : derive_status(own_jobs[record.slurm_job_id], record.component_roles, record.cancel_requested);
+    if (status.state == "STATE_UNSPECIFIED" && (prediction || own_jobs[record.slurm_job_id].empty())) {
       if (accounting_down) {
         status.state = "STATE_UNSPECIFIED";
         status.error_message = "Slurm accounting is unavailable and slurmctld no longer holds this job";
