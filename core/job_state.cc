@@ -76,12 +76,41 @@ bool is_training_step(const AccountingRecord& r) {
   return !r.step.empty() && std::isdigit(static_cast<unsigned char>(r.step[0]));
 }
 
+// "The master, the 4 workers and the 3 ps".
+std::string role_list(const std::vector<const AccountingRecord*>& allocations,
+                      const std::vector<std::string>& component_roles) {
+  std::string out;
+  for (std::size_t i = 0; i < allocations.size(); ++i) {
+    if (i > 0) out += i + 1 == allocations.size() ? " and " : ", ";
+    out += (i == 0 ? "The " : "the ") + role_of(component_roles, allocations[i]->het_component);
+  }
+  return out;
+}
+
+// Slurm ends every component of a het job NODE_FAIL when a node of any one fails, and
+// accounting keeps no record of which node it was: one message names the components and all
+// their nodes, rather than blaming each component's own. nullopt when fewer than two failed so.
+std::optional<std::string> node_failure_of_several(const std::vector<AccountingRecord>& allocations,
+                                                   const std::vector<std::string>& component_roles) {
+  std::vector<const AccountingRecord*> node_failed;
+  std::string nodes;
+  for (const auto& allocation : allocations) {
+    if (allocation.state != "NODE_FAIL") continue;
+    node_failed.push_back(&allocation);
+    if (!allocation.node_list.empty()) nodes += (nodes.empty() ? "" : ", ") + allocation.node_list;
+  }
+  if (node_failed.size() < 2) return std::nullopt;
+  return role_list(node_failed, component_roles) + " were stopped because a node of the job failed" +
+         (nodes.empty() ? "" : " (one of " + nodes + "; `sinfo -R` names a node that is down, and why)");
+}
+
 // Which replicas failed, and how. In a het job the batch script's exit status is recorded on
 // every component's allocation, so a component's own steps are asked first: they say whether
 // its replicas failed; the allocation speaks only for a component that ran no step.
 std::vector<std::string> failures(const std::vector<AccountingRecord>& allocations,
                                   const std::vector<AccountingRecord>& steps,
                                   const std::vector<std::string>& component_roles) {
+  if (auto node_failure = node_failure_of_several(allocations, component_roles)) return {*node_failure};
   std::vector<std::string> problems;
   for (const auto& allocation : allocations) {
     std::string who = "The " + role_of(component_roles, allocation.het_component);

@@ -57,6 +57,20 @@ TEST(JobState, RecordedWorkerFailureBlamesOnlyTheWorkers) {
   EXPECT_EQ(status.error_message, "The 4 workers exited with status 3.");
 }
 
+// Recorded on the local cluster (tests/faults SlurmdKilled): n2's slurmd was killed under a
+// STANDARD_1 job. Slurm ends every component NODE_FAIL, whichever node failed, and keeps no
+// record of which one did: the message names the nodes, once.
+TEST(JobState, ANodeFailureNamesTheJobsNodes) {
+  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/sacct_het_node_fail.txt");
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto status = derive_status(parse_accounting(text.str()), kRoles, false);
+  EXPECT_EQ(status.state, "FAILED");
+  EXPECT_EQ(status.error_message,
+            "The master, the 4 workers and the 3 ps were stopped because a node of the job failed (one of n3, n1, "
+            "n2; `sinfo -R` names a node that is down, and why).");
+}
+
 TEST(JobState, AWorkerStepCancelledByItsFailureIsNamedNotTheMaster) {
   // Seen on the local cluster: two workers exited 3 while the other two still started, srun
   // cancelled the workers' step (0:15), and every allocation repeats the batch script's 15.

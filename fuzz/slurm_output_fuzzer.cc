@@ -14,9 +14,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   std::string text(mljob::fuzz::as_text(data + 1, size - 1));
   switch (data[0] % 7) {
-    case 0:
-      mljob::parse_accounting(text);
+    case 0: {
+      bool others_seen = false;  // and a job's own among them, as describe picks them
+      mljob::records_of_job(mljob::parse_accounting(text), "job_1", others_seen);
       break;
+    }
     case 1:
       mljob::parse_queue(text);
       break;

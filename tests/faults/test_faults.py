@@ -411,12 +411,9 @@ class SlurmdbdDown(FaultTestCase):
 
 
 class SlurmdKilled(FaultTestCase):
-    # GAP (reported, not fixed here): a training job's batch script does not say --no-requeue, so
-    # under the cluster's JobRequeue=1 Slurm requeues the het job when a node fails; mljob then
-    # reads it QUEUED (with an errorMessage about the other components) and Slurm runs it again
-    # after its BeginTime, and a NODE_FAIL's message does not name the node (sacct's NodeList is
-    # not read). This test asserts what the issue asks and fails until both are fixed; make test
-    # does not run it until then (tests/CMakeLists.txt).
+    # A node failure under a training job fails it: mljob's batch scripts say --no-requeue, so
+    # Slurm does not queue the job again under the cluster's JobRequeue=1, and the NODE_FAIL's
+    # message names the node from sacct's NodeList (found by this test, fixed in core/).
     def test_slurmd_killed_under_a_running_het_job(self):
         def one_run(tally):
             job_id = self.new_id("f3_node")
