@@ -136,6 +136,7 @@ TEST_F(FakeSlurm, AJobWhoseSlurmIdWasGivenToAnotherJobIsNotReadAsThatJob) {
                                 << (scratch_.path() / "sacct.out").string() << "';; esac\n";
   answer("sacct", other);
   answer("every", ours + step + other);
+  answer("squeue", "105|N/A|N/A|job|RUNNING|1763780000|1763780000|N/A|billing=1|105|None|mljob:next:00ff\n");
   JobRecord first_record = saved_record("first", "105");
   json first = study::job_resources({first_record}, SlurmCommands{}).front();
   EXPECT_EQ(first["state"], "SUCCEEDED") << first.dump();
@@ -152,6 +153,19 @@ TEST_F(FakeSlurm, AJobWhoseSlurmIdWasGivenToAnotherJobIsNotReadAsThatJob) {
   // The other job itself reads as itself.
   json next = study::job_resources({saved_record("next", "105")}, SlurmCommands{}).front();
   EXPECT_EQ(next["state"], "RUNNING") << next.dump();
+}
+
+// Seen in the fault suite: slurmctld restarted from a state saved before job 108 was submitted
+// and killed its batch step as an orphan. Accounting, which heard it start, never hears it end:
+// with slurmctld answering and not holding it, it is lost, not RUNNING for ever. While
+// slurmctld is away, accounting's RUNNING stands.
+TEST_F(FakeSlurm, AJobSlurmctldForgotIsLostNotRunningForEver) {
+  answer("sacct", "108|job|RUNNING|0:0|1763780000|1763780000|Unknown|60|billing=1|n1|mljob:forgotten:0a\n");
+  answer("squeue", "");
+  json lost = study::job_resources({saved_record("forgotten", "108")}, SlurmCommands{}).front();
+  EXPECT_EQ(lost["state"], "FAILED") << lost.dump();
+  EXPECT_NE(lost.value("errorMessage", "").find("slurmctld no longer holds its Slurm job 108"), std::string::npos)
+      << lost.dump();
 }
 
 // slurmctld away (restarting): accounting answers, with a warning; both away: an error that

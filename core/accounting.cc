@@ -86,7 +86,8 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output) {
     record.start_time = parse_epoch(fields[6]);
     record.end_time = parse_epoch(fields[7]);
     record.billing = billing_of(fields[8]);
-    constexpr std::size_t kComment = 10;  // last, and may itself contain '|'
+    if (fields.size() > 10) record.reason = fields[10];
+    constexpr std::size_t kComment = 11;  // last, and may itself contain '|'
     for (std::size_t i = kComment; i < fields.size(); ++i) {
       if (i > kComment) record.comment += "|";
       record.comment += fields[i];
@@ -211,6 +212,7 @@ std::vector<AccountingRecord> queued_records(const std::vector<QueuedJob>& jobs,
     bool open_ended = job.unlimited_time && job.end_time > now;  // squeue prints "NONE"
     record.end_time = open_ended ? std::nullopt : slurmctld_time(job.end_time);
     record.billing = billing_of(job.tres);
+    record.reason = job.reason;
     record.comment = job.comment;
     // The array's own record stands for each asked-for task still pending in it.
     if (auto unsplit = selection.unsplit_tasks(job); !unsplit.empty()) {

@@ -31,6 +31,9 @@ struct AccountingRecord {
   // The nodes it ran on, in Slurm's host-list form ("n[2-3]"); "None assigned" or empty before
   // it started. From sacct only: it names the node of a NODE_FAIL.
   std::string node_list;
+  // Why slurmctld keeps the job waiting, or why it ended ("Priority", "JobHeldUser", "launch
+  // failed requeued held"; "None"), as squeue's Reason. From slurmctld only.
+  std::string reason;
   std::string comment;
 };
 
@@ -46,7 +49,7 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output);
 // The comment is last: it may itself hold '|'.
 inline constexpr const char* kQueueFormat =
     "JobID:|,HetJobID:|,HetJobOffset:|,Name:|,State:|,SubmitTime:|,StartTime:|,EndTime:|,tres-alloc:|,JobArrayID:|,"
-    "Comment:|";
+    "Reason:|,Comment:|";
 std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
 
 // Whether a Slurm job's comment marks it as submitted for mljob job `job_id`: "mljob:JOB_ID",
@@ -91,6 +94,7 @@ struct QueuedJob {
   std::int64_t submit_time = 0, start_time = 0, end_time = 0;
   bool unlimited_time = false;  // time limit INFINITE: squeue prints a future end as "NONE"
   std::string tres;             // tres_alloc_str, else tres_req_str (as squeue's tres-alloc)
+  std::string reason;           // state_desc, else the words for state_reason (as squeue's Reason)
   std::string comment;
 };
 

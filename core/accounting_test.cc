@@ -236,6 +236,8 @@ void expect_same_records(const std::vector<AccountingRecord>& got, const std::ve
     EXPECT_EQ(got[i].end_time, want[i].end_time);
     EXPECT_EQ(got[i].billing, want[i].billing);
     EXPECT_EQ(got[i].elapsed_seconds, want[i].elapsed_seconds);
+    EXPECT_EQ(got[i].reason, want[i].reason);
+    EXPECT_EQ(got[i].comment, want[i].comment);
   }
 }
 
@@ -359,8 +361,9 @@ TEST(Accounting, OnlyTheRunsAJobsCommentMarksAreItsOwn) {
 }
 
 TEST(Accounting, SqueuesCommentIsLastAndKeptWhole) {
-  auto records = parse_queue("115|N/A|N/A|dry1|PENDING|1795316390|N/A|N/A||115|mljob:dry1:ab|cd\n");
+  auto records = parse_queue("115|N/A|N/A|dry1|PENDING|1795316390|N/A|N/A||115|JobHeldUser|mljob:dry1:ab|cd\n");
   ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].reason, "JobHeldUser");
   EXPECT_EQ(records[0].comment, "mljob:dry1:ab|cd");
 }
 

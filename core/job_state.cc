@@ -76,6 +76,18 @@ bool is_training_step(const AccountingRecord& r) {
   return !r.step.empty() && std::isdigit(static_cast<unsigned char>(r.step[0]));
 }
 
+// A job slurmctld holds: it will not start by itself. Slurm's hold reasons: a user's or an
+// administrator's hold (JobHeldUser, JobHeldAdmin), or its own after a launch that failed
+// ("launch failed requeued held", e.g. slurmctld restarted while it launched the job).
+bool held(const AccountingRecord& r) {
+  return r.reason.rfind("JobHeld", 0) == 0 || r.reason.find("held") != std::string::npos;
+}
+
+std::string hold_message(const AccountingRecord& r) {
+  return "Slurm holds this job (" + r.reason + "): it will not start until it is released (`scontrol release " +
+         r.base_job_id + "`; only an administrator can release an administrator's hold) or cancelled (`mljob cancel`)";
+}
+
 // "The master, the 4 workers and the 3 ps".
 std::string role_list(const std::vector<const AccountingRecord*>& allocations,
                       const std::vector<std::string>& component_roles) {
@@ -239,6 +251,7 @@ JobStatus derive_status(std::vector<AccountingRecord> records, const std::vector
   }
 
   std::vector<std::string> problems;
+  if (status.state == "QUEUED" && held(master)) problems.push_back(hold_message(master));
   if (status.state == "CANCELLED") problems.push_back(cancellation(master, cancel_requested));
   if (status.state == "CANCELLING") problems.push_back(cancel_requested_message());
   for (auto& failure : failures(allocations, steps, component_roles)) problems.push_back(std::move(failure));

@@ -135,6 +135,22 @@ TEST(JobState, PlainLanguageReasons) {
       << derive_status({on_node}, kRoles, false).error_message;
 }
 
+// Seen in the fault suite: slurmctld killed while it launched a job holds the job when it
+// restarts. The job reads QUEUED, and says that it will not start by itself.
+TEST(JobState, AHeldJobSaysItWillNotStartByItself) {
+  AccountingRecord held = component(0, "PENDING");
+  held.base_job_id = "1586";
+  held.reason = "launch failed requeued held";
+  auto status = derive_status({held}, kRoles, false);
+  EXPECT_EQ(status.state, "QUEUED");
+  EXPECT_EQ(status.error_message,
+            "Slurm holds this job (launch failed requeued held): it will not start until it is released (`scontrol "
+            "release 1586`; only an administrator can release an administrator's hold) or cancelled (`mljob "
+            "cancel`).");
+  held.reason = "Priority";
+  EXPECT_EQ(derive_status({held}, kRoles, false).error_message, "");
+}
+
 TEST(JobState, FailureWithoutAnExitCode) {
   EXPECT_EQ(derive_status({component(0, "FAILED", 0)}, kRoles, false).error_message, "The master failed.");
 }

@@ -27,8 +27,9 @@ struct SlurmFunctions {
   decltype(&slurm_free_job_info_msg) free_job_info_msg = nullptr;
   decltype(&slurm_get_errno) get_errno = nullptr;
   decltype(&slurm_strerror) strerror = nullptr;
-  char* (*job_state_string)(std::uint32_t) = nullptr;  // exported, not declared in slurm.h
-  const slurm_conf_t* conf = nullptr;                  // the same: what slurm_init read
+  char* (*job_state_string)(std::uint32_t) = nullptr;         // exported, not declared in slurm.h
+  const char* (*job_reason_string)(std::uint32_t) = nullptr;  // the same
+  const slurm_conf_t* conf = nullptr;                         // the same: what slurm_init read
 };
 
 template <typename Function>
@@ -66,6 +67,7 @@ const SlurmFunctions* slurm_functions() {
              bind(library, "slurm_get_errno", functions.get_errno) &&
              bind(library, "slurm_strerror", functions.strerror) &&
              bind(library, "slurm_job_state_string", functions.job_state_string) &&
+             bind(library, "slurm_job_reason_string", functions.job_reason_string) &&
              bind(library, "slurm_conf", functions.conf);
     if (usable) functions.init(nullptr);
   });
@@ -100,6 +102,12 @@ QueuedJob queued_job(const slurm_job_info_t& job, const SlurmFunctions& slurm) {
   if (job.array_task_str) queued.array_task_list = job.array_task_str;
   queued.name = job.name ? job.name : "";
   queued.comment = job.comment ? job.comment : "";
+  // As squeue prints its Reason: the details slurmctld gave, else its reason in words.
+  if (job.state_desc) {
+    queued.reason = job.state_desc;
+  } else if (const char* reason = slurm.job_reason_string(job.state_reason)) {
+    queued.reason = reason;
+  }
   const char* state = slurm.job_state_string(job.job_state);
   queued.state = state ? state : "";
   queued.submit_time = job.submit_time;

@@ -6,6 +6,7 @@
 #include <future>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/job_filter.h"
@@ -68,7 +69,9 @@ std::vector<AccountingRecord> unsplit_element(const std::string& id, const Recor
 // records say which replica failed. Accounting lags slurmctld by a moment, so a job that
 // slurmctld has seen end but accounting has not yet is answered with slurmctld's allocations
 // and the steps accounting already has. If accounting is down, slurmctld's memory is the answer.
-RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmAccess& slurm, bool& accounting_down) {
+// `from_slurmctld` receives slurmctld's own answer, or nullopt when slurmctld did not answer.
+RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmAccess& slurm, bool& accounting_down,
+                         std::optional<RecordsByJob>& from_slurmctld) {
   // Many jobs (a list): both queries at once, accounting for every job, since most of a
   // list has ended and the accounting query is the long one. One job (describe, a wait):
   // slurmctld first, and accounting only if the job has ended there.
@@ -104,6 +107,7 @@ RecordsByJob job_records(const std::vector<std::string>& ids, const SlurmAccess&
     std::cerr << "mljob: warning: Slurm accounting is unavailable (" << e.what()
               << "); answering from slurmctld, which forgets jobs a few minutes after they end\n";
   }
+  if (slurmctld_away.empty()) from_slurmctld = queued;
   RecordsByJob answer;
   for (const auto& id : ids) {
     std::vector<AccountingRecord>& from_ctld = queued[id];
@@ -138,17 +142,52 @@ std::vector<std::string> own_slurm_ids(const JobRecord& record) {
   return record.shard_jobs.empty() ? std::vector<std::string>{record.slurm_job_id} : record.shard_jobs;
 }
 
+const std::vector<AccountingRecord>& records_of(const RecordsByJob& by_job, const std::string& id) {
+  static const std::vector<AccountingRecord> none;
+  auto found = by_job.find(id);
+  return found == by_job.end() ? none : found->second;
+}
+
+// Whether slurmctld answered for an element's array as a whole ("123_[4-6%2]", as squeue may
+// print an element still pending unsplit in the array's own record): the element is held.
+bool array_record_held(const RecordsByJob& from_slurmctld, const std::string& id) {
+  std::string array = array_of_element(id);
+  if (array.empty()) return false;
+  for (const auto& [key, records] : from_slurmctld) {
+    if (!records.empty() && array_record_holds(key, id)) return true;
+  }
+  return false;
+}
+
+// Accounting has the job started or waiting and never heard that it ended, but slurmctld,
+// answering, does not hold it: slurmctld holds every job that has not ended, and an ended one
+// for MinJobAge after, longer than accounting takes to hear of the end. So slurmctld lost it
+// (restarted from a state saved before the job was submitted, or before it started, and killed
+// what ran of it as an orphan).
+bool forgotten_by_slurmctld(const std::vector<AccountingRecord>& own, const std::vector<AccountingRecord>& held) {
+  if (own.empty() || !held.empty()) return false;
+  for (const auto& record : own) {
+    if (record.step.empty() && (record.end_time || is_final_state(derive_status({record}, {}, false).state)))
+      return false;
+  }
+  return true;
+}
+
 // The Slurm records of a record's own jobs (records_of_job: those its comment marks), by
-// Slurm job ID. `lost` gets each ID that Slurm now holds for other jobs only.
-RecordsByJob own_records(const JobRecord& record, const RecordsByJob& by_job, std::set<std::string>& lost) {
+// Slurm job ID. `lost` gets each ID that Slurm now holds for other jobs only, or that
+// slurmctld lost (forgotten_by_slurmctld; known only when slurmctld answered).
+RecordsByJob own_records(const JobRecord& record, const RecordsByJob& by_job,
+                         const std::optional<RecordsByJob>& from_slurmctld, std::set<std::string>& lost) {
   RecordsByJob own;
   const std::string job_id = record.job.value("jobId", "");
   for (const auto& id : own_slurm_ids(record)) {
-    auto found = by_job.find(id);
     bool others_seen = false;
-    own[id] =
-        records_of_job(found == by_job.end() ? std::vector<AccountingRecord>{} : found->second, job_id, others_seen);
+    own[id] = records_of_job(records_of(by_job, id), job_id, others_seen);
     if (others_seen && own[id].empty()) lost.insert(id);
+    bool ignored = false;
+    if (from_slurmctld && !array_record_held(*from_slurmctld, id) &&
+        forgotten_by_slurmctld(own[id], records_of_job(records_of(*from_slurmctld, id), job_id, ignored)))
+      lost.insert(id);
   }
   return own;
 }
@@ -157,23 +196,26 @@ RecordsByJob own_records(const JobRecord& record, const RecordsByJob& by_job, st
 // this job's own (it ran, and accounting heard of it before slurmctld forgot it).
 void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<RecordsByJob>& own,
                         std::set<std::string>& lost, const SlurmAccess& slurm) {
-  if (lost.empty()) return;
+  std::vector<std::string> reused;  // lost IDs of which accounting's latest job is another's
+  for (const auto& record_own : own) {
+    for (const auto& [id, records_of_id] : record_own) {
+      if (lost.contains(id) && records_of_id.empty()) reused.push_back(id);
+    }
+  }
+  if (reused.empty()) return;
   RecordsByJob every_run;
   try {
-    every_run = group(slurm.accounting_every_run({lost.begin(), lost.end()}));
+    every_run = group(slurm.accounting_every_run(reused));
   } catch (const SlurmError&) {
     return;  // lost, as far as can be told now
   }
   for (std::size_t i = 0; i < records.size(); ++i) {
     for (auto& [id, records_of_id] : own[i]) {
-      if (!lost.contains(id)) continue;
+      if (!lost.contains(id) || !records_of_id.empty()) continue;
       bool others_seen = false;
       records_of_id = records_of_job(every_run[id], records[i].job.value("jobId", ""), others_seen);
-    }
-  }
-  for (const auto& record_own : own) {
-    for (const auto& [id, records_of_id] : record_own) {
-      if (!records_of_id.empty()) lost.erase(id);
+      // An earlier run that accounting saw end is the job's answer; one it never saw end was lost.
+      if (accounted_as_ended(records_of_id)) lost.erase(id);
     }
   }
 }
@@ -182,10 +224,9 @@ void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<Recor
 JobStatus lost_job(const std::string& slurm_job_id, const std::string& whose) {
   JobStatus status;
   status.state = "FAILED";
-  status.error_message = "Slurm lost " + whose + ": slurmctld restarted without a record of its Slurm job " +
-                         slurm_job_id +
-                         " (it had not saved its state yet) and has given that ID to another job; neither "
-                         "slurmctld nor accounting knows how it ended";
+  status.error_message = "Slurm lost " + whose + ": slurmctld no longer holds its Slurm job " + slurm_job_id +
+                         " (slurmctld restarted from a state saved before it, and ended what ran of it), and "
+                         "accounting never heard that it ended";
   return status;
 }
 
@@ -236,10 +277,11 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   for (const auto& record : records)
     add_slurm_ids(related.emplace_back(counted_with ? counted_with(record) : std::vector<JobRecord>{}), ids);
   bool accounting_down = false;
-  RecordsByJob by_job = job_records(ids, slurm, accounting_down);  // one query for the jobs and the trials
+  std::optional<RecordsByJob> from_slurmctld;
+  RecordsByJob by_job = job_records(ids, slurm, accounting_down, from_slurmctld);  // one query for all
   std::set<std::string> lost;
   std::vector<RecordsByJob> own;
-  for (const auto& record : records) own.push_back(own_records(record, by_job, lost));
+  for (const auto& record : records) own.push_back(own_records(record, by_job, from_slurmctld, lost));
   if (!accounting_down) look_for_lost_runs(records, own, lost, slurm);
 
   std::vector<nlohmann::json> resources;
