@@ -32,7 +32,7 @@ echo "$id|N/A|N/A|mljob|RUNNING|1795319746|1795319746|NONE|cpu=1,mem=1G,node=1,b
   }
 
   JobRecord record(const std::string& slurm_job_id) const {
-    return {{{"jobId", "job_1"}}, slurm_job_id, {"master"}, {"master-0"}, false, store_.folder_of("job_1"), {}, {}};
+    return {{{"jobId", "job_1"}}, slurm_job_id, {"master"}, {"master-0"}, false, store_.folder_of("job_1"), {}, {}, ""};
   }
 
   std::string cancelled() const {

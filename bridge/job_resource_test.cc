@@ -66,7 +66,9 @@ class FakeSlurm : public ::testing::Test {
   }
 
   // A job record of the store, as submit leaves it.
-  JobRecord saved_record(const std::string& job_id, const std::string& slurm_job_id) const {
+  // `comment`: the Slurm comment it was submitted with (none: a record from before mljob kept it).
+  JobRecord saved_record(const std::string& job_id, const std::string& slurm_job_id,
+                         const std::string& comment = "") const {
     JobRecord record{json{{"jobId", job_id}, {"trainingInput", {{"scaleTier", "BASIC"}, {"pythonModule", "t"}}}},
                      slurm_job_id,
                      {"master"},
@@ -74,7 +76,8 @@ class FakeSlurm : public ::testing::Test {
                      false,
                      store_.reserve(job_id),
                      {},
-                     {}};
+                     {},
+                     comment};
     store_.save(record);
     return record;
   }
@@ -136,8 +139,8 @@ TEST_F(FakeSlurm, AJobWhoseSlurmIdWasGivenToAnotherJobIsNotReadAsThatJob) {
                                 << (scratch_.path() / "sacct.out").string() << "';; esac\n";
   answer("sacct", other);
   answer("every", ours + step + other);
-  answer("squeue", "105|N/A|N/A|job|RUNNING|1763780000|1763780000|N/A|billing=1|105|None|mljob:next:00ff\n");
-  JobRecord first_record = saved_record("first", "105");
+  answer("squeue", "105|N/A|N/A|job|RUNNING|1763780000|1763780000|N/A|billing=1|105|None|mljob:next:00ff|\n");
+  JobRecord first_record = saved_record("first", "105", "mljob:first:0a0b");
   json first = study::job_resources({first_record}, SlurmCommands{}).front();
   EXPECT_EQ(first["state"], "SUCCEEDED") << first.dump();
   EXPECT_EQ(first["endTime"], rfc3339_utc(1763770060));
@@ -151,7 +154,7 @@ TEST_F(FakeSlurm, AJobWhoseSlurmIdWasGivenToAnotherJobIsNotReadAsThatJob) {
   EXPECT_NE(lost.value("errorMessage", "").find("Slurm job 105"), std::string::npos) << lost.dump();
 
   // The other job itself reads as itself.
-  json next = study::job_resources({saved_record("next", "105")}, SlurmCommands{}).front();
+  json next = study::job_resources({saved_record("next", "105", "mljob:next:00ff")}, SlurmCommands{}).front();
   EXPECT_EQ(next["state"], "RUNNING") << next.dump();
 }
 

@@ -72,6 +72,8 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output) {
   std::istringstream lines(squeue_output);
   std::string line;
   while (std::getline(lines, line)) {
+    // ":|" ends every field with '|', the last one too: that one ends the line, not a field.
+    if (!line.empty() && line.back() == '|') line.pop_back();
     auto fields = split(line, '|');
     if (fields.size() < 9 || fields[0].empty()) continue;
     AccountingRecord record;
@@ -266,22 +268,23 @@ bool comment_marks_job(const std::string& comment, const std::string& job_id) {
   return comment == mark || comment.rfind(mark + ":", 0) == 0;
 }
 
-std::vector<AccountingRecord> records_of_job(std::vector<AccountingRecord> records, const std::string& job_id,
+std::vector<AccountingRecord> records_of_job(std::vector<AccountingRecord> records,
+                                             const std::function<bool(const std::string& comment)>& ours,
                                              bool& others_seen) {
   std::map<std::string, bool> allocation_is_ours;  // by "123+1": its latest allocation row's verdict
-  std::vector<AccountingRecord> ours;
+  std::vector<AccountingRecord> kept;
   for (auto& record : records) {
     if (record.step.empty()) {
-      bool mine = record.comment.empty() || comment_marks_job(record.comment, job_id);
+      bool mine = record.comment.empty() || ours(record.comment);
       allocation_is_ours[record.job_id] = mine;
       others_seen = others_seen || !mine;
-      if (mine) ours.push_back(std::move(record));
+      if (mine) kept.push_back(std::move(record));
       continue;
     }
     auto allocation = allocation_is_ours.find(record.job_id);
-    if (allocation == allocation_is_ours.end() || allocation->second) ours.push_back(std::move(record));
+    if (allocation == allocation_is_ours.end() || allocation->second) kept.push_back(std::move(record));
   }
-  return ours;
+  return kept;
 }
 
 std::string array_of_element(const std::string& element_id) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <set>
 #include <string>
@@ -56,13 +57,15 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
 // or "mljob:JOB_ID:TOKEN" for a submission marked as its own (unique_comment).
 bool comment_marks_job(const std::string& comment, const std::string& job_id);
 
-// The records (sacct's or slurmctld's, in their order) of one Slurm job ID that belong to mljob
-// job `job_id`. slurmctld saves its state periodically; killed before it saved a job, it
+// The records (sacct's or slurmctld's, in their order) of one Slurm job ID that belong to an
+// mljob job. slurmctld saves its state periodically; killed before it saved a job, it
 // forgets the job and hands its ID to the next submission, which may be another user's job of
 // mljob's or not. An allocation whose comment marks another job is dropped, with the steps
 // that follow it (steps carry no comment); one with no comment is kept. `others_seen` is set
 // when a record was dropped.
-std::vector<AccountingRecord> records_of_job(std::vector<AccountingRecord> records, const std::string& job_id,
+// `ours` says whether a comment is the job's mark.
+std::vector<AccountingRecord> records_of_job(std::vector<AccountingRecord> records,
+                                             const std::function<bool(const std::string& comment)>& ours,
                                              bool& others_seen);
 
 // Whether the job array record that sacct calls `record_id` ("<array>_[3-5,7%2]": the tasks

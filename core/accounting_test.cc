@@ -332,6 +332,10 @@ TEST(Accounting, ACommentMarksItsJobAndNoOther) {
   EXPECT_FALSE(comment_marks_job("", "run1"));
 }
 
+std::function<bool(const std::string&)> marks(const std::string& job_id) {
+  return [job_id](const std::string& comment) { return comment_marks_job(comment, job_id); };
+}
+
 // sacct --duplicates: an earlier job of ID 9 (ours, with its step), then the job slurmctld
 // gave the ID to after it forgot ours (with a step of its own).
 TEST(Accounting, OnlyTheRunsAJobsCommentMarksAreItsOwn) {
@@ -341,7 +345,7 @@ TEST(Accounting, OnlyTheRunsAJobsCommentMarksAreItsOwn) {
       "9|b|RUNNING|0:0|1763790000|1763790001|Unknown|8|billing=2|n2|mljob:theirs:02\n"
       "9.batch|batch|RUNNING|0:0|1763790000|1763790001|Unknown|8||n2|\n");
   bool others = false;
-  auto ours = records_of_job(records, "ours", others);
+  auto ours = records_of_job(records, marks("ours"), others);
   ASSERT_EQ(ours.size(), 2u);
   EXPECT_EQ(ours[0].name, "a");
   EXPECT_EQ(ours[1].step, "batch");
@@ -349,19 +353,19 @@ TEST(Accounting, OnlyTheRunsAJobsCommentMarksAreItsOwn) {
   EXPECT_TRUE(others);
 
   others = false;
-  auto theirs = records_of_job(records, "theirs", others);
+  auto theirs = records_of_job(records, marks("theirs"), others);
   ASSERT_EQ(theirs.size(), 2u);
   EXPECT_EQ(theirs[1].state, "RUNNING");
 
   // A record with no comment (a job submitted without one) is not judged.
   others = false;
   auto plain = parse_accounting("7|j|PENDING|0:0|1763780000|Unknown|Unknown|0||None assigned|\n");
-  EXPECT_EQ(records_of_job(plain, "ours", others).size(), 1u);
+  EXPECT_EQ(records_of_job(plain, marks("ours"), others).size(), 1u);
   EXPECT_FALSE(others);
 }
 
 TEST(Accounting, SqueuesCommentIsLastAndKeptWhole) {
-  auto records = parse_queue("115|N/A|N/A|dry1|PENDING|1795316390|N/A|N/A||115|JobHeldUser|mljob:dry1:ab|cd\n");
+  auto records = parse_queue("115|N/A|N/A|dry1|PENDING|1795316390|N/A|N/A||115|JobHeldUser|mljob:dry1:ab|cd|\n");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].reason, "JobHeldUser");
   EXPECT_EQ(records[0].comment, "mljob:dry1:ab|cd");

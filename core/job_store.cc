@@ -28,7 +28,8 @@ nlohmann::json to_json(const JobRecord& record) {
           {"taskRoles", record.task_roles},
           {"cancelRequested", record.cancel_requested},
           {"frontDoor", record.front_door},
-          {"shardJobs", record.shard_jobs}};
+          {"shardJobs", record.shard_jobs},
+          {"slurmComment", record.slurm_comment}};
 }
 
 JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
@@ -41,6 +42,7 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
   record.folder = folder;
   record.front_door = in.value("frontDoor", nlohmann::json());
   record.shard_jobs = in.value("shardJobs", std::vector<std::string>{});
+  record.slurm_comment = in.value("slurmComment", "");
   return record;
 }
 

@@ -31,6 +31,11 @@ struct JobRecord {
   // A batch prediction job's shards: the Slurm job of each shard's latest run ("123_4", and
   // after `mljob resume`, "456_4" for a shard run again). Empty for other jobs.
   std::vector<std::string> shard_jobs;
+  // The comment its Slurm job was submitted with (mljob's mark, e.g. "mljob:JOB:TOKEN", or a
+  // trial array's "mljob:STUDY_trials:1,2"): the Slurm records of its ID that carry another
+  // comment are another job's (jobs/job_view.cc). Empty in records made before mljob kept it,
+  // and for a prediction job, whose shards' arrays each have their own ("mljob:JOB:TOKEN").
+  std::string slurm_comment;
 };
 
 class JobStore {

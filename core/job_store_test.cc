@@ -22,7 +22,8 @@ JobRecord record_in(const fs::path& folder, const std::string& job_id) {
           false,
           folder,
           {},
-          {}};
+          {},
+          "mljob:" + job_id + ":0123"};
 }
 
 TEST(JobStore, AJobIdThatIsNotOneNeverBecomesAPath) {

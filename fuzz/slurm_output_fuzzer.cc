@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   switch (data[0] % 7) {
     case 0: {
       bool others_seen = false;  // and a job's own among them, as describe picks them
-      mljob::records_of_job(mljob::parse_accounting(text), "job_1", others_seen);
+      auto ours = [](const std::string& comment) { return mljob::comment_marks_job(comment, "job_1"); };
+      mljob::records_of_job(mljob::parse_accounting(text), ours, others_seen);
       break;
     }
     case 1:

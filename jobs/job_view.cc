@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <functional>
 #include <future>
 #include <iostream>
 #include <map>
@@ -142,6 +143,18 @@ std::vector<std::string> own_slurm_ids(const JobRecord& record) {
   return record.shard_jobs.empty() ? std::vector<std::string>{record.slurm_job_id} : record.shard_jobs;
 }
 
+// Which Slurm comments mark a record's jobs: the one it was submitted with; for a prediction
+// job, any of its own ("mljob:JOB:TOKEN", one per array it ran); for a record made before mljob
+// kept the comment, any.
+std::function<bool(const std::string&)> marks_of(const JobRecord& record) {
+  if (!record.slurm_comment.empty())
+    return [comment = record.slurm_comment](const std::string& seen) { return seen == comment; };
+  if (!record.shard_jobs.empty())
+    return
+        [job_id = record.job.value("jobId", "")](const std::string& seen) { return comment_marks_job(seen, job_id); };
+  return [](const std::string&) { return true; };
+}
+
 const std::vector<AccountingRecord>& records_of(const RecordsByJob& by_job, const std::string& id) {
   static const std::vector<AccountingRecord> none;
   auto found = by_job.find(id);
@@ -179,14 +192,14 @@ bool forgotten_by_slurmctld(const std::vector<AccountingRecord>& own, const std:
 RecordsByJob own_records(const JobRecord& record, const RecordsByJob& by_job,
                          const std::optional<RecordsByJob>& from_slurmctld, std::set<std::string>& lost) {
   RecordsByJob own;
-  const std::string job_id = record.job.value("jobId", "");
+  const auto ours = marks_of(record);
   for (const auto& id : own_slurm_ids(record)) {
     bool others_seen = false;
-    own[id] = records_of_job(records_of(by_job, id), job_id, others_seen);
+    own[id] = records_of_job(records_of(by_job, id), ours, others_seen);
     if (others_seen && own[id].empty()) lost.insert(id);
     bool ignored = false;
     if (from_slurmctld && !array_record_held(*from_slurmctld, id) &&
-        forgotten_by_slurmctld(own[id], records_of_job(records_of(*from_slurmctld, id), job_id, ignored)))
+        forgotten_by_slurmctld(own[id], records_of_job(records_of(*from_slurmctld, id), ours, ignored)))
       lost.insert(id);
   }
   return own;
@@ -213,7 +226,7 @@ void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<Recor
     for (auto& [id, records_of_id] : own[i]) {
       if (!lost.contains(id) || !records_of_id.empty()) continue;
       bool others_seen = false;
-      records_of_id = records_of_job(every_run[id], records[i].job.value("jobId", ""), others_seen);
+      records_of_id = records_of_job(every_run[id], marks_of(records[i]), others_seen);
       // An earlier run that accounting saw end is the job's answer; one it never saw end was lost.
       if (accounted_as_ended(records_of_id)) lost.erase(id);
     }

@@ -389,7 +389,7 @@ JobRecord submit_prediction(CheckedPrediction& checked, const JobStore& store, c
   fs::path folder = store.reserve(job_id);
   bool made_output = false;
   std::error_code ignored;  // cleaning up after a failure must not hide it
-  JobRecord record{to_json(checked.job), "", {"predictor"}, {}, false, folder, {{"api", "prediction"}}, {}};
+  JobRecord record{to_json(checked.job), "", {"predictor"}, {}, false, folder, {{"api", "prediction"}}, {}, ""};
   try {
     std::vector<std::string> python_path;
     StagingOptions staging{fetch_limits_from_environment(), {}};

@@ -126,12 +126,14 @@ void on_time_limit_warning(int) {
 // How long before its time limit Slurm warns the controller: time to requeue itself.
 constexpr int kTimeLimitWarningSeconds = 120;
 
-std::string submit_controller(const JobStore& store, const std::string& job_id, const SlurmAccess& slurm) {
+// Submits the study's controller job; the record takes its Slurm job ID and comment.
+void submit_controller(const JobStore& store, JobRecord& record, const std::string& job_id, const SlurmAccess& slurm) {
   fs::path folder = store.folder_of(job_id);
   fs::path script = folder / "controller.sbatch";
   write_atomically(script, controller_script(job_id, store.root(), sibling_program("mljob")));
   SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id, ""};
-  return slurm.submit({script, submit, {}});
+  record.slurm_job_id = slurm.submit({script, submit, {}});
+  record.slurm_comment = submit.comment;
 }
 
 // Every value of the objective the trial has reported so far, with its step, oldest first.
@@ -617,7 +619,7 @@ void submit_study(const Job& submitted, const JobStore& store, const fs::path& t
     JobRecord record{job_json, "", {"study controller"}, {"master-0"}, false, folder, {}, {}};
     if (job.launch) record.front_door = {{"api", job.launch->api}, {"request", job.launch->request}};
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
-    record.slurm_job_id = submit_controller(store, job.job_id, slurm);
+    submit_controller(store, record, job.job_id, slurm);
     save_or_cancel(store, record, slurm);
   } catch (const UncancelledJobWithoutRecord&) {
     throw;  // the controller may run: its folder stays (the message says so)
@@ -662,7 +664,7 @@ int resume_study(const std::string& job_id, const SlurmAccess& slurm) {
                      "its controller (Slurm job " + record.slurm_job_id + ") is still " + resource.value("state", "") +
                          "; resume a study whose controller ended");
   }
-  record.slurm_job_id = submit_controller(store, job_id, slurm);
+  submit_controller(store, record, job_id, slurm);
   save_or_cancel(store, record, slurm);  // else the record still names the controller that ended
   std::cerr << "Study [" << job_id << "] resumed: controller is Slurm job " << record.slurm_job_id << ".\n";
   return kExitOk;

@@ -260,6 +260,7 @@ void TrialLauncher::submit_alone(PreparedTrial& prepared, std::vector<Failure>& 
   } catch (const std::exception& error) {
     return give_back({prepared}, error, failures);
   }
+  prepared.job.record.slurm_comment = prepared.job.submit.comment;
   store_.save(prepared.job.record);
   std::cerr << "mljob study: trial " << prepared.trial.id << " submitted as Slurm job "
             << prepared.job.record.slurm_job_id << " " << json(prepared.trial.parameters).dump() << "\n";
@@ -289,6 +290,7 @@ void TrialLauncher::submit_array(std::vector<PreparedTrial>& prepared, std::vect
   }
   for (auto& trial : prepared) {
     trial.job.record.slurm_job_id = array_id + "_" + std::to_string(trial.trial.id);
+    trial.job.record.slurm_comment = array_comment(study_id_, ids);
     store_.save(trial.job.record);
   }
   std::cerr << "mljob study: trials " << joined(ids) << " submitted as the Slurm job array " << array_id << " (at most "
