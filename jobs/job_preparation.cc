@@ -1,5 +1,7 @@
 #include "jobs/job_preparation.h"
 
+#include <stdexcept>
+
 #include "base/files.h"
 #include "base/input_error.h"
 #include "base/interruption.h"
@@ -77,14 +79,29 @@ void check_fit(const Job& job, const SlurmPlan& plan, const SlurmAccess& slurm, 
   refuse_if_never_fits(job, plan, parse_sinfo_nodes(fresh));
 }
 
+namespace {
+
+// The job's packages staged into its folder. A copy that fails (a full disk, a file the user
+// cannot read) says what mljob was doing, not only std::filesystem's "cannot copy".
+std::vector<fs::path> staged_packages(const std::string& package_path, const Job& job, const fs::path& packages,
+                                      const StagingOptions& staging) {
+  try {
+    return stage_packages(package_path, job.training_input.package_uris, packages, staging);
+  } catch (const fs::filesystem_error& error) {
+    throw std::runtime_error("the job's packages could not be staged in " + packages.string() + " (" +
+                             error.code().message() + ": " + error.path1().string() + ")");
+  }
+}
+
+}  // namespace
+
 PreparedJob prepare_job_folder(Job& job, const tiers::TierCatalog& catalog, const JobStore& store,
                                const std::string& package_path, const FrontDoorStaging& stage_front_door) {
   fs::path folder = store.reserve(job.job_id);
   try {
     PlanContext context{(folder / "job-dir").string(), {}};
     StagingOptions staging{fetch_limits_from_environment(), terminal_progress};
-    for (const auto& entry :
-         stage_packages(package_path, job.training_input.package_uris, folder / "packages", staging)) {
+    for (const auto& entry : staged_packages(package_path, job, folder / "packages", staging)) {
       context.python_path.push_back(entry.string());
     }
     if (stage_front_door) stage_front_door(folder);
