@@ -32,6 +32,14 @@ AccountingRecord step(int index, const std::string& state, int signal) {
 
 const std::vector<std::string> kRoles = {"master", "4 workers", "3 ps"};
 
+// sacct's records of a job, recorded from the local cluster (core/testdata).
+std::vector<AccountingRecord> recorded_accounting(const std::string& fixture) {
+  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/" + fixture);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_accounting(text.str());
+}
+
 TEST(JobState, MasterDecides) {
   auto status =
       derive_status({component(1, "COMPLETED"), component(0, "COMPLETED"), component(2, "COMPLETED")}, kRoles, false);
@@ -49,10 +57,7 @@ TEST(JobState, FailedWorkerIsNamed) {
 }
 
 TEST(JobState, RecordedWorkerFailureBlamesOnlyTheWorkers) {
-  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/sacct_het_worker_failed.txt");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto status = derive_status(parse_accounting(text.str()), kRoles, false);
+  auto status = derive_status(recorded_accounting("sacct_het_worker_failed.txt"), kRoles, false);
   EXPECT_EQ(status.state, "FAILED");
   EXPECT_EQ(status.error_message, "The 4 workers exited with status 3.");
 }
@@ -61,10 +66,7 @@ TEST(JobState, RecordedWorkerFailureBlamesOnlyTheWorkers) {
 // STANDARD_1 job. Slurm ends every component NODE_FAIL, whichever node failed, and keeps no
 // record of which one did: the message names the nodes, once.
 TEST(JobState, ANodeFailureNamesTheJobsNodes) {
-  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/sacct_het_node_fail.txt");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto status = derive_status(parse_accounting(text.str()), kRoles, false);
+  auto status = derive_status(recorded_accounting("sacct_het_node_fail.txt"), kRoles, false);
   EXPECT_EQ(status.state, "FAILED");
   EXPECT_EQ(status.error_message,
             "The master, the 4 workers and the 3 ps were stopped because a node of the job failed (one of n3, n1, "
@@ -100,10 +102,7 @@ TEST(JobState, OneRowBeforeTheComponentsAreAccounted) {
 }
 
 TEST(JobState, AccountingCompleteOnlyWithEveryComponentAndStep) {
-  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/sacct_het_worker_failed.txt");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto records = parse_accounting(text.str());
+  auto records = recorded_accounting("sacct_het_worker_failed.txt");
   EXPECT_TRUE(every_component_accounted(records, 3));
   auto without_worker_step = records;
   std::erase_if(without_worker_step, [](const auto& r) { return r.het_component == 1 && r.step == "0"; });
@@ -231,10 +230,7 @@ TEST(ConsumedMLUnits, NoneBeforeTheStartOrWithoutBilling) {
 }
 
 TEST(ConsumedMLUnits, RecordedJob) {
-  std::ifstream in(std::string(MLJOB_SOURCE_DIR) + "/core/testdata/sacct_het_completed.txt");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto status = derive_status(parse_accounting(text.str()), kRoles, false);
+  auto status = derive_status(recorded_accounting("sacct_het_completed.txt"), kRoles, false);
   ASSERT_TRUE(status.consumed_ml_units);
   EXPECT_DOUBLE_EQ(*status.consumed_ml_units, (8.0 + 32.0 + 12.0) * 1 / 3600);  // 1 s each
 }
