@@ -173,6 +173,29 @@ TEST_F(FakeSlurm, AJobSlurmctldForgotIsLostNotRunningForEver) {
 
 // slurmctld away (restarting): accounting answers, with a warning; both away: an error that
 // names both, not a state guessed from nothing.
+// Seen in the fault suite (scenario 1): slurmctld forgot study controller 2403 and gave 2403
+// to an array's element; sacct's latest answer for 2403 is not the controller, whose row (RUNNING,
+// without the comment, which accounting never got) only `sacct --duplicates` shows. It is lost,
+// not QUEUED for ever as "submitted a moment ago".
+TEST_F(FakeSlurm, AJobOnlyEveryRunOfItsIdShowsIsFoundLost) {
+  std::ofstream(bin_ / "sacct") << "#!/bin/sh\ncase \"$*\" in *--duplicates*) cat '"
+                                << (scratch_.path() / "every.out").string() << "';; *) cat '"
+                                << (scratch_.path() / "sacct.out").string() << "';; esac\n";
+  answer("sacct",
+         "2403_6|s_trials|COMPLETED|0:0|1763780000|1763780000|1763780003|3|billing=1|n6|mljob:s_trials:4,5,6\n");
+  answer("every", "2403|mljob-study|RUNNING|0:0|1763770000|1763770000|Unknown|60|billing=1|n1|\n" +
+                      std::string("2403_6|s_trials|COMPLETED|0:0|1763780000|1763780000|1763780003|3|billing=1|n6|"
+                                  "mljob:s_trials:4,5,6\n"));
+  answer("squeue", "");
+  json study = study::job_resources({saved_record("s", "2403", "mljob:s")}, SlurmCommands{}).front();
+  EXPECT_EQ(study["state"], "FAILED") << study.dump();
+  EXPECT_NE(study.value("errorMessage", "").find("Slurm lost this job"), std::string::npos) << study.dump();
+
+  // Neither answer has it: submitted a moment ago, before accounting heard of it.
+  answer("every", "");
+  EXPECT_EQ(study::job_resources({saved_record("t", "2410", "mljob:t")}, SlurmCommands{}).front()["state"], "QUEUED");
+}
+
 TEST_F(FakeSlurm, WhileSlurmctldIsAwayAccountingAnswers) {
   std::ofstream(bin_ / "squeue") << "#!/bin/sh\necho 'squeue: error: Unable to contact slurm controller "
                                     "(connect failure)' >&2\nexit 1\n";

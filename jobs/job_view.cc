@@ -205,30 +205,35 @@ RecordsByJob own_records(const JobRecord& record, const RecordsByJob& by_job,
   return own;
 }
 
-// A job whose ID Slurm gave to another: every run of that ID, from accounting, may still hold
-// this job's own (it ran, and accounting heard of it before slurmctld forgot it).
+// IDs of which neither slurmctld nor accounting's latest answer has the job's own records: its
+// ID was given to another job (lost), or accounting's latest job of that ID is another's and
+// slurmctld, answering, does not hold it. Every run of such an ID, from accounting, may hold
+// the job's own: one that accounting saw end is the answer; one it never saw end was lost
+// (slurmctld does not hold it); none at all, and the job was submitted a moment ago.
 void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<RecordsByJob>& own,
-                        std::set<std::string>& lost, const SlurmAccess& slurm) {
-  std::vector<std::string> reused;  // lost IDs of which accounting's latest job is another's
+                        std::set<std::string>& lost, bool slurm_answered, const SlurmAccess& slurm) {
+  std::vector<std::string> unknown;
   for (const auto& record_own : own) {
     for (const auto& [id, records_of_id] : record_own) {
-      if (lost.contains(id) && records_of_id.empty()) reused.push_back(id);
+      if (records_of_id.empty() && (lost.contains(id) || slurm_answered)) unknown.push_back(id);
     }
   }
-  if (reused.empty()) return;
+  if (unknown.empty()) return;
   RecordsByJob every_run;
   try {
-    every_run = group(slurm.accounting_every_run(reused));
+    every_run = group(slurm.accounting_every_run(unknown));
   } catch (const SlurmError&) {
-    return;  // lost, as far as can be told now
+    return;  // as far as can be told now
   }
   for (std::size_t i = 0; i < records.size(); ++i) {
     for (auto& [id, records_of_id] : own[i]) {
-      if (!lost.contains(id) || !records_of_id.empty()) continue;
+      if (!records_of_id.empty() || std::find(unknown.begin(), unknown.end(), id) == unknown.end()) continue;
       bool others_seen = false;
       records_of_id = records_of_job(every_run[id], marks_of(records[i]), others_seen);
-      // An earlier run that accounting saw end is the job's answer; one it never saw end was lost.
-      if (accounted_as_ended(records_of_id)) lost.erase(id);
+      if (accounted_as_ended(records_of_id))
+        lost.erase(id);
+      else if (!records_of_id.empty() && slurm_answered)
+        lost.insert(id);
     }
   }
 }
@@ -295,7 +300,7 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   std::set<std::string> lost;
   std::vector<RecordsByJob> own;
   for (const auto& record : records) own.push_back(own_records(record, by_job, from_slurmctld, lost));
-  if (!accounting_down) look_for_lost_runs(records, own, lost, slurm);
+  if (!accounting_down) look_for_lost_runs(records, own, lost, from_slurmctld.has_value(), slurm);
 
   std::vector<nlohmann::json> resources;
   for (std::size_t i = 0; i < records.size(); ++i) {
