@@ -153,9 +153,19 @@ TEST_F(FakeSlurm, AJobWhoseSlurmIdWasGivenToAnotherJobIsNotReadAsThatJob) {
   EXPECT_NE(lost.value("errorMessage", "").find("Slurm lost this job"), std::string::npos) << lost.dump();
   EXPECT_NE(lost.value("errorMessage", "").find("Slurm job 105"), std::string::npos) << lost.dump();
 
-  // The other job itself reads as itself.
-  json next = study::job_resources({saved_record("next", "105", "mljob:next:00ff")}, SlurmCommands{}).front();
+  // The other job itself reads as itself, alone or listed with the first (the two name one
+  // Slurm ID: what one lost, the other has not).
+  JobRecord next_record = saved_record("next", "105", "mljob:next:00ff");
+  json next = study::job_resources({next_record}, SlurmCommands{}).front();
   EXPECT_EQ(next["state"], "RUNNING") << next.dump();
+  answer("every", ours + step + other);
+  auto both = study::job_resources({first_record, next_record}, SlurmCommands{});
+  EXPECT_EQ(both[0]["state"], "SUCCEEDED") << both[0].dump();
+  EXPECT_EQ(both[1]["state"], "RUNNING") << both[1].dump();
+  answer("every", other);
+  both = study::job_resources({next_record, first_record}, SlurmCommands{});
+  EXPECT_EQ(both[0]["state"], "RUNNING") << both[0].dump();
+  EXPECT_EQ(both[1]["state"], "FAILED") << both[1].dump();
 }
 
 // Seen in the fault suite: slurmctld restarted from a state saved before job 108 was submitted

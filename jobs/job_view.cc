@@ -210,12 +210,13 @@ RecordsByJob own_records(const JobRecord& record, const RecordsByJob& by_job,
 // slurmctld, answering, does not hold it. Every run of such an ID, from accounting, may hold
 // the job's own: one that accounting saw end is the answer; one it never saw end was lost
 // (slurmctld does not hold it); none at all, and the job was submitted a moment ago.
+// `own` and `lost` are by record, as own_records made them: two records may name one Slurm ID.
 void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<RecordsByJob>& own,
-                        std::set<std::string>& lost, bool slurm_answered, const SlurmAccess& slurm) {
+                        std::vector<std::set<std::string>>& lost, bool slurm_answered, const SlurmAccess& slurm) {
   std::vector<std::string> unknown;
-  for (const auto& record_own : own) {
-    for (const auto& [id, records_of_id] : record_own) {
-      if (records_of_id.empty() && (lost.contains(id) || slurm_answered)) unknown.push_back(id);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    for (const auto& [id, records_of_id] : own[i]) {
+      if (records_of_id.empty() && (lost[i].contains(id) || slurm_answered)) add_once(id, unknown);
     }
   }
   if (unknown.empty()) return;
@@ -231,9 +232,9 @@ void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<Recor
       bool others_seen = false;
       records_of_id = records_of_job(every_run[id], marks_of(records[i]), others_seen);
       if (accounted_as_ended(records_of_id))
-        lost.erase(id);
+        lost[i].erase(id);
       else if (!records_of_id.empty() && slurm_answered)
-        lost.insert(id);
+        lost[i].insert(id);
     }
   }
 }
@@ -297,9 +298,10 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   bool accounting_down = false;
   std::optional<RecordsByJob> from_slurmctld;
   RecordsByJob by_job = job_records(ids, slurm, accounting_down, from_slurmctld);  // one query for all
-  std::set<std::string> lost;
+  std::vector<std::set<std::string>> lost(records.size());                         // by record: the Slurm IDs it lost
   std::vector<RecordsByJob> own;
-  for (const auto& record : records) own.push_back(own_records(record, by_job, from_slurmctld, lost));
+  for (std::size_t i = 0; i < records.size(); ++i)
+    own.push_back(own_records(records[i], by_job, from_slurmctld, lost[i]));
   if (!accounting_down) look_for_lost_runs(records, own, lost, from_slurmctld.has_value(), slurm);
 
   std::vector<nlohmann::json> resources;
@@ -309,8 +311,8 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
     nlohmann::json job = record.job;
     bool prediction = !record.shard_jobs.empty();
     JobStatus status =
-        prediction ? prediction_status(record, own_jobs, job, accounting_down, lost)
-        : lost.contains(record.slurm_job_id)
+        prediction ? prediction_status(record, own_jobs, job, accounting_down, lost[i])
+        : lost[i].contains(record.slurm_job_id)
             ? lost_job(record.slurm_job_id, "this job")
             : derive_status(own_jobs[record.slurm_job_id], record.component_roles, record.cancel_requested);
     if (status.state == "STATE_UNSPECIFIED" && (prediction || own_jobs[record.slurm_job_id].empty())) {

@@ -311,6 +311,9 @@ class FaultTestCase(ClusterTestCase):
                 tally.end_run()
                 print(f"faults: {name}: run {tally.runs} {'FAILED' if tally._run_failed else 'ok'} "
                       f"({time.monotonic() - started:.0f}s)", file=sys.stderr)
+                for problem in tally.problems:  # this run's, at once: a long scenario's log shows them as they come
+                    if problem.startswith(f"run {tally.runs}: "):
+                        print(f"faults: {name}:   {problem}", file=sys.stderr)
                 if tally.runs < n:
                     self.heal()
         row = tally.row()
