@@ -45,6 +45,11 @@ struct BatchSubmission {
 // (a job whose folder was removed while it still ran, or one from another store).
 std::string unique_comment(const std::string& base);
 
+// Whether a SlurmError's text says that the request never reached slurmctld ("Unable to
+// contact slurm controller (connect failure)", Slurm's words for it): nothing was done, so
+// asking again once slurmctld is back cannot do anything twice.
+bool slurmctld_unreachable(const std::string& error_text);
+
 // A job as Slurm lists it with its comment: "123+1" (a het component), "456_3" or "456_[4-5%2]"
 // (array elements, split off or still pending in the array's record).
 struct ListedJob {

@@ -91,6 +91,10 @@ std::vector<std::string> job_ids_with_comment(const std::string& squeue_output, 
   return ids;
 }
 
+bool slurmctld_unreachable(const std::string& error_text) {
+  return error_text.find("Unable to contact slurm controller") != std::string::npos;
+}
+
 bool answer_may_be_lost(int exit_code, const std::string& stderr_text) {
   if (exit_code == 0 || exit_code > 128) return true;  // no ID printed, or killed
   // Slurm's words for a request sent whose answer never came (slurm_errno.c); a connect

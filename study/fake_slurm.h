@@ -37,6 +37,8 @@ class FakeSlurm final : public SlurmAccess {
   std::function<std::string(const std::string& job_id)> on_end = [](const std::string&) { return "COMPLETED"; };
   // Crash (throw SimulatedCrash) right after accepting submission number `n` (1, 2, ...); 0: never.
   int crash_after_submission = 0;
+  // The next this many submissions never reach slurmctld (it is away), as sbatch says then.
+  mutable int unreachable_submissions = 0;
   // Accounting answers nothing for this many more calls (it lags), or fails (slurmdbd down).
   mutable int accounting_silent_calls = 0;
   mutable std::atomic<bool> accounting_down = false;
@@ -52,6 +54,12 @@ class FakeSlurm final : public SlurmAccess {
 
   std::string submit(const BatchSubmission& batch) const override {
     std::lock_guard lock(guard_);
+    if (unreachable_submissions > 0) {
+      --unreachable_submissions;
+      throw SlurmError(
+          "sbatch refused the job: sbatch: error: Batch job submission failed: Unable to contact slurm "
+          "controller (connect failure)");
+    }
     std::string id = std::to_string(next_id_++);
     submissions.push_back({batch, id});
     jobs_of(batch, id);

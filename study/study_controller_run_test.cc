@@ -135,6 +135,19 @@ TEST_F(ControllerRun, ACrashBeforeSlurmTookTheJobSubmitsTheTrialAgainOnce) {
       << read_text(slurm_.submissions[1].batch.script);
 }
 
+// slurmctld is away when the trials are submitted (seen in the fault suite: it restarted): no
+// trial fails for it; they are submitted again at the next polls, and each runs once.
+TEST_F(ControllerRun, TrialsSlurmctldDidNotTakeAreSubmittedAgainNotFailed) {
+  submit_study(a_study("RANDOM_SEARCH", 3, 3), store_, "", slurm_);
+  slurm_.unreachable_submissions = 2;
+  EXPECT_EQ(run_study_controller("tune", slurm_, kFast), 0);
+  EXPECT_EQ(slurm_.unreachable_submissions, 0);
+  tuner::Study ended = study();
+  ASSERT_EQ(ended.trials().size(), 3u);
+  for (const auto& trial : ended.trials()) EXPECT_EQ(trial.state, tuner::TrialState::kSucceeded) << trial.error_message;
+  EXPECT_EQ(trial_submissions(), (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}}));
+}
+
 // Accounting answers nothing for a while after the jobs end (slurmdbd lags), then answers.
 // Meanwhile the trials read as QUEUED (submitted moments ago): none is judged, none submitted
 // again, and each ends with its result.

@@ -298,11 +298,19 @@ void TrialLauncher::submit_array(std::vector<PreparedTrial>& prepared, std::vect
 }
 
 // Prepared trials that Slurm did not take give their reserved folders back: nothing half-done.
+// A submission that never reached slurmctld (it was away: restarting, say) fails no trial: the
+// trials stay active without a record, and the next poll submits them again (the controller's
+// recover_unrecorded).
 void TrialLauncher::give_back(const std::vector<PreparedTrial>& prepared, const std::exception& error,
                               std::vector<Failure>& failures) {
+  bool try_again = dynamic_cast<const SlurmError*>(&error) && slurmctld_unreachable(error.what());
   for (const auto& trial : prepared) {
     store_.release(tuner::trial_job_id(study_id_, trial.trial.id));
-    failures.push_back(not_submitted(trial.trial.id, error));
+    if (!try_again) failures.push_back(not_submitted(trial.trial.id, error));
+  }
+  if (try_again) {
+    std::cerr << "mljob study: slurmctld did not take " << prepared.size() << " trial(s) (" << error.what()
+              << "); submitting them again at the next poll\n";
   }
 }
 
