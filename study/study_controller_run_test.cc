@@ -37,7 +37,20 @@ using testing::kFast;
 using testing::objective;
 
 // A whole run, and Slurm slow to answer (the fixture: study/controller_test_support.h).
-class ControllerRun : public testing::ControllerTest {};
+class ControllerRun : public testing::ControllerTest {
+ protected:
+  // The study ended with trials 1..n, each SUCCEEDED and given to Slurm once.
+  void expect_every_trial_succeeded_once(int n) {
+    tuner::Study ended = study();
+    ASSERT_EQ(ended.trials().size(), static_cast<std::size_t>(n));
+    std::map<int, int> once;
+    for (const auto& trial : ended.trials()) {
+      EXPECT_EQ(trial.state, tuner::TrialState::kSucceeded) << trial.error_message;
+      once[trial.id] = 1;
+    }
+    EXPECT_EQ(trial_submissions(), once);
+  }
+};
 
 TEST_F(ControllerRun, RunsTheStudyToItsEndSubmittingEveryTrialOnce) {
   submit_study(a_study("RANDOM_SEARCH", 4, 2), store_, "", slurm_);
@@ -142,10 +155,7 @@ TEST_F(ControllerRun, TrialsSlurmctldDidNotTakeAreSubmittedAgainNotFailed) {
   slurm_.unreachable_submissions = 2;
   EXPECT_EQ(run_study_controller("tune", slurm_, kFast), 0);
   EXPECT_EQ(slurm_.unreachable_submissions, 0);
-  tuner::Study ended = study();
-  ASSERT_EQ(ended.trials().size(), 3u);
-  for (const auto& trial : ended.trials()) EXPECT_EQ(trial.state, tuner::TrialState::kSucceeded) << trial.error_message;
-  EXPECT_EQ(trial_submissions(), (std::map<int, int>{{1, 1}, {2, 1}, {3, 1}}));
+  expect_every_trial_succeeded_once(3);
 }
 
 // Accounting answers nothing for a while after the jobs end (slurmdbd lags), then answers.
@@ -156,10 +166,7 @@ TEST_F(ControllerRun, AccountingLateJudgesNoTrialAndSubmitsNoneAgain) {
   slurm_.accounting_silent_calls = 20;
   EXPECT_EQ(run_study_controller("tune", slurm_, kFast), 0);
   EXPECT_EQ(slurm_.accounting_silent_calls, 0);
-  tuner::Study ended = study();
-  ASSERT_EQ(ended.trials().size(), 2u);
-  for (const auto& trial : ended.trials()) EXPECT_EQ(trial.state, tuner::TrialState::kSucceeded) << trial.error_message;
-  EXPECT_EQ(trial_submissions(), (std::map<int, int>{{1, 1}, {2, 1}}));
+  expect_every_trial_succeeded_once(2);
 }
 
 // slurmdbd is down when the trials end: slurmctld has forgotten them and accounting fails.
@@ -177,10 +184,7 @@ TEST_F(ControllerRun, AccountingDownStopsNothingAndLosesNoResult) {
   slurm_.accounting_back_after_failures = 10;
   int status = run_study_controller("tune", slurm_, {std::chrono::milliseconds(20), std::chrono::milliseconds(1)});
   EXPECT_EQ(status, 0);
-  tuner::Study ended = study();
-  ASSERT_EQ(ended.trials().size(), 2u);
-  for (const auto& trial : ended.trials()) EXPECT_EQ(trial.state, tuner::TrialState::kSucceeded) << trial.error_message;
-  EXPECT_EQ(trial_submissions(), (std::map<int, int>{{1, 1}, {2, 1}}));
+  expect_every_trial_succeeded_once(2);
   EXPECT_GE(slurm_.accounting_failures, 10) << "the controller did not wait out the outage";
   EXPECT_FALSE(slurm_.accounting_down);
 }
