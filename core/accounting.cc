@@ -29,6 +29,14 @@ std::optional<int> whole_number(std::string_view text) {
   return value;
 }
 
+// The fields from `first` on, joined again by '|': the comment is the last field of sacct's and
+// squeue's rows, and may itself contain '|'. Empty when there are none.
+std::string rest_joined(const std::vector<std::string>& fields, std::size_t first) {
+  std::string out;
+  for (std::size_t i = first; i < fields.size(); ++i) out += (i > first ? "|" : "") + fields[i];
+  return out;
+}
+
 void set_job_id(AccountingRecord& record, const std::string& text) {
   record.job_id = text;
   if (auto dot = record.job_id.find('.'); dot != std::string::npos) {
@@ -89,11 +97,7 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output) {
     record.end_time = parse_epoch(fields[7]);
     record.billing = billing_of(fields[8]);
     if (fields.size() > 10) record.reason = fields[10];
-    constexpr std::size_t kComment = 11;  // last, and may itself contain '|'
-    for (std::size_t i = kComment; i < fields.size(); ++i) {
-      if (i > kComment) record.comment += "|";
-      record.comment += fields[i];
-    }
+    record.comment = rest_joined(fields, 11);
     records.push_back(std::move(record));
   }
   return records;
@@ -237,10 +241,8 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
   while (std::getline(lines, line)) {
     if (line.empty()) continue;
     auto fields = split(line, '|');
-    // The comment is last and may itself contain '|': join what is left.
     constexpr std::size_t kNodeList = 9, kComment = 10;
     if (fields.size() < kComment + 1) continue;
-    for (std::size_t i = kComment + 1; i < fields.size(); ++i) fields[kComment] += "|" + fields[i];
     AccountingRecord record;
     set_job_id(record, fields[0]);
     record.name = fields[1];
@@ -257,7 +259,7 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output) 
     record.elapsed_seconds = parse_epoch(fields[7]);  // a plain count of seconds
     record.billing = billing_of(fields[8]);
     if (fields[kNodeList] != "None assigned") record.node_list = fields[kNodeList];
-    record.comment = fields[kComment];
+    record.comment = rest_joined(fields, kComment);
     records.push_back(std::move(record));
   }
   return records;
