@@ -34,6 +34,15 @@ TEST(PredictionInput, Int64FieldsTakeNumbersAndDecimalStrings) {
                      "integer");
 }
 
+TEST(PredictionInput, CountsAtTheirBoundsAreTakenAndPastThemRefused) {
+  EXPECT_EQ(parse_prediction_input(with(minimal(), "maxWorkerCount", 10000)).max_worker_count, 10000);
+  expect_input_error([] { parse_prediction_input(with(minimal(), "maxWorkerCount", 10001)); },
+                     "predictionInput.maxWorkerCount", "at most 10000");
+  EXPECT_EQ(parse_prediction_input(with(minimal(), "batchSize", 100000)).batch_size, 100000);
+  expect_input_error([] { parse_prediction_input(with(minimal(), "batchSize", 100001)); }, "predictionInput.batchSize",
+                     "at most 100000");
+}
+
 TEST(PredictionInput, EachRuleNamesItsField) {
   expect_input_error([] { parse_prediction_input(with(minimal(), "maxWorkerCount", 0)); },
                      "predictionInput.maxWorkerCount", "positive");

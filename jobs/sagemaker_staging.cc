@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/document_limits.h"
 #include "base/files.h"
 #include "base/input_error.h"
 #include "core/package_stager.h"
@@ -25,26 +26,31 @@ void make_link(const fs::path& target, const fs::path& link) {
   fs::create_symlink(target, link);
 }
 
+// Refused, naming the channel, when `files` already holds the most a channel may.
+void check_room_for_one_more(const std::vector<ChannelFile>& files, const SageMakerChannel& channel,
+                             const StagingLimits& limits) {
+  if (files.size() < limits.channel_files) return;
+  throw InputError(channel.field + ".DataSource.S3DataSource.S3Uri", channel.uri,
+                   "holds more than " + std::to_string(limits.channel_files) + " files (mljob's bound per channel)");
+}
+
 void add_files_under(const fs::path& folder, const fs::path& prefix, const SageMakerChannel& channel,
-                     std::vector<ChannelFile>& files) {
+                     const StagingLimits& limits, std::vector<ChannelFile>& files) {
   for (auto it = fs::recursive_directory_iterator(folder, fs::directory_options::skip_permission_denied);
        it != fs::recursive_directory_iterator(); ++it) {
     if (!it->is_regular_file()) continue;
-    if (files.size() >= kMaxChannelFiles) {
-      throw InputError(channel.field + ".DataSource.S3DataSource.S3Uri", channel.uri,
-                       "holds more than " + std::to_string(kMaxChannelFiles) + " files (mljob's bound per job)");
-    }
+    check_room_for_one_more(files, channel, limits);
     files.push_back({prefix / fs::relative(it->path(), folder), it->path()});
   }
 }
 
 // S3Prefix: a prefix that names a folder gives the folder's files; any other prefix, the
 // files and folders in its parent whose names start with its last part, under those names.
-std::vector<ChannelFile> prefix_files(const SageMakerChannel& channel) {
+std::vector<ChannelFile> prefix_files(const SageMakerChannel& channel, const StagingLimits& limits) {
   std::vector<ChannelFile> files;
   fs::path local = channel.local_path;
   if (fs::is_directory(local)) {
-    add_files_under(local, {}, channel, files);
+    add_files_under(local, {}, channel, limits, files);
     return files;
   }
   fs::path parent = local.parent_path();
@@ -53,28 +59,33 @@ std::vector<ChannelFile> prefix_files(const SageMakerChannel& channel) {
   for (const auto& entry : fs::directory_iterator(parent, error)) {
     std::string name = entry.path().filename().string();
     if (!name.starts_with(stem)) continue;
-    if (entry.is_directory())
-      add_files_under(entry.path(), name, channel, files);
-    else if (entry.is_regular_file())
+    if (entry.is_directory()) {
+      add_files_under(entry.path(), name, channel, limits, files);
+    } else if (entry.is_regular_file()) {
+      check_room_for_one_more(files, channel, limits);
       files.push_back({name, entry.path()});
+    }
   }
   return files;
 }
 
 // ManifestFile: [{"prefix": "s3://bucket/path/"}, "relative/key", ...], each key a file.
-std::vector<ChannelFile> manifest_files(const SageMakerChannel& channel, const tiers::TierCatalog& catalog) {
+std::vector<ChannelFile> manifest_files(const SageMakerChannel& channel, const tiers::TierCatalog& catalog,
+                                        const StagingLimits& limits) {
   std::string field = channel.field + ".DataSource.S3DataSource.S3Uri";
   std::error_code error;
   auto size = fs::file_size(channel.local_path, error);
   if (error) throw InputError(field, channel.uri, "the manifest file cannot be read at " + channel.local_path);
-  if (size > kMaxManifestBytes) throw InputError(field, channel.uri, "the manifest file is larger than 64 MiB");
-  std::ifstream in(channel.local_path);
-  json manifest;
-  try {
-    manifest = json::parse(in);
-  } catch (const json::exception& e) {
-    throw InputError(field, channel.uri, std::string("the manifest is not JSON: ") + e.what());
+  if (size > limits.manifest_bytes) {
+    throw InputError(field, channel.uri,
+                     "the manifest file is larger than " + std::to_string(limits.manifest_bytes) + " bytes (" +
+                         std::to_string(size) + ")");
   }
+  std::string why;
+  auto parsed =
+      parse_json_within_limits<json>(read_document_file(channel.local_path, field, limits.manifest_bytes), &why);
+  if (!parsed) throw InputError(field, channel.uri, "the manifest " + why);
+  json manifest = std::move(*parsed);
   if (!manifest.is_array() || manifest.empty() || !manifest[0].is_object() || !manifest[0].contains("prefix") ||
       !manifest[0]["prefix"].is_string()) {
     throw InputError(field, channel.uri, "a manifest is a JSON list: {\"prefix\": \"s3://...\"}, then relative keys");
@@ -93,8 +104,7 @@ std::vector<ChannelFile> manifest_files(const SageMakerChannel& channel, const t
       throw InputError(field, channel.uri,
                        "manifest key '" + prefix + key + "' is no file here" + (source ? " (" + *source + ")" : ""));
     }
-    if (files.size() >= kMaxChannelFiles)
-      throw InputError(field, channel.uri, "lists more than " + std::to_string(kMaxChannelFiles) + " files");
+    check_room_for_one_more(files, channel, limits);
     files.push_back({relative, *source});
   }
   return files;
@@ -102,11 +112,12 @@ std::vector<ChannelFile> manifest_files(const SageMakerChannel& channel, const t
 
 // The channel's whole data in input/data/NAME; its shards in input/shards/N/NAME.
 void stage_channel(const SageMakerTraining& training, const SageMakerChannel& channel,
-                   const tiers::TierCatalog& catalog) {
+                   const tiers::TierCatalog& catalog, const StagingLimits& limits) {
   const SageMakerFolders& f = training.folders;
   fs::path whole = fs::path(f.input_data()) / channel.name;
   bool plain_folder = !channel.manifest && fs::is_directory(channel.local_path);
-  std::vector<ChannelFile> files = channel.manifest ? manifest_files(channel, catalog) : prefix_files(channel);
+  std::vector<ChannelFile> files =
+      channel.manifest ? manifest_files(channel, catalog, limits) : prefix_files(channel, limits);
   if (files.empty()) {
     throw InputError(channel.field + ".DataSource.S3DataSource.S3Uri", channel.uri,
                      "no file is under this prefix here (" + channel.local_path + ")");
@@ -138,7 +149,13 @@ void stage_code(const SageMakerTraining& training) {
   fs::path code = training.folders.code();
   if (!training.code_source.empty()) {
     if (fs::is_directory(training.code_source)) {
-      fs::copy(training.code_source, code, fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+      std::error_code error;
+      fs::copy(training.code_source, code, fs::copy_options::recursive | fs::copy_options::copy_symlinks, error);
+      if (error) {
+        throw InputError(
+            field, training.code_source,
+            "the code folder could not be copied into the job's folder (" + code.string() + "): " + error.message());
+      }
     } else if (fs::is_regular_file(training.code_source)) {
       unpack_archive(field, training.code_source, training.code_source, code);
     } else {
@@ -175,14 +192,15 @@ json input_data_config(const SageMakerTraining& training) {
 
 }  // namespace
 
-void stage_sagemaker_job(const SageMakerTraining& training, const tiers::TierCatalog& catalog) {
+void stage_sagemaker_job(const SageMakerTraining& training, const tiers::TierCatalog& catalog,
+                         const StagingLimits& limits) {
   const SageMakerFolders& f = training.folders;
   for (const auto& folder : {f.input_config(), f.input_data(), f.model(), f.output() + "/data"})
     fs::create_directories(folder);
   write_atomically(fs::path(f.input_config()) / "hyperparameters.json", training.hyperparameters.dump(2) + "\n");
   write_atomically(fs::path(f.input_config()) / "inputdataconfig.json", input_data_config(training).dump(2) + "\n");
   stage_hosts(training);
-  for (const auto& channel : training.channels) stage_channel(training, channel, catalog);
+  for (const auto& channel : training.channels) stage_channel(training, channel, catalog, limits);
   if (!training.checkpoint_path.empty()) {
     std::error_code error;
     fs::create_directories(training.checkpoint_path, error);

@@ -21,15 +21,22 @@
 
 namespace mljob::jobs {
 
-// At most this many files in all of a job's channels: each becomes a link in its folder.
+// At most this many files in a channel: each may become a link in the job's folder.
 inline constexpr std::size_t kMaxChannelFiles = 1'000'000;
 // A manifest file is read whole: at most this many bytes.
 inline constexpr std::uintmax_t kMaxManifestBytes = 64 << 20;
 
+// The bounds above; a test lowers the file count (a million files take minutes to make).
+struct StagingLimits {
+  std::size_t channel_files = kMaxChannelFiles;
+  std::uintmax_t manifest_bytes = kMaxManifestBytes;
+};
+
 // Lays the folders out (the job folder itself exists: the store reserved it). Throws InputError
 // naming the channel's field when its data is not there (no file under the prefix, a manifest
 // that cannot be read or names a file that does not exist), or sagemaker_program when script
-// mode's entry point is not in the unpacked code.
-void stage_sagemaker_job(const SageMakerTraining& training, const tiers::TierCatalog& catalog);
+// mode's entry point is not in the unpacked code; and past `limits`, naming the channel's field.
+void stage_sagemaker_job(const SageMakerTraining& training, const tiers::TierCatalog& catalog,
+                         const StagingLimits& limits = {});
 
 }  // namespace mljob::jobs

@@ -64,11 +64,11 @@ class SageMakerStaging : public ::testing::Test {
                 {"S3DataDistributionType", sharded ? "ShardedByS3Key" : "FullyReplicated"}}}}}};
   }
 
-  SageMakerTraining stage(const json& r) {
+  SageMakerTraining stage(const json& r, const StagingLimits& limits = {}) {
     fs::path folder = scratch_.path() / "jobs" / r["TrainingJobName"].get<std::string>();
     fs::create_directories(folder);
     SageMakerTraining training = parse_sagemaker_training(r, catalog_, {folder.string()});
-    stage_sagemaker_job(training, catalog_);
+    stage_sagemaker_job(training, catalog_, limits);
     return training;
   }
 
@@ -159,6 +159,71 @@ TEST_F(SageMakerStaging, ScriptModesEntryPointMustBeInTheCode) {
   r["TrainingJobName"] = "j2";
   r["HyperParameters"]["sagemaker_program"] = "absent.py";
   expect_input_error([&] { stage(r); }, "HyperParameters.sagemaker_program", "is not a file of the code");
+}
+
+}  // namespace
+}  // namespace mljob::jobs
+
+namespace mljob::jobs {
+namespace {
+
+// The bound on a channel's files, lowered to 6 here (a million files take minutes to make):
+// the 6 files of train/, by a folder prefix, a partial prefix or a manifest, are staged; one
+// more is refused, naming the channel, whichever way it is reached.
+TEST_F(SageMakerStaging, AChannelOfTheBoundsFileCountIsStagedAndOnePastItRefused) {
+  const StagingLimits six{6, kMaxManifestBytes};
+  const std::string field = "InputDataConfig[0].DataSource.S3DataSource.S3Uri";
+  write_file(data_ / "manifests" / "six.json",
+             R"([{"prefix": "s3://lab/train/"}, "part-0", "part-1", "part-2", "part-3", "part-4", "deeper/part-5"])");
+  int job = 0;
+  auto with_channel = [&](const std::string& uri, const std::string& type) {
+    json r = request(1);
+    r["TrainingJobName"] = "j" + std::to_string(++job);
+    r["InputDataConfig"] = {channel("train", uri, type)};
+    return r;
+  };
+  EXPECT_EQ(files_under(fs::path(stage(with_channel("s3://lab/train", "S3Prefix"), six).folders.input_data()) / "train")
+                .size(),
+            6u);
+  EXPECT_EQ(
+      files_under(fs::path(stage(with_channel("s3://lab/tr", "S3Prefix"), six).folders.input_data()) / "train").size(),
+      6u);
+  stage(with_channel("s3://lab/manifests/six.json", "ManifestFile"), six);
+
+  write_file(data_ / "train" / "part-6", "x\n");
+  write_file(data_ / "manifests" / "seven.json", R"([{"prefix": "s3://lab/train/"}, "part-0", "part-1", "part-2",
+                                                    "part-3", "part-4", "deeper/part-5", "part-6"])");
+  for (auto [uri, type] : {std::pair{"s3://lab/train", "S3Prefix"}, std::pair{"s3://lab/tr", "S3Prefix"},
+                           std::pair{"s3://lab/manifests/seven.json", "ManifestFile"}}) {
+    expect_input_error([&] { stage(with_channel(uri, type), six); }, field, "more than 6 files");
+  }
+  // A partial prefix whose matches are plain files, not folders, counts them too.
+  for (int i = 0; i < 7; ++i) write_file(data_ / ("many-" + std::to_string(i)), "m\n");
+  expect_input_error([&] { stage(with_channel("s3://lab/many-", "S3Prefix"), six); }, field, "more than 6 files");
+}
+
+// A manifest of exactly 64 MiB (kMaxManifestBytes) is read; one byte more is refused unread,
+// and one nested past the documents' bound is refused, not walked.
+TEST_F(SageMakerStaging, AManifestOf64MiBIsReadAndOneBytePastItRefused) {
+  const std::string field = "InputDataConfig[0].DataSource.S3DataSource.S3Uri";
+  std::string head = R"([{"prefix": "s3://lab/train/"}, "part-1")";
+  std::string manifest = head + std::string(kMaxManifestBytes - head.size() - 1, ' ') + "]";
+  ASSERT_EQ(manifest.size(), kMaxManifestBytes);
+  write_file(data_ / "manifests" / "at.json", manifest);
+  json r = request(1);
+  r["InputDataConfig"] = {channel("train", "s3://lab/manifests/at.json", "ManifestFile")};
+  SageMakerTraining t = stage(r);
+  EXPECT_EQ(files_under(fs::path(t.folders.input_data()) / "train"), (std::set<std::string>{"part-1"}));
+
+  write_file(data_ / "manifests" / "past.json", " " + manifest);
+  r["TrainingJobName"] = "j2";
+  r["InputDataConfig"] = {channel("train", "s3://lab/manifests/past.json", "ManifestFile")};
+  expect_input_error([&] { stage(r); }, field, "larger than 67108864 bytes");
+
+  write_file(data_ / "manifests" / "deep.json", std::string(100000, '[') + std::string(100000, ']'));
+  r["TrainingJobName"] = "j3";
+  r["InputDataConfig"] = {channel("train", "s3://lab/manifests/deep.json", "ManifestFile")};
+  expect_input_error([&] { stage(r); }, field, "deeper than");
 }
 
 }  // namespace

@@ -153,3 +153,41 @@ TEST(EMetricsFileFollower, AFileNamedDirectlyAndBadAnyValues) {
 
 }  // namespace
 }  // namespace mljob::metrics
+
+namespace mljob::metrics {
+namespace {
+
+// As for hypertune: a line of 1 MiB and one nested 100 levels deep are records; a line a byte
+// longer (cut at the bound, so no longer JSON) and one a level deeper are skipped, with a warning.
+TEST(EMetricsFileFollower, LinesAtTheBoundsAreReadAndPastThemSkipped) {
+  mljob::testing::ScratchFolder scratch("mljob-emetrics-bounds");
+  fs::path file = scratch.path() / kEMetricsFileName;
+  const std::string head = R"({"meta": {"time": 1530000000123, "rindex": 1}, "grouplabel": "test", "etimes": {}, )"
+                           R"("values": {"accuracy": {"type": 3, "value": "0.6"}, "note": {"value": ")";
+  const std::string tail = R"("}}})";
+  const std::size_t bound = std::size_t{1} << 20;  // the follower's line bound
+  auto line_of = [&](std::size_t bytes) { return head + std::string(bytes - head.size() - tail.size(), 'x') + tail; };
+  auto nested = [](int depth) {  // the record's object, then depth - 1 arrays
+    return R"({"meta": {"time": 1, "rindex": 2}, "grouplabel": "deep", "etimes": {}, "values": {}, "deep": )" +
+           std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+  };
+  std::ofstream(file) << line_of(bound) << "\n"
+                      << line_of(bound + 1) << "\n"
+                      << nested(100) << "\n"
+                      << nested(101) << "\n";
+  std::vector<EMetrics> records;
+  std::vector<std::string> warnings;
+  EMetricsFileFollower follower(file);
+  follower.poll([&](EMetrics&& r) { records.push_back(std::move(r)); },
+                [&](const std::string& w) { warnings.push_back(w); }, /*final=*/true);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].values.at("note").text.size(), bound - head.size() - tail.size());
+  EXPECT_EQ(records[1].grouplabel, "deep");
+  std::string all;
+  for (const auto& warning : warnings) all += warning + "\n";
+  EXPECT_NE(all.find("1048576"), std::string::npos) << all;  // the long line, named by its bound
+  EXPECT_NE(all.find("100 levels"), std::string::npos) << all;
+}
+
+}  // namespace
+}  // namespace mljob::metrics

@@ -16,12 +16,16 @@ namespace mljob::metrics {
 // TFRecord's mask over CRC-32C (Castagnoli).
 std::uint32_t masked_crc32c(std::string_view data);
 
+// The longest record read: a longer one is counted corrupt and skipped unread (its length could
+// be anything a damaged or hostile file says).
+inline constexpr std::uint64_t kMaxTfRecordBytes = 64 << 20;
+
 class TfRecordReader {
  public:
   using RecordFn = std::function<void(std::string_view record)>;
   using WarnFn = std::function<void(const std::string&)>;
 
-  explicit TfRecordReader(std::filesystem::path file, std::uint64_t max_record_bytes = 64 << 20)
+  explicit TfRecordReader(std::filesystem::path file, std::uint64_t max_record_bytes = kMaxTfRecordBytes)
       : file_(std::move(file)), max_record_bytes_(max_record_bytes) {}
 
   // Reads every complete record appended since the last call. With `final` (the writer is

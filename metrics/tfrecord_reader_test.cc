@@ -92,6 +92,22 @@ TEST_F(TempFile, JunkNeverHangsOrCrashes) {
   EXPECT_EQ(seen.back(), "after the junk");
 }
 
+// A record of exactly kMaxTfRecordBytes (64 MiB) is read; one a byte longer is counted corrupt
+// and skipped unread, and the record after it is found.
+TEST_F(TempFile, ARecordOfTheBoundIsReadAndOneBytePastItSkipped) {
+  const std::string at(kMaxTfRecordBytes, 'x');
+  write(frame(at) + frame(at + "x") + frame("after"));
+  std::vector<std::size_t> sizes;
+  std::vector<std::string> warnings;
+  TfRecordReader reader(path_);
+  reader.read_new([&](std::string_view r) { sizes.push_back(r.size()); },
+                  [&](const std::string& w) { warnings.push_back(w); }, /*final=*/true);
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{kMaxTfRecordBytes, 5}));
+  EXPECT_EQ(reader.corrupt_records(), 1u);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("beyond the limit"), std::string::npos) << warnings[0];
+}
+
 TEST(EventDecoder, GarbageIsNotAnEvent) {
   EXPECT_FALSE(decode_event("\x0a\xff\xff\xff\xff\x0f").has_value());
   EXPECT_FALSE(decode_event("\x29\x01\x02").has_value());  // a fixed64 cut short

@@ -108,6 +108,42 @@ TEST(SageMakerTuning, EveryRuleNamesTheSageMakerField) {
   EXPECT_NE(error_with(config + "/Strategy", "Grid").find("Grid takes categorical ranges only"), std::string::npos);
 }
 
+// SageMaker's own bounds: 30 ranges of each kind, 30 values a categorical range; at them the
+// request is taken, one past them it is refused, naming the field.
+TEST(SageMakerTuning, RangesAndCategoricalValuesAtTheBoundAreTakenAndPastItRefused) {
+  const std::string ranges = "/HyperParameterTuningJobConfig/ParameterRanges";
+  auto with = [&](const std::string& kind, int count) {
+    json r = request();
+    json list = json::array();
+    for (int i = 0; i < count; ++i) {
+      std::string name = kind.substr(0, 3) + std::to_string(i);
+      if (kind == "CategoricalParameterRanges")
+        list.push_back({{"Name", name}, {"Values", {"a", "b"}}});
+      else
+        list.push_back({{"Name", name}, {"MinValue", "1"}, {"MaxValue", "10"}});
+    }
+    r[json::json_pointer(ranges)] = {{kind, list}};
+    return r;
+  };
+  for (const std::string kind : {"ContinuousParameterRanges", "IntegerParameterRanges", "CategoricalParameterRanges"}) {
+    EXPECT_EQ(parse_hyperparameter_spec(with(kind, 30), "h").params.size(), 30u) << kind;
+    EXPECT_NE(error_of(with(kind, 31)).find(kind + ": value '"), std::string::npos) << kind;
+    EXPECT_NE(error_of(with(kind, 31)).find("must be a list of at most 30 ranges"), std::string::npos) << kind;
+  }
+  json values = json::array();
+  for (int i = 0; i < 30; ++i) values.push_back("v" + std::to_string(i));
+  json r = request();
+  r[json::json_pointer(ranges + "/CategoricalParameterRanges/0/Values")] = values;
+  EXPECT_EQ(parse_hyperparameter_spec(r, "h").params[3].categorical_values.size(), 30u);
+  values.push_back("v30");
+  EXPECT_NE(error_with(ranges + "/CategoricalParameterRanges/0/Values", values)
+                .find("CategoricalParameterRanges[0].Values: value '"),
+            std::string::npos);
+  EXPECT_NE(
+      error_with(ranges + "/CategoricalParameterRanges/0/Values", values).find("must be a list of 1 to 30 strings"),
+      std::string::npos);
+}
+
 TEST(SageMakerTuning, TheTrainingJobDefinitionGivesWhatATrialCanHonour) {
   json r = request();
   r["TrainingJobDefinition"] = json::parse(R"j({
