@@ -206,6 +206,41 @@ TEST_F(FakeSlurm, AJobOnlyEveryRunOfItsIdShowsIsFoundLost) {
   EXPECT_EQ(study::job_resources({saved_record("t", "2410", "mljob:t")}, SlurmCommands{}).front()["state"], "QUEUED");
 }
 
+// Seen in the fault suite (scenario 1): slurmctld forgot study controller 2443 and its trial
+// array; accounting keeps each as a placeholder under UID 0, which `sacct --user` leaves out.
+// Neither side has the job: a moment after its submission it is QUEUED (accounting may not have
+// heard of it yet), long after it is lost, not QUEUED for ever. A pending element that squeue
+// shows in its array's own record is held, however long it waits.
+TEST_F(FakeSlurm, AJobNeitherSideHasLongAfterItsSubmissionIsLost) {
+  answer("sacct", "");
+  answer("squeue", "");
+  auto submitted = [&](const std::string& job_id, const std::string& slurm_job_id, std::int64_t seconds_ago) {
+    JobRecord record = saved_record(job_id, slurm_job_id, "mljob:" + job_id);
+    record.submitted_at = std::time(nullptr) - seconds_ago;
+    return record;
+  };
+  json forgotten = study::job_resources({submitted("s", "2443", 600)}, SlurmCommands{}).front();
+  EXPECT_EQ(forgotten["state"], "FAILED") << forgotten.dump();
+  EXPECT_NE(forgotten.value("errorMessage", "")
+                .find("Slurm lost this job: neither slurmctld nor accounting has a record "
+                      "of its Slurm job 2443, submitted at "),
+            std::string::npos)
+      << forgotten.dump();
+  EXPECT_EQ(study::job_resources({submitted("new", "2444", 5)}, SlurmCommands{}).front()["state"], "QUEUED");
+  EXPECT_EQ(study::job_resources({saved_record("old", "2445", "mljob:old")}, SlurmCommands{}).front()["state"],
+            "QUEUED")
+      << "a record from before mljob kept the submission time";
+
+  answer("squeue",
+         "2446|N/A|N/A|s_trials|PENDING|1795327482|N/A|N/"
+         "A|cpu=1|2446_[5-9%2]|JobArrayTaskLimit|mljob:s_trials:5,6,7,8,9|\n");
+  EXPECT_EQ(study::job_resources({submitted("s_trial_7", "2446_7", 3600)}, SlurmCommands{}).front()["state"], "QUEUED");
+
+  // slurmctld away: accounting alone cannot tell a forgotten job from one it has not heard of.
+  std::ofstream(bin_ / "squeue") << "#!/bin/sh\necho 'squeue: error: Unable to contact slurm controller' >&2\nexit 1\n";
+  EXPECT_EQ(study::job_resources({submitted("s2", "2447", 600)}, SlurmCommands{}).front()["state"], "QUEUED");
+}
+
 TEST_F(FakeSlurm, WhileSlurmctldIsAwayAccountingAnswers) {
   std::ofstream(bin_ / "squeue") << "#!/bin/sh\necho 'squeue: error: Unable to contact slurm controller "
                                     "(connect failure)' >&2\nexit 1\n";

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <system_error>
 
@@ -29,7 +30,8 @@ nlohmann::json to_json(const JobRecord& record) {
           {"cancelRequested", record.cancel_requested},
           {"frontDoor", record.front_door},
           {"shardJobs", record.shard_jobs},
-          {"slurmComment", record.slurm_comment}};
+          {"slurmComment", record.slurm_comment},
+          {"submittedAt", record.submitted_at}};
 }
 
 JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
@@ -43,6 +45,7 @@ JobRecord from_json(const nlohmann::json& in, const fs::path& folder) {
   record.front_door = in.value("frontDoor", nlohmann::json());
   record.shard_jobs = in.value("shardJobs", std::vector<std::string>{});
   record.slurm_comment = in.value("slurmComment", "");
+  record.submitted_at = in.value("submittedAt", std::int64_t{0});
   return record;
 }
 
@@ -64,6 +67,12 @@ bool is_job_id(const std::string& name) {
 }
 
 }  // namespace
+
+void record_submission(JobRecord& record, std::string slurm_job_id, std::string comment) {
+  record.slurm_job_id = std::move(slurm_job_id);
+  record.slurm_comment = std::move(comment);
+  record.submitted_at = std::time(nullptr);
+}
 
 JobStore::JobStore(fs::path root) : root_(std::move(root)) {}
 

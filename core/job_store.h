@@ -9,6 +9,7 @@
 // refused; jobs/ and every job folder are 0700, every record 0600, whatever the umask.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -36,7 +37,13 @@ struct JobRecord {
   // comment are another job's (jobs/job_view.cc). Empty in records made before mljob kept it,
   // and for a prediction job, whose shards' arrays each have their own ("mljob:JOB:TOKEN").
   std::string slurm_comment;
+  // When sbatch took its Slurm job (epoch seconds; 0 in records made before mljob kept it):
+  // a job that neither slurmctld nor accounting has long after it was submitted was lost.
+  std::int64_t submitted_at = 0;
 };
+
+// Notes in `record` that sbatch took its job now, as `slurm_job_id`, marked with `comment`.
+void record_submission(JobRecord& record, std::string slurm_job_id, std::string comment);
 
 class JobStore {
  public:

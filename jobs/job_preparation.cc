@@ -143,8 +143,7 @@ void submit_and_save(PreparedJob& prepared, const std::string& job_id, const Job
     // A comment of this submission's own: if sbatch's answer is lost, the job is found by it.
     BatchSubmission marked{prepared.script, prepared.submit, {}};
     marked.options.comment = unique_comment(marked.options.comment);
-    prepared.record.slurm_job_id = slurm.submit_marked(marked);
-    prepared.record.slurm_comment = marked.options.comment;
+    record_submission(prepared.record, slurm.submit_marked(marked), marked.options.comment);
     save_or_cancel(store, prepared.record, slurm);
   } catch (const SubmissionUnknown&) {
     throw;  // Slurm may hold the job: its folder stays, for its output (the message says so)

@@ -155,6 +155,11 @@ std::function<bool(const std::string&)> marks_of(const JobRecord& record) {
   return [](const std::string&) { return true; };
 }
 
+// How Slurm lost a job: slurmctld forgot it, or no side has any record of it
+// (unknown_long_after_submission).
+enum class Loss { kForgotten, kUnknown };
+using LostJobs = std::map<std::string, Loss>;  // by Slurm job ID
+
 const std::vector<AccountingRecord>& records_of(const RecordsByJob& by_job, const std::string& id) {
   static const std::vector<AccountingRecord> none;
   auto found = by_job.find(id);
@@ -190,29 +195,49 @@ bool forgotten_by_slurmctld(const std::vector<AccountingRecord>& own, const std:
 // Slurm job ID. `lost` gets each ID that Slurm now holds for other jobs only, or that
 // slurmctld lost (forgotten_by_slurmctld; known only when slurmctld answered).
 RecordsByJob own_records(const JobRecord& record, const RecordsByJob& by_job,
-                         const std::optional<RecordsByJob>& from_slurmctld, std::set<std::string>& lost) {
+                         const std::optional<RecordsByJob>& from_slurmctld, LostJobs& lost) {
   RecordsByJob own;
   const auto ours = marks_of(record);
   for (const auto& id : own_slurm_ids(record)) {
     bool others_seen = false;
     own[id] = records_of_job(records_of(by_job, id), ours, others_seen);
-    if (others_seen && own[id].empty()) lost.insert(id);
+    if (others_seen && own[id].empty()) lost[id] = Loss::kForgotten;
     bool ignored = false;
     if (from_slurmctld && !array_record_held(*from_slurmctld, id) &&
         forgotten_by_slurmctld(own[id], records_of_job(records_of(*from_slurmctld, id), ours, ignored)))
-      lost.insert(id);
+      lost[id] = Loss::kForgotten;
   }
   return own;
+}
+
+// How long after sbatch took a job it may still be unknown to both slurmctld and accounting
+// without having been lost. sbatch answers once slurmctld holds the job, and slurmctld keeps it
+// until MinJobAge after its end, so this is a margin for what cannot be seen from here (a
+// clock a little off, accounting handed its backlog a moment after slurmdbd came back), not a
+// time the job needs.
+constexpr std::int64_t kUnknownAfterSubmissionSeconds = 120;
+
+// Neither slurmctld, answering, nor any run accounting has of the ID knows the job, long after
+// sbatch took it: slurmctld forgot it (restarted from a state saved before the submission). Seen
+// in the fault suite: accounting then keeps the job, from its steps' messages, as a placeholder
+// under UID 0, which `sacct --user` leaves out, and the job read QUEUED for ever.
+bool unknown_long_after_submission(const JobRecord& record, const std::string& id,
+                                   const std::optional<RecordsByJob>& from_slurmctld) {
+  return from_slurmctld && !array_record_held(*from_slurmctld, id) && record.submitted_at > 0 &&
+         std::time(nullptr) - record.submitted_at > kUnknownAfterSubmissionSeconds;
 }
 
 // IDs of which neither slurmctld nor accounting's latest answer has the job's own records: its
 // ID was given to another job (lost), or accounting's latest job of that ID is another's and
 // slurmctld, answering, does not hold it. Every run of such an ID, from accounting, may hold
 // the job's own: one that accounting saw end is the answer; one it never saw end was lost
-// (slurmctld does not hold it); none at all, and the job was submitted a moment ago.
+// (slurmctld does not hold it); none at all: submitted a moment ago, or, long after, lost
+// (unknown_long_after_submission).
 // `own` and `lost` are by record, as own_records made them: two records may name one Slurm ID.
 void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<RecordsByJob>& own,
-                        std::vector<std::set<std::string>>& lost, bool slurm_answered, const SlurmAccess& slurm) {
+                        std::vector<LostJobs>& lost, const std::optional<RecordsByJob>& from_slurmctld,
+                        const SlurmAccess& slurm) {
+  const bool slurm_answered = from_slurmctld.has_value();
   std::vector<std::string> unknown;
   for (std::size_t i = 0; i < records.size(); ++i) {
     for (const auto& [id, records_of_id] : own[i]) {
@@ -234,18 +259,27 @@ void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<Recor
       if (accounted_as_ended(records_of_id))
         lost[i].erase(id);
       else if (!records_of_id.empty() && slurm_answered)
-        lost[i].insert(id);
+        lost[i][id] = Loss::kForgotten;
+      else if (records_of_id.empty() && unknown_long_after_submission(records[i], id, from_slurmctld))
+        lost[i][id] = Loss::kUnknown;
     }
   }
 }
 
 // What describe says of a Slurm job that Slurm lost (see records_of_job).
-JobStatus lost_job(const std::string& slurm_job_id, const std::string& whose) {
+JobStatus lost_job(const std::string& slurm_job_id, const std::string& whose, Loss loss, std::int64_t submitted_at) {
   JobStatus status;
   status.state = "FAILED";
-  status.error_message = "Slurm lost " + whose + ": slurmctld no longer holds its Slurm job " + slurm_job_id +
-                         " (slurmctld restarted from a state saved before it, and ended what ran of it), and "
-                         "accounting never heard that it ended";
+  if (loss == Loss::kForgotten) {
+    status.error_message = "Slurm lost " + whose + ": slurmctld no longer holds its Slurm job " + slurm_job_id +
+                           " (slurmctld restarted from a state saved before it, and ended what ran of it), and "
+                           "accounting never heard that it ended";
+  } else {
+    status.error_message = "Slurm lost " + whose + ": neither slurmctld nor accounting has a record of its Slurm job " +
+                           slurm_job_id + ", submitted at " + rfc3339_utc(submitted_at) +
+                           " (slurmctld restarted from a state saved before the submission; or, for an old job, "
+                           "accounting's records of it were purged)";
+  }
   return status;
 }
 
@@ -254,14 +288,14 @@ JobStatus lost_job(const std::string& slurm_job_id, const std::string& whose) {
 // job's state cannot be told (STATE_UNSPECIFIED, said below), not guessed. A shard Slurm lost
 // succeeded if its results file was committed, and failed otherwise.
 JobStatus prediction_status(const JobRecord& record, RecordsByJob& by_job, nlohmann::json& job, bool accounting_down,
-                            const std::set<std::string>& lost) {
+                            const LostJobs& lost) {
   std::vector<JobStatus> shards;
   bool unknown_shard = false;
   std::vector<ShardProgress> progress = read_shard_progress(record);
   for (std::size_t i = 0; i < record.shard_jobs.size(); ++i) {
     const std::string& id = record.shard_jobs[i];
-    if (lost.contains(id)) {
-      JobStatus shard = lost_job(id, "it");
+    if (auto found = lost.find(id); found != lost.end()) {
+      JobStatus shard = lost_job(id, "it", found->second, record.submitted_at);
       if (i < progress.size() && progress[i].complete) shard = JobStatus{"SUCCEEDED", "", {}, {}, {}, {}};
       shards.push_back(shard);
       continue;
@@ -298,11 +332,11 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   bool accounting_down = false;
   std::optional<RecordsByJob> from_slurmctld;
   RecordsByJob by_job = job_records(ids, slurm, accounting_down, from_slurmctld);  // one query for all
-  std::vector<std::set<std::string>> lost(records.size());                         // by record: the Slurm IDs it lost
+  std::vector<LostJobs> lost(records.size());                                      // by record: the Slurm IDs it lost
   std::vector<RecordsByJob> own;
   for (std::size_t i = 0; i < records.size(); ++i)
     own.push_back(own_records(records[i], by_job, from_slurmctld, lost[i]));
-  if (!accounting_down) look_for_lost_runs(records, own, lost, from_slurmctld.has_value(), slurm);
+  if (!accounting_down) look_for_lost_runs(records, own, lost, from_slurmctld, slurm);
 
   std::vector<nlohmann::json> resources;
   for (std::size_t i = 0; i < records.size(); ++i) {
@@ -313,7 +347,7 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
     JobStatus status =
         prediction ? prediction_status(record, own_jobs, job, accounting_down, lost[i])
         : lost[i].contains(record.slurm_job_id)
-            ? lost_job(record.slurm_job_id, "this job")
+            ? lost_job(record.slurm_job_id, "this job", lost[i].at(record.slurm_job_id), record.submitted_at)
             : derive_status(own_jobs[record.slurm_job_id], record.component_roles, record.cancel_requested);
     if (status.state == "STATE_UNSPECIFIED" && (prediction || own_jobs[record.slurm_job_id].empty())) {
       if (accounting_down) {

@@ -411,7 +411,8 @@ JobRecord submit_prediction(CheckedPrediction& checked, const JobStore& store, c
     throw_if_interrupted();  // the last point where a Ctrl-C stops the submission
     SubmitOptions options{(folder / "logs" / "shard-%a.log").string(), folder.string(),
                           unique_comment("mljob:" + job_id), ""};
-    record.slurm_job_id = slurm.submit_marked({folder / "job.sbatch", options, {}});
+    // No comment kept: each run of the shards has its own (marks_of in jobs/job_view.cc).
+    record_submission(record, slurm.submit_marked({folder / "job.sbatch", options, {}}), "");
     for (std::size_t i = 0; i < checked.shards.size(); ++i)
       record.shard_jobs.push_back(record.slurm_job_id + "_" + std::to_string(i));
     save_or_cancel(store, record, slurm);
@@ -467,7 +468,7 @@ std::vector<int> resume_prediction(const std::string& job_id, const JobStore& st
                         unique_comment("mljob:" + job_id), array_indices(shards) + "%" + std::to_string(throttle)};
   std::string array_id = slurm.submit_marked({record->folder / "job.sbatch", options, {}});
   JobRecord updated = *record;
-  updated.slurm_job_id = array_id;
+  record_submission(updated, array_id, "");
   updated.cancel_requested = false;
   for (int shard : shards) updated.shard_jobs[shard] = array_id + "_" + std::to_string(shard);
   save_or_cancel(store, updated, slurm);

@@ -255,12 +255,11 @@ std::map<std::string, std::string> TrialLauncher::environment_of(const PreparedT
 void TrialLauncher::submit_alone(PreparedTrial& prepared, std::vector<Failure>& failures) {
   try {
     // Given to sbatch alone, which passes its environment on to the job.
-    prepared.job.record.slurm_job_id =
-        slurm_.submit({prepared.job.script, prepared.job.submit, environment_of(prepared)});
+    std::string slurm_job_id = slurm_.submit({prepared.job.script, prepared.job.submit, environment_of(prepared)});
+    record_submission(prepared.job.record, slurm_job_id, prepared.job.submit.comment);
   } catch (const std::exception& error) {
     return give_back({prepared}, error, failures);
   }
-  prepared.job.record.slurm_comment = prepared.job.submit.comment;
   store_.save(prepared.job.record);
   std::cerr << "mljob study: trial " << prepared.trial.id << " submitted as Slurm job "
             << prepared.job.record.slurm_job_id << " " << json(prepared.trial.parameters).dump() << "\n";
@@ -289,8 +288,7 @@ void TrialLauncher::submit_array(std::vector<PreparedTrial>& prepared, std::vect
     return give_back(prepared, error, failures);
   }
   for (auto& trial : prepared) {
-    trial.job.record.slurm_job_id = array_id + "_" + std::to_string(trial.trial.id);
-    trial.job.record.slurm_comment = array_comment(study_id_, ids);
+    record_submission(trial.job.record, array_id + "_" + std::to_string(trial.trial.id), array_comment(study_id_, ids));
     store_.save(trial.job.record);
   }
   std::cerr << "mljob study: trials " << joined(ids) << " submitted as the Slurm job array " << array_id << " (at most "
