@@ -99,6 +99,15 @@ std::string role_list(const std::vector<const AccountingRecord*>& allocations,
   return out;
 }
 
+}  // namespace
+
+bool stopped_by_node_failure(const std::vector<AccountingRecord>& records) {
+  return std::any_of(records.begin(), records.end(),
+                     [](const AccountingRecord& record) { return record.step.empty() && record.state == "NODE_FAIL"; });
+}
+
+namespace {
+
 // Slurm ends every component of a het job NODE_FAIL when a node of any one fails, and
 // accounting keeps no record of which node it was: one message names the components and all
 // their nodes, rather than blaming each component's own. nullopt when fewer than two failed so.

@@ -48,6 +48,10 @@ JobStatus combine_shard_statuses(const std::vector<JobStatus>& shards, bool canc
 // training step is still shown running (its end, with the exit status, not yet written).
 bool every_component_accounted(const std::vector<AccountingRecord>& records, std::size_t components);
 
+// Whether a failed node stopped the job: an allocation of it ended NODE_FAIL (the cluster's
+// fault, not the job's; a study runs such a trial again, study/study_controller.cc).
+bool stopped_by_node_failure(const std::vector<AccountingRecord>& records);
+
 // errorMessage of a job the user asked to cancel that Slurm has not ended yet (CANCELLING): the
 // API says a cancelling or cancelled job's message gives the reason.
 std::string cancel_requested_message();

@@ -132,8 +132,7 @@ void submit_controller(const JobStore& store, JobRecord& record, const std::stri
   fs::path script = folder / "controller.sbatch";
   write_atomically(script, controller_script(job_id, store.root(), sibling_program("mljob")));
   SubmitOptions submit{(folder / "output.log").string(), folder.string(), "mljob:" + job_id, ""};
-  record.slurm_job_id = slurm.submit({script, submit, {}});
-  record.slurm_comment = submit.comment;
+  record_submission(record, slurm.submit({script, submit, {}}), submit.comment);
 }
 
 // Every value of the objective the trial has reported so far, with its step, oldest first.
@@ -381,8 +380,58 @@ class Controller {
     }
     if (!to_submit_again.empty()) submit_trials(to_submit_again);
     if (records.empty()) return;
-    auto resources = jobs::job_resources(records, slurm_);
-    for (std::size_t i = 0; i < records.size(); ++i) follow(ids[i], records[i], resources[i]);
+    std::map<std::string, std::vector<AccountingRecord>> slurm_records;
+    auto resources = jobs::job_resources(records, slurm_, &slurm_records);
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      if (resources[i].value("state", "") == "FAILED" &&
+          stopped_by_node_failure(own_slurm_records(records[i], slurm_records)) &&
+          rerun_after_node_failure(ids[i], resources[i]))
+        continue;
+      follow(ids[i], records[i], resources[i]);
+    }
+  }
+
+  // The Slurm records of a trial's own job: its ID's, less those another job's comment marks
+  // (the ID may have been given to another job, core/accounting records_of_job).
+  static std::vector<AccountingRecord> own_slurm_records(
+      const JobRecord& record, const std::map<std::string, std::vector<AccountingRecord>>& by_job) {
+    auto found = by_job.find(record.slurm_job_id);
+    if (found == by_job.end()) return {};
+    bool others_seen = false;
+    return records_of_job(
+        found->second,
+        [&](const std::string& comment) { return record.slurm_comment.empty() || comment == record.slurm_comment; },
+        others_seen);
+  }
+
+  // A trial whose job a failed node stopped runs again with the same parameters, while
+  // maxFailedTrials leaves room (Study::retry_after_node_failure); otherwise it fails as any
+  // failed trial (false). What the stopped run wrote moves into the study's folder first
+  // (node-failures/TRIAL-RUN), so that the next poll finds the trial active without a folder and
+  // submits it again (recover_unrecorded). Should the controller stop between the move and the
+  // save, the run is not counted against maxFailedTrials, and the trial still runs again once.
+  bool rerun_after_node_failure(int trial_id, const json& resource) {
+    if (!study_.allows_another_failed_run()) return false;
+    const Trial& trial = study_.trials().at(static_cast<std::size_t>(trial_id - 1));
+    std::string name = this->trial_id(trial);
+    fs::path kept =
+        folder_ / "node-failures" / (std::to_string(trial_id) + "-" + std::to_string(trial.node_failures.size() + 1));
+    std::string reason = resource.value("errorMessage", "a node of its job failed");
+    try {
+      fs::create_directories(kept.parent_path());
+      fs::rename(store_.folder_of(name), kept);
+    } catch (const fs::filesystem_error& error) {
+      std::cerr << "mljob study: trial " << trial_id << " is not run again after its node failed, because its folder "
+                << "could not be moved aside (" << error.what() << "): it fails\n";
+      return false;
+    }
+    study_.retry_after_node_failure(trial_id, reason);
+    save_study(study_, folder_);
+    std::cerr << "mljob study: trial " << trial_id << " was stopped by a failed node (" << reason
+              << "); it runs again with the same parameters (what the stopped run wrote: " << kept.string() << "; "
+              << study_.failed_run_count() << " of maxFailedTrials " << *study_.spec().max_failed_trials
+              << " failed runs)\n";
+    return true;
   }
 
   void follow(int trial_id, const JobRecord& record, json resource) {

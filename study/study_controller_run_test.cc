@@ -158,6 +158,49 @@ TEST_F(ControllerRun, TrialsSlurmctldDidNotTakeAreSubmittedAgainNotFailed) {
   expect_every_trial_succeeded_once(3);
 }
 
+// Scenario 3 of the fault suite: a node fails under trial 2's job (NODE_FAIL). With
+// maxFailedTrials leaving room, trial 2 runs again with the same parameters; what its stopped
+// run wrote is kept in the study's folder, and the study ends with every trial's result.
+// Without maxFailedTrials the node-failed trial fails, as any failed trial, and is not rerun.
+TEST_F(ControllerRun, ATrialAFailedNodeStoppedRunsAgainWithinMaxFailedTrials) {
+  std::set<std::string> node_failed;
+  slurm_.on_end = [&](const std::string& job_id) {
+    auto record = trial_of(job_id);
+    if (record && record->job["jobId"].get<std::string>().ends_with("_trial_2") && node_failed.insert("2").second)
+      return std::string("NODE_FAIL");
+    report_objective(job_id);
+    return std::string("COMPLETED");
+  };
+  submit_study(a_study("RANDOM_SEARCH", 3, 3, 2), store_, "", slurm_);
+  EXPECT_EQ(run_study_controller("tune", slurm_, kFast), 0);
+  tuner::Study ended = study();
+  ASSERT_EQ(ended.trials().size(), 3u);
+  for (const auto& trial : ended.trials()) EXPECT_EQ(trial.state, tuner::TrialState::kSucceeded) << trial.error_message;
+  EXPECT_EQ(ended.trials()[1].node_failures.size(), 1u);
+  EXPECT_EQ(trial_submissions(), (std::map<int, int>{{1, 1}, {2, 2}, {3, 1}}));
+  EXPECT_TRUE(fs::exists(store_.folder_of("tune") / "node-failures" / "2-1" / "job.json"));
+
+  // The same without maxFailedTrials: trial 2 fails, and the study goes on without it.
+  ScratchFolder other("mljob-node-failure");
+  ScopedVariable home("MLJOB_HOME", (other.path() / "home").string());
+  JobStore store = JobStore::from_environment();
+  FakeSlurm slurm;
+  node_failed.clear();
+  slurm.on_end = [&](const std::string& job_id) {
+    for (auto& record : store.load_all()) {
+      if (record.slurm_job_id != job_id) continue;
+      if (record.job["jobId"].get<std::string>().ends_with("_trial_2")) return std::string("NODE_FAIL");
+    }
+    return std::string("COMPLETED");
+  };
+  submit_study(a_study("RANDOM_SEARCH", 3, 3), store, "", slurm);
+  run_study_controller("tune", slurm, kFast);
+  tuner::Study unbounded = load_study(store.folder_of("tune"));
+  EXPECT_EQ(unbounded.trials()[1].state, tuner::TrialState::kFailed);
+  EXPECT_NE(unbounded.trials()[1].error_message.find("node"), std::string::npos) << unbounded.trials()[1].error_message;
+  EXPECT_TRUE(unbounded.trials()[1].node_failures.empty());
+}
+
 // Accounting answers nothing for a while after the jobs end (slurmdbd lags), then answers.
 // Meanwhile the trials read as QUEUED (submitted moments ago): none is judged, none submitted
 // again, and each ends with its result.

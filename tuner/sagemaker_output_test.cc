@@ -91,6 +91,29 @@ TEST(SageMakerOutput, TheStudysTrainingJobsAreFilteredAndSortedAsSageMakerListsT
             "Pending");
 }
 
+// A run a failed node stopped, and that ran again, is SageMaker's RetryableError: a training
+// job that failed for the service's (here the cluster's) fault, not the trial's.
+TEST(SageMakerOutput, RunsStoppedByAFailedNodeAreRetryableErrors) {
+  Study study(parse_hyperparameter_spec(
+                  json{{"goal", "MINIMIZE"},
+                       {"hyperparameterMetricTag", "loss"},
+                       {"maxTrials", 2},
+                       {"maxParallelTrials", 2},
+                       {"maxFailedTrials", 5},
+                       {"algorithm", "RANDOM_SEARCH"},
+                       {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}),
+              1);
+  study.ask(2);
+  ASSERT_TRUE(study.retry_after_node_failure(1, "its node n2 failed"));
+  ASSERT_TRUE(study.retry_after_node_failure(1, "its node n3 failed"));
+  study.tell(1, 0.3);
+  study.tell_failed(2, "exit 1");
+  json out = sagemaker_tuning_job(study, json{{"jobId", "s2"}, {"state", "SUCCEEDED"}});
+  EXPECT_EQ(
+      out["TrainingJobStatusCounters"],
+      (json{{"Completed", 1}, {"InProgress", 0}, {"RetryableError", 2}, {"NonRetryableError", 1}, {"Stopped", 0}}));
+}
+
 TEST(SageMakerOutput, TrialsCancelledWithTheStudyAreStoppedNotErrors) {
   Study study(parse_hyperparameter_spec(
                   json{{"maxTrials", 3},

@@ -221,6 +221,32 @@ void Study::tell_failed(int trial_id, const std::string& reason) {
   check_failures();
 }
 
+bool Study::retry_after_node_failure(int trial_id, const std::string& reason) {
+  Trial& trial = active_trial(trial_id, "trialId");
+  if (!allows_another_failed_run()) {
+    tell_failed(trial_id, reason);
+    return false;
+  }
+  trial.node_failures.push_back(reason);
+  trial.measurements.clear();
+  trial.start_time.clear();
+  trial.end_time.clear();
+  return true;
+}
+
+bool Study::allows_another_failed_run() const {
+  return failure_.empty() && spec_.max_failed_trials && failed_run_count() + 1 < *spec_.max_failed_trials;
+}
+
+int Study::failed_run_count() const {
+  int count = 0;
+  for (const auto& trial : trials_) {
+    count += static_cast<int>(trial.node_failures.size());
+    if (trial.state == TrialState::kFailed) ++count;
+  }
+  return count;
+}
+
 void Study::tell_cancelled(int trial_id, const std::string& reason) {
   Trial& trial = active_trial(trial_id, "trialId");
   trial.state = TrialState::kCancelled;
@@ -245,16 +271,17 @@ void Study::check_failures() {
   // Once failed, the study's message keeps naming the trials that failed it, not those
   // cancelled afterwards because it failed.
   if (!failure_.empty() || !spec_.max_failed_trials || *spec_.max_failed_trials == 0) return;
-  std::string failed;
-  int count = 0;
+  // A run stopped by a failed node and run again counts too: maxFailedTrials bounds the reruns.
+  std::string failed, rerun;
   for (const auto& trial : trials_) {
-    if (trial.state != TrialState::kFailed) continue;
-    failed += (failed.empty() ? "" : ", ") + std::to_string(trial.id);
-    ++count;
+    if (trial.state == TrialState::kFailed) failed += (failed.empty() ? "" : ", ") + std::to_string(trial.id);
+    if (!trial.node_failures.empty()) rerun += (rerun.empty() ? "" : ", ") + std::to_string(trial.id);
   }
+  int count = failed_run_count();
   if (count >= *spec_.max_failed_trials) {
     failure_ = std::to_string(count) + " trials failed (maxFailedTrials is " +
                std::to_string(*spec_.max_failed_trials) + "): trials " + failed;
+    if (!rerun.empty()) failure_ += "; runs stopped by a failed node, and run again: trials " + rerun;
   }
 }
 
@@ -328,6 +355,11 @@ json Study::to_json() const {
     if (!trial.parent_job.empty()) parent_jobs[std::to_string(trial.id)] = trial.parent_job;
   }
   if (!parent_jobs.empty()) state["parentJobs"] = parent_jobs;
+  json node_failures = json::object();
+  for (const auto& trial : trials_) {
+    if (!trial.node_failures.empty()) node_failures[std::to_string(trial.id)] = trial.node_failures;
+  }
+  if (!node_failures.empty()) state["nodeFailures"] = node_failures;
   return state;
 }
 
@@ -378,6 +410,17 @@ Study Study::from_json(const json& state) {
     }
     study.trials_[static_cast<std::size_t>(trial_id - 1)].parent_job = job.get<std::string>();
   }
+  const json node_failures = state.value("nodeFailures", json::object());
+  for (const auto& [id, reasons] : node_failures.items()) {
+    int trial_id = std::stoi(id);
+    if (trial_id < 1 || trial_id > static_cast<int>(study.trials_.size())) {
+      throw InputError("nodeFailures", id, "is not a trial of this study");
+    }
+    if (!reasons.is_array() ||
+        !std::all_of(reasons.begin(), reasons.end(), [](const json& r) { return r.is_string(); }))
+      throw InputError("nodeFailures." + id, reasons.dump().substr(0, 60), "must be a list of reasons (strings)");
+    study.trials_[static_cast<std::size_t>(trial_id - 1)].node_failures = reasons.get<std::vector<std::string>>();
+  }
   return study;
 }
 
@@ -398,6 +441,7 @@ json Study::training_output() const {
   for (const Trial* trial : order) {
     json out = trial_json(*trial);
     out.erase("parameters");
+    if (!trial->node_failures.empty()) out["nodeFailures"] = trial->node_failures;  // mljob's own field
     trials.push_back(out);
     if (trial->state == TrialState::kSucceeded) ++completed;
   }

@@ -45,7 +45,8 @@ def runs(ci, full):
     return full if FULL else ci
 
 
-def study_config(trials, parallel, algorithm="ALGORITHM_UNSPECIFIED", epochs=2):
+def study_config(trials, parallel, algorithm="ALGORITHM_UNSPECIFIED", epochs=2, max_failed=None):
+    max_failed_line = f"maxFailedTrials: {max_failed}" if max_failed else ""
     return textwrap.dedent(f'''
         trainingInput:
           scaleTier: BASIC
@@ -57,6 +58,7 @@ def study_config(trials, parallel, algorithm="ALGORITHM_UNSPECIFIED", epochs=2):
             maxTrials: {trials}
             maxParallelTrials: {parallel}
             algorithm: {algorithm}
+            {max_failed_line}
             params:
               - {{parameterName: x, type: DOUBLE, minValue: 0.0, maxValue: 1.0}}
     ''')
@@ -261,7 +263,9 @@ class FaultTestCase(ClusterTestCase):
         return test_study.Study.trial_runs(self, study_id)
 
     def check_study(self, tally, study_id, trials, timeout=300):
-        """The study ends SUCCEEDED with `trials` trials, each SUCCEEDED once with its objective."""
+        """The study ends SUCCEEDED with `trials` trials, each SUCCEEDED with its objective, and
+        run once, or, where a failed node stopped a run (the trial's nodeFailures), once more for
+        each such run."""
         study = self.final_state(study_id, timeout)
         if not tally.check(study["state"] == "SUCCEEDED", "wrong_states",
                            f"study {study_id} ended {study['state']}: {study.get('errorMessage')}"):
@@ -271,6 +275,7 @@ class FaultTestCase(ClusterTestCase):
         tally.check(listed == list(range(1, trials + 1)), "lost_results",
                     f"study {study_id} lists trials {listed}, not 1..{trials}")
         lost_trials = set()
+        expected_runs = {trial["trialId"]: 1 + len(trial.get("nodeFailures", [])) for trial in output.get("trials", [])}
         for trial in output.get("trials", []):
             if trial["state"] == "FAILED" and SLURM_LOST in trial.get("errorMessage", ""):
                 tally.lost_by_slurm += 1  # Slurm lost its job: the study says so, and goes on
@@ -291,8 +296,9 @@ class FaultTestCase(ClusterTestCase):
         except AssertionError as e:
             tally.problem("lost_results", str(e))
             return
-        twice = {trial: r for trial, r in found.items() if len(r) != 1}
-        tally.check(not twice, "duplicate_trials", f"trials of {study_id} that ran more than once: {twice}")
+        twice = {trial: r for trial, r in found.items() if len(r) != expected_runs.get(trial, 1)}
+        tally.check(not twice, "duplicate_trials", f"trials of {study_id} that ran more often than they should "
+                    f"(once, and once more after each node failure {expected_runs}): {twice}")
         tally.check(set(found) | lost_trials >= {str(n) for n in range(1, trials + 1)}, "lost_results",
                     f"accounting's trials of {study_id}: {sorted(found)}")
 
@@ -486,6 +492,50 @@ class SlurmdKilled(FaultTestCase):
                         f"{job_id} read {job['state']} then {again['state']}")
             self.mljob("cancel", job_id, check=False)
         self.scenario("slurmd SIGKILL under a running het job", runs(1, 5), one_run)
+
+    def running_nodes(self, comment_prefix):
+        """{Slurm job ID: node list} of the user's running jobs whose comment starts so."""
+        out = self.slurm("squeue", "--noheader", "--states=RUNNING", "--format=%i|%N|%k")
+        jobs = {}
+        for line in out.splitlines():
+            job_id, nodes, comment = line.split("|", 2)
+            if comment.startswith(comment_prefix) and nodes:
+                jobs[job_id] = nodes
+        return jobs
+
+    def test_slurmd_killed_under_a_study_trial_runs_it_again(self):
+        # A trial whose node fails runs again with the same parameters while maxFailedTrials
+        # leaves room (study/study_controller.cc rerun_after_node_failure). The node is one of the
+        # trials' but not the study controller's (whose job is --requeue: Slurm's to restart).
+        trials = 2
+
+        def one_run(tally):
+            study_id, _ = self.submit_study(study_config(trials, trials, epochs=20, max_failed=3), "f3_study")
+
+            def trials_running():
+                found = self.running_nodes(f"mljob:{study_id}_trial")
+                return found if found else NotYet(found)
+            trial_nodes = poll_until(trials_running, 180, interval=0.5, what=f"a trial of {study_id} to run")
+            controller_nodes = set(self.running_nodes(f"mljob:{study_id}").values()) - set(trial_nodes.values())
+            candidates = sorted(set(trial_nodes.values()) - controller_nodes)
+            if not candidates:  # every trial shares the controller's node: no fault in this run
+                print(f"faults: {study_id}: the trials run beside the controller; no node killed", file=sys.stderr)
+                self.check_study(tally, study_id, trials)
+                return
+            node = tally.rng.choice(candidates)
+            time.sleep(tally.rng.uniform(0, 3))
+            self.kill_daemon(f"slurmd.{node}")
+            self.as_admin("scontrol", "update", f"nodename={node}", "state=down", "reason=mljob faults: slurmd killed")
+            tally.faults += 1
+            self.check_study(tally, study_id, trials, timeout=400)
+            output = self.describe(study_id).get("trainingOutput", {})
+            reruns = [t for t in output.get("trials", []) if t.get("nodeFailures")]
+            tally.check(reruns, "wrong_states", f"no trial of {study_id} ran again after {node} failed under "
+                        f"{sorted(trial_nodes)}: {output.get('trials')}")
+            for trial in reruns:
+                tally.check(any(node in reason for reason in trial["nodeFailures"]), "failures",
+                            f"trial {trial['trialId']}'s nodeFailures do not name {node}: {trial['nodeFailures']}")
+        self.scenario("slurmd SIGKILL under a study trial, run again", runs(1, 5), one_run)
 
 
 class StudyControllerKilled(FaultTestCase):
