@@ -139,7 +139,7 @@ TEST_F(FakeSlurm, AJobWhoseSlurmIdWasGivenToAnotherJobIsNotReadAsThatJob) {
                                 << (scratch_.path() / "sacct.out").string() << "';; esac\n";
   answer("sacct", other);
   answer("every", ours + step + other);
-  answer("squeue", "105|N/A|N/A|job|RUNNING|1763780000|1763780000|N/A|billing=1|105|None|mljob:next:00ff|\n");
+  answer("squeue", "105|N/A|N/A|job|RUNNING|1763780000|1763780000|N/A|billing=1|105|None|n1|mljob:next:00ff|\n");
   JobRecord first_record = saved_record("first", "105", "mljob:first:0a0b");
   json first = study::job_resources({first_record}, SlurmCommands{}).front();
   EXPECT_EQ(first["state"], "SUCCEEDED") << first.dump();
@@ -233,7 +233,7 @@ TEST_F(FakeSlurm, AJobNeitherSideHasLongAfterItsSubmissionIsLost) {
 
   answer("squeue",
          "2446|N/A|N/A|s_trials|PENDING|1795327482|N/A|N/"
-         "A|cpu=1|2446_[5-9%2]|JobArrayTaskLimit|mljob:s_trials:5,6,7,8,9|\n");
+         "A|cpu=1|2446_[5-9%2]|JobArrayTaskLimit||mljob:s_trials:5,6,7,8,9|\n");
   EXPECT_EQ(study::job_resources({submitted("s_trial_7", "2446_7", 3600)}, SlurmCommands{}).front()["state"], "QUEUED");
 
   // slurmctld away: accounting alone cannot tell a forgotten job from one it has not heard of.

@@ -97,7 +97,8 @@ std::vector<AccountingRecord> parse_queue(const std::string& squeue_output) {
     record.end_time = parse_epoch(fields[7]);
     record.billing = billing_of(fields[8]);
     if (fields.size() > 10) record.reason = fields[10];
-    record.comment = rest_joined(fields, 11);
+    if (fields.size() > 11) record.node_list = fields[11];
+    record.comment = rest_joined(fields, 12);
     records.push_back(std::move(record));
   }
   return records;
@@ -219,6 +220,7 @@ std::vector<AccountingRecord> queued_records(const std::vector<QueuedJob>& jobs,
     record.end_time = open_ended ? std::nullopt : slurmctld_time(job.end_time);
     record.billing = billing_of(job.tres);
     record.reason = job.reason;
+    record.node_list = job.node_list;
     record.comment = job.comment;
     // The array's own record stands for each asked-for task still pending in it.
     if (auto unsplit = selection.unsplit_tasks(job); !unsplit.empty()) {

@@ -50,7 +50,7 @@ std::vector<AccountingRecord> parse_accounting(const std::string& sacct_output);
 // The comment is last: it may itself hold '|'.
 inline constexpr const char* kQueueFormat =
     "JobID:|,HetJobID:|,HetJobOffset:|,Name:|,State:|,SubmitTime:|,StartTime:|,EndTime:|,tres-alloc:|,JobArrayID:|,"
-    "Reason:|,Comment:|";
+    "Reason:|,NodeList:|,Comment:|";
 std::vector<AccountingRecord> parse_queue(const std::string& squeue_output);
 
 // Whether a Slurm job's comment marks it as submitted for mljob job `job_id`: "mljob:JOB_ID",
@@ -98,6 +98,7 @@ struct QueuedJob {
   bool unlimited_time = false;  // time limit INFINITE: squeue prints a future end as "NONE"
   std::string tres;             // tres_alloc_str, else tres_req_str (as squeue's tres-alloc)
   std::string reason;           // state_desc, else the words for state_reason (as squeue's Reason)
+  std::string node_list;        // its nodes, as squeue's NodeList: a node failure's message names them
   std::string comment;
 };
 

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/job_state.h"
+
 namespace mljob {
 namespace {
 
@@ -237,6 +239,7 @@ void expect_same_records(const std::vector<AccountingRecord>& got, const std::ve
     EXPECT_EQ(got[i].billing, want[i].billing);
     EXPECT_EQ(got[i].elapsed_seconds, want[i].elapsed_seconds);
     EXPECT_EQ(got[i].reason, want[i].reason);
+    EXPECT_EQ(got[i].node_list, want[i].node_list);
     EXPECT_EQ(got[i].comment, want[i].comment);
   }
 }
@@ -365,10 +368,22 @@ TEST(Accounting, OnlyTheRunsAJobsCommentMarksAreItsOwn) {
 }
 
 TEST(Accounting, SqueuesCommentIsLastAndKeptWhole) {
-  auto records = parse_queue("115|N/A|N/A|dry1|PENDING|1795316390|N/A|N/A||115|JobHeldUser|mljob:dry1:ab|cd|\n");
+  auto records = parse_queue("115|N/A|N/A|dry1|PENDING|1795316390|N/A|N/A||115|JobHeldUser||mljob:dry1:ab|cd|\n");
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].reason, "JobHeldUser");
   EXPECT_EQ(records[0].comment, "mljob:dry1:ab|cd");
+}
+
+// Seen in the fault suite: a trial's job ended NODE_FAIL and slurmctld said so before accounting
+// did; its message must name the node from slurmctld's answer too (squeue's NodeList).
+TEST(Accounting, SqueuesNodeListNamesANodeFailuresNode) {
+  auto records =
+      parse_queue("117_2|N/A|N/A|s_trials|NODE_FAIL|1795316390|1795316391|1795316399||117_2|NodeDown|n3|mljob:s:2|\n");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].node_list, "n3");
+  EXPECT_EQ(records[0].comment, "mljob:s:2");
+  EXPECT_NE(derive_status(records, {"master"}, false).error_message.find("its node n3 failed"), std::string::npos)
+      << derive_status(records, {"master"}, false).error_message;
 }
 
 }  // namespace

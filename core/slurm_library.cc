@@ -102,6 +102,7 @@ QueuedJob queued_job(const slurm_job_info_t& job, const SlurmFunctions& slurm) {
   if (job.array_task_str) queued.array_task_list = job.array_task_str;
   queued.name = job.name ? job.name : "";
   queued.comment = job.comment ? job.comment : "";
+  queued.node_list = job.nodes ? job.nodes : "";
   // As squeue prints its Reason: the details slurmctld gave, else its reason in words.
   if (job.state_desc) {
     queued.reason = job.state_desc;

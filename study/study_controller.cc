@@ -434,6 +434,18 @@ class Controller {
     return true;
   }
 
+  // A trial's job cancelled though no `mljob cancel` asked for it (that marks the record): by
+  // an administrator or scancel, or by Slurm itself. Seen in the fault suite: slurmctld,
+  // restarted from a state that had the trials' array pending, started its elements again
+  // beside the running ones, found them twice on the node and, the array being --no-requeue,
+  // killed them ("CANCELLED", by root or by no one named). Failed, as any failed trial, saying so.
+  static std::string cancelled_outside_mljob(const json& resource) {
+    std::string why = resource.value("errorMessage", "");
+    return "the trial's job was cancelled outside mljob (by Slurm, an administrator or scancel; no `mljob cancel` "
+           "asked for it)" +
+           (why.empty() ? "" : ": " + why);
+  }
+
   void follow(int trial_id, const JobRecord& record, json resource) {
     const std::string& tag = study_.spec().metric_tag;
     // The trial's startTime and endTime in its HyperparameterOutput are its job's.
@@ -444,6 +456,7 @@ class Controller {
     if (!is_final_state(state)) return;
     add_metric_outputs(resource, record);
     tuner::TrialOutcome outcome = tuner::trial_outcome(resource, tag);
+    if (state == "CANCELLED" && !record.cancel_requested) outcome.failure = cancelled_outside_mljob(resource);
     if (outcome.value)
       study_.tell(trial_id, *outcome.value, outcome.step);
     else

@@ -201,6 +201,25 @@ TEST_F(ControllerRun, ATrialAFailedNodeStoppedRunsAgainWithinMaxFailedTrials) {
   EXPECT_TRUE(unbounded.trials()[1].node_failures.empty());
 }
 
+// Seen in the fault suite (scenario 1): Slurm killed a trial's job (CANCELLED, by root or by no
+// one named) though neither the user nor the study cancelled it. The trial fails, saying so.
+TEST_F(ControllerRun, ATrialCancelledOutsideMljobFailsSayingSo) {
+  slurm_.on_end = [&](const std::string& job_id) {
+    auto record = trial_of(job_id);
+    if (record && record->job["jobId"].get<std::string>().ends_with("_trial_1")) return std::string("CANCELLED");
+    report_objective(job_id);
+    return std::string("COMPLETED");
+  };
+  submit_study(a_study("RANDOM_SEARCH", 2, 2), store_, "", slurm_);
+  EXPECT_EQ(run_study_controller("tune", slurm_, kFast), 0);
+  tuner::Study ended = study();
+  EXPECT_EQ(ended.trials()[0].state, tuner::TrialState::kFailed);
+  EXPECT_NE(ended.trials()[0].error_message.find("cancelled outside mljob"), std::string::npos)
+      << ended.trials()[0].error_message;
+  EXPECT_EQ(ended.trials()[1].state, tuner::TrialState::kSucceeded);
+  EXPECT_EQ(trial_submissions(), (std::map<int, int>{{1, 1}, {2, 1}}));
+}
+
 // Accounting answers nothing for a while after the jobs end (slurmdbd lags), then answers.
 // Meanwhile the trials read as QUEUED (submitted moments ago): none is judged, none submitted
 // again, and each ends with its result.

@@ -70,6 +70,9 @@ def expected_objective(x):
 
 # What mljob says of a job that Slurm lost (jobs/job_view.cc lost_job).
 SLURM_LOST = "Slurm lost "
+# What the study says of a trial whose job was cancelled though no `mljob cancel` asked for it:
+# in these scenarios, Slurm killed it (study/study_controller.cc cancelled_outside_mljob).
+CANCELLED_OUTSIDE = "cancelled outside mljob"
 
 
 class Tally:
@@ -277,7 +280,8 @@ class FaultTestCase(ClusterTestCase):
         lost_trials = set()
         expected_runs = {trial["trialId"]: 1 + len(trial.get("nodeFailures", [])) for trial in output.get("trials", [])}
         for trial in output.get("trials", []):
-            if trial["state"] == "FAILED" and SLURM_LOST in trial.get("errorMessage", ""):
+            message = trial.get("errorMessage", "")
+            if trial["state"] == "FAILED" and (SLURM_LOST in message or CANCELLED_OUTSIDE in message):
                 tally.lost_by_slurm += 1  # Slurm lost its job: the study says so, and goes on
                 lost_trials.add(trial["trialId"])
                 continue
