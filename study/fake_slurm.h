@@ -39,6 +39,8 @@ class FakeSlurm final : public SlurmAccess {
   int crash_after_submission = 0;
   // The next this many submissions never reach slurmctld (it is away), as sbatch says then.
   mutable int unreachable_submissions = 0;
+  // The next this many inventories (sinfo) find slurmctld away, as sinfo says then.
+  mutable int unreachable_inventories = 0;
   // Accounting answers nothing for this many more calls (it lags), or fails (slurmdbd down).
   mutable int accounting_silent_calls = 0;
   mutable std::atomic<bool> accounting_down = false;
@@ -131,6 +133,10 @@ class FakeSlurm final : public SlurmAccess {
   }
 
   std::string inventory_text() const override {
+    if (unreachable_inventories > 0) {
+      --unreachable_inventories;
+      throw SlurmError("sinfo failed: slurm_load_partitions: Unable to contact slurm controller (connect failure)");
+    }
     // As sinfo -N prints the local cluster's nodes (core/testdata/sinfo_nodes.txt's format).
     return "n1|batch*|96|655360|(null)|(null)\nn2|batch*|96|655360|(null)|(null)\n";
   }

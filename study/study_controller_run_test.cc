@@ -158,6 +158,17 @@ TEST_F(ControllerRun, TrialsSlurmctldDidNotTakeAreSubmittedAgainNotFailed) {
   expect_every_trial_succeeded_once(3);
 }
 
+// The same when preparing the trials finds slurmctld away (sinfo, asked whether a job can ever
+// fit the cluster): seen in the fault suite, where it failed trial 4.
+TEST_F(ControllerRun, TrialsPreparedWhileSlurmctldIsAwayAreSubmittedLaterNotFailed) {
+  submit_study(a_study("RANDOM_SEARCH", 3, 3), store_, "", slurm_);
+  fs::remove_all(store_.root() / "cache");  // the inventory submit cached: the controller asks sinfo
+  slurm_.unreachable_inventories = 2;
+  EXPECT_EQ(run_study_controller("tune", slurm_, kFast), 0);
+  EXPECT_EQ(slurm_.unreachable_inventories, 0);
+  expect_every_trial_succeeded_once(3);
+}
+
 // Scenario 3 of the fault suite: a node fails under trial 2's job (NODE_FAIL). With
 // maxFailedTrials leaving room, trial 2 runs again with the same parameters; what its stopped
 // run wrote is kept in the study's folder, and the study ends with every trial's result.

@@ -209,6 +209,16 @@ std::vector<TrialLauncher::Failure> TrialLauncher::submit(const std::vector<Tria
   for (const auto& trial : trials) {
     try {
       prepared.push_back(prepare(trial));
+    } catch (const SlurmError& error) {
+      // Preparing asks slurmctld too (sinfo, whether the job can ever fit). Away, it said
+      // nothing of the trial: it stays active without a record, and the next poll submits it
+      // (seen in the fault suite: "sinfo failed: ... Unable to contact slurm controller").
+      if (!slurmctld_unreachable(error.what())) {
+        failures.push_back(not_submitted(trial.id, error));
+        continue;
+      }
+      std::cerr << "mljob study: trial " << trial.id << " was not prepared, slurmctld being away (" << error.what()
+                << "); submitting it again at the next poll\n";
     } catch (const std::exception& error) {
       failures.push_back(not_submitted(trial.id, error));
     }
