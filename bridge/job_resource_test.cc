@@ -17,6 +17,7 @@
 #include "bridge/submit_command.h"
 #include "core/job_state.h"
 #include "core/slurm_commands.h"
+#include "jobs/job_view.h"
 #include "study/study_files.h"
 #include "study/study_resources.h"
 #include "tuner/hyperparameter_spec.h"
@@ -226,6 +227,7 @@ TEST_F(FakeSlurm, AJobNeitherSideHasLongAfterItsSubmissionIsLost) {
                       "of its Slurm job 2443, submitted at "),
             std::string::npos)
       << forgotten.dump();
+  EXPECT_TRUE(jobs::lost_by_slurm(forgotten)) << "what a study's controller asks of a trial";
   EXPECT_EQ(study::job_resources({submitted("new", "2444", 5)}, SlurmCommands{}).front()["state"], "QUEUED");
   EXPECT_EQ(study::job_resources({saved_record("old", "2445", "mljob:old")}, SlurmCommands{}).front()["state"],
             "QUEUED")

@@ -266,16 +266,18 @@ void look_for_lost_runs(const std::vector<JobRecord>& records, std::vector<Recor
   }
 }
 
+constexpr const char* kLostBySlurm = "Slurm lost ";
+
 // What describe says of a Slurm job that Slurm lost (see records_of_job).
 JobStatus lost_job(const std::string& slurm_job_id, const std::string& whose, Loss loss, std::int64_t submitted_at) {
   JobStatus status;
   status.state = "FAILED";
   if (loss == Loss::kForgotten) {
-    status.error_message = "Slurm lost " + whose + ": slurmctld no longer holds its Slurm job " + slurm_job_id +
+    status.error_message = kLostBySlurm + whose + ": slurmctld no longer holds its Slurm job " + slurm_job_id +
                            " (slurmctld restarted from a state saved before it, and ended what ran of it), and "
                            "accounting never heard that it ended";
   } else {
-    status.error_message = "Slurm lost " + whose + ": neither slurmctld nor accounting has a record of its Slurm job " +
+    status.error_message = kLostBySlurm + whose + ": neither slurmctld nor accounting has a record of its Slurm job " +
                            slurm_job_id + ", submitted at " + rfc3339_utc(submitted_at) +
                            " (slurmctld restarted from a state saved before the submission; or, for an old job, "
                            "accounting's records of it were purged)";
@@ -375,6 +377,10 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
   }
   if (records_used) *records_used = std::move(by_job);
   return resources;
+}
+
+bool lost_by_slurm(const nlohmann::json& resource) {
+  return resource.value("state", "") == "FAILED" && resource.value("errorMessage", "").starts_with(kLostBySlurm);
 }
 
 }  // namespace mljob::jobs

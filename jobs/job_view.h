@@ -25,4 +25,8 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
                                           std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr,
                                           const RelatedJobs& counted_with = {});
 
+// Whether a Job resource says that Slurm lost the job (slurmctld forgot it, or gave its ID to
+// another job): it no longer runs, and accounting never saw it end.
+bool lost_by_slurm(const nlohmann::json& resource);
+
 }  // namespace mljob::jobs

@@ -90,6 +90,12 @@ class ControllerTest : public ::testing::Test {
   void report_objective(const std::string& job_id) const {
     auto record = trial_of(job_id);
     if (!record) return;  // unrecorded (a crashed controller): nothing is read from it
+    report_objective_in(*record);
+  }
+
+  // The same for a trial's record of any store.
+  static void report_objective_in(const JobRecord& trial) {
+    const JobRecord* record = &trial;
     metrics::MetricsDb db(metrics::metrics_db_path(record->folder), true);
     metrics::EMetrics entry;
     entry.meta.subid = "0";

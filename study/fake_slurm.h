@@ -33,7 +33,8 @@ class FakeSlurm final : public SlurmAccess {
   };
 
   // The state a job ends in after it ran ("COMPLETED", "FAILED", ...), by the job's ID ("100",
-  // or "100_3" for element 3 of array 100). Called once per job when it ends.
+  // or "100_3" for element 3 of array 100). Called once per job when it ends. "FORGOTTEN": as
+  // a job slurmctld forgot on a restart, gone from slurmctld and RUNNING in accounting for ever.
   std::function<std::string(const std::string& job_id)> on_end = [](const std::string&) { return "COMPLETED"; };
   // Crash (throw SimulatedCrash) right after accepting submission number `n` (1, 2, ...); 0: never.
   int crash_after_submission = 0;
@@ -105,8 +106,9 @@ class FakeSlurm final : public SlurmAccess {
     for (const auto& id : ids) {
       auto found = jobs_.find(id);
       if (found == jobs_.end() || found->second.state.empty()) continue;
-      out.push_back(allocation(id, found->second.state));
-      AccountingRecord step = allocation(id, found->second.state);
+      std::string state = found->second.state == "FORGOTTEN" ? "RUNNING" : found->second.state;
+      out.push_back(allocation(id, state));
+      AccountingRecord step = allocation(id, state);
       step.job_id += ".0";
       step.step = "0";
       out.push_back(step);

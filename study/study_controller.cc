@@ -383,9 +383,9 @@ class Controller {
     std::map<std::string, std::vector<AccountingRecord>> slurm_records;
     auto resources = jobs::job_resources(records, slurm_, &slurm_records);
     for (std::size_t i = 0; i < records.size(); ++i) {
-      if (resources[i].value("state", "") == "FAILED" &&
-          stopped_by_node_failure(own_slurm_records(records[i], slurm_records)) &&
-          rerun_after_node_failure(ids[i], resources[i]))
+      bool lost_to_the_cluster =
+          stopped_by_node_failure(own_slurm_records(records[i], slurm_records)) || jobs::lost_by_slurm(resources[i]);
+      if (resources[i].value("state", "") == "FAILED" && lost_to_the_cluster && rerun_lost_run(ids[i], resources[i]))
         continue;
       follow(ids[i], records[i], resources[i]);
     }
@@ -404,31 +404,32 @@ class Controller {
         others_seen);
   }
 
-  // A trial whose job a failed node stopped runs again with the same parameters, while
-  // maxFailedTrials leaves room (Study::retry_after_node_failure); otherwise it fails as any
-  // failed trial (false). What the stopped run wrote moves into the study's folder first
-  // (node-failures/TRIAL-RUN), so that the next poll finds the trial active without a folder and
+  // A trial whose run the cluster lost (a failed node stopped its job, or Slurm lost the job:
+  // either way it no longer runs) runs again with the same parameters, while maxFailedTrials
+  // leaves room (Study::retry_lost_run); otherwise it fails as any failed trial (false).
+  // What the lost run wrote moves into the study's folder first
+  // (lost-runs/TRIAL-RUN), so that the next poll finds the trial active without a folder and
   // submits it again (recover_unrecorded). Should the controller stop between the move and the
   // save, the run is not counted against maxFailedTrials, and the trial still runs again once.
-  bool rerun_after_node_failure(int trial_id, const json& resource) {
+  bool rerun_lost_run(int trial_id, const json& resource) {
     if (!study_.allows_another_failed_run()) return false;
     const Trial& trial = study_.trials().at(static_cast<std::size_t>(trial_id - 1));
     std::string name = this->trial_id(trial);
     fs::path kept =
-        folder_ / "node-failures" / (std::to_string(trial_id) + "-" + std::to_string(trial.node_failures.size() + 1));
-    std::string reason = resource.value("errorMessage", "a node of its job failed");
+        folder_ / "lost-runs" / (std::to_string(trial_id) + "-" + std::to_string(trial.lost_runs.size() + 1));
+    std::string reason = resource.value("errorMessage", "the cluster lost its run");
     try {
       fs::create_directories(kept.parent_path());
       fs::rename(store_.folder_of(name), kept);
     } catch (const fs::filesystem_error& error) {
-      std::cerr << "mljob study: trial " << trial_id << " is not run again after its node failed, because its folder "
-                << "could not be moved aside (" << error.what() << "): it fails\n";
+      std::cerr << "mljob study: trial " << trial_id << " is not run again after the cluster lost its run, because its "
+                << "folder could not be moved aside (" << error.what() << "): it fails\n";
       return false;
     }
-    study_.retry_after_node_failure(trial_id, reason);
+    study_.retry_lost_run(trial_id, reason);
     save_study(study_, folder_);
-    std::cerr << "mljob study: trial " << trial_id << " was stopped by a failed node (" << reason
-              << "); it runs again with the same parameters (what the stopped run wrote: " << kept.string() << "; "
+    std::cerr << "mljob study: the cluster lost trial " << trial_id << "'s run (" << reason
+              << "); it runs again with the same parameters (what the lost run wrote: " << kept.string() << "; "
               << study_.failed_run_count() << " of maxFailedTrials " << *study_.spec().max_failed_trials
               << " failed runs)\n";
     return true;

@@ -187,9 +187,34 @@ TEST_F(ControllerRun, ATrialAFailedNodeStoppedRunsAgainWithinMaxFailedTrials) {
   tuner::Study ended = study();
   ASSERT_EQ(ended.trials().size(), 3u);
   for (const auto& trial : ended.trials()) EXPECT_EQ(trial.state, tuner::TrialState::kSucceeded) << trial.error_message;
-  EXPECT_EQ(ended.trials()[1].node_failures.size(), 1u);
+  EXPECT_EQ(ended.trials()[1].lost_runs.size(), 1u);
   EXPECT_EQ(trial_submissions(), (std::map<int, int>{{1, 1}, {2, 2}, {3, 1}}));
-  EXPECT_TRUE(fs::exists(store_.folder_of("tune") / "node-failures" / "2-1" / "job.json"));
+  EXPECT_TRUE(fs::exists(store_.folder_of("tune") / "lost-runs" / "2-1" / "job.json"));
+
+  // A run Slurm lost (slurmctld forgot the job on a restart) is lost to the cluster too.
+  ScratchFolder lost_scratch("mljob-lost-run");
+  {
+    ScopedVariable home("MLJOB_HOME", (lost_scratch.path() / "home").string());
+    JobStore store = JobStore::from_environment();
+    FakeSlurm slurm;
+    std::set<std::string> forgotten;
+    slurm.on_end = [&](const std::string& job_id) {
+      for (auto& record : store.load_all()) {
+        if (record.slurm_job_id != job_id) continue;
+        if (record.job["jobId"].get<std::string>().ends_with("_trial_1") && forgotten.insert("1").second)
+          return std::string("FORGOTTEN");
+        report_objective_in(record);
+      }
+      return std::string("COMPLETED");
+    };
+    submit_study(a_study("RANDOM_SEARCH", 2, 2, 3), store, "", slurm);
+    EXPECT_EQ(run_study_controller("tune", slurm, kFast), 0);
+    tuner::Study rerun = load_study(store.folder_of("tune"));
+    EXPECT_EQ(rerun.trials()[0].state, tuner::TrialState::kSucceeded) << rerun.trials()[0].error_message;
+    ASSERT_EQ(rerun.trials()[0].lost_runs.size(), 1u);
+    EXPECT_NE(rerun.trials()[0].lost_runs[0].find("Slurm lost this job"), std::string::npos)
+        << rerun.trials()[0].lost_runs[0];
+  }
 
   // The same without maxFailedTrials: trial 2 fails, and the study goes on without it.
   ScratchFolder other("mljob-node-failure");
@@ -209,7 +234,7 @@ TEST_F(ControllerRun, ATrialAFailedNodeStoppedRunsAgainWithinMaxFailedTrials) {
   tuner::Study unbounded = load_study(store.folder_of("tune"));
   EXPECT_EQ(unbounded.trials()[1].state, tuner::TrialState::kFailed);
   EXPECT_NE(unbounded.trials()[1].error_message.find("node"), std::string::npos) << unbounded.trials()[1].error_message;
-  EXPECT_TRUE(unbounded.trials()[1].node_failures.empty());
+  EXPECT_TRUE(unbounded.trials()[1].lost_runs.empty());
 }
 
 // Seen in the fault suite (scenario 1): Slurm killed a trial's job (CANCELLED, by root or by no

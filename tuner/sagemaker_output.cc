@@ -43,10 +43,10 @@ std::string objective_type(const Study& study) {
 // took over from a parent (a warm start, resumePreviousJobId), which ran in another job.
 json status_counters(const Study& study) {
   int completed = 0, in_progress = 0, failed = 0, stopped = 0, objective_succeeded = 0, objective_failed = 0;
-  int retried = 0;  // runs a failed node stopped, run again: SageMaker's "failed, but can be retried"
+  int retried = 0;  // runs lost to the cluster, run again: SageMaker's "failed, but can be retried"
   for (const auto& trial : study.trials()) {
     if (!study.ran(trial)) continue;
-    retried += static_cast<int>(trial.node_failures.size());
+    retried += static_cast<int>(trial.lost_runs.size());
     std::string status = training_job_status(trial);
     completed += status == "Completed", in_progress += status == "InProgress", failed += status == "Failed",
         stopped += status == "Stopped";

@@ -104,8 +104,8 @@ TEST(SageMakerOutput, RunsStoppedByAFailedNodeAreRetryableErrors) {
                        {"params", {{{"parameterName", "x"}, {"type", "DOUBLE"}, {"minValue", 0}, {"maxValue", 1}}}}}),
               1);
   study.ask(2);
-  ASSERT_TRUE(study.retry_after_node_failure(1, "its node n2 failed"));
-  ASSERT_TRUE(study.retry_after_node_failure(1, "its node n3 failed"));
+  ASSERT_TRUE(study.retry_lost_run(1, "its node n2 failed"));
+  ASSERT_TRUE(study.retry_lost_run(1, "its node n3 failed"));
   study.tell(1, 0.3);
   study.tell_failed(2, "exit 1");
   json out = sagemaker_tuning_job(study, json{{"jobId", "s2"}, {"state", "SUCCEEDED"}});

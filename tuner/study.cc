@@ -221,13 +221,13 @@ void Study::tell_failed(int trial_id, const std::string& reason) {
   check_failures();
 }
 
-bool Study::retry_after_node_failure(int trial_id, const std::string& reason) {
+bool Study::retry_lost_run(int trial_id, const std::string& reason) {
   Trial& trial = active_trial(trial_id, "trialId");
   if (!allows_another_failed_run()) {
     tell_failed(trial_id, reason);
     return false;
   }
-  trial.node_failures.push_back(reason);
+  trial.lost_runs.push_back(reason);
   trial.measurements.clear();
   trial.start_time.clear();
   trial.end_time.clear();
@@ -241,7 +241,7 @@ bool Study::allows_another_failed_run() const {
 int Study::failed_run_count() const {
   int count = 0;
   for (const auto& trial : trials_) {
-    count += static_cast<int>(trial.node_failures.size());
+    count += static_cast<int>(trial.lost_runs.size());
     if (trial.state == TrialState::kFailed) ++count;
   }
   return count;
@@ -271,17 +271,17 @@ void Study::check_failures() {
   // Once failed, the study's message keeps naming the trials that failed it, not those
   // cancelled afterwards because it failed.
   if (!failure_.empty() || !spec_.max_failed_trials || *spec_.max_failed_trials == 0) return;
-  // A run stopped by a failed node and run again counts too: maxFailedTrials bounds the reruns.
+  // A run lost to the cluster and run again counts too: maxFailedTrials bounds the reruns.
   std::string failed, rerun;
   for (const auto& trial : trials_) {
     if (trial.state == TrialState::kFailed) failed += (failed.empty() ? "" : ", ") + std::to_string(trial.id);
-    if (!trial.node_failures.empty()) rerun += (rerun.empty() ? "" : ", ") + std::to_string(trial.id);
+    if (!trial.lost_runs.empty()) rerun += (rerun.empty() ? "" : ", ") + std::to_string(trial.id);
   }
   int count = failed_run_count();
   if (count >= *spec_.max_failed_trials) {
     failure_ = std::to_string(count) + " trials failed (maxFailedTrials is " +
                std::to_string(*spec_.max_failed_trials) + "): trials " + failed;
-    if (!rerun.empty()) failure_ += "; runs stopped by a failed node, and run again: trials " + rerun;
+    if (!rerun.empty()) failure_ += "; runs lost to the cluster, and run again: trials " + rerun;
   }
 }
 
@@ -355,11 +355,11 @@ json Study::to_json() const {
     if (!trial.parent_job.empty()) parent_jobs[std::to_string(trial.id)] = trial.parent_job;
   }
   if (!parent_jobs.empty()) state["parentJobs"] = parent_jobs;
-  json node_failures = json::object();
+  json lost_runs = json::object();
   for (const auto& trial : trials_) {
-    if (!trial.node_failures.empty()) node_failures[std::to_string(trial.id)] = trial.node_failures;
+    if (!trial.lost_runs.empty()) lost_runs[std::to_string(trial.id)] = trial.lost_runs;
   }
-  if (!node_failures.empty()) state["nodeFailures"] = node_failures;
+  if (!lost_runs.empty()) state["lostRuns"] = lost_runs;
   return state;
 }
 
@@ -410,16 +410,16 @@ Study Study::from_json(const json& state) {
     }
     study.trials_[static_cast<std::size_t>(trial_id - 1)].parent_job = job.get<std::string>();
   }
-  const json node_failures = state.value("nodeFailures", json::object());
-  for (const auto& [id, reasons] : node_failures.items()) {
+  const json lost_runs = state.value("lostRuns", json::object());
+  for (const auto& [id, reasons] : lost_runs.items()) {
     int trial_id = std::stoi(id);
     if (trial_id < 1 || trial_id > static_cast<int>(study.trials_.size())) {
-      throw InputError("nodeFailures", id, "is not a trial of this study");
+      throw InputError("lostRuns", id, "is not a trial of this study");
     }
     if (!reasons.is_array() ||
         !std::all_of(reasons.begin(), reasons.end(), [](const json& r) { return r.is_string(); }))
-      throw InputError("nodeFailures." + id, reasons.dump().substr(0, 60), "must be a list of reasons (strings)");
-    study.trials_[static_cast<std::size_t>(trial_id - 1)].node_failures = reasons.get<std::vector<std::string>>();
+      throw InputError("lostRuns." + id, reasons.dump().substr(0, 60), "must be a list of reasons (strings)");
+    study.trials_[static_cast<std::size_t>(trial_id - 1)].lost_runs = reasons.get<std::vector<std::string>>();
   }
   return study;
 }
@@ -441,7 +441,7 @@ json Study::training_output() const {
   for (const Trial* trial : order) {
     json out = trial_json(*trial);
     out.erase("parameters");
-    if (!trial->node_failures.empty()) out["nodeFailures"] = trial->node_failures;  // mljob's own field
+    if (!trial->lost_runs.empty()) out["lostRuns"] = trial->lost_runs;  // mljob's own field
     trials.push_back(out);
     if (trial->state == TrialState::kSucceeded) ++completed;
   }

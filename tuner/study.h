@@ -50,9 +50,9 @@ struct Trial {
   // The training job of an earlier study this trial's result came from ("old_trial_3"), for a
   // trial taken over by resumePreviousJobId or a warm start; empty for a trial this study ran.
   std::string parent_job;
-  // Why each earlier run of the trial was stopped by a failed node, oldest first: the trial ran
-  // again with the same parameters (Study::retry_after_node_failure).
-  std::vector<std::string> node_failures;
+  // Why each earlier run of the trial was lost to the cluster (a failed node stopped it, or Slurm
+  // lost its job), oldest first: the trial ran again with the same parameters (retry_lost_run).
+  std::vector<std::string> lost_runs;
 };
 
 class Study {
@@ -85,12 +85,13 @@ class Study {
   // The final objective value of an active trial (`step`: the training step it was taken at).
   void tell(int trial_id, double value, std::optional<long long> step = std::nullopt);
   void tell_failed(int trial_id, const std::string& reason);
-  // An active trial whose job a failed node stopped: the cluster's fault, not its parameters'.
+  // An active trial whose run the cluster lost (a failed node stopped its job, or Slurm lost the
+  // job): the cluster's fault, not its parameters'.
   // When maxFailedTrials is set and leaves room with this run counted against it, the trial
   // stays active, what it reported cleared, to run again with the same parameters: true.
   // Otherwise it fails as tell_failed would: false.
-  bool retry_after_node_failure(int trial_id, const std::string& reason);
-  // Failed trials, and runs stopped by a failed node and run again: what maxFailedTrials bounds.
+  bool retry_lost_run(int trial_id, const std::string& reason);
+  // Failed trials, and runs lost to the cluster and run again: what maxFailedTrials bounds.
   int failed_run_count() const;
   // Whether one more failed run leaves the study under maxFailedTrials (set, and not reached).
   bool allows_another_failed_run() const;

@@ -120,7 +120,7 @@ TEST(Study, ATrialStoppedByANodeFailureRunsAgainWithinMaxFailedTrials) {
   Study study(spec_from({{"maxParallelTrials", 2}, {"maxFailedTrials", 3}}), 1);
   auto trials = study.ask(2);
   study.report(trials[0].id, 10, 0.5);
-  EXPECT_TRUE(study.retry_after_node_failure(trials[0].id, "The master failed because its node n3 failed"));
+  EXPECT_TRUE(study.retry_lost_run(trials[0].id, "The master failed because its node n3 failed"));
   const Trial& rerun = study.trials()[0];
   EXPECT_EQ(rerun.state, TrialState::kActive);
   EXPECT_EQ(rerun.parameters, trials[0].parameters);
@@ -129,23 +129,23 @@ TEST(Study, ATrialStoppedByANodeFailureRunsAgainWithinMaxFailedTrials) {
   EXPECT_TRUE(study.ask(1).empty()) << "the rerun keeps its slot";
 
   Study loaded = Study::from_json(study.to_json());  // the count survives a restart
-  EXPECT_EQ(loaded.trials()[0].node_failures, std::vector<std::string>{"The master failed because its node n3 failed"});
-  EXPECT_TRUE(loaded.retry_after_node_failure(trials[0].id, "its node n2 failed"));
+  EXPECT_EQ(loaded.trials()[0].lost_runs, std::vector<std::string>{"The master failed because its node n3 failed"});
+  EXPECT_TRUE(loaded.retry_lost_run(trials[0].id, "its node n2 failed"));
   EXPECT_FALSE(loaded.allows_another_failed_run());
-  EXPECT_FALSE(loaded.retry_after_node_failure(trials[1].id, "its node n1 failed")) << "the third failed run";
+  EXPECT_FALSE(loaded.retry_lost_run(trials[1].id, "its node n1 failed")) << "the third failed run";
   EXPECT_EQ(loaded.trials()[1].state, TrialState::kFailed);
   EXPECT_EQ(loaded.failure(),
-            "3 trials failed (maxFailedTrials is 3): trials 2; runs stopped by a failed node, and run again: trials 1");
-  EXPECT_EQ(loaded.training_output()["trials"][0]["nodeFailures"].size(), 2u) << loaded.training_output().dump();
+            "3 trials failed (maxFailedTrials is 3): trials 2; runs lost to the cluster, and run again: trials 1");
+  EXPECT_EQ(loaded.training_output()["trials"][0]["lostRuns"].size(), 2u) << loaded.training_output().dump();
 
   // Without maxFailedTrials nothing bounds the reruns: the trial fails, as any failed trial.
   Study unbounded(spec_from({{"maxParallelTrials", 1}}), 1);
   int id = unbounded.ask(1).front().id;
-  EXPECT_FALSE(unbounded.retry_after_node_failure(id, "its node n3 failed"));
+  EXPECT_FALSE(unbounded.retry_lost_run(id, "its node n3 failed"));
   EXPECT_EQ(unbounded.trials()[0].state, TrialState::kFailed);
   EXPECT_EQ(unbounded.trials()[0].error_message, "its node n3 failed");
   json malformed = study.to_json();
-  malformed["nodeFailures"] = {{"1", 2}};
+  malformed["lostRuns"] = {{"1", 2}};
   EXPECT_THROW(Study::from_json(malformed), InputError);
 }
 
