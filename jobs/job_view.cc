@@ -143,18 +143,6 @@ std::vector<std::string> own_slurm_ids(const JobRecord& record) {
   return record.shard_jobs.empty() ? std::vector<std::string>{record.slurm_job_id} : record.shard_jobs;
 }
 
-// Which Slurm comments mark a record's jobs: the one it was submitted with; for a prediction
-// job, any of its own ("mljob:JOB:TOKEN", one per array it ran); for a record made before mljob
-// kept the comment, any.
-std::function<bool(const std::string&)> marks_of(const JobRecord& record) {
-  if (!record.slurm_comment.empty())
-    return [comment = record.slurm_comment](const std::string& seen) { return seen == comment; };
-  if (!record.shard_jobs.empty())
-    return
-        [job_id = record.job.value("jobId", "")](const std::string& seen) { return comment_marks_job(seen, job_id); };
-  return [](const std::string&) { return true; };
-}
-
 // How Slurm lost a job: slurmctld forgot it, or no side has any record of it
 // (unknown_long_after_submission).
 enum class Loss { kForgotten, kUnknown };
@@ -323,6 +311,18 @@ std::optional<double> with_related_units(std::optional<double> units, const std:
 }
 
 }  // namespace
+
+// Which Slurm comments mark a record's jobs: the one it was submitted with; for a prediction
+// job, any of its own ("mljob:JOB:TOKEN", one per array it ran); for a record made before mljob
+// kept the comment, any.
+std::function<bool(const std::string&)> marks_of(const JobRecord& record) {
+  if (!record.slurm_comment.empty())
+    return [comment = record.slurm_comment](const std::string& seen) { return seen == comment; };
+  if (!record.shard_jobs.empty())
+    return
+        [job_id = record.job.value("jobId", "")](const std::string& seen) { return comment_marks_job(seen, job_id); };
+  return [](const std::string&) { return true; };
+}
 
 std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records, const SlurmAccess& slurm,
                                           RecordsByJob* records_used, const RelatedJobs& counted_with) {

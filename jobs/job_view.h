@@ -25,6 +25,11 @@ std::vector<nlohmann::json> job_resources(const std::vector<JobRecord>& records,
                                           std::map<std::string, std::vector<AccountingRecord>>* records_used = nullptr,
                                           const RelatedJobs& counted_with = {});
 
+// Which Slurm comments mark a record's jobs (core/accounting records_of_job keeps only theirs):
+// the one it was submitted with; for a prediction job, any of its own; for a record made before
+// mljob kept the comment, any.
+std::function<bool(const std::string&)> marks_of(const JobRecord& record);
+
 // Whether a Job resource says that Slurm lost the job (slurmctld forgot it, or gave its ID to
 // another job): it no longer runs, and accounting never saw it end.
 bool lost_by_slurm(const nlohmann::json& resource);

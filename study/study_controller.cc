@@ -398,10 +398,7 @@ class Controller {
     auto found = by_job.find(record.slurm_job_id);
     if (found == by_job.end()) return {};
     bool others_seen = false;
-    return records_of_job(
-        found->second,
-        [&](const std::string& comment) { return record.slurm_comment.empty() || comment == record.slurm_comment; },
-        others_seen);
+    return records_of_job(found->second, jobs::marks_of(record), others_seen);
   }
 
   // A trial whose run the cluster lost (a failed node stopped its job, or Slurm lost the job:
